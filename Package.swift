@@ -1,0 +1,52 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Imports flow one way: diagnostics → model → front ends → compiler → integrator →
+// simulation → reporting → command line. Only CVODEIntegration talks to SUNDIALS.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Kinapse",
+    products: [
+        .executable(name: "kinapse", targets: ["kinapse"]),
+        .library(name: "KinapseEngine", targets: ["AntimonyFrontEnd", "ModelCompiler", "Simulation", "Reporting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Debian's libsundials-dev ships no pkg-config file, so the module map links explicitly.
+        .systemLibrary(name: "CSundials", providers: [.apt(["libsundials-dev"])]),
+        .target(name: "SourceDiagnostics", swiftSettings: strictSettings),
+        .target(name: "PathwayModel", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
+        .target(name: "AntimonyFrontEnd", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
+        .target(name: "KineticsCore", swiftSettings: strictSettings),
+        .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Simulation", dependencies: ["ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "kinapse",
+            dependencies: [
+                "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler",
+                "CVODEIntegration", "Simulation", "Reporting", "KineticsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "PathwayTestSupport",
+            dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation"],
+            path: "Tests/PathwayTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "SourceDiagnosticsTests", dependencies: ["SourceDiagnostics"]),
+        .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
+        .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
+        .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
