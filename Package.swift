@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "KineticsCore", swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
-        .target(name: "Simulation", dependencies: ["ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         .executableTarget(
             name: "kinapse",

@@ -1,1 +1,92 @@
-public enum PathwayTestSupport {}
+import Foundation
+public import SourceDiagnostics
+public import PathwayModel
+import AntimonyFrontEnd
+public import ModelCompiler
+public import Simulation
+public import KineticsCore
+public import CVODEIntegration
+
+/// Helpers shared by the test targets: load text, simulate, compare with tolerances.
+public enum TestModels {
+    /// Parses Antimony text as if it were a file named `name`.
+    public static func pathway(_ text: String, name: String = "test.ant") throws -> Pathway {
+        try AntimonyLoader.load(source: SourceFile(path: name, text: text))
+    }
+
+    public static func compile(_ text: String) throws -> CompiledModel {
+        try ModelCompiler.compile(pathway(text))
+    }
+
+    public static func simulate(_ text: String, tEnd: Double, points: Int = 101, rtol: Double = 1e-6, atol: Double = 1e-12,
+                                columns: [String]? = nil, overrides: [(name: String, value: Double)] = []) throws -> SimulationResult {
+        let model = try compile(text)
+        let request = SimulationRequest(grid: TimeGrid(end: tEnd, count: points), columns: columns, overrides: overrides,
+                                        options: IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol))
+        return try Simulator(model: model).run(request)
+    }
+
+    /// The directory holding the repository (for shipped pathways).
+    public static var repositoryRoot: URL {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url
+    }
+
+    /// Every shipped `.ant` file under Pathways/ and Benchmarks/models/.
+    public static var shippedPathways: [URL] {
+        let fm = FileManager.default
+        var out: [URL] = []
+        for dir in ["Pathways", "Benchmarks/models"] {
+            let root = repositoryRoot.appendingPathComponent(dir)
+            guard let e = fm.enumerator(at: root, includingPropertiesForKeys: nil) else { continue }
+            for case let url as URL in e where url.pathExtension == "ant" { out.append(url) }
+        }
+        return out.sorted { $0.path < $1.path }
+    }
+}
+
+/// Error measured in units of the solver's tolerance: `|y − y*| / (rtol·|y*| + atol)`.
+/// Tests assert its maximum is at most a constant C measured and written down beside them.
+public func toleranceRatio(_ actual: Double, _ expected: Double, rtol: Double, atol: Double) -> Double {
+    abs(actual - expected) / (rtol * abs(expected) + atol)
+}
+
+public struct JacobianCheck {
+    public let maxRelativeError: Double
+    public let worst: (row: Int, column: Int)?
+}
+
+/// Compares the analytic Jacobian with central differences of the right-hand side at
+/// state `y`: relative error per entry, scaled by the larger of the entries and the
+/// row's overall magnitude (so round-off in near-zero entries is not counted as error).
+public func checkJacobian(_ model: CompiledModel, at y: [Double], time t: Double = 0) -> JacobianCheck {
+    let n = model.stateCount
+    var analytic = [Double](repeating: 0, count: n * n)
+    analytic.withUnsafeMutableBufferPointer { j in
+        y.withUnsafeBufferPointer { model.evaluateJacobian(time: t, state: $0.baseAddress!, jacobian: j.baseAddress!) }
+    }
+    var numeric = [Double](repeating: 0, count: n * n)
+    var plus = [Double](repeating: 0, count: n), minus = plus
+    for j in 0..<n {
+        var yp = y, ym = y
+        let h = 1e-6 * max(abs(y[j]), 1e-3)
+        yp[j] += h
+        ym[j] -= h
+        yp.withUnsafeBufferPointer { s in plus.withUnsafeMutableBufferPointer { model.evaluateRHS(time: t, state: s.baseAddress!, derivative: $0.baseAddress!) } }
+        ym.withUnsafeBufferPointer { s in minus.withUnsafeMutableBufferPointer { model.evaluateRHS(time: t, state: s.baseAddress!, derivative: $0.baseAddress!) } }
+        for i in 0..<n { numeric[i + j * n] = (plus[i] - minus[i]) / (yp[j] - ym[j]) }
+    }
+    var worst: (Int, Int)?
+    var maxError = 0.0
+    for i in 0..<n {
+        var rowScale = 0.0
+        for j in 0..<n { rowScale = max(rowScale, abs(analytic[i + j * n]), abs(numeric[i + j * n])) }
+        for j in 0..<n {
+            let a = analytic[i + j * n], b = numeric[i + j * n]
+            let e = abs(a - b) / max(abs(a), abs(b), 1e-3 * rowScale, 1e-12)
+            if e > maxError { maxError = e; worst = (i, j) }
+        }
+    }
+    return JacobianCheck(maxRelativeError: maxError, worst: worst.map { (row: $0.0, column: $0.1) })
+}

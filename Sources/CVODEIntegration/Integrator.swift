@@ -1,0 +1,257 @@
+internal import CSundials
+public import KineticsCore
+
+/// Settings for CVODES: BDF with Newton iteration and a dense direct linear solver
+/// using the system's analytic Jacobian.
+public struct IntegratorOptions: Sendable, Hashable {
+    public var relativeTolerance: Double = 1e-6
+    public var absoluteTolerance: Double = 1e-12
+    /// CVODE's `mxstep`: steps allowed between two output times before giving up.
+    public var maximumSteps: Int = 100_000
+    /// Upper bound on the step size (0: none).
+    public var maximumStepSize: Double = 0
+    public init() {}
+    public init(relativeTolerance: Double, absoluteTolerance: Double, maximumSteps: Int = 100_000) {
+        self.relativeTolerance = relativeTolerance
+        self.absoluteTolerance = absoluteTolerance
+        self.maximumSteps = maximumSteps
+    }
+}
+
+/// A failure reported by CVODES, with the flag's name and where it happened.
+public struct CVODEError: Error, Sendable, CustomStringConvertible {
+    public enum Stage: Sendable { case setup, integration }
+    public let stage: Stage
+    public let flag: Int32
+    /// SUNDIALS' name for the flag, e.g. `CV_TOO_MUCH_WORK`.
+    public let flagName: String
+    /// The C function that failed (setup) or the time reached (integration).
+    public let function: String
+    public let reachedTime: Double?
+    /// SUNDIALS' own explanation, captured from its error handler.
+    public let message: String?
+    /// The state component whose derivative was not finite, if that is what went wrong.
+    public let nonFiniteComponent: Int?
+
+    public var description: String {
+        var s: String
+        switch stage {
+        case .setup: s = "\(function) failed with \(flagName)"
+        case .integration: s = "integration failed with \(flagName) at t = \(reachedTime.map { "\($0)" } ?? "?")"
+        }
+        if let message, !message.isEmpty { s += ": \(message)" }
+        return s
+    }
+}
+
+/// Outcome of one call to `advance(to:)`.
+public enum IntegrationStep: Sendable, Equatable {
+    /// Reached the requested output time (interpolated if CVODE stepped past it).
+    case reached(time: Double)
+    /// Stopped exactly at the stop time set with `setStopTime`.
+    case stopTime(time: Double)
+    /// A root function changed sign; `directions[k]` is +1 (rising), −1 (falling) or 0.
+    case root(time: Double, directions: [Int32])
+}
+
+/// Owns one CVODES solver and everything it allocates; frees it all on deinit.
+///
+/// A class because CVODES calls back into it through an unretained pointer
+/// (`user_data`): its address must stay fixed while CVODES holds it.
+public final class Integrator {
+    let system: any ODESystem
+    private let n: Int
+    private var context: SUNContext?
+    private var memory: UnsafeMutableRawPointer?
+    private var y: N_Vector?
+    private var matrix: SUNMatrix?
+    private var linearSolver: SUNLinearSolver?
+    private let options: IntegratorOptions
+    private var rootDirections: [Int32]
+    /// Counters of the solver runs before the last re-initialisation (CVODE resets its own).
+    private var finishedRuns = SolverStatistics()
+    /// Set by the RHS callback when it saw a non-finite derivative.
+    fileprivate var nonFiniteComponent: Int?
+    fileprivate var lastErrorMessage: String?
+    public private(set) var time: Double
+
+    public init(system: any ODESystem, initialTime: Double, initialState: [Double], options: IntegratorOptions) throws(CVODEError) {
+        precondition(initialState.count == system.stateCount)
+        self.system = system
+        self.n = system.stateCount
+        self.options = options
+        self.time = initialTime
+        self.rootDirections = [Int32](repeating: 0, count: system.rootCount)
+        // Every stored property is set before the first throw, so deinit frees what exists.
+        try check(kinapse_context_create(&context), "SUNContext_Create")
+        // CVODE needs at least one equation; a model with no states gets a dummy one
+        // whose derivative is zero (its events and rules still run).
+        let length = max(n, 1)
+        y = N_VNew_Serial(sunindextype(length), context)
+        guard let y else { throw CVODEError.setupFailure("N_VNew_Serial", flag: -1) }
+        let data = kinapse_nvector_data(y)!
+        for i in 0..<length { data[i] = i < n ? initialState[i] : 0 }
+        memory = CVodeCreate(CV_BDF, context)
+        guard let memory else { throw CVODEError.setupFailure("CVodeCreate", flag: -1) }
+        try check(CVodeInit(memory, rhsCallback, initialTime, y), "CVodeInit")
+        try check(CVodeSetUserData(memory, Unmanaged.passUnretained(self).toOpaque()), "CVodeSetUserData")
+        try check(CVodeSetErrHandlerFn(memory, errorCallback, Unmanaged.passUnretained(self).toOpaque()), "CVodeSetErrHandlerFn")
+        try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
+        try check(CVodeSetMaxNumSteps(memory, options.maximumSteps), "CVodeSetMaxNumSteps")
+        if options.maximumStepSize > 0 { try check(CVodeSetMaxStep(memory, options.maximumStepSize), "CVodeSetMaxStep") }
+        matrix = SUNDenseMatrix(sunindextype(length), sunindextype(length), context)
+        linearSolver = SUNLinSol_Dense(y, matrix, context)
+        guard matrix != nil, linearSolver != nil else { throw CVODEError.setupFailure("SUNLinSol_Dense", flag: -1) }
+        try check(CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver")
+        try check(CVodeSetJacFn(memory, jacobianCallback), "CVodeSetJacFn")
+        if system.rootCount > 0 {
+            try check(CVodeRootInit(memory, Int32(system.rootCount), rootCallback), "CVodeRootInit")
+        }
+    }
+
+    deinit {
+        if memory != nil { CVodeFree(&memory) }
+        if let linearSolver { SUNLinSolFree(linearSolver) }
+        if let matrix { SUNMatDestroy(matrix) }
+        if let y { N_VDestroy(y) }
+        if context != nil { SUNContext_Free(&context) }
+    }
+
+    /// The current state (after `advance`, the state at the time it returned).
+    public var state: [Double] {
+        let data = kinapse_nvector_data(y)!
+        return (0..<n).map { data[$0] }
+    }
+
+    /// Calls `body` with the current state without copying it.
+    public func withState<R>(_ body: (UnsafeMutableBufferPointer<Double>) throws -> R) rethrows -> R {
+        try body(UnsafeMutableBufferPointer(start: kinapse_nvector_data(y)!, count: n))
+    }
+
+    /// Never integrate past `t` until the next re-initialisation or until it is reached.
+    public func setStopTime(_ t: Double) throws(CVODEError) {
+        try check(CVodeSetStopTime(memory, t), "CVodeSetStopTime")
+    }
+
+    /// Restarts the solver at `time` from `state` after a discontinuity: the BDF history
+    /// is discarded, which is what makes the step after an event accurate.
+    public func reinitialize(time: Double, state: UnsafeBufferPointer<Double>) throws(CVODEError) {
+        finishedRuns = statistics
+        finishedRuns.reinitialisations += 1
+        let data = kinapse_nvector_data(y)!
+        for i in 0..<n { data[i] = state[i] }
+        try check(CVodeReInit(memory, time, y), "CVodeReInit")
+        self.time = time
+    }
+
+    /// Integrates to `tout` (or to the stop time or a root, whichever comes first).
+    public func advance(to tout: Double) throws(CVODEError) -> IntegrationStep {
+        nonFiniteComponent = nil
+        lastErrorMessage = nil
+        var reached = time
+        let flag = CVode(memory, tout, y, &reached, CV_NORMAL)
+        time = reached
+        switch flag {
+        case CV_SUCCESS: return .reached(time: reached)
+        case CV_TSTOP_RETURN: return .stopTime(time: reached)
+        case CV_ROOT_RETURN:
+            var found = [Int32](repeating: 0, count: rootDirections.count)
+            _ = CVodeGetRootInfo(memory, &found)
+            return .root(time: reached, directions: found)
+        default:
+            var current = reached
+            _ = CVodeGetCurrentTime(memory, &current)
+            time = current
+            throw CVODEError(stage: .integration, flag: flag, flagName: Self.flagName(flag), function: "CVode",
+                             reachedTime: current, message: lastErrorMessage, nonFiniteComponent: nonFiniteComponent)
+        }
+    }
+
+    /// Work counters summed over every run since creation.
+    public var statistics: SolverStatistics {
+        var s = finishedRuns
+        var v: Int = 0
+        CVodeGetNumSteps(memory, &v); s.steps += v
+        CVodeGetNumRhsEvals(memory, &v); s.rhsEvaluations += v
+        CVodeGetNumJacEvals(memory, &v); s.jacobianEvaluations += v
+        CVodeGetNumErrTestFails(memory, &v); s.errorTestFailures += v
+        CVodeGetNumNonlinSolvConvFails(memory, &v); s.nonlinearConvergenceFailures += v
+        if !rootDirections.isEmpty { CVodeGetNumGEvals(memory, &v); s.rootEvaluations += v }
+        return s
+    }
+
+    static func flagName(_ flag: Int32) -> String {
+        guard let p = CVodeGetReturnFlagName(Int(flag)) else { return "flag \(flag)" }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    private func check(_ flag: Int32, _ function: String) throws(CVODEError) {
+        // CV_MEM_NULL would mean we called CVODES without a solver: a bug, not bad input.
+        precondition(flag != CV_MEM_NULL, "\(function) called without CVODE memory")
+        if flag < 0 {
+            throw CVODEError(stage: .setup, flag: flag, flagName: Self.flagName(flag), function: function,
+                             reachedTime: nil, message: lastErrorMessage, nonFiniteComponent: nil)
+        }
+    }
+
+    fileprivate func recordError(_ message: String) { lastErrorMessage = message }
+}
+
+extension CVODEError {
+    static func setupFailure(_ function: String, flag: Int32) -> CVODEError {
+        CVODEError(stage: .setup, flag: flag, flagName: "allocation failure", function: function,
+                   reachedTime: nil, message: nil, nonFiniteComponent: nil)
+    }
+}
+
+// MARK: - C callbacks
+// Non-capturing closures, so they convert to C function pointers. Each recovers the
+// Integrator from user_data without retaining it (the Integrator owns the solver).
+
+private func integrator(_ userData: UnsafeMutableRawPointer?) -> Integrator {
+    Unmanaged<Integrator>.fromOpaque(userData!).takeUnretainedValue()
+}
+
+private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
+    let integrator = integrator(userData)
+    let n = integrator.system.stateCount
+    let out = kinapse_nvector_data(ydot)!
+    guard n > 0 else {
+        out[0] = 0
+        return 0
+    }
+    integrator.system.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
+    // A non-finite derivative is reported as recoverable, so CVODE retries with a
+    // smaller step; if it persists, CVODE fails and we name the component.
+    for i in 0..<n where !out[i].isFinite {
+        integrator.nonFiniteComponent = i
+        return 1
+    }
+    return 0
+}
+
+private let jacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _, _, _ in
+    let integrator = integrator(userData)
+    let n = integrator.system.stateCount
+    guard n > 0 else { return 0 }
+    let data = kinapse_dense_data(jacobian)!
+    data.update(repeating: 0, count: n * n)
+    integrator.system.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
+    for k in 0..<(n * n) where !data[k].isFinite {
+        integrator.nonFiniteComponent = k % n
+        return 1
+    }
+    return 0
+}
+
+private let rootCallback: CVRootFn = { t, y, gout, userData in
+    let integrator = integrator(userData)
+    integrator.system.evaluateRoots(time: t, state: kinapse_nvector_data(y)!, roots: gout!)
+    return 0
+}
+
+private let errorCallback: CVErrHandlerFn = { _, _, _, message, userData in
+    guard let userData, let message else { return }
+    Unmanaged<Integrator>.fromOpaque(userData).takeUnretainedValue().recordError(String(cString: message))
+}

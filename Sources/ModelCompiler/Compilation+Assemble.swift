@@ -1,0 +1,122 @@
+import PathwayModel
+
+extension Compilation {
+    mutating func assemble(order: [AssignedValue], derivatives: [Symbolic], events: EventParts,
+                           initialization: [(slot: Int, expression: Symbolic)]) -> CompiledModel {
+        let n = states.count
+        // Slots for the derivatives, so the right-hand side program can write them.
+        let derivativeSlots = states.map { newSlot("d\($0.name)/dt") }
+
+        // Transitive state dependencies of every assigned value, in topological order.
+        var stateDependencies: [Int: Set<Int>] = [:]  // slot → state indices
+        func dependenciesOf(_ e: Symbolic) -> Set<Int> {
+            var out = Set<Int>()
+            e.visitSlots { s in
+                if let i = stateIndexOfSlot[s] { out.insert(i) }
+                if let d = stateDependencies[s] { out.formUnion(d) }
+            }
+            return out
+        }
+        for v in order { stateDependencies[v.slot] = dependenciesOf(v.expression) }
+
+        // ∂(assigned value)/∂(state j), by the chain rule through earlier assigned values.
+        // Each non-trivial partial gets its own slot; trivial ones (constants, single
+        // slots) are substituted directly.
+        var partial: [Int: [Int: Symbolic]] = [:]  // value slot → state → derivative
+        var intermediates: [(slot: Int, expression: Symbolic)] = []
+        func slotDerivative(_ s: Int, _ j: Int) -> Symbolic {
+            if stateIndexOfSlot[s] == j { return .one }
+            return partial[s]?[j] ?? .zero
+        }
+        for v in order {
+            for j in (stateDependencies[v.slot] ?? []).sorted() {
+                let d = v.expression.derivative { slotDerivative($0, j) }
+                if d == .zero { continue }
+                switch d {
+                case .constant, .slot: partial[v.slot, default: [:]][j] = d
+                default:
+                    let slot = newSlot("∂\(v.name)/∂\(states[j].name)")
+                    intermediates.append((slot, d))
+                    partial[v.slot, default: [:]][j] = .slot(slot)
+                }
+            }
+        }
+        var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)] = []
+        for (i, f) in derivatives.enumerated() {
+            for j in dependenciesOf(f).sorted() {
+                let d = f.derivative { slotDerivative($0, j) }
+                if d != .zero { jacobianExpressions.append((i, j, d)) }
+            }
+        }
+
+        // Relationals: event triggers first, then switches found in rate laws and rules.
+        var relationals = events.relationals
+        relationals += discontinuities(in: order.map(\.expression) + derivatives, existing: relationals)
+        let rootRelationals = relationals.indices.filter {
+            if case .root = relationals[$0].timing { return true }
+            return false
+        }
+
+        // Programs. One builder shares constant slots across all of them.
+        var builder = ProgramBuilder(firstFreeSlot: slotCount)
+        var assignProgram = Program()
+        for v in order { builder.emit(v.expression, storingInto: v.slot, program: &assignProgram) }
+
+        builder.resetCache()
+        var rhsProgram = Program()
+        for v in order { builder.emit(v.expression, storingInto: v.slot, program: &rhsProgram) }
+        for (i, f) in derivatives.enumerated() { builder.emit(f, storingInto: derivativeSlots[i], program: &rhsProgram) }
+
+        builder.resetCache()
+        var jacobianProgram = Program()
+        for v in order { builder.emit(v.expression, storingInto: v.slot, program: &jacobianProgram) }
+        for (slot, e) in intermediates { builder.emit(e, storingInto: slot, program: &jacobianProgram) }
+        var jacobianSlots: [(row: Int, column: Int, slot: Int)] = []
+        for (i, j, e) in jacobianExpressions {
+            jacobianSlots.append((i, j, builder.emit(e, into: &jacobianProgram)))
+        }
+
+        builder.resetCache()
+        var rootProgram = Program()
+        if !rootRelationals.isEmpty {
+            for v in order { builder.emit(v.expression, storingInto: v.slot, program: &rootProgram) }
+        }
+        let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
+
+        // The memory image: constants in their slots, NaN elsewhere until initialised,
+        // so a value read before it is computed shows up instead of passing as zero.
+        var image = [Double](repeating: .nan, count: builder.slotCount)
+        for (slot, v) in builder.constants { image[slot] = v }
+        image[0] = 0
+        for r in relationals { if let s = r.truthSlot { image[s] = 0 } }
+
+        var summary = ModelSummary()
+        summary.species = pathway.species.count
+        summary.boundarySpecies = pathway.species.filter(isBoundaryOrConstant).count
+        summary.floatingSpecies = summary.species - summary.boundarySpecies
+        summary.compartments = pathway.compartments.count
+        summary.parameters = pathway.parameters.count
+        summary.reactions = pathway.reactions.count
+        summary.assignmentRules = pathway.assignmentRules.count
+        summary.rateRules = pathway.rateRules.count
+        summary.events = pathway.events.count
+        summary.functions = pathway.functions.count
+        summary.stateSize = n
+        summary.jacobianNonZeros = jacobianExpressions.count
+        summary.rootFunctions = rootRelationals.count
+        summary.timedSwitches = relationals.count - rootRelationals.count
+        summary.rhsInstructions = rhsProgram.count
+        summary.jacobianInstructions = jacobianProgram.count
+
+        let defaultColumns = pathway.species.filter { !isBoundaryOrConstant($0) }.map(\.id)
+        return CompiledModel(
+            name: pathway.name, states: states, symbols: valueSlot, defaultColumns: defaultColumns,
+            symbolKinds: symbolKinds, displayNames: pathway.displayNames, summary: summary,
+            assignProgram: assignProgram, rhsProgram: rhsProgram, jacobianProgram: jacobianProgram,
+            rootProgram: rootProgram, derivativeSlots: derivativeSlots, jacobian: jacobianSlots,
+            rootSlots: rootSlots, derivativeExpressions: derivatives, assignedValues: order,
+            jacobianExpressions: jacobianExpressions, jacobianIntermediates: intermediates, slotNames: slotNames,
+            relationals: relationals, rootRelationals: rootRelationals, events: events.events,
+            initialization: initialization, memoryImage: image)
+    }
+}

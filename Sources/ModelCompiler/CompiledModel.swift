@@ -1,0 +1,297 @@
+public import KineticsCore
+
+/// A pathway compiled to straight-line programs over one block of memory, ready for
+/// the integrator. Created by `ModelCompiler.compile`.
+///
+/// Memory layout (slot indices): 0 is time; then every named value (parameters,
+/// compartments, boundary species, states, assigned values, reaction rates); then
+/// trigger relationals, Jacobian intermediates and constants/temporaries.
+///
+/// A compiled model owns mutable memory (event assignments change parameters), so one
+/// instance serves one simulation at a time.
+public final class CompiledModel: ODESystem {
+    public let name: String
+    public let stateCount: Int
+    public var rootCount: Int { rootRelationals.count }
+
+    /// What each state variable is (for messages and output).
+    public let states: [StateVariable]
+    /// Every named quantity and the slot holding its current value.
+    public let symbols: [String: Int]
+    /// Default output columns: non-boundary species in declaration order.
+    public let defaultColumns: [String]
+    /// What each name is, for `check` and for `--select` errors.
+    public let symbolKinds: [String: SymbolKind]
+    public let displayNames: [String: String]
+    public let summary: ModelSummary
+
+    // Programs.
+    let assignProgram: Program
+    let rhsProgram: Program
+    let jacobianProgram: Program
+    let rootProgram: Program
+    let derivativeSlots: UnsafeMutablePointer<Int32>
+    let stateSlots: UnsafeMutablePointer<Int32>
+    let jacobianEntries: UnsafeMutablePointer<JacobianEntry>
+    let jacobianEntryCount: Int
+    let rootSlots: UnsafeMutablePointer<Int32>
+
+    /// Symbolic forms, kept for printing, checking and the reference interpreter.
+    public let derivativeExpressions: [Symbolic]
+    public let assignedValues: [AssignedValue]
+    /// Structurally non-zero Jacobian entries and their expressions.
+    public let jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)]
+    /// Partial derivatives of assigned values that the Jacobian expressions refer to.
+    public let jacobianIntermediates: [(slot: Int, expression: Symbolic)]
+    public let slotNames: [Int: String]
+
+    // Discontinuities and events.
+    public let relationals: [Relational]
+    /// Indices into `relationals` that CVODE watches as root functions.
+    public let rootRelationals: [Int]
+    public let events: [CompiledEvent]
+    /// How to compute every value at the start, in dependency order.
+    let initialization: [(slot: Int, expression: Symbolic)]
+    let memoryImage: [Double]
+
+    public let memory: UnsafeMutablePointer<Double>
+    public let memoryCount: Int
+
+    public struct JacobianEntry {
+        /// Offset in the column-major dense matrix.
+        public var offset: Int32
+        public var slot: Int32
+    }
+
+    init(name: String, states: [StateVariable], symbols: [String: Int], defaultColumns: [String],
+         symbolKinds: [String: SymbolKind], displayNames: [String: String], summary: ModelSummary,
+         assignProgram: Program, rhsProgram: Program, jacobianProgram: Program, rootProgram: Program,
+         derivativeSlots: [Int], jacobian: [(row: Int, column: Int, slot: Int)], rootSlots: [Int],
+         derivativeExpressions: [Symbolic], assignedValues: [AssignedValue],
+         jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)],
+         jacobianIntermediates: [(slot: Int, expression: Symbolic)], slotNames: [Int: String],
+         relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent],
+         initialization: [(slot: Int, expression: Symbolic)], memoryImage: [Double]) {
+        self.name = name
+        self.stateCount = states.count
+        self.states = states
+        self.symbols = symbols
+        self.defaultColumns = defaultColumns
+        self.symbolKinds = symbolKinds
+        self.displayNames = displayNames
+        self.summary = summary
+        self.assignProgram = assignProgram
+        self.rhsProgram = rhsProgram
+        self.jacobianProgram = jacobianProgram
+        self.rootProgram = rootProgram
+        self.derivativeExpressions = derivativeExpressions
+        self.assignedValues = assignedValues
+        self.jacobianExpressions = jacobianExpressions
+        self.jacobianIntermediates = jacobianIntermediates
+        self.slotNames = slotNames
+        self.relationals = relationals
+        self.rootRelationals = rootRelationals
+        self.events = events
+        self.initialization = initialization
+        self.memoryImage = memoryImage
+
+        self.derivativeSlots = .allocate(capacity: max(1, derivativeSlots.count))
+        self.stateSlots = .allocate(capacity: max(1, states.count))
+        for (i, s) in derivativeSlots.enumerated() { self.derivativeSlots[i] = Int32(s) }
+        for (i, s) in states.enumerated() { self.stateSlots[i] = Int32(s.slot) }
+        self.jacobianEntryCount = jacobian.count
+        self.jacobianEntries = .allocate(capacity: max(1, jacobian.count))
+        for (k, e) in jacobian.enumerated() {
+            jacobianEntries[k] = JacobianEntry(offset: Int32(e.row + e.column * states.count), slot: Int32(e.slot))
+        }
+        self.rootSlots = .allocate(capacity: max(1, rootSlots.count))
+        for (i, s) in rootSlots.enumerated() { self.rootSlots[i] = Int32(s) }
+        self.memoryCount = memoryImage.count
+        self.memory = .allocate(capacity: max(1, memoryImage.count))
+        self.memory.initialize(from: memoryImage, count: memoryImage.count)
+    }
+
+    deinit {
+        derivativeSlots.deallocate()
+        stateSlots.deallocate()
+        jacobianEntries.deallocate()
+        rootSlots.deallocate()
+        memory.deallocate()
+    }
+
+    // MARK: ODESystem
+
+    @inline(__always)
+    func load(time: Double, state: UnsafePointer<Double>) {
+        memory[0] = time
+        for i in 0..<stateCount { memory[Int(stateSlots[i])] = state[i] }
+    }
+
+    public func evaluateRHS(time: Double, state: UnsafePointer<Double>, derivative: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        rhsProgram.run(memory: memory)
+        for i in 0..<stateCount { derivative[i] = memory[Int(derivativeSlots[i])] }
+    }
+
+    public func evaluateJacobian(time: Double, state: UnsafePointer<Double>, jacobian: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        jacobianProgram.run(memory: memory)
+        for k in 0..<jacobianEntryCount {
+            let e = jacobianEntries[k]
+            jacobian[Int(e.offset)] = memory[Int(e.slot)]
+        }
+    }
+
+    public func evaluateRoots(time: Double, state: UnsafePointer<Double>, roots: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        rootProgram.run(memory: memory)
+        for i in 0..<rootRelationals.count { roots[i] = memory[Int(rootSlots[i])] }
+    }
+
+    // MARK: Values for events and output
+
+    /// Loads time and state and computes every assigned value (rules, concentrations,
+    /// reaction rates), so that `value(ofSlot:)` and `evaluate(_:)` see a consistent picture.
+    public func update(time: Double, state: UnsafePointer<Double>) {
+        load(time: time, state: state)
+        assignProgram.run(memory: memory)
+    }
+
+    public func value(ofSlot slot: Int) -> Double { memory[slot] }
+    public func setValue(_ v: Double, slot: Int) { memory[slot] = v }
+
+    /// Evaluates an expression over the current memory (events: not a hot path).
+    public func evaluate(_ e: Symbolic) -> Double { TreeInterpreter.evaluate(e, memory: memory) }
+
+    /// Resets memory and computes the initial state, applying `overrides` (slot → value;
+    /// for amount-based species the value is a concentration).
+    /// Returns the initial state vector.
+    public func initialState(time t0: Double = 0, overrides: [Int: Double] = [:]) -> [Double] {
+        memory.update(from: memoryImage, count: memoryCount)
+        memory[0] = t0
+        for (slot, expression) in initialization {
+            if let v = overrides[slot] {
+                memory[slot] = v
+                continue
+            }
+            memory[slot] = TreeInterpreter.evaluate(expression, memory: memory)
+        }
+        var y = [Double](repeating: 0, count: stateCount)
+        for (i, s) in states.enumerated() {
+            switch s.kind {
+            case .amount(let concentrationSlot, let sizeSlot):
+                // The initialization computed the concentration; the state is the amount.
+                y[i] = memory[concentrationSlot] * memory[sizeSlot]
+            case .raw:
+                y[i] = memory[s.slot]
+            }
+            memory[s.slot] = y[i]
+        }
+        return y
+    }
+}
+
+/// One entry of the state vector.
+public struct StateVariable: Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// A species integrated as an amount; expressions see `amount / size`.
+        case amount(concentrationSlot: Int, sizeSlot: Int)
+        /// A value integrated as itself (rate-rule targets; species with only substance units).
+        case raw
+    }
+    public let name: String
+    public let slot: Int
+    public let kind: Kind
+}
+
+/// A value computed from others at every evaluation: a species concentration, an
+/// assignment rule or a reaction rate.
+public struct AssignedValue: Sendable {
+    public enum Kind: Sendable { case concentration, rule, reactionRate }
+    public let name: String
+    public let slot: Int
+    public let expression: Symbolic
+    public let kind: Kind
+}
+
+public enum SymbolKind: String, Sendable {
+    case species, boundarySpecies = "boundary species", compartment, parameter, reaction
+}
+
+/// A comparison that can switch discontinuously: in an event trigger or a rate law.
+public struct Relational: Sendable {
+    public enum Timing: Sendable {
+        /// `time OP e` with `e` free of state: the switch happens at time `crossing`,
+        /// which the integrator lands on exactly.
+        case timed(crossing: Symbolic)
+        /// Anything else: watched by the integrator's root finding.
+        case root
+    }
+    public let comparison: Symbolic.BinaryFunction
+    public let lhs: Symbolic
+    public let rhs: Symbolic
+    /// `lhs − rhs`, whose sign change is the switch.
+    public let function: Symbolic
+    public let timing: Timing
+    /// Slot holding the comparison's tracked truth value (1/0) in event triggers, which
+    /// read it instead of comparing live: at a crossing the values are equal to within
+    /// round-off, and only the crossing direction says which side the system is on.
+    public let truthSlot: Int?
+
+    /// Truth value from live values, or `nil` when they are exactly on the boundary.
+    public func liveValue(_ model: CompiledModel) -> Bool? {
+        let g = model.evaluate(function)
+        if g == 0 {
+            switch comparison {
+            case .equal: return true
+            case .notEqual: return false
+            default: return nil
+            }
+        }
+        switch comparison {
+        case .greater, .greaterEqual: return g > 0
+        case .less, .lessEqual: return g < 0
+        case .equal: return false
+        case .notEqual: return true
+        default: return nil
+        }
+    }
+
+    /// Truth value just after `lhs − rhs` crossed zero in direction `rising`.
+    public func valueAfterCrossing(rising: Bool) -> Bool {
+        switch comparison {
+        case .greater, .greaterEqual: return rising
+        case .less, .lessEqual: return !rising
+        case .equal: return true
+        case .notEqual: return false
+        default: return false
+        }
+    }
+}
+
+public struct CompiledEvent: Sendable {
+    public enum Target: Sendable {
+        /// A species integrated as an amount: the new amount is value × compartment size.
+        case amountState(index: Int, sizeSlot: Int)
+        case rawState(index: Int)
+        case value(slot: Int)
+    }
+    public let id: String
+    /// Reads relational truth slots; non-zero means true.
+    public let trigger: Symbolic
+    public let delay: Symbolic?
+    public let priority: Symbolic?
+    public let initialValue: Bool
+    public let persistent: Bool
+    public let useValuesFromTriggerTime: Bool
+    public let assignments: [(target: Target, name: String, value: Symbolic)]
+}
+
+/// Counts for `kinapse check`.
+public struct ModelSummary: Sendable {
+    public var species = 0, floatingSpecies = 0, boundarySpecies = 0
+    public var compartments = 0, parameters = 0, reactions = 0
+    public var assignmentRules = 0, rateRules = 0, events = 0, functions = 0
+    public var stateSize = 0, jacobianNonZeros = 0, rootFunctions = 0, timedSwitches = 0
+    public var rhsInstructions = 0, jacobianInstructions = 0
+}

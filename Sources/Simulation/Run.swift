@@ -1,0 +1,276 @@
+import KineticsCore
+import ModelCompiler
+import CVODEIntegration
+
+/// One simulation from start to end: the integration loop and the event machinery.
+struct Run {
+    let model: CompiledModel
+    let request: SimulationRequest
+    let columnSlots: [Int]
+    var trajectory: Trajectory
+    var statistics = SolverStatistics()
+    var eventsExecuted = 0
+    var failure: SimulationFailure?
+
+    /// The state as events see and change it (the integrator gets a copy on restart).
+    var y: [Double] = []
+    /// Each event's trigger value as last evaluated (for false → true detection).
+    var previousTrigger: [Bool]
+    var pending: [PendingEvent] = []
+    var scheduleCounter = 0
+    var nextOutput = 0
+    var row: [Double]
+
+    struct PendingEvent {
+        let event: Int
+        let executionTime: Double
+        /// Assignment values computed at trigger time, when the event asks for that.
+        let values: [Double]?
+        let sequence: Int
+    }
+
+    init(model: CompiledModel, request: SimulationRequest, columnSlots: [Int], columns: [String]) {
+        self.model = model
+        self.request = request
+        self.columnSlots = columnSlots
+        self.trajectory = Trajectory(columns: columns)
+        self.previousTrigger = model.events.map(\.initialValue)
+        self.row = [Double](repeating: 0, count: columns.count)
+    }
+
+    // MARK: - Main loop
+
+    mutating func execute(overrides: [Int: Double]) {
+        let grid = request.grid
+        let t0 = grid.start
+        y = model.initialState(time: t0, overrides: overrides)
+        model.update(time: t0, state: y)
+        initialiseTruthValues()
+        if let f = processEvents(at: t0) { return fail(f) }
+        if let bad = firstNonFinite() {
+            return fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
+                                          reachedTime: t0, culprit: bad, hint: "check its initial value and the values it is computed from"))
+        }
+        recordOutputs(upTo: t0)
+
+        let integrator: Integrator
+        do {
+            integrator = try Integrator(system: model, initialTime: t0, initialState: y, options: request.options)
+        } catch {
+            return fail(SimulationFailure(reason: error.description, flagName: error.flagName, reachedTime: t0, culprit: nil, hint: nil))
+        }
+        defer { statistics = integrator.statistics }
+
+        var t = t0
+        var nextSwitch = nextDiscontinuity(after: t)
+        while t < grid.end {
+            let stop = min(nextSwitch, grid.end)
+            let target = min(grid[nextOutput < grid.count ? nextOutput : grid.count - 1], stop)
+            do {
+                if nextSwitch <= grid.end { try integrator.setStopTime(nextSwitch) }
+                let step = try integrator.advance(to: target)
+                integrator.withState { for i in 0..<$0.count { y[i] = $0[i] } }
+                switch step {
+                case .reached(let reached), .stopTime(let reached):
+                    t = reached
+                    if t >= nextSwitch {
+                        // Landed exactly on a time switch: flip the switches due now, run events, restart.
+                        t = nextSwitch
+                        model.update(time: t, state: y)
+                        flipTimedSwitches(at: t)
+                        if let f = processEvents(at: t) { return fail(f) }
+                        try restart(integrator, at: t)
+                        nextSwitch = nextDiscontinuity(after: t)
+                    }
+                case .root(let reached, let directions):
+                    t = reached
+                    model.update(time: t, state: y)
+                    for (k, d) in directions.enumerated() where d != 0 {
+                        let r = model.relationals[model.rootRelationals[k]]
+                        if let slot = r.truthSlot { model.setValue(r.valueAfterCrossing(rising: d > 0) ? 1 : 0, slot: slot) }
+                    }
+                    if let f = processEvents(at: t) { return fail(f) }
+                    try restart(integrator, at: t)
+                    nextSwitch = nextDiscontinuity(after: t)
+                }
+            } catch {
+                statistics = integrator.statistics
+                return fail(describe(error, integrator: integrator))
+            }
+            recordOutputs(upTo: t)
+        }
+    }
+
+    mutating func restart(_ integrator: Integrator, at t: Double) throws(CVODEError) {
+        try y.withUnsafeBufferPointer { buffer throws(CVODEError) in try integrator.reinitialize(time: t, state: buffer) }
+    }
+
+    /// Writes every output row whose time has been reached.
+    mutating func recordOutputs(upTo t: Double) {
+        let grid = request.grid
+        guard nextOutput < grid.count, grid[nextOutput] <= t else { return }
+        model.update(time: t, state: y)
+        while nextOutput < grid.count, grid[nextOutput] <= t {
+            for (c, slot) in columnSlots.enumerated() { row[c] = model.value(ofSlot: slot) }
+            trajectory.append(time: grid[nextOutput], row: row)
+            nextOutput += 1
+        }
+    }
+
+    mutating func fail(_ f: SimulationFailure) { failure = f }
+
+    func firstNonFinite() -> String? {
+        for (i, v) in y.enumerated() where !v.isFinite { return model.states[i].name }
+        return nil
+    }
+
+    // MARK: - Switches
+
+    /// At the start, every tracked comparison takes its plain value.
+    func initialiseTruthValues() {
+        for r in model.relationals {
+            guard let slot = r.truthSlot else { continue }
+            let v = model.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
+            model.setValue(v ? 1 : 0, slot: slot)
+        }
+    }
+
+    /// After a discontinuity, comparisons take their live values, except those exactly on
+    /// their boundary, which keep the value their crossing gave them.
+    func refreshTruthValues() {
+        for r in model.relationals {
+            guard let slot = r.truthSlot, let v = r.liveValue(model) else { continue }
+            model.setValue(v ? 1 : 0, slot: slot)
+        }
+    }
+
+    func flipTimedSwitches(at t: Double) {
+        for r in model.relationals {
+            guard case .timed(let crossing) = r.timing, let slot = r.truthSlot, model.evaluate(crossing) == t else { continue }
+            // `time OP c`: time rises through c. `c OP time`: the difference falls.
+            model.setValue(r.valueAfterCrossing(rising: r.lhs == .slot(0)) ? 1 : 0, slot: slot)
+        }
+    }
+
+    /// The next time something switches without the integrator's help: a time switch or
+    /// a delayed event falling due.
+    func nextDiscontinuity(after t: Double) -> Double {
+        var next = Double.infinity
+        for r in model.relationals {
+            guard case .timed(let crossing) = r.timing else { continue }
+            let c = model.evaluate(crossing)
+            if c > t, c < next { next = c }
+        }
+        for p in pending where p.executionTime > t && p.executionTime < next { next = p.executionTime }
+        return next
+    }
+
+    // MARK: - Events
+
+    /// Detects trigger transitions and runs every event due at `t`, repeatedly, until
+    /// nothing more is due.
+    mutating func processEvents(at t: Double) -> SimulationFailure? {
+        guard !model.events.isEmpty else { return nil }
+        var executedHere = 0
+        while true {
+            detectTransitions(at: t)
+            let due = pending.indices.filter { pending[$0].executionTime <= t }
+            guard !due.isEmpty else { return nil }
+            // Highest priority first; equal priorities in document order, then scheduling order.
+            let priorities = due.map { i in model.events[pending[i].event].priority.map { model.evaluate($0) } ?? 0 }
+            var best = 0
+            for k in 1..<due.count {
+                let a = pending[due[k]], b = pending[due[best]]
+                if priorities[k] > priorities[best]
+                    || (priorities[k] == priorities[best] && (a.event, a.sequence) < (b.event, b.sequence)) { best = k }
+            }
+            let chosen = pending.remove(at: due[best])
+            execute(chosen)
+            executedHere += 1
+            eventsExecuted += 1
+            if executedHere > request.maximumEventsPerInstant {
+                let id = model.events[chosen.event].id
+                return SimulationFailure(
+                    reason: "more than \(request.maximumEventsPerInstant) events executed at one instant", flagName: nil,
+                    reachedTime: t, culprit: "event '\(id)'",
+                    hint: "an event whose assignments make its own trigger true again fires forever; check '\(id)'")
+            }
+        }
+    }
+
+    mutating func detectTransitions(at t: Double) {
+        for (i, e) in model.events.enumerated() {
+            let now = model.evaluate(e.trigger) != 0
+            if now && !previousTrigger[i] { schedule(i, at: t) }
+            if !now && !e.persistent { pending.removeAll { $0.event == i } }
+            previousTrigger[i] = now
+        }
+    }
+
+    mutating func schedule(_ i: Int, at t: Double) {
+        let e = model.events[i]
+        let delay = e.delay.map { model.evaluate($0) } ?? 0
+        let values = e.useValuesFromTriggerTime ? e.assignments.map { model.evaluate($0.value) } : nil
+        let when = delay.isFinite && delay > 0 ? t + delay : t
+        pending.append(PendingEvent(event: i, executionTime: when, values: values, sequence: scheduleCounter))
+        scheduleCounter += 1
+    }
+
+    mutating func execute(_ p: PendingEvent) {
+        let e = model.events[p.event]
+        let values = p.values ?? e.assignments.map { model.evaluate($0.value) }
+        // Plain values (compartment sizes among them) first, so species assigned in the
+        // same event are converted to amounts with the new sizes.
+        for (a, v) in zip(e.assignments, values) {
+            switch a.target {
+            case .value(let slot): model.setValue(v, slot: slot)
+            case .rawState(let i): y[i] = v
+            case .amountState: break
+            }
+        }
+        for (a, v) in zip(e.assignments, values) {
+            if case .amountState(let i, let sizeSlot) = a.target { y[i] = v * model.value(ofSlot: sizeSlot) }
+        }
+        model.update(time: model.value(ofSlot: 0), state: y)
+        refreshTruthValues()
+    }
+
+    // MARK: - Failures
+
+    func describe(_ error: CVODEError, integrator: Integrator) -> SimulationFailure {
+        let t = error.reachedTime ?? integrator.time
+        var culprit: String?
+        if let i = error.nonFiniteComponent { culprit = model.states[i].name }
+        if culprit == nil, let bad = firstNonFinite() { culprit = bad }
+        if culprit == nil { culprit = fastestChanging(at: t) }
+        let hint: String
+        switch error.flagName {
+        case "CV_TOO_MUCH_WORK":
+            hint = "the solver took \(request.options.maximumSteps) steps without reaching the next output; raise --max-steps, or check for a very stiff or blowing-up variable"
+        case "CV_CONV_FAILURE", "CV_ERR_FAILURE":
+            hint = "repeated failures usually mean a rate law jumps or blows up here; check the culprit's rate laws, or loosen --rtol/--atol"
+        case "CV_RHSFUNC_FAIL", "CV_REPTD_RHSFUNC_ERR", "CV_UNREC_RHSFUNC_ERR", "CV_LSETUP_FAIL":
+            hint = "a rate law evaluated to NaN or infinity (division by zero, log of a negative value, overflow)"
+        default:
+            hint = "see the SUNDIALS message above"
+        }
+        return SimulationFailure(reason: error.description, flagName: error.flagName, reachedTime: t, culprit: culprit, hint: hint)
+    }
+
+    /// The state whose derivative is largest relative to its tolerance: the usual
+    /// suspect when the solver gives up without a NaN to point at.
+    func fastestChanging(at t: Double) -> String? {
+        guard !y.isEmpty else { return nil }
+        var dydt = [Double](repeating: 0, count: y.count)
+        y.withUnsafeBufferPointer { s in
+            dydt.withUnsafeMutableBufferPointer { d in model.evaluateRHS(time: t, state: s.baseAddress!, derivative: d.baseAddress!) }
+        }
+        var best: (Int, Double)?
+        for i in y.indices {
+            let scale = request.options.relativeTolerance * abs(y[i]) + request.options.absoluteTolerance
+            let r = dydt[i].isFinite ? abs(dydt[i]) / scale : .infinity
+            if best == nil || r > best!.1 { best = (i, r) }
+        }
+        return best.map { model.states[$0.0].name }
+    }
+}

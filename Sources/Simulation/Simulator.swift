@@ -1,0 +1,101 @@
+public import KineticsCore
+public import ModelCompiler
+public import CVODEIntegration
+import SourceDiagnostics
+
+/// What to simulate and how to report it.
+public struct SimulationRequest: Sendable {
+    public var grid: TimeGrid
+    /// Output columns (any named quantity); `nil` means the model's default columns.
+    public var columns: [String]?
+    /// Initial values replaced by name (`--set ID=VALUE`); species values are concentrations.
+    public var overrides: [(name: String, value: Double)]
+    public var options: IntegratorOptions
+    /// Events allowed at one instant before the run is stopped as an endless cascade.
+    public var maximumEventsPerInstant = 10_000
+
+    public init(grid: TimeGrid, columns: [String]? = nil, overrides: [(name: String, value: Double)] = [],
+                options: IntegratorOptions = IntegratorOptions()) {
+        self.grid = grid; self.columns = columns; self.overrides = overrides; self.options = options
+    }
+}
+
+public struct SimulationResult: Sendable {
+    public var trajectory: Trajectory
+    public var statistics: SolverStatistics
+    public var eventsExecuted: Int
+    /// Set when the run stopped early; `trajectory` then holds the rows up to there.
+    public var failure: SimulationFailure?
+}
+
+/// Why a run stopped before its end time.
+public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
+    public let reason: String
+    /// The CVODE flag name, when the solver failed.
+    public let flagName: String?
+    public let reachedTime: Double
+    /// The state variable at fault, when one can be named.
+    public let culprit: String?
+    public let hint: String?
+
+    public var description: String {
+        var s = "simulation failed at t = \(reachedTime): \(reason)"
+        if let culprit { s += "\n  offending variable: \(culprit)" }
+        if let hint { s += "\nhint: \(hint)" }
+        return s
+    }
+}
+
+/// A request that cannot run at all (an unknown column or override).
+public struct SimulationRequestError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let hint: String?
+    public var description: String { hint.map { "\(message)\nhint: \($0)" } ?? message }
+}
+
+/// Runs a compiled model through time with SBML event semantics:
+/// - an event fires when its trigger goes from false to true; its assignments are
+///   computed at trigger time (or at execution time when asked) and applied together;
+/// - simultaneous events run by priority (higher first), then in document order, and
+///   every execution can trigger or (if not persistent) cancel others at the same instant;
+/// - `time`-only switches are landed on exactly with a stop time; all other switches are
+///   located by CVODE's root finding; the solver restarts after every discontinuity.
+public final class Simulator {
+    public let model: CompiledModel
+
+    public init(model: CompiledModel) { self.model = model }
+
+    public func run(_ request: SimulationRequest) throws(SimulationRequestError) -> SimulationResult {
+        let columns = request.columns ?? model.defaultColumns
+        var columnSlots: [Int] = []
+        for name in columns {
+            guard let slot = model.symbols[name] else {
+                throw SimulationRequestError(message: "unknown output column '\(name)'", hint: suggestion(name))
+            }
+            columnSlots.append(slot)
+        }
+        var overrides: [Int: Double] = [:]
+        for (name, value) in request.overrides {
+            guard let slot = model.symbols[name] else {
+                throw SimulationRequestError(message: "cannot set '\(name)': no such symbol in model '\(model.name)'", hint: suggestion(name))
+            }
+            if model.assignedValues.contains(where: { $0.slot == slot && $0.kind != .concentration }) {
+                throw SimulationRequestError(message: "cannot set '\(name)': it is computed by a rule or is a reaction rate", hint: nil)
+            }
+            guard value.isFinite else {
+                throw SimulationRequestError(message: "cannot set '\(name)' to \(value): values must be finite", hint: nil)
+            }
+            overrides[slot] = value
+        }
+        var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
+        run.execute(overrides: overrides)
+        return SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
+                                eventsExecuted: run.eventsExecuted, failure: run.failure)
+    }
+
+    private func suggestion(_ name: String) -> String? {
+        if let hint = Suggestions.didYouMean(name, among: model.symbols.keys) { return hint }
+        return "names in this model: " + model.symbols.keys.sorted().prefix(12).joined(separator: ", ")
+    }
+}
+

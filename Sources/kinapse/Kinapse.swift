@@ -1,0 +1,48 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Kinapse: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kinapse",
+        abstract: "Kinetic models of inhibitory synaptic plasticity: pathway files in, time courses out.",
+        discussion: """
+        Pathways are written in a subset of Antimony (docs/antimony-subset.md).
+
+        Examples:
+          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601 --out run.csv
+          kinapse check Pathways/no_cgmp_pkg.ant
+          kinapse odes Pathways/no_cgmp_pkg.ant
+
+        Exit status: 0 success, 1 simulation failure, 2 bad input or usage.
+        """,
+        version: "0.1.0",
+        subcommands: [Simulate.self, Check.self, ODEs.self]
+    )
+
+    /// Exit codes promised in the documentation: usage errors are 2, not
+    /// ArgumentParser's default EX_USAGE (64).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .failure ? 1 : 2)
+        }
+    }
+}
+
+/// Exit statuses.
+enum Status {
+    static let simulationFailed = ExitCode(1)
+    static let badInput = ExitCode(2)
+}

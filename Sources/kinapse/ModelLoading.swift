@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import SourceDiagnostics
+import PathwayModel
+import AntimonyFrontEnd
+import ModelCompiler
+
+/// Standard error, with colour only when it is a terminal.
+enum Console {
+    static var isTerminal: Bool { isatty(2) != 0 }
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+    static func report(_ diagnostics: [Diagnostic]) {
+        error(DiagnosticRenderer(colored: isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil).render(diagnostics))
+    }
+}
+
+/// Reads a model file in whichever format its name says, and compiles it.
+/// Diagnostics are printed here, once, and turn into exit status 2.
+enum ModelLoading {
+    static func loadPathway(_ path: String) throws -> Pathway {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".xml") || lower.hasSuffix(".sbml") {
+            Console.report([.error("unsupported: SBML files cannot be read yet; write the model in Antimony (docs/antimony-subset.md)", at: nil)])
+            throw Status.badInput
+        }
+        do {
+            return try AntimonyLoader.load(path: path)
+        } catch {
+            Console.report(error.diagnostics)
+            throw Status.badInput
+        }
+    }
+
+    static func compile(_ pathway: Pathway) throws -> CompiledModel {
+        do {
+            return try ModelCompiler.compile(pathway)
+        } catch {
+            Console.report(error.diagnostics)
+            throw Status.badInput
+        }
+    }
+}

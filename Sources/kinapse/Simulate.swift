@@ -1,0 +1,140 @@
+import ArgumentParser
+import Foundation
+import KineticsCore
+import ModelCompiler
+import CVODEIntegration
+import Simulation
+import Reporting
+
+struct Simulate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Simulate a pathway and write its time courses as CSV.",
+        discussion: """
+        Output: a header `time,<columns>` and one row per output time from 0 to --t-end
+        inclusive. Columns are the floating species in declaration order, or --select.
+
+        Examples:
+          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
+          kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 --select A,B,J1 --out run.csv --stats
+        """
+    )
+
+    @Argument(help: "Pathway file (.ant).")
+    var model: String
+
+    @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s).")
+    var tEnd: Double
+
+    @Option(help: "Number of output points, including 0 and --t-end (default 101).")
+    var points: Int?
+
+    @Option(help: "Output spacing (instead of --points).")
+    var dt: Double?
+
+    @Option(help: "Write CSV here (atomically) instead of to standard output.")
+    var out: String?
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override an initial value or parameter, e.g. --set k1=0.5 (repeatable).", valueName: "ID=VALUE"))
+    var assignments: [String] = []
+
+    @Option(help: "Relative tolerance.")
+    var rtol: Double = 1e-6
+
+    @Option(help: "Absolute tolerance.")
+    var atol: Double = 1e-12
+
+    @Option(name: .customLong("max-steps"), help: "Solver steps allowed between two output times.")
+    var maxSteps: Int = 100_000
+
+    @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
+    var select: String?
+
+    @Flag(help: "Print solver statistics and timings to standard error.")
+    var stats = false
+
+    func validate() throws {
+        guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be a positive number (got \(tEnd))") }
+        if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
+        if let points, points < 2 { throw ValidationError("--points must be at least 2 (got \(points))") }
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be a positive number (got \(dt))") }
+        if let dt, tEnd / dt > 10_000_000 { throw ValidationError("--dt \(dt) would write more than 10 million rows") }
+        guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
+        guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
+        guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive") }
+        if let out, (out as NSString).standardizingPath == (model as NSString).standardizingPath {
+            throw ValidationError("--out '\(out)' is the model file itself; refusing to overwrite the input")
+        }
+        _ = try parsedAssignments()
+    }
+
+    func parsedAssignments() throws -> [(name: String, value: Double)] {
+        try assignments.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]) else {
+                throw ValidationError("--set expects ID=VALUE with a number, e.g. --set k1=0.5 (got '\(text)')")
+            }
+            return (parts[0], v)
+        }
+    }
+
+    func run() throws {
+        let clock = ContinuousClock()
+        let compileStart = clock.now
+        let pathway = try ModelLoading.loadPathway(model)
+        let compiled = try ModelLoading.compile(pathway)
+        let compileTime = clock.now - compileStart
+
+        let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: points ?? 101)
+        var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
+        options.maximumStepSize = 0
+        let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let request = SimulationRequest(grid: grid, columns: columns, overrides: try parsedAssignments(), options: options)
+
+        let simulateStart = clock.now
+        let result: SimulationResult
+        do {
+            result = try Simulator(model: compiled).run(request)
+        } catch {
+            Console.error("error: \(error.message)" + (error.hint.map { "\nhint: \($0)" } ?? ""))
+            throw Status.badInput
+        }
+        let integrationTime = clock.now - simulateStart
+
+        let csv = CSVWriter.text(result.trajectory)
+        if let out {
+            do { try AtomicFile.write(csv, to: out) } catch {
+                Console.error("error: \(error)")
+                throw Status.badInput
+            }
+        } else {
+            FileHandle.standardOutput.write(Data(csv.utf8))
+        }
+        if stats { printStatistics(result, compile: compileTime, integration: integrationTime) }
+        if let failure = result.failure {
+            Console.error("error: \(failure)")
+            Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
+                          (out.map { " to \($0)" } ?? ""))
+            throw Status.simulationFailed
+        }
+    }
+
+    func printStatistics(_ result: SimulationResult, compile: Duration, integration: Duration) {
+        let s = result.statistics
+        func seconds(_ d: Duration) -> String {
+            let c = d.components
+            return String(format: "%.6f", Double(c.seconds) + Double(c.attoseconds) * 1e-18)
+        }
+        Console.error("""
+        steps: \(s.steps)
+        rhs evaluations: \(s.rhsEvaluations)
+        jacobian evaluations: \(s.jacobianEvaluations)
+        error-test failures: \(s.errorTestFailures)
+        nonlinear convergence failures: \(s.nonlinearConvergenceFailures)
+        root-function evaluations: \(s.rootEvaluations)
+        reinitialisations: \(s.reinitialisations)
+        events executed: \(result.eventsExecuted)
+        compile time: \(seconds(compile)) s
+        integration time: \(seconds(integration)) s
+        """)
+    }
+}
