@@ -1,0 +1,38 @@
+# Kinapse — the two commands on a fresh Debian machine with Swift:
+#   make run    build, then simulate the shipped default pathway into out/no_cgmp_pkg.csv
+#   make test   build and run the test suite
+# Each target installs SUNDIALS (Debian's libsundials-dev) first if its headers are missing.
+
+SWIFT      ?= swift
+SUNDIALS_H := /usr/include/cvodes/cvodes.h
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build run test bench clean
+
+all: build
+
+deps:
+	@if [ ! -f $(SUNDIALS_H) ]; then \
+		echo "kinapse: SUNDIALS headers missing; installing libsundials-dev"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsundials-dev; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product kinapse
+
+run: build
+	@mkdir -p out
+	.build/release/kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601 --out out/no_cgmp_pkg.csv --stats
+	@echo "wrote out/no_cgmp_pkg.csv ($$(wc -l < out/no_cgmp_pkg.csv) lines)"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build -c release --product kinapse
+	bash Benchmarks/run.sh .build/release/kinapse
+
+clean:
+	rm -rf .build .build-bench out
