@@ -1,0 +1,158 @@
+import Testing
+import Foundation
+import PathwayTestSupport
+
+/// Runs the built `kinapse` executable as a user would.
+struct CommandResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+enum CLI {
+    /// The executable sits beside the test bundle in SwiftPM's build directory.
+    static var executable: URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("kinapse"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kinapse"),
+            TestModels.repositoryRoot.appendingPathComponent(".build/debug/kinapse"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static func run(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? TestModels.repositoryRoot
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting so a full pipe cannot deadlock the child.
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                             stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+@Suite(.serialized) struct CommandLineTests {
+    let decay = "A = 10; B = 0; k = 0.5\nJ1: A -> B; k*A\n"
+
+    func writeModel(_ text: String, name: String = "model.ant") throws -> (URL, URL) {
+        let dir = try CLI.temporaryDirectory()
+        let file = dir.appendingPathComponent(name)
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return (dir, file)
+    }
+
+    @Test func simulateWritesCSVWithHeaderAndGrid() throws {
+        let (dir, model) = try writeModel(decay)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["simulate", model.path, "--t-end", "10", "--points", "11"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.first == "time,A,B")
+        #expect(lines.count == 12)
+        #expect(lines[1] == "0,10,0")
+        #expect(lines.last?.hasPrefix("10,") == true)
+        let a10 = Double(lines.last!.split(separator: ",")[1])!
+        #expect(abs(a10 - 10 * exp(-5)) < 1e-5)
+    }
+
+    @Test func outFileSelectSetAndStats() throws {
+        let (dir, model) = try writeModel(decay)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("run.csv")
+        let r = try CLI.run(["simulate", model.path, "--t-end", "4", "--dt", "2", "--set", "k=0", "--select", "B,k,J1",
+                             "--out", out.path, "--stats"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let csv = try String(contentsOf: out, encoding: .utf8)
+        #expect(csv == "time,B,k,J1\n0,0,0,0\n2,0,0,0\n4,0,0,0\n")
+        for key in ["steps:", "rhs evaluations:", "jacobian evaluations:", "error-test failures:",
+                    "nonlinear convergence failures:", "compile time:", "integration time:"] {
+            #expect(r.stderr.contains(key), "missing \(key) in \(r.stderr)")
+        }
+    }
+
+    @Test func badModelExitsWithStatusTwoAndALocatedMessage() throws {
+        let (dir, model) = try writeModel("A = 1\nJ1: A -> ; k*A\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["simulate", model.path, "--t-end", "1"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("model.ant:2:12: error: parameter 'k' has no value"), "\(r.stderr)")
+        #expect(r.stderr.contains("^"))
+    }
+
+    @Test func unknownColumnAndUnknownOverrideExitTwo() throws {
+        let (dir, model) = try writeModel(decay)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r1 = try CLI.run(["simulate", model.path, "--t-end", "1", "--select", "Aa"])
+        #expect(r1.status == 2)
+        #expect(r1.stderr.contains("unknown output column 'Aa'"))
+        let r2 = try CLI.run(["simulate", model.path, "--t-end", "1", "--set", "kk=2"])
+        #expect(r2.status == 2)
+        #expect(r2.stderr.contains("did you mean 'k'?"), "\(r2.stderr)")
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let (dir, model) = try writeModel(decay)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try CLI.run(["simulate", model.path]).status == 2)  // no --t-end
+        #expect(try CLI.run(["simulate", model.path, "--t-end", "1", "--points", "5", "--dt", "0.1"]).status == 2)
+        #expect(try CLI.run(["simulate", model.path, "--t-end", "-1"]).status == 2)
+        #expect(try CLI.run(["simulate", model.path, "--t-end", "1", "--set", "k"]).status == 2)
+        #expect(try CLI.run(["simulate", "/nonexistent/model.ant", "--t-end", "1"]).status == 2)
+        let sameFile = try CLI.run(["simulate", model.path, "--t-end", "1", "--out", model.path])
+        #expect(sameFile.status == 2)
+        #expect(try String(contentsOf: model, encoding: .utf8) == decay, "the model file must be untouched")
+    }
+
+    @Test func solverFailureExitsOneAndKeepsThePartialTrajectory() throws {
+        // Finite-time blow-up: x' = x² from x0 = 1 reaches infinity at t = 1.
+        let (dir, model) = try writeModel("x = 1\nx' = x^2\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("run.csv")
+        let r = try CLI.run(["simulate", model.path, "--t-end", "2", "--points", "21", "--out", out.path])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stderr.contains("simulation failed at t = 0.99") || r.stderr.contains("simulation failed at t = 1"), "\(r.stderr)")
+        #expect(r.stderr.contains("offending variable: x"), "\(r.stderr)")
+        let rows = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 11, "rows up to t = 0.9 plus the header")  // 0, 0.1, …, 0.9
+        #expect(!rows.joined().contains("nan") && !rows.joined().contains("inf"))
+    }
+
+    @Test func checkSummarises() throws {
+        let (dir, model) = try writeModel(decay)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["check", model.path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("reactions:         1"))
+        #expect(r.stdout.contains("state size:        2"))
+    }
+
+    @Test func odesPrintsReadableMaths() throws {
+        let (dir, model) = try writeModel("compartment cell = 2\nspecies A in cell, B in cell\nA = 1; B = 0; k = 0.5\nJ1: A -> B; k*A\n")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["odes", model.path])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("J1 = k*A"), "\(r.stdout)")
+        #expect(r.stdout.contains("d[A]/dt = -J1/cell"), "\(r.stdout)")
+        #expect(r.stdout.contains("d[B]/dt = J1/cell"), "\(r.stdout)")
+    }
+
+    @Test func defaultPathwayRuns() throws {
+        let r = try CLI.run(["simulate", "Pathways/no_cgmp_pkg.ant", "--t-end", "60", "--points", "61"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").count == 62)
+    }
+}
