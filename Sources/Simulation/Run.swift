@@ -67,7 +67,9 @@ struct Run {
             let stop = min(nextSwitch, grid.end)
             let target = min(grid[nextOutput < grid.count ? nextOutput : grid.count - 1], stop)
             do {
-                if nextSwitch <= grid.end { try integrator.setStopTime(nextSwitch) }
+                // Always set: SUNDIALS 6 keeps an old stop time across re-initialisation and
+                // would refuse to integrate once it lies behind; +∞ clears it in effect.
+                try integrator.setStopTime(nextSwitch)
                 let step = try integrator.advance(to: target)
                 integrator.withState { for i in 0..<$0.count { y[i] = $0[i] } }
                 switch step {
