@@ -7,7 +7,7 @@ SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench clean
+.PHONY: all deps build run test bench crosscheck clean
 
 all: build
 
@@ -36,3 +36,10 @@ bench: deps
 
 clean:
 	rm -rf .build .build-bench out
+
+# Compare with libRoadRunner (PyPI) on every shipped and cross-check model.
+VENV := .build-venv
+crosscheck: build
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import roadrunner, antimony" 2>/dev/null || $(VENV)/bin/pip install -q libroadrunner antimony
+	$(VENV)/bin/python Benchmarks/crosscheck.py .build/release/kinapse
