@@ -5,12 +5,25 @@ public import PathwayModel
 public enum AntimonyLoader {
     /// Loads a file and everything it imports; the model simulated is the file's main model.
     public static func load(path: String) throws(DiagnosticsError) -> Pathway {
-        throw DiagnosticsError(.error("not implemented yet", at: nil))
+        guard let file = ProgramLoader.readFile(atPath: path) else {
+            throw DiagnosticsError(.error("cannot read '\(path)': no such file or it is not readable", at: nil))
+        }
+        return try load(source: file)
     }
 
     /// Parses text already in memory (tests, stdin). Imports resolve relative to the
     /// directory of `source.path`.
     public static func load(source: SourceFile) throws(DiagnosticsError) -> Pathway {
-        throw DiagnosticsError(.error("not implemented yet", at: nil))
+        var sink = DiagnosticSink()
+        let program = ProgramLoader.load(main: source, into: &sink)
+        // Syntax errors first: resolving names in a half-parsed file would only add noise.
+        try sink.throwIfErrors()
+        var instantiator = ModelInstantiator(program: program, sink: sink)
+        let name = instantiator.instantiateMainModel()
+        sink = instantiator.sink
+        try sink.throwIfErrors()
+        let pathway = PathwayEmitter.emit(name: name, table: instantiator.table, functions: program.functions, into: &sink)
+        try sink.throwIfErrors()
+        return pathway
     }
 }
