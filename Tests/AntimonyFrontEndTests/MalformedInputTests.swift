@@ -83,3 +83,11 @@ struct MalformedInputTests {
         _ = try? AntimonyLoader.load(source: SourceFile(path: "junk.ant", text: source))
     }
 }
+
+@Test func largeFilesLoadInLinearTime() throws {
+    let lines = (0..<20_000).map { "J\($0): S\($0) -> S\($0 + 1); k\($0)*S\($0)\nk\($0) = 0.1" }
+    let start = ContinuousClock.now
+    let pathway = try AntimonyLoader.load(source: SourceFile(path: "big.ant", text: lines.joined(separator: "\n")))
+    #expect(pathway.reactions.count == 20_000)
+    #expect(ContinuousClock.now - start < .seconds(20))
+}
