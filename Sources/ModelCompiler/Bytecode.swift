@@ -139,10 +139,13 @@ public struct ProgramBuilder {
 
     /// Emits `e` and stores it into a fixed slot (a named value).
     public mutating func emit(_ e: Symbolic, storingInto target: Int, program: inout Program) {
+        let countBefore = program.instructions.count
         let s = emit(e, into: &program)
         if s == target { return }
-        if let last = program.instructions.last, Int(last.destination) == s, computed[e] == s {
-            // Retarget the last instruction instead of copying its result.
+        if program.instructions.count > countBefore, Int(program.instructions[program.instructions.count - 1].destination) == s {
+            // The value was computed just now, by the last instruction: write it straight to
+            // the target instead of copying. (A cached value must not be moved: earlier
+            // targets may still be reading it.)
             program.instructions[program.instructions.count - 1].destination = Int32(target)
             computed[e] = target
             return

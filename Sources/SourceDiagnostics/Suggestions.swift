@@ -16,11 +16,14 @@ public enum Suggestions {
         closest(to: name, among: candidates).map { "did you mean '\($0)'?" }
     }
 
-    /// Levenshtein distance over Unicode scalars, two rows of memory.
+    /// Edit distance over Unicode scalars counting insertions, deletions, substitutions
+    /// and swaps of neighbours (optimal string alignment), since "kact" for "kcat" is one
+    /// slip of the fingers, not two. Three rows of memory.
     public static func editDistance(_ a: String, _ b: String) -> Int {
         let x = Array(a.unicodeScalars), y = Array(b.unicodeScalars)
         if x.isEmpty { return y.count }
         if y.isEmpty { return x.count }
+        var beforePrevious = [Int](repeating: 0, count: y.count + 1)
         var previous = Array(0...y.count)
         var current = [Int](repeating: 0, count: y.count + 1)
         for i in 1...x.count {
@@ -28,8 +31,11 @@ public enum Suggestions {
             for j in 1...y.count {
                 let substitution = previous[j - 1] + (x[i - 1] == y[j - 1] ? 0 : 1)
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] {
+                    current[j] = min(current[j], beforePrevious[j - 2] + 1)
+                }
             }
-            swap(&previous, &current)
+            (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[y.count]
     }

@@ -98,7 +98,7 @@ import PathwayTestSupport
     @Test func endlessCascadeIsStoppedWithAClearError() throws {
         let r = try TestModels.simulate("""
             x = 0
-            E1: at (x >= 0): x = -1
+            E1: at (x >= 0), t0 = false: x = -1
             E2: at (x < 0): x = 1
             """, tEnd: 1, points: 2)
         #expect(r.failure != nil)
