@@ -95,6 +95,12 @@ else
     if [[ $ok -eq 1 ]]; then
         echo "$runs runs done; last run's statistics:"
         cat "$out/kinapse/run$runs.stats"
+        # In-process time measured like the C baseline's: the median of repetitions in one
+        # process, so both are timed with warm caches.
+        echo "== Kinapse: in-process integration time (median of $c_reps repetitions)"
+        "$kinapse" simulate "$model" --t-end 600 --points 601 --rtol 1e-6 --atol 1e-12 \
+            --stats --repeat "$c_reps" --out "$out/kinapse/inprocess.csv" 2> "$out/kinapse/inprocess.stats" > /dev/null
+        grep '^integration time:' "$out/kinapse/inprocess.stats"
     fi
 fi
 

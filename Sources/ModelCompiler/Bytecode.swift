@@ -5,18 +5,39 @@
 /// allocation, no look-ups by name. Constants live in slots too, so every operand is
 /// a slot index.
 public struct Instruction: Sendable, Hashable {
+    /// One flat opcode space, so the machine dispatches with a single switch.
     public enum Operation: UInt8, Sendable {
-        case copy
-        case unary
-        case add, subtract, multiply, divide, power
-        case binary
-        case select
-        /// `dst += a * b` (accumulating stoichiometry × rate sums).
-        case multiplyAdd
+        case copy, add, subtract, multiply, divide, power, select
+        // Unary built-ins.
+        case negate, not, exp, ln, log10, log2, sqrt, abs, floor, ceil
+        case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh
+        case sec, csc, cot, factorial
+        // Other binary built-ins.
+        case min, max, less, lessEqual, greater, greaterEqual, equal, notEqual, and, or, xor
+
+        init(_ f: Symbolic.UnaryFunction) { self = Self.unaryTable[f]! }
+        init(_ f: Symbolic.BinaryFunction) { self = Self.binaryTable[f]! }
+
+        private static let unaryTable: [Symbolic.UnaryFunction: Operation] = Dictionary(
+            uniqueKeysWithValues: Symbolic.UnaryFunction.allCases.map { ($0, Operation(name: $0.rawValue)!) })
+        private static let binaryTable: [Symbolic.BinaryFunction: Operation] = Dictionary(
+            uniqueKeysWithValues: Symbolic.BinaryFunction.allCases.map { ($0, Operation(name: $0.rawValue)!) })
+
+        private init?(name: String) {
+            guard let op = Self.byName[name] else { return nil }
+            self = op
+        }
+        private static let byName: [String: Operation] = {
+            var table: [String: Operation] = [:]
+            var raw: UInt8 = 0
+            while let op = Operation(rawValue: raw) {
+                table[String(describing: op)] = op
+                raw += 1
+            }
+            return table
+        }()
     }
     public var operation: Operation
-    /// The built-in for `.unary` / `.binary`.
-    public var function: UInt8
     public var destination: Int32
     public var a: Int32
     public var b: Int32
@@ -30,31 +51,74 @@ public struct Program: Sendable {
     public var count: Int { instructions.count }
 }
 
-private let unaryFunctions = Symbolic.UnaryFunction.allCases
-private let binaryFunctions = Symbolic.BinaryFunction.allCases
+/// A program's instructions in memory the machine can walk without touching Swift
+/// arrays (no bounds checks, no reference counting in the solver's callbacks).
+struct ProgramCode {
+    let start: UnsafeMutablePointer<Instruction>
+    let count: Int
 
-extension Program {
-    /// Runs the program over `memory`. The hot loop of every simulation.
+    init(_ program: Program) {
+        count = program.instructions.count
+        start = .allocate(capacity: max(1, count))
+        start.initialize(from: program.instructions, count: count)
+    }
+
+    func deallocate() { start.deallocate() }
+
+    /// Runs the program over memory `m`. The hot loop of every simulation.
     @inline(__always)
-    public func run(memory m: UnsafeMutablePointer<Double>) {
-        instructions.withUnsafeBufferPointer { code in
-            for ins in code {
-                let d = Int(ins.destination), a = Int(ins.a), b = Int(ins.b)
-                switch ins.operation {
-                case .copy: m[d] = m[a]
-                case .add: m[d] = m[a] + m[b]
-                case .subtract: m[d] = m[a] - m[b]
-                case .multiply: m[d] = m[a] * m[b]
-                case .divide: m[d] = m[a] / m[b]
-                case .power: m[d] = Evaluation.power(m[a], m[b])
-                case .multiplyAdd: m[d] += m[a] * m[b]
-                case .unary:
-                    m[d] = Evaluation.apply(unaryFunctions[Int(ins.function)], m[a])
-                case .binary:
-                    m[d] = Evaluation.apply(binaryFunctions[Int(ins.function)], m[a], m[b])
-                case .select:
-                    m[d] = m[a] != 0 ? m[b] : m[Int(ins.c)]
-                }
+    func run(memory m: UnsafeMutablePointer<Double>) {
+        var p = start
+        let end = start + count
+        while p < end {
+            let ins = p.pointee
+            p += 1
+            let d = Int(ins.destination), a = Int(ins.a), b = Int(ins.b)
+            switch ins.operation {
+            case .copy: m[d] = m[a]
+            case .add: m[d] = m[a] + m[b]
+            case .subtract: m[d] = m[a] - m[b]
+            case .multiply: m[d] = m[a] * m[b]
+            case .divide: m[d] = m[a] / m[b]
+            case .power: m[d] = Evaluation.power(m[a], m[b])
+            case .select: m[d] = m[a] != 0 ? m[b] : m[Int(ins.c)]
+            case .negate: m[d] = -m[a]
+            case .not: m[d] = Evaluation.apply(.not, m[a])
+            case .exp: m[d] = Evaluation.apply(.exp, m[a])
+            case .ln: m[d] = Evaluation.apply(.ln, m[a])
+            case .log10: m[d] = Evaluation.apply(.log10, m[a])
+            case .log2: m[d] = Evaluation.apply(.log2, m[a])
+            case .sqrt: m[d] = m[a].squareRoot()
+            case .abs: m[d] = Swift.abs(m[a])
+            case .floor: m[d] = Evaluation.apply(.floor, m[a])
+            case .ceil: m[d] = Evaluation.apply(.ceil, m[a])
+            case .sin: m[d] = Evaluation.apply(.sin, m[a])
+            case .cos: m[d] = Evaluation.apply(.cos, m[a])
+            case .tan: m[d] = Evaluation.apply(.tan, m[a])
+            case .asin: m[d] = Evaluation.apply(.asin, m[a])
+            case .acos: m[d] = Evaluation.apply(.acos, m[a])
+            case .atan: m[d] = Evaluation.apply(.atan, m[a])
+            case .sinh: m[d] = Evaluation.apply(.sinh, m[a])
+            case .cosh: m[d] = Evaluation.apply(.cosh, m[a])
+            case .tanh: m[d] = Evaluation.apply(.tanh, m[a])
+            case .asinh: m[d] = Evaluation.apply(.asinh, m[a])
+            case .acosh: m[d] = Evaluation.apply(.acosh, m[a])
+            case .atanh: m[d] = Evaluation.apply(.atanh, m[a])
+            case .sec: m[d] = Evaluation.apply(.sec, m[a])
+            case .csc: m[d] = Evaluation.apply(.csc, m[a])
+            case .cot: m[d] = Evaluation.apply(.cot, m[a])
+            case .factorial: m[d] = Evaluation.apply(.factorial, m[a])
+            case .min: m[d] = Evaluation.apply(.min, m[a], m[b])
+            case .max: m[d] = Evaluation.apply(.max, m[a], m[b])
+            case .less: m[d] = m[a] < m[b] ? 1 : 0
+            case .lessEqual: m[d] = m[a] <= m[b] ? 1 : 0
+            case .greater: m[d] = m[a] > m[b] ? 1 : 0
+            case .greaterEqual: m[d] = m[a] >= m[b] ? 1 : 0
+            case .equal: m[d] = m[a] == m[b] ? 1 : 0
+            case .notEqual: m[d] = m[a] != m[b] ? 1 : 0
+            case .and: m[d] = Evaluation.apply(.and, m[a], m[b])
+            case .or: m[d] = Evaluation.apply(.or, m[a], m[b])
+            case .xor: m[d] = Evaluation.apply(.xor, m[a], m[b])
             }
         }
     }
@@ -110,24 +174,13 @@ public struct ProgramBuilder {
         case .constant, .slot: fatalError("handled above")
         case .unary(let f, let a):
             let sa = emit(a, into: &program)
-            ins = Instruction(operation: .unary, function: UInt8(unaryFunctions.firstIndex(of: f)!),
-                              destination: 0, a: Int32(sa), b: 0, c: 0)
+            ins = Instruction(operation: .init(f), destination: 0, a: Int32(sa), b: 0, c: 0)
         case .binary(let f, let a, let b):
             let sa = emit(a, into: &program), sb = emit(b, into: &program)
-            let op: Instruction.Operation
-            switch f {
-            case .add: op = .add
-            case .subtract: op = .subtract
-            case .multiply: op = .multiply
-            case .divide: op = .divide
-            case .power: op = .power
-            default: op = .binary
-            }
-            ins = Instruction(operation: op, function: UInt8(binaryFunctions.firstIndex(of: f)!),
-                              destination: 0, a: Int32(sa), b: Int32(sb), c: 0)
+            ins = Instruction(operation: .init(f), destination: 0, a: Int32(sa), b: Int32(sb), c: 0)
         case .select(let c, let a, let b):
             let sc = emit(c, into: &program), sa = emit(a, into: &program), sb = emit(b, into: &program)
-            ins = Instruction(operation: .select, function: 0, destination: 0, a: Int32(sc), b: Int32(sa), c: Int32(sb))
+            ins = Instruction(operation: .select, destination: 0, a: Int32(sc), b: Int32(sa), c: Int32(sb))
         }
         var placed = ins
         let d = newSlot()
@@ -150,7 +203,7 @@ public struct ProgramBuilder {
             computed[e] = target
             return
         }
-        program.instructions.append(Instruction(operation: .copy, function: 0, destination: Int32(target), a: Int32(s), b: 0, c: 0))
+        program.instructions.append(Instruction(operation: .copy, destination: Int32(target), a: Int32(s), b: 0, c: 0))
     }
 }
 

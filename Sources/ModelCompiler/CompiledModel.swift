@@ -26,10 +26,10 @@ public final class CompiledModel: ODESystem {
     public let summary: ModelSummary
 
     // Programs.
-    let assignProgram: Program
-    let rhsProgram: Program
-    let jacobianProgram: Program
-    let rootProgram: Program
+    let assignProgram: ProgramCode
+    let rhsProgram: ProgramCode
+    let jacobianProgram: ProgramCode
+    let rootProgram: ProgramCode
     let derivativeSlots: UnsafeMutablePointer<Int32>
     let stateSlots: UnsafeMutablePointer<Int32>
     let jacobianEntries: UnsafeMutablePointer<JacobianEntry>
@@ -80,10 +80,10 @@ public final class CompiledModel: ODESystem {
         self.symbolKinds = symbolKinds
         self.displayNames = displayNames
         self.summary = summary
-        self.assignProgram = assignProgram
-        self.rhsProgram = rhsProgram
-        self.jacobianProgram = jacobianProgram
-        self.rootProgram = rootProgram
+        self.assignProgram = ProgramCode(assignProgram)
+        self.rhsProgram = ProgramCode(rhsProgram)
+        self.jacobianProgram = ProgramCode(jacobianProgram)
+        self.rootProgram = ProgramCode(rootProgram)
         self.derivativeExpressions = derivativeExpressions
         self.assignedValues = assignedValues
         self.jacobianExpressions = jacobianExpressions
@@ -112,6 +112,10 @@ public final class CompiledModel: ODESystem {
     }
 
     deinit {
+        assignProgram.deallocate()
+        rhsProgram.deallocate()
+        jacobianProgram.deallocate()
+        rootProgram.deallocate()
         derivativeSlots.deallocate()
         stateSlots.deallocate()
         jacobianEntries.deallocate()

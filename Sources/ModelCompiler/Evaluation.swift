@@ -61,13 +61,23 @@ enum Evaluation {
         }
     }
 
-    /// `pow`, with small integer exponents done by multiplication: it is exact for
-    /// them, several times faster, and what hand-written C baselines do.
+    /// `pow`, with small integer exponents done by repeated squaring: several times
+    /// faster than `pow`, within a few ulp of it, and what hand-written C does (`Ca*Ca*Ca*Ca`).
     @inline(__always)
     static func power(_ x: Double, _ y: Double) -> Double {
         if y == 2 { return x * x }
-        if y == 3 { return x * x * x }
-        if y == 1 { return x }
+        if y >= -16 && y <= 16 && y == y.rounded() && y != 0 {
+            var e = Int(Swift.abs(y))
+            var base = x
+            var result = 1.0
+            while true {
+                if e & 1 == 1 { result *= base }
+                e >>= 1
+                if e == 0 { break }
+                base *= base
+            }
+            return y < 0 ? 1 / result : result
+        }
         if y == 0.5 { return x.squareRoot() }
         return pow(x, y)
     }

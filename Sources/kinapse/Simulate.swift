@@ -52,6 +52,9 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
+    @Option(name: .customLong("repeat"), help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
+    var repetitions: Int = 1
+
     func validate() throws {
         guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be a positive number (got \(tEnd))") }
         if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
@@ -61,6 +64,7 @@ struct Simulate: ParsableCommand {
         guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
         guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
         guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive") }
+        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
         if let out, (out as NSString).standardizingPath == (model as NSString).standardizingPath {
             throw ValidationError("--out '\(out)' is the model file itself; refusing to overwrite the input")
         }
@@ -90,15 +94,21 @@ struct Simulate: ParsableCommand {
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         let request = SimulationRequest(grid: grid, columns: columns, overrides: try parsedAssignments(), options: options)
 
-        let simulateStart = clock.now
-        let result: SimulationResult
-        do {
-            result = try Simulator(model: compiled).run(request)
-        } catch {
-            Console.error("error: \(error.message)" + (error.hint.map { "\nhint: \($0)" } ?? ""))
-            throw Status.badInput
+        var result: SimulationResult?
+        var integrationTimes: [Duration] = []
+        let simulator = Simulator(model: compiled)
+        for _ in 0..<repetitions {
+            let simulateStart = clock.now
+            do {
+                result = try simulator.run(request)
+            } catch {
+                Console.error("error: \(error.message)" + (error.hint.map { "\nhint: \($0)" } ?? ""))
+                throw Status.badInput
+            }
+            integrationTimes.append(clock.now - simulateStart)
         }
-        let integrationTime = clock.now - simulateStart
+        guard let result else { return }
+        let integrationTime = integrationTimes.sorted()[integrationTimes.count / 2]
 
         let csv = CSVWriter.text(result.trajectory)
         if let out {

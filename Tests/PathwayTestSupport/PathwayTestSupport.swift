@@ -33,11 +33,11 @@ public enum TestModels {
         return url
     }
 
-    /// Every shipped `.ant` file under Pathways/ and Benchmarks/models/.
+    /// Every `.ant` file under Pathways/, Benchmarks/models/ and Fixtures/crosscheck/.
     public static var shippedPathways: [URL] {
         let fm = FileManager.default
         var out: [URL] = []
-        for dir in ["Pathways", "Benchmarks/models"] {
+        for dir in ["Pathways", "Benchmarks/models", "Fixtures/crosscheck"] {
             let root = repositoryRoot.appendingPathComponent(dir)
             guard let e = fm.enumerator(at: root, includingPropertiesForKeys: nil) else { continue }
             for case let url as URL in e where url.pathExtension == "ant" { out.append(url) }
