@@ -5,9 +5,15 @@ For every model given (default: Pathways/*.ant, Benchmarks/models/*.ant and
 Fixtures/crosscheck/*.ant) both tools simulate the same time span; RoadRunner runs at
 tight tolerances (rtol 1e-10, atol 1e-14) as the reference, Kinapse at its defaults
 (rtol 1e-6, atol 1e-12). The report gives, per model, the largest error of Kinapse in
-units of its own tolerance, max |k - r| / (rtol*|r| + atol*scale), where scale is the
-column's largest magnitude (so that species near zero are judged on the scale they
-live on).
+units of its own tolerance, max |k - r| / (rtol*max(|r|, 1e-3*scale) + atol), where
+scale is the column's largest magnitude: a value that has decayed to a thousandth of
+its range is judged on that floor, since CVODE's global error there is set by the
+error made while the value was large.
+
+The output grid (173 points by default) avoids landing on event times: at an output time
+equal to an event time SBML's convention (which Kinapse follows) reports the value after
+the event, while RoadRunner, which locates time triggers by root finding, may report
+the value before it.
 
 Usage: crosscheck.py KINAPSE [MODEL.ant ...]   (make crosscheck sets up RoadRunner)
 Exits 1 if any model disagrees by more than --limit tolerance units (default 100).
@@ -18,7 +24,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kinapse")
     ap.add_argument("models", nargs="*")
-    ap.add_argument("--points", type=int, default=201)
+    ap.add_argument("--points", type=int, default=173)
     ap.add_argument("--limit", type=float, default=100.0)
     args = ap.parse_args()
     import antimony, roadrunner  # installed by `make crosscheck`
@@ -65,7 +71,7 @@ def main():
             scale = max(abs(ref[i, j + 1]) for i in range(args.points)) or 1.0
             for i in range(args.points):
                 kv, rv = data[i][j + 1], ref[i, j + 1]
-                e = abs(kv - rv) / (rtol * abs(rv) + atol * max(scale, 1.0) + 1e-300)
+                e = abs(kv - rv) / (rtol * max(abs(rv), 1e-3 * scale) + atol)
                 if e > worst:
                     worst, worst_col = e, f"{c} at t={data[i][0]:g}"
         worst_overall = max(worst_overall, worst)
