@@ -63,7 +63,11 @@ def main():
         r.integrator.absolute_tolerance = 1e-14
         r.integrator.maximum_num_steps = 1000000
         species = set(r.model.getFloatingSpeciesIds()) | set(r.model.getBoundarySpeciesIds())
-        r.timeCourseSelections = ["time"] + [f"[{c}]" if c in species else c for c in columns]
+        # A species' value is its concentration, except for species with only substance
+        # units, whose value (in Kinapse's output as in SBML maths) is the amount.
+        amounts = set(re.findall(r'<species\b[^>]*\bid="([^"]+)"[^>]*hasOnlySubstanceUnits="true"', sbml))
+        amounts |= set(re.findall(r'<species\b[^>]*hasOnlySubstanceUnits="true"[^>]*\bid="([^"]+)"', sbml))
+        r.timeCourseSelections = ["time"] + [f"[{c}]" if c in species and c not in amounts else c for c in columns]
         ref = r.simulate(0, t_end, args.points)
 
         worst, worst_col = 0.0, ""
