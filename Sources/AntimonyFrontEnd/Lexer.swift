@@ -144,14 +144,21 @@ struct Lexer {
     }
 
     /// Longest operator spelled at the current position.
+    /// Every punctuation spelling as bytes, longest first, so the first match is the
+    /// longest one (`:=` before `:`). Built once: the lexer runs over every byte of a file.
+    private static let punctuationSpellings: [(Punctuation, [UInt8])] =
+        Punctuation.allCases.map { ($0, Array($0.rawValue.utf8)) }.sorted { $0.1.count > $1.1.count }
+
     private func matchPunctuation() -> Punctuation? {
-        var best: Punctuation?
-        for p in Punctuation.allCases {
-            let spelled = Array(p.rawValue.utf8)
-            guard spelled.count > (best?.rawValue.utf8.count ?? 0), position + spelled.count <= bytes.count else { continue }
-            if bytes[position..<(position + spelled.count)].elementsEqual(spelled) { best = p }
+        for (p, spelled) in Self.punctuationSpellings where position + spelled.count <= bytes.count {
+            var matches = true
+            for k in 0..<spelled.count where bytes[position + k] != spelled[k] {
+                matches = false
+                break
+            }
+            if matches { return p }
         }
-        return best
+        return nil
     }
 
     private mutating func reportUnexpectedCharacter(_ sink: inout DiagnosticSink) {
