@@ -156,3 +156,38 @@ enum CLI {
         #expect(r.stdout.split(separator: "\n").count == 62)
     }
 }
+
+/// The README's worked example must keep working exactly as printed.
+@Suite struct ReadmeExampleTests {
+    func readmeExample() throws -> String {
+        let readme = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        guard let start = readme.range(of: "// example.ant"),
+              let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+            Issue.record("README has no example.ant block")
+            return ""
+        }
+        return String(readme[start.lowerBound..<end.lowerBound])
+    }
+
+    @Test func exampleSimulates() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try readmeExample().write(to: dir.appendingPathComponent("example.ant"), atomically: true, encoding: .utf8)
+        #expect(try CLI.run(["check", "example.ant"], in: dir).status == 0)
+        #expect(try CLI.run(["odes", "example.ant"], in: dir).status == 0)
+        let r = try CLI.run(["simulate", "example.ant", "--t-end", "10", "--points", "11", "--stats"], in: dir)
+        #expect(r.status == 0)
+        #expect(r.stdout.hasPrefix("time,Ca,E,Eact\n"))
+    }
+
+    @Test func printedErrorMatchesTheTool() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let typo = try readmeExample().replacingOccurrences(of: "- koff*Eact", with: "- kofff*Eact")
+        try typo.write(to: dir.appendingPathComponent("example.ant"), atomically: true, encoding: .utf8)
+        let r = try CLI.run(["simulate", "example.ant", "--t-end", "1"], in: dir)
+        #expect(r.status == 2)
+        let readme = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(r.stderr.trimmingCharacters(in: .newlines)), "README shows a different error than:\n\(r.stderr)")
+    }
+}
