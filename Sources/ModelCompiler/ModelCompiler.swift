@@ -423,25 +423,16 @@ struct Compilation {
         }
         var out: [Symbolic] = []
         for state in states {
-            switch state.kind {
-            case .amount:
-                var sum: Symbolic = .zero
-                for term in stoichiometry[state.name] ?? [] {
-                    sum = sum + .constant(term.coefficient) * .slot(valueSlot[term.reaction]!)
-                }
-                out.append(sum)
-            case .raw:
-                if let rule = rateRuleFor[state.name] {
-                    out.append(resolve(rule.expression, context: rule.range))
-                } else {
-                    // A species with only substance units changed by reactions.
-                    var sum: Symbolic = .zero
-                    for term in stoichiometry[state.name] ?? [] {
-                        sum = sum + .constant(term.coefficient) * .slot(valueSlot[term.reaction]!)
-                    }
-                    out.append(sum)
-                }
+            if case .raw = state.kind, let rule = rateRuleFor[state.name] {
+                out.append(resolve(rule.expression, context: rule.range))
+                continue
             }
+            // A species changed by reactions: d(amount)/dt = Σ stoichiometry · rate.
+            var sum: Symbolic = .zero
+            for term in stoichiometry[state.name] ?? [] {
+                sum = sum + .constant(term.coefficient) * .slot(valueSlot[term.reaction]!)
+            }
+            out.append(sum)
         }
         return out
     }
