@@ -11,7 +11,7 @@ let package = Package(
     name: "Kinapse",
     products: [
         .executable(name: "kinapse", targets: ["kinapse"]),
-        .library(name: "KinapseEngine", targets: ["AntimonyFrontEnd", "ModelCompiler", "Simulation", "Reporting"]),
+        .library(name: "KinapseEngine", targets: ["AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "Simulation", "Reporting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,6 +22,7 @@ let package = Package(
         .target(name: "SourceDiagnostics", swiftSettings: strictSettings),
         .target(name: "PathwayModel", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
         .target(name: "AntimonyFrontEnd", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
+        .target(name: "SBMLImport", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
         .target(name: "KineticsCore", swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
@@ -30,7 +31,7 @@ let package = Package(
         .executableTarget(
             name: "kinapse",
             dependencies: [
-                "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler",
+                "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -47,6 +48,8 @@ let package = Package(
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
+        .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "PathwayTestSupport"]),
+        .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]
 )

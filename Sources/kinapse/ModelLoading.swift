@@ -3,6 +3,7 @@ import Foundation
 import SourceDiagnostics
 import PathwayModel
 import AntimonyFrontEnd
+import SBMLImport
 import ModelCompiler
 
 /// Standard error, with colour only when it is a terminal.
@@ -21,11 +22,10 @@ enum Console {
 enum ModelLoading {
     static func loadPathway(_ path: String) throws -> Pathway {
         let lower = path.lowercased()
-        if lower.hasSuffix(".xml") || lower.hasSuffix(".sbml") {
-            Console.report([.error("unsupported: SBML files cannot be read yet; write the model in Antimony (docs/antimony-subset.md)", at: nil)])
-            throw Status.badInput
-        }
         do {
+            if lower.hasSuffix(".xml") || lower.hasSuffix(".sbml") {
+                return try SBMLLoader.load(path: path)
+            }
             return try AntimonyLoader.load(path: path)
         } catch {
             Console.report(error.diagnostics)
