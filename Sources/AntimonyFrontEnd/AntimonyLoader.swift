@@ -5,10 +5,7 @@ public import PathwayModel
 public enum AntimonyLoader {
     /// Loads a file and everything it imports; the model simulated is the file's main model.
     public static func load(path: String) throws(DiagnosticsError) -> Pathway {
-        guard let file = ProgramLoader.readFile(atPath: path) else {
-            throw DiagnosticsError(.error("cannot read '\(path)': no such file or it is not readable", at: nil))
-        }
-        return try load(source: file)
+        try load(source: SourceFile.read(path: path))
     }
 
     /// Parses text already in memory (tests, stdin). Imports resolve relative to the
