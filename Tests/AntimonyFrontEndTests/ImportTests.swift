@@ -84,6 +84,6 @@ struct ImportTests {
 
     @Test func missingMainFileIsAnError() {
         let result = loadFiles([:], main: "absent.ant")
-        #expect(firstError(result).contains("cannot read"))
+        #expect(firstError(result).contains("cannot find") && firstError(result).contains("absent.ant"))
     }
 }
