@@ -19,11 +19,14 @@ struct Simulate: ParsableCommand {
         """
     )
 
-    @Argument(help: "Pathway file (.ant).")
+    @Argument(help: "Pathway file (.ant), or a synapse definition (.toml) with --protocol.")
     var model: String
 
-    @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s).")
-    var tEnd: Double
+    @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s); pathways only.")
+    var tEnd: Double?
+
+    @OptionGroup(title: "Synapses")
+    var synapseOptions: SynapseOptions
 
     @Option(help: "Number of output points, including 0 and --t-end (default 101).")
     var points: Int?
@@ -55,7 +58,15 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("repeat"), help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
     var repetitions: Int = 1
 
+    var isSynapse: Bool { model.lowercased().hasSuffix(".toml") }
+
     func validate() throws {
+        if isSynapse {
+            try synapseOptions.validate(for: self)
+            return
+        }
+        try synapseOptions.rejectForPathway()
+        guard let tEnd else { throw ValidationError("--t-end is required when simulating a pathway") }
         guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be a positive number (got \(tEnd))") }
         if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
         if let points, points < 2 { throw ValidationError("--points must be at least 2 (got \(points))") }
@@ -82,6 +93,8 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
+        if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
+        let tEnd = self.tEnd ?? 0
         let clock = ContinuousClock()
         let compileStart = clock.now
         let pathway = try ModelLoading.loadPathway(model)
