@@ -7,7 +7,7 @@ SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench crosscheck clean
+.PHONY: all deps build run test bench crosscheck clean sbml-suite
 
 all: build
 
@@ -26,9 +26,16 @@ run: build
 	.build/release/kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601 --out out/no_cgmp_pkg.csv --stats
 	@echo "wrote out/no_cgmp_pkg.csv ($$(wc -l < out/no_cgmp_pkg.csv) lines)"
 
+# The test suite includes the SBML Test Suite regression check: every case listed in
+# Fixtures/sbml-suite-passing.txt must still pass (skipped when ../shared is absent).
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+# The full SBML Test Suite report (release build), checked against the passing list.
+SBML_SUITE ?= ../shared/sbml-test-suite
+sbml-suite: build
+	.build/release/kinapse sbml-suite $(SBML_SUITE) --expect-passing Fixtures/sbml-suite-passing.txt
 
 bench: deps
 	$(SWIFT) build -c release --product kinapse

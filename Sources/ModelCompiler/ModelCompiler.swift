@@ -110,7 +110,7 @@ struct Compilation {
                     diagnostics.error("'\(ref.species)' in reaction '\(r.id)' is not a species", at: ref.range ?? r.range)
                     continue
                 }
-                if !ref.stoichiometry.isFinite || ref.stoichiometry < 0 {
+                if ref.stoichiometryExpression == nil, !ref.stoichiometry.isFinite || ref.stoichiometry < 0 {
                     diagnostics.error("stoichiometry of '\(ref.species)' in reaction '\(r.id)' must be a non-negative number",
                                       at: ref.range ?? r.range)
                 }
@@ -407,19 +407,23 @@ struct Compilation {
     // MARK: - Derivatives
 
     mutating func buildDerivatives() -> [Symbolic] {
-        var stoichiometry: [String: [(reaction: String, coefficient: Double)]] = [:]
+        var stoichiometry: [String: [(reaction: String, coefficient: Symbolic)]] = [:]
         for r in pathway.reactions {
-            var net: [String: Double] = [:]
+            var net: [String: Symbolic] = [:]
             var order: [String] = []
+            func coefficient(_ ref: SpeciesReference) -> Symbolic {
+                guard let e = ref.stoichiometryExpression else { return .constant(ref.stoichiometry) }
+                return resolve(e, context: ref.range ?? r.range)
+            }
             for ref in r.reactants {
                 if net[ref.species] == nil { order.append(ref.species) }
-                net[ref.species, default: 0] -= ref.stoichiometry
+                net[ref.species] = (net[ref.species] ?? .zero) - coefficient(ref)
             }
             for ref in r.products {
                 if net[ref.species] == nil { order.append(ref.species) }
-                net[ref.species, default: 0] += ref.stoichiometry
+                net[ref.species] = (net[ref.species] ?? .zero) + coefficient(ref)
             }
-            for s in order where net[s] != 0 { stoichiometry[s, default: []].append((r.id, net[s]!)) }
+            for s in order where net[s] != .zero { stoichiometry[s, default: []].append((r.id, net[s]!)) }
         }
         var out: [Symbolic] = []
         for state in states {
@@ -430,7 +434,7 @@ struct Compilation {
             // A species changed by reactions: d(amount)/dt = Σ stoichiometry · rate.
             var sum: Symbolic = .zero
             for term in stoichiometry[state.name] ?? [] {
-                sum = sum + .constant(term.coefficient) * .slot(valueSlot[term.reaction]!)
+                sum = sum + term.coefficient * .slot(valueSlot[term.reaction]!)
             }
             out.append(sum)
         }

@@ -74,9 +74,17 @@ public struct Parameter: Sendable, Hashable {
 public struct SpeciesReference: Sendable, Hashable {
     public var species: String
     public var stoichiometry: Double
+    /// A stoichiometry that is computed rather than fixed (SBML `stoichiometryMath`, a
+    /// species reference changed by rules or events, a conversion factor). When set, it
+    /// replaces `stoichiometry` and is re-evaluated whenever the rate is.
+    public var stoichiometryExpression: Expression?
     public var range: SourceRange?
     public init(species: String, stoichiometry: Double = 1, range: SourceRange? = nil) {
         self.species = species; self.stoichiometry = stoichiometry; self.range = range
+    }
+    public init(species: String, stoichiometryExpression: Expression, range: SourceRange? = nil) {
+        self.species = species; self.stoichiometry = .nan; self.stoichiometryExpression = stoichiometryExpression
+        self.range = range
     }
 }
 

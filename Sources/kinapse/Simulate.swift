@@ -5,6 +5,7 @@ import ModelCompiler
 import CVODEIntegration
 import Simulation
 import Reporting
+import SBMLTestSuite
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,6 +25,9 @@ struct Simulate: ParsableCommand {
 
     @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s); pathways only.")
     var tEnd: Double?
+
+    @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
+    var settings: String?
 
     @OptionGroup(title: "Synapses")
     var synapseOptions: SynapseOptions
@@ -66,12 +70,16 @@ struct Simulate: ParsableCommand {
             return
         }
         try synapseOptions.rejectForPathway()
-        guard let tEnd else { throw ValidationError("--t-end is required when simulating a pathway") }
-        guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be a positive number (got \(tEnd))") }
+        if settings != nil {
+            if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
+        } else {
+            guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
+            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be a positive number (got \(tEnd))") }
+            if let dt, tEnd / dt > 10_000_000 { throw ValidationError("--dt \(dt) would write more than 10 million rows") }
+        }
         if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
         if let points, points < 2 { throw ValidationError("--points must be at least 2 (got \(points))") }
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be a positive number (got \(dt))") }
-        if let dt, tEnd / dt > 10_000_000 { throw ValidationError("--dt \(dt) would write more than 10 million rows") }
         guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
         guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
         guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive") }
@@ -94,7 +102,8 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
-        let tEnd = self.tEnd ?? 0
+        if let settings { return try runWithSettings(settings) }
+        let tEnd = self.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
         let pathway = try ModelLoading.loadPathway(model)
@@ -138,6 +147,30 @@ struct Simulate: ParsableCommand {
             Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
                           (out.map { " to \($0)" } ?? ""))
             throw Status.simulationFailed
+        }
+    }
+
+    /// `--settings`: exactly the columns, units and grid an SBML Test Suite case asks for.
+    func runWithSettings(_ path: String) throws {
+        let parsed: CaseSettings
+        do { parsed = try CaseSettings(path: path) } catch {
+            Console.error("error: cannot read settings '\(path)': \(error)")
+            throw Status.badInput
+        }
+        var options = SuiteRunner.options
+        if rtol != 1e-6 { options.relativeTolerance = rtol }
+        if atol != 1e-12 { options.absoluteTolerance = atol }
+        do {
+            let (trajectory, failure) = try SuiteRunner.simulate(modelPath: model, settings: parsed, options: options)
+            let csv = CSVWriter.text(trajectory)
+            if let out { try AtomicFile.write(csv, to: out) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
+            if let failure {
+                Console.error("error: \(failure)")
+                throw Status.simulationFailed
+            }
+        } catch let error as SuiteRunner.Failure {
+            Console.error("error: \(error.description)")
+            throw Status.badInput
         }
     }
 
