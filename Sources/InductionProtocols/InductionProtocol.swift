@@ -112,11 +112,19 @@ public enum StimulusPattern: Sendable, Hashable {
     /// `repeats` times, starting every `repeatInterval` s.
     case step(duration: Double, repeats: Int, repeatInterval: Double)
 
-    /// Time from the block's start to its last stimulus' end.
+    /// Time from the block's start to its last stimulus' end (in closed form: protocols
+    /// ask for it often, and a train may have thousands of pulses).
     public var duration: Double {
-        let offsets = stimuli(defaultStimulus: "").map { $0.offset + $0.duration }
-        let first = stimuli(defaultStimulus: "").map(\.offset).min() ?? 0
-        return max(0, (offsets.max() ?? 0) - min(0, first))
+        switch self {
+        case .train(let rate, let count, let repeats, let repeatInterval):
+            return Double(repeats - 1) * repeatInterval + Double(count - 1) / rate
+        case .thetaBurst(let pulses, let intra, let burstRate, let bursts, let trains, let trainInterval):
+            return Double(trains - 1) * trainInterval + Double(bursts - 1) / burstRate + Double(pulses - 1) / intra
+        case .pairing(_, _, let deltaT, let pairs, let rate):
+            return Double(pairs - 1) / rate + Swift.abs(deltaT)
+        case .step(let duration, let repeats, let repeatInterval):
+            return Double(repeats - 1) * repeatInterval + duration
+        }
     }
 
     /// Offsets of every stimulus from the block's start. Computed from integer counts,
@@ -124,13 +132,13 @@ public enum StimulusPattern: Sendable, Hashable {
     public func stimuli(defaultStimulus: String) -> [(stimulus: String, offset: Double, duration: Double)] {
         switch self {
         case .train(let rate, let count, let repeats, let repeatInterval):
-            var out: [(String, Double, Double)] = []
+            var out: [(stimulus: String, offset: Double, duration: Double)] = []
             for r in 0..<repeats {
                 for k in 0..<count { out.append((defaultStimulus, Double(r) * repeatInterval + Double(k) / rate, 0)) }
             }
             return out
         case .thetaBurst(let pulses, let intra, let burstRate, let bursts, let trains, let trainInterval):
-            var out: [(String, Double, Double)] = []
+            var out: [(stimulus: String, offset: Double, duration: Double)] = []
             for t in 0..<trains {
                 for b in 0..<bursts {
                     for p in 0..<pulses {
@@ -142,7 +150,7 @@ public enum StimulusPattern: Sendable, Hashable {
         case .pairing(let pre, let post, let deltaT, let pairs, let rate):
             // Shift so that nothing falls before the block's start when post comes first.
             let shift = max(0, -deltaT)
-            var out: [(String, Double, Double)] = []
+            var out: [(stimulus: String, offset: Double, duration: Double)] = []
             for k in 0..<pairs {
                 let t = shift + Double(k) / rate
                 out.append((pre, t, 0))

@@ -83,6 +83,20 @@ extension Compilation {
         }
         let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
 
+        // Event machinery as programs too: each switch's function and (for time switches)
+        // its crossing time, and each event's trigger. They run after the assigned values,
+        // at every discontinuity, so a protocol with a thousand pulses stays cheap.
+        builder.resetCache()
+        var switchProgram = Program()
+        let switchSlots = relationals.map { builder.emit($0.function, into: &switchProgram) }
+        let crossingSlots: [Int?] = relationals.map {
+            if case .timed(let crossing) = $0.timing { return builder.emit(crossing, into: &switchProgram) }
+            return nil
+        }
+        builder.resetCache()
+        var triggerProgram = Program()
+        let triggerSlots = events.events.map { builder.emit($0.trigger, into: &triggerProgram) }
+
         // The memory image: constants in their slots, NaN elsewhere until initialised,
         // so a value read before it is computed shows up instead of passing as zero.
         var image = [Double](repeating: .nan, count: builder.slotCount)
@@ -117,6 +131,8 @@ extension Compilation {
             rootSlots: rootSlots, derivativeExpressions: derivatives, assignedValues: order,
             jacobianExpressions: jacobianExpressions, jacobianIntermediates: intermediates, slotNames: slotNames,
             relationals: relationals, rootRelationals: rootRelationals, events: events.events,
+            switchProgram: switchProgram, switchSlots: switchSlots, crossingSlots: crossingSlots,
+            triggerProgram: triggerProgram, triggerSlots: triggerSlots,
             initialization: initialization, memoryImage: image)
     }
 }

@@ -50,6 +50,13 @@ public final class CompiledModel: ODESystem {
     /// Indices into `relationals` that CVODE watches as root functions.
     public let rootRelationals: [Int]
     public let events: [CompiledEvent]
+    /// Computes every switch function and every time switch's crossing time.
+    let switchProgram: ProgramCode
+    let switchSlots: [Int]
+    let crossingSlots: [Int?]
+    /// Computes every event's trigger (non-zero: true) from the tracked truth values.
+    let triggerProgram: ProgramCode
+    let triggerSlots: [Int]
     /// How to compute every value at the start, in dependency order.
     let initialization: [(slot: Int, expression: Symbolic)]
     let memoryImage: [Double]
@@ -71,6 +78,8 @@ public final class CompiledModel: ODESystem {
          jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)],
          jacobianIntermediates: [(slot: Int, expression: Symbolic)], slotNames: [Int: String],
          relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent],
+         switchProgram: Program, switchSlots: [Int], crossingSlots: [Int?],
+         triggerProgram: Program, triggerSlots: [Int],
          initialization: [(slot: Int, expression: Symbolic)], memoryImage: [Double]) {
         self.name = name
         self.stateCount = states.count
@@ -90,6 +99,11 @@ public final class CompiledModel: ODESystem {
         self.jacobianIntermediates = jacobianIntermediates
         self.slotNames = slotNames
         self.relationals = relationals
+        self.switchProgram = ProgramCode(switchProgram)
+        self.switchSlots = switchSlots
+        self.crossingSlots = crossingSlots
+        self.triggerProgram = ProgramCode(triggerProgram)
+        self.triggerSlots = triggerSlots
         self.rootRelationals = rootRelationals
         self.events = events
         self.initialization = initialization
@@ -116,6 +130,8 @@ public final class CompiledModel: ODESystem {
         rhsProgram.deallocate()
         jacobianProgram.deallocate()
         rootProgram.deallocate()
+        switchProgram.deallocate()
+        triggerProgram.deallocate()
         derivativeSlots.deallocate()
         stateSlots.deallocate()
         jacobianEntries.deallocate()
@@ -160,6 +176,17 @@ public final class CompiledModel: ODESystem {
         load(time: time, state: state)
         assignProgram.run(memory: memory)
     }
+
+    /// Evaluates every switch function and crossing time (after `update`).
+    public func evaluateSwitches() { switchProgram.run(memory: memory) }
+    /// `lhs − rhs` of relational `k`, as of the last `evaluateSwitches()`.
+    public func switchValue(_ k: Int) -> Double { memory[switchSlots[k]] }
+    /// When time switch `k` flips, as of the last `evaluateSwitches()`; nil for root-found switches.
+    public func crossingTime(_ k: Int) -> Double? { crossingSlots[k].map { memory[$0] } }
+
+    /// Evaluates every event trigger from the tracked truth values (after `update`).
+    public func evaluateTriggers() { triggerProgram.run(memory: memory) }
+    public func triggerValue(_ event: Int) -> Bool { memory[triggerSlots[event]] != 0 }
 
     public func value(ofSlot slot: Int) -> Double { memory[slot] }
     public func setValue(_ v: Double, slot: Int) { memory[slot] = v }
@@ -243,8 +270,10 @@ public struct Relational: Sendable {
     public let truthSlot: Int?
 
     /// Truth value from live values, or `nil` when they are exactly on the boundary.
-    public func liveValue(_ model: CompiledModel) -> Bool? {
-        let g = model.evaluate(function)
+    public func liveValue(_ model: CompiledModel) -> Bool? { liveValue(switchFunction: model.evaluate(function)) }
+
+    /// Truth value for `lhs − rhs = g`, or `nil` on the boundary (g = 0).
+    public func liveValue(switchFunction g: Double) -> Bool? {
         if g == 0 {
             switch comparison {
             case .equal: return true

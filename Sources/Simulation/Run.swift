@@ -16,6 +16,10 @@ struct Run {
     var y: [Double] = []
     /// Each event's trigger value as last evaluated (for false → true detection).
     var previousTrigger: [Bool]
+    /// Each event's `persistent` flag, copied out once.
+    let persistent: [Bool]
+    /// Relationals whose truth value events read (the others only mark discontinuities).
+    let trackedSwitches: [Int]
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
     var nextOutput = 0
@@ -35,6 +39,8 @@ struct Run {
         self.columnSlots = columnSlots
         self.trajectory = Trajectory(columns: columns)
         self.previousTrigger = model.events.map(\.initialValue)
+        self.persistent = model.events.map(\.persistent)
+        self.trackedSwitches = model.relationals.indices.filter { model.relationals[$0].truthSlot != nil }
         self.row = [Double](repeating: 0, count: columns.count)
     }
 
@@ -140,17 +146,19 @@ struct Run {
     /// After a discontinuity, comparisons take their live values, except those exactly on
     /// their boundary, which keep the value their crossing gave them.
     func refreshTruthValues() {
-        for r in model.relationals {
-            guard let slot = r.truthSlot, let v = r.liveValue(model) else { continue }
-            model.setValue(v ? 1 : 0, slot: slot)
+        model.evaluateSwitches()
+        for k in trackedSwitches {
+            guard let v = model.relationals[k].liveValue(switchFunction: model.switchValue(k)) else { continue }
+            model.setValue(v ? 1 : 0, slot: model.relationals[k].truthSlot!)
         }
     }
 
     func flipTimedSwitches(at t: Double) {
-        for r in model.relationals {
-            guard case .timed(let crossing) = r.timing, let slot = r.truthSlot, model.evaluate(crossing) == t else { continue }
+        model.evaluateSwitches()
+        for k in trackedSwitches where model.crossingTime(k) == t {
+            let r = model.relationals[k]
             // `time OP c`: time rises through c. `c OP time`: the difference falls.
-            model.setValue(r.valueAfterCrossing(rising: r.lhs == .slot(0)) ? 1 : 0, slot: slot)
+            model.setValue(r.valueAfterCrossing(rising: r.lhs == .slot(0)) ? 1 : 0, slot: r.truthSlot!)
         }
     }
 
@@ -158,9 +166,9 @@ struct Run {
     /// a delayed event falling due.
     func nextDiscontinuity(after t: Double) -> Double {
         var next = Double.infinity
-        for r in model.relationals {
-            guard case .timed(let crossing) = r.timing else { continue }
-            let c = model.evaluate(crossing)
+        model.evaluateSwitches()
+        for k in model.relationals.indices {
+            guard let c = model.crossingTime(k) else { continue }
             if c > t, c < next { next = c }
         }
         for p in pending where p.executionTime > t && p.executionTime < next { next = p.executionTime }
@@ -201,10 +209,13 @@ struct Run {
     }
 
     mutating func detectTransitions(at t: Double) {
-        for (i, e) in model.events.enumerated() {
-            let now = model.evaluate(e.trigger) != 0
+        model.evaluateTriggers()
+        // Indices only: copying each event (its arrays of assignments) on every pass
+        // dominated runs with hundreds of stimulus events.
+        for i in 0..<previousTrigger.count {
+            let now = model.triggerValue(i)
             if now && !previousTrigger[i] { schedule(i, at: t) }
-            if !now && !e.persistent { pending.removeAll { $0.event == i } }
+            if !now && !persistent[i] && !pending.isEmpty { pending.removeAll { $0.event == i } }
             previousTrigger[i] = now
         }
     }

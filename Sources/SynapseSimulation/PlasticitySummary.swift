@@ -46,8 +46,9 @@ public struct PlasticitySummary: Sendable {
     init?(readouts: [TestReadout], protocolDefinition p: InductionProtocol) {
         let base = readouts.filter { $0.phase == .baseline }
         let window = p.analysisWindow
+        let end = p.inductionEnd
         let after = readouts.filter {
-            $0.phase == .followUp && $0.time - p.inductionEnd >= window.lowerBound && $0.time - p.inductionEnd <= window.upperBound
+            $0.phase == .followUp && $0.time - end >= window.lowerBound && $0.time - end <= window.upperBound
         }
         guard let b = Self.means(base), let a = Self.means(after) else { return nil }
         self.baseline = b
