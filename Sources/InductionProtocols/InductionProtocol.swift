@@ -1,0 +1,156 @@
+public import SourceDiagnostics
+
+/// An experiment as a recording rig would run it: a baseline of test stimuli, an
+/// induction made of stimulus patterns, and a follow-up of test stimuli.
+///
+/// Times are in seconds from the start of the baseline. Test stimuli fall on multiples of
+/// `testInterval`, so a simulation whose output grid divides the interval sees every one.
+public struct InductionProtocol: Sendable {
+    public var name: String
+    public var description: String
+    public var baselineDuration: Double
+    public var testInterval: Double
+    /// Interval of the paired test pulse (for the paired-pulse ratio).
+    public var pairedPulseInterval: Double
+    public var induction: [InductionBlock]
+    public var followUpDuration: Double
+    /// Window after the end of induction over which the change is measured (s).
+    public var analysisWindow: ClosedRange<Double>
+    /// Where the protocol came from, for messages.
+    public var source: SourceFile?
+
+    public init(name: String, description: String = "", baselineDuration: Double, testInterval: Double,
+                pairedPulseInterval: Double = 0.05, induction: [InductionBlock], followUpDuration: Double,
+                analysisWindow: ClosedRange<Double> = 1200...1800, source: SourceFile? = nil) {
+        self.name = name; self.description = description; self.baselineDuration = baselineDuration
+        self.testInterval = testInterval; self.pairedPulseInterval = pairedPulseInterval; self.induction = induction
+        self.followUpDuration = followUpDuration; self.analysisWindow = analysisWindow; self.source = source
+    }
+
+    public var inductionStart: Double { baselineDuration }
+
+    /// End of the last induction stimulus (the start of induction if there is none).
+    public var inductionEnd: Double {
+        induction.map { inductionStart + $0.start + $0.pattern.duration }.max() ?? inductionStart
+    }
+
+    /// The first test stimulus after induction: the next multiple of the test interval.
+    public var followUpStart: Double {
+        ((inductionEnd / testInterval).rounded(.down) + 1) * testInterval
+    }
+
+    public var endTime: Double { followUpStart + followUpDuration }
+
+    /// Test stimulus times: the baseline's, then the follow-up's, on multiples of the interval.
+    public var testTimes: [Double] {
+        var times: [Double] = []
+        var k = 0
+        while Double(k) * testInterval < baselineDuration - 1e-9 * testInterval {
+            times.append(Double(k) * testInterval)
+            k += 1
+        }
+        let first = Int((followUpStart / testInterval).rounded())
+        let last = Int((endTime / testInterval + 1e-9).rounded(.down))
+        if first <= last { for j in first...last { times.append(Double(j) * testInterval) } }
+        return times
+    }
+
+    /// Every stimulus of the induction, in time order.
+    public var schedule: [ScheduledStimulus] {
+        var out: [ScheduledStimulus] = []
+        for (blockIndex, block) in induction.enumerated() {
+            let t0 = inductionStart + block.start
+            for s in block.pattern.stimuli(defaultStimulus: block.stimulus) {
+                out.append(ScheduledStimulus(stimulus: s.stimulus, time: t0 + s.offset, duration: s.duration, block: blockIndex))
+            }
+        }
+        return out.sorted { ($0.time, $0.block) < ($1.time, $1.block) }
+    }
+}
+
+/// One stimulus at one time: a pulse (`duration == 0`) or a period.
+public struct ScheduledStimulus: Sendable, Hashable {
+    public let stimulus: String
+    public let time: Double
+    public let duration: Double
+    /// Which induction block it comes from.
+    public let block: Int
+}
+
+/// A stimulus pattern placed in the induction.
+public struct InductionBlock: Sendable {
+    /// The stimulus kind (a name the synapse maps to pathway inputs); pairing uses its own two.
+    public var stimulus: String
+    public var pattern: StimulusPattern
+    /// Offset from the start of the induction (s).
+    public var start: Double
+    /// Where the block's stimulus names were written, for "no such stimulus" errors.
+    public var stimulusRange: SourceRange?
+
+    public init(stimulus: String, pattern: StimulusPattern, start: Double = 0, stimulusRange: SourceRange? = nil) {
+        self.stimulus = stimulus; self.pattern = pattern; self.start = start; self.stimulusRange = stimulusRange
+    }
+
+    /// The stimulus names the block uses.
+    public var stimulusNames: [String] {
+        if case .pairing(let pre, let post, _, _, _) = pattern { return [pre, post] }
+        return [stimulus]
+    }
+}
+
+public enum StimulusPattern: Sendable, Hashable {
+    /// `count` pulses at `rate` Hz, the whole train repeated `repeats` times every `repeatInterval` s.
+    case train(rate: Double, count: Int, repeats: Int, repeatInterval: Double)
+    /// Bursts of `pulsesPerBurst` at `intraBurstRate` Hz, bursts at `burstRate` Hz,
+    /// `burstsPerTrain` per train, `trains` trains every `trainInterval` s.
+    case thetaBurst(pulsesPerBurst: Int, intraBurstRate: Double, burstRate: Double, burstsPerTrain: Int,
+                    trains: Int, trainInterval: Double)
+    /// `pairs` pairings at `rate` Hz: `pre` at each pairing time, `post` `deltaT` s later
+    /// (negative: post before pre).
+    case pairing(pre: String, post: String, deltaT: Double, pairs: Int, rate: Double)
+    /// A period stimulus held on for `duration` s (depolarisation, bath application),
+    /// `repeats` times, starting every `repeatInterval` s.
+    case step(duration: Double, repeats: Int, repeatInterval: Double)
+
+    /// Time from the block's start to its last stimulus' end.
+    public var duration: Double {
+        let offsets = stimuli(defaultStimulus: "").map { $0.offset + $0.duration }
+        let first = stimuli(defaultStimulus: "").map(\.offset).min() ?? 0
+        return max(0, (offsets.max() ?? 0) - min(0, first))
+    }
+
+    /// Offsets of every stimulus from the block's start. Computed from integer counts,
+    /// never accumulated, so a pulse lands exactly where the protocol says.
+    public func stimuli(defaultStimulus: String) -> [(stimulus: String, offset: Double, duration: Double)] {
+        switch self {
+        case .train(let rate, let count, let repeats, let repeatInterval):
+            var out: [(String, Double, Double)] = []
+            for r in 0..<repeats {
+                for k in 0..<count { out.append((defaultStimulus, Double(r) * repeatInterval + Double(k) / rate, 0)) }
+            }
+            return out
+        case .thetaBurst(let pulses, let intra, let burstRate, let bursts, let trains, let trainInterval):
+            var out: [(String, Double, Double)] = []
+            for t in 0..<trains {
+                for b in 0..<bursts {
+                    for p in 0..<pulses {
+                        out.append((defaultStimulus, Double(t) * trainInterval + Double(b) / burstRate + Double(p) / intra, 0))
+                    }
+                }
+            }
+            return out
+        case .pairing(let pre, let post, let deltaT, let pairs, let rate):
+            // Shift so that nothing falls before the block's start when post comes first.
+            let shift = max(0, -deltaT)
+            var out: [(String, Double, Double)] = []
+            for k in 0..<pairs {
+                let t = shift + Double(k) / rate
+                out.append((pre, t, 0))
+                out.append((post, t + deltaT, 0))
+            }
+            return out
+        case .step(let duration, let repeats, let repeatInterval):
+            return (0..<repeats).map { (defaultStimulus, Double($0) * repeatInterval, duration) }
+        }
+    }
+}

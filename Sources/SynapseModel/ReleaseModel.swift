@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The quantal model of a GABAergic connection that turns release probability Pr and
+/// receptor number N into what a recording shows.
+///
+/// `sites` release sites each release one vesicle with probability Pr; a quantum opens
+/// receptors worth `quantalSize · N / referenceReceptors` nS (so postsynaptic changes of N
+/// scale the quantum); quantal amplitudes vary with coefficient of variation `quantalCV`.
+/// Short-term plasticity follows Tsodyks & Markram (Markram, Wang & Tsodyks 1998, PNAS
+/// 95:5323): utilisation u starts at Pr, resources R recover with `tauRecovery`,
+/// utilisation decays back with `tauFacilitation` (0: no facilitation).
+public struct ReleaseModel: Sendable, Hashable {
+    public var sites: Int
+    /// nS per quantum when N equals `referenceReceptors`.
+    public var quantalSize: Double
+    public var referenceReceptors: Double
+    public var quantalCV: Double
+    public var tauRecovery: Double
+    public var tauFacilitation: Double
+    /// mV; the IPSC is g · (V_hold − E_GABA) (pA, outward positive).
+    public var holdingPotential: Double
+    public var reversalPotential: Double
+
+    public init(sites: Int, quantalSize: Double, referenceReceptors: Double, quantalCV: Double = 0,
+                tauRecovery: Double, tauFacilitation: Double = 0, holdingPotential: Double = -70, reversalPotential: Double = -55) {
+        self.sites = sites; self.quantalSize = quantalSize; self.referenceReceptors = referenceReceptors
+        self.quantalCV = quantalCV; self.tauRecovery = tauRecovery; self.tauFacilitation = tauFacilitation
+        self.holdingPotential = holdingPotential; self.reversalPotential = reversalPotential
+    }
+
+    /// Quantal conductance (nS) with `receptors` receptors per site.
+    public func quantum(receptors: Double) -> Double { quantalSize * receptors / referenceReceptors }
+
+    /// Exact moments of the response to a test stimulus, and its paired-pulse ratio.
+    ///
+    /// With K ~ Binomial(n, Pr) quanta of mean q and variance (q·CVq)²:
+    ///   E[A] = n·Pr·q,  Var[A] = n·Pr·q²·(1 − Pr + CVq²),
+    /// so CV² = (1 − Pr + CVq²)/(n·Pr) and failures occur with probability (1 − Pr)^n.
+    public func readout(releaseProbability pr: Double, receptors: Double, pairedPulseInterval: Double) -> TestResponse {
+        let n = Double(sites)
+        let q = quantum(receptors: receptors)
+        let meanConductance = n * pr * q
+        let variance = n * pr * q * q * (1 - pr + quantalCV * quantalCV)
+        let cv = meanConductance > 0 ? variance.squareRoot() / meanConductance : .infinity
+        return TestResponse(
+            releaseProbability: pr, receptors: receptors, quantalConductance: q,
+            meanConductance: meanConductance, meanCurrent: meanConductance * drivingForce,
+            cv: cv, inverseCVSquared: cv > 0 && cv.isFinite ? 1 / (cv * cv) : .infinity,
+            failureRate: pow(1 - pr, n), pairedPulseRatio: pairedPulseRatio(pr, interval: pairedPulseInterval))
+    }
+
+    public var drivingForce: Double { holdingPotential - reversalPotential }
+
+    /// Second response over first after `interval` s (Tsodyks–Markram with facilitation):
+    ///   u₁ = Pr, R₁ = 1;  R₂ = 1 − Pr·e^{−Δt/τ_D};
+    ///   u₂ = Pr·e^{−Δt/τ_F} + Pr·(1 − Pr·e^{−Δt/τ_F})  (u₂ = Pr without facilitation);
+    ///   PPR = u₂·R₂ / Pr.
+    public func pairedPulseRatio(_ pr: Double, interval: Double) -> Double {
+        guard pr > 0 else { return 1 }
+        let recovery = tauRecovery > 0 ? exp(-interval / tauRecovery) : 0
+        let r2 = 1 - pr * recovery
+        var u2 = pr
+        if tauFacilitation > 0 {
+            let decay = exp(-interval / tauFacilitation)
+            u2 = pr * decay + pr * (1 - pr * decay)
+        }
+        return u2 * r2 / pr
+    }
+
+    /// Trial-by-trial peak conductances (nS): binomial release, gamma-distributed quanta
+    /// (exact mean and CV, never negative). Deterministic for a given generator state.
+    public func sampleConductances(releaseProbability pr: Double, receptors: Double, trials: Int,
+                                   using rng: inout SeededGenerator) -> [Double] {
+        let q = quantum(receptors: receptors)
+        var out: [Double] = []
+        out.reserveCapacity(trials)
+        for _ in 0..<trials {
+            var total = 0.0
+            for _ in 0..<sites where rng.nextUniform() < pr {
+                total += quantalCV > 0 ? rng.nextGamma(shape: 1 / (quantalCV * quantalCV)) * q * quantalCV * quantalCV : q
+            }
+            out.append(total)
+        }
+        return out
+    }
+}
+
+/// What one test stimulus yields, as an experimentalist would report it.
+public struct TestResponse: Sendable, Hashable {
+    public var releaseProbability: Double
+    public var receptors: Double
+    /// nS per quantum.
+    public var quantalConductance: Double
+    /// Mean peak conductance, nS.
+    public var meanConductance: Double
+    /// Mean peak current, pA.
+    public var meanCurrent: Double
+    public var cv: Double
+    public var inverseCVSquared: Double
+    public var failureRate: Double
+    public var pairedPulseRatio: Double
+}
+
+/// A small, fast, seedable generator (SplitMix64), so Monte Carlo runs are reproducible
+/// bit for bit across runs and machines.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1), 53 random bits.
+    public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+
+    /// Standard normal (Box–Muller; one of the pair is discarded for simplicity).
+    public mutating func nextNormal() -> Double {
+        var u = nextUniform()
+        while u == 0 { u = nextUniform() }
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * nextUniform())
+    }
+
+    /// Gamma(shape, 1) by Marsaglia & Tsang (2000); shape < 1 via the boost u^{1/shape}.
+    public mutating func nextGamma(shape: Double) -> Double {
+        if shape < 1 {
+            return nextGamma(shape: shape + 1) * pow(max(nextUniform(), .leastNonzeroMagnitude), 1 / shape)
+        }
+        let d = shape - 1.0 / 3.0
+        let c = 1 / (9 * d).squareRoot()
+        while true {
+            var x: Double
+            var v: Double
+            repeat {
+                x = nextNormal()
+                v = 1 + c * x
+            } while v <= 0
+            v = v * v * v
+            let u = nextUniform()
+            if u < 1 - 0.0331 * x * x * x * x { return d * v }
+            if log(u) < 0.5 * x * x + d * (1 - v + log(v)) { return d * v }
+        }
+    }
+}

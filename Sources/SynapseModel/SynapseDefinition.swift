@@ -1,0 +1,164 @@
+public import SourceDiagnostics
+import ConfigFiles
+import Foundation
+
+/// A synapse: a kinetic model (an Antimony file composing pathways and defining the
+/// release probability and receptor number as assignment rules), the quantal release
+/// model, how stimuli reach the pathways, and the drugs that can be applied.
+/// Read from `Pathways/synapses/*.toml` (docs/file-formats.md).
+public struct SynapseDefinition: Sendable {
+    public var name: String
+    public var description: String
+    /// Path of the Antimony model, resolved against the synapse file's directory.
+    public var modelPath: String
+    public var modelPathRange: SourceRange?
+    /// Model symbols holding Pr and N.
+    public var releaseProbability: Located<String>
+    public var receptors: Located<String>
+    public var release: ReleaseModel
+    public var stimuli: [String: StimulusMapping]
+    public var blockers: [String: Blocker]
+    public var source: SourceFile?
+
+    /// How one kind of stimulus acts on the pathways.
+    public struct StimulusMapping: Sendable {
+        public enum Action: Sendable {
+            /// `target = target + amount` at each pulse.
+            case increment(target: Located<String>, amount: Amount)
+            /// `target = value` while the stimulus lasts, then back to its initial value.
+            case hold(target: Located<String>, value: Amount)
+        }
+        public var name: String
+        public var description: String
+        public var actions: [Action]
+        public var range: SourceRange?
+    }
+
+    /// A number, or the name of a model parameter holding it.
+    public enum Amount: Sendable, Hashable {
+        case number(Double)
+        case parameter(String)
+    }
+
+    public struct Blocker: Sendable {
+        public var name: String
+        public var description: String
+        /// Values set for the whole simulation (target, value).
+        public var settings: [(target: Located<String>, value: Double)]
+        public var range: SourceRange?
+    }
+}
+
+/// A value with the place it was written.
+public struct Located<Value: Sendable>: Sendable {
+    public var value: Value
+    public var range: SourceRange?
+    public init(_ value: Value, _ range: SourceRange?) {
+        self.value = value
+        self.range = range
+    }
+}
+
+public enum SynapseReader {
+    public static func read(path: String) throws(DiagnosticsError) -> SynapseDefinition {
+        try read(SourceFile.read(path: path))
+    }
+
+    public static func read(_ file: SourceFile) throws(DiagnosticsError) -> SynapseDefinition {
+        let root = try ConfigReader.read(file)
+        var d = DiagnosticCollector()
+        var top = TableReader(root, name: "the synapse")
+        let description = top.string("description", required: false, diagnostics: &d)?.0 ?? ""
+        let model = top.string("model", diagnostics: &d)
+        let pr = top.string("release_probability", required: false, diagnostics: &d) ?? ("Pr", nil)
+        let n = top.string("receptors", required: false, diagnostics: &d) ?? ("N", nil)
+
+        var releaseTable = top.table("release", required: true, diagnostics: &d)
+        var release = ReleaseModel(sites: 1, quantalSize: 1, referenceReceptors: 1, tauRecovery: 0)
+        if var r = releaseTable {
+            release.sites = r.integer("sites", minimum: 1, diagnostics: &d) ?? 1
+            release.quantalSize = r.number("quantal_size", minimum: 0, exclusiveMinimum: true, diagnostics: &d) ?? 1
+            release.referenceReceptors = r.number("reference_receptors", minimum: 0, exclusiveMinimum: true, diagnostics: &d) ?? 1
+            release.quantalCV = r.number("quantal_cv", default: 0, minimum: 0, maximum: 2, diagnostics: &d) ?? 0
+            release.tauRecovery = r.number("tau_recovery", minimum: 0, diagnostics: &d) ?? 0
+            release.tauFacilitation = r.number("tau_facilitation", default: 0, minimum: 0, diagnostics: &d) ?? 0
+            release.holdingPotential = r.number("holding_potential", default: -70, minimum: -150, maximum: 100, diagnostics: &d) ?? -70
+            release.reversalPotential = r.number("reversal_potential", default: -55, minimum: -150, maximum: 100, diagnostics: &d) ?? -55
+            r.finish(diagnostics: &d)
+            releaseTable = r
+        }
+
+        var stimuli: [String: SynapseDefinition.StimulusMapping] = [:]
+        if var table = top.table("stimuli", diagnostics: &d) {
+            for entry in table.table.entries {
+                guard var s = table.table(entry.key, diagnostics: &d) else { continue }
+                stimuli[entry.key] = readStimulus(entry.key, &s, range: entry.keyRange, &d)
+                s.finish(diagnostics: &d)
+            }
+            table.finish(diagnostics: &d)
+        }
+        var blockers: [String: SynapseDefinition.Blocker] = [:]
+        if var table = top.table("blockers", diagnostics: &d) {
+            for entry in table.table.entries {
+                guard var b = table.table(entry.key, diagnostics: &d) else { continue }
+                let text = b.string("description", required: false, diagnostics: &d)?.0 ?? ""
+                var settings: [(Located<String>, Double)] = []
+                if let set = b.value("set") {
+                    if case .table(let t) = set.kind, !t.entries.isEmpty {
+                        for e in t.entries {
+                            if case .number(let v) = e.value.kind, v.isFinite {
+                                settings.append((Located(e.key, e.keyRange), v))
+                            } else {
+                                d.error("blocker '\(entry.key)' must set '\(e.key)' to a number", at: e.value.range)
+                            }
+                        }
+                    } else {
+                        d.error("'set' must be a table of values, e.g. set = { kcat_NOS = 0 }", at: set.range)
+                    }
+                } else {
+                    d.error("blocker '\(entry.key)' needs 'set = { parameter = value, … }'", at: entry.keyRange)
+                }
+                b.finish(diagnostics: &d)
+                blockers[entry.key] = .init(name: entry.key, description: text, settings: settings, range: entry.keyRange)
+            }
+            table.finish(diagnostics: &d)
+        }
+        top.finish(diagnostics: &d)
+        try d.throwIfErrors()
+
+        let directory = (file.path as NSString).deletingLastPathComponent
+        let modelPath = model.map { $0.0.hasPrefix("/") ? $0.0 : (directory as NSString).appendingPathComponent($0.0) } ?? ""
+        let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
+        return SynapseDefinition(name: name, description: description, modelPath: modelPath, modelPathRange: model?.1,
+                                 releaseProbability: Located(pr.0, pr.1), receptors: Located(n.0, n.1),
+                                 release: release, stimuli: stimuli, blockers: blockers, source: file)
+    }
+
+    static func readStimulus(_ name: String, _ t: inout TableReader, range: SourceRange, _ d: inout DiagnosticCollector) -> SynapseDefinition.StimulusMapping {
+        let description = t.string("description", required: false, diagnostics: &d)?.0 ?? ""
+        var actions: [SynapseDefinition.StimulusMapping.Action] = []
+        for (key, isHold) in [("increments", false), ("hold", true)] {
+            guard let v = t.value(key) else { continue }
+            guard case .table(let table) = v.kind, !table.entries.isEmpty else {
+                d.error("'\(key)' must be a table, e.g. \(key) = { Ca = \"dCa\" }", at: v.range)
+                continue
+            }
+            for e in table.entries {
+                let amount: SynapseDefinition.Amount
+                switch e.value.kind {
+                case .number(let x) where x.isFinite: amount = .number(x)
+                case .string(let p): amount = .parameter(p)
+                default:
+                    d.error("'\(e.key)' must be a number or the name of a model parameter", at: e.value.range)
+                    continue
+                }
+                let target = Located(e.key, e.keyRange)
+                actions.append(isHold ? .hold(target: target, value: amount) : .increment(target: target, amount: amount))
+            }
+        }
+        if actions.isEmpty {
+            d.error("stimulus '\(name)' does nothing: give it 'increments = { … }' (pulses) or 'hold = { … }' (periods)", at: range)
+        }
+        return .init(name: name, description: description, actions: actions, range: range)
+    }
+}

@@ -1,0 +1,70 @@
+public import InductionProtocols
+
+/// The change a protocol caused, as an experimentalist would report it: amplitude,
+/// paired-pulse ratio and 1/CV² in the analysis window after induction relative to the
+/// baseline, the model's own ΔN and ΔPr, and the site of expression inferred from the
+/// readouts alone.
+public struct PlasticitySummary: Sendable {
+    public struct Means: Sendable {
+        public var amplitude: Double
+        public var pairedPulseRatio: Double
+        public var inverseCVSquared: Double
+        public var receptors: Double
+        public var releaseProbability: Double
+        public var count: Int
+    }
+    public var baseline: Means
+    public var after: Means
+    /// Window (s after the end of induction) the `after` means cover.
+    public var window: ClosedRange<Double>
+
+    /// Percent changes (after / baseline − 1) × 100.
+    public var amplitudeChange: Double { percent(after.amplitude, baseline.amplitude) }
+    public var pairedPulseRatioChange: Double { percent(after.pairedPulseRatio, baseline.pairedPulseRatio) }
+    public var inverseCVSquaredChange: Double { percent(after.inverseCVSquared, baseline.inverseCVSquared) }
+    public var receptorChange: Double { percent(after.receptors, baseline.receptors) }
+    public var releaseProbabilityChange: Double { percent(after.releaseProbability, baseline.releaseProbability) }
+
+    /// Where the change appears to be expressed, by the rules experimentalists use
+    /// (paired-pulse ratio and coefficient-of-variation analysis; e.g. Faber & Korn 1991,
+    /// Biophys J 60:1288, for the CV method):
+    /// - no change: |ΔIPSC| < 5 %;
+    /// - presynaptic: the PPR changes (|ΔPPR| ≥ 5 %), or 1/CV² moves with the mean
+    ///   (|Δ(1/CV²)| ≥ 5 % in the direction of ΔIPSC), as when Pr changes;
+    /// - postsynaptic: PPR and 1/CV² stay (both within 5 %) while the amplitude changes,
+    ///   as when the quantal size (receptor number) changes.
+    public var locus: Locus {
+        if abs(amplitudeChange) < 5 { return .none }
+        let pprMoved = abs(pairedPulseRatioChange) >= 5
+        let cvMovedWithMean = abs(inverseCVSquaredChange) >= 5 && (inverseCVSquaredChange > 0) == (amplitudeChange > 0)
+        if pprMoved || cvMovedWithMean { return .presynaptic }
+        return .postsynaptic
+    }
+
+    public enum Locus: String, Sendable { case none = "no change", presynaptic, postsynaptic }
+
+    init?(readouts: [TestReadout], protocolDefinition p: InductionProtocol) {
+        let base = readouts.filter { $0.phase == .baseline }
+        let window = p.analysisWindow
+        let after = readouts.filter {
+            $0.phase == .followUp && $0.time - p.inductionEnd >= window.lowerBound && $0.time - p.inductionEnd <= window.upperBound
+        }
+        guard let b = Self.means(base), let a = Self.means(after) else { return nil }
+        self.baseline = b
+        self.after = a
+        self.window = window
+    }
+
+    static func means(_ rs: [TestReadout]) -> Means? {
+        guard !rs.isEmpty else { return nil }
+        let n = Double(rs.count)
+        func mean(_ f: (TestReadout) -> Double) -> Double { rs.map(f).reduce(0, +) / n }
+        return Means(amplitude: mean(\.response.meanConductance), pairedPulseRatio: mean(\.response.pairedPulseRatio),
+                     inverseCVSquared: mean(\.response.inverseCVSquared), receptors: mean(\.response.receptors),
+                     releaseProbability: mean(\.response.releaseProbability), count: rs.count)
+    }
+
+    private func percent(_ x: Double, _ reference: Double) -> Double {
+        reference != 0 ? (x / reference - 1) * 100 : 0
+    }
+}

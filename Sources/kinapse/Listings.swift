@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import SourceDiagnostics
+import InductionProtocols
+import SynapseModel
+
+/// Where the shipped library lives: `./Pathways` by default.
+struct LibraryOptions: ParsableArguments {
+    @Option(help: "The pathway library directory.")
+    var library: String = "Pathways"
+}
+
+struct ListProtocols: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "protocols", abstract: "List the shipped induction protocols.",
+        discussion: "Example:\n  kinapse protocols\n  kinapse simulate Pathways/synapses/vta_no.toml --protocol hfs")
+    @OptionGroup var options: LibraryOptions
+
+    func run() throws {
+        let rows = try Library.files(in: (options.library as NSString).appendingPathComponent("protocols"), ending: ".toml").map { path in
+            let description = (try? ProtocolReader.read(path: path))?.description ?? "(does not load: run kinapse simulate with it to see why)"
+            return (Library.stem(path), description)
+        }
+        Library.printTable(rows)
+    }
+}
+
+struct ListSynapses: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "synapses", abstract: "List the shipped synapse definitions.",
+        discussion: "Example:\n  kinapse synapses")
+    @OptionGroup var options: LibraryOptions
+
+    func run() throws {
+        let rows = try Library.files(in: (options.library as NSString).appendingPathComponent("synapses"), ending: ".toml").map { path in
+            let synapse = try? SynapseReader.read(path: path)
+            var text = synapse?.description ?? "(does not load: run kinapse simulate with it to see why)"
+            if let blockers = synapse?.blockers.keys.sorted(), !blockers.isEmpty { text += " [blockers: \(blockers.joined(separator: ", "))]" }
+            return (Library.stem(path), text)
+        }
+        Library.printTable(rows)
+    }
+}
+
+struct ListPathways: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pathways", abstract: "List the shipped pathway files.",
+        discussion: "Example:\n  kinapse pathways")
+    @OptionGroup var options: LibraryOptions
+
+    func run() throws {
+        let rows = try Library.files(in: options.library, ending: ".ant").map { path in
+            (Library.stem(path), Library.firstComment(path) ?? "")
+        }
+        Library.printTable(rows)
+    }
+}
+
+enum Library {
+    static func files(in directory: String, ending: String) throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            Console.error("error: cannot read the directory '\(directory)'\nhint: run from the repository root, or pass --library DIR")
+            throw Status.badInput
+        }
+        return names.filter { $0.hasSuffix(ending) }.sorted().map { (directory as NSString).appendingPathComponent($0) }
+    }
+
+    static func stem(_ path: String) -> String {
+        ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
+
+    /// The first `//` comment of a pathway file, which by convention says what it is.
+    static func firstComment(_ path: String) -> String? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            if t.hasPrefix("//") { return String(t.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
+            if !t.isEmpty { return nil }
+        }
+        return nil
+    }
+
+    static func printTable(_ rows: [(String, String)]) {
+        let width = (rows.map(\.0.count).max() ?? 0) + 2
+        for (name, text) in rows { print(name + String(repeating: " ", count: width - name.count) + text) }
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import SourceDiagnostics
+import KineticsCore
+import CVODEIntegration
+import Simulation
+import Reporting
+import InductionProtocols
+import SynapseModel
+import SynapseSimulation
+
+/// Options of `simulate` that only apply to synapse definitions.
+struct SynapseOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Protocol: a name from Pathways/protocols (e.g. tbs) or a .toml path.", valueName: "NAME"))
+    var `protocol`: String?
+
+    @Option(name: .customLong("block"), parsing: .singleValue, help: ArgumentHelp("Apply a blocker declared by the synapse (repeatable), e.g. --block L-NAME.", valueName: "NAME"))
+    var blockers: [String] = []
+
+    @Option(help: ArgumentHelp("Write the change caused by the protocol (baseline vs the analysis window) as CSV.", valueName: "FILE"))
+    var summary: String?
+
+    @Option(help: ArgumentHelp("Write one row per test stimulus (Pr, N, amplitude, CV, PPR, …) as CSV.", valueName: "FILE"))
+    var readouts: String?
+
+    func validate(for simulate: Simulate) throws {
+        guard `protocol` != nil else {
+            throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
+        }
+        if simulate.tEnd != nil { throw ValidationError("--t-end does not apply to a synapse: the protocol sets the duration") }
+        if simulate.points != nil || simulate.select != nil {
+            throw ValidationError("--points and --select apply to pathways; a synapse writes every species, Pr and N on the protocol's grid (--dt sets its spacing)")
+        }
+        for path in [simulate.out, summary, readouts].compactMap({ $0 }) where path == simulate.model {
+            throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
+        }
+    }
+
+    func rejectForPathway() throws {
+        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil {
+            throw ValidationError("--protocol, --block, --summary and --readouts apply to synapse definitions (.toml)")
+        }
+    }
+}
+
+/// `kinapse simulate SYNAPSE.toml --protocol NAME …`
+struct SynapseCommand {
+    let options: SynapseOptions
+    let simulate: Simulate
+
+    func run() throws {
+        let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: simulate.model) }
+        let protocolPath = try ProtocolLocator.resolve(options.protocol!, near: simulate.model)
+        let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
+        var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
+        integrator.maximumStepSize = 0
+        let request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
+                                        overrides: try simulate.parsedAssignments(), options: integrator, outputStep: simulate.dt)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result: SynapseRunResult
+        do {
+            result = try SynapseRunner.run(request)
+        } catch {
+            switch error {
+            case .diagnostics(let e): Console.report(e.diagnostics)
+            case .request: Console.error("error: \(error)")
+            }
+            throw Status.badInput
+        }
+        let elapsed = clock.now - start
+
+        if let out = simulate.out { try write(CSVWriter.text(result.trajectory), to: out) }
+        if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path) }
+        if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path) }
+        print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
+        if simulate.stats {
+            let s = result.statistics
+            let c = elapsed.components
+            Console.error("""
+            steps: \(s.steps)
+            rhs evaluations: \(s.rhsEvaluations)
+            jacobian evaluations: \(s.jacobianEvaluations)
+            reinitialisations: \(s.reinitialisations)
+            events executed: \(result.eventsExecuted)
+            total time: \(String(format: "%.6f", Double(c.seconds) + Double(c.attoseconds) * 1e-18)) s
+            """)
+        }
+        if let failure = result.failure {
+            Console.error("error: \(failure)")
+            throw Status.simulationFailed
+        }
+    }
+
+    private func write(_ text: String, to path: String) throws {
+        do { try AtomicFile.write(text, to: path) } catch {
+            Console.error("error: \(error)")
+            throw Status.badInput
+        }
+    }
+
+    private func report<T>(_ body: () throws(DiagnosticsError) -> T) throws -> T {
+        do { return try body() } catch {
+            Console.report(error.diagnostics)
+            throw Status.badInput
+        }
+    }
+}
+
+/// Finds protocol files by name: a path as given, else `NAME.toml` in the protocols
+/// directory beside the synapse's (`Pathways/protocols`), else in `./Pathways/protocols`.
+enum ProtocolLocator {
+    static func directories(near synapsePath: String?) -> [String] {
+        var out: [String] = []
+        if let synapsePath {
+            let synapseDirectory = (synapsePath as NSString).deletingLastPathComponent
+            out.append(((synapseDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("protocols"))
+        }
+        out.append("Pathways/protocols")
+        return out
+    }
+
+    static func resolve(_ name: String, near synapsePath: String?) throws -> String {
+        if FileManager.default.fileExists(atPath: name) { return name }
+        var available: [String] = []
+        for dir in directories(near: synapsePath) {
+            let candidate = (dir as NSString).appendingPathComponent(name.hasSuffix(".toml") ? name : name + ".toml")
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            available += ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
+                .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
+        }
+        let known = Array(Set(available)).sorted()
+        let hint = Suggestions.didYouMean(name, among: known) ?? (known.isEmpty ? "no protocols found in Pathways/protocols" : "protocols: \(known.joined(separator: ", "))")
+        Console.error("error: no protocol '\(name)'\nhint: \(hint)")
+        throw Status.badInput
+    }
+}
