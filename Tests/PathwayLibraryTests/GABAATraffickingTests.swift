@@ -67,12 +67,13 @@ import PathwayTestSupport
 
     /// Calcineurin disperses synaptic receptors within minutes by lateral diffusion, not
     /// endocytosis, and the reduction is transient ([Bannai09], [Muir10]). Stimulus:
-    /// CaN_active stepped from 0.01 to 0.5 µM for 10 min (assumption: a strong but
+    /// CaN_active stepped from rest (0.036 µM) to 0.5 µM for 10 min (assumption: a strong but
     /// sub-saturating calcineurin activity).
     @Test func calcineurinDispersesSynapticReceptorsWithinMinutes() throws {
         var p = try pathway()
+        let rest = try #require(GABAAHelp.initialValue(p, "CaN_active"))
         GABAAHelp.addStep(&p, "CaN_active", to: 0.5, at: 60)
-        GABAAHelp.addStep(&p, "CaN_active", to: 0.01, at: 660)
+        GABAAHelp.addStep(&p, "CaN_active", to: rest, at: 660)
         let run = try GABAAHelp.simulate(p, tEnd: 1800, points: 121, rtol: 1e-8)   // 15 s grid
         let t = run.trajectory.times
         let nSyn = try #require(run.trajectory.series("N_syn"))
@@ -101,7 +102,7 @@ import PathwayTestSupport
             let v = (0..<4).map { run.trajectory.value(row: last, column: $0) }
             return (v[0] + v[1]) / (v[2] * v[0] + v[3] * v[1])
         }
-        let rest = try residence(canActive: 0.01), dispersing = try residence(canActive: 0.5)
+        let rest = try residence(canActive: #require(GABAAHelp.initialValue(pathway(), "CaN_active"))), dispersing = try residence(canActive: 0.5)
         #expect(rest > 60 && rest < 600, "resting residence \(rest) s")
         #expect(dispersing < 0.5 * rest, "residence with calcineurin \(dispersing) s vs \(rest) s")
     }
@@ -168,6 +169,12 @@ fileprivate enum GABAAHelp {
         return try Simulator(model: model).run(SimulationRequest(
             grid: TimeGrid(end: tEnd, count: points), columns: columns, overrides: overrides,
             options: IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol)))
+    }
+
+    /// A species' initial value when it is written as a number.
+    static func initialValue(_ p: Pathway, _ id: String) -> Double? {
+        guard case .number(let v)? = p.species.first(where: { $0.id == id })?.initialValue else { return nil }
+        return v
     }
 
     /// Row of the output grid nearest to time `time`.
