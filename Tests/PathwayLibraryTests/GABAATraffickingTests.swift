@@ -166,9 +166,11 @@ fileprivate enum GABAAHelp {
     static func simulate(_ p: Pathway, tEnd: Double, points: Int, rtol: Double, atol: Double = 1e-12,
                          columns: [String] = columns, overrides: [(name: String, value: Double)] = []) throws -> SimulationResult {
         let model = try ModelCompiler.compile(p)
-        return try Simulator(model: model).run(SimulationRequest(
+        let result = try Simulator(model: model).run(SimulationRequest(
             grid: TimeGrid(end: tEnd, count: points), columns: columns, overrides: overrides,
             options: IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol)))
+        #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
+        return result
     }
 
     /// A species' initial value when it is written as a number.
