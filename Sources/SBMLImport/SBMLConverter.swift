@@ -127,13 +127,14 @@ struct SBMLConverter {
             if let e = math(ia) { initialAssignment[symbol] = (e, ia) }
         }
         var ruleTargets = Set<String>()
+        var algebraic: [(Expression, SourceRange?)] = []
         for r in model.list("listOfRules") {
             switch r.name {
             case "assignmentRule", "rateRule":
                 guard let v = r.attribute("variable") else { invalid("rule without a variable", r); continue }
                 ruleTargets.insert(v)
             case "algebraicRule":
-                unsupported("algebraic rules (a DAE solver is needed)", r)
+                if let e = math(r) { algebraic.append((e, r.range)) }
             default: break
             }
         }
@@ -253,6 +254,13 @@ struct SBMLConverter {
             guard let e = math(r) else { continue }  // no math: the rule has no effect
             let rule = Rule(variable: v, expression: e, range: r.range)
             if r.name == "assignmentRule" { pathway.assignmentRules.append(rule) } else { pathway.rateRules.append(rule) }
+        }
+
+        if !algebraic.isEmpty {
+            switch AlgebraicRuleSolver(pathway: pathway).solve(algebraic) {
+            case .solved(let rules): pathway.assignmentRules += rules
+            case .unsupported(let feature, let range): diagnostics.add(Self.unsupportedDiagnostic(feature, at: range))
+            }
         }
 
         // Events.
