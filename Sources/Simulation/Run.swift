@@ -72,6 +72,15 @@ struct Run {
         while t < grid.end {
             let stop = min(nextSwitch, grid.end)
             let target = min(grid[nextOutput < grid.count ? nextOutput : grid.count - 1], stop)
+            // A target a rounding step away (an output at 10.21 just after a pulse at
+            // 10.209999999999999) is already reached: CVODE would refuse it as "too close".
+            if target - t <= 8 * max(abs(t), 1).ulp {
+                if nextOutput < grid.count, grid[nextOutput] <= target {
+                    recordOutputs(upTo: grid[nextOutput])
+                    continue
+                }
+                if t >= grid.end - 8 * max(abs(t), 1).ulp { break }
+            }
             do {
                 // Always set: SUNDIALS 6 keeps an old stop time across re-initialisation and
                 // would refuse to integrate once it lies behind; +∞ clears it in effect.

@@ -121,3 +121,16 @@ import PathwayTestSupport
         }
     }
 }
+
+/// Regression: a pulse one rounding step before an output time (10.209999999999999 vs
+/// 10.21) made CVODE fail with CV_TOO_CLOSE ("tout too close to t0").
+@Test func outputARoundingStepAfterAPulse() throws {
+    let pulse = (10.21).nextDown
+    #expect(pulse < 10.21)
+    let r = try TestModels.simulate("A = 0; k = 1\nJ1: A -> ; k*A\nE1: at (time >= \(pulse)): A = A + 1\n",
+                                    tEnd: 10.3, points: 1031, columns: ["A"])
+    #expect(r.failure == nil, "\(String(describing: r.failure))")
+    #expect(r.trajectory.rowCount == 1031)
+    let a = r.trajectory.series("A")!
+    #expect(abs(a[1021] - 1) < 1e-6, "A at t = 10.21: \(a[1021])")
+}
