@@ -283,6 +283,9 @@ struct Compilation {
 
     mutating func resolveCall(_ name: String, _ args: [Expression], range: SourceRange?, context: SourceRange?,
                               bound: [String: Symbolic], depth: Int) -> Symbolic {
+        if name == "rateOf", functions[name] == nil {
+            return resolveRateOf(args, range: range, context: context, bound: bound, depth: depth)
+        }
         if let f = functions[name] {
             guard args.count == f.parameters.count else {
                 diagnostics.error("function '\(name)' takes \(f.parameters.count) argument\(f.parameters.count == 1 ? "" : "s") but was given \(args.count)", at: range)
