@@ -120,6 +120,17 @@ struct Compilation {
 
     func isBoundaryOrConstant(_ s: Species) -> Bool { s.isBoundary || s.isConstant }
 
+    /// A boundary or constant species (no rules, concentration units) in a compartment
+    /// whose size can change: integrated as an amount that nothing changes, so that its
+    /// concentration follows the size as SBML requires (the amount is what is fixed).
+    func keepsAmount(_ s: Species) -> Bool {
+        guard isBoundaryOrConstant(s), !s.hasOnlySubstanceUnits,
+              assignmentRuleFor[s.id] == nil, rateRuleFor[s.id] == nil,
+              case .compartment(let ci)? = roles[s.compartment] else { return false }
+        let c = pathway.compartments[ci]
+        return !c.isConstant || assignmentRuleFor[c.id] != nil || rateRuleFor[c.id] != nil
+    }
+
     mutating func classifyRules() {
         for rule in pathway.assignmentRules {
             if assignmentRuleFor[rule.variable] != nil {
@@ -178,7 +189,7 @@ struct Compilation {
         }
         for s in pathway.species {
             symbolKinds[s.id] = isBoundaryOrConstant(s) ? .boundarySpecies : .species
-            if assignmentRuleFor[s.id] == nil, rateRuleFor[s.id] == nil, isBoundaryOrConstant(s) {
+            if assignmentRuleFor[s.id] == nil, rateRuleFor[s.id] == nil, isBoundaryOrConstant(s), !keepsAmount(s) {
                 valueSlot[s.id] = newSlot(s.id)
             }
         }
@@ -189,7 +200,7 @@ struct Compilation {
                 valueSlot[s.id] = slot
                 stateIndexOfSlot[slot] = states.count
                 states.append(StateVariable(name: s.id, slot: slot, kind: .raw))
-            } else if !isBoundaryOrConstant(s) {
+            } else if !isBoundaryOrConstant(s) || keepsAmount(s) {
                 let amountSlot = newSlot("amount(\(s.id))")
                 let concentrationSlot = newSlot(s.id)
                 valueSlot[s.id] = concentrationSlot
@@ -283,6 +294,9 @@ struct Compilation {
 
     mutating func resolveCall(_ name: String, _ args: [Expression], range: SourceRange?, context: SourceRange?,
                               bound: [String: Symbolic], depth: Int) -> Symbolic {
+        if name == "rateOf", functions[name] == nil {
+            return resolveRateOf(args, range: range, context: context, bound: bound, depth: depth)
+        }
         if let f = functions[name] {
             guard args.count == f.parameters.count else {
                 diagnostics.error("function '\(name)' takes \(f.parameters.count) argument\(f.parameters.count == 1 ? "" : "s") but was given \(args.count)", at: range)
@@ -429,6 +443,10 @@ struct Compilation {
         for state in states {
             if case .raw = state.kind, let rule = rateRuleFor[state.name] {
                 out.append(resolve(rule.expression, context: rule.range))
+                continue
+            }
+            if case .species(let si)? = roles[state.name], isBoundaryOrConstant(pathway.species[si]) {
+                out.append(.zero)  // reactions do not change boundary or constant species
                 continue
             }
             // A species changed by reactions: d(amount)/dt = Σ stoichiometry · rate.

@@ -241,17 +241,22 @@ struct Run {
     mutating func execute(_ p: PendingEvent) {
         let e = model.events[p.event]
         let values = p.values ?? e.assignments.map { model.evaluate($0.value) }
-        // Plain values (compartment sizes among them) first, so species assigned in the
-        // same event are converted to amounts with the new sizes.
+        // A species concentration assigned by an event becomes an amount with the
+        // compartment size from before the event, even when the same event resizes the
+        // compartment (the SBML Test Suite's reading, e.g. case 01779).
+        var amounts: [Double] = []
+        for (a, v) in zip(e.assignments, values) {
+            if case .amountState(_, let sizeSlot) = a.target { amounts.append(v * model.value(ofSlot: sizeSlot)) }
+        }
+        var k = 0
         for (a, v) in zip(e.assignments, values) {
             switch a.target {
             case .value(let slot): model.setValue(v, slot: slot)
             case .rawState(let i): y[i] = v
-            case .amountState: break
+            case .amountState(let i, _):
+                y[i] = amounts[k]
+                k += 1
             }
-        }
-        for (a, v) in zip(e.assignments, values) {
-            if case .amountState(let i, let sizeSlot) = a.target { y[i] = v * model.value(ofSlot: sizeSlot) }
         }
         model.update(time: model.value(ofSlot: 0), state: y)
         refreshTruthValues()
