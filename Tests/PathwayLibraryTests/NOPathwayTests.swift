@@ -5,12 +5,16 @@ import Simulation
 import PathwayTestSupport
 
 /// Physiological behaviour of Pathways/no_cgmp_pkg.ant (Ca²⁺ → CaM → nNOS → NO → sGC →
-/// cGMP → PKG), driven by the theta-burst train the file carries (40 Ca²⁺ pulses, 1–2.83 s).
+/// cGMP → PKG), driven by one theta-burst train (40 Ca²⁺ pulses, 1–2.83 s).
 @Suite struct NOPathwayTests {
     let file = "no_cgmp_pkg.ant"
 
     func thetaBurst(rtol: Double = 1e-6, atol: Double = 1e-12) throws -> SimulationResult {
-        let r = try Library.run(try Library.load(file), tEnd: 60, points: 6001, rtol: rtol, atol: atol)
+        // The train the file carried before pathway files lost their stimuli: 10 bursts at
+        // 5 Hz from t = 1 s, each 4 Ca²⁺ pulses at 100 Hz (40 pulses, 1–2.83 s).
+        let times = Stimuli.thetaBurstTimes(start: 1, end: 3)
+        let pathway = Library.driven(try Library.load(file), "Ca", by: "dCa", at: times)
+        let r = try Library.run(pathway, tEnd: 60, points: 6001, rtol: rtol, atol: atol)
         #expect(r.failure == nil)
         return r
     }
