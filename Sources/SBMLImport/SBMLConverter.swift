@@ -144,8 +144,10 @@ struct SBMLConverter {
         for c in model.list("listOfCompartments") where c.name == "compartment" {
             guard let id = c.attribute("id") else { invalid("compartment without an id", c); continue }
             let dimensions = double(c, "spatialDimensions") ?? (level == 2 ? 3 : .nan)
-            if dimensions == 0 { zeroDimensional.insert(id) }
             var size: Expression? = (double(c, "size") ?? double(c, "volume")).map { .number($0) }
+            // A 0-D compartment has no size; its species are counted in amounts. (If a size
+            // is given anyway, the suite treats it like any other, e.g. case 01809.)
+            if dimensions == 0 && size == nil && initialAssignment[id] == nil { zeroDimensional.insert(id) }
             if let (e, _) = initialAssignment[id] { size = e }
             if size == nil {
                 // Level 2 and 0-D compartments default to 1; otherwise undefined.
@@ -266,9 +268,9 @@ struct SBMLConverter {
         // Events.
         for (n, e) in model.list("listOfEvents").enumerated() where e.name == "event" {
             let id = e.attribute("id") ?? "event\(n + 1)"
-            guard let triggerElement = e.child("trigger") else { invalid("event '\(id)' has no trigger", e); continue }
-            // A trigger without math never fires.
-            let trigger = math(triggerElement) ?? .number(0)
+            // An event without a trigger (L3v2) or without trigger math never fires.
+            let triggerElement = e.child("trigger")
+            let trigger = triggerElement.flatMap { math($0) } ?? .number(0)
             let delay = e.child("delay").flatMap { math($0) }
             let priority = e.child("priority").flatMap { math($0) }
             var assignments: [Event.Assignment] = []
@@ -279,8 +281,8 @@ struct SBMLConverter {
             }
             pathway.events.append(Event(
                 id: id, trigger: trigger, delay: delay, priority: priority,
-                initialValue: bool(triggerElement, "initialValue") ?? true,
-                persistent: bool(triggerElement, "persistent") ?? true,
+                initialValue: triggerElement.flatMap { bool($0, "initialValue") } ?? true,
+                persistent: triggerElement.flatMap { bool($0, "persistent") } ?? true,
                 useValuesFromTriggerTime: bool(e, "useValuesFromTriggerTime") ?? true,
                 assignments: assignments, range: e.range))
         }
