@@ -18,6 +18,8 @@ public struct SynapseRunRequest: Sendable {
     public var options: IntegratorOptions
     /// Spacing of the time-course output; test stimuli always fall on it.
     public var outputStep: Double?
+    /// Seconds the blocked synapse settles, unstimulated, before the baseline (only with blockers).
+    public var preincubation: Double = 1800
 
     public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
@@ -90,6 +92,13 @@ public enum SynapseRunner {
         }
         do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
 
+        // Drugs are bath-applied before the recording starts, as in a slice experiment:
+        // the blocked synapse first settles without stimuli, so the baseline measures the
+        // blocked steady state rather than the drug's wash-in.
+        if !request.blockers.isEmpty, request.preincubation > 0 {
+            overrides += try preincubate(pathway, overrides: overrides, duration: request.preincubation, options: request.options)
+        }
+
         addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule)
 
         let model: CompiledModel
@@ -139,6 +148,26 @@ public enum SynapseRunner {
         let summary = simulation.failure == nil ? PlasticitySummary(readouts: readouts, protocolDefinition: proto) : nil
         return SynapseRunResult(trajectory: trajectory, readouts: readouts, summary: summary, statistics: simulation.statistics,
                                 eventsExecuted: simulation.eventsExecuted, failure: simulation.failure, compiledStateCount: model.stateCount)
+    }
+
+    /// Runs the unstimulated model for `duration` s and returns the species' final values
+    /// as initial-value overrides.
+    static func preincubate(_ pathway: Pathway, overrides: [(name: String, value: Double)], duration: Double,
+                            options: IntegratorOptions) throws(SynapseRunError) -> [(name: String, value: Double)] {
+        let model: CompiledModel
+        do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
+        let result: SimulationResult
+        do {
+            result = try Simulator(model: model).run(SimulationRequest(grid: TimeGrid(end: duration, count: 2),
+                                                                        overrides: overrides, options: options))
+        } catch {
+            throw .request(error.message, hint: error.hint)
+        }
+        if let failure = result.failure {
+            throw .request("the pre-incubation with the blockers failed: \(failure)", hint: nil)
+        }
+        let last = result.trajectory.rowCount - 1
+        return result.trajectory.columns.enumerated().map { ($0.element, result.trajectory.value(row: last, column: $0.offset)) }
     }
 
     /// Every stimulus the protocol uses must be one the synapse maps, and every mapping
