@@ -32,6 +32,7 @@ let package = Package(
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
         .executableTarget(
@@ -39,7 +40,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -58,6 +59,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]

@@ -76,12 +76,20 @@ struct SBMLConverter {
         guard level == 2 || level == 3 else {
             throw DiagnosticsError(Self.unsupportedDiagnostic("SBML Level \(root.attribute("level") ?? "?") (Levels 2 and 3 are read)", at: root.range))
         }
-        for a in root.attributes where a.name == "required" && !a.prefix.isEmpty && a.value == "true" {
+        for a in root.attributes where a.name == "required" && !a.prefix.isEmpty && a.value == "true"
+            && a.namespace?.hasPrefix(CompFlattener.compNamespacePrefix) != true {
             diagnostics.add(Self.unsupportedDiagnostic("the SBML package '\(a.prefix)'", at: root.range))
         }
         try diagnostics.throwIfErrors()
-        guard let model = root.child("model") else {
+        guard var model = root.child("model") else {
             throw DiagnosticsError(.error("the SBML file has no <model>", at: root.range))
+        }
+        if model.children.contains(where: CompFlattener.isComp) || root.children.contains(where: CompFlattener.isComp) {
+            let path = root.range.file.path
+            let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            do { model = try CompFlattener(document: root, directory: directory).flattenMain() } catch {
+                throw DiagnosticsError(error.diagnostic)
+            }
         }
         for c in model.children where c.namespace != root.namespace && c.namespace != nil {
             if c.name == "annotation" || c.name == "notes" { continue }

@@ -22,6 +22,7 @@ struct Run {
     let trackedSwitches: [Int]
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
+    var random = SplitMix64(seed: 0x5EED_CA5E)
     var nextOutput = 0
     var row: [Double]
 
@@ -154,11 +155,20 @@ struct Run {
 
     /// After a discontinuity, comparisons take their live values, except those exactly on
     /// their boundary, which keep the value their crossing gave them.
-    func refreshTruthValues() {
+    /// `before` holds each relational's `lhs − rhs` from before an event's assignments:
+    /// a comparison the event moved takes its exact value even on the boundary (an event
+    /// setting `m = x` makes `x > m` false, not "still true from its last crossing").
+    func refreshTruthValues(before: [Double]? = nil) {
         model.evaluateSwitches()
         for k in trackedSwitches {
-            guard let v = model.relationals[k].liveValue(switchFunction: model.switchValue(k)) else { continue }
-            model.setValue(v ? 1 : 0, slot: model.relationals[k].truthSlot!)
+            let r = model.relationals[k]
+            let g = model.switchValue(k)
+            if let v = r.liveValue(switchFunction: g) {
+                model.setValue(v ? 1 : 0, slot: r.truthSlot!)
+            } else if let before, g != before[k] {
+                let v = model.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
+                model.setValue(v ? 1 : 0, slot: r.truthSlot!)
+            }
         }
     }
 
@@ -203,6 +213,12 @@ struct Run {
                 if priorities[k] > priorities[best]
                     || (priorities[k] == priorities[best] && (a.event, a.sequence) < (b.event, b.sequence)) { best = k }
             }
+            // Events whose explicit priorities tie run in random order (SBML Level 3), drawn
+            // from a fixed-seed generator so that runs are reproducible.
+            let tied = due.indices.filter { priorities[$0] == priorities[best] }
+            if tied.count > 1, tied.allSatisfy({ model.events[pending[due[$0]].event].priority != nil }) {
+                best = tied[Int(random.next() % UInt64(tied.count))]
+            }
             let chosen = pending.remove(at: due[best])
             execute(chosen)
             executedHere += 1
@@ -241,6 +257,8 @@ struct Run {
     mutating func execute(_ p: PendingEvent) {
         let e = model.events[p.event]
         let values = p.values ?? e.assignments.map { model.evaluate($0.value) }
+        model.evaluateSwitches()
+        let before = model.relationals.indices.map { model.switchValue($0) }
         // A species concentration assigned by an event becomes an amount with the
         // compartment size from before the event, even when the same event resizes the
         // compartment (the SBML Test Suite's reading, e.g. case 01779).
@@ -259,7 +277,7 @@ struct Run {
             }
         }
         model.update(time: model.value(ofSlot: 0), state: y)
-        refreshTruthValues()
+        refreshTruthValues(before: before)
     }
 
     // MARK: - Failures
@@ -299,5 +317,18 @@ struct Run {
             if best == nil || r > best!.1 { best = (i, r) }
         }
         return best.map { model.states[$0.0].name }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) for choosing among tied events.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -59,4 +59,30 @@ import PathwayTestSupport
         // amount 0.2·0.5 = 0.1 in size 0.2 → 0.5
         #expect(s[0] == 2 && abs(s[2] - 0.5) < 1e-12)
     }
+
+    /// An event that sets `m = x` makes `x > m` false, so the next rise of `x` fires again.
+    @Test func comparisonsMovedByAnEventTakeTheirExactValue() throws {
+        let text = """
+            x = 0; m = 0; n = 0
+            A: at (time >= 1): x = 1
+            B: at (time >= 2): x = 2
+            C: at (x > m): m = x, n = n + 1
+            """
+        #expect(try series(text, tEnd: 3, points: 4, "n") == [0, 1, 2, 2])
+    }
+
+    /// Simultaneous events with equal explicit priorities run in random order (seeded:
+    /// reproducible); without priorities they keep document order.
+    @Test func tiedPrioritiesRunInRandomOrder() throws {
+        let text = """
+            Q = 0; R = 0; reset = 0
+            Qinc: at (time - reset >= 0.01), priority = 1, persistent = false: reset = time, Q = Q + 1
+            Rinc: at (time - reset >= 0.01), priority = 1, persistent = false: reset = time, R = R + 1
+            """
+        let q = try series(text, tEnd: 10, points: 2, "Q")[1]
+        let r = try series(text, tEnd: 10, points: 2, "R")[1]
+        #expect(q + r > 990 && q + r < 1010)
+        #expect(q > 400 && r > 400, "Q \(q), R \(r)")
+        #expect(try series(text, tEnd: 10, points: 2, "Q")[1] == q)
+    }
 }

@@ -1,0 +1,168 @@
+import KineticsCore
+
+/// Which Kinapse CSV a table is, told by its header.
+public enum KinapseCSVKind: String, Sendable, Equatable {
+    /// `kinapse simulate … --out`: `time,<columns>`.
+    case timeCourse = "time course"
+    /// `kinapse simulate SYNAPSE --readouts`: one row per test stimulus.
+    case synapseReadouts = "synapse readouts"
+    /// `kinapse stdp`: `delta_t_ms,amplitude_change_percent,…`.
+    case spikeTimingWindow = "STDP window"
+
+    static let readoutColumns = ["time", "phase", "minutes_after_induction", "Pr", "N", "amplitude_percent_of_baseline"]
+
+    public init?(header: [String]) {
+        if Set(Self.readoutColumns).isSubset(of: header) {
+            self = .synapseReadouts
+        } else if header.first == "delta_t_ms" {
+            self = .spikeTimingWindow
+        } else if header.first == "time" {
+            self = .timeCourse
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Errors of `SVGPlot.figure(for:…)`: either the file is wrong, or the request is.
+public enum CSVPlotError: Error, Sendable, CustomStringConvertible {
+    case csv(CSVError)
+    case plot(PlotError)
+    /// The header matches no Kinapse CSV.
+    case unrecognised(CSVError)
+
+    public var description: String {
+        switch self {
+        case .csv(let e), .unrecognised(let e): e.description
+        case .plot(let e): e.description
+        }
+    }
+}
+
+extension SVGPlot {
+    /// Options of `kinapse plot`.
+    public struct CSVPlotOptions: Sendable {
+        /// Column groups, one panel each; empty for the default figure of the CSV's kind.
+        public var panels: [[String]]
+        public var logY: Bool
+        public var title: String?
+
+        public init(panels: [[String]] = [], logY: Bool = false, title: String? = nil) {
+            self.panels = panels; self.logY = logY; self.title = title
+        }
+    }
+
+    /// The figure for a Kinapse CSV, chosen by its header: time courses, a synapse run
+    /// (Pr, N and normalised IPSC around the induction), or an STDP window.
+    public static func figure(for table: CSVTable, options: CSVPlotOptions = CSVPlotOptions()) throws(CSVPlotError) -> RenderedPlot {
+        guard let kind = KinapseCSVKind(header: table.header) else {
+            let cell = table.headerCells[0]
+            throw .unrecognised(CSVError(
+                path: table.path, line: cell.line, column: 1, offset: cell.offset, length: cell.length,
+                message: "not a Kinapse CSV: the header starts with '\(cell.text)'",
+                hint: "plot reads time courses ('time,…' from simulate --out), synapse readouts (simulate SYNAPSE --readouts) and STDP windows ('delta_t_ms,…' from stdp)"))
+        }
+        for name in options.panels.joined() where table.index(of: name) == nil {
+            throw .plot(.unknownColumn(name, available: table.header))
+        }
+        do {
+            switch kind {
+            case .timeCourse: return try timeCourse(table, options)
+            case .synapseReadouts: return try readouts(table, options)
+            case .spikeTimingWindow: return try spikeTiming(table, options)
+            }
+        } catch let error as CSVError {
+            throw .csv(error)
+        } catch let error as PlotError {
+            throw .plot(error)
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    private static func timeCourse(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
+        let columns = options.panels.isEmpty ? Array(table.header.dropFirst()) : Array(Set(options.panels.joined())).sorted()
+        var trajectory = Trajectory(columns: columns)
+        let times = try table.numbers("time")
+        let values = try columns.map { name throws(CSVError) in try table.numbers(name) }
+        for r in times.indices { trajectory.append(time: times[r], row: values.map { $0[r] }) }
+        let layout: PanelLayout = options.panels.isEmpty ? .byMagnitude : .groups(options.panels)
+        return try SVGPlot.timeCourse(trajectory: trajectory, layout: layout, logY: options.logY, title: options.title)
+    }
+
+    private static func readouts(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
+        let times = try table.numbers("time")
+        let minutes = try table.numbers("minutes_after_induction")
+        let phases = table.strings("phase")
+        // Baseline rows count minutes from the start of induction, follow-up rows from its end.
+        let start = phases.indices.first { phases[$0] == "baseline" }.map { times[$0] - 60 * minutes[$0] }
+        let end = phases.indices.first { phases[$0] != "baseline" }.map { times[$0] - 60 * minutes[$0] }
+        let inductionStart = roundedToMillisecond(start ?? end ?? 0), inductionEnd = roundedToMillisecond(end ?? start ?? 0)
+        if options.panels.isEmpty, !options.logY {
+            let r = SynapseReadouts(times: times, releaseProbability: try table.numbers("Pr"), receptors: try table.numbers("N"),
+                                    amplitudePercent: try table.numbers("amplitude_percent_of_baseline"),
+                                    inductionStart: inductionStart, inductionEnd: inductionEnd)
+            return try synapseRun(readouts: r, title: options.title)
+        }
+        let groups = options.panels.isEmpty ? [["Pr"], ["N"], ["amplitude_percent_of_baseline"]] : options.panels
+        return try readoutPanels(table, times: times, start: inductionStart, end: inductionEnd, groups: groups, options: options)
+    }
+
+    /// Chosen readout columns against time from induction onset, one panel per group.
+    private static func readoutPanels(_ table: CSVTable, times: [Double], start: Double, end: Double, groups: [[String]],
+                                      options: CSVPlotOptions) throws -> RenderedPlot {
+        let x = times.map { ($0 - start) / 60 }
+        let band = Band(from: 0, to: (end - start) / 60, label: "induction")
+        let style: Series.Style = times.count <= 80 ? .linePoints : .line
+        var panels: [Panel] = []
+        for group in groups {
+            let series = try group.map { name throws(CSVError) in Series(name, x: x, y: try table.numbers(name), style: style) }
+            let percent = group.allSatisfy { $0 == "amplitude_percent_of_baseline" }
+            panels.append(Panel(yAxis: percent ? Axis("IPSC amplitude", unit: "% of baseline", scale: options.logY ? .logarithmic : .linear, includes: [100])
+                                               : Axis(group.count == 1 ? group[0] : "value", scale: options.logY ? .logarithmic : .linear),
+                                series: series, bands: [band],
+                                referenceLines: percent ? [ReferenceLine(y: 100, label: "baseline")] : [],
+                                height: panelHeight(count: groups.count)))
+        }
+        return try Figure(title: options.title, xAxis: Axis("time from induction onset", unit: "min"), panels: panels).render()
+    }
+
+    private static func spikeTiming(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
+        let deltaT = try table.numbers("delta_t_ms")
+        let groups = options.panels.isEmpty ? [["amplitude_change_percent"]] : options.panels
+        guard !options.logY else { throw PlotError.logAxis("an STDP window shows changes in percent, which are often negative; drop --log-y") }
+        for name in groups.joined() where table.index(of: name) == nil {
+            throw PlotError.unknownColumn(name, available: table.header)
+        }
+        if groups.count == 1 {
+            let series = try groups[0].map { name throws(CSVError) in (name: readable(name), change: try table.numbers(name)) }
+            return try window(series: series, deltaT: deltaT, title: options.title)
+        }
+        let panels = try groups.map { group throws(CSVError) in
+            Panel(yAxis: Axis(group.count == 1 ? readable(group[0]) : "change", unit: "%"),
+                  series: try group.map { name throws(CSVError) in Series(readable(name), x: deltaT, y: try table.numbers(name), style: .linePoints) },
+                  referenceLines: [ReferenceLine(y: 0)], height: panelHeight(count: groups.count))
+        }
+        return try Figure(title: options.title, xAxis: Axis("Δt = t(post) − t(pre)", unit: "ms"), panels: panels).render()
+    }
+
+    /// `amplitude_change_percent` → `amplitude change` (the unit goes on the axis).
+    static func readable(_ column: String) -> String {
+        var name = column
+        for suffix in ["_change_percent", "_percent"] where name.hasSuffix(suffix) {
+            name = String(name.dropLast(suffix.count)) + (suffix == "_change_percent" ? " change" : "")
+            break
+        }
+        switch name {
+        case "amplitude change": return "IPSC amplitude change"
+        case "inverse_cv2 change": return "1/CV² change"
+        default: return name.replacingUnderscores()
+        }
+    }
+
+    private static func roundedToMillisecond(_ t: Double) -> Double { (t * 1000).rounded() / 1000 }
+}
+
+extension String {
+    fileprivate func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
+}

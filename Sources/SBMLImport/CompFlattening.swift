@@ -1,0 +1,296 @@
+import SourceDiagnostics
+
+/// Flattens hierarchical models (the SBML `comp` package) into one core model, in the
+/// XML domain, before conversion:
+/// - every submodel's elements are instantiated with ids prefixed `sub__`;
+/// - deletions remove the elements they point at (and rules that set them);
+/// - `replacedElement` keeps the outer element and points references to the inner one
+///   at it; `replacedBy` keeps the inner element under the outer id;
+/// - ports resolve to the elements they name; external model files are read from the
+///   model's directory (with the same safe parser; bounded nesting).
+/// Conversion factors on replacements and submodels, and references by metaid, are
+/// refused as unsupported.
+struct CompFlattener {
+    static let compNamespacePrefix = "http://www.sbml.org/sbml/level3/version1/comp/version"
+    static let lists = ["listOfFunctionDefinitions", "listOfUnitDefinitions", "listOfCompartments", "listOfSpecies",
+                        "listOfParameters", "listOfInitialAssignments", "listOfRules", "listOfConstraints",
+                        "listOfReactions", "listOfEvents"]
+
+    struct Failure: Error { let diagnostic: Diagnostic }
+
+    /// A model's core content, with ids relative to that model.
+    struct Flat {
+        var lists: [String: [XMLElement]] = [:]
+        var conversionFactor: String?
+    }
+
+    let document: XMLElement
+    let directory: String
+    var depth = 0
+
+    static func isComp(_ e: XMLElement) -> Bool { e.namespace?.hasPrefix(compNamespacePrefix) == true }
+
+    static func compAttribute(_ e: XMLElement, _ name: String) -> String? {
+        e.attributes.first { $0.name == name && ($0.namespace?.hasPrefix(compNamespacePrefix) == true) }?.value
+            ?? e.attribute(name)
+    }
+
+    static func unsupported(_ feature: String, _ e: XMLElement) -> Failure {
+        Failure(diagnostic: SBMLConverter.unsupportedDiagnostic(feature, at: e.range))
+    }
+
+    /// The flattened main model of the document, as a `<model>` element.
+    func flattenMain() throws(Failure) -> XMLElement {
+        guard let model = document.child("model") else { throw Failure(diagnostic: .error("no <model>", at: document.range)) }
+        let flat = try flatten(model, in: document, directory: directory, depth: 0)
+        var children: [XMLElement] = []
+        for name in Self.lists {
+            guard let items = flat.lists[name], !items.isEmpty else { continue }
+            children.append(Self.element(name, namespace: model.namespace, children: items, like: model))
+        }
+        var attributes = model.attributes.filter { $0.namespace == nil }
+        attributes.removeAll { $0.name == "conversionFactor" }
+        if let cf = flat.conversionFactor { attributes.append(.init(prefix: "", name: "conversionFactor", namespace: nil, value: cf)) }
+        return XMLElement(name: "model", namespace: model.namespace, attributes: attributes, children: children,
+                          textParts: Array(repeating: "", count: children.count + 1), range: model.range)
+    }
+
+    static func element(_ name: String, namespace: String?, children: [XMLElement], like: XMLElement) -> XMLElement {
+        XMLElement(name: name, namespace: namespace, attributes: [], children: children,
+                   textParts: Array(repeating: "", count: children.count + 1), range: like.range)
+    }
+
+    /// Finds the definition a submodel instantiates: a model definition in this document
+    /// or an external model definition (another file).
+    func definition(_ ref: String, in doc: XMLElement, directory: String, at e: XMLElement,
+                    depth: Int) throws(Failure) -> (XMLElement, XMLElement, String) {
+        for d in doc.list("listOfModelDefinitions") where d.attribute("id") == ref { return (d, doc, directory) }
+        if let main = doc.child("model"), main.attribute("id") == ref { return (main, doc, directory) }
+        for x in doc.list("listOfExternalModelDefinitions") where Self.compAttribute(x, "id") == ref {
+            guard let source = Self.compAttribute(x, "source") else { throw Self.unsupported("external model definition without a source", x) }
+            guard !source.contains("://") || source.hasPrefix("file:") else {
+                throw Self.unsupported("external model '\(source)' (only local files are read)", x)
+            }
+            let name = source.hasPrefix("file:") ? String(source.dropFirst(5)) : source
+            let path = name.hasPrefix("/") ? name : (directory.isEmpty ? name : directory + "/" + name)
+            let other: XMLElement
+            do { other = try XMLParser.parse(try SourceFile.read(path: path)) } catch {
+                throw Failure(diagnostic: error.diagnostics.first ?? .error("cannot read '\(path)'", at: x.range))
+            }
+            let modelRef = Self.compAttribute(x, "modelRef") ?? other.child("model")?.attribute("id") ?? ""
+            let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            return try definition(modelRef, in: other, directory: dir, at: x, depth: depth)
+        }
+        throw Failure(diagnostic: .error("comp: no model definition '\(ref)'", at: e.range))
+    }
+
+    /// The id a port or id reference names inside a model (following nested sBaseRefs
+    /// into sub-submodels: `a` then `b` → `a__b`).
+    static func target(of ref: XMLElement, in model: XMLElement) throws(Failure) -> String {
+        var id: String
+        if let idRef = compAttribute(ref, "idRef") {
+            id = idRef
+        } else if let portRef = compAttribute(ref, "portRef") {
+            guard let port = model.list("listOfPorts").first(where: { compAttribute($0, "id") == portRef }) else {
+                throw Failure(diagnostic: .error("comp: no port '\(portRef)'", at: ref.range))
+            }
+            return try target(of: port, in: model)
+        } else if compAttribute(ref, "metaIdRef") != nil {
+            throw unsupported("comp references by metaid", ref)
+        } else if compAttribute(ref, "unitRef") != nil {
+            return ""  // units carry no meaning for simulation
+        } else {
+            throw Failure(diagnostic: .error("comp: reference without a target", at: ref.range))
+        }
+        if let nested = ref.child("sBaseRef") {
+            // Into a submodel of that model: find its definition to resolve ports.
+            guard let sub = model.list("listOfSubmodels").first(where: { compAttribute($0, "id") == id }) else {
+                throw unsupported("a nested comp reference into '\(id)', which is not a submodel", nested)
+            }
+            _ = sub
+            guard let inner = compAttribute(nested, "idRef") else { throw unsupported("nested comp references by port or metaid", nested) }
+            if nested.child("sBaseRef") != nil { throw unsupported("comp references nested three deep", nested) }
+            id += "__" + inner
+        }
+        return id
+    }
+
+    func flatten(_ model: XMLElement, in doc: XMLElement, directory: String, depth: Int) throws(Failure) -> Flat {
+        guard depth < 16 else { throw Self.unsupported("comp submodels nested deeper than 16 levels (a cycle?)", model) }
+        var flat = Flat()
+        flat.conversionFactor = model.attribute("conversionFactor")
+        var rename: [String: String] = [:]
+        var removed = Set<String>()
+        var subLists: [String: [XMLElement]] = [:]
+
+        for sub in model.list("listOfSubmodels") where sub.name == "submodel" {
+            guard let sid = Self.compAttribute(sub, "id"), let ref = Self.compAttribute(sub, "modelRef") else {
+                throw Failure(diagnostic: .error("comp: submodel without id or modelRef", at: sub.range))
+            }
+            if Self.compAttribute(sub, "timeConversionFactor") != nil || Self.compAttribute(sub, "extentConversionFactor") != nil {
+                throw Self.unsupported("comp time or extent conversion factors", sub)
+            }
+            let (definition, defDoc, defDir) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
+            var inner = try flatten(definition, in: defDoc, directory: defDir, depth: depth + 1)
+            // Deletions, by id relative to the definition.
+            var deleted = Set<String>()
+            for d in sub.list("listOfDeletions") where d.name == "deletion" {
+                deleted.insert(try Self.target(of: d, in: definition))
+            }
+            if !deleted.isEmpty { inner = Self.removing(deleted, from: inner) }
+            // Species of the submodel inherit its model-wide conversion factor.
+            var ids = Set<String>()
+            for (_, items) in inner.lists { for e in items { Self.collectIds(e, into: &ids) } }
+            var prefix: [String: String] = [:]
+            for id in ids { prefix[id] = "\(sid)__\(id)" }
+            for (name, items) in inner.lists {
+                subLists[name, default: []] += items.map { e in
+                    var renamed = Self.rename(e, prefix, shadowed: [])
+                    if name == "listOfSpecies", let cf = inner.conversionFactor, renamed.attribute("conversionFactor") == nil {
+                        renamed = Self.withAttribute(renamed, "conversionFactor", prefix[cf] ?? cf)
+                    }
+                    return renamed
+                }
+            }
+        }
+
+        // This model's own elements and their replacements.
+        var own: [String: [XMLElement]] = [:]
+        for name in Self.lists { own[name] = model.list(name) }
+        var dropOwn = Set<String>()
+        func visitReplacements(_ e: XMLElement) throws(Failure) {
+            guard let id = e.attribute("id") else { return }
+            for r in e.list("listOfReplacedElements") where r.name == "replacedElement" {
+                if Self.compAttribute(r, "conversionFactor") != nil { throw Self.unsupported("comp conversion factors on replaced elements", r) }
+                if Self.compAttribute(r, "deletion") != nil { continue }
+                guard let s = Self.compAttribute(r, "submodelRef") else { continue }
+                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
+                if t.isEmpty { continue }
+                removed.insert(t)
+                rename[t] = id
+            }
+            if let r = e.child("replacedBy"), Self.isComp(r), let s = Self.compAttribute(r, "submodelRef") {
+                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
+                dropOwn.insert(id)
+                rename[t] = id
+            }
+        }
+        for name in Self.lists {
+            for e in own[name] ?? [] {
+                try visitReplacements(e)
+                if name == "listOfReactions" {
+                    for list in ["listOfReactants", "listOfProducts", "listOfModifiers"] { for ref in e.list(list) { try visitReplacements(ref) } }
+                }
+            }
+        }
+        // Assemble: submodel elements (minus replaced ones, renamed), then own elements.
+        for name in Self.lists {
+            var items: [XMLElement] = []
+            for e in subLists[name] ?? [] {
+                if let id = e.attribute("id"), removed.contains(id) { continue }
+                if let v = e.attribute("variable") ?? e.attribute("symbol"), removed.contains(v) { continue }
+                items.append(Self.rename(e, rename, shadowed: []))
+            }
+            for e in own[name] ?? [] {
+                if let id = e.attribute("id"), dropOwn.contains(id) { continue }
+                if let v = e.attribute("variable") ?? e.attribute("symbol"), dropOwn.contains(v) {
+                    // A rule for an element replaced by a submodel's: the submodel's rule wins if it has one.
+                    if items.contains(where: { ($0.attribute("variable") ?? $0.attribute("symbol")) == v && $0.name == e.name }) { continue }
+                }
+                items.append(Self.rename(Self.stripComp(e), rename, shadowed: []))
+            }
+            flat.lists[name] = items
+        }
+        if let cf = flat.conversionFactor { flat.conversionFactor = rename[cf] ?? cf }
+        return flat
+    }
+
+    func subTarget(_ r: XMLElement, _ submodel: String, model: XMLElement, doc: XMLElement, directory: String,
+                   depth: Int) throws(Failure) -> String {
+        guard let sub = model.list("listOfSubmodels").first(where: { Self.compAttribute($0, "id") == submodel }),
+              let ref = Self.compAttribute(sub, "modelRef") else {
+            throw Failure(diagnostic: .error("comp: no submodel '\(submodel)'", at: r.range))
+        }
+        let (definition, _, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
+        let t = try Self.target(of: r, in: definition)
+        return t.isEmpty ? "" : "\(submodel)__\(t)"
+    }
+
+    static func removing(_ ids: Set<String>, from flat: Flat) -> Flat {
+        var out = flat
+        for (name, items) in flat.lists {
+            out.lists[name] = items.filter { e in
+                if let id = e.attribute("id"), ids.contains(id) { return false }
+                if let v = e.attribute("variable") ?? e.attribute("symbol"), ids.contains(v) { return false }
+                return true
+            }.map { e in
+                // Deleted event assignments and reaction parts disappear from their parents.
+                guard e.name == "event" else { return e }
+                return filteredChildren(e) { child in
+                    guard child.name == "listOfEventAssignments" else { return child }
+                    return filteredChildren(child) { a in a.attribute("variable").map { ids.contains($0) } == true ? nil : a }
+                }
+            }
+        }
+        return out
+    }
+
+    static func filteredChildren(_ e: XMLElement, _ transform: (XMLElement) -> XMLElement?) -> XMLElement {
+        let kids = e.children.compactMap(transform)
+        return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
+                          textParts: Array(repeating: "", count: kids.count + 1), range: e.range)
+    }
+
+    static func collectIds(_ e: XMLElement, into ids: inout Set<String>) {
+        if let id = e.attribute("id") { ids.insert(id) }
+        for c in e.children where c.name.hasPrefix("listOf") && c.name != "listOfLocalParameters" && c.name != "listOfParameters" {
+            for item in c.children { collectIds(item, into: &ids) }
+        }
+    }
+
+    static func withAttribute(_ e: XMLElement, _ name: String, _ value: String) -> XMLElement {
+        var attributes = e.attributes.filter { !($0.name == name && $0.prefix.isEmpty) }
+        attributes.append(.init(prefix: "", name: name, namespace: nil, value: value))
+        return XMLElement(name: e.name, namespace: e.namespace, attributes: attributes, children: e.children,
+                          textParts: e.textParts, range: e.range)
+    }
+
+    /// Drops comp children (replacement lists) from an element.
+    static func stripComp(_ e: XMLElement) -> XMLElement {
+        guard e.children.contains(where: isComp) || e.children.contains(where: { $0.children.contains(where: isComp) }) else { return e }
+        var kids: [XMLElement] = []
+        for c in e.children where !isComp(c) { kids.append(c.name.hasPrefix("listOf") ? stripComp(c) : stripComp(c)) }
+        return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes.filter { !($0.namespace?.hasPrefix(compNamespacePrefix) ?? false) },
+                          children: kids, textParts: Array(repeating: "", count: kids.count + 1), range: e.range)
+    }
+
+    static let referenceAttributes: Set<String> = ["id", "compartment", "species", "variable", "symbol", "conversionFactor"]
+
+    /// Renames ids in reference attributes and `<ci>`/function names in math, except
+    /// names bound locally (lambda arguments, local parameters).
+    static func rename(_ e: XMLElement, _ map: [String: String], shadowed: Set<String>) -> XMLElement {
+        if map.isEmpty { return e }
+        var shadowed = shadowed
+        if e.name == "kineticLaw" {
+            for list in ["listOfLocalParameters", "listOfParameters"] { for p in e.list(list) { if let id = p.attribute("id") { shadowed.insert(id) } } }
+        }
+        if e.name == "lambda" {
+            for b in e.children where b.name == "bvar" { if let ci = b.child("ci") { shadowed.insert(MathMLReader.trimmed(ci.text)) } }
+        }
+        if e.name == "ci" {
+            let name = MathMLReader.trimmed(e.text)
+            guard !shadowed.contains(name), let new = map[name] else { return e }
+            return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: [],
+                              textParts: [new], range: e.range)
+        }
+        let isLocal = e.name == "localParameter" || (e.name == "parameter" && shadowed.contains(e.attribute("id") ?? ""))
+        let attributes = e.attributes.map { a -> XMLElement.Attribute in
+            guard a.prefix.isEmpty, referenceAttributes.contains(a.name), !(isLocal && a.name == "id"),
+                  let new = map[a.value] else { return a }
+            return .init(prefix: a.prefix, name: a.name, namespace: a.namespace, value: new)
+        }
+        let kids = e.children.map { rename($0, map, shadowed: shadowed) }
+        return XMLElement(name: e.name, namespace: e.namespace, attributes: attributes, children: kids,
+                          textParts: e.textParts, range: e.range)
+    }
+}
