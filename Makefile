@@ -1,5 +1,5 @@
 # Kinapse — the two commands on a fresh Debian machine with Swift:
-#   make run    build, then simulate the shipped default pathway into out/no_cgmp_pkg.csv
+#   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
 # Each target installs SUNDIALS (Debian's libsundials-dev) first if its headers are missing.
 
@@ -23,8 +23,10 @@ build: deps
 
 run: build
 	@mkdir -p out
-	.build/release/kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601 --out out/no_cgmp_pkg.csv --stats
-	@echo "wrote out/no_cgmp_pkg.csv ($$(wc -l < out/no_cgmp_pkg.csv) lines)"
+	.build/release/kinapse simulate Pathways/synapses/golgi_granule.toml --protocol tbs \
+		--out out/golgi_granule_tbs.csv --readouts out/golgi_granule_tbs_readouts.csv \
+		--summary out/golgi_granule_tbs_summary.csv
+	@echo "wrote out/golgi_granule_tbs.csv (time courses), out/golgi_granule_tbs_readouts.csv (test stimuli), out/golgi_granule_tbs_summary.csv"
 
 # The test suite includes the SBML Test Suite regression check: every case listed in
 # Fixtures/sbml-suite-passing.txt must still pass (skipped when ../shared is absent).
@@ -40,6 +42,7 @@ sbml-suite: build
 bench: deps
 	$(SWIFT) build -c release --product kinapse
 	bash Benchmarks/run.sh .build/release/kinapse
+	bash Benchmarks/synapse_bench.sh .build/release/kinapse
 
 clean:
 	rm -rf .build .build-bench out

@@ -57,14 +57,16 @@ public struct InductionProtocol: Sendable {
 
     /// Every stimulus of the induction, in time order.
     public var schedule: [ScheduledStimulus] {
-        var out: [ScheduledStimulus] = []
+        var out: [(ScheduledStimulus, order: Int)] = []
         for (blockIndex, block) in induction.enumerated() {
             let t0 = inductionStart + block.start
             for s in block.pattern.stimuli(defaultStimulus: block.stimulus) {
-                out.append(ScheduledStimulus(stimulus: s.stimulus, time: t0 + s.offset, duration: s.duration, block: blockIndex))
+                out.append((ScheduledStimulus(stimulus: s.stimulus, time: t0 + s.offset, duration: s.duration, block: blockIndex), out.count))
             }
         }
-        return out.sorted { ($0.time, $0.block) < ($1.time, $1.block) }
+        // Stable: simultaneous stimuli keep the order the protocol lists them in (in a
+        // pairing at delta_t = 0, pre before post), since events at one instant run in order.
+        return out.sorted { ($0.0.time, $0.order) < ($1.0.time, $1.order) }.map(\.0)
     }
 }
 

@@ -22,7 +22,7 @@ struct STDP: ParsableCommand {
     @Argument(help: "Synapse definition (.toml).")
     var synapse: String
 
-    @Option(help: ArgumentHelp("Pairing intervals in ms, post minus pre, as from:to:step.", valueName: "FROM:TO:STEP"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pairing intervals in ms, post minus pre, as from:to:step (a leading minus is fine: --dt -100:100:5).", valueName: "FROM:TO:STEP"))
     var dt: String = "-100:100:5"
 
     @Option(help: "Pairings per protocol.")

@@ -1,0 +1,39 @@
+import Testing
+import Foundation
+import CVODEIntegration
+import InductionProtocols
+import SynapseModel
+import SynapseSimulation
+import PathwayTestSupport
+
+/// The spike-timing window of the entorhinal stellate synapse has the reported shape
+/// (Haas, Nowotny & Abarbanel 2006): potentiation when the GABAergic input precedes the
+/// postsynaptic spike, depression when the spike comes first, within about ±20 ms, and
+/// nothing at long intervals.
+@Suite struct SpikeTimingTests {
+    @Test func entorhinalWindowIsAsymmetric() throws {
+        let root = TestModels.repositoryRoot
+        let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/entorhinal_stellate.toml").path)
+        let base = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/pairing.toml").path)
+        let deltas = [-0.08, -0.02, -0.01, 0.01, 0.02, 0.08]
+        let points = try SpikeTimingSweep.run(synapse: synapse, base: base, deltas: deltas, pairs: 60, rate: 1,
+                                              blockers: [], options: IntegratorOptions(), jobs: 2)
+        let change = Dictionary(uniqueKeysWithValues: points.map { ($0.deltaT, $0.summary!.amplitudeChange) })
+        #expect(change[-0.01]! <= -15, "post 10 ms before pre: \(change[-0.01]!) %")
+        #expect(change[-0.02]! < -5, "post 20 ms before pre: \(change[-0.02]!) %")
+        #expect(change[0.01]! >= 15, "pre 10 ms before post: \(change[0.01]!) %")
+        #expect(change[0.02]! > 5, "pre 20 ms before post: \(change[0.02]!) %")
+        #expect(abs(change[-0.08]!) < 5 && abs(change[0.08]!) < 5, "long intervals: \(change[-0.08]!), \(change[0.08]!) %")
+        // Results come back in the order asked, whatever the thread count.
+        #expect(points.map(\.deltaT) == deltas)
+    }
+
+    @Test func sweepRangesParse() {
+        #expect(SpikeTimingSweep.parseRange("-100:100:5")?.count == 41)
+        #expect(SpikeTimingSweep.parseRange("-100:100:5")?.first == -100)
+        #expect(SpikeTimingSweep.parseRange("-100:100:5")?.last == 100)
+        #expect(SpikeTimingSweep.parseRange("10:0:5") == nil)
+        #expect(SpikeTimingSweep.parseRange("0:10:0") == nil)
+        #expect(SpikeTimingSweep.parseRange("a:b:c") == nil)
+    }
+}
