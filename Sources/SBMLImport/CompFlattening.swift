@@ -127,9 +127,8 @@ struct CompFlattener {
             guard let sid = Self.compAttribute(sub, "id"), let ref = Self.compAttribute(sub, "modelRef") else {
                 throw Failure(diagnostic: .error("comp: submodel without id or modelRef", at: sub.range))
             }
-            if Self.compAttribute(sub, "timeConversionFactor") != nil || Self.compAttribute(sub, "extentConversionFactor") != nil {
-                throw Self.unsupported("comp time or extent conversion factors", sub)
-            }
+            let timeFactor = Self.compAttribute(sub, "timeConversionFactor")
+            let extentFactor = Self.compAttribute(sub, "extentConversionFactor")
             let (definition, defDoc, defDir) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
             var inner = try flatten(definition, in: defDoc, directory: defDir, depth: depth + 1)
             // Deletions, by id relative to the definition.
@@ -146,6 +145,9 @@ struct CompFlattener {
             for (name, items) in inner.lists {
                 subLists[name, default: []] += items.map { e in
                     var renamed = Self.rename(e, prefix, shadowed: [])
+                    if timeFactor != nil || extentFactor != nil {
+                        renamed = Self.convertingUnits(renamed, time: timeFactor, extent: extentFactor)
+                    }
                     if name == "listOfSpecies", let cf = inner.conversionFactor, renamed.attribute("conversionFactor") == nil {
                         renamed = Self.withAttribute(renamed, "conversionFactor", prefix[cf] ?? cf)
                     }
@@ -186,9 +188,12 @@ struct CompFlattener {
         // Assemble: submodel elements (minus replaced ones, renamed), then own elements.
         for name in Self.lists {
             var items: [XMLElement] = []
+            // Rules and initial assignments of the outer model win over a submodel's for the
+            // same (replaced) variable; otherwise the submodel's are kept, redirected.
+            let ownTargets = Set((own[name] ?? []).compactMap { e in (e.attribute("variable") ?? e.attribute("symbol")).map { e.name + " " + $0 } })
             for e in subLists[name] ?? [] {
                 if let id = e.attribute("id"), removed.contains(id) { continue }
-                if let v = e.attribute("variable") ?? e.attribute("symbol"), removed.contains(v) { continue }
+                if let v = e.attribute("variable") ?? e.attribute("symbol"), ownTargets.contains(e.name + " " + (rename[v] ?? v)) { continue }
                 items.append(Self.rename(e, rename, shadowed: []))
             }
             for e in own[name] ?? [] {
@@ -214,6 +219,55 @@ struct CompFlattener {
         let (definition, _, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
         let t = try Self.target(of: r, in: definition)
         return t.isEmpty ? "" : "\(submodel)__\(t)"
+    }
+
+    /// A submodel's time and extent conversion factors: its time is `time / t`, its
+    /// rates of change are divided by `t`, its reaction extents multiplied by `e`, and
+    /// its delays multiplied by `t`.
+    static func convertingUnits(_ e: XMLElement, time t: String?, extent x: String?) -> XMLElement {
+        func mapMath(_ e: XMLElement, _ f: (XMLElement) -> XMLElement) -> XMLElement {
+            let kids = e.children.map { c -> XMLElement in
+                guard c.name == "math", let body = c.children.first(where: { $0.name != "annotation" }) else { return c }
+                return XMLElement(name: c.name, namespace: c.namespace, attributes: c.attributes, children: [f(body)],
+                                  textParts: ["", ""], range: c.range)
+            }
+            return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
+                              textParts: e.textParts.count == kids.count + 1 ? e.textParts : Array(repeating: "", count: kids.count + 1), range: e.range)
+        }
+        func apply(_ op: String, _ a: XMLElement, _ factor: String) -> XMLElement {
+            let ns = a.namespace
+            let opElement = XMLElement(name: op, namespace: ns, attributes: [], children: [], textParts: [""], range: a.range)
+            let ci = XMLElement(name: "ci", namespace: ns, attributes: [], children: [], textParts: [factor], range: a.range)
+            return XMLElement(name: "apply", namespace: ns, attributes: [], children: [opElement, a, ci],
+                              textParts: ["", "", "", ""], range: a.range)
+        }
+        func scaleTime(_ m: XMLElement) -> XMLElement {
+            guard let t else { return m }
+            if m.name == "csymbol", MathMLReader.trimmed(m.attribute("definitionURL") ?? "") == MathMLReader.timeURL {
+                return apply("divide", m, t)
+            }
+            if m.children.isEmpty { return m }
+            let kids = m.children.map(scaleTime)
+            return XMLElement(name: m.name, namespace: m.namespace, attributes: m.attributes, children: kids,
+                              textParts: m.textParts, range: m.range)
+        }
+        func walk(_ e: XMLElement) -> XMLElement {
+            var out = e
+            if e.name == "math" { return mapMath(XMLElement(name: "wrapper", namespace: nil, attributes: [], children: [e], textParts: ["", ""], range: e.range), scaleTime).children[0] }
+            let kids = e.children.map(walk)
+            out = XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
+                             textParts: e.textParts, range: e.range)
+            switch e.name {
+            case "rateRule": if let t { out = mapMath(out) { apply("divide", $0, t) } }
+            case "kineticLaw":
+                if let x { out = mapMath(out) { apply("times", $0, x) } }
+                if let t { out = mapMath(out) { apply("divide", $0, t) } }
+            case "delay": if let t { out = mapMath(out) { apply("times", $0, t) } }
+            default: break
+            }
+            return out
+        }
+        return walk(e)
     }
 
     static func removing(_ ids: Set<String>, from flat: Flat) -> Flat {
