@@ -191,3 +191,34 @@ enum CLI {
         #expect(readme.contains(r.stderr.trimmingCharacters(in: .newlines)), "README shows a different error than:\n\(r.stderr)")
     }
 }
+
+/// The README's synapse section shows real output.
+@Suite struct ReadmeSynapseTests {
+    @Test func printedSummaryMatchesTheTool() throws {
+        let r = try CLI.run(["simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let readme = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(r.stdout.trimmingCharacters(in: .newlines)), "README shows a different summary than:\n\(r.stdout)")
+    }
+
+    @Test func listingsName() throws {
+        let synapses = try CLI.run(["synapses"])
+        #expect(synapses.status == 0)
+        for name in ["golgi_granule", "vta_no", "ca1_pyramidal", "purkinje_rp", "entorhinal_stellate"] {
+            #expect(synapses.stdout.contains(name), "\(name) missing from:\n\(synapses.stdout)")
+        }
+        let protocols = try CLI.run(["protocols"])
+        for name in ["hfs", "tbs", "lfs", "pairing", "depolarisation", "chemical_iltp"] { #expect(protocols.stdout.contains(name)) }
+        let pathways = try CLI.run(["pathways"])
+        #expect(pathways.stdout.contains("no_cgmp_pkg"))
+    }
+
+    @Test func unknownProtocolAndBlockerExitTwoWithHints() throws {
+        let p = try CLI.run(["simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tsb"])
+        #expect(p.status == 2)
+        #expect(p.stderr.contains("did you mean 'tbs'?"), "\(p.stderr)")
+        let b = try CLI.run(["simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs", "--block", "L-NAM"])
+        #expect(b.status == 2)
+        #expect(b.stderr.contains("did you mean 'L-NAME'?"), "\(b.stderr)")
+    }
+}
