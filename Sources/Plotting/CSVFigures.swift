@@ -120,11 +120,11 @@ extension SVGPlot {
             let percent = group.allSatisfy { $0 == "amplitude_percent_of_baseline" }
             panels.append(Panel(yAxis: percent ? Axis("IPSC amplitude", unit: "% of baseline", scale: options.logY ? .logarithmic : .linear, includes: [100])
                                                : Axis(group.count == 1 ? group[0] : "value", scale: options.logY ? .logarithmic : .linear),
-                                series: series, bands: [band],
+                                series: series, bands: panels.isEmpty ? [band] : [Band(from: band.from, to: band.to)],
                                 referenceLines: percent ? [ReferenceLine(y: 100, label: "baseline")] : [],
                                 height: panelHeight(count: groups.count)))
         }
-        return try Figure(title: options.title, xAxis: Axis("time from induction onset", unit: "min"), panels: panels).render()
+        return try Figure(title: options.title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels).render()
     }
 
     private static func spikeTiming(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
@@ -141,9 +141,9 @@ extension SVGPlot {
         let panels = try groups.map { group throws(CSVError) in
             Panel(yAxis: Axis(group.count == 1 ? readable(group[0]) : "change", unit: "%"),
                   series: try group.map { name throws(CSVError) in Series(readable(name), x: deltaT, y: try table.numbers(name), style: .linePoints) },
-                  referenceLines: [ReferenceLine(y: 0)], height: panelHeight(count: groups.count))
+                  referenceLines: [ReferenceLine(y: 0), ReferenceLine(x: 0)], height: panelHeight(count: groups.count))
         }
-        return try Figure(title: options.title, xAxis: Axis("Δt = t(post) − t(pre)", unit: "ms"), panels: panels).render()
+        return try Figure(title: options.title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: panels).render()
     }
 
     /// `amplitude_change_percent` → `amplitude change` (the unit goes on the axis).

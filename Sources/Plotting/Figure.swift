@@ -27,7 +27,8 @@ public struct Panel: Sendable {
     public var referenceLines: [ReferenceLine]
     /// Height of the plot area in SVG pixels (grown if the legend needs more).
     public var height: Double
-    /// Whether to draw a legend; by default only when there is more than one series.
+    /// Whether the legend lists the series; by default only when there is more than one.
+    /// Labelled bands and reference lines are always listed.
     public var showsLegend: Bool?
 
     public init(title: String? = nil, yAxis: Axis, series: [Series], bands: [Band] = [], referenceLines: [ReferenceLine] = [],
@@ -49,9 +50,14 @@ public struct Axis: Sendable {
     /// Linear axes: stretch the fitted range to include these values (0 for
     /// concentrations, 100 for a baseline in percent).
     public var includes: [Double]
+    /// `true`: the axis ends where the data end (time axes); `false`: it is widened to
+    /// the next tick on either side (value axes).
+    public var tight: Bool
 
-    public init(_ label: String, unit: String? = nil, scale: Scale = .linear, range: ClosedRange<Double>? = nil, includes: [Double] = []) {
+    public init(_ label: String, unit: String? = nil, scale: Scale = .linear, range: ClosedRange<Double>? = nil,
+                includes: [Double] = [], tight: Bool = false) {
         self.label = label; self.unit = unit; self.scale = scale; self.range = range; self.includes = includes
+        self.tight = tight
     }
 
     public var title: String { unit.map { "\(label) (\($0))" } ?? label }
@@ -92,7 +98,7 @@ public struct Series: Sendable {
 public struct Band: Sendable {
     public var from: Double
     public var to: Double
-    /// Written small at the top of the band (e.g. "TBS").
+    /// Listed in the legend with a shaded swatch (e.g. "induction").
     public var label: String?
 
     public init(from: Double, to: Double, label: String? = nil) {
@@ -100,13 +106,18 @@ public struct Band: Sendable {
     }
 }
 
-/// A dashed horizontal line at `y`.
+/// A dashed line across a panel: horizontal at a `y` value (a baseline at 100 %) or
+/// vertical at an `x` value (Δt = 0).
 public struct ReferenceLine: Sendable {
-    public var y: Double
-    /// Written small above the line at its right end (e.g. "baseline").
+    public enum Orientation: Sendable, Equatable { case horizontal, vertical }
+
+    public var value: Double
+    public var orientation: Orientation
+    /// Listed in the legend with a dashed sample (e.g. "baseline").
     public var label: String?
 
-    public init(y: Double, label: String? = nil) { self.y = y; self.label = label }
+    public init(y: Double, label: String? = nil) { self.value = y; self.orientation = .horizontal; self.label = label }
+    public init(x: Double, label: String? = nil) { self.value = x; self.orientation = .vertical; self.label = label }
 }
 
 /// The SVG text and what was left out of it on the way.

@@ -22,13 +22,14 @@ enum Metrics {
     static let noteFont = 11.0
     static let tickLength = 5.0
     static let minorTickLength = 3.0
-    static let panelGap = 18.0
+    static let panelGap = 26.0
     static let legendRow = 18.0
     static let legendSample = 24.0
     static let markerRadius = 3.5
     static let errorCap = 3.5
     static let lineWidth = 1.8
     static let maximumLegendCharacters = 30
+    static let bandOpacity = "0.3"
 
     /// A conservative width estimate for sans-serif text (DejaVu Sans digits are
     /// 0.64 em, Helvetica's 0.56 em): layout never measures fonts, so it overestimates.
@@ -52,8 +53,15 @@ private struct PreparedPanel {
     var panel: Panel
     var series: [[[(x: Double, y: Double, error: Double?)]]]  // per series, per unbroken run of points
     var yTicks: AxisTicks
-    var showsLegend: Bool
+    var legend: [LegendEntry]
     var height: Double
+}
+
+/// One row of a legend: a sample of what is drawn, and its name.
+struct LegendEntry {
+    enum Sample { case line(String, dash: String?), marker(String), lineAndMarker(String, dash: String?), band, reference }
+    var sample: Sample
+    var label: String
 }
 
 struct FigureRenderer {
@@ -68,12 +76,12 @@ struct FigureRenderer {
         // Horizontal layout: room for the widest y tick label and the widest legend.
         let yTickWidth = prepared.flatMap(\.yTicks.labels).map { Metrics.textWidth($0, font: Metrics.tickFont) }.max() ?? 0
         let left = Metrics.padding + Metrics.labelFont + 12 + yTickWidth + Metrics.tickLength + 5
-        let legendWidth = prepared.filter(\.showsLegend).flatMap(\.panel.series)
-            .map { Metrics.textWidth(legendText($0.name), font: Metrics.legendFont) }.max()
+        let legendWidth = prepared.flatMap(\.legend)
+            .map { Metrics.textWidth(legendText($0.label), font: Metrics.legendFont) }.max()
             .map { $0 + Metrics.legendSample + 6 + 14 + Metrics.padding } ?? 0
         let xRange = xDataRange(prepared)
         let provisionalWidth = figure.width - left - max(legendWidth, 30)
-        let xTicks = ticks(for: figure.xAxis, data: xRange, target: Self.tickTarget(length: provisionalWidth, spacing: 95))
+        let xTicks = ticks(for: figure.xAxis, data: xRange, target: Self.tickTarget(length: provisionalWidth, spacing: 80))
         let lastXLabel = Metrics.textWidth(xTicks.labels.last ?? "", font: Metrics.tickFont) / 2
         let right = max(legendWidth, lastXLabel + Metrics.padding, 24)
         let plotWidth = max(80, figure.width - left - right)
@@ -158,18 +166,32 @@ struct FigureRenderer {
         guard anyPoint else {
             throw .nothingToPlot(panel.series.isEmpty ? "panel '\(name)' has no series" : "panel '\(name)' has no finite values")
         }
-        for r in panel.referenceLines where r.y.isFinite && (!logarithmic || r.y > 0) {
-            lowest = min(lowest, r.y); highest = max(highest, r.y)
+        for r in panel.referenceLines where r.orientation == .horizontal && r.value.isFinite && (!logarithmic || r.value > 0) {
+            lowest = min(lowest, r.value); highest = max(highest, r.value)
         }
         if !logarithmic {
             for v in panel.yAxis.includes where v.isFinite { lowest = min(lowest, v); highest = max(highest, v) }
         }
         let target = Self.tickTarget(length: panel.height, spacing: 42)
         let yTicks = ticks(for: panel.yAxis, data: lowest...highest, target: target)
-        let showsLegend = panel.showsLegend ?? (panel.series.count > 1)
-        let legendHeight = showsLegend ? Double(panel.series.count) * Metrics.legendRow + 8 : 0
+        var legend: [LegendEntry] = []
+        if panel.showsLegend ?? (panel.series.count > 1) {
+            for (i, s) in panel.series.enumerated() {
+                let colour = (s.colour ?? Palette.colour(for: i)).description
+                let dash = s.dash ?? Palette.dashPattern(for: i)
+                let sample: LegendEntry.Sample = switch s.style {
+                case .line: .line(colour, dash: dash)
+                case .points: .marker(colour)
+                case .linePoints: .lineAndMarker(colour, dash: dash)
+                }
+                legend.append(LegendEntry(sample: sample, label: s.name))
+            }
+        }
+        for b in panel.bands { if let label = b.label { legend.append(LegendEntry(sample: .band, label: label)) } }
+        for r in panel.referenceLines { if let label = r.label { legend.append(LegendEntry(sample: .reference, label: label)) } }
+        let legendHeight = legend.isEmpty ? 0 : Double(legend.count) * Metrics.legendRow + 8
         let labelLength = Metrics.textWidth(panel.yAxis.title, font: Metrics.labelFont) + 8
-        return PreparedPanel(panel: panel, series: runs, yTicks: yTicks, showsLegend: showsLegend,
+        return PreparedPanel(panel: panel, series: runs, yTicks: yTicks, legend: legend,
                              height: max(panel.height, legendHeight, min(labelLength, 320)))
     }
 
@@ -177,13 +199,14 @@ struct FigureRenderer {
         var lo = Double.infinity, hi = -Double.infinity
         for p in prepared {
             for run in p.series.joined() { for point in run { lo = min(lo, point.x); hi = max(hi, point.x) } }
+            for r in p.panel.referenceLines where r.orientation == .vertical && r.value.isFinite { lo = min(lo, r.value); hi = max(hi, r.value) }
             for b in p.panel.bands where b.from.isFinite && b.to.isFinite { lo = min(lo, b.from); hi = max(hi, b.to) }
         }
         return lo...hi
     }
 
     private func ticks(for axis: Axis, data: ClosedRange<Double>, target: Int) -> AxisTicks {
-        if let range = axis.range {
+        if let range = axis.range ?? (axis.tight && data.lowerBound < data.upperBound ? data : nil) {
             var t = axis.scale == .logarithmic && range.lowerBound > 0
                 ? NiceTicks.logarithmic(range.lowerBound, range.upperBound)
                 : NiceTicks.linear(range.lowerBound, range.upperBound, target: target)
@@ -229,14 +252,7 @@ struct FigureRenderer {
             var x0 = xScale.map(band.from), x1 = xScale.map(band.to)
             if x1 - x0 < 3 { let mid = (x0 + x1) / 2; x0 = mid - 1.5; x1 = mid + 1.5 }
             svg.element("rect", [("x", c(x0)), ("y", c(frame.top)), ("width", c(x1 - x0)), ("height", c(frame.height)),
-                                 ("fill", Palette.band.description), ("fill-opacity", "0.22"), ("clip-path", "url(#\(clipID))")])
-            if let label = band.label {
-                let width = Metrics.textWidth(label, font: Metrics.noteFont)
-                let fits = x1 - x0 >= width + 6
-                svg.element("text", [("x", c(fits ? (x0 + x1) / 2 : x1 + 4)), ("y", c(frame.top + Metrics.noteFont + 3)),
-                                     ("font-size", c(Metrics.noteFont)), ("fill", Palette.secondaryText.description),
-                                     ("text-anchor", fits ? "middle" : "start")], text: label)
-            }
+                                 ("fill", Palette.band.description), ("fill-opacity", Metrics.bandOpacity), ("clip-path", "url(#\(clipID))")])
         }
 
         // Grid.
@@ -251,68 +267,79 @@ struct FigureRenderer {
         }
         svg.close("g")
 
-        for line in p.panel.referenceLines where line.y.isFinite && yScale.accepts(line.y) {
-            let y = yScale.map(line.y)
-            svg.element("line", [("x1", c(frame.left)), ("y1", c(y)), ("x2", c(frame.right)), ("y2", c(y)),
-                                 ("stroke", Palette.reference.description), ("stroke-width", "1.2"), ("stroke-dasharray", "6 4"),
-                                 ("clip-path", "url(#\(clipID))")])
-            if let label = line.label {
-                svg.element("text", [("x", c(frame.right - 4)), ("y", c(y - 4)), ("font-size", c(Metrics.noteFont)),
-                                     ("fill", Palette.secondaryText.description), ("text-anchor", "end")], text: label)
+        for line in p.panel.referenceLines where line.value.isFinite {
+            var (x1, y1, x2, y2) = (frame.left, 0.0, frame.right, 0.0)
+            switch line.orientation {
+            case .horizontal:
+                guard yScale.contains(line.value) else { continue }
+                (y1, y2) = (yScale.map(line.value), yScale.map(line.value))
+            case .vertical:
+                guard xScale.contains(line.value) else { continue }
+                (x1, y1, x2, y2) = (xScale.map(line.value), frame.top, xScale.map(line.value), frame.bottom)
             }
+            svg.element("line", [("x1", c(x1)), ("y1", c(y1)), ("x2", c(x2)), ("y2", c(y2)),
+                                 ("stroke", Palette.reference.description), ("stroke-width", "1.2"), ("stroke-dasharray", "6 4")])
         }
 
-        // Series.
+        // Series: lines clipped to the plot area; markers and error bars (of points
+        // inside the axis ranges) unclipped, so a point on the edge stays round.
         svg.open("g", [("clip-path", "url(#\(clipID))")])
-        for (s, series) in p.panel.series.enumerated() {
-            drawSeries(series, runs: p.series[s], index: s, xScale: xScale, yScale: yScale, frame: frame, into: &svg)
+        for (s, series) in p.panel.series.enumerated() where series.style != .points {
+            drawLines(series, runs: p.series[s], index: s, xScale: xScale, yScale: yScale, frame: frame, into: &svg)
         }
         svg.close("g")
+        for (s, series) in p.panel.series.enumerated() {
+            let inside = p.series[s].joined().filter { xScale.contains($0.x) && yScale.contains($0.y) }
+            let isolated = p.series[s].allSatisfy { $0.count == 1 }
+            guard series.style != .line || isolated || inside.contains(where: { $0.error != nil }) else { continue }
+            drawMarkers(series, points: inside, drawsMarkers: series.style != .line || isolated, index: s,
+                        xScale: xScale, yScale: yScale, frame: frame, into: &svg)
+        }
 
         drawAxes(p, frame: frame, xScale: xScale, yScale: yScale, xTicks: xTicks, isBottom: isBottom, into: &svg)
-        if p.showsLegend { drawLegend(p.panel.series, frame: frame, into: &svg) }
+        if !p.legend.isEmpty { drawLegend(p.legend, frame: frame, into: &svg) }
         svg.close("g")
     }
 
-    private func drawSeries(_ series: Series, runs: [[(x: Double, y: Double, error: Double?)]], index: Int,
-                            xScale: ScaleMap, yScale: ScaleMap, frame: Frame, into svg: inout SVGWriter) {
+    private func drawLines(_ series: Series, runs: [[(x: Double, y: Double, error: Double?)]], index: Int,
+                           xScale: ScaleMap, yScale: ScaleMap, frame: Frame, into svg: inout SVGWriter) {
         let c = NumberFormat.coordinate
         let colour = (series.colour ?? Palette.colour(for: index)).description
         let dash = series.dash ?? Palette.dashPattern(for: index)
-        svg.open("g", [("class", "series")])
-        if series.style != .points {
-            for run in runs where run.count > 1 {
-                let pixels = Decimation.reduce(run.map { (xScale.map($0.x), yScale.map($0.y)) }, columns: frame.width)
-                var d = ""
-                for (i, point) in pixels.enumerated() { d += (i == 0 ? "M" : "L") + c(point.0) + "," + c(point.1) }
-                var attributes = [("d", d), ("fill", "none"), ("stroke", colour), ("stroke-width", c(Metrics.lineWidth)),
-                                  ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
-                if let dash { attributes.append(("stroke-dasharray", dash)) }
-                svg.element("path", attributes)
-            }
-        }
-        let points = runs.joined()
-        if points.contains(where: { $0.error != nil }) {
+        for run in runs where run.count > 1 {
+            let pixels = Decimation.reduce(run.map { (xScale.map($0.x), yScale.map($0.y)) }, columns: frame.width)
             var d = ""
-            for point in points {
-                guard let e = point.error, e > 0 else { continue }
-                let x = xScale.map(point.x)
-                let low = yScale.accepts(point.y - e) ? yScale.map(point.y - e) : frame.bottom
-                let high = yScale.map(point.y + e)
-                d += "M\(c(x)),\(c(low))V\(c(high))"
-                d += "M\(c(x - Metrics.errorCap)),\(c(high))H\(c(x + Metrics.errorCap))"
-                if yScale.accepts(point.y - e) { d += "M\(c(x - Metrics.errorCap)),\(c(low))H\(c(x + Metrics.errorCap))" }
-            }
-            if !d.isEmpty {
-                svg.element("path", [("d", d), ("fill", "none"), ("stroke", colour), ("stroke-width", "1.2")])
-            }
+            for (i, point) in pixels.enumerated() { d += (i == 0 ? "M" : "L") + c(point.0) + "," + c(point.1) }
+            var attributes = [("d", d), ("fill", "none"), ("stroke", colour), ("stroke-width", c(Metrics.lineWidth)),
+                              ("stroke-linejoin", "round"), ("stroke-linecap", "round")]
+            if let dash { attributes.append(("stroke-dasharray", dash)) }
+            svg.element("path", attributes)
         }
-        if series.style != .line || runs.allSatisfy({ $0.count == 1 }) {
-            svg.open("g", [("fill", colour), ("stroke", "#ffffff"), ("stroke-width", "0.8")])
-            for point in points {
-                svg.element("circle", [("cx", c(xScale.map(point.x))), ("cy", c(yScale.map(point.y))), ("r", c(Metrics.markerRadius))])
-            }
-            svg.close("g")
+    }
+
+    private func drawMarkers(_ series: Series, points: [(x: Double, y: Double, error: Double?)], drawsMarkers: Bool, index: Int,
+                             xScale: ScaleMap, yScale: ScaleMap, frame: Frame, into svg: inout SVGWriter) {
+        let c = NumberFormat.coordinate
+        let colour = (series.colour ?? Palette.colour(for: index)).description
+        var d = ""
+        for point in points {
+            guard let e = point.error, e > 0 else { continue }
+            let x = xScale.map(point.x)
+            // Bars end at the plot area; a cap marks only an end that is inside it.
+            let lowInside = yScale.contains(point.y - e), highInside = yScale.contains(point.y + e)
+            let low = lowInside ? yScale.map(point.y - e) : frame.bottom
+            let high = highInside ? yScale.map(point.y + e) : frame.top
+            d += "M\(c(x)),\(c(low))V\(c(high))"
+            if highInside { d += "M\(c(x - Metrics.errorCap)),\(c(high))H\(c(x + Metrics.errorCap))" }
+            if lowInside { d += "M\(c(x - Metrics.errorCap)),\(c(low))H\(c(x + Metrics.errorCap))" }
+        }
+        if !d.isEmpty {
+            svg.element("path", [("d", d), ("fill", "none"), ("stroke", colour), ("stroke-width", "1.2")])
+        }
+        guard drawsMarkers, !points.isEmpty else { return }
+        svg.open("g", [("fill", colour), ("stroke", "#ffffff"), ("stroke-width", "0.8")])
+        for point in points {
+            svg.element("circle", [("cx", c(xScale.map(point.x))), ("cy", c(yScale.map(point.y))), ("r", c(Metrics.markerRadius))])
         }
         svg.close("g")
     }
@@ -349,24 +376,31 @@ struct FigureRenderer {
         svg.element("text", attributes, text: title)
     }
 
-    private func drawLegend(_ series: [Series], frame: Frame, into svg: inout SVGWriter) {
+    private func drawLegend(_ entries: [LegendEntry], frame: Frame, into svg: inout SVGWriter) {
         let c = NumberFormat.coordinate
-        let x0 = frame.right + 14
+        let x0 = frame.right + 14, x1 = x0 + Metrics.legendSample
         svg.open("g", [("class", "legend"), ("font-size", c(Metrics.legendFont))])
-        for (i, s) in series.enumerated() {
+        for (i, entry) in entries.enumerated() {
             let y = frame.top + 10 + Double(i) * Metrics.legendRow
-            let colour = (s.colour ?? Palette.colour(for: i)).description
-            if s.style != .points {
-                var attributes = [("x1", c(x0)), ("y1", c(y)), ("x2", c(x0 + Metrics.legendSample)), ("y2", c(y)),
-                                  ("stroke", colour), ("stroke-width", c(Metrics.lineWidth))]
-                if let dash = s.dash ?? Palette.dashPattern(for: i) { attributes.append(("stroke-dasharray", dash)) }
+            func line(_ colour: String, dash: String?, width: Double = Metrics.lineWidth) {
+                var attributes = [("x1", c(x0)), ("y1", c(y)), ("x2", c(x1)), ("y2", c(y)), ("stroke", colour), ("stroke-width", c(width))]
+                if let dash { attributes.append(("stroke-dasharray", dash)) }
                 svg.element("line", attributes)
             }
-            if s.style != .line {
-                svg.element("circle", [("cx", c(x0 + Metrics.legendSample / 2)), ("cy", c(y)), ("r", c(Metrics.markerRadius)),
+            func marker(_ colour: String) {
+                svg.element("circle", [("cx", c((x0 + x1) / 2)), ("cy", c(y)), ("r", c(Metrics.markerRadius)),
                                        ("fill", colour), ("stroke", "#ffffff"), ("stroke-width", "0.8")])
             }
-            svg.element("text", [("x", c(x0 + Metrics.legendSample + 6)), ("y", c(y + Metrics.legendFont * 0.35))], text: legendText(s.name))
+            switch entry.sample {
+            case .line(let colour, let dash): line(colour, dash: dash)
+            case .marker(let colour): marker(colour)
+            case .lineAndMarker(let colour, let dash): line(colour, dash: dash); marker(colour)
+            case .band:
+                svg.element("rect", [("x", c(x0)), ("y", c(y - 6)), ("width", c(Metrics.legendSample)), ("height", "12"),
+                                     ("fill", Palette.band.description), ("fill-opacity", Metrics.bandOpacity)])
+            case .reference: line(Palette.reference.description, dash: "6 4", width: 1.2)
+            }
+            svg.element("text", [("x", c(x1 + 6)), ("y", c(y + Metrics.legendFont * 0.35))], text: legendText(entry.label))
         }
         svg.close("g")
     }
@@ -383,6 +417,13 @@ struct ScaleMap {
     let lower: Double, upper: Double, from: Double, to: Double, logarithmic: Bool
 
     func accepts(_ v: Double) -> Bool { v.isFinite && (!logarithmic || v > 0) }
+
+    /// Within the axis range (with a little slack for rounding).
+    func contains(_ v: Double) -> Bool {
+        guard accepts(v) else { return false }
+        let slack = abs(upper - lower) * 1e-9
+        return v >= min(lower, upper) - slack && v <= max(lower, upper) + slack
+    }
 
     func map(_ v: Double) -> Double {
         let (a, b, x) = logarithmic ? (log10(lower), log10(upper), log10(v)) : (lower, upper, v)

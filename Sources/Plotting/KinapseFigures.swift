@@ -6,7 +6,7 @@ public enum SVGPlot {
     public enum PanelLayout: Sendable {
         /// Every column in one panel.
         case onePanel
-        /// Columns whose peaks lie within a factor of 20 share a panel, so a 10⁻³ µM
+        /// Columns whose peaks lie within a factor of 10 share a panel, so a 10⁻³ µM
         /// messenger is not flattened against a 10 µM enzyme (at most six panels).
         case byMagnitude
         /// One panel per group, in the order given.
@@ -38,9 +38,9 @@ public enum SVGPlot {
             let values = group.map { trajectory.series($0)! }
             let nonNegative = values.joined().allSatisfy { !($0 < 0) }
             return Panel(yAxis: Axis(quantity, unit: unit, scale: logY ? .logarithmic : .linear, includes: nonNegative ? [0] : []),
-                         series: zip(group, values).map { Series($0, x: time.values, y: $1) }, height: height)
+                         series: zip(group, values).map { Series($0, x: time.values, y: $1) }, height: height, showsLegend: true)
         }
-        return try Figure(title: title, xAxis: Axis("time", unit: time.unit), panels: panels).render()
+        return try Figure(title: title, xAxis: Axis("time", unit: time.unit, tight: true), panels: panels).render()
     }
 
     /// Test-stimulus readouts of a synapse run (what `--readouts` writes), in seconds.
@@ -90,7 +90,9 @@ public enum SVGPlot {
                             series: [Series("N", x: x, y: r.receptors, style: style, colour: Palette.bluishGreen)],
                             bands: [band], height: 130))
         panels.append(ipscPanel(x: x, percent: r.amplitudePercent, band: band, style: style))
-        return try Figure(title: title, xAxis: Axis("time from induction onset", unit: "min"), panels: panels).render()
+        // Name the shaded period once, in the top panel.
+        for i in panels.indices.dropFirst() { panels[i].bands = panels[i].bands.map { Band(from: $0.from, to: $0.to) } }
+        return try Figure(title: title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels).render()
     }
 
     /// Normalised IPSC amplitude alone (one panel), times in seconds.
@@ -101,7 +103,7 @@ public enum SVGPlot {
         var panel = ipscPanel(x: x, percent: percent, band: band, style: times.count <= 80 ? .linePoints : .line)
         panel.title = nil
         panel.height = 260
-        return try Figure(title: title, xAxis: Axis("time from induction onset", unit: "min"), panels: [panel]).render()
+        return try Figure(title: title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: [panel]).render()
     }
 
     private static func ipscPanel(x: [Double], percent: [Double], band: Band, style: Series.Style) -> Panel {
@@ -122,8 +124,8 @@ public enum SVGPlot {
     public static func window(series: [(name: String, change: [Double])], deltaT: [Double], title: String? = nil) throws(PlotError) -> RenderedPlot {
         let panel = Panel(yAxis: Axis(series.count == 1 ? series[0].name : "change", unit: "%"),
                           series: series.map { Series($0.name, x: deltaT, y: $0.change, style: .linePoints) },
-                          referenceLines: [ReferenceLine(y: 0)], height: 300)
-        return try Figure(title: title, xAxis: Axis("Δt = t(post) − t(pre)", unit: "ms"), panels: [panel]).render()
+                          referenceLines: [ReferenceLine(y: 0), ReferenceLine(x: 0)], height: 300)
+        return try Figure(title: title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: [panel]).render()
     }
 
     /// Measurements of one observable: points with optional ± error bars.
@@ -189,7 +191,7 @@ public enum SVGPlot {
         var groups: [[Int]] = []
         var groupPeak = 0.0
         for i in order {
-            if let last = groups.indices.last, groups.count >= 6 || peaks[i] * 20 >= groupPeak || peaks[i] == 0 {
+            if let last = groups.indices.last, groups.count >= 6 || peaks[i] * 10 >= groupPeak || peaks[i] == 0 {
                 groups[last].append(i)
             } else {
                 groups.append([i]); groupPeak = peaks[i]

@@ -70,10 +70,12 @@ public enum NiceTicks {
         var values: [Double] = []
         var labels: [String] = []
         var minor: [Double] = []
+        // Plain numbers only if every label can be plain; never a mix of 0.001 and 10⁻⁴.
+        let plain = first >= -3 && last <= 4
         var e = first
         while e <= last {
             values.append(power(e))
-            labels.append(logLabel(digits: 1, exponent: e))
+            labels.append(logLabel(digits: 1, exponent: e, plain: plain))
             e += stride
         }
         if stride == 1 {
@@ -86,16 +88,17 @@ public enum NiceTicks {
             }
             if decades == 1 {
                 values = [1, 2, 5, 10].map { Double($0) * power(first) }
-                labels = [1, 2, 5].map { logLabel(digits: $0, exponent: first) } + [logLabel(digits: 1, exponent: last)]
+                labels = [1, 2, 5].map { logLabel(digits: $0, exponent: first, plain: plain) } + [logLabel(digits: 1, exponent: last, plain: plain)]
             }
         }
         return AxisTicks(values: values, labels: labels, minor: minor, lower: power(first), upper: power(last))
     }
 
-    /// Labels on log axes read as plain numbers from 0.001 to 10000, as powers of ten outside.
-    static func logLabel(digits: Int64, exponent: Int) -> String {
-        (-3...4).contains(exponent) ? NumberFormat.decimal(digits: digits, exponent: exponent)
-                                    : NumberFormat.scientific(digits: digits, exponent: exponent)
+    /// Labels on log axes read as plain numbers when the axis stays within 0.001…10000,
+    /// as powers of ten otherwise.
+    static func logLabel(digits: Int64, exponent: Int, plain: Bool) -> String {
+        plain ? NumberFormat.decimal(digits: digits, exponent: exponent)
+              : NumberFormat.scientific(digits: digits, exponent: exponent)
     }
 
     /// Plain decimals unless they would need more than three decimals or reach 10⁵ —

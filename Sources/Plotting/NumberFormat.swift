@@ -69,8 +69,8 @@ public enum NumberFormat {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "∞" : "−∞") }
         if value == 0 { return "0" }
         let (digits, exponent) = significantDigits(value, count: 4)
-        let magnitude = abs(value)
-        let text = magnitude >= 1e-3 && magnitude < 1e5
+        let order = exponent + String(digits.magnitude).count - 1  // after rounding: 99999.5 → 10⁵
+        let text = (-3...4).contains(order)
             ? decimal(digits: digits, exponent: exponent)
             : scientific(digits: digits, exponent: exponent)
         return withMinusSign(text)

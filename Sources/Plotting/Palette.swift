@@ -40,13 +40,16 @@ public enum Palette {
 
     public static let okabeIto: [Colour] = [blue, vermillion, bluishGreen, reddishPurple, orange, skyBlue, black, yellow]
 
-    /// The colour of the `index`th series of a panel. Beyond eight series the colours
+    /// Colours for lines: all but yellow, which is too faint on white.
+    static let lineColours = Array(okabeIto.dropLast())
+
+    /// The colour of the `index`th series of a panel. Beyond seven series the colours
     /// repeat and `dashPattern(for:)` tells the repeats apart.
-    public static func colour(for index: Int) -> Colour { okabeIto[index % okabeIto.count] }
+    public static func colour(for index: Int) -> Colour { lineColours[index % lineColours.count] }
 
     /// `nil` (solid) for the first round of colours, then dashed, then dotted.
     public static func dashPattern(for index: Int) -> String? {
-        switch (index / okabeIto.count) % 3 {
+        switch (index / lineColours.count) % 3 {
         case 0: nil
         case 1: "6 3"
         default: "1.5 2.5"

@@ -10,20 +10,20 @@ struct PlotCommand: ParsableCommand {
         commandName: "plot",
         abstract: "Draw a Kinapse CSV as an SVG figure: time courses, a synapse run or an STDP window.",
         discussion: """
-        The kind of figure follows from the CSV's header:
-          time,…                    (simulate --out)        time courses; columns whose peaks
-                                                            differ by more than 20× get their own panels
-          time,…,phase,Pr,N,…       (simulate --readouts)   Pr, N and the IPSC in % of baseline,
-                                                            induction shaded, baseline dashed
-          delta_t_ms,…              (stdp)                  the plasticity window
+        The figure follows from the CSV's header:
+          time,…               (simulate --out) time courses; columns whose peaks
+                               differ more than tenfold get panels of their own
+          time,…,phase,Pr,N,…  (simulate --readouts) Pr, N and the IPSC in % of
+                               baseline, induction shaded, baseline dashed
+          delta_t_ms,…         (stdp) the plasticity window
 
-        Non-finite values (nan, inf) are left out of the figure and counted on standard error.
+        Non-finite values (nan, inf) are left out and counted on standard error.
 
         Examples:
-          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601 --out run.csv
+          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --out run.csv
           kinapse plot run.csv --out run.svg
-          kinapse plot run.csv --select Ca,CaM_Ca4 --select cGMP,PKG_active --out run.svg
-          kinapse plot run.csv --select cGMP --log-y --title "cGMP after TBS" > cgmp.svg
+          kinapse plot run.csv --select Ca,Ca4CaM --select cGMP,PKG_active
+          kinapse plot run.csv --select cGMP --log-y --title "cGMP" > cgmp.svg
           kinapse plot readouts.csv --out ipsc.svg
           kinapse plot window.csv --out window.svg
         """)
