@@ -17,6 +17,21 @@ public enum SynapseReports {
         return out
     }
 
+    /// Monte Carlo trials at every test stimulus, drawn from one seeded generator in time
+    /// order, so the file is identical for the same seed.
+    public static func trialsCSV(_ readouts: [TestReadout], release: ReleaseModel, trials: Int, seed: UInt64) -> String {
+        var rng = SeededGenerator(seed: seed)
+        var out = "time,trial,conductance_nS,current_pA\n"
+        for r in readouts {
+            let g = release.sampleConductances(releaseProbability: r.response.releaseProbability, receptors: r.response.receptors,
+                                               trials: trials, using: &rng)
+            for (k, x) in g.enumerated() {
+                out += "\(fmt(r.time)),\(k + 1),\(fmt(x)),\(fmt(x * release.drivingForce))\n"
+            }
+        }
+        return out
+    }
+
     public static func summaryCSV(_ s: PlasticitySummary) -> String {
         var out = "quantity,baseline,after,change_percent\n"
         for (name, b, a, c) in rows(s) { out += "\(name),\(fmt(b)),\(fmt(a)),\(fmt(c))\n" }

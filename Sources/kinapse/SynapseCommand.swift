@@ -23,6 +23,15 @@ struct SynapseOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write one row per test stimulus (Pr, N, amplitude, CV, PPR, …) as CSV.", valueName: "FILE"))
     var readouts: String?
 
+    @Option(help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out.", valueName: "N"))
+    var trials: Int = 0
+
+    @Option(name: .customLong("trials-out"), help: ArgumentHelp("CSV for the Monte Carlo trials (time, trial, conductance, current).", valueName: "FILE"))
+    var trialsOut: String?
+
+    @Option(help: "Seed of the Monte Carlo trials (the same seed gives the same trials).")
+    var seed: UInt64 = 1
+
     func validate(for simulate: Simulate) throws {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
@@ -31,14 +40,16 @@ struct SynapseOptions: ParsableArguments {
         if simulate.points != nil || simulate.select != nil {
             throw ValidationError("--points and --select apply to pathways; a synapse writes every species, Pr and N on the protocol's grid (--dt sets its spacing)")
         }
-        for path in [simulate.out, summary, readouts].compactMap({ $0 }) where path == simulate.model {
+        guard trials >= 0, trials <= 100_000 else { throw ValidationError("--trials must be between 0 and 100000") }
+        if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
+        for path in [simulate.out, summary, readouts, trialsOut].compactMap({ $0 }) where path == simulate.model {
             throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
         }
     }
 
     func rejectForPathway() throws {
-        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil {
-            throw ValidationError("--protocol, --block, --summary and --readouts apply to synapse definitions (.toml)")
+        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil {
+            throw ValidationError("--protocol, --block, --summary, --readouts and --trials apply to synapse definitions (.toml)")
         }
     }
 }
@@ -73,6 +84,9 @@ struct SynapseCommand {
         if let out = simulate.out { try write(CSVWriter.text(result.trajectory), to: out) }
         if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path) }
         if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path) }
+        if let path = options.trialsOut {
+            try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path)
+        }
         print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
         if simulate.stats {
             let s = result.statistics

@@ -222,3 +222,23 @@ enum CLI {
         #expect(b.stderr.contains("did you mean 'L-NAME'?"), "\(b.stderr)")
     }
 }
+
+@Suite struct MonteCarloCLITests {
+    @Test func trialsAreReproducibleForASeed() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.csv"), b = dir.appendingPathComponent("b.csv")
+        for out in [a, b] {
+            let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4",
+                                 "--trials-out", out.path, "--seed", "11"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let text = try String(contentsOf: a, encoding: .utf8)
+        #expect(text == (try String(contentsOf: b, encoding: .utf8)))
+        let rows = text.split(separator: "\n")
+        #expect(rows.first == "time,trial,conductance_nS,current_pA")
+        // 4 trials per test stimulus: 60 baseline and 241 follow-up stimuli.
+        #expect(rows.count == 1 + 4 * 301)
+        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4"]).status == 2)
+    }
+}
