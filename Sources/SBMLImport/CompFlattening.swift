@@ -77,8 +77,11 @@ struct CompFlattener {
             do { other = try XMLParser.parse(try SourceFile.read(path: path)) } catch {
                 throw Failure(diagnostic: error.diagnostics.first ?? .error("cannot read '\(path)'", at: x.range))
             }
-            let modelRef = Self.compAttribute(x, "modelRef") ?? other.child("model")?.attribute("id") ?? ""
             let dir = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            guard let modelRef = Self.compAttribute(x, "modelRef") else {
+                guard let main = other.child("model") else { throw Failure(diagnostic: .error("comp: '\(path)' has no <model>", at: x.range)) }
+                return (main, other, dir)
+            }
             return try definition(modelRef, in: other, directory: dir, at: x, depth: depth)
         }
         throw Failure(diagnostic: .error("comp: no model definition '\(ref)'", at: e.range))

@@ -31,8 +31,10 @@ import Foundation
         let plot = try figure(series: [Series("A", x: [0, 1, 2, 3, .nan, 5], y: [1, .infinity, 2, -.infinity, 3, .nan])]).render()
         #expect(plot.warnings == ["'A': skipped 4 non-finite values (NaN or infinity)"])
         for bad in ["nan", "inf", "NaN", "Inf"] { #expect(!plot.svg.contains(bad)) }
-        // The line is broken at the gaps: (0,1) alone, then (2,2), then nothing joinable.
-        #expect(!plot.svg.contains("<path d=\"M") || plot.svg.components(separatedBy: "stroke-linejoin").count - 1 == 0)
+        // The line breaks at every gap, leaving (0, 1) and (2, 2) on their own: drawn as
+        // two markers, with no line joining them.
+        #expect(plot.svg.components(separatedBy: "<circle ").count - 1 == 2)
+        #expect(!plot.svg.contains("stroke-linejoin"))
     }
 
     @Test func onlyNonFiniteValuesIsAnError() {
