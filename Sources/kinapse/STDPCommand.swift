@@ -43,6 +43,9 @@ struct STDP: ParsableCommand {
     @Option(help: "Write the window as CSV here (atomically) instead of to standard output.")
     var out: String?
 
+    @Option(help: ArgumentHelp("Also draw the window as SVG.", valueName: "FIG.svg"))
+    var plot: String?
+
     func validate() throws {
         guard SpikeTimingSweep.parseRange(dt) != nil else {
             throw ValidationError("--dt expects FROM:TO:STEP in ms with STEP > 0 and FROM <= TO, e.g. -100:100:5 (got '\(dt)')")
@@ -94,6 +97,7 @@ struct STDP: ParsableCommand {
         } else {
             print(csv, terminator: "")
         }
+        if let plot { try PlotOutput.window(points, to: plot) }
         if failed { throw Status.simulationFailed }
     }
 }

@@ -59,6 +59,9 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
+    @Option(help: ArgumentHelp("Also draw the run as SVG: time courses for a pathway; Pr, N and the normalised IPSC for a synapse.", valueName: "FIG.svg"))
+    var plot: String?
+
     @Option(name: .customLong("repeat"), help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
     var repetitions: Int = 1
 
@@ -141,6 +144,7 @@ struct Simulate: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(csv.utf8))
         }
+        if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
         if stats { printStatistics(result, compile: compileTime, integration: integrationTime) }
         if let failure = result.failure {
             Console.error("error: \(failure)")

@@ -42,7 +42,7 @@ struct SynapseOptions: ParsableArguments {
         }
         guard trials >= 0, trials <= 100_000 else { throw ValidationError("--trials must be between 0 and 100000") }
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
-        for path in [simulate.out, summary, readouts, trialsOut].compactMap({ $0 }) where path == simulate.model {
+        for path in [simulate.out, summary, readouts, trialsOut, simulate.plot].compactMap({ $0 }) where path == simulate.model {
             throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
         }
     }
@@ -87,6 +87,7 @@ struct SynapseCommand {
         if let path = options.trialsOut {
             try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path)
         }
+        if let plot = simulate.plot { try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, to: plot) }
         print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
         if simulate.stats {
             let s = result.statistics

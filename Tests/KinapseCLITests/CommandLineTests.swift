@@ -242,3 +242,21 @@ enum CLI {
         #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4"]).status == 2)
     }
 }
+
+@Suite struct PlotOptionTests {
+    @Test func simulateAndStdpDrawFigures() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let synapseFigure = dir.appendingPathComponent("run.svg")
+        let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let svg = try String(contentsOf: synapseFigure, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
+        #expect(svg.contains("vta_no: hfs"))
+        let windowFigure = dir.appendingPathComponent("window.svg")
+        let w = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--plot", windowFigure.path])
+        #expect(w.status == 0, "\(w.stderr)")
+        #expect(FileManager.default.fileExists(atPath: windowFigure.path))
+        #expect(!(try String(contentsOf: windowFigure, encoding: .utf8)).contains("NaN"))
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import KineticsCore
+import Reporting
+import Plotting
+import InductionProtocols
+import SynapseModel
+import SynapseSimulation
+
+/// `--plot FIG.svg` on simulate and stdp: the figure beside the CSV, written atomically.
+enum PlotOutput {
+    static func write(_ make: () throws -> RenderedPlot, to path: String) throws {
+        let plot: RenderedPlot
+        do { plot = try make() } catch {
+            Console.error("error: cannot draw \(path): \(error)")
+            throw Status.badInput
+        }
+        for warning in plot.warnings { Console.error("warning: \(warning)") }
+        do { try AtomicFile.write(plot.svg, to: path) } catch {
+            Console.error("error: \(error)")
+            throw Status.badInput
+        }
+    }
+
+    static func pathway(_ trajectory: Trajectory, to path: String) throws {
+        try write({ try SVGPlot.timeCourse(trajectory: trajectory) }, to: path)
+    }
+
+    /// Pr, N and the normalised IPSC against minutes from induction.
+    static func synapse(_ result: SynapseRunResult, synapse: String, protocolDefinition p: InductionProtocol, to path: String) throws {
+        let r = result.readouts
+        let readouts = SVGPlot.SynapseReadouts(
+            times: r.map(\.time), releaseProbability: r.map(\.response.releaseProbability),
+            receptors: r.map(\.response.receptors), amplitudePercent: r.map(\.normalisedAmplitude),
+            inductionStart: p.inductionStart, inductionEnd: p.inductionEnd, inductionLabel: p.name)
+        try write({ try SVGPlot.synapseRun(readouts: readouts, title: "\(synapse): \(p.name)") }, to: path)
+    }
+
+    static func window(_ points: [SpikeTimingPoint], to path: String) throws {
+        let done = points.filter { $0.summary != nil }
+        try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange }) }, to: path)
+    }
+}
