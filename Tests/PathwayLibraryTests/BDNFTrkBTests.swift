@@ -85,13 +85,7 @@ import PathwayTestSupport
         let rtol = 1e-8, atol = 1e-12
         let run = try simulate(p, tEnd: 2400, points: 241, rtol: rtol, atol: atol)
         let pools = ["TrkB", "TrkB_BDNF", "TrkB_active", "TrkB_int"]
-        let series = try pools.map { try #require(run.trajectory.series($0)) }
-        let total0 = series.map { $0[0] }.reduce(0, +)
-        var worst = 0.0
-        for r in 0..<run.trajectory.rowCount {
-            let total = series.map { $0[r] }.reduce(0, +)
-            worst = max(worst, abs(total - total0) / (rtol * total0 + atol * Double(pools.count)))
-        }
+        let worst = conservationDrift(run, pools: pools, rtol: rtol, atol: atol)
         // Measured: 8.3e-7 tolerance units (round-off). C = 0.01.
         #expect(worst <= 0.01, "TrkB total drifts by \(worst) tolerance units")
     }
@@ -104,15 +98,7 @@ import PathwayTestSupport
                           at: Stimuli.thetaBurstTimes(start: 1, end: 2400, trainInterval: 120))
         let loose = try simulate(p, tEnd: 2400, points: 241, rtol: 1e-6)
         let tight = try simulate(p, tEnd: 2400, points: 241, rtol: 1e-8)
-        var worst = (column: "", value: 0.0)
-        for (j, name) in tight.trajectory.columns.enumerated() {
-            var scale = 0.0, diff = 0.0
-            for r in 0..<tight.trajectory.rowCount {
-                scale = max(scale, abs(tight.trajectory.value(row: r, column: j)))
-                diff = max(diff, abs(loose.trajectory.value(row: r, column: j) - tight.trajectory.value(row: r, column: j)))
-            }
-            if scale > 0, diff / scale > worst.value { worst = (name, diff / scale) }
-        }
+        let worst = largestRelativeDifference(loose.trajectory, tight.trajectory)
         // Measured: 2.8e-5 (BDNF_ext).
         #expect(worst.value <= 1e-4, "\(worst.column): \(worst.value)")
     }

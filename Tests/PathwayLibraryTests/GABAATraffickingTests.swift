@@ -116,13 +116,7 @@ import PathwayTestSupport
         let run = try GABAAHelp.simulate(p, tEnd: 2400, points: 241, rtol: rtol, atol: atol)
         #expect(run.failure == nil)
         for pools in [Self.receptorPools, Self.gephyrinPools] {
-            let series = try pools.map { try #require(run.trajectory.series($0)) }
-            let total0 = series.map { $0[0] }.reduce(0, +)
-            var worst = 0.0
-            for r in 0..<run.trajectory.rowCount {
-                let total = series.map { $0[r] }.reduce(0, +)
-                worst = max(worst, abs(total - total0) / (rtol * total0 + atol * Double(pools.count)))
-            }
+            let worst = conservationDrift(run, pools: pools, rtol: rtol, atol: atol)
             // Measured: 1.5e-6 (receptors) and 5.1e-6 (gephyrin) tolerance units, i.e.
             // round-off (each reaction enters the sum with opposite signs). C = 0.01.
             #expect(worst <= 0.01, "\(pools): \(worst) tolerance units")
@@ -140,7 +134,7 @@ import PathwayTestSupport
         #expect(loose.failure == nil && tight.failure == nil)
         // Measured: 7.4e-5, in CaMKII_P (autophosphorylation accumulates the error of
         // every Ca2+ pulse), so the margin to 1e-4 is small.
-        let worst = GABAAHelp.maxColumnRelativeDifference(loose.trajectory, tight.trajectory)
+        let worst = largestRelativeDifference(loose.trajectory, tight.trajectory)
         #expect(worst.value <= 1e-4, "\(worst.column): \(worst.value)")
         // The stimulus did something: iLTP-like rise of synaptic receptors.
         let nSyn = try #require(tight.trajectory.series("N_syn"))
@@ -182,20 +176,5 @@ fileprivate enum GABAAHelp {
     /// Row of the output grid nearest to time `time`.
     static func index(_ times: [Double], _ time: Double) -> Int {
         times.indices.min { abs(times[$0] - time) < abs(times[$1] - time) }!
-    }
-
-    /// Largest |a − b| over rows, divided by the column's largest |b|, over all columns.
-    static func maxColumnRelativeDifference(_ a: Trajectory, _ b: Trajectory) -> (column: String, value: Double) {
-        var worst = (column: "", value: 0.0)
-        for (j, name) in b.columns.enumerated() {
-            var scale = 0.0, diff = 0.0
-            for r in 0..<b.rowCount {
-                scale = max(scale, abs(b.value(row: r, column: j)))
-                diff = max(diff, abs(a.value(row: r, column: j) - b.value(row: r, column: j)))
-            }
-            let rel = scale > 0 ? diff / scale : diff
-            if rel > worst.value { worst = (name, rel) }
-        }
-        return worst
     }
 }

@@ -104,13 +104,7 @@ import PathwayTestSupport
         let run = try simulate(p, tEnd: 2400, points: 241, rtol: rtol, atol: atol)
         #expect(run.failure == nil)
         for pools in [["NR", "NR_G1", "NR_G2", "NR_O"], ["Kin", "Kin_act"], ["PP", "PP_act"]] {
-            let series = try pools.map { try #require(run.trajectory.series($0)) }
-            let total0 = series.map { $0[0] }.reduce(0, +)
-            var worst = 0.0
-            for r in 0..<run.trajectory.rowCount {
-                let total = series.map { $0[r] }.reduce(0, +)
-                worst = max(worst, abs(total - total0) / (rtol * total0 + atol * Double(pools.count)))
-            }
+            let worst = conservationDrift(run, pools: pools, rtol: rtol, atol: atol)
             // Measured: 7.8e-7 (receptor), 5.9e-6 (kinase), 3.8e-6 (phosphatase) tolerance
             // units, i.e. round-off. C = 0.01.
             #expect(worst <= 0.01, "\(pools): \(worst) tolerance units")
@@ -126,15 +120,7 @@ import PathwayTestSupport
         let loose = try simulate(p, tEnd: 2400, points: 241, rtol: 1e-6)
         let tight = try simulate(p, tEnd: 2400, points: 241, rtol: 1e-8)
         #expect(loose.failure == nil && tight.failure == nil)
-        var worst = (column: "", value: 0.0)
-        for (j, name) in tight.trajectory.columns.enumerated() {
-            var scale = 0.0, diff = 0.0
-            for r in 0..<tight.trajectory.rowCount {
-                scale = max(scale, abs(tight.trajectory.value(row: r, column: j)))
-                diff = max(diff, abs(loose.trajectory.value(row: r, column: j) - tight.trajectory.value(row: r, column: j)))
-            }
-            if scale > 0, diff / scale > worst.value { worst = (name, diff / scale) }
-        }
+        let worst = largestRelativeDifference(loose.trajectory, tight.trajectory)
         // Measured: 9.1e-6 (Kin_act).
         #expect(worst.value <= 1e-4, "\(worst.column): \(worst.value)")
     }

@@ -54,16 +54,8 @@ import PathwayTestSupport
         let tight = try Library.run(pathway, tEnd: 2400, points: 2401, rtol: 1e-8, atol: 1e-14)
         #expect(loose.failure == nil, "\(drive.file): \(String(describing: loose.failure))")
         #expect(tight.failure == nil, "\(drive.file): \(String(describing: tight.failure))")
-        var worst = (error: 0.0, column: "")
-        for (c, name) in loose.trajectory.columns.enumerated() {
-            let a = loose.trajectory.series(name)!, b = tight.trajectory.series(name)!
-            let scale = b.map(abs).max() ?? 0
-            guard scale > 0 else { continue }
-            for i in a.indices where abs(a[i] - b[i]) / scale > worst.error {
-                worst = (abs(a[i] - b[i]) / scale, "\(name) at t = \(loose.trajectory.times[i]) (column \(c))")
-            }
-        }
-        #expect(worst.error <= 1e-4, "\(drive.file): relative disagreement \(worst.error) in \(worst.column)")
+        let worst = largestRelativeDifference(loose.trajectory, tight.trajectory)
+        #expect(worst.value <= 1e-4, "\(drive.file): relative disagreement \(worst.value) in \(worst.column)")
     }
 }
 

@@ -90,3 +90,32 @@ public func checkJacobian(_ model: CompiledModel, at y: [Double], time t: Double
     }
     return JacobianCheck(maxRelativeError: maxError, worst: worst.map { (row: $0.0, column: $0.1) })
 }
+
+/// Largest drift of a conserved sum from its initial value, in units of the solver
+/// tolerance: max over time of |Σ pools − Σ pools(0)| / (rtol·Σ pools(0) + atol·n).
+public func conservationDrift(_ result: SimulationResult, pools: [String], rtol: Double, atol: Double) -> Double {
+    let series = pools.map { result.trajectory.series($0) ?? [] }
+    guard series.allSatisfy({ $0.count == result.trajectory.rowCount }), result.trajectory.rowCount > 0 else { return .infinity }
+    let total0 = series.map { $0[0] }.reduce(0, +)
+    var worst = 0.0
+    for r in 0..<result.trajectory.rowCount {
+        let total = series.map { $0[r] }.reduce(0, +)
+        worst = max(worst, abs(total - total0) / (rtol * total0 + atol * Double(pools.count)))
+    }
+    return worst
+}
+
+/// The column where two runs of one model differ most, relative to the column's largest
+/// magnitude in `reference` (columns that stay at zero are skipped).
+public func largestRelativeDifference(_ run: Trajectory, _ reference: Trajectory) -> (column: String, value: Double) {
+    var worst = (column: "", value: 0.0)
+    for (j, name) in reference.columns.enumerated() {
+        var scale = 0.0, diff = 0.0
+        for r in 0..<reference.rowCount {
+            scale = max(scale, abs(reference.value(row: r, column: j)))
+            diff = max(diff, abs(run.value(row: r, column: j) - reference.value(row: r, column: j)))
+        }
+        if scale > 0, diff / scale > worst.value { worst = (name, diff / scale) }
+    }
+    return worst
+}
