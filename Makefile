@@ -25,8 +25,8 @@ run: build
 	@mkdir -p out
 	.build/release/kinapse simulate Pathways/synapses/golgi_granule.toml --protocol tbs \
 		--out out/golgi_granule_tbs.csv --readouts out/golgi_granule_tbs_readouts.csv \
-		--summary out/golgi_granule_tbs_summary.csv
-	@echo "wrote out/golgi_granule_tbs.csv (time courses), out/golgi_granule_tbs_readouts.csv (test stimuli), out/golgi_granule_tbs_summary.csv"
+		--summary out/golgi_granule_tbs_summary.csv --plot out/golgi_granule_tbs.svg
+	@echo "wrote out/golgi_granule_tbs.csv (time courses), out/golgi_granule_tbs_readouts.csv (test stimuli), out/golgi_granule_tbs_summary.csv, out/golgi_granule_tbs.svg (figure)"
 
 # The test suite includes the SBML Test Suite regression check: every case listed in
 # Fixtures/sbml-suite-passing.txt must still pass (skipped when ../shared is absent).
