@@ -18,7 +18,8 @@ public enum SpikeTimingSweep {
     /// `jobs` threads. Results come back in the order of `deltas`, whatever the thread count,
     /// so output is identical for any `jobs`.
     public static func run(synapse: SynapseDefinition, base: InductionProtocol, deltas: [Double], pairs: Int, rate: Double,
-                           blockers: [String], options: IntegratorOptions, jobs: Int) throws(SynapseRunError) -> [SpikeTimingPoint] {
+                           blockers: [String], options: IntegratorOptions, jobs: Int,
+                           progress: (@Sendable () -> Void)? = nil) throws(SynapseRunError) -> [SpikeTimingPoint] {
         guard let index = base.induction.firstIndex(where: { if case .pairing = $0.pattern { true } else { false } }),
               case .pairing(let pre, let post, _, _, _) = base.induction[index].pattern else {
             throw .request("protocol '\(base.name)' has no pairing block to sweep", hint: "use a protocol with pattern = \"pairing\", e.g. pairing")
@@ -38,6 +39,7 @@ public enum SpikeTimingSweep {
                 } catch {
                     results.set(i, .failure(.request("\(error)", hint: nil)))
                 }
+                progress?()
                 i += workers
             }
         }

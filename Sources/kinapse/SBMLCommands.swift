@@ -42,6 +42,9 @@ struct SBMLSuite: ParsableCommand {
     @Flag(help: "Print every case's outcome as it finishes.")
     var verbose = false
 
+    @Flag(help: "No progress on standard error.")
+    var quiet = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
@@ -83,9 +86,11 @@ struct SBMLSuite: ParsableCommand {
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
         let clock = ContinuousClock()
         let started = clock.now
+        let progress = ProgressReporter(total: ids.count, label: "sbml-suite", quiet: quiet || verbose)
         let results = SuiteProcessPool(executable: executable, casesDirectory: casesDir, timeout: timeout, jobs: jobs)
             .run(ids) { id, outcome, seconds in
                 if verbose { print("\(id) \(outcome.label) \(String(format: "%.2f", seconds))s \(outcome.reason)") }
+                progress.advance()
             }
         let elapsed = clock.now - started
         let suiteCases = Dictionary(uniqueKeysWithValues: ids.map { ($0, SuiteCase(id: $0, casesDirectory: casesDir)) })

@@ -46,6 +46,9 @@ struct STDP: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw the window as SVG.", valueName: "FIG.svg"))
     var plot: String?
 
+    @Flag(help: "No progress on standard error.")
+    var quiet = false
+
     func validate() throws {
         guard SpikeTimingSweep.parseRange(dt) != nil else {
             throw ValidationError("--dt expects FROM:TO:STEP in ms with STEP > 0 and FROM <= TO, e.g. -100:100:5 (got '\(dt)')")
@@ -67,10 +70,12 @@ struct STDP: ParsableCommand {
             throw Status.badInput
         }
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
+        let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
         let points: [SpikeTimingPoint]
         do {
             points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
-                                              blockers: blockers, options: IntegratorOptions(), jobs: jobs)
+                                              blockers: blockers, options: IntegratorOptions(), jobs: jobs,
+                                              progress: { progress.advance() })
         } catch {
             switch error {
             case .diagnostics(let e): Console.report(e.diagnostics)

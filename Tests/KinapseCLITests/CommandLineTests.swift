@@ -260,3 +260,44 @@ enum CLI {
         #expect(!(try String(contentsOf: windowFigure, encoding: .utf8)).contains("NaN"))
     }
 }
+
+@Suite struct ProgressTests {
+    /// Standard error is a pipe here, not a terminal: progress comes as plain lines, and
+    /// `--quiet` silences it.
+    @Test func plainLinesWithoutATerminalAndSilenceWhenQuiet() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("w.csv").path
+        let loud = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--out", out])
+        #expect(loud.status == 0)
+        #expect(loud.stderr.contains("stdp [########################] 5/5"), "\(loud.stderr)")
+        #expect(loud.stderr.contains("done in"))
+        #expect(!loud.stderr.contains("\u{1B}["), "no terminal control codes in a log")
+        let quiet = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--out", out, "--quiet"])
+        #expect(quiet.status == 0)
+        #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
+    }
+
+    /// Under a pseudo-terminal (util-linux `script`), progress is one redrawn bar.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script"))
+    func redrawnBarOnATerminal() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("w.csv").path
+        let command = "\(CLI.executable.path) stdp Pathways/synapses/entorhinal_stellate.toml --dt -20:20:10 --out \(out)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.currentDirectoryURL = TestModels.repositoryRoot
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("\r"), "the bar is redrawn in place")
+        #expect(text.contains("\u{1B}[K"))
+        #expect(text.contains("5/5"))
+    }
+}
