@@ -7,13 +7,18 @@ struct Kinapse: ParsableCommand {
         commandName: "kinapse",
         abstract: "Kinetic models of inhibitory synaptic plasticity: pathway files in, time courses out.",
         discussion: """
-        Pathways are written in a subset of Antimony (docs/antimony-subset.md).
+        Pathways: a subset of Antimony (docs/antimony-subset.md).
+        Synapses and protocols: TOML (docs/file-formats.md).
 
         Examples:
-          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601 --out run.csv
-          kinapse check Pathways/no_cgmp_pkg.ant
-          kinapse odes Pathways/no_cgmp_pkg.ant
+          kinapse simulate Pathways/synapses/golgi_granule.toml \\
+              --protocol tbs --plot run.svg
+          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --out run.csv
+          kinapse stdp Pathways/synapses/entorhinal_stellate.toml \\
+              --dt -100:100:5
+          kinapse synapses; kinapse protocols; kinapse pathways
 
+        Shell completions: kinapse --generate-completion-script bash
         Exit status: 0 success, 1 simulation failure, 2 bad input or usage.
         """,
         version: "0.1.0",

@@ -9,14 +9,22 @@ import SBMLTestSuite
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Simulate a pathway and write its time courses as CSV.",
+        abstract: "Simulate a pathway, or a protocol on a synapse.",
         discussion: """
-        Output: a header `time,<columns>` and one row per output time from 0 to --t-end
-        inclusive. Columns are the floating species in declaration order, or --select.
+        A pathway (.ant): CSV with a header `time,<columns>` and one row per
+        output time from 0 to --t-end inclusive. Columns are the floating species
+        in declaration order, or --select.
+
+        A synapse (.toml) with --protocol: the protocol's baseline, induction and
+        follow-up; prints the change in IPSC, PPR, 1/CV², N and Pr and the
+        inferred site; --out, --readouts, --summary and --plot write the rest.
 
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
-          kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 --select A,B,J1 --out run.csv --stats
+          kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 \\
+              --select A,B,J1 --out run.csv --stats
+          kinapse simulate Pathways/synapses/vta_no.toml --protocol hfs \\
+              --block L-NAME --readouts tests.csv
         """
     )
 
