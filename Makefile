@@ -53,3 +53,16 @@ crosscheck: build
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -c "import roadrunner, antimony" 2>/dev/null || $(VENV)/bin/pip install -q libroadrunner antimony
 	$(VENV)/bin/python Benchmarks/crosscheck.py .build/release/kinapse
+
+# Export every shipped pathway and synapse model to SBML and run libSBML's consistency
+# check on it (python-libsbml from PyPI, in .build-venv). Fails on any libSBML error;
+# warnings (undeclared units) are counted, not fatal.
+.PHONY: sbml-validate
+sbml-validate: build
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import libsbml" 2>/dev/null || $(VENV)/bin/pip install -q python-libsbml
+	@rm -rf out/sbml && mkdir -p out/sbml
+	@set -e; for f in $$(find Pathways Benchmarks/models Fixtures/crosscheck -name '*.ant' | sort); do \
+		.build/release/kinapse export $$f --sbml out/sbml/$$(echo $${f%.ant} | tr / _).xml; \
+	done
+	$(VENV)/bin/python Benchmarks/sbml_validate.py out/sbml/*.xml
