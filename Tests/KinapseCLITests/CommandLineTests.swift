@@ -301,3 +301,19 @@ enum CLI {
         #expect(text.contains("5/5"))
     }
 }
+
+@Suite struct ExportCLITests {
+    @Test func exportWritesSBMLThatSimulatesLikeTheOriginal() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let xml = dir.appendingPathComponent("no.xml").path
+        let e = try CLI.run(["export", "Pathways/no_cgmp_pkg.ant", "--sbml", xml])
+        #expect(e.status == 0, "\(e.stderr)")
+        let a = try CLI.run(["simulate", "Pathways/no_cgmp_pkg.ant", "--t-end", "10", "--points", "11"])
+        let b = try CLI.run(["simulate", xml, "--t-end", "10", "--points", "11"])
+        #expect(a.status == 0 && b.status == 0)
+        #expect(a.stdout == b.stdout)
+        let same = try CLI.run(["export", "Pathways/no_cgmp_pkg.ant", "--sbml", "Pathways/no_cgmp_pkg.ant"])
+        #expect(same.status == 2)
+    }
+}
