@@ -47,18 +47,18 @@ enum Builtins {
     ]
 
     /// Functions the engine knows but does not implement yet: refused, never misread.
-    static let unsupported: Set<String> = ["delay", "rateOf", "rem", "quotient", "implies", "root", "sqr", "csymbol"]
+    static let unsupported: Set<String> = ["delay", "rateOf", "root", "sqr", "csymbol"]
 
     static func arity(of name: String) -> Arity? {
         if unary[name] != nil { return .exactly(1) }
         if binary[name] != nil { return .exactly(2) }
         if let v = variadic[name] { return v.1 }
         if name == "piecewise" { return .atLeast(1) }
-        if name == "minus" || name == "divide" { return .exactly(2) }
+        if ["minus", "divide", "rem", "quotient", "implies"].contains(name) { return .exactly(2) }
         return nil
     }
 
     static var allNames: [String] {
-        Array(unary.keys) + Array(binary.keys) + Array(variadic.keys) + ["piecewise"]
+        Array(unary.keys) + Array(binary.keys) + Array(variadic.keys) + ["piecewise", "rem", "quotient", "implies"]
     }
 }

@@ -329,6 +329,14 @@ struct Compilation {
         if let f = Builtins.binary[name] { return .make(f, xs[0], xs[1]) }
         if name == "minus" { return xs[0] - xs[1] }
         if name == "divide" { return xs[0] / xs[1] }
+        // SBML Level 3 Version 2 functions, written with the operations the engine has:
+        // quotient truncates a/b toward zero, rem keeps the dividend's sign (as C fmod).
+        if name == "quotient" || name == "rem" {
+            let ratio = xs[0] / xs[1]
+            let truncated = Symbolic.select(.make(.greaterEqual, ratio, .zero), then: .make(.floor, ratio), else: .make(.ceil, ratio))
+            return name == "quotient" ? truncated : xs[0] - xs[1] * truncated
+        }
+        if name == "implies" { return .make(.or, .make(.not, xs[0]), xs[1]) }
         if let (f, _) = Builtins.variadic[name] {
             if xs.isEmpty {
                 switch f {

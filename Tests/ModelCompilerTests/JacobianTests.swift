@@ -100,3 +100,22 @@ let jacobianTestModels: [String] = [
         #expect(model.summary.rhsInstructions <= 7, "\(model.summary.rhsInstructions) instructions")
     }
 }
+
+@Suite struct LevelThreeVersionTwoFunctionTests {
+    /// quotient truncates toward zero and rem keeps the dividend's sign (C's fmod);
+    /// implies is ¬a ∨ b.
+    @Test(arguments: [(7.0, 2.0), (-7.0, 2.0), (7.0, -2.0), (-7.0, -2.0), (6.5, 0.25)])
+    func quotientAndRemainder(_ pair: (Double, Double)) throws {
+        let (a, b) = pair
+        let r = try TestModels.simulate("a = \(a); b = \(b)\nq := quotient(a, b)\nr := rem(a, b)\n",
+                                        tEnd: 1, points: 2, columns: ["q", "r"])
+        #expect(r.trajectory.value(row: 0, column: 0) == (a / b).rounded(.towardZero))
+        #expect(r.trajectory.value(row: 0, column: 1) == fmod(a, b))
+    }
+
+    @Test func implication() throws {
+        let r = try TestModels.simulate("p = 1; q = 0\ni1 := implies(p, q)\ni2 := implies(q, p)\ni3 := implies(q, q)\n",
+                                        tEnd: 1, points: 2, columns: ["i1", "i2", "i3"])
+        #expect((0..<3).map { r.trajectory.value(row: 0, column: $0) } == [0, 1, 1])
+    }
+}
