@@ -1,4 +1,4 @@
-public import InductionProtocols
+import InductionProtocols
 
 /// The change a protocol caused, as an experimentalist would report it: amplitude,
 /// paired-pulse ratio and 1/CV² in the analysis window after induction relative to the

@@ -1,7 +1,7 @@
 public import SourceDiagnostics
-public import PathwayModel
+import PathwayModel
 import AntimonyFrontEnd
-public import ModelCompiler
+import ModelCompiler
 public import Simulation
 public import KineticsCore
 public import CVODEIntegration
