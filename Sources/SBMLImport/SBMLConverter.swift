@@ -30,6 +30,11 @@ struct SBMLConverter {
         diagnostics.add(Self.unsupportedDiagnostic(feature, at: e.range))
     }
 
+    /// SBML `name` is the human-readable name (Antimony's `x is "…"`).
+    mutating func keepName(of e: XMLElement, id: String) {
+        if let name = e.attribute("name"), !name.isEmpty { pathway.displayNames[id] = name }
+    }
+
     mutating func invalid(_ message: String, _ e: XMLElement) {
         diagnostics.error(message, at: e.range)
     }
@@ -151,6 +156,7 @@ struct SBMLConverter {
         var zeroDimensional = Set<String>()
         for c in model.list("listOfCompartments") where c.name == "compartment" {
             guard let id = c.attribute("id") else { invalid("compartment without an id", c); continue }
+            keepName(of: c, id: id)
             let dimensions = double(c, "spatialDimensions") ?? (level == 2 ? 3 : .nan)
             var size: Expression? = (double(c, "size") ?? double(c, "volume")).map { .number($0) }
             // A 0-D compartment has no size; its species are counted in amounts. (If a size
@@ -172,6 +178,7 @@ struct SBMLConverter {
             guard let id = s.attribute("id"), let compartment = s.attribute("compartment") else {
                 invalid("species without an id or compartment", s); continue
             }
+            keepName(of: s, id: id)
             var hasOnlySubstanceUnits = bool(s, "hasOnlySubstanceUnits") ?? false
             if zeroDimensional.contains(compartment) { hasOnlySubstanceUnits = true }
             var initial: Expression?
@@ -200,6 +207,7 @@ struct SBMLConverter {
         // Parameters.
         for p in model.list("listOfParameters") where p.name == "parameter" {
             guard let id = p.attribute("id") else { invalid("parameter without an id", p); continue }
+            keepName(of: p, id: id)
             var value: Expression? = double(p, "value").map { .number($0) }
             if let (e, _) = initialAssignment[id] { value = e }
             if value == nil { value = .number(.nan) }
@@ -209,6 +217,7 @@ struct SBMLConverter {
         // Reactions.
         for r in model.list("listOfReactions") where r.name == "reaction" {
             guard let id = r.attribute("id") else { invalid("reaction without an id", r); continue }
+            keepName(of: r, id: id)
             if bool(r, "fast") == true { unsupported("fast reactions (reaction '\(id)')", r) }
             var renames: [String: Expression] = [:]
             let law = r.child("kineticLaw")
