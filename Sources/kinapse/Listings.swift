@@ -17,11 +17,9 @@ struct ListProtocols: ParsableCommand {
     @OptionGroup var options: LibraryOptions
 
     func run() throws {
-        let rows = try Library.files(in: (options.library as NSString).appendingPathComponent("protocols"), ending: ".toml").map { path in
-            let description = (try? ProtocolReader.read(path: path))?.description ?? "(does not load: run kinapse simulate with it to see why)"
-            return (Library.stem(path), description)
+        try Library.list(options.library, "protocols", ending: ".toml") { path in
+            (try? ProtocolReader.read(path: path))?.description
         }
-        Library.printTable(rows)
     }
 }
 
@@ -32,13 +30,11 @@ struct ListSynapses: ParsableCommand {
     @OptionGroup var options: LibraryOptions
 
     func run() throws {
-        let rows = try Library.files(in: (options.library as NSString).appendingPathComponent("synapses"), ending: ".toml").map { path in
-            let synapse = try? SynapseReader.read(path: path)
-            var text = synapse?.description ?? "(does not load: run kinapse simulate with it to see why)"
-            if let blockers = synapse?.blockers.keys.sorted(), !blockers.isEmpty { text += " [blockers: \(blockers.joined(separator: ", "))]" }
-            return (Library.stem(path), text)
+        try Library.list(options.library, "synapses", ending: ".toml") { path in
+            guard let synapse = try? SynapseReader.read(path: path) else { return nil }
+            let blockers = synapse.blockers.keys.sorted()
+            return synapse.description + (blockers.isEmpty ? "" : " [blockers: \(blockers.joined(separator: ", "))]")
         }
-        Library.printTable(rows)
     }
 }
 
@@ -49,14 +45,21 @@ struct ListPathways: ParsableCommand {
     @OptionGroup var options: LibraryOptions
 
     func run() throws {
-        let rows = try Library.files(in: options.library, ending: ".ant").map { path in
-            (Library.stem(path), Library.firstComment(path) ?? "")
-        }
-        Library.printTable(rows)
+        try Library.list(options.library, nil, ending: ".ant") { Library.firstComment($0) ?? "" }
     }
 }
 
 enum Library {
+    /// Prints one line per file of `library/subdirectory` ending in `ending`: its name and
+    /// what `describe` says of it (nil: the file does not load).
+    static func list(_ library: String, _ subdirectory: String?, ending: String, describe: (String) -> String?) throws {
+        let directory = subdirectory.map { (library as NSString).appendingPathComponent($0) } ?? library
+        let rows = try files(in: directory, ending: ending).map { path in
+            (stem(path), describe(path) ?? "(does not load: run kinapse simulate with it to see why)")
+        }
+        printTable(rows)
+    }
+
     static func files(in directory: String, ending: String) throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             Console.error("error: cannot read the directory '\(directory)'\nhint: run from the repository root, or pass --library DIR")
