@@ -91,8 +91,8 @@ public final class FitObjective {
         return out
     }
 
-    /// ∂f/∂θ_j for every data point and model parameter j (columns of other parameters are 0):
-    /// [experiment][point][parameter].
+    /// ∂f/∂θ_j (scaled coordinates) for every data point and model parameter j (columns of
+    /// other parameters are 0): [experiment][point][parameter].
     func formulaDerivatives(_ theta: [Double], base: [[Double]]) throws(EvaluationFailure) -> [[[Double]]] {
         let n = parameterCount
         var out = base.map { $0.map { _ in [Double](repeating: 0, count: n) } }
@@ -172,11 +172,13 @@ public final class FitObjective {
 
     func jacobian(_ x: [Double], formulas: [[Double]], derivatives: [[[Double]]]) -> [[Double]] {
         let n = parameterCount
+        // `derivatives` are with respect to the scaled coordinates already; the observation
+        // parameters' analytic derivatives get the chain factor d(value)/dθ here.
         let chain = zip(problem.parameters, x).map { $0.chainFactor($1) }
         var rows: [[Double]] = []
         var errorRows: [[Double]] = []
         func add(_ t: Observable.Term, _ amount: Double, to row: inout [Double]) {
-            if case .parameter(let i) = t { row[i] += amount }
+            if case .parameter(let i) = t { row[i] += amount * chain[i] }
         }
         for (e, experiment) in problem.experiments.enumerated() {
             for (p, point) in experiment.data.points.enumerated() {
@@ -189,15 +191,15 @@ public final class FitObjective {
                 add(o.scale, f / s, to: &row)
                 add(o.offset, 1 / s, to: &row)
                 if case .term(.parameter(let i)) = o.noise {
-                    row[i] += -r / s
+                    row[i] += -r / s * chain[i]
                     var errorRow = [Double](repeating: 0, count: n)
                     let root = (2 * log(s) + errorModelConstant[i]!).squareRoot()
-                    errorRow[i] = 1 / (s * root)
+                    errorRow[i] = chain[i] / (s * root)
                     errorRows.append(errorRow)
                 }
                 rows.append(row)
             }
         }
-        return (rows + errorRows).map { row in (0..<n).map { row[$0] * chain[$0] } }
+        return rows + errorRows
     }
 }
