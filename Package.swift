@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
@@ -40,7 +42,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
