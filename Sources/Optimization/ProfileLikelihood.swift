@@ -190,7 +190,15 @@ private struct HeldParameterProblem: LeastSquaresProblem {
     }
 
     func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
-        var e = try base.evaluate(at: full(theta), jacobian: jacobian)
+        dropColumn(try base.evaluate(at: full(theta), jacobian: jacobian))
+    }
+
+    func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation {
+        dropColumn(try base.evaluateJacobian(at: full(theta), residuals: residuals))
+    }
+
+    private func dropColumn(_ evaluation: LeastSquaresEvaluation) -> LeastSquaresEvaluation {
+        var e = evaluation
         if let j = e.jacobian {
             e.jacobian = j.selectingColumns((0..<base.parameterCount).filter { $0 != index })
         }
