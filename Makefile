@@ -11,7 +11,7 @@ LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.
 BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench crosscheck clean sbml-suite
+.PHONY: all deps build run test bench crosscheck clean sbml-suite sensitivity-check
 
 all: build
 
@@ -52,6 +52,11 @@ bench: deps
 	$(SWIFT) build -c release --product kinapse
 	bash Benchmarks/run.sh .build/release/kinapse
 	bash Benchmarks/synapse_bench.sh .build/release/kinapse
+
+# Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
+# central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).
+sensitivity-check: build
+	bash Benchmarks/sensitivity_check.sh .build/release/kinapse
 
 clean:
 	rm -rf .build .build-bench out

@@ -214,6 +214,13 @@ public final class SensitivityModel: SensitivitySystem {
         self.eventTerms = model.events.map { $0.assignments.map { terms($0.value) } }
     }
 
+    /// Sizes, for `--stats` and benchmarks: instructions of the sensitivity right-hand
+    /// side and of the output partials, non-zeros of J and of ∂f/∂v, and the number of
+    /// plain values carrying sensitivities.
+    public var sizes: (rhsInstructions: Int, partialInstructions: Int, jacobianEntries: Int, valueEntries: Int, values: Int) {
+        (rhsProgram.count, partialsProgram.count, jacobianEntryCount, valueEntryCount, valueSlots.count)
+    }
+
     deinit {
         rhsProgram.deallocate()
         partialsProgram.deallocate()
@@ -380,5 +387,23 @@ public final class SensitivityModel: SensitivitySystem {
         guard let v = valueIndexOfSlot[slot] else { return }
         let nv = valueSlots.count
         for k in 0..<parameters.count { valueSensitivities[k * nv + v] = t[k] }
+    }
+}
+
+extension CompiledModel {
+    /// The parameters one can differentiate with respect to: plain values declared as
+    /// parameters (not computed by rules, not changed by rate rules), in memory order.
+    public var differentiableParameters: [String] {
+        let computed = Set(assignedValues.map(\.slot))
+        let stateSlots = Set(states.map(\.slot))
+        return symbols.filter { name, slot in
+            symbolKinds[name] == .parameter && !computed.contains(slot) && !stateSlots.contains(slot)
+        }.sorted { $0.value < $1.value }.map(\.key)
+    }
+
+    /// Initial values of named quantities (resets memory to the start of a run).
+    public func initialValues(of names: [String]) -> [Double] {
+        _ = initialState()
+        return names.map { symbols[$0].map { memory[$0] } ?? .nan }
     }
 }

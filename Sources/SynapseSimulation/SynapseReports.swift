@@ -18,6 +18,19 @@ public enum SynapseReports {
         return out
     }
 
+    /// One row per test stimulus and parameter: the readout's derivatives.
+    public static func readoutSensitivitiesCSV(_ readouts: [TestReadout], parameters: [String]) -> String {
+        var out = "time,phase,parameter,d_amplitude_percent,d_paired_pulse_ratio,d_mean_conductance_nS,d_Pr,d_N\n"
+        for r in readouts {
+            guard let s = r.sensitivities else { continue }
+            for (k, p) in parameters.enumerated() {
+                out += [fmt(r.time), r.phase.rawValue, p, fmt(s.normalisedAmplitude[k]), fmt(s.pairedPulseRatio[k]),
+                        fmt(s.meanConductance[k]), fmt(s.releaseProbability[k]), fmt(s.receptors[k])].joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
     /// Monte Carlo trials at every test stimulus, drawn from one seeded generator in time
     /// order, so the file is identical for the same seed.
     public static func trialsCSV(_ readouts: [TestReadout], release: ReleaseModel, trials: Int, seed: UInt64) -> String {

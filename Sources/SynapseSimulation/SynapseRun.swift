@@ -1,7 +1,7 @@
 public import SourceDiagnostics
 import PathwayModel
 import AntimonyFrontEnd
-import ModelCompiler
+public import ModelCompiler
 public import Simulation
 public import KineticsCore
 public import CVODEIntegration
@@ -23,6 +23,8 @@ public struct SynapseRunRequest: Sendable {
     /// Model parameters to differentiate the readouts and time courses with respect to
     /// (see docs/sensitivities.md); empty: no sensitivities, and the run is unchanged.
     public var sensitivityParameters: [String] = []
+    /// How CVODES corrects the sensitivities (see `SimulationRequest.sensitivityMethod`).
+    public var sensitivityMethod: SensitivityMethod = .staggered
 
     public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
@@ -250,6 +252,10 @@ public final class PreparedSynapseRun {
         self.columns = columns
     }
 
+    /// The compiled model of the main run (with the protocol's stimulus events), e.g. for
+    /// `differentiableParameters` and `initialValues(of:)`.
+    public var model: CompiledModel { simulator.model }
+
     /// Runs the prepared protocol. `overrides` are applied after the request's own (and
     /// before the blockers', which always win), e.g. the parameter values of a fit.
     public func run(overrides extra: [(name: String, value: Double)] = []) throws(SynapseRunError) -> SynapseRunResult {
@@ -270,6 +276,7 @@ public final class PreparedSynapseRun {
 
         var simulationRequest = SimulationRequest(grid: grid, columns: columns, overrides: overrides, options: request.options)
         simulationRequest.sensitivityParameters = parameters
+        simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
         let simulation: SimulationResult
         do {
@@ -342,6 +349,7 @@ public final class PreparedSynapseRun {
         var simulationRequest = SimulationRequest(grid: TimeGrid(end: request.preincubation, count: 2), overrides: overrides,
                                                   options: request.options)
         simulationRequest.sensitivityParameters = request.sensitivityParameters
+        simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
         let result: SimulationResult
         do {

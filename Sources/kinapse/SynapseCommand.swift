@@ -32,6 +32,18 @@ struct SynapseOptions: ParsableArguments {
     @Option(help: "Seed of the Monte Carlo trials (the same seed gives the same trials).")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("Differentiate the readouts with respect to these model parameters (comma-separated, or 'all'): CVODES forward sensitivities, see docs/sensitivities.md.", valueName: "P,…"))
+    var sensitivities: String?
+
+    @Option(name: .customLong("sensitivities-out"), help: ArgumentHelp("CSV of the readout derivatives (time, phase, parameter, d amplitude %, d PPR, d mean conductance, d Pr, d N).", valueName: "FILE"))
+    var sensitivitiesOut: String?
+
+    @Flag(name: .customLong("check-sensitivities"), help: "Compare the sensitivities with central finite differences (tight tolerances; slow) and print the largest differences per parameter.")
+    var checkSensitivities = false
+
+    @Option(name: .customLong("sensitivity-method"), help: ArgumentHelp("Benchmarking: staggered or simultaneous sensitivity correction.", visibility: .hidden))
+    var sensitivityMethod: String = "staggered"
+
     func validate(for simulate: Simulate) throws {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
@@ -42,14 +54,17 @@ struct SynapseOptions: ParsableArguments {
         }
         guard trials >= 0, trials <= 100_000 else { throw ValidationError("--trials must be between 0 and 100000") }
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
-        for path in [simulate.out, summary, readouts, trialsOut, simulate.plot].compactMap({ $0 }) where path == simulate.model {
+        if sensitivitiesOut != nil && sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
+        guard ["staggered", "simultaneous"].contains(sensitivityMethod) else { throw ValidationError("--sensitivity-method is staggered or simultaneous") }
+        for path in [simulate.out, summary, readouts, trialsOut, simulate.plot, sensitivitiesOut].compactMap({ $0 }) where path == simulate.model {
             throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
         }
     }
 
     func rejectForPathway() throws {
-        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil {
-            throw ValidationError("--protocol, --block, --summary, --readouts and --trials apply to synapse definitions (.toml)")
+        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil
+            || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities {
+            throw ValidationError("--protocol, --block, --summary, --readouts, --trials and --sensitivities apply to synapse definitions (.toml)")
         }
     }
 }
@@ -65,12 +80,21 @@ struct SynapseCommand {
         let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
-        let request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
+        var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
                                         overrides: try simulate.parsedAssignments(), options: integrator, outputStep: simulate.dt)
+        request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         let clock = ContinuousClock()
         let start = clock.now
         let result: SynapseRunResult
         do {
+            if let list = options.sensitivities {
+                let prepared = try PreparedSynapseRun(request)
+                request.sensitivityParameters = list == "all" ? prepared.model.differentiableParameters
+                    : list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+            if options.checkSensitivities {
+                return try checkSensitivities(request)
+            }
             result = try SynapseRunner.run(request)
         } catch {
             switch error {
@@ -84,6 +108,9 @@ struct SynapseCommand {
         if let out = simulate.out { try write(CSVWriter.text(result.trajectory), to: out) }
         if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path) }
         if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path) }
+        if let path = options.sensitivitiesOut {
+            try write(SynapseReports.readoutSensitivitiesCSV(result.readouts, parameters: request.sensitivityParameters), to: path)
+        }
         if let path = options.trialsOut {
             try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path)
         }
@@ -104,6 +131,22 @@ struct SynapseCommand {
         if let failure = result.failure {
             Console.error("error: \(failure)")
             throw Status.simulationFailed
+        }
+    }
+
+    /// `--check-sensitivities`: the issue #6 acceptance check on this synapse and protocol.
+    private func checkSensitivities(_ request: SynapseRunRequest) throws(SynapseRunError) {
+        let parameters = request.sensitivityParameters.isEmpty ? nil : request.sensitivityParameters
+        let report = try FiniteDifferenceCheck.run(request, parameters: parameters)
+        print(String(format: "run with %d sensitivities: %.3f s; plain run: %.3f s (rtol 1e-10, atol 1e-14)",
+                     report.parameters.count, report.sensitivityRunTime, report.plainRunTime))
+        print("parameter,value,comparisons,worst_relative_difference,worst_tolerance_ratio,failures,worst")
+        for p in report.parameters {
+            print("\(p.parameter),\(p.value),\(p.comparisons),\(p.worstRelative),\(p.worstRatio),\(p.failures.count),\"\(p.worstWhat)\"")
+        }
+        print("worst relative difference \(report.worstRelative), worst tolerance ratio \(report.worstRatio), \(report.failures.count) comparisons outside |s − fd| ≤ 1e-4·max(|s|,|fd|) + floor")
+        if !report.failures.isEmpty {
+            for f in report.failures.prefix(10) { Console.error("mismatch: \(f)") }
         }
     }
 

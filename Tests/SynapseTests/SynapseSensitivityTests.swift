@@ -34,107 +34,6 @@ import PathwayTestSupport
     }
 }
 
-/// Sensitivities of synapse runs against central finite differences.
-///
-/// Solver tolerances rtol 1e-10, atol 1e-14 make the finite differences accurate: the
-/// global error of each run is ~C·rtol·|Q| with C ≲ 30 (SensitivityTests), so with a
-/// relative step h = 1e-4·|p| the rounding part of the central difference is
-/// ≲ 30e-10·|Q|/(2·1e-4·|p|) ≈ 1.5e-5·|Q|/|p|, and the truncation part ~h²·|Q‴| is far
-/// below 1e-4 relative for these smooth rate laws. Each comparison is
-///     |s − fd| ≤ 1e-4·max(|s|, |fd|) + floor,   floor = 2e-5·max_t|Q|/|p|,
-/// the floor being that rounding bound: derivatives below it (relative sensitivities
-/// |∂ln Q/∂ln p| < 2e-5) are noise in the finite differences, not a test of the engine.
-enum SensitivityCheck {
-    static let options = IntegratorOptions(relativeTolerance: 1e-10, absoluteTolerance: 1e-14, maximumSteps: 1_000_000)
-    static let relativeStep = 1e-4
-
-    struct Outcome {
-        /// Largest |s − fd| / max(|s|, |fd|) among derivatives at least 100× their floor.
-        var worstRelative = 0.0
-        /// Largest |s − fd| / (1e-4·max(|s|, |fd|) + floor): at most 1 to pass.
-        var worstRatio = 0.0
-        var worstWhat = ""
-        var failures: [String] = []
-        var comparisons = 0
-    }
-
-    /// Every quantity compared for one parameter: readouts (normalised amplitude, PPR) at
-    /// every test stimulus and every time-course column at every `stride`-th output row.
-    static func quantities(_ r: SynapseRunResult, stride: Int) -> [(name: String, value: Double, scale: Double)] {
-        var out: [(String, Double, Double)] = []
-        let ampScale = r.readouts.map { abs($0.normalisedAmplitude) }.max() ?? 1
-        let pprScale = r.readouts.map { abs($0.response.pairedPulseRatio) }.max() ?? 1
-        for x in r.readouts {
-            out.append(("amplitude% at \(x.time)", x.normalisedAmplitude, ampScale))
-            out.append(("PPR at \(x.time)", x.response.pairedPulseRatio, pprScale))
-        }
-        let t = r.trajectory
-        for c in t.columns.indices {
-            let scale = (0..<t.rowCount).map { abs(t.value(row: $0, column: c)) }.max() ?? 0
-            for row in Swift.stride(from: 0, to: t.rowCount, by: stride) {
-                out.append(("\(t.columns[c]) at \(t.times[row])", t.value(row: row, column: c), scale))
-            }
-        }
-        return out
-    }
-
-    static func sensitivities(_ r: SynapseRunResult, parameter k: Int, stride: Int) -> [Double] {
-        var out: [Double] = []
-        for x in r.readouts {
-            out.append(x.sensitivities!.normalisedAmplitude[k])
-            out.append(x.sensitivities!.pairedPulseRatio[k])
-        }
-        let s = r.sensitivities!
-        for c in s.columns.indices {
-            for row in Swift.stride(from: 0, to: s.rowCount, by: stride) { out.append(s.value(row: row, column: c, parameter: k)) }
-        }
-        return out
-    }
-
-    /// Runs `request` with sensitivities for `parameters` and compares each with central
-    /// differences of runs of the same prepared model.
-    static func compare(_ request: SynapseRunRequest, parameters: [String], values: [String: Double], stride: Int = 1) throws -> Outcome {
-        var withSensitivities = request
-        withSensitivities.options = options
-        withSensitivities.sensitivityParameters = parameters
-        let result = try PreparedSynapseRun(withSensitivities).run()
-        #expect(result.failure == nil)
-        var plainRequest = request
-        plainRequest.options = options
-        let plain = try PreparedSynapseRun(plainRequest)
-        var outcome = Outcome()
-        for (k, p) in parameters.enumerated() {
-            let v = values[p]!
-            let h = relativeStep * (v != 0 ? abs(v) : 1)
-            let up = try plain.run(overrides: [(p, v + h)]), down = try plain.run(overrides: [(p, v - h)])
-            guard up.failure == nil, down.failure == nil else {
-                outcome.failures.append("\(p): a perturbed run failed")
-                continue
-            }
-            let qs = quantities(result, stride: stride)
-            let qu = quantities(up, stride: stride), qd = quantities(down, stride: stride)
-            let s = sensitivities(result, parameter: k, stride: stride)
-            for i in qs.indices {
-                let fd = (qu[i].value - qd[i].value) / (2 * h)
-                let floor = 2e-5 * qs[i].scale / (v != 0 ? abs(v) : 1)
-                let difference = abs(s[i] - fd)
-                outcome.comparisons += 1
-                let size = max(abs(s[i]), abs(fd))
-                outcome.worstRatio = max(outcome.worstRatio, difference / (1e-4 * size + floor))
-                let relative = difference / size
-                if size >= 100 * floor, relative > outcome.worstRelative {
-                    outcome.worstRelative = relative
-                    outcome.worstWhat = "∂(\(qs[i].name))/∂\(p): \(s[i]) vs \(fd)"
-                }
-                if difference > 1e-4 * max(abs(s[i]), abs(fd)) + floor {
-                    outcome.failures.append("∂(\(qs[i].name))/∂\(p) = \(s[i]), finite differences \(fd)")
-                }
-            }
-        }
-        return outcome
-    }
-}
-
 @Suite struct SynapseSensitivityTests {
     func withToySynapse<T>(_ text: String = SynapseRunTests.synapseText, _ body: (SynapseDefinition) throws -> T) throws -> T {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-sens-\(UUID().uuidString)")
@@ -153,13 +52,11 @@ enum SensitivityCheck {
     }
 
     @Test func toySynapseMatchesFiniteDifferences() throws {
-        let parameters = ["Ca_rest", "k_ext", "dCa", "k_on", "k_off", "K", "Pr0", "N0"]
-        let values = ["Ca_rest": 0.05, "k_ext": 20, "dCa": 0.5, "k_on": 0.2, "k_off": 1e-5, "K": 0.6, "Pr0": 0.25, "N0": 30.0]
         let outcome = try withToySynapse { synapse in
-            try SensitivityCheck.compare(SynapseRunRequest(synapse: synapse, protocolDefinition: Self.shortTBS()),
-                                         parameters: parameters, values: values)
+            try FiniteDifferenceCheck.run(SynapseRunRequest(synapse: synapse, protocolDefinition: Self.shortTBS()), stride: 1)
         }
-        print("toy synapse: \(outcome.comparisons) comparisons, worst relative difference \(outcome.worstRelative) (\(outcome.worstWhat)), worst tolerance ratio \(outcome.worstRatio)")
+        #expect(outcome.parameters.map(\.parameter).sorted() == ["Ca_rest", "K", "N0", "Pr0", "dCa", "k_ext", "k_off", "k_on"])
+        print("toy synapse: worst relative difference \(outcome.worstRelative), worst tolerance ratio \(outcome.worstRatio)")
         #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
     }
 }
@@ -175,14 +72,42 @@ extension SynapseSensitivityTests {
             description = "synthetic: raises resting Ca2+ (and fixes it)"
             set = { Ca_rest = 0.3 }
             """
-        let parameters = ["Ca_rest", "k_ext", "dCa", "k_on", "K"]
-        let values = ["Ca_rest": 0.05, "k_ext": 20, "dCa": 0.5, "k_on": 0.2, "K": 0.6]
         let outcome = try withToySynapse(text) { synapse in
             var request = SynapseRunRequest(synapse: synapse, protocolDefinition: try Self.shortTBS(), blockers: ["raise_rest"])
             request.preincubation = 300
-            return try SensitivityCheck.compare(request, parameters: parameters, values: values)
+            return try FiniteDifferenceCheck.run(request, parameters: ["Ca_rest", "k_ext", "dCa", "k_on", "K"], stride: 1)
         }
-        print("toy synapse with pre-incubation: \(outcome.comparisons) comparisons, worst relative difference \(outcome.worstRelative) (\(outcome.worstWhat)), worst tolerance ratio \(outcome.worstRatio)")
+        print("toy synapse with pre-incubation: worst relative difference \(outcome.worstRelative), worst tolerance ratio \(outcome.worstRatio)")
         #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
+    }
+}
+
+/// Every parameter of shipped synapses against finite differences. In `make test` (debug
+/// build) this is the directional check (all parameters perturbed at once along two random
+/// ±|p| directions) for three synapses whose protocols are cheap and hold steps (events
+/// that set parameters and restore them), on protocols shortened to a 1 min baseline and a
+/// 2 min follow-up (the whole induction is kept, so every run crosses it); pulse trains and
+/// the pre-incubation are covered by the toy synapse above. The per-parameter check of
+/// every shipped synapse under each of its protocols, full length, runs in release mode:
+/// `make sensitivity-check` (Benchmarks/sensitivity_check.sh).
+@Suite struct ShippedSynapseSensitivityTests {
+    static let cases: [(synapse: String, protocolName: String, blockers: [String])] = [
+        ("hippocampal_bdnf", "depolarisation", []), ("cortical_pyramidal", "chemical_iltp", []),
+        ("purkinje_rp", "depolarisation", []),
+    ]
+
+    @Test(arguments: cases.indices)
+    func allParametersMatchFiniteDifferences(_ index: Int) throws {
+        let c = Self.cases[index]
+        let root = TestModels.repositoryRoot
+        let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/\(c.synapse).toml").path)
+        var proto = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/\(c.protocolName).toml").path)
+        proto.baselineDuration = 60
+        proto.followUpDuration = 120
+        var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: c.blockers)
+        request.preincubation = 300
+        let outcome = try FiniteDifferenceCheck.directional(request, directions: 2)
+        print("\(c.synapse) \(c.protocolName) \(c.blockers): worst relative difference \(outcome.worstRelative), worst tolerance ratio \(outcome.worstRatio), sensitivity run \(outcome.sensitivityRunTime) s, plain \(outcome.plainRunTime) s")
+        #expect(outcome.failures.isEmpty, "\(outcome.failures.count) failures, e.g. \(outcome.failures.prefix(5))")
     }
 }

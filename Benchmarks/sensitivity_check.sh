@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Issue #6 acceptance check, full protocols, release build: for every shipped synapse under
+# the protocols Fixtures/inhibitory-plasticity-mapping.tsv maps it to (with their background
+# blockers), plus golgi_granule TBS without blockers and the entorhinal STDP pairing, the
+# sensitivities of every parameter against central finite differences
+# (|s - fd| <= 1e-4*max(|s|,|fd|) + floor; see Sources/SynapseSimulation/FiniteDifferenceCheck.swift).
+# Usage: bash Benchmarks/sensitivity_check.sh .build/release/kinapse [CASE_FILTER]
+# Prints one summary line per case and writes the per-parameter tables to out/sensitivity-check/.
+set -euo pipefail
+KINAPSE=${1:-.build/release/kinapse}
+FILTER=${2:-}
+OUT=out/sensitivity-check
+mkdir -p "$OUT"
+cases=(
+  "golgi_granule tbs -"
+  "golgi_granule tbs L-NAME"
+  "golgi_granule lfs -"
+  "vta_no hfs -"
+  "hippocampal_bdnf hfs_inhibitory -"
+  "hippocampal_bdnf depolarisation -"
+  "spinal_lamina1 hfs -"
+  "cortical_pyramidal chemical_iltp -"
+  "cortical_pyramidal depolarisation -"
+  "cortical_pyramidal hfs_strong -"
+  "purkinje_rp depolarisation -"
+  "ca1_pyramidal hfs -"
+  "ca1_pyramidal lfs -"
+  "dcn_neuron lfs -"
+  "entorhinal_stellate pairing -"
+)
+status=0
+for c in "${cases[@]}"; do
+  read -r synapse proto blocker <<<"$c"
+  [[ -n "$FILTER" && "$c" != *"$FILTER"* ]] && continue
+  block=()
+  [[ "$blocker" != "-" ]] && block=(--block "$blocker")
+  file="$OUT/${synapse}_${proto}${blocker/#-/}.csv"
+  if "$KINAPSE" simulate "Pathways/synapses/$synapse.toml" --protocol "$proto" "${block[@]}" \
+       --sensitivities all --check-sensitivities >"$file" 2>"$file.err"; then
+    echo "$synapse $proto $blocker: $(head -1 "$file"); $(tail -1 "$file")"
+  else
+    echo "$synapse $proto $blocker: FAILED (see $file.err)"; status=1
+  fi
+  if grep -q "^mismatch" "$file.err"; then status=1; fi
+done
+exit $status

@@ -1,0 +1,220 @@
+import Foundation
+public import CVODEIntegration
+import KineticsCore
+
+/// Checks a synapse run's sensitivities against central finite differences: the
+/// acceptance test of issue #6, used by the tests and by `kinapse simulate … --check-sensitivities`.
+///
+/// Both runs use tight tolerances (rtol 1e-10, atol 1e-14 unless the request asks for
+/// tighter), so the finite differences are accurate: the global error of each run is
+/// ~C·(rtol·|Q| + atol) with C ≲ 30 (Tests/SimulationTests/SensitivityTests.swift), so
+/// with a relative step h = 1e-4·|p| the rounding part of a central difference is
+/// ≲ 30·(rtol·|Q| + atol)/(2·1e-4·|p|); the truncation part, ~h²·|∂³Q/∂p³|/6, is ~1e-8
+/// relative for rate laws that change on the scale of |p|. Each comparison is
+///     |s − fd| ≤ 1e-4·max(|s|, |fd|) + floor,
+///     floor = 40·(rtol·max_t|Q| + atol)/(2·1e-4·|p|)  (= (2e-5·max_t|Q| + 2e-9)/|p|),
+/// the floor being that rounding bound (with C rounded up to 40): derivatives below it
+/// (relative sensitivities |∂ln Q/∂ln p| ≲ 2e-5 of the quantity's largest value, or
+/// values far below the absolute tolerance, such as a blocked pathway's zeros) are noise
+/// in the finite differences, not a test of the engine. Quantities: the normalised amplitude and the
+/// paired-pulse ratio at every test stimulus, and every time-course column at every
+/// `stride`-th output row.
+public enum FiniteDifferenceCheck {
+    public static let tolerance = 1e-4
+    public static let relativeStep = 1e-4
+    /// C in the floor's rounding bound C·(rtol·|Q| + atol).
+    public static let errorConstant = 40.0
+
+    /// The floor of the comparison for a quantity of largest magnitude `scale`, for a
+    /// perturbation of size `h`.
+    static func floor(scale: Double, h: Double, options: IntegratorOptions) -> Double {
+        errorConstant * (options.relativeTolerance * scale + options.absoluteTolerance) / (2 * h)
+    }
+
+    public struct ParameterReport: Sendable {
+        public var parameter: String
+        public var value: Double
+        /// Largest |s − fd| / max(|s|, |fd|) among derivatives at least 100× their floor.
+        public var worstRelative = 0.0
+        /// Largest |s − fd| / (1e-4·max(|s|, |fd|) + floor): at most 1 passes.
+        public var worstRatio = 0.0
+        /// Where `worstRelative` occurred, with both values.
+        public var worstWhat = ""
+        public var comparisons = 0
+        /// Comparisons outside the tolerance, or why the parameter could not be checked.
+        public var failures: [String] = []
+    }
+
+    public struct Report: Sendable {
+        public var parameters: [ParameterReport] = []
+        /// Seconds for the run with sensitivities and for one plain run.
+        public var sensitivityRunTime = 0.0
+        public var plainRunTime = 0.0
+        public var worstRelative: Double { parameters.map(\.worstRelative).max() ?? 0 }
+        public var worstRatio: Double { parameters.map(\.worstRatio).max() ?? 0 }
+        public var failures: [String] { parameters.flatMap(\.failures) }
+    }
+
+    public static func options(for request: SynapseRunRequest) -> IntegratorOptions {
+        var o = request.options
+        o.relativeTolerance = min(o.relativeTolerance, 1e-10)
+        o.absoluteTolerance = min(o.absoluteTolerance, 1e-14)
+        o.maximumSteps = max(o.maximumSteps, 1_000_000)
+        return o
+    }
+
+    /// Runs `request` with sensitivities for `parameters` (all of the model's, if nil)
+    /// and compares each with central differences of plain runs of the same prepared model.
+    public static func run(_ request: SynapseRunRequest, parameters requested: [String]? = nil, stride: Int = 10,
+                           progress: ((String) -> Void)? = nil) throws(SynapseRunError) -> Report {
+        var plainRequest = request
+        plainRequest.options = options(for: request)
+        plainRequest.sensitivityParameters = []
+        let plain = try PreparedSynapseRun(plainRequest)
+        let parameters = requested ?? plain.model.differentiableParameters
+        let values = plain.model.initialValues(of: parameters)
+        var sensitivityRequest = plainRequest
+        sensitivityRequest.sensitivityParameters = parameters
+        let prepared = try PreparedSynapseRun(sensitivityRequest)
+        var report = Report()
+        var clock = Date()
+        let result = try prepared.run()
+        report.sensitivityRunTime = Date().timeIntervalSince(clock)
+        if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
+        clock = Date()
+        _ = try plain.run()
+        report.plainRunTime = Date().timeIntervalSince(clock)
+        let quantities = self.quantities(result, stride: stride)
+
+        for (k, p) in parameters.enumerated() {
+            progress?(p)
+            let v = values[k]
+            var r = ParameterReport(parameter: p, value: v)
+            let scale = v != 0 ? abs(v) : 1
+            let h = relativeStep * scale
+            let up = try plain.run(overrides: [(p, v + h)]), down = try plain.run(overrides: [(p, v - h)])
+            guard up.failure == nil, down.failure == nil, up.readouts.count == result.readouts.count,
+                  down.readouts.count == result.readouts.count else {
+                r.failures.append("\(p): a run with \(p) = \(v) ± \(h) failed")
+                report.parameters.append(r)
+                continue
+            }
+            let qu = self.quantities(up, stride: stride), qd = self.quantities(down, stride: stride)
+            let s = sensitivities(result, parameter: k, stride: stride)
+            for i in quantities.indices {
+                let fd = (qu[i].value - qd[i].value) / (2 * h)
+                let floor = Self.floor(scale: quantities[i].scale, h: h, options: plainRequest.options)
+                let difference = abs(s[i] - fd)
+                let size = max(abs(s[i]), abs(fd))
+                r.comparisons += 1
+                if !(difference <= tolerance * size + floor) {
+                    r.failures.append("∂(\(quantities[i].name))/∂\(p) = \(s[i]), finite differences \(fd)")
+                }
+                r.worstRatio = max(r.worstRatio, difference / (tolerance * size + floor))
+                if size >= 100 * floor, difference / size > r.worstRelative {
+                    r.worstRelative = difference / size
+                    r.worstWhat = "∂(\(quantities[i].name))/∂\(p): \(s[i]) vs \(fd)"
+                }
+            }
+            report.parameters.append(r)
+        }
+        return report
+    }
+
+    /// A cheaper check of all parameters at once: along `directions` random directions
+    /// d (d_k = ±|p_k|, signs from a seeded generator), the directional derivative
+    /// Σ_k s_k·d_k against the central difference (Q(p + h·d) − Q(p − h·d))/(2h),
+    /// h = 1e-4, with the same tolerance (the floor for a unit |p|). Two runs per direction
+    /// instead of two per parameter; used where the per-parameter check is too slow
+    /// (debug builds). Returns one report per direction, named "direction N".
+    public static func directional(_ request: SynapseRunRequest, directions: Int, seed: UInt64 = 1,
+                                   stride: Int = 10) throws(SynapseRunError) -> Report {
+        var plainRequest = request
+        plainRequest.options = options(for: request)
+        plainRequest.sensitivityParameters = []
+        let plain = try PreparedSynapseRun(plainRequest)
+        let parameters = plain.model.differentiableParameters
+        let values = plain.model.initialValues(of: parameters)
+        var sensitivityRequest = plainRequest
+        sensitivityRequest.sensitivityParameters = parameters
+        var report = Report()
+        var clock = Date()
+        let result = try PreparedSynapseRun(sensitivityRequest).run()
+        report.sensitivityRunTime = Date().timeIntervalSince(clock)
+        if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
+        clock = Date()
+        _ = try plain.run()
+        report.plainRunTime = Date().timeIntervalSince(clock)
+        let quantities = self.quantities(result, stride: stride)
+        let columns = parameters.indices.map { sensitivities(result, parameter: $0, stride: stride) }
+        var random = SeededGenerator(seed: seed)
+        for direction in 1...max(1, directions) {
+            let d = values.map { v in (random.next() & 1 == 0 ? 1.0 : -1.0) * (v != 0 ? abs(v) : 1) }
+            let h = relativeStep
+            var plus: [(name: String, value: Double)] = [], minus: [(name: String, value: Double)] = []
+            for k in parameters.indices {
+                plus.append((parameters[k], values[k] + h * d[k]))
+                minus.append((parameters[k], values[k] - h * d[k]))
+            }
+            let up = try plain.run(overrides: plus), down = try plain.run(overrides: minus)
+            var r = ParameterReport(parameter: "direction \(direction)", value: h)
+            guard up.failure == nil, down.failure == nil, up.readouts.count == result.readouts.count,
+                  down.readouts.count == result.readouts.count else {
+                r.failures.append("direction \(direction): a perturbed run failed")
+                report.parameters.append(r)
+                continue
+            }
+            let qu = self.quantities(up, stride: stride), qd = self.quantities(down, stride: stride)
+            for i in quantities.indices {
+                var predicted = 0.0
+                for k in parameters.indices { predicted += columns[k][i] * d[k] }
+                let fd = (qu[i].value - qd[i].value) / (2 * h)
+                let floor = Self.floor(scale: quantities[i].scale, h: h, options: plainRequest.options)
+                let difference = abs(predicted - fd)
+                let size = max(abs(predicted), abs(fd))
+                r.comparisons += 1
+                if !(difference <= tolerance * size + floor) {
+                    r.failures.append("direction \(direction): ∂(\(quantities[i].name)) = \(predicted), finite differences \(fd)")
+                }
+                r.worstRatio = max(r.worstRatio, difference / (tolerance * size + floor))
+                if size >= 100 * floor, difference / size > r.worstRelative {
+                    r.worstRelative = difference / size
+                    r.worstWhat = "∂(\(quantities[i].name)): \(predicted) vs \(fd)"
+                }
+            }
+            report.parameters.append(r)
+        }
+        return report
+    }
+
+    static func quantities(_ r: SynapseRunResult, stride: Int) -> [(name: String, value: Double, scale: Double)] {
+        var out: [(String, Double, Double)] = []
+        let ampScale = r.readouts.map { abs($0.normalisedAmplitude) }.max() ?? 1
+        let pprScale = r.readouts.map { abs($0.response.pairedPulseRatio) }.max() ?? 1
+        for x in r.readouts {
+            out.append(("amplitude % at t = \(x.time)", x.normalisedAmplitude, ampScale))
+            out.append(("PPR at t = \(x.time)", x.response.pairedPulseRatio, pprScale))
+        }
+        let t = r.trajectory
+        for c in t.columns.indices {
+            let scale = (0..<t.rowCount).map { abs(t.value(row: $0, column: c)) }.max() ?? 0
+            for row in Swift.stride(from: 0, to: t.rowCount, by: stride) {
+                out.append(("\(t.columns[c]) at t = \(t.times[row])", t.value(row: row, column: c), scale))
+            }
+        }
+        return out
+    }
+
+    static func sensitivities(_ r: SynapseRunResult, parameter k: Int, stride: Int) -> [Double] {
+        var out: [Double] = []
+        for x in r.readouts {
+            out.append(x.sensitivities?.normalisedAmplitude[k] ?? .nan)
+            out.append(x.sensitivities?.pairedPulseRatio[k] ?? .nan)
+        }
+        guard let s = r.sensitivities else { return out }
+        for c in s.columns.indices {
+            for row in Swift.stride(from: 0, to: s.rowCount, by: stride) { out.append(s.value(row: row, column: c, parameter: k)) }
+        }
+        return out
+    }
+}
