@@ -24,6 +24,8 @@ public struct SimulationResult: Sendable {
     public var trajectory: Trajectory
     public var statistics: SolverStatistics
     public var eventsExecuted: Int
+    /// The linear solver the integrator used (dense or KLU).
+    public var linearSolver: LinearSolverChoice = .dense
     /// Set when the run stopped early; `trajectory` then holds the rows up to there.
     public var failure: SimulationFailure?
 }
@@ -90,7 +92,7 @@ public final class Simulator {
         var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
         run.execute(overrides: overrides)
         return SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
-                                eventsExecuted: run.eventsExecuted, failure: run.failure)
+                                eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure)
     }
 
     private func suggestion(_ name: String) -> String? {
