@@ -63,9 +63,12 @@ public enum IntegrationStep: Sendable, Equatable {
 public final class Integrator {
     let system: any ODESystem
     private let n: Int
+    // Internal (not private) for the extensions in Integrator+Sensitivities.swift and LinearSolver.swift.
     var context: SUNContext?
     var memory: UnsafeMutableRawPointer?
     var y: N_Vector?
+    /// Forward sensitivities, when enabled (`enableSensitivities`).
+    var sensitivities: SensitivityStorage?
     var matrix: SUNMatrix?
     var linearSolver: SUNLinearSolver?
     /// The sparse Jacobian's structure, in SUNDIALS' index type (KLU only).
