@@ -1,4 +1,4 @@
-public import Optimization
+import Optimization
 import Foundation
 
 /// Text and CSV renderings of a fit. Files hold no timings, so the same seed gives the same
