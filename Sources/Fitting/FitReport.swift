@@ -31,7 +31,7 @@ public enum FitReport {
             let reached = best.map { reaches(s.objective, best: $0) } ?? false
             let values = zip(p, s.start).map { number($0.unscaled($1)) } + zip(p, s.theta).map { number($0.unscaled($1)) }
             let row: [String] = ["\(s.index + 1)", number(s.objective), number(s.objective + outcome.likelihoodOffset),
-                                 reached ? "yes" : "no", csvField(s.status.description), "\(s.run.iterations)", "\(s.run.evaluations)"] + values
+                                 reached ? "yes" : "no", csvField(oneLine(s.status.description)), "\(s.run.iterations)", "\(s.run.evaluations)"] + values
             out += row.joined(separator: ",") + "\n"
         }
         return out
@@ -103,7 +103,7 @@ public enum FitReport {
         out += pad("rank", 6) + pad("start", 7) + pad("½‖r‖²", 14) + pad("", 3) + pad("iterations", 12) + "status\n"
         for (rank, s) in starts.enumerated() {
             out += pad("\(rank + 1)", 6) + pad("\(s.index + 1)", 7) + pad(s.status.isFailed ? "—" : short(s.objective), 14)
-                + pad(reaches(s.objective, best: best) ? "*" : "", 3) + pad("\(s.run.iterations)", 12) + s.status.description + "\n"
+                + pad(reaches(s.objective, best: best) ? "*" : "", 3) + pad("\(s.run.iterations)", 12) + oneLine(s.status.description) + "\n"
         }
         return out
     }
@@ -125,6 +125,12 @@ public enum FitReport {
 
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+
+    /// The first line of a message, at most 160 characters.
+    static func oneLine(_ s: String) -> String {
+        let first = s.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? s
+        return first.count > 160 ? String(first.prefix(157)) + "..." : first
     }
 
     static func csvField(_ s: String) -> String {
