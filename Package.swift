@@ -66,7 +66,7 @@ let package = Package(
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KineticsCore"]),
-        .testTarget(name: "FittingTests", dependencies: ["Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],

@@ -60,6 +60,37 @@ public enum FitReport {
         return out
     }
 
+    /// `intervals.csv`: per parameter, the estimate and its 95 % profile and Wald intervals
+    /// (model units; empty when a side stays below the threshold) and the verdict.
+    public static func intervalsCSV(_ outcome: FitOutcome) -> String? {
+        guard let u = outcome.uncertainty else { return nil }
+        var out = "parameter,best,profile_lower,profile_upper,wald_lower,wald_upper,standard_error_scaled,identifiability\n"
+        for q in u.parameters {
+            let wald = q.standardError.isFinite ? [number(q.waldIntervalValues.lowerBound), number(q.waldIntervalValues.upperBound)] : ["", ""]
+            out += ([q.name, number(q.estimateValue), q.profileLowerValue.map(number) ?? "", q.profileUpperValue.map(number) ?? ""]
+                    + wald + [number(q.standardError), q.identifiability.rawValue]).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    /// `profiles.csv`: every profile point: the held parameter's value (model units), the
+    /// re-optimised objective, its rise above the best, and the other parameters.
+    public static func profilesCSV(_ outcome: FitOutcome) -> String? {
+        guard let u = outcome.uncertainty else { return nil }
+        let p = outcome.problem.parameters
+        var out = "parameter,value,objective,negative_log_likelihood,rise,status," + p.map(\.name).joined(separator: ",") + "\n"
+        for q in u.parameters {
+            let i = q.profile.parameter
+            for point in q.profile.points.sorted(by: { $0.value < $1.value }) {
+                let row = [q.name, number(p[i].unscaled(point.value)), number(point.objective), number(point.objective + outcome.likelihoodOffset),
+                           number(point.objective - u.optimumObjective), csvField(oneLine(point.status.description))]
+                    + zip(p, point.theta).map { number($0.unscaled($1)) }
+                out += row.joined(separator: ",") + "\n"
+            }
+        }
+        return out
+    }
+
     // MARK: - The report on standard output
 
     public static func summary(_ outcome: FitOutcome, problemPath: String) -> String {
@@ -74,10 +105,27 @@ public enum FitReport {
             return out + "no start could be evaluated: every start failed (see starts.csv)\n"
         }
         out += "best: negative log-likelihood \(short(best.objective + outcome.likelihoodOffset)) (½‖r‖² = \(short(best.objective))), start \(best.index + 1), \(best.status)\n\n"
-        out += pad("parameter", 22) + pad("best", 14) + pad("lower", 12) + "upper\n"
+        let u = outcome.uncertainty
+        out += pad("parameter", 20) + pad("best", 12) + pad("95 % CI (profile)", 26) + pad("95 % CI (Wald)", 26) + "bounds\n"
         for (i, p) in problem.parameters.enumerated() {
             let atBound = abs(best.theta[i] - p.scaledBounds.lower) < 1e-6 || abs(best.theta[i] - p.scaledBounds.upper) < 1e-6
-            out += pad(p.name, 22) + pad(short(values[i]), 14) + pad(short(p.lower), 12) + short(p.upper) + (atBound ? "   (at a bound)" : "") + "\n"
+            var profile = "—", wald = "—"
+            if let q = u?.parameters[i] {
+                profile = "[" + (q.profileLowerValue.map(short) ?? "—") + ", " + (q.profileUpperValue.map(short) ?? "—") + "]"
+                wald = q.standardError.isFinite ? "[\(short(q.waldIntervalValues.lowerBound)), \(short(q.waldIntervalValues.upperBound))]" : "unbounded"
+            }
+            out += pad(p.name, 20) + pad(short(values[i]), 12) + pad(profile, 26) + pad(wald, 26)
+                + "[\(short(p.lower)), \(short(p.upper))]" + (atBound ? " at a bound" : "") + "\n"
+        }
+        if let u {
+            let flagged = u.parameters.filter { $0.identifiability != .identifiable }
+            out += flagged.isEmpty ? "every parameter is identifiable (both sides of every profile cross the 95 % threshold)\n"
+                : flagged.map { "\($0.name): \($0.identifiability.rawValue)" }.joined(separator: "\n") + "\n"
+            if u.parameters.contains(where: { $0.profileLowerValue == nil || $0.profileUpperValue == nil }) {
+                out += "(—: the profile stays below the 95 % threshold up to the bound on that side)\n"
+            }
+        } else if let failure = outcome.uncertaintyFailure {
+            out += "no confidence intervals: \(oneLine(failure))\n"
         }
         if let eval = outcome.bestEvaluation {
             out += "\n" + pad("experiment", 22) + pad("points", 8) + pad("Σr²", 12) + pad("rms r", 10) + "max |r|\n"

@@ -30,6 +30,10 @@ public struct FitOutcome: Sendable {
     public var bestEvaluation: FitObjective.Evaluation?
     /// NLL = ½‖r‖² + `likelihoodOffset` (the same constant at every θ).
     public var likelihoodOffset: Double
+    /// Profile likelihoods and Wald intervals at the best start (when asked for and possible).
+    public var uncertainty: UncertaintyReport?
+    /// Why the uncertainty analysis could not run, if it could not.
+    public var uncertaintyFailure: String?
     public var simulations: Int
     public var wallTime: Duration
 
@@ -76,8 +80,12 @@ public enum FitRunner {
 
     /// Multi-start least squares: `settings.starts` starts (one of them at the problem's
     /// `start` values when it gives any), in parallel, reproducible for a given seed.
+    ///
+    /// With `settings.profiles`, the profile likelihood of every parameter follows
+    /// (`profileProgress` is told of each finished profile).
     public static func run(_ problem: FitProblem, settings: FitSettings,
-                           progress: (@Sendable (MultiStartProgress) -> Void)? = nil) throws -> FitOutcome {
+                           progress: (@Sendable (MultiStartProgress) -> Void)? = nil,
+                           profileProgress: (@Sendable (_ finished: Int, _ total: Int) -> Void)? = nil) throws -> FitOutcome {
         let clock = ContinuousClock()
         let began = clock.now
         let space = try space(problem)
@@ -104,7 +112,22 @@ public enum FitRunner {
             offset = e.negativeLogLikelihood - 0.5 * e.residuals.reduce(0) { $0 + $1 * $1 }
         }
         counter.add(objective.simulations)
+        var uncertainty: UncertaintyReport?
+        var uncertaintyFailure: String?
+        if settings.profiles, let best = result.best {
+            var options = ProfileOptions()
+            options.jobs = settings.jobs
+            options.optimizer.maxIterations = settings.maximumIterations
+            do {
+                uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options, makeProblem: {
+                    FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
+                }, progress: profileProgress)
+            } catch {
+                uncertaintyFailure = "\(error)"
+            }
+        }
         return FitOutcome(problem: problem, settings: settings, multiStart: result, bestEvaluation: bestEvaluation,
-                          likelihoodOffset: offset, simulations: counter.value, wallTime: clock.now - began)
+                          likelihoodOffset: offset, uncertainty: uncertainty, uncertaintyFailure: uncertaintyFailure,
+                          simulations: counter.value, wallTime: clock.now - began)
     }
 }

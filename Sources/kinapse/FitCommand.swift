@@ -12,8 +12,9 @@ struct Fit: ParsableCommand {
         Reads a fit problem (docs/file-formats.md): a model, experiments with their data,
         observables and the parameters to estimate. Prints the best parameters, residuals
         per experiment and the starts sorted by objective (a waterfall); writes
-        best_parameters.toml (for 'kinapse simulate --params'), starts.csv and
-        fit_<experiment>.csv into --out-dir. The same seed gives the same files, whatever --jobs.
+        best_parameters.toml (for 'kinapse simulate --params'), starts.csv,
+        fit_<experiment>.csv, and with profiles intervals.csv and profiles.csv into
+        --out-dir. The same seed gives the same files, whatever --jobs.
 
         Example:
           kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --starts 20 --out-dir fit-out
@@ -70,9 +71,11 @@ struct Fit: ParsableCommand {
             throw Status.badInput
         }
         let progress = ProgressReporter(total: settings.starts, label: "fit", quiet: quiet)
+        let profiles = ProgressReporter(total: fitProblem.parameters.count, label: "profiles", quiet: quiet)
         let outcome: FitOutcome
         do {
-            outcome = try FitRunner.run(fitProblem, settings: settings, progress: { _ in progress.advance() })
+            outcome = try FitRunner.run(fitProblem, settings: settings, progress: { _ in progress.advance() },
+                                        profileProgress: { _, _ in profiles.advance() })
         } catch let error as DiagnosticsError {
             Console.report(error.diagnostics)
             throw Status.badInput
@@ -82,6 +85,8 @@ struct Fit: ParsableCommand {
         }
         try write(FitReport.startsCSV(outcome), "starts.csv")
         if let text = FitReport.bestParameters(outcome, problemPath: problem) { try write(text, "best_parameters.toml") }
+        if let csv = FitReport.intervalsCSV(outcome) { try write(csv, "intervals.csv") }
+        if let csv = FitReport.profilesCSV(outcome) { try write(csv, "profiles.csv") }
         for e in fitProblem.experiments.indices {
             if let csv = FitReport.experimentCSV(outcome, experiment: e) { try write(csv, "fit_\(fileName(fitProblem.experiments[e].name)).csv") }
         }

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import Fitting
+import Optimization
 import PathwayTestSupport
 
 @Suite struct FitRunTests {
@@ -18,13 +19,22 @@ import PathwayTestSupport
         #expect(outcome.simulations > 4)
         // B's error at rtol 1e-8 is ~1e-7, i.e. r ~ 1e-6 with sd 0.1: ½‖r‖² ≲ 20·1e-12.
         #expect((outcome.best?.objective ?? 1) < 1e-9)
+        // Profiles: with sd 0.1 the intervals are narrow but finite, and hold the truth.
+        let u = try #require(outcome.uncertainty)
+        for (q, truth) in zip(u.parameters, [0.5, 0.1]) {
+            let lower = try #require(q.profileLowerValue), upper = try #require(q.profileUpperValue)
+            #expect(lower < truth && truth < upper && upper / lower < 1.2, "\(q.name): [\(lower), \(upper)]")
+            #expect(q.identifiability == .identifiable)
+        }
+        #expect(FitReport.intervalsCSV(outcome)?.split(separator: "\n").count == 3)
     }
 
     /// A start whose first simulation blows up fails; the fit goes on and reports it.
     @Test func failedStartsAreReported() throws {
         let path = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
         let problem = try FitProblemReader.read(path: path)
-        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, jobs: 2))
+        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, jobs: 2, profiles: false))
+        #expect(outcome.uncertainty == nil)
         let failed = outcome.multiStart.failedStarts
         #expect(!failed.isEmpty, "the blow-up fixture has starts with k > d")
         #expect(failed.count < outcome.multiStart.starts.count)
@@ -34,6 +44,6 @@ import PathwayTestSupport
         #expect(report.contains("\(failed.count) failed"))
         #expect(report.contains("failed: cannot evaluate the start point"))
         let csv = FitReport.startsCSV(outcome)
-        #expect(csv.split(separator: "\n").filter { $0.contains(",failed:") }.count == failed.count)
+        #expect(csv.split(separator: "\n").filter { $0.contains("failed: cannot evaluate") }.count == failed.count)
     }
 }
