@@ -4,6 +4,7 @@ import SourceDiagnostics
 import Reporting
 import Optimization
 import Fitting
+import Plotting
 
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -90,6 +91,7 @@ struct Fit: ParsableCommand {
         for e in fitProblem.experiments.indices {
             if let csv = FitReport.experimentCSV(outcome, experiment: e) { try write(csv, "fit_\(fileName(fitProblem.experiments[e].name)).csv") }
         }
+        if let plot { try PlotOutput.fit(outcome, to: plot) }
         print(FitReport.summary(outcome, problemPath: problem), terminator: "")
         if outcome.best == nil { throw Status.simulationFailed }
     }
@@ -105,5 +107,45 @@ struct Fit: ParsableCommand {
             Console.error("error: \(error)")
             throw Status.badInput
         }
+    }
+}
+
+extension PlotOutput {
+    /// Data (points with ±sd) over fitted values, one panel per observable, one colour per
+    /// experiment. Times as the data files write them when every experiment uses the same
+    /// unit and origin, else model seconds.
+    static func fit(_ outcome: FitOutcome, to path: String) throws {
+        guard let eval = outcome.bestEvaluation, let values = outcome.bestValues else {
+            Console.error("warning: no fit to draw (every start failed)")
+            return
+        }
+        let problem = outcome.problem
+        let shared = problem.experiments.allSatisfy { $0.time == problem.experiments[0].time } ? problem.experiments.first?.time : nil
+        func term(_ t: Observable.Term) -> Double {
+            switch t { case .constant(let c): c; case .parameter(let j): values[j] }
+        }
+        var panels: [SVGPlot.FitPanel] = []
+        for (k, o) in problem.observables.enumerated() where problem.experiments.contains(where: { $0.data.observables.contains(k) }) {
+            var observations: [SVGPlot.Observations] = []
+            var curves: [SVGPlot.Curve] = []
+            for (e, experiment) in problem.experiments.enumerated() {
+                let indices = experiment.data.points.indices.filter { experiment.data.points[$0].observable == k }
+                guard !indices.isEmpty else { continue }
+                let points = indices.map { experiment.data.points[$0] }
+                let x = points.map { shared != nil ? $0.writtenTime : $0.time }
+                let sd = points.map { p -> Double in
+                    switch o.noise {
+                    case .column: p.sd ?? 0
+                    case .term(let t): term(t)
+                    }
+                }
+                observations.append(SVGPlot.Observations(experiment.name, x: x, y: points.map(\.value), errors: sd))
+                curves.append(SVGPlot.Curve("\(experiment.name) (fit)", x: x, y: indices.map { term(o.scale) * eval.formulaValues[e][$0] + term(o.offset) }))
+            }
+            panels.append(SVGPlot.FitPanel(yAxis: Axis(o.name), observations: observations, curves: curves))
+        }
+        let xLabel = shared.map { $0.offset != 0 ? "time from induction" : "time" } ?? "time"
+        let xAxis = Axis(xLabel, unit: shared?.unit ?? "s", tight: true)
+        try write({ try SVGPlot.fit(panels: panels, xAxis: xAxis, title: problem.name) }, to: path)
     }
 }
