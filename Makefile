@@ -62,6 +62,7 @@ bench: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -c "import roadrunner" 2>/dev/null || $(VENV)/bin/pip install -q libroadrunner
 	python3 Benchmarks/bench.py .build/release/kinapse --python $(VENV)/bin/python
+	bash Benchmarks/fit_bench.sh .build/release/kinapse
 
 clean:
 	rm -rf .build .build-bench out
