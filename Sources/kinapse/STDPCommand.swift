@@ -102,7 +102,10 @@ struct STDP: ParsableCommand {
         } else {
             print(csv, terminator: "")
         }
-        if let plot { try PlotOutput.window(points, to: plot) }
+        if let plot {
+            let blocked = blockers.isEmpty ? "" : ", blocked: \(blockers.joined(separator: ", "))"
+            try PlotOutput.window(points, title: "\(definition.name): spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot)
+        }
         if failed { throw Status.simulationFailed }
     }
 }
