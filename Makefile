@@ -52,6 +52,7 @@ bench: deps
 	$(SWIFT) build -c release --product kinapse
 	bash Benchmarks/run.sh .build/release/kinapse
 	bash Benchmarks/synapse_bench.sh .build/release/kinapse
+	bash Benchmarks/fit_bench.sh .build/release/kinapse
 
 clean:
 	rm -rf .build .build-bench out
