@@ -69,6 +69,38 @@ private func sbmlWith(_ from: String, _ to: String) -> ErrorMessageCase.Setup {
     .write("m.xml", sbml.replacingOccurrences(of: from, with: to))
 }
 
+/// A two-parameter fit of `A -> B -> ∅` with one mistake put into the problem or its data.
+private func fitFiles(problem edit: (String, String)? = nil, data dataEdit: (String, String)? = nil) -> [ErrorMessageCase.Setup] {
+    let problem = """
+        model = "decay.ant"
+
+        [options]
+        starts = 4
+
+        [parameters.k1]
+        lower = 0.01
+        upper = 10
+        [parameters.k2]
+        lower = 0.001
+        upper = 1
+
+        [observables.B_obs]
+        expression = "B"
+        sd = 0.1
+
+        [[experiments]]
+        name = "control"
+        data = "data.csv"
+
+        """
+    let data = "time,B_obs\n1,3.7\n2,5.5\n"
+    return [
+        .write("decay.ant", "A = 10; B = 0\nk1 = 0.5; k2 = 0.1\nJ1: A -> B; k1*A\nJ2: B -> ; k2*B\n"),
+        .write("p.toml", edit.map { problem.replacingOccurrences(of: $0.0, with: $0.1) } ?? problem),
+        .write("data.csv", dataEdit.map { data.replacingOccurrences(of: $0.0, with: $0.1) } ?? data),
+    ]
+}
+
 private let golgi = "Pathways/synapses/golgi_granule.toml"
 private let tbs = "Pathways/protocols/tbs.toml"
 private let runGolgi = ["simulate", golgi, "--protocol", "tbs"]
@@ -146,6 +178,22 @@ let errorMessageCases: [ErrorMessageCase] = [
     .init(kind: "synapse", setup: [.edit(golgi, "sites = 5 ", "site = 5 ")], arguments: runGolgi,
           headline: "\(golgi):7:1: error: unknown key 'site' in [release]", source: "site = 5                      # assumption",
           caret: "^~~~", hint: "did you mean 'sites'?"),
+    // Fit problems and their data
+    .init(kind: "fit problem", setup: fitFiles(problem: ("[parameters.k2]", "[parameters.kk2]")), arguments: ["fit", "p.toml"],
+          headline: "p.toml:9:13: error: 'kk2' is not a parameter of the model, nor used by an observable", source: "[parameters.kk2]",
+          caret: "^~~", hint: "did you mean 'k2'?"),
+    .init(kind: "fit problem", setup: fitFiles(problem: ("starts = 4", "startz = 4")), arguments: ["fit", "p.toml"],
+          headline: "p.toml:4:1: error: unknown key 'startz' in [options]", source: "startz = 4", caret: "^~~~~~",
+          hint: "did you mean 'starts'?"),
+    .init(kind: "fit problem", setup: fitFiles(problem: ("expression = \"B\"", "expression = \"Bb*2\"")), arguments: ["fit", "p.toml"],
+          headline: "p.toml:14:15: error: observable 'B_obs' reads 'Bb', which the model does not define", source: "expression = \"Bb*2\"",
+          caret: "^~", hint: "did you mean 'B'?"),
+    .init(kind: "data", setup: fitFiles(data: ("time,B_obs", "time,B_ob")), arguments: ["fit", "p.toml"],
+          headline: "data.csv:1:6: error: unknown column 'B_ob': not an observable of the problem", source: "time,B_ob", caret: "^~~~",
+          hint: "did you mean 'B_obs'?"),
+    .init(kind: "data", setup: fitFiles(data: ("2,5.5", "2,5.5x")), arguments: ["fit", "p.toml"],
+          headline: "data.csv:3:3: error: '5.5x' is not a number", source: "2,5.5x", caret: "^~~~",
+          hint: "write a number (1.5, 2e-3), or leave the cell empty, NA or NaN for a missing value"),
     // Data (CSV read by `kinapse plot`)
     .init(kind: "data", setup: [.write("run.csv", "time,A,B\n0,1,2\n1,2\n")], arguments: ["plot", "run.csv"],
           headline: "run.csv:3:4: error: row 3 has 2 cells but the header has 3 columns", source: "1,2", caret: "^", hint: "missing: B"),
@@ -210,7 +258,7 @@ let errorMessageCases: [ErrorMessageCase] = [
     /// Every kind of file Kinapse reads has cases here.
     @Test func everyFileKindIsCovered() {
         let kinds = Dictionary(grouping: errorMessageCases, by: \.kind).mapValues(\.count)
-        for kind in ["model", "SBML", "protocol", "synapse", "data"] {
+        for kind in ["model", "SBML", "protocol", "synapse", "fit problem", "data"] {
             #expect((kinds[kind] ?? 0) >= 3, "\(kind): \(kinds[kind] ?? 0) cases")
         }
     }
