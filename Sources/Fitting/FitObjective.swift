@@ -136,10 +136,13 @@ public final class FitObjective {
             if canUp && canDown, let up = try? shifted(h), let down = try? shifted(-h) {
                 columns = zip(up, down).map { zip($0, $1).map { ($0 - $1) / (2 * h) } }
             } else {
-                let s = canUp ? h : -h
+                // One-sided at a bound, or when the model fails on one side: the other side.
+                var step = canUp ? h : -h
                 let other: [[Double]]
-                do { other = try shifted(s) } catch { other = try shifted(-s) }
-                let step = (try? shifted(s)) != nil ? s : -s
+                do { other = try shifted(step) } catch {
+                    step = -step
+                    other = try shifted(step)
+                }
                 columns = zip(other, base).map { zip($0, $1).map { ($0 - $1) / step } }
             }
             for e in out.indices { for p in out[e].indices { out[e][p][j] = columns[e][p] } }
