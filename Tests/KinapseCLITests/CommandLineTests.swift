@@ -259,6 +259,16 @@ enum CLI {
         let svg = try String(contentsOf: synapseFigure, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("vta_no: hfs"))
+        let withSpecies = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
+                                       "--plot-species", "NOS_cGMP,RelP"])
+        #expect(withSpecies.status == 0, "\(withSpecies.stderr)")
+        let drawn = try String(contentsOf: synapseFigure, encoding: .utf8)
+        #expect(drawn.contains(">Pathway</text>") && drawn.contains(">NOS_cGMP</text>") && drawn.contains(">RelP</text>"))
+        let typo = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
+                                "--plot-species", "RelQ"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("no column 'RelQ'") && typo.stderr.contains("hint: did you mean 'RelP'?"), "\(typo.stderr)")
+        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot-species", "RelP"]).status == 2)
         let windowFigure = dir.appendingPathComponent("window.svg")
         let w = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--plot", windowFigure.path])
         #expect(w.status == 0, "\(w.stderr)")
