@@ -31,11 +31,15 @@ let package = Package(
         .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
-        .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
+        // KLU's header sits in /usr/include/suitesparse on Debian (libsuitesparse-dev), and
+        // SUNDIALS' KLU header includes it as <klu.h>: only this target imports it.
+        .systemLibrary(name: "CSundialsKLU", providers: [.apt(["libsundials-dev", "libsuitesparse-dev"])]),
+        .target(name: "CVODEIntegration", dependencies: ["CSundials", "CSundialsKLU", "KineticsCore"],
+                swiftSettings: strictSettings + [.unsafeFlags(["-Xcc", "-I/usr/include/suitesparse"])]),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
-        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation"], swiftSettings: strictSettings),
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
         .target(name: "Optimization", dependencies: ["CLapack", "KineticsCore"], swiftSettings: strictSettings),
@@ -46,7 +50,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -63,11 +67,11 @@ let package = Package(
         .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
-        .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
+        .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KineticsCore"]),
-        .testTarget(name: "FittingTests", dependencies: ["Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]

@@ -14,6 +14,8 @@ public struct FitProblem: Sendable {
     public var observables: [Observable]
     public var parameters: [FitParameter]
     public var options: FitOptions
+    /// The model's species (their estimated initial values are `init(X)` to the sensitivities).
+    public var species: Set<String> = []
     /// The problem file, for messages.
     public var source: SourceFile?
 
@@ -45,6 +47,8 @@ public struct Experiment: Sendable {
     /// Values fixed in this experiment (applied after the estimated parameters, so they win).
     public var settings: [(name: String, value: Double)]
     public var data: DataTable
+    /// How the data file's times map to model seconds.
+    public var time: TimeConvention
 }
 
 /// What a data column means in model terms: `scale · f(model) + offset`, with Gaussian

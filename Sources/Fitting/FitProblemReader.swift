@@ -159,7 +159,8 @@ public enum FitProblemReader {
 
         let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
         return FitProblem(name: name, description: description, model: model.source, experiments: experiments,
-                          observables: observables, parameters: parameters, options: options, source: file)
+                          observables: observables, parameters: parameters, options: options,
+                          species: Set(model.pathway.species.map(\.id)), source: file)
     }
 
     // MARK: - Parts
@@ -309,7 +310,7 @@ public enum FitProblemReader {
                              hints: ["give the row an \(o.name)_sd value, or the observable a noise level: [observables.\(o.name)] sd = … (a number, or an estimated parameter)"]))
             break
         }
-        return Experiment(name: name, protocolDefinition: protocolDefinition, blockers: blockers, settings: settings, data: data)
+        return Experiment(name: name, protocolDefinition: protocolDefinition, blockers: blockers, settings: settings, data: data, time: convention)
     }
 
     static func parseFormula(_ text: String, range: SourceRange, _ d: inout DiagnosticCollector) -> PathwayModel.Expression? {

@@ -316,13 +316,19 @@ private struct Run<Problem: LeastSquaresProblem> {
         let projected = clamp(zip(theta, p).map { $0 + $1 })
         let projectedStep = zip(projected, theta).map { $0 - $1 }
         var fraction = 1.0
+        var blocking = -1
         for i in p.indices where p[i] != 0 {
             let room = p[i] > 0 ? upper[i] - theta[i] : lower[i] - theta[i]
-            fraction = min(fraction, room / p[i])
+            if room / p[i] < fraction {
+                fraction = room / p[i]
+                blocking = i
+            }
         }
         let projectedReduction = predicted(projectedStep)
-        guard fraction < 1 else { return (projected, projectedStep, projectedReduction) }
-        let truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        guard blocking >= 0 else { return (projected, projectedStep, projectedReduction) }
+        var truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        // Exactly on the bound (not an ulp inside), so the next iteration can hold it there.
+        truncated[blocking] = p[blocking] > 0 ? upper[blocking] : lower[blocking]
         let truncatedStep = zip(truncated, theta).map { $0 - $1 }
         let truncatedReduction = predicted(truncatedStep)
         if truncatedReduction > projectedReduction {

@@ -6,6 +6,7 @@ import CVODEIntegration
 import Simulation
 import Reporting
 import SBMLTestSuite
+import Fitting
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,6 +53,9 @@ struct Simulate: ParsableCommand {
     @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override an initial value or parameter, e.g. --set k1=0.5 (repeatable).", valueName: "ID=VALUE"))
     var assignments: [String] = []
 
+    @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
+    var params: String?
+
     @Option(help: "Relative tolerance.")
     var rtol: Double = 1e-6
 
@@ -63,6 +67,9 @@ struct Simulate: ParsableCommand {
 
     @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
     var select: String?
+
+    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: dense, klu (sparse LU), or auto (dense below \(LinearSolverChoice.sparseThreshold) states, klu above).", valueName: "auto|dense|klu"))
+    var linearSolver: String = LinearSolverChoice.automatic.rawValue
 
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
@@ -94,6 +101,9 @@ struct Simulate: ParsableCommand {
         guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
         guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
         guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive") }
+        guard LinearSolverChoice(rawValue: linearSolver) != nil else {
+            throw ValidationError("--linear-solver must be auto, dense or klu (got '\(linearSolver)')")
+        }
         guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
         if let out, (out as NSString).standardizingPath == (model as NSString).standardizingPath {
             throw ValidationError("--out '\(out)' is the model file itself; refusing to overwrite the input")
@@ -111,27 +121,44 @@ struct Simulate: ParsableCommand {
         }
     }
 
+    /// `--params FILE` values (checked against `names`), then `--set` values, which win.
+    func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {
+        var out: [(name: String, value: Double)] = []
+        if let params {
+            do { out = try ParameterFile.read(path: params, knownNames: names) } catch {
+                Console.report(error.diagnostics)
+                throw Status.badInput
+            }
+        }
+        return out + (try parsedAssignments())
+    }
+
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
         if let settings { return try runWithSettings(settings) }
         let tEnd = self.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
+        let compileCPUStart = Self.threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(model)
         let compiled = try ModelLoading.compile(pathway)
         let compileTime = clock.now - compileStart
+        let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 
         let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: points ?? 101)
         var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
         options.maximumStepSize = 0
+        options.linearSolver = LinearSolverChoice(rawValue: linearSolver) ?? .automatic
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let request = SimulationRequest(grid: grid, columns: columns, overrides: try parsedAssignments(), options: options)
+        let request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
 
         var result: SimulationResult?
         var integrationTimes: [Duration] = []
+        var cpuTimes: [Double] = []
         let simulator = Simulator(model: compiled)
         for _ in 0..<repetitions {
             let simulateStart = clock.now
+            let cpuStart = Self.threadCPUSeconds()
             do {
                 result = try simulator.run(request)
             } catch {
@@ -139,9 +166,11 @@ struct Simulate: ParsableCommand {
                 throw Status.badInput
             }
             integrationTimes.append(clock.now - simulateStart)
+            cpuTimes.append(Self.threadCPUSeconds() - cpuStart)
         }
         guard let result else { return }
         let integrationTime = integrationTimes.sorted()[integrationTimes.count / 2]
+        let integrationCPUTime = cpuTimes.sorted()[cpuTimes.count / 2]
 
         let csv = CSVWriter.text(result.trajectory)
         if let out {
@@ -153,7 +182,7 @@ struct Simulate: ParsableCommand {
             FileHandle.standardOutput.write(Data(csv.utf8))
         }
         if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
-        if stats { printStatistics(result, compile: compileTime, integration: integrationTime) }
+        if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime) }
         if let failure = result.failure {
             Console.error("error: \(failure)")
             Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
@@ -186,7 +215,15 @@ struct Simulate: ParsableCommand {
         }
     }
 
-    func printStatistics(_ result: SimulationResult, compile: Duration, integration: Duration) {
+    /// CPU time of the calling thread: on a shared machine it measures the work done,
+    /// where wall time also counts time spent waiting for a core.
+    static func threadCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
+    func printStatistics(_ result: SimulationResult, compile: Duration, compileCPU: Double, integration: Duration, cpu: Double) {
         let s = result.statistics
         func seconds(_ d: Duration) -> String {
             let c = d.components
@@ -201,8 +238,11 @@ struct Simulate: ParsableCommand {
         root-function evaluations: \(s.rootEvaluations)
         reinitialisations: \(s.reinitialisations)
         events executed: \(result.eventsExecuted)
+        linear solver: \(result.linearSolver.rawValue)
         compile time: \(seconds(compile)) s
+        compile cpu time: \(String(format: "%.6f", compileCPU)) s
         integration time: \(seconds(integration)) s
+        integration cpu time: \(String(format: "%.6f", cpu)) s
         """)
     }
 }

@@ -44,6 +44,13 @@ struct SynapseOptions: ParsableArguments {
     @Option(name: .customLong("sensitivity-method"), help: ArgumentHelp("Benchmarking: staggered or simultaneous sensitivity correction.", visibility: .hidden))
     var sensitivityMethod: String = "staggered"
 
+    @Option(name: .customLong("plot-species"), help: ArgumentHelp("Also draw these pathway species in the --plot figure, in a panel above Pr, N and the IPSC.", valueName: "ID,…"))
+    var plotSpecies: String?
+
+    var plotSpeciesNames: [String] {
+        (plotSpecies ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     func validate(for simulate: Simulate) throws {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
@@ -56,15 +63,17 @@ struct SynapseOptions: ParsableArguments {
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
         if sensitivitiesOut != nil && sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
         guard ["staggered", "simultaneous"].contains(sensitivityMethod) else { throw ValidationError("--sensitivity-method is staggered or simultaneous") }
+        if plotSpecies != nil, simulate.plot == nil { throw ValidationError("--plot-species needs --plot FIG.svg") }
+        if plotSpecies != nil, plotSpeciesNames.isEmpty { throw ValidationError("--plot-species expects species names, e.g. --plot-species NOS_NO,NOS_cGMP") }
         for path in [simulate.out, summary, readouts, trialsOut, simulate.plot, sensitivitiesOut].compactMap({ $0 }) where path == simulate.model {
             throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
         }
     }
 
     func rejectForPathway() throws {
-        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil
+        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil || plotSpecies != nil
             || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities {
-            throw ValidationError("--protocol, --block, --summary, --readouts, --trials and --sensitivities apply to synapse definitions (.toml)")
+            throw ValidationError("--protocol, --block, --summary, --readouts, --trials, --plot-species and --sensitivities apply to synapse definitions (.toml)")
         }
     }
 }
@@ -81,7 +90,7 @@ struct SynapseCommand {
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
         var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
-                                        overrides: try simulate.parsedAssignments(), options: integrator, outputStep: simulate.dt)
+                                        overrides: try simulate.overrides(names: modelNames(synapse)), options: integrator, outputStep: simulate.dt)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         let clock = ContinuousClock()
         let start = clock.now
@@ -114,7 +123,7 @@ struct SynapseCommand {
         if let path = options.trialsOut {
             try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path)
         }
-        if let plot = simulate.plot { try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, to: plot) }
+        if let plot = simulate.plot { try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot) }
         print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
         if simulate.stats {
             let s = result.statistics
@@ -148,6 +157,13 @@ struct SynapseCommand {
         if !report.failures.isEmpty {
             for f in report.failures.prefix(10) { Console.error("mismatch: \(f)") }
         }
+    }
+
+    /// Names `--params` may set: the synapse model's parameters, species and compartments.
+    private func modelNames(_ synapse: SynapseDefinition) throws -> Set<String> {
+        guard simulate.params != nil else { return [] }
+        let pathway = try ModelLoading.loadPathway(synapse.modelPath)
+        return Set(pathway.parameters.map(\.id) + pathway.species.map(\.id) + pathway.compartments.map(\.id))
     }
 
     private func write(_ text: String, to path: String) throws {
