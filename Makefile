@@ -7,7 +7,7 @@ SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench crosscheck clean sbml-suite
+.PHONY: all deps build run test bench crosscheck clean sbml-suite fuzz
 
 all: build
 
@@ -44,8 +44,13 @@ bench: deps
 	bash Benchmarks/run.sh .build/release/kinapse
 	bash Benchmarks/synapse_bench.sh .build/release/kinapse
 
+# libFuzzer over every reader (Fuzz/run.sh): FUZZ_SECONDS per target, FUZZ_TARGETS to pick.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/run.sh
+
 clean:
-	rm -rf .build .build-bench out
+	rm -rf .build .build-bench .build-fuzz out
 
 # Compare with libRoadRunner (PyPI) on every shipped and cross-check model.
 VENV := .build-venv

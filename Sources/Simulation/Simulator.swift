@@ -13,6 +13,10 @@ public struct SimulationRequest: Sendable {
     public var options: IntegratorOptions
     /// Events allowed at one instant before the run is stopped as an endless cascade.
     public var maximumEventsPerInstant = 10_000
+    /// Stop the run when a species that started non-negative goes negative by more than the
+    /// solver's tolerance allows (see `Run.negativeSpecies`). Off by default: SBML allows
+    /// negative amounts, and the SBML Test Suite has models that use them.
+    public var stopOnNegativeConcentration = false
 
     public init(grid: TimeGrid, columns: [String]? = nil, overrides: [(name: String, value: Double)] = [],
                 options: IntegratorOptions = IntegratorOptions()) {
@@ -37,6 +41,13 @@ public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
     /// The state variable at fault, when one can be named.
     public let culprit: String?
     public let hint: String?
+
+    /// One line for a results file: the time, the flag (or reason) and the culprit.
+    public var summary: String {
+        var s = "simulation failed at t = \(reachedTime) (\(flagName ?? reason))"
+        if let culprit { s += ", offending variable \(culprit)" }
+        return s.replacingOccurrences(of: "\n", with: " ")
+    }
 
     public var description: String {
         var s = "simulation failed at t = \(reachedTime): \(reason)"

@@ -64,6 +64,9 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
     var select: String?
 
+    @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
+    var allowNegative = false
+
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
@@ -95,9 +98,7 @@ struct Simulate: ParsableCommand {
         guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
         guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive") }
         guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
-        if let out, (out as NSString).standardizingPath == (model as NSString).standardizingPath {
-            throw ValidationError("--out '\(out)' is the model file itself; refusing to overwrite the input")
-        }
+        try OutputCheck.refuseConflicts([("--out", out), ("--plot", plot)], inputs: [model] + (settings.map { [$0] } ?? []))
         _ = try parsedAssignments()
     }
 
@@ -125,7 +126,8 @@ struct Simulate: ParsableCommand {
         var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
         options.maximumStepSize = 0
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let request = SimulationRequest(grid: grid, columns: columns, overrides: try parsedAssignments(), options: options)
+        var request = SimulationRequest(grid: grid, columns: columns, overrides: try parsedAssignments(), options: options)
+        request.stopOnNegativeConcentration = !allowNegative
 
         var result: SimulationResult?
         var integrationTimes: [Duration] = []
@@ -143,7 +145,8 @@ struct Simulate: ParsableCommand {
         guard let result else { return }
         let integrationTime = integrationTimes.sorted()[integrationTimes.count / 2]
 
-        let csv = CSVWriter.text(result.trajectory)
+        var csv = CSVWriter.text(result.trajectory)
+        if let failure = result.failure { csv += CSVWriter.partialMarker(failure.summary) }
         if let out {
             do { try AtomicFile.write(csv, to: out) } catch {
                 Console.error("error: \(error)")
@@ -157,7 +160,7 @@ struct Simulate: ParsableCommand {
         if let failure = result.failure {
             Console.error("error: \(failure)")
             Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
-                          (out.map { " to \($0)" } ?? ""))
+                          (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")
             throw Status.simulationFailed
         }
     }
@@ -174,7 +177,8 @@ struct Simulate: ParsableCommand {
         if atol != 1e-12 { options.absoluteTolerance = atol }
         do {
             let (trajectory, failure) = try SuiteRunner.simulate(modelPath: model, settings: parsed, options: options)
-            let csv = CSVWriter.text(trajectory)
+            var csv = CSVWriter.text(trajectory)
+            if let failure { csv += CSVWriter.partialMarker(failure.summary) }
             if let out { try AtomicFile.write(csv, to: out) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
             if let failure {
                 Console.error("error: \(failure)")
