@@ -6,6 +6,10 @@ public import PathwayModel
 public enum ModelCompiler {
     /// Limits that keep hostile input from exhausting memory or the stack.
     public static let maximumFunctionNesting = 64
+    /// Most state variables: CVODES runs with a dense n×n Jacobian and LU factorisation,
+    /// which at 5000 states already takes 200 MB and seconds per factorisation (with
+    /// 20 000 it exhausts memory). Raise it together with a sparse linear solver.
+    public static let maximumStateCount = 5_000
 
     public static func compile(_ pathway: Pathway) throws(DiagnosticsError) -> CompiledModel {
         var compiler = Compilation(pathway: pathway)
@@ -51,6 +55,10 @@ struct Compilation {
         classifyRules()
         try diagnostics.throwIfErrors()
         layOutSlots()
+        if states.count > ModelCompiler.maximumStateCount {
+            diagnostics.error("the model has \(states.count) state variables; the solver's limit is \(ModelCompiler.maximumStateCount)",
+                              at: nil, hint: "a dense Jacobian of this size would need \(states.count * states.count / 131_072) MB and minutes per factorisation")
+        }
         try diagnostics.throwIfErrors()
         let built = buildAssignedValues()
         try diagnostics.throwIfErrors()
