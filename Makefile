@@ -1,10 +1,14 @@
 # Kinapse — the two commands on a fresh Debian machine with Swift:
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
-# Each target installs SUNDIALS (Debian's libsundials-dev) first if its headers are missing.
+# Each target installs SUNDIALS (Debian's libsundials-dev) and LAPACK/BLAS (liblapack-dev,
+# libblas-dev) first if they are missing.
 
 SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
+# The link-time LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them).
+LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.so))
+BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build run test bench crosscheck clean sbml-suite fuzz
@@ -16,6 +20,11 @@ deps:
 		echo "kinapse: SUNDIALS headers missing; installing libsundials-dev"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsundials-dev; \
+	fi
+	@if [ -z "$(LAPACK_SO)" ] || [ -z "$(BLAS_SO)" ]; then \
+		echo "kinapse: LAPACK/BLAS missing; installing liblapack-dev libblas-dev"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq liblapack-dev libblas-dev; \
 	fi
 
 build: deps

@@ -19,6 +19,8 @@ let package = Package(
     targets: [
         // Debian's libsundials-dev ships no pkg-config file, so the module map links explicitly.
         .systemLibrary(name: "CSundials", providers: [.apt(["libsundials-dev"])]),
+        // LAPACK/BLAS (Debian's liblapack-dev; OpenBLAS when installed): no C header, so the shim declares the routines.
+        .systemLibrary(name: "CLapack", providers: [.apt(["liblapack-dev", "libblas-dev"])]),
         .target(name: "SourceDiagnostics", swiftSettings: strictSettings),
         .target(name: "PathwayModel", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
         .target(name: "AntimonyFrontEnd", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
@@ -26,13 +28,17 @@ let package = Package(
         .target(name: "KineticsCore", swiftSettings: strictSettings),
         .target(name: "ConfigFiles", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
         .target(name: "InductionProtocols", dependencies: ["SourceDiagnostics", "ConfigFiles"], swiftSettings: strictSettings),
-        .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles"], swiftSettings: strictSettings),
+        .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
+        .target(name: "Optimization", dependencies: ["CLapack", "KineticsCore"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
         .executableTarget(
@@ -40,7 +46,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -60,12 +66,14 @@ let package = Package(
         ),
         .testTarget(name: "SourceDiagnosticsTests", dependencies: ["SourceDiagnostics"]),
         .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles"]),
-        .testTarget(name: "SynapseTests", dependencies: ["InductionProtocols", "SynapseModel", "SynapseSimulation", "PathwayTestSupport"]),
+        .testTarget(name: "SynapseTests", dependencies: ["InductionProtocols", "SynapseModel", "KineticsCore", "SynapseSimulation", "PathwayTestSupport"]),
         .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KineticsCore"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],

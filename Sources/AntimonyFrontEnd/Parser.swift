@@ -34,6 +34,24 @@ struct Parser {
         return ParsedFile(file: file, items: items)
     }
 
+    /// One expression filling `file` (blank space around it allowed), for formulas written
+    /// in other files (a fit problem's observables).
+    static func parseLoneExpression(_ file: SourceFile, into sink: inout DiagnosticSink) -> Expression? {
+        let tokens = Lexer.tokenize(file, into: &sink).filter { $0.kind != .newline }
+        guard !sink.hasErrors else { return nil }
+        var parser = Parser(tokens: tokens, sink: sink)
+        defer { sink = parser.sink }
+        do {
+            let expression = try parser.parseExpression()
+            guard parser.current.kind == .endOfFile else {
+                try parser.fail("unexpected \(parser.current.description) after the expression", at: parser.current.range)
+            }
+            return expression
+        } catch {
+            return nil
+        }
+    }
+
     // MARK: - Top level
 
     private mutating func parseTopLevel() -> [TopLevelItem] {

@@ -29,10 +29,18 @@ public struct TimeGrid: Sendable, Hashable {
     public let start: Double
     public let end: Double
     public let count: Int
+    /// Output times given one by one (data times of a fit), instead of equal spacing.
+    public let listedTimes: [Double]?
 
     public init(start: Double = 0, end: Double, count: Int) {
         precondition(count >= 1 && end >= start)
-        self.start = start; self.end = end; self.count = count
+        self.start = start; self.end = end; self.count = count; self.listedTimes = nil
+    }
+
+    /// Exactly these times, which must be ascending.
+    public init(times: [Double]) {
+        precondition(!times.isEmpty && zip(times, times.dropFirst()).allSatisfy { $0 < $1 })
+        self.start = times[0]; self.end = times[times.count - 1]; self.count = times.count; self.listedTimes = times
     }
 
     /// A grid with spacing `step` (the last point is `end` even if `step` does not divide it).
@@ -43,6 +51,7 @@ public struct TimeGrid: Sendable, Hashable {
     }
 
     public subscript(i: Int) -> Double {
+        if let listedTimes { return listedTimes[i] }
         // Computed from the index, never accumulated, so the last point is exactly `end`.
         if count == 1 { return end }
         if i == count - 1 { return end }

@@ -132,29 +132,11 @@ struct SynapseCommand {
     }
 }
 
-/// Finds protocol files by name: a path as given, else `NAME.toml` in the protocols
-/// directory beside the synapse's (`Pathways/protocols`), else in `./Pathways/protocols`.
+/// Protocol files by name (`InductionProtocols.ProtocolLocator`), with the error printed.
 enum ProtocolLocator {
-    static func directories(near synapsePath: String?) -> [String] {
-        var out: [String] = []
-        if let synapsePath {
-            let synapseDirectory = (synapsePath as NSString).deletingLastPathComponent
-            out.append(((synapseDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("protocols"))
-        }
-        out.append("Pathways/protocols")
-        return out
-    }
-
     static func resolve(_ name: String, near synapsePath: String?) throws -> String {
-        if FileManager.default.fileExists(atPath: name) { return name }
-        var available: [String] = []
-        for dir in directories(near: synapsePath) {
-            let candidate = (dir as NSString).appendingPathComponent(name.hasSuffix(".toml") ? name : name + ".toml")
-            if FileManager.default.fileExists(atPath: candidate) { return candidate }
-            available += ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
-        }
-        let known = Array(Set(available)).sorted()
+        let (path, known) = InductionProtocols.ProtocolLocator.find(name, near: synapsePath)
+        if let path { return path }
         let hint = Suggestions.didYouMean(name, among: known) ?? (known.isEmpty ? "no protocols found in Pathways/protocols" : "protocols: \(known.joined(separator: ", "))")
         Console.error("error: no protocol '\(name)'\nhint: \(hint)")
         throw Status.badInput

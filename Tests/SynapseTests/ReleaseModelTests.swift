@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import SynapseModel
+import KineticsCore
 
 /// The quantal release model against its closed forms.
 @Suite struct ReleaseModelTests {

@@ -1,0 +1,62 @@
+import SourceDiagnostics
+import PathwayModel
+import ModelCompiler
+
+/// The observables' formulas, compiled once by the model compiler (no second expression
+/// language): given the quantities they read at one time (model columns or synapse
+/// readouts), their values and their partial derivatives with respect to those quantities.
+///
+/// Not thread-safe (the compiled model owns its memory): one per worker.
+final class ObservableFormulas {
+    /// The quantities the formulas read, in slot order.
+    let inputs: [String]
+    private let model: CompiledModel
+    private let inputSlots: [Int]
+    private let outputSlots: [Int]
+    /// ∂(observable k)/∂(input j), symbolic.
+    private let partials: [[Symbolic]]
+
+    init(expressions: [Expression]) throws(DiagnosticsError) {
+        var names = Set<String>()
+        for e in expressions { names.formUnion(e.symbols) }
+        inputs = names.sorted()
+        var pathway = Pathway(name: "observables")
+        pathway.parameters = inputs.map { Parameter(id: $0, value: .number(0), isConstant: false) }
+        for (k, e) in expressions.enumerated() {
+            pathway.parameters.append(Parameter(id: Self.outputName(k), value: nil, isConstant: false))
+            pathway.assignmentRules.append(Rule(variable: Self.outputName(k), expression: e))
+        }
+        let compiled = try ModelCompiler.compile(pathway)
+        let ins = inputs.map { compiled.symbols[$0]! }
+        let outs = expressions.indices.map { compiled.symbols[Self.outputName($0)]! }
+        let expressionBySlot = Dictionary(compiled.assignedValues.map { ($0.slot, $0.expression) }, uniquingKeysWith: { a, _ in a })
+        partials = outs.map { out in
+            let e = expressionBySlot[out] ?? .slot(out)
+            return ins.map { input in e.derivative { $0 == input ? .constant(1) : .constant(0) } }
+        }
+        model = compiled
+        inputSlots = ins
+        outputSlots = outs
+        // Memory holds the constants and the time slot only after an initialisation.
+        _ = compiled.initialState()
+    }
+
+    static func outputName(_ k: Int) -> String { "observable_\(k)" }
+
+    /// Loads one time's inputs (in `inputs` order) and computes every formula.
+    func load(time: Double, inputs values: [Double]) {
+        for (slot, v) in zip(inputSlots, values) { model.setValue(v, slot: slot) }
+        var none = 0.0
+        model.update(time: time, state: &none)
+    }
+
+    /// Observable `k` of the last `load`.
+    func value(_ k: Int) -> Double { model.value(ofSlot: outputSlots[k]) }
+
+    /// ∂(observable k)/∂(input j) at the last `load`.
+    func partial(_ k: Int, input j: Int) -> Double {
+        let p = partials[k][j]
+        if let c = p.constantValue { return c }
+        return model.evaluate(p)
+    }
+}

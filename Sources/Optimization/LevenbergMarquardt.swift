@@ -1,0 +1,409 @@
+/// Settings of one bounded Levenberg–Marquardt run. The defaults suit objectives that are
+/// negative log-likelihoods in scaled (log10) coordinates.
+public struct LevenbergMarquardtOptions: Sendable, Hashable {
+    /// Most accepted steps.
+    public var maxIterations = 200
+    /// Most calls of `LeastSquaresProblem.evaluate` (with or without Jacobian).
+    public var maxEvaluations = 1000
+    /// Converged when ‖projected gradient of ½‖r‖²‖∞ ≤ this. The objective is an NLL, so the
+    /// gradient is in NLL units per scaled unit (per decade for log10 parameters).
+    public var gradientTolerance = 1e-8
+    /// Converged when a step (or the trust radius) is below `tol · (tol + ‖θ‖)`.
+    public var stepTolerance = 1e-10
+    /// Converged when both the actual and the predicted relative reduction of the objective
+    /// are below this (Moré 1978's `ftol` test).
+    public var objectiveTolerance = 1e-10
+    /// Initial trust-region radius in scaled units; nil: a tenth of the box diagonal when the
+    /// box is finite, else max(1, ‖θ₀‖).
+    public var initialTrustRadius: Double?
+    /// Failed evaluations in a row (each shrinks the trust region ×¼) before the run ends
+    /// as failed.
+    public var maxConsecutiveFailures = 5
+    /// Singular values of J below this fraction of the largest are dropped from the
+    /// Gauss–Newton step (λ = 0), which makes it the minimum-norm step when J is singular.
+    public var singularValueCutoff = 1e-12
+
+    public init() {}
+}
+
+/// Which test ended a converged run.
+public enum ConvergenceCriterion: String, Sendable, Hashable {
+    case gradient
+    case stepSize = "step size"
+    case objectiveChange = "objective change"
+}
+
+/// How a run ended.
+public enum RunStatus: Sendable, Hashable, CustomStringConvertible {
+    case converged(ConvergenceCriterion)
+    case maxIterations
+    case maxEvaluations
+    /// The model could not be evaluated (at the start, or too often in a row).
+    case failed(reason: String)
+
+    public var isConverged: Bool { if case .converged = self { true } else { false } }
+    public var isFailed: Bool { if case .failed = self { true } else { false } }
+
+    public var description: String {
+        switch self {
+        case let .converged(c): return "converged (\(c.rawValue))"
+        case .maxIterations: return "iteration limit"
+        case .maxEvaluations: return "evaluation limit"
+        case let .failed(reason): return "failed: \(reason)"
+        }
+    }
+}
+
+/// The outcome of one run. For a failed start, `theta` is the last accepted point (the start
+/// itself when the first evaluation failed) and `objective` is +∞ when it was never evaluated.
+public struct LeastSquaresResult: Sendable, Hashable {
+    /// Final point, scaled coordinates.
+    public var theta: [Double]
+    /// ½‖r‖² at `theta`.
+    public var objective: Double
+    public var residuals: [Double]
+    /// ∂r/∂θ at `theta` (nil when the start could not be evaluated).
+    public var jacobian: Matrix?
+    public var jacobianSource: JacobianSource?
+    /// Jᵀr at `theta`.
+    public var gradient: [Double]
+    /// Accepted steps.
+    public var iterations: Int
+    /// Calls of `evaluate`.
+    public var evaluations: Int
+    /// Of which with a Jacobian.
+    public var jacobianEvaluations: Int
+    public var status: RunStatus
+}
+
+/// Bounded Levenberg–Marquardt in trust-region form (Moré 1978), for ½‖r(θ)‖² on a box.
+///
+/// Each iteration takes the variables that are not held at a bound by the gradient (active
+/// set), solves the trust-region subproblem min ‖J p + r‖ s.t. ‖p‖ ≤ Δ for them through the
+/// SVD of J (after a QR when m ≥ n, both LAPACK), and tries both the projection of θ + p
+/// onto the box and the step truncated at the first bound, keeping the one with the larger
+/// predicted reduction. The ratio of actual to predicted reduction accepts the step and
+/// adapts Δ. The trust region lives in scaled coordinates, which are the scaling (no
+/// further diagonal scaling). A failed evaluation counts as a rejected step: Δ shrinks ×¼
+/// and the run retries, up to `maxConsecutiveFailures` times in a row.
+///
+/// The computation is deterministic: the same problem, start and options give the same
+/// result bit for bit.
+public struct LevenbergMarquardt: Sendable {
+    public var options: LevenbergMarquardtOptions
+
+    public init(options: LevenbergMarquardtOptions = LevenbergMarquardtOptions()) {
+        self.options = options
+    }
+
+    /// Minimises ½‖r(θ)‖² over `lower ≤ θ ≤ upper` (scaled coordinates; bounds may be
+    /// infinite) from `start` (moved into the box first).
+    public func minimize(_ problem: some LeastSquaresProblem, from start: [Double],
+                         lower: [Double], upper: [Double]) -> LeastSquaresResult {
+        let n = problem.parameterCount
+        precondition(start.count == n && lower.count == n && upper.count == n,
+                     "start and bounds must have \(n) entries")
+        var run = Run(problem: problem, options: options, lower: lower, upper: upper)
+        return run.solve(from: start)
+    }
+}
+
+/// The state of one run.
+private struct Run<Problem: LeastSquaresProblem> {
+    let problem: Problem
+    let options: LevenbergMarquardtOptions
+    let lower: [Double]
+    let upper: [Double]
+    var evaluations = 0
+    var jacobianEvaluations = 0
+    var residualCount = -1
+
+    init(problem: Problem, options: LevenbergMarquardtOptions, lower: [Double], upper: [Double]) {
+        self.problem = problem
+        self.options = options
+        self.lower = lower
+        self.upper = upper
+    }
+
+    func clamp(_ theta: [Double]) -> [Double] {
+        theta.indices.map { min(max(theta[$0], lower[$0]), upper[$0]) }
+    }
+
+    /// Evaluates and validates (residual count, finiteness, Jacobian shape).
+    mutating func evaluate(_ theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+        evaluations += 1
+        if jacobian { jacobianEvaluations += 1 }
+        let e = try problem.evaluate(at: theta, jacobian: jacobian)
+        if residualCount < 0 { residualCount = e.residuals.count }
+        guard e.residuals.count == residualCount else {
+            throw EvaluationError.residualCountChanged(expected: residualCount, got: e.residuals.count)
+        }
+        if let bad = e.residuals.firstIndex(where: { !$0.isFinite }) {
+            throw EvaluationError.nonFiniteResidual(index: bad)
+        }
+        if jacobian {
+            guard let j = e.jacobian else { throw EvaluationError.missingJacobian }
+            precondition(j.rows == residualCount && j.columns == theta.count,
+                         "Jacobian is \(j.rows)×\(j.columns), expected \(residualCount)×\(theta.count)")
+            guard j.elements.allSatisfy(\.isFinite) else { throw EvaluationError.nonFiniteJacobian }
+        }
+        return e
+    }
+
+    func result(theta: [Double], at e: LeastSquaresEvaluation?, iterations: Int, status: RunStatus) -> LeastSquaresResult {
+        let gradient = e.flatMap { ev in ev.jacobian.map { $0.transposeMultiplied(by: ev.residuals) } } ?? []
+        return LeastSquaresResult(
+            theta: theta, objective: e?.objective ?? .infinity, residuals: e?.residuals ?? [],
+            jacobian: e?.jacobian, jacobianSource: e?.jacobianSource, gradient: gradient,
+            iterations: iterations, evaluations: evaluations, jacobianEvaluations: jacobianEvaluations,
+            status: status)
+    }
+
+    mutating func solve(from start: [Double]) -> LeastSquaresResult {
+        let n = start.count
+        var theta = clamp(start)
+        var current: LeastSquaresEvaluation
+        do {
+            current = try evaluate(theta, jacobian: true)
+        } catch {
+            return result(theta: theta, at: nil, iterations: 0,
+                          status: .failed(reason: "cannot evaluate the start point: \(error)"))
+        }
+        var radius = options.initialTrustRadius ?? defaultRadius(theta)
+        var iterations = 0
+        var failuresInARow = 0
+        let xtol = options.stepTolerance
+
+        while true {
+            let jac = current.jacobian!
+            let r = current.residuals
+            let f = current.objective
+            let g = jac.transposeMultiplied(by: r)
+            // Variables held at a bound: the descent direction −g points out of the box.
+            var free: [Int] = []
+            var projectedGradientNorm = 0.0
+            for i in 0..<n {
+                let held = (theta[i] <= lower[i] && g[i] > 0) || (theta[i] >= upper[i] && g[i] < 0)
+                if !held {
+                    free.append(i)
+                    projectedGradientNorm = max(projectedGradientNorm, abs(g[i]))
+                }
+            }
+            if projectedGradientNorm <= options.gradientTolerance {
+                return result(theta: theta, at: current, iterations: iterations, status: .converged(.gradient))
+            }
+            if iterations >= options.maxIterations {
+                return result(theta: theta, at: current, iterations: iterations, status: .maxIterations)
+            }
+            let subproblem: TrustRegionSubproblem
+            do {
+                subproblem = try TrustRegionSubproblem(jacobian: jac.selectingColumns(free), residuals: r,
+                                                       cutoff: options.singularValueCutoff)
+            } catch {
+                return result(theta: theta, at: current, iterations: iterations,
+                              status: .failed(reason: "linear algebra: \(error)"))
+            }
+            let wantJacobianAtTrial = current.jacobianSource != .finiteDifferences
+            let thetaNorm = norm2(theta)
+
+            // Inner loop: shrink the trust region until a step is accepted.
+            while true {
+                let pFree = subproblem.step(radius: radius)
+                var p = Array(repeating: 0.0, count: n)
+                for (k, i) in free.enumerated() { p[i] = pFree[k] }
+                let (trial, step, predicted) = bestFeasibleStep(theta: theta, p: p, jacobian: jac, gradient: g)
+                let stepNorm = norm2(step)
+                if !(predicted > 0) || stepNorm == 0 {
+                    // Nothing to gain inside this radius (roundoff level): shrink.
+                    radius = 0.25 * min(radius, max(stepNorm, norm2(p)))
+                    if radius <= xtol * (xtol + thetaNorm) {
+                        return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
+                    }
+                    continue
+                }
+                if evaluations >= options.maxEvaluations {
+                    return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
+                }
+                var candidate: LeastSquaresEvaluation
+                do {
+                    candidate = try evaluate(trial, jacobian: wantJacobianAtTrial)
+                } catch {
+                    failuresInARow += 1
+                    if failuresInARow > options.maxConsecutiveFailures {
+                        return result(theta: theta, at: current, iterations: iterations,
+                                      status: .failed(reason: "\(failuresInARow) failed evaluations in a row near the current point; last: \(error)"))
+                    }
+                    radius = 0.25 * stepNorm
+                    continue
+                }
+                failuresInARow = 0
+                let fTrial = candidate.objective
+                let actual = f - fTrial
+                let ratio = actual / predicted
+                if ratio < 0.25 {
+                    radius = 0.25 * stepNorm
+                } else if ratio > 0.75 {
+                    radius = max(radius, 2 * stepNorm)
+                }
+                let relativeChangeSmall = f > 0 && abs(actual) <= options.objectiveTolerance * f
+                    && predicted <= options.objectiveTolerance * f && ratio <= 2
+                if ratio > 1e-4 {
+                    if candidate.jacobian == nil {
+                        if evaluations >= options.maxEvaluations {
+                            return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
+                        }
+                        do {
+                            candidate = try evaluate(trial, jacobian: true)
+                        } catch {
+                            // The point is fine but its Jacobian is not: treat as a failure here.
+                            failuresInARow += 1
+                            if failuresInARow > options.maxConsecutiveFailures {
+                                return result(theta: theta, at: current, iterations: iterations,
+                                              status: .failed(reason: "Jacobian evaluation failed: \(error)"))
+                            }
+                            radius = 0.25 * stepNorm
+                            continue
+                        }
+                    }
+                    theta = trial
+                    current = candidate
+                    iterations += 1
+                    if relativeChangeSmall {
+                        return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
+                    }
+                    if stepNorm <= xtol * (xtol + norm2(theta)) {
+                        return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
+                    }
+                    break
+                }
+                if relativeChangeSmall {
+                    return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
+                }
+                if radius <= xtol * (xtol + thetaNorm) {
+                    return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
+                }
+            }
+        }
+    }
+
+    func defaultRadius(_ theta: [Double]) -> Double {
+        let widths = zip(lower, upper).map { $1 - $0 }
+        if widths.allSatisfy(\.isFinite) {
+            let diagonal = norm2(widths)
+            if diagonal > 0 { return 0.1 * diagonal }
+        }
+        return max(1, norm2(theta))
+    }
+
+    /// Of the projected step clamp(θ + p) and the step truncated at the first bound, the one
+    /// with the larger predicted reduction −(gᵀs + ½‖Js‖²). Returns the trial point, the step
+    /// and its predicted reduction.
+    func bestFeasibleStep(theta: [Double], p: [Double], jacobian: Matrix, gradient: [Double])
+        -> (trial: [Double], step: [Double], predicted: Double) {
+        func predicted(_ s: [Double]) -> Double {
+            let js = jacobian.multiplied(by: s)
+            var gs = 0.0
+            for i in s.indices { gs += gradient[i] * s[i] }
+            return -(gs + halfSquaredNorm(js))
+        }
+        let projected = clamp(zip(theta, p).map { $0 + $1 })
+        let projectedStep = zip(projected, theta).map { $0 - $1 }
+        var fraction = 1.0
+        for i in p.indices where p[i] != 0 {
+            let room = p[i] > 0 ? upper[i] - theta[i] : lower[i] - theta[i]
+            fraction = min(fraction, room / p[i])
+        }
+        let projectedReduction = predicted(projectedStep)
+        guard fraction < 1 else { return (projected, projectedStep, projectedReduction) }
+        let truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        let truncatedStep = zip(truncated, theta).map { $0 - $1 }
+        let truncatedReduction = predicted(truncatedStep)
+        if truncatedReduction > projectedReduction {
+            return (truncated, truncatedStep, truncatedReduction)
+        }
+        return (projected, projectedStep, projectedReduction)
+    }
+}
+
+/// min ‖J p + r‖ subject to ‖p‖ ≤ Δ through the SVD J = U S Vᵀ: p(λ) = −V (S² + λ)⁻¹ S Uᵀ r,
+/// with λ ≥ 0 found so that ‖p(λ)‖ ≈ Δ (Moré–Hebden iteration on 1/‖p‖, Moré 1978 §5),
+/// or λ = 0 when the Gauss–Newton step already fits.
+struct TrustRegionSubproblem {
+    let singularValues: [Double]
+    /// (Uᵀ r)_k · s_k
+    let weights: [Double]
+    let v: Matrix          // n × k
+    let kept: Int          // singular values above the cutoff (used at λ = 0)
+    let gradientNorm: Double
+
+    init(jacobian: Matrix, residuals r: [Double], cutoff: Double) throws(LinearAlgebraError) {
+        let m = jacobian.rows, n = jacobian.columns
+        let svd: SingularValueDecomposition
+        let projected: [Double]
+        if m >= n && n > 0 {
+            // QR first: the SVD then works on the small n × n factor R.
+            let qr = try QRFactorization(of: jacobian)
+            let qtr = try qr.applyingQTranspose(to: r)
+            svd = try SingularValueDecomposition(of: qr.r)
+            projected = svd.u.transposeMultiplied(by: Array(qtr[0..<n]))
+        } else {
+            svd = try SingularValueDecomposition(of: jacobian)
+            projected = svd.u.transposeMultiplied(by: r)
+        }
+        singularValues = svd.singularValues
+        weights = zip(projected, singularValues).map { $0 * $1 }
+        v = svd.vt.transposed
+        let smax = singularValues.first ?? 0
+        kept = singularValues.filter { $0 > cutoff * smax }.count
+        gradientNorm = norm2(weights)   // ‖Jᵀr‖ = ‖S Uᵀ r‖
+    }
+
+    private func coefficients(_ lambda: Double) -> [Double] {
+        singularValues.indices.map { k in
+            if lambda == 0 && k >= kept { return 0 }
+            return -weights[k] / (singularValues[k] * singularValues[k] + lambda)
+        }
+    }
+
+    private func norms(_ lambda: Double) -> (norm: Double, derivative: Double) {
+        var sq = 0.0, d = 0.0
+        for k in singularValues.indices {
+            if lambda == 0 && k >= kept { continue }
+            let denom = singularValues[k] * singularValues[k] + lambda
+            let c = weights[k] / denom
+            sq += c * c
+            d -= c * c / denom
+        }
+        let norm = sq.squareRoot()
+        return (norm, norm > 0 ? d / norm : 0)   // d‖p‖/dλ
+    }
+
+    func step(radius: Double) -> [Double] {
+        step(lambda: lambda(radius: radius))
+    }
+
+    func step(lambda: Double) -> [Double] {
+        v.multiplied(by: coefficients(lambda))
+    }
+
+    func lambda(radius: Double) -> Double {
+        let (n0, _) = norms(0)
+        if n0 <= 1.1 * radius { return 0 }
+        var lo = 0.0
+        var hi = gradientNorm / radius   // ‖p(λ)‖ ≤ ‖Jᵀr‖/λ ≤ Δ there
+        var lambda = 0.0
+        for _ in 0..<40 {
+            let (pn, dp) = norms(lambda)
+            if abs(pn - radius) <= 0.1 * radius { return lambda }
+            if pn > radius { lo = max(lo, lambda) } else { hi = min(hi, lambda) }
+            // Newton on ψ(λ) = 1/‖p‖ − 1/Δ, nearly linear in λ.
+            var next = dp < 0 ? lambda + (1 / pn - 1 / radius) * pn * pn / dp : .nan
+            if !(next > lo && next < hi) {
+                next = lo > 0 ? (lo * hi).squareRoot() : 1e-3 * hi
+                if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+            }
+            lambda = next
+        }
+        return lambda
+    }
+}

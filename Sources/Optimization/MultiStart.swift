@@ -1,0 +1,188 @@
+import Dispatch
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of a multi-start fit.
+public struct MultiStartOptions: Sendable, Hashable {
+    /// Number of Latin hypercube starts.
+    public var starts = 50
+    /// Seed of the Latin hypercube; the same seed gives the same starts and results.
+    public var seed: UInt64 = 1
+    /// Parallel workers (each with its own problem instance). Does not change any result.
+    public var jobs = MultiStartOptions.availableCores
+    /// Starts placed before the sampled ones (scaled coordinates), e.g. the model's
+    /// nominal values; they get indices 0, 1, … and are moved into the box.
+    public var additionalStarts: [[Double]] = []
+    public var optimizer = LevenbergMarquardtOptions()
+
+    public init() {}
+
+    /// Online processors.
+    public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}
+
+/// One start of a multi-start fit.
+public struct StartResult: Sendable {
+    /// Position in the list of starts (additional starts first, then the sample).
+    public var index: Int
+    /// Start point, scaled coordinates.
+    public var start: [Double]
+    /// The optimiser's outcome: final point, objective, iterations, evaluations, status.
+    public var run: LeastSquaresResult
+    /// Wall time of this start. The only field that differs between otherwise identical fits.
+    public var wallTime: Duration
+
+    public var theta: [Double] { run.theta }
+    public var objective: Double { run.objective }
+    public var status: RunStatus { run.status }
+}
+
+/// Reported after each finished start (from a worker thread, one report at a time).
+public struct MultiStartProgress: Sendable {
+    public var completed: Int
+    public var total: Int
+    public var failed: Int
+    /// Lowest objective so far (+∞ while every finished start failed).
+    public var bestObjective: Double
+}
+
+/// All starts of a multi-start fit, ordered by start index.
+public struct MultiStartResult: Sendable {
+    public var space: ParameterSpace
+    public var starts: [StartResult]
+
+    /// The start with the lowest objective among those that did not fail (ties: lowest index).
+    public var best: StartResult? {
+        var best: StartResult?
+        for s in starts where !s.status.isFailed && s.objective.isFinite {
+            if best == nil || s.objective < best!.objective { best = s }
+        }
+        return best
+    }
+
+    /// Starts by increasing final objective (ties by index), failed starts last: the order
+    /// of a waterfall plot.
+    public var waterfall: [StartResult] {
+        starts.sorted { a, b in
+            let fa = a.status.isFailed ? Double.infinity : a.objective
+            let fb = b.status.isFailed ? Double.infinity : b.objective
+            return fa != fb ? fa < fb : a.index < b.index
+        }
+    }
+
+    public var failedStarts: [StartResult] { starts.filter { $0.status.isFailed } }
+
+    /// Fraction of all starts (failed ones included) whose objective is within
+    /// `relativeTolerance · |best| + absoluteTolerance` of the best (Hass et al. 2019 judge
+    /// a fit by how often the best value is reached).
+    public func fractionReachingBest(relativeTolerance: Double = 1e-3, absoluteTolerance: Double = 0) -> Double {
+        guard let best, !starts.isEmpty else { return 0 }
+        let limit = best.objective + relativeTolerance * abs(best.objective) + absoluteTolerance
+        let hits = starts.filter { !$0.status.isFailed && $0.objective <= limit }.count
+        return Double(hits) / Double(starts.count)
+    }
+}
+
+/// Multi-start bounded Levenberg–Marquardt from a seeded Latin hypercube over the scaled box.
+///
+/// Starts run in parallel on `jobs` workers. Reproducibility does not depend on `jobs`:
+/// start k always begins at the same point and runs the same deterministic computation on
+/// a fresh-or-reused problem instance whose `evaluate` is a pure function of θ; results are
+/// stored by index, with no reduction whose order depends on scheduling.
+public enum MultiStart {
+    /// Runs the fit. `makeProblem` is called once per worker (problem instances are not
+    /// shared between threads); an error from it ends the fit.
+    public static func run(
+        space: ParameterSpace,
+        options: MultiStartOptions = MultiStartOptions(),
+        makeProblem: @escaping @Sendable () throws -> any LeastSquaresProblem,
+        progress: (@Sendable (MultiStartProgress) -> Void)? = nil
+    ) throws -> MultiStartResult {
+        let lower = space.scaledLower, upper = space.scaledUpper
+        for extra in options.additionalStarts {
+            precondition(extra.count == space.count, "an additional start has \(extra.count) values, expected \(space.count)")
+        }
+        let points = options.additionalStarts.map(space.clamped)
+            + LatinHypercube.sample(count: options.starts, lower: lower, upper: upper, seed: options.seed)
+        let optimizer = LevenbergMarquardt(options: options.optimizer)
+        let results = try ParallelWork.map(count: points.count, jobs: options.jobs, makeWorker: makeProblem,
+                                           onDone: progressReporter(total: points.count, progress)) { problem, k in
+            let clock = ContinuousClock()
+            let began = clock.now
+            let run = optimizer.minimize(problem, from: points[k], lower: lower, upper: upper)
+            return StartResult(index: k, start: points[k], run: run, wallTime: clock.now - began)
+        }
+        return MultiStartResult(space: space, starts: results)
+    }
+
+    private static func progressReporter(total: Int, _ progress: (@Sendable (MultiStartProgress) -> Void)?)
+        -> (@Sendable (StartResult, inout ProgressTally) -> Void)? {
+        guard let progress else { return nil }
+        return { start, tally in
+            tally.completed += 1
+            if start.status.isFailed { tally.failed += 1 } else { tally.best = min(tally.best, start.objective) }
+            progress(MultiStartProgress(completed: tally.completed, total: total, failed: tally.failed,
+                                        bestObjective: tally.best))
+        }
+    }
+}
+
+struct ProgressTally: Sendable {
+    var completed = 0
+    var failed = 0
+    var best = Double.infinity
+}
+
+/// A fixed pool of workers, each with its own (non-thread-safe) context, pulling task
+/// indices from a shared counter. Results are stored by index, so the output does not
+/// depend on which worker ran which task.
+enum ParallelWork {
+    private final class Shared<Output: Sendable>: Sendable {
+        struct State {
+            var next = 0
+            var results: [Output?]
+            var tally = ProgressTally()
+            var error: (any Error)?
+        }
+        let state: Mutex<State>
+        init(count: Int) { state = Mutex(State(results: Array(repeating: nil, count: count))) }
+    }
+
+    static func map<Context, Output: Sendable>(
+        count: Int, jobs: Int,
+        makeWorker: @escaping @Sendable () throws -> Context,
+        onDone: (@Sendable (Output, inout ProgressTally) -> Void)?,
+        _ task: @escaping @Sendable (Context, Int) -> Output
+    ) throws -> [Output] {
+        let shared = Shared<Output>(count: count)
+        let workers = max(1, min(jobs, count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            let context: Context
+            do {
+                context = try makeWorker()
+            } catch {
+                shared.state.withLock { if $0.error == nil { $0.error = error } }
+                return
+            }
+            while true {
+                let k: Int? = shared.state.withLock { state in
+                    guard state.next < count, state.error == nil else { return nil }
+                    defer { state.next += 1 }
+                    return state.next
+                }
+                guard let k else { return }
+                let output = task(context, k)
+                shared.state.withLock { state in
+                    state.results[k] = output
+                    onDone?(output, &state.tally)
+                }
+            }
+        }
+        return try shared.state.withLock { state in
+            if let error = state.error { throw error }
+            return state.results.map { $0! }
+        }
+    }
+}

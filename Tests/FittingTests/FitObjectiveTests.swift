@@ -1,0 +1,82 @@
+import Testing
+import Foundation
+@testable import Fitting
+
+/// The objective on the decay pathway, against its closed-form solution
+/// B(t) = A0·k1/(k2 − k1)·(e^(−k1 t) − e^(−k2 t)).
+@Suite struct FitObjectiveTests {
+    /// Problem with an estimated scale, offset and noise level besides k1 and k2.
+    static let problem = ProblemFiles.problem
+        .replacingOccurrences(of: "sd = 0.1", with: "scale = \"s\"\noffset = \"o\"\nsd = \"sigma\"")
+        .replacingOccurrences(of: "[observables.B_obs]", with: """
+        [parameters.s]
+        lower = 0.1
+        upper = 10
+        [parameters.o]
+        lower = -1
+        upper = 1
+        [parameters.sigma]
+        lower = 0.01
+        upper = 1
+
+        [observables.B_obs]
+        """)
+
+    @Test func residualsMatchTheClosedForm() throws {
+        let files = try ProblemFiles(problem: Self.problem)
+        defer { files.remove() }
+        let problem = try files.read()
+        #expect(problem.parameters.map(\.role) == [.model, .model, .observation, .observation, .observation])
+        #expect(problem.parameters[3].scale == .lin, "a non-positive lower bound means a linear scale")
+        let objective = try FitObjective(problem: problem)
+        let (k1, k2, s, o, sigma) = (0.8, 0.2, 1.5, 0.1, 0.3)
+        let theta = [log10(k1), log10(k2), log10(s), o, log10(sigma)]
+        let e = try objective.evaluate(at: theta, jacobian: false)
+        let points = problem.experiments[0].data.points
+        #expect(e.residuals.count == 2 * points.count, "one data and one error-model residual per point")
+        // Solver tolerance rtol = 1e-8 (the default) on B ≈ 1–10 bounds the error of s·B/σ by
+        // about 5·1e-8·10/0.3 ≈ 2e-6 (a factor of a few for global error growth).
+        var nll = 0.0
+        for (i, p) in points.enumerated() {
+            let predicted = s * ProblemFiles.b(p.time, k1: k1, k2: k2) + o
+            let r = (predicted - p.value) / sigma
+            #expect(abs(e.residuals[i] - r) < 2e-5, "t = \(p.time)")
+            nll += 0.5 * r * r + log(sigma) + 0.5 * log(2 * Double.pi)
+        }
+        #expect(abs(e.negativeLogLikelihood - nll) < 1e-4 * abs(nll))
+    }
+
+    @Test func jacobianMatchesTheClosedForm() throws {
+        let files = try ProblemFiles(problem: Self.problem.replacingOccurrences(of: "seed = 3", with: "seed = 3\nrtol = 1e-10"))
+        defer { files.remove() }
+        let problem = try files.read()
+        let objective = try FitObjective(problem: problem, gradient: .finiteDifferences)
+        let (k1, k2, s, o, sigma) = (0.8, 0.2, 1.5, 0.1, 0.3)
+        let theta = [log10(k1), log10(k2), log10(s), o, log10(sigma)]
+        let e = try objective.evaluate(at: theta, jacobian: true)
+        let jacobian = try #require(e.jacobian)
+        let ln10 = log(10.0)
+        let points = problem.experiments[0].data.points
+        // Reference: derivatives of the closed form (central differences of the formula itself,
+        // step 1e-6: error ~1e-12, far below the tolerance), times the chain factors of the
+        // log10 scale. The model's finite differences (step h = 1e-4 in log10 units over runs
+        // at rtol = 1e-10) err by truncation ~h^2 |f'''| ~ 1e-7 and by solver error
+        // ~(4 rtol |B| <= 4e-9) / 2h * s/sigma ~ 1e-4, so 1e-3 (absolute, or relative above 1) holds.
+        for (i, p) in points.enumerated() {
+            let b = ProblemFiles.b(p.time, k1: k1, k2: k2)
+            let h = 1e-6
+            let dk1 = (ProblemFiles.b(p.time, k1: k1 + h, k2: k2) - ProblemFiles.b(p.time, k1: k1 - h, k2: k2)) / (2 * h)
+            let dk2 = (ProblemFiles.b(p.time, k1: k1, k2: k2 + h) - ProblemFiles.b(p.time, k1: k1, k2: k2 - h)) / (2 * h)
+            let r = (s * b + o - p.value) / sigma
+            let expected = [s * dk1 / sigma * k1 * ln10, s * dk2 / sigma * k2 * ln10, b / sigma * s * ln10, 1 / sigma, -r / sigma * sigma * ln10]
+            for j in 0..<5 {
+                let scale = max(1, abs(expected[j]))
+                #expect(abs(jacobian[i][j] - expected[j]) < 1e-3 * scale, "point \(i), parameter \(problem.parameters[j].name): \(jacobian[i][j]) vs \(expected[j])")
+            }
+            // Error-model row: d√(2 ln σ + C)/dθ_σ = (1/(σ·root))·σ·ln10.
+            let root = (2 * log(sigma) + 1 - 2 * log(0.01)).squareRoot()
+            #expect(abs(jacobian[points.count + i][4] - ln10 / root) < 1e-12)
+            #expect(jacobian[points.count + i][0] == 0)
+        }
+    }
+}

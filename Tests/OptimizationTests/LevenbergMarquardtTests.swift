@@ -1,0 +1,124 @@
+import Testing
+import Optimization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bounded Levenberg–Marquardt on problems with known minimisers.
+@Suite struct LevenbergMarquardtTests {
+    let unbounded = (lower: [-Double.infinity, -.infinity], upper: [Double.infinity, .infinity])
+
+    @Test func rosenbrockFromTheClassicStart() {
+        let result = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
+                                                   lower: unbounded.lower, upper: unbounded.upper)
+        #expect(result.status.isConverged)
+        // Zero-residual problem: LM converges quadratically, so the point is exact to roundoff.
+        #expect(abs(result.theta[0] - 1) < 1e-10)
+        #expect(abs(result.theta[1] - 1) < 1e-10)
+        #expect(result.objective < 1e-20)
+        #expect(result.jacobianSource == .analytic)
+        print("Rosenbrock: \(result.iterations) iterations, \(result.evaluations) evaluations, \(result.status)")
+    }
+
+    @Test func optimumOnAnUpperBound() {
+        // With θ₁ ≤ 0.5 the minimum is at θ₁ = 0.5, θ₂ = θ₁² = 0.25 (r₁ = 0 there, and
+        // ½(1 − θ₁)² still decreases towards the bound): a KKT point with g₁ < 0.
+        let result = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
+                                                   lower: [-2, -2], upper: [0.5, 2])
+        #expect(result.status.isConverged)
+        #expect(result.theta[0] == 0.5)
+        #expect(abs(result.theta[1] - 0.25) < 1e-10)
+        #expect(abs(result.objective - 0.125) < 1e-12)
+        #expect(result.gradient[0] < 0)
+        #expect(abs(result.gradient[1]) < 1e-8)
+        print("bounded Rosenbrock: \(result.iterations) iterations, \(result.evaluations) evaluations, \(result.status)")
+    }
+
+    @Test func startOutsideTheBoxIsMovedIn() {
+        let result = LevenbergMarquardt().minimize(rosenbrock(), from: [5, 5], lower: [-2, -2], upper: [2, 2])
+        #expect(result.status.isConverged)
+        #expect(abs(result.theta[0] - 1) < 1e-10 && abs(result.theta[1] - 1) < 1e-10)
+    }
+
+    /// Noisy exponential decay. Reference: for fixed k the best A is Σyᵢeᵢ/Σeᵢ² (eᵢ = e^{−k tᵢ}),
+    /// so the least-squares k minimises a 1-D function, found here by golden-section search
+    /// to 1e-13 relative — an independent solver.
+    @Test(arguments: [true, false])
+    func exponentialDecayMatchesTheVariableProjectionSolution(analytic: Bool) {
+        let times = (0..<20).map { Double($0) * 0.25 }
+        let noise = syntheticNoise(count: times.count, seed: 11)
+        let data = zip(times, noise).map { 2 * exp(-0.7 * $0) + 0.02 * $1 }
+        func reducedObjective(_ k: Double) -> (a: Double, f: Double) {
+            let e = times.map { exp(-k * $0) }
+            let a = zip(data, e).reduce(0) { $0 + $1.0 * $1.1 } / e.reduce(0) { $0 + $1 * $1 }
+            let f = zip(data, e).reduce(0) { $0 + 0.5 * pow(a * $1.1 - $1.0, 2) }
+            return (a, f)
+        }
+        var lo = 0.1, hi = 3.0
+        let phi = (5.0.squareRoot() - 1) / 2
+        while hi - lo > 1e-13 * hi {
+            let x1 = hi - phi * (hi - lo), x2 = lo + phi * (hi - lo)
+            if reducedObjective(x1).f < reducedObjective(x2).f { hi = x2 } else { lo = x1 }
+        }
+        let kRef = 0.5 * (lo + hi), aRef = reducedObjective(kRef).a
+
+        let problem = ExponentialDecay(times: times, data: data, analytic: analytic)
+        let result = LevenbergMarquardt().minimize(problem, from: [0, 0], lower: [-3, -3], upper: [3, 3])
+        #expect(result.status.isConverged)
+        // Tolerance: the reference k is exact to ~1e-13; LM stops at gradient 1e-8 or at
+        // relative objective change 1e-10, i.e. within ~1e-7 relative of the minimiser
+        // (the objective is quadratic near it, curvature O(1)). Central differences add an
+        // O(ε^{2/3}) ≈ 4e-11 error to the gradient, so the same bound holds for them.
+        #expect(abs(pow(10, result.theta[0]) / aRef - 1) < 1e-6)
+        #expect(abs(pow(10, result.theta[1]) / kRef - 1) < 1e-6)
+        #expect(result.jacobianSource == (analytic ? .analytic : .finiteDifferences))
+        print("exponential decay (\(analytic ? "analytic" : "finite differences")): \(result.iterations) iterations, \(result.evaluations) evaluations (\(result.jacobianEvaluations) with Jacobian), \(result.status)")
+    }
+
+    @Test func failedStartIsReportedWithItsReason() {
+        struct Broken: Error, CustomStringConvertible { var description: String { "CVODE gave up" } }
+        let problem = ClosureProblem(parameterCount: 1, residuals: { _ in throw Broken() })
+        let result = LevenbergMarquardt().minimize(problem, from: [0], lower: [-1], upper: [1])
+        #expect(result.status == .failed(reason: "cannot evaluate the start point: CVODE gave up"))
+        #expect(result.objective == .infinity)
+        #expect(result.evaluations == 1)
+    }
+
+    @Test func failedTrialPointsShrinkTheTrustRegion() {
+        // Rosenbrock that cannot be evaluated for θ₂ < −1: from the classic start the first
+        // Gauss–Newton step goes to (1, −3.84), so the run must back off and still find (1, 1).
+        struct Unstable: Error {}
+        final class Counter { var failures = 0 }
+        let base = rosenbrock(), counter = Counter()
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in
+            if t[1] < -1 { counter.failures += 1; throw Unstable() }
+            return try base.evaluate(at: t, jacobian: false).residuals
+        }, jacobian: { t in try base.evaluate(at: t, jacobian: true).jacobian! })
+        var options = LevenbergMarquardtOptions()
+        options.initialTrustRadius = 10
+        let result = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1],
+                                                                   lower: [-5, -5], upper: [5, 5])
+        #expect(counter.failures > 0)
+        #expect(result.status.isConverged)
+        #expect(abs(result.theta[0] - 1) < 1e-10 && abs(result.theta[1] - 1) < 1e-10)
+    }
+
+    @Test func finiteDifferencesAgreeWithTheAnalyticJacobian() throws {
+        let problem = ExponentialDecay(times: [0, 0.5, 1, 2], data: [2, 1.4, 1, 0.5])
+        let theta = [0.3, -0.15]
+        let exact = try problem.evaluate(at: theta, jacobian: true)
+        for scheme in FiniteDifferences.Scheme.allCases {
+            // Truncation + roundoff: forward ~ √ε ≈ 1.5e-8, central ~ ε^{2/3} ≈ 4e-11, times
+            // the O(1..10) size of the derivatives here.
+            let tolerance = scheme == .forward ? 1e-6 : 1e-9
+            let fd = try FiniteDifferences.jacobian(at: theta, residuals: exact.residuals, scheme: scheme,
+                                                    lower: [-1, -1], upper: [1, 1]) { problem.residuals($0) }
+            for (x, y) in zip(fd.elements, exact.jacobian!.elements) { #expect(abs(x - y) < tolerance) }
+            // At an upper bound the step goes the other way and stays in the box.
+            var seen: [[Double]] = []
+            _ = try FiniteDifferences.jacobian(at: [1, 0], residuals: problem.residuals([1, 0]), scheme: scheme,
+                                               lower: [-1, -1], upper: [1, 1]) { t in seen.append(t); return problem.residuals(t) }
+            #expect(seen.allSatisfy { $0[0] <= 1 })
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Testing
+import Optimization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Latin hypercube sampling and the parallel multi-start driver.
+@Suite struct MultiStartTests {
+    @Test func latinHypercubeFillsEveryStratumOnce() {
+        let lower = [-3.0, 0, 10], upper = [3.0, 1, 20]
+        let points = LatinHypercube.sample(count: 16, lower: lower, upper: upper, seed: 5)
+        #expect(points.count == 16)
+        for d in 0..<3 {
+            let strata = points.map { Int((($0[d] - lower[d]) / (upper[d] - lower[d])) * 16) }
+            #expect(Set(strata) == Set(0..<16))
+        }
+        #expect(LatinHypercube.sample(count: 16, lower: lower, upper: upper, seed: 5) == points)
+        #expect(LatinHypercube.sample(count: 16, lower: lower, upper: upper, seed: 6) != points)
+    }
+
+    /// Two decaying exponentials, θ = log10 of (A₁, k₁, A₂, k₂): a problem with several
+    /// local minima (and a label-switching symmetry), so starts end in different places.
+    static func twoExponentials() -> (space: ParameterSpace, make: @Sendable () -> any LeastSquaresProblem) {
+        let times = (0..<30).map { Double($0) * 0.2 }
+        let noise = syntheticNoise(count: times.count, seed: 3)
+        let data = zip(times, noise).map { 1.5 * exp(-0.3 * $0) + 1.0 * exp(-3 * $0) + 0.01 * $1 }
+        let space = try! ParameterSpace(["A1", "k1", "A2", "k2"].map {
+            EstimatedParameter(name: $0, lower: 1e-2, upper: 1e2, scale: .log10)
+        })
+        let make: @Sendable () -> any LeastSquaresProblem = {
+            ClosureProblem(parameterCount: 4, residuals: { t in
+                let p = t.map { pow(10, $0) }
+                return zip(times, data).map { p[0] * exp(-p[1] * $0) + p[2] * exp(-p[3] * $0) - $1 }
+            }, jacobian: { t in
+                let p = t.map { pow(10, $0) }
+                var j = Matrix(rows: times.count, columns: 4)
+                for (i, time) in times.enumerated() {
+                    let e1 = exp(-p[1] * time), e2 = exp(-p[3] * time)
+                    j[i, 0] = p[0] * e1 * M_LN10
+                    j[i, 1] = -p[0] * time * p[1] * e1 * M_LN10
+                    j[i, 2] = p[2] * e2 * M_LN10
+                    j[i, 3] = -p[2] * time * p[3] * e2 * M_LN10
+                }
+                return j
+            })
+        }
+        return (space, make)
+    }
+
+    @Test func resultsAreBitIdenticalForAnyNumberOfJobs() throws {
+        let (space, make) = Self.twoExponentials()
+        var options = MultiStartOptions()
+        options.starts = 12
+        options.seed = 2024
+        options.jobs = 1
+        let serial = try MultiStart.run(space: space, options: options, makeProblem: make)
+        options.jobs = 2
+        let parallel = try MultiStart.run(space: space, options: options, makeProblem: make)
+        options.jobs = 5
+        let oversubscribed = try MultiStart.run(space: space, options: options, makeProblem: make)
+        for other in [parallel, oversubscribed] {
+            #expect(other.starts.map(\.index) == Array(0..<12))
+            for (a, b) in zip(serial.starts, other.starts) {
+                #expect(a.start.map(\.bitPattern) == b.start.map(\.bitPattern))
+                #expect(a.theta.map(\.bitPattern) == b.theta.map(\.bitPattern))
+                #expect(a.objective.bitPattern == b.objective.bitPattern)
+                #expect(a.run.iterations == b.run.iterations && a.run.evaluations == b.run.evaluations)
+                #expect(a.status == b.status)
+            }
+        }
+        // The fit itself works: the best start fits the data to the noise level
+        // (30 points, σ = 0.01: ½‖r‖² ≈ ½·30·1e-4 = 1.5e-3, give or take a factor 2).
+        let best = try #require(serial.best)
+        #expect(best.objective < 3e-3)
+        let ks = [pow(10, best.theta[1]), pow(10, best.theta[3])].sorted()
+        #expect(abs(ks[0] - 0.3) < 0.05 && abs(ks[1] - 3) < 0.5)
+        print("two exponentials, 12 starts: \(serial.fractionReachingBest()) reach the best within 0.1%; evaluations per start \(serial.starts.map(\.run.evaluations))")
+    }
+
+    @Test func progressIsReportedForEveryStart() throws {
+        final class Log: @unchecked Sendable { var reports: [MultiStartProgress] = [] }  // written under the driver's lock
+        let log = Log()
+        let (space, make) = Self.twoExponentials()
+        var options = MultiStartOptions()
+        options.starts = 6
+        options.jobs = 2
+        let result = try MultiStart.run(space: space, options: options, makeProblem: make) { log.reports.append($0) }
+        #expect(log.reports.map(\.completed) == Array(1...6))
+        #expect(log.reports.allSatisfy { $0.total == 6 })
+        #expect(log.reports.last?.bestObjective == result.best?.objective)
+    }
+
+    @Test func failingRegionEndsThoseStartsButNotTheFit() throws {
+        // The model "cannot be simulated" for θ₀ > 1: starts placed there fail at once,
+        // with the reason; the rest still find the minimum at (0, 0).
+        struct SolverFailure: Error, CustomStringConvertible { var description: String { "too much work at t = 3" } }
+        let space = try ParameterSpace([EstimatedParameter(name: "a", lower: -2, upper: 2, scale: .linear),
+                                        EstimatedParameter(name: "b", lower: -2, upper: 2, scale: .linear)])
+        let make: @Sendable () -> any LeastSquaresProblem = {
+            ClosureProblem(parameterCount: 2, residuals: { t in
+                if t[0] > 1 { throw SolverFailure() }
+                return [t[0], 2 * t[1], t[0] * t[1]]
+            })
+        }
+        var options = MultiStartOptions()
+        options.starts = 20
+        options.jobs = 2
+        let result = try MultiStart.run(space: space, options: options, makeProblem: make)
+        let startedInside = Set(result.starts.filter { $0.start[0] > 1 }.map(\.index))
+        #expect(!startedInside.isEmpty)
+        #expect(Set(result.failedStarts.map(\.index)) == startedInside)
+        for failed in result.failedStarts {
+            #expect(failed.status == .failed(reason: "cannot evaluate the start point: too much work at t = 3"))
+        }
+        let best = try #require(result.best)
+        #expect(abs(best.theta[0]) < 1e-7 && abs(best.theta[1]) < 1e-7)
+        // Failed starts come last in the waterfall.
+        #expect(result.waterfall.suffix(startedInside.count).allSatisfy { $0.status.isFailed })
+        #expect(result.fractionReachingBest(absoluteTolerance: 1e-12) == Double(20 - startedInside.count) / 20)
+    }
+
+    @Test func badBoundsAreRejected() {
+        #expect(throws: ParameterSpaceError.self) {
+            _ = try ParameterSpace([EstimatedParameter(name: "k", lower: 0, upper: 1, scale: .log10)])
+        }
+        #expect(throws: ParameterSpaceError.self) {
+            _ = try ParameterSpace([EstimatedParameter(name: "k", lower: 2, upper: 1, scale: .linear)])
+        }
+        #expect(throws: ParameterSpaceError.self) {
+            _ = try ParameterSpace([EstimatedParameter(name: "k", lower: 0, upper: .infinity, scale: .linear)])
+        }
+    }
+
+    @Test func scaledCoordinatesRoundTrip() throws {
+        let space = try ParameterSpace([EstimatedParameter(name: "k", lower: 1e-3, upper: 1e3, scale: .log10),
+                                        EstimatedParameter(name: "x", lower: -1, upper: 1, scale: .linear)])
+        #expect(space.scaledLower == [-3, -1])
+        #expect(space.scaledUpper == [3, 1])
+        let theta = space.scaled([0.01, 0.5])
+        #expect(abs(theta[0] + 2) < 1e-15 && theta[1] == 0.5)
+        let back = space.unscaled(theta)
+        #expect(abs(back[0] / 0.01 - 1) < 1e-15 && back[1] == 0.5)
+    }
+}
