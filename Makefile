@@ -52,6 +52,7 @@ bench: deps
 	$(SWIFT) build -c release --product kinapse
 	bash Benchmarks/run.sh .build/release/kinapse
 	bash Benchmarks/synapse_bench.sh .build/release/kinapse
+	bash Benchmarks/parse_scaling.sh .build/release/kinapse
 
 # libFuzzer over every reader (Fuzz/run.sh): FUZZ_SECONDS per target, FUZZ_TARGETS to pick.
 FUZZ_SECONDS ?= 60

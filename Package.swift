@@ -54,7 +54,7 @@ let package = Package(
         // Fuzz targets for every reader (`make fuzz`); an ordinary build gives a replay tool.
         .executableTarget(
             name: "kinapse-fuzz",
-            dependencies: ["SourceDiagnostics", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "ConfigFiles", "InductionProtocols", "SynapseModel", "Plotting"],
+            dependencies: ["SourceDiagnostics", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "ConfigFiles", "InductionProtocols", "SynapseModel", "Plotting", "Fitting"],
             path: "Sources/KinapseFuzz",
             swiftSettings: strictSettings
         ),

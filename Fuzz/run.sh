@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 
 SWIFT=${SWIFT:-swift}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"antimony sbml config synapse protocol csv"}
+TARGETS=${FUZZ_TARGETS:-"antimony sbml config synapse protocol csv fit data"}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 SCRATCH=.build-fuzz
@@ -25,6 +25,47 @@ $SWIFT build -c release --scratch-path "$SCRATCH" --product kinapse-fuzz \
     -Xswiftc -sanitize=fuzzer,address -Xswiftc -DKINAPSE_FUZZING 2>&1 | grep -v "Cannot export local symbol" || true
 BIN="$SCRATCH/release/kinapse-fuzz"
 [ -x "$BIN" ] || { echo "fuzz: build failed" >&2; exit 1; }
+
+# The fit target's problem files name a model and a data file: these.
+FIT_DIR="$PWD/$SCRATCH/fit-files"
+mkdir -p "$FIT_DIR"
+cat > "$FIT_DIR/decay.ant" <<'ANT'
+// synthetic two-step decay for fuzzing the fit-problem reader (assumption-only values)
+model *decay()
+  compartment cell = 1
+  species A in cell, B in cell
+  A = 10; B = 0
+  k1 = 0.5; k2 = 0.1
+  J1: A -> B; k1*A
+  J2: B -> ; k2*B
+end
+ANT
+printf 'time,B_obs,B_obs_sd\n1,3.5,0.1\n2,5.2,0.1\n5,6.1,NA\n' > "$FIT_DIR/data.csv"
+cat > "$FIT_DIR/seed-problem.toml" <<'TOML'
+model = "decay.ant"
+description = "seed for fuzzing"
+
+[options]
+starts = 4
+seed = 3
+
+[parameters.k1]
+lower = 0.01
+upper = 10
+scale = "log"
+[parameters.k2]
+lower = 0.001
+upper = 1
+
+[observables.B_obs]
+expression = "B"
+sd = 0.1
+
+[[experiments]]
+name = "control"
+data = "data.csv"
+TOML
+export KINAPSE_FUZZ_FIT_DIR="$FIT_DIR"
 
 # Seeds: copied flat into one directory per target (libFuzzer reads files, not trees).
 seed() {
@@ -50,6 +91,8 @@ seed_files() {
         config) find Pathways Fixtures -name '*.toml' | sort ;;
         synapse) find Pathways/synapses -name '*.toml' | sort ;;
         protocol) find Pathways/protocols -name '*.toml' | sort ;;
+        fit) echo "$FIT_DIR/seed-problem.toml" ;;
+        data) echo "$FIT_DIR/data.csv"; find Fixtures -name '*.csv' | sort ;;
         csv)
             find Fixtures -name '*.csv' | sort
             [ -d "$SUITE/cases" ] && find "$SUITE/cases" -name '*-results.csv' | sort | awk 'NR % 100 == 1' ;;
@@ -64,7 +107,7 @@ for target in $TARGETS; do
     seed "$target" "${files[@]}" > /dev/null
     corpus="$SCRATCH/corpus/$target"; artifacts="$SCRATCH/artifacts/$target/"
     mkdir -p "$corpus" "$artifacts"
-    case $target in synapse|protocol) d=config ;; *) d=$target ;; esac
+    case $target in synapse|protocol|fit) d=config ;; *) d=$target ;; esac
     dict=()
     [ -f "Fuzz/$d.dict" ] && dict=(-dict="Fuzz/$d.dict")
     log="$SCRATCH/fuzz-$target.log"
