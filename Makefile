@@ -53,6 +53,7 @@ bench: deps
 	bash Benchmarks/run.sh .build/release/kinapse
 	bash Benchmarks/synapse_bench.sh .build/release/kinapse
 	bash Benchmarks/parse_scaling.sh .build/release/kinapse
+	bash Benchmarks/fit_bench.sh .build/release/kinapse
 
 # libFuzzer over every reader (Fuzz/run.sh): FUZZ_SECONDS per target, FUZZ_TARGETS to pick.
 FUZZ_SECONDS ?= 60

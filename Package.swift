@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
-        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation"], swiftSettings: strictSettings),
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
         .target(name: "Optimization", dependencies: ["CLapack", "KineticsCore"], swiftSettings: strictSettings),
@@ -46,7 +46,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KineticsCore"]),
-        .testTarget(name: "FittingTests", dependencies: ["Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],

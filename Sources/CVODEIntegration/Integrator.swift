@@ -61,9 +61,12 @@ public enum IntegrationStep: Sendable, Equatable {
 public final class Integrator {
     let system: any ODESystem
     private let n: Int
-    private var context: SUNContext?
-    private var memory: UnsafeMutableRawPointer?
-    private var y: N_Vector?
+    // Internal (not private) for the sensitivity extension in Integrator+Sensitivities.swift.
+    var context: SUNContext?
+    var memory: UnsafeMutableRawPointer?
+    var y: N_Vector?
+    /// Forward sensitivities, when enabled (`enableSensitivities`).
+    var sensitivities: SensitivityStorage?
     private var matrix: SUNMatrix?
     private var linearSolver: SUNLinearSolver?
     private let options: IntegratorOptions
@@ -198,7 +201,7 @@ public final class Integrator {
         return String(cString: p)
     }
 
-    private func check(_ flag: Int32, _ function: String) throws(CVODEError) {
+    func check(_ flag: Int32, _ function: String) throws(CVODEError) {
         // CV_MEM_NULL would mean we called CVODES without a solver: a bug, not bad input.
         precondition(flag != CV_MEM_NULL, "\(function) called without CVODE memory")
         if flag < 0 {

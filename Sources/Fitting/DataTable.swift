@@ -33,7 +33,7 @@ public enum AllowedTimes: Sendable {
 }
 
 /// How the file's times map to model seconds: model = written × `scale` + `offset`.
-public struct TimeConvention: Sendable {
+public struct TimeConvention: Sendable, Equatable {
     public var scale: Double
     public var offset: Double
     public var unit: String

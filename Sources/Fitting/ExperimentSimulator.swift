@@ -5,6 +5,7 @@ import KineticsCore
 import CVODEIntegration
 import Simulation
 import SynapseSimulation
+import Foundation
 
 /// Runs a problem's experiments and returns, for each data point, the value of its
 /// observable's formula (before scale and offset). Not thread-safe: one per worker.
@@ -63,6 +64,13 @@ final class ExperimentSimulator {
         return out
     }
 
+    /// One line for a failed run (a fit may report dozens): where, the solver's flag, the culprit.
+    static func brief(_ f: SimulationFailure) -> String {
+        var details = [f.flagName, f.culprit.map { "offending variable \($0)" }].compactMap { $0 }
+        if details.isEmpty { details = [String(f.reason.prefix(80))] }
+        return "simulation failed at t = \(String(format: "%.6g", f.reachedTime)) (\(details.joined(separator: ", ")))"
+    }
+
     /// The formulas' inputs at each data time.
     private func simulateInputs(_ experiment: Experiment, overrides: [(name: String, value: Double)]) throws(Failure) -> [Double: [Double]] {
         simulations += 1
@@ -76,7 +84,7 @@ final class ExperimentSimulator {
             do { result = try Simulator(model: model).run(request) } catch {
                 throw Failure(experiment: experiment.name, reason: error.description)
             }
-            if let failure = result.failure { throw Failure(experiment: experiment.name, reason: failure.description) }
+            if let failure = result.failure { throw Failure(experiment: experiment.name, reason: Self.brief(failure)) }
             var out: [Double: [Double]] = [:]
             let n = formulas.inputs.count
             for r in 0..<result.trajectory.rowCount {
@@ -90,7 +98,7 @@ final class ExperimentSimulator {
             do { result = try SynapseRunner.run(request) } catch {
                 throw Failure(experiment: experiment.name, reason: error.description)
             }
-            if let failure = result.failure { throw Failure(experiment: experiment.name, reason: failure.description) }
+            if let failure = result.failure { throw Failure(experiment: experiment.name, reason: Self.brief(failure)) }
             let wanted = Set(experiment.data.times)
             var out: [Double: [Double]] = [:]
             let trajectory = result.trajectory

@@ -45,6 +45,8 @@ public struct Experiment: Sendable {
     /// Values fixed in this experiment (applied after the estimated parameters, so they win).
     public var settings: [(name: String, value: Double)]
     public var data: DataTable
+    /// How the data file's times map to model seconds.
+    public var time: TimeConvention
 }
 
 /// What a data column means in model terms: `scale · f(model) + offset`, with Gaussian

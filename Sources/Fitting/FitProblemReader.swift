@@ -309,7 +309,7 @@ public enum FitProblemReader {
                              hints: ["give the row an \(o.name)_sd value, or the observable a noise level: [observables.\(o.name)] sd = … (a number, or an estimated parameter)"]))
             break
         }
-        return Experiment(name: name, protocolDefinition: protocolDefinition, blockers: blockers, settings: settings, data: data)
+        return Experiment(name: name, protocolDefinition: protocolDefinition, blockers: blockers, settings: settings, data: data, time: convention)
     }
 
     static func parseFormula(_ text: String, range: SourceRange, _ d: inout DiagnosticCollector) -> PathwayModel.Expression? {

@@ -7,44 +7,15 @@ extension Compilation {
         // Slots for the derivatives, so the right-hand side program can write them.
         let derivativeSlots = states.map { newSlot("d\($0.name)/dt") }
 
-        // Transitive state dependencies of every assigned value, in topological order.
-        var stateDependencies: [Int: Set<Int>] = [:]  // slot → state indices
-        func dependenciesOf(_ e: Symbolic) -> Set<Int> {
-            var out = Set<Int>()
-            e.visitSlots { s in
-                if let i = stateIndexOfSlot[s] { out.insert(i) }
-                if let d = stateDependencies[s] { out.formUnion(d) }
-            }
-            return out
-        }
-        for v in order { stateDependencies[v.slot] = dependenciesOf(v.expression) }
-
         // ∂(assigned value)/∂(state j), by the chain rule through earlier assigned values.
-        // Each non-trivial partial gets its own slot; trivial ones (constants, single
-        // slots) are substituted directly.
-        var partial: [Int: [Int: Symbolic]] = [:]  // value slot → state → derivative
-        var intermediates: [(slot: Int, expression: Symbolic)] = []
-        func slotDerivative(_ s: Int, _ j: Int) -> Symbolic {
-            if stateIndexOfSlot[s] == j { return .one }
-            return partial[s]?[j] ?? .zero
+        let chain = ChainRule(order: order, independentOfSlot: stateIndexOfSlot) { v, j in
+            newSlot("∂\(v.name)/∂\(states[j].name)")
         }
-        for v in order {
-            for j in (stateDependencies[v.slot] ?? []).sorted() {
-                let d = v.expression.derivative { slotDerivative($0, j) }
-                if d == .zero { continue }
-                switch d {
-                case .constant, .slot: partial[v.slot, default: [:]][j] = d
-                default:
-                    let slot = newSlot("∂\(v.name)/∂\(states[j].name)")
-                    intermediates.append((slot, d))
-                    partial[v.slot, default: [:]][j] = .slot(slot)
-                }
-            }
-        }
+        let intermediates = chain.intermediates
         var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)] = []
         for (i, f) in derivatives.enumerated() {
-            for j in dependenciesOf(f).sorted() {
-                let d = f.derivative { slotDerivative($0, j) }
+            for j in chain.dependencies(of: f).sorted() {
+                let d = chain.derivative(of: f, withRespectTo: j)
                 if d != .zero { jacobianExpressions.append((i, j, d)) }
             }
         }

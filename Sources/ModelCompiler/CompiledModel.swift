@@ -59,10 +59,11 @@ public final class CompiledModel: ODESystem {
     let triggerSlots: [Int]
     /// How to compute every value at the start, in dependency order.
     let initialization: [(slot: Int, expression: Symbolic)]
-    let memoryImage: [Double]
+    private(set) var memoryImage: [Double]
 
-    public let memory: UnsafeMutablePointer<Double>
-    public let memoryCount: Int
+    /// Grows when sensitivity programs are added (`extendMemory`); never cache it.
+    public private(set) var memory: UnsafeMutablePointer<Double>
+    public private(set) var memoryCount: Int
 
     public struct JacobianEntry {
         /// Offset in the column-major dense matrix.
@@ -123,6 +124,20 @@ public final class CompiledModel: ODESystem {
         self.memoryCount = memoryImage.count
         self.memory = .allocate(capacity: max(1, memoryImage.count))
         self.memory.initialize(from: memoryImage, count: memoryImage.count)
+    }
+
+    /// Appends slots (initialised from `image`) for programs compiled after the model,
+    /// e.g. sensitivities; returns the first new slot.
+    func extendMemory(_ image: [Double]) -> Int {
+        let first = memoryCount
+        let grown = UnsafeMutablePointer<Double>.allocate(capacity: max(1, memoryCount + image.count))
+        grown.initialize(from: memory, count: memoryCount)
+        (grown + memoryCount).initialize(from: image, count: image.count)
+        memory.deallocate()
+        memory = grown
+        memoryImage += image
+        memoryCount += image.count
+        return first
     }
 
     deinit {

@@ -84,3 +84,58 @@ extension Symbolic {
         }
     }
 }
+
+/// Partial derivatives of assigned values (rules, reaction rates, concentrations) with
+/// respect to a set of independent slots (states for the Jacobian; states, parameters
+/// and time for sensitivities), by the chain rule through earlier assigned values.
+///
+/// Each non-trivial partial gets its own slot (computed by an intermediate expression);
+/// trivial ones (constants, single slots) are substituted directly, which keeps the
+/// derivative programs linear in the size of the model.
+struct ChainRule {
+    /// Slot of each independent → its index.
+    let independentOfSlot: [Int: Int]
+    /// Assigned-value slot → independent index → ∂(value)/∂(independent).
+    private(set) var partial: [Int: [Int: Symbolic]] = [:]
+    /// Expressions for the partials that have slots of their own, in evaluation order.
+    private(set) var intermediates: [(slot: Int, expression: Symbolic)] = []
+    /// Assigned-value slot → the independents it depends on, directly or through others.
+    private(set) var dependencies: [Int: Set<Int>] = [:]
+
+    /// `newSlot(value, j)` allocates the slot for ∂(value)/∂(independent j).
+    init(order: [AssignedValue], independentOfSlot: [Int: Int], newSlot: (AssignedValue, Int) -> Int) {
+        self.independentOfSlot = independentOfSlot
+        for v in order { dependencies[v.slot] = dependencies(of: v.expression) }
+        for v in order {
+            for j in (dependencies[v.slot] ?? []).sorted() {
+                let d = derivative(of: v.expression, withRespectTo: j)
+                if d == .zero { continue }
+                switch d {
+                case .constant, .slot: partial[v.slot, default: [:]][j] = d
+                default:
+                    let slot = newSlot(v, j)
+                    intermediates.append((slot, d))
+                    partial[v.slot, default: [:]][j] = .slot(slot)
+                }
+            }
+        }
+    }
+
+    /// Independents `e` depends on, directly or through assigned values.
+    func dependencies(of e: Symbolic) -> Set<Int> {
+        var out = Set<Int>()
+        e.visitSlots { s in
+            if let i = independentOfSlot[s] { out.insert(i) }
+            if let d = dependencies[s] { out.formUnion(d) }
+        }
+        return out
+    }
+
+    /// ∂e/∂(independent j), reading the partials of assigned values through their slots.
+    func derivative(of e: Symbolic, withRespectTo j: Int) -> Symbolic {
+        e.derivative { s in
+            if independentOfSlot[s] == j { return .one }
+            return partial[s]?[j] ?? .zero
+        }
+    }
+}

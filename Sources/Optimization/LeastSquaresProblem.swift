@@ -46,6 +46,18 @@ public protocol LeastSquaresProblem {
     /// Residuals at θ, and the Jacobian when `jacobian` is true. Throw when the model cannot
     /// be evaluated there (a failed simulation); the optimiser treats that as a rejected step.
     func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation
+
+    /// The Jacobian at θ where the residuals are already known: the optimiser calls this
+    /// after accepting a step that it evaluated without a Jacobian (finite-difference
+    /// problems), so a forward-difference implementation can save the base simulation.
+    /// The default calls `evaluate(at: theta, jacobian: true)`.
+    func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation
+}
+
+extension LeastSquaresProblem {
+    public func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation {
+        try evaluate(at: theta, jacobian: true)
+    }
 }
 
 /// A problem given by closures; convenient for tests and small fits.
@@ -65,6 +77,14 @@ public struct ClosureProblem: LeastSquaresProblem {
     public func evaluate(at theta: [Double], jacobian wantJacobian: Bool) throws -> LeastSquaresEvaluation {
         let r = try residualFunction(theta)
         guard wantJacobian else { return LeastSquaresEvaluation(residuals: r) }
+        if let jacobianFunction {
+            return LeastSquaresEvaluation(residuals: r, jacobian: try jacobianFunction(theta), jacobianSource: .analytic)
+        }
+        let j = try FiniteDifferences.jacobian(at: theta, residuals: r, scheme: .central, residualFunction)
+        return LeastSquaresEvaluation(residuals: r, jacobian: j, jacobianSource: .finiteDifferences)
+    }
+
+    public func evaluateJacobian(at theta: [Double], residuals r: [Double]) throws -> LeastSquaresEvaluation {
         if let jacobianFunction {
             return LeastSquaresEvaluation(residuals: r, jacobian: try jacobianFunction(theta), jacobianSource: .analytic)
         }

@@ -3,7 +3,7 @@
 public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// Most accepted steps.
     public var maxIterations = 200
-    /// Most calls of `LeastSquaresProblem.evaluate` (with or without Jacobian).
+    /// Most problem evaluations (`evaluate`, with or without Jacobian, and `evaluateJacobian`).
     public var maxEvaluations = 1000
     /// Converged when ‖projected gradient of ½‖r‖²‖∞ ≤ this. The objective is an NLL, so the
     /// gradient is in NLL units per scaled unit (per decade for log10 parameters).
@@ -69,7 +69,7 @@ public struct LeastSquaresResult: Sendable, Hashable {
     public var gradient: [Double]
     /// Accepted steps.
     public var iterations: Int
-    /// Calls of `evaluate`.
+    /// Problem evaluations (`evaluate` and `evaluateJacobian` calls).
     public var evaluations: Int
     /// Of which with a Jacobian.
     public var jacobianEvaluations: Int
@@ -129,11 +129,18 @@ private struct Run<Problem: LeastSquaresProblem> {
         theta.indices.map { min(max(theta[$0], lower[$0]), upper[$0]) }
     }
 
-    /// Evaluates and validates (residual count, finiteness, Jacobian shape).
-    mutating func evaluate(_ theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+    /// Evaluates and validates (residual count, finiteness, Jacobian shape). With
+    /// `knownResiduals`, only the Jacobian is new.
+    mutating func evaluate(_ theta: [Double], jacobian: Bool, knownResiduals: [Double]? = nil) throws -> LeastSquaresEvaluation {
         evaluations += 1
         if jacobian { jacobianEvaluations += 1 }
-        let e = try problem.evaluate(at: theta, jacobian: jacobian)
+        var e: LeastSquaresEvaluation
+        if let knownResiduals {
+            e = try problem.evaluateJacobian(at: theta, residuals: knownResiduals)
+            e.residuals = knownResiduals
+        } else {
+            e = try problem.evaluate(at: theta, jacobian: jacobian)
+        }
         if residualCount < 0 { residualCount = e.residuals.count }
         guard e.residuals.count == residualCount else {
             throw EvaluationError.residualCountChanged(expected: residualCount, got: e.residuals.count)
@@ -253,7 +260,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                             return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
                         }
                         do {
-                            candidate = try evaluate(trial, jacobian: true)
+                            candidate = try evaluate(trial, jacobian: true, knownResiduals: candidate.residuals)
                         } catch {
                             // The point is fine but its Jacobian is not: treat as a failure here.
                             failuresInARow += 1
@@ -309,13 +316,19 @@ private struct Run<Problem: LeastSquaresProblem> {
         let projected = clamp(zip(theta, p).map { $0 + $1 })
         let projectedStep = zip(projected, theta).map { $0 - $1 }
         var fraction = 1.0
+        var blocking = -1
         for i in p.indices where p[i] != 0 {
             let room = p[i] > 0 ? upper[i] - theta[i] : lower[i] - theta[i]
-            fraction = min(fraction, room / p[i])
+            if room / p[i] < fraction {
+                fraction = room / p[i]
+                blocking = i
+            }
         }
         let projectedReduction = predicted(projectedStep)
-        guard fraction < 1 else { return (projected, projectedStep, projectedReduction) }
-        let truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        guard blocking >= 0 else { return (projected, projectedStep, projectedReduction) }
+        var truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        // Exactly on the bound (not an ulp inside), so the next iteration can hold it there.
+        truncated[blocking] = p[blocking] > 0 ? upper[blocking] : lower[blocking]
         let truncatedStep = zip(truncated, theta).map { $0 - $1 }
         let truncatedReduction = predicted(truncatedStep)
         if truncatedReduction > projectedReduction {

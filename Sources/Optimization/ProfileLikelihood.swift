@@ -8,13 +8,16 @@ public struct ProfileOptions: Sendable, Hashable {
     /// Step bounds as fractions of the parameter's scaled box width.
     public var minStepFraction = 1e-4
     public var maxStepFraction = 0.1
-    /// Objective rise aimed at per step, as a fraction of `threshold`; the step halves when
-    /// a rise exceeds twice this and grows ×1.5 when one stays below half of it.
-    public var targetRiseFraction = 0.1
-    /// Secant refinements of each threshold crossing (each one re-optimisation).
-    public var maxRefinements = 8
-    /// A crossing is accepted when |rise − threshold| ≤ this.
-    public var crossingTolerance = 1e-8
+    /// Profile points aimed at between the optimum and the threshold on each side. Steps
+    /// are chosen so that the signed root z = √(2·rise) grows by √(2·threshold)/this per
+    /// step, with the slope dz/dθᵢ taken from the last two points (from the Wald σ at the
+    /// start); a step at most doubles the previous one.
+    public var pointsToThreshold = 6.0
+    /// Regula-falsi refinements of each threshold crossing (each one re-optimisation).
+    public var maxRefinements = 5
+    /// A crossing is accepted when |rise − threshold| ≤ this (NLL units); 1e-4 places it
+    /// within ~5e-5 σ of the exact crossing.
+    public var crossingTolerance = 1e-4
     /// Singular-value tolerance of the Fisher analysis (see `FisherInformation`).
     public var singularValueTolerance = 1e-6
     /// Parallel workers (profiles of different parameters run in parallel); results do not
@@ -152,7 +155,7 @@ public enum ProfileLikelihood {
         let profiles = try ParallelWork.map(count: n, jobs: options.jobs, makeWorker: makeProblem, onDone: onDone) {
             (problem: any LeastSquaresProblem, i: Int) -> ParameterProfile in
             var profiler = Profiler(problem: problem, space: space, optimum: optimum, parameter: i, options: options,
-                                    initialStep: 0.62 * fisher.standardErrors[i])
+                                    standardError: fisher.standardErrors[i])
             return profiler.run()
         }
         let parameters = (0..<n).map { i -> ParameterUncertainty in
@@ -190,7 +193,15 @@ private struct HeldParameterProblem: LeastSquaresProblem {
     }
 
     func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
-        var e = try base.evaluate(at: full(theta), jacobian: jacobian)
+        dropColumn(try base.evaluate(at: full(theta), jacobian: jacobian))
+    }
+
+    func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation {
+        dropColumn(try base.evaluateJacobian(at: full(theta), residuals: residuals))
+    }
+
+    private func dropColumn(_ evaluation: LeastSquaresEvaluation) -> LeastSquaresEvaluation {
+        var e = evaluation
         if let j = e.jacobian {
             e.jacobian = j.selectingColumns((0..<base.parameterCount).filter { $0 != index })
         }
@@ -205,18 +216,18 @@ private struct Profiler {
     let optimum: LeastSquaresResult
     let parameter: Int
     let options: ProfileOptions
-    let initialStep: Double
+    let standardError: Double
     var optimisations = 0
     var lowest: Double
 
     init(problem: any LeastSquaresProblem, space: ParameterSpace, optimum: LeastSquaresResult, parameter: Int,
-         options: ProfileOptions, initialStep: Double) {
+         options: ProfileOptions, standardError: Double) {
         self.problem = problem
         self.space = space
         self.optimum = optimum
         self.parameter = parameter
         self.options = options
-        self.initialStep = initialStep
+        self.standardError = standardError
         lowest = optimum.objective
     }
 
@@ -264,25 +275,31 @@ private struct Profiler {
         let bound = direction > 0 ? hi : lo
         let width = hi - lo
         let minStep = options.minStepFraction * width, maxStep = options.maxStepFraction * width
-        let target = options.targetRiseFraction * options.threshold
-        var step = initialStep.isFinite && initialStep > 0 ? min(max(initialStep, minStep), maxStep) : maxStep
+        func z(_ p: ProfilePoint) -> Double { (2 * max(p.objective - start.objective, 0)).squareRoot() }
+        let zStep = (2 * options.threshold).squareRoot() / options.pointsToThreshold
+        // z ≈ |θᵢ − θ̂ᵢ|/σ near the optimum.
+        var slope = standardError.isFinite && standardError > 0 ? 1 / standardError : 0
+        var step = minStep
         var points: [ProfilePoint] = []
         var previous = start
         var steps = 0
+        var failures = 0
         while steps < options.maxStepsPerSide {
             if previous.value == bound { return (points, .reachedBound) }
+            let wanted = slope > 0 ? zStep / slope : .infinity
+            step = min(max(wanted, minStep), maxStep, steps == 0 && failures == 0 ? maxStep : 2 * step)
             var value = previous.value + direction * step
             if (direction > 0 && value >= bound) || (direction < 0 && value <= bound) { value = bound }
             let p = point(at: value, warm: previous.theta)
             if p.status.isFailed {
-                if step > minStep { step = max(minStep, step / 4); continue }
+                failures += 1
+                if step > minStep {
+                    // Retry closer to the last good point.
+                    slope = max(slope, 4 * zStep / step)
+                    continue
+                }
                 points.append(p)
                 if case let .failed(reason) = p.status { return (points, .failed(reason: reason)) }
-            }
-            let rise = p.objective - previous.objective
-            if rise > 2 * target && step > minStep && p.objective - start.objective <= options.threshold {
-                step = max(minStep, step / 2)
-                continue
             }
             steps += 1
             points.append(p)
@@ -292,7 +309,8 @@ private struct Profiler {
                 points.sort { direction > 0 ? $0.value < $1.value : $0.value > $1.value }
                 return (points, .crossed(at: crossing))
             }
-            if rise < 0.5 * target { step = min(maxStep, step * 1.5) }
+            let dz = z(p) - z(previous)
+            slope = dz > 0 ? dz / abs(p.value - previous.value) : 0
             previous = p
         }
         return (points, .stepLimit)

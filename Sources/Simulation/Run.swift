@@ -30,11 +30,20 @@ struct Run {
     var watchedForNegative: [Int] = []
     var peakAmount: [Double] = []
 
+    // Forward sensitivities (only when requested; see `enableSensitivities`).
+    var sensitivity: SensitivityModel?
+    var suppliedSensitivities: [Int: [Double]] = [:]
+    /// ∂y/∂p, parameter-major: `sens[k * n + i]`.
+    var sens: [Double] = []
+    var sensitivityTrajectory: SensitivityTrajectory?
+
     struct PendingEvent {
         let event: Int
         let executionTime: Double
         /// Assignment values computed at trigger time, when the event asks for that.
         let values: [Double]?
+        /// Their sensitivities (one vector per assignment), with sensitivities on.
+        let tangents: [[Double]]?
         let sequence: Int
     }
 
@@ -49,12 +58,21 @@ struct Run {
         self.row = [Double](repeating: 0, count: columns.count)
     }
 
+    mutating func enableSensitivities(_ s: SensitivityModel, supplied: [Int: [Double]]) {
+        sensitivity = s
+        suppliedSensitivities = supplied
+        sensitivityTrajectory = SensitivityTrajectory(parameters: s.parameters, columns: trajectory.columns)
+    }
+
     // MARK: - Main loop
 
     mutating func execute(overrides: [Int: Double]) {
         let grid = request.grid
         let t0 = grid.start
         y = model.initialState(time: t0, overrides: overrides)
+        if let sensitivity {
+            sens = sensitivity.initialSensitivities(overridden: Set(overrides.keys), supplied: suppliedSensitivities)
+        }
         model.update(time: t0, state: y)
         initialiseTruthValues()
         if let f = processEvents(at: t0) { return fail(f) }
@@ -71,6 +89,9 @@ struct Run {
         let integrator: Integrator
         do {
             integrator = try Integrator(system: model, initialTime: t0, initialState: y, options: request.options)
+            if let sensitivity {
+                try integrator.enableSensitivities(sensitivity, initial: sens, method: request.sensitivityMethod)
+            }
         } catch {
             return fail(SimulationFailure(reason: error.description, flagName: error.flagName, reachedTime: t0, culprit: nil, hint: nil))
         }
@@ -96,6 +117,7 @@ struct Run {
                 try integrator.setStopTime(nextSwitch)
                 let step = try integrator.advance(to: target)
                 integrator.withState { for i in 0..<$0.count { y[i] = $0[i] } }
+                if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
                 if request.stopOnNegativeConcentration, let f = negativeSpecies(at: integrator.time) { return fail(f) }
                 switch step {
                 case .reached(let reached), .stopTime(let reached):
@@ -129,6 +151,12 @@ struct Run {
     }
 
     mutating func restart(_ integrator: Integrator, at t: Double) throws(CVODEError) {
+        if sensitivity != nil {
+            try y.withUnsafeBufferPointer { buffer throws(CVODEError) in
+                try sens.withUnsafeBufferPointer { s throws(CVODEError) in try integrator.reinitialize(time: t, state: buffer, sensitivities: s) }
+            }
+            return
+        }
         try y.withUnsafeBufferPointer { buffer throws(CVODEError) in try integrator.reinitialize(time: t, state: buffer) }
     }
 
@@ -137,9 +165,15 @@ struct Run {
         let grid = request.grid
         guard nextOutput < grid.count, grid[nextOutput] <= t else { return }
         model.update(time: t, state: y)
+        var sensitivityRow: [Double] = []
+        if let sensitivity {
+            sensitivity.refreshPartials()
+            for slot in columnSlots { sensitivityRow += sensitivity.tangent(ofSlot: slot, stateSensitivities: sens) }
+        }
         while nextOutput < grid.count, grid[nextOutput] <= t {
             for (c, slot) in columnSlots.enumerated() { row[c] = model.value(ofSlot: slot) }
             trajectory.append(time: grid[nextOutput], row: row)
+            sensitivityTrajectory?.append(time: grid[nextOutput], row: sensitivityRow)
             nextOutput += 1
         }
     }
@@ -277,14 +311,16 @@ struct Run {
         let e = model.events[i]
         let delay = e.delay.map { model.evaluate($0) } ?? 0
         let values = e.useValuesFromTriggerTime ? e.assignments.map { model.evaluate($0.value) } : nil
+        let tangents = e.useValuesFromTriggerTime ? assignmentTangents(i) : nil
         let when = delay.isFinite && delay > 0 ? t + delay : t
-        pending.append(PendingEvent(event: i, executionTime: when, values: values, sequence: scheduleCounter))
+        pending.append(PendingEvent(event: i, executionTime: when, values: values, tangents: tangents, sequence: scheduleCounter))
         scheduleCounter += 1
     }
 
     mutating func execute(_ p: PendingEvent) {
         let e = model.events[p.event]
         let values = p.values ?? e.assignments.map { model.evaluate($0.value) }
+        if sensitivity != nil { applySensitivityJump(p, values: values) }
         model.evaluateSwitches()
         let before = model.relationals.indices.map { model.switchValue($0) }
         // A species concentration assigned by an event becomes an amount with the
@@ -306,6 +342,42 @@ struct Run {
         }
         model.update(time: model.value(ofSlot: 0), state: y)
         refreshTruthValues(before: before)
+    }
+
+    // MARK: - Sensitivities at events
+
+    /// Sensitivities of an event's assignment values for the current memory (nil when off).
+    func assignmentTangents(_ event: Int) -> [[Double]]? {
+        guard let sensitivity else { return nil }
+        sensitivity.refreshPartials()
+        return sensitivity.assignmentTangents(event: event, stateSensitivities: sens)
+    }
+
+    /// The jump of the sensitivities at an event at a parameter-independent time:
+    /// s⁺ = ∂g/∂y·s⁻ + ∂g/∂p for each assignment y⁺ = g(y⁻, p) (the tangents of the values).
+    /// Plain values an event sets take the assignment's sensitivity as their σ.
+    mutating func applySensitivityJump(_ p: PendingEvent, values: [Double]) {
+        guard let sensitivity, let tangents = p.tangents ?? assignmentTangents(p.event) else { return }
+        let e = model.events[p.event]
+        let n = model.stateCount, np = sensitivity.parameterCount
+        // Amounts use the compartment size from before the event (as the values do).
+        var sizeTangents: [[Double]] = []
+        for a in e.assignments {
+            if case .amountState(_, let sizeSlot) = a.target {
+                sizeTangents.append(sensitivity.tangent(ofSlot: sizeSlot, stateSensitivities: sens))
+            }
+        }
+        var k = 0
+        for (a, (v, t)) in zip(e.assignments, zip(values, tangents)) {
+            switch a.target {
+            case .value(let slot): sensitivity.setValueSensitivity(slot: slot, t)
+            case .rawState(let i): for q in 0..<np { sens[q * n + i] = t[q] }
+            case .amountState(let i, let sizeSlot):
+                let size = model.value(ofSlot: sizeSlot)
+                for q in 0..<np { sens[q * n + i] = t[q] * size + v * sizeTangents[k][q] }
+                k += 1
+            }
+        }
     }
 
     // MARK: - Failures

@@ -13,6 +13,17 @@ public struct SimulationRequest: Sendable {
     public var options: IntegratorOptions
     /// Events allowed at one instant before the run is stopped as an endless cascade.
     public var maximumEventsPerInstant = 10_000
+    /// Parameters to differentiate every output column with respect to (forward
+    /// sensitivities, see docs/sensitivities.md): plain model values by name, or `init(X)`
+    /// for the initial concentration of state `X`. Empty: no sensitivities, and the run
+    /// is exactly (bit for bit) what it is without this field.
+    public var sensitivityParameters: [String] = []
+    /// Sensitivities of overridden initial values, by override name: ∂value/∂p_k for each
+    /// k in `sensitivityParameters` (e.g. states carried over from an earlier run).
+    /// Overrides not listed here have zero sensitivity (unless they are a parameter).
+    public var initialSensitivities: [String: [Double]] = [:]
+    /// How CVODES corrects the sensitivities (staggered measured faster, see docs/sensitivities.md).
+    public var sensitivityMethod: SensitivityMethod = .staggered
     /// Stop the run when a species that started non-negative goes negative by more than the
     /// solver's tolerance allows (see `Run.negativeSpecies`). Off by default: SBML allows
     /// negative amounts, and the SBML Test Suite has models that use them.
@@ -30,6 +41,8 @@ public struct SimulationResult: Sendable {
     public var eventsExecuted: Int
     /// Set when the run stopped early; `trajectory` then holds the rows up to there.
     public var failure: SimulationFailure?
+    /// ∂(output)/∂(parameter) at every output row, when `sensitivityParameters` was set.
+    public var sensitivities: SensitivityTrajectory?
 }
 
 /// Why a run stopped before its end time.
@@ -73,8 +86,22 @@ public struct SimulationRequestError: Error, Sendable, CustomStringConvertible {
 ///   located by CVODE's root finding; the solver restarts after every discontinuity.
 public final class Simulator {
     public let model: CompiledModel
+    /// Compiled once per parameter list and reused by later runs.
+    private var sensitivityModel: SensitivityModel?
 
     public init(model: CompiledModel) { self.model = model }
+
+    /// The sensitivity machinery for `parameters` (compiled on first use, then reused).
+    public func sensitivities(for parameters: [String]) throws(SimulationRequestError) -> SensitivityModel {
+        if let s = sensitivityModel, s.parameters == parameters { return s }
+        do {
+            let s = try SensitivityModel(model: model, parameters: parameters)
+            sensitivityModel = s
+            return s
+        } catch {
+            throw SimulationRequestError(message: error.message, hint: error.hint)
+        }
+    }
 
     public func run(_ request: SimulationRequest) throws(SimulationRequestError) -> SimulationResult {
         let columns = request.columns ?? model.defaultColumns
@@ -99,9 +126,23 @@ public final class Simulator {
             overrides[slot] = value
         }
         var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
+        if !request.sensitivityParameters.isEmpty {
+            let sensitivity = try sensitivities(for: request.sensitivityParameters)
+            var supplied: [Int: [Double]] = [:]
+            for (name, vector) in request.initialSensitivities {
+                guard let slot = model.symbols[name], overrides[slot] != nil else {
+                    throw SimulationRequestError(message: "initial sensitivities given for '\(name)', which is not overridden", hint: "give '\(name)' a value in the overrides too")
+                }
+                guard vector.count == request.sensitivityParameters.count, vector.allSatisfy(\.isFinite) else {
+                    throw SimulationRequestError(message: "initial sensitivities of '\(name)' must be \(request.sensitivityParameters.count) finite numbers, one per parameter", hint: nil)
+                }
+                supplied[slot] = vector
+            }
+            run.enableSensitivities(sensitivity, supplied: supplied)
+        }
         run.execute(overrides: overrides)
         return SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
-                                eventsExecuted: run.eventsExecuted, failure: run.failure)
+                                eventsExecuted: run.eventsExecuted, failure: run.failure, sensitivities: run.sensitivityTrajectory)
     }
 
     private func suggestion(_ name: String) -> String? {

@@ -70,6 +70,28 @@ public struct ReleaseModel: Sendable, Hashable {
         return u2 * r2 / pr
     }
 
+    /// ∂(mean conductance)/∂Pr and ∂/∂N, from E[A] = sites·Pr·quantalSize·N/referenceReceptors.
+    public func meanConductanceDerivatives(releaseProbability pr: Double, receptors: Double)
+        -> (releaseProbability: Double, receptors: Double) {
+        let n = Double(sites)
+        return (n * quantum(receptors: receptors), n * pr * quantalSize / referenceReceptors)
+    }
+
+    /// d(PPR)/d(Pr) of `pairedPulseRatio`: with R = e^{−Δt/τ_D} and D = e^{−Δt/τ_F},
+    ///   PPR = (u₂/Pr)·(1 − Pr·R),  u₂/Pr = 1 + D − Pr·D  (1 without facilitation),
+    ///   dPPR/dPr = −D·(1 − Pr·R) − R·(u₂/Pr).
+    public func pairedPulseRatioDerivative(_ pr: Double, interval: Double) -> Double {
+        guard pr > 0 else { return 0 }  // the ratio is held at 1 there
+        let recovery = tauRecovery > 0 ? exp(-interval / tauRecovery) : 0
+        var gain = 1.0, dGain = 0.0  // u₂/Pr and its derivative
+        if tauFacilitation > 0 {
+            let decay = exp(-interval / tauFacilitation)
+            gain = 1 + decay - pr * decay
+            dGain = -decay
+        }
+        return dGain * (1 - pr * recovery) - recovery * gain
+    }
+
     /// Trial-by-trial peak conductances (nS): binomial release, gamma-distributed quanta
     /// (exact mean and CV, never negative). Deterministic for a given generator state.
     public func sampleConductances(releaseProbability pr: Double, receptors: Double, trials: Int,

@@ -20,6 +20,9 @@ public struct SynapseRunRequest: Sendable {
     public var outputStep: Double?
     /// Seconds the blocked synapse settles, unstimulated, before the baseline (only with blockers).
     public var preincubation: Double = 1800
+    /// Model parameters to differentiate the readouts and time courses with respect to
+    /// (see docs/sensitivities.md); empty: no sensitivities, and the run is unchanged.
+    public var sensitivityParameters: [String] = []
 
     public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
@@ -36,8 +39,24 @@ public struct TestReadout: Sendable {
     public var response: TestResponse
     /// Mean amplitude as a percentage of the baseline mean.
     public var normalisedAmplitude: Double
+    /// Derivatives of this readout with respect to the request's `sensitivityParameters`.
+    public var sensitivities: ReadoutSensitivities?
 
     public enum Phase: String, Sendable { case baseline, followUp = "follow-up" }
+}
+
+/// Derivatives of one test readout: element k of each array is ∂(quantity)/∂p_k for the
+/// k-th of the request's `sensitivityParameters`.
+public struct ReadoutSensitivities: Sendable {
+    /// ∂(normalisedAmplitude)/∂p_k, percent per unit of p_k (quotient rule through the baseline mean).
+    public var normalisedAmplitude: [Double]
+    /// ∂(paired-pulse ratio)/∂p_k.
+    public var pairedPulseRatio: [Double]
+    /// ∂(mean conductance)/∂p_k, nS per unit of p_k.
+    public var meanConductance: [Double]
+    /// ∂Pr/∂p_k and ∂N/∂p_k, from which the others follow.
+    public var releaseProbability: [Double]
+    public var receptors: [Double]
 }
 
 public struct SynapseRunResult: Sendable {
@@ -48,6 +67,8 @@ public struct SynapseRunResult: Sendable {
     public var eventsExecuted: Int
     public var failure: SimulationFailure?
     public var compiledStateCount: Int
+    /// ∂(time course)/∂p_k for the columns of `trajectory`, when sensitivities were requested.
+    public var sensitivities: SensitivityTrajectory?
 }
 
 public enum SynapseRunError: Error, Sendable, CustomStringConvertible {
@@ -63,111 +84,10 @@ public enum SynapseRunError: Error, Sendable, CustomStringConvertible {
 }
 
 public enum SynapseRunner {
+    /// Compiles and runs in one go. To run one synapse and protocol many times (fitting,
+    /// sweeps of parameter values), prepare it once with `PreparedSynapseRun`.
     public static func run(_ request: SynapseRunRequest) throws(SynapseRunError) -> SynapseRunResult {
-        let synapse = request.synapse
-        let proto = request.protocolDefinition
-        var pathway: Pathway
-        do {
-            pathway = try AntimonyLoader.load(path: synapse.modelPath)
-        } catch {
-            throw .diagnostics(error)
-        }
-        var diagnostics = DiagnosticCollector()
-        let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
-        validateStimuli(synapse, proto, names: names, &diagnostics)
-        var overrides = request.overrides
-        for blockerName in request.blockers {
-            guard let blocker = synapse.blockers[blockerName] else {
-                let known = synapse.blockers.keys.sorted()
-                throw .request("synapse '\(synapse.name)' has no blocker '\(blockerName)'",
-                               hint: Suggestions.didYouMean(blockerName, among: known) ?? "blockers of this synapse: \(known.joined(separator: ", "))")
-            }
-            for (target, value) in blocker.settings {
-                if !names.contains(target.value) {
-                    diagnostics.add(Diagnostic(.error, "blocker '\(blockerName)' sets '\(target.value)', which the model does not define",
-                                               at: target.range, hints: Suggestions.didYouMean(target.value, among: names).map { [$0] } ?? []))
-                }
-                overrides.append((target.value, value))
-            }
-        }
-        do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
-
-        // Drugs are bath-applied before the recording starts, as in a slice experiment:
-        // the blocked synapse first settles without stimuli, so the baseline measures the
-        // blocked steady state rather than the drug's wash-in.
-        if !request.blockers.isEmpty, request.preincubation > 0 {
-            overrides += try preincubate(pathway, overrides: overrides, duration: request.preincubation, options: request.options)
-        }
-
-        addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule)
-
-        let model: CompiledModel
-        do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
-        for symbol in [synapse.releaseProbability, synapse.receptors] where model.symbols[symbol.value] == nil {
-            throw .diagnostics(DiagnosticsError(Diagnostic(
-                .error, "the model '\(pathway.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
-                hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
-        }
-
-        // Output grid: a whole number of steps per test interval, so every test time is a grid point.
-        let stepsPerInterval = max(1, Int((proto.testInterval / (request.outputStep ?? proto.testInterval / 10)).rounded(.up)))
-        let step = proto.testInterval / Double(stepsPerInterval)
-        let intervals = Int((proto.endTime / proto.testInterval).rounded(.up))
-        let grid = TimeGrid(start: 0, end: Double(intervals) * proto.testInterval, count: intervals * stepsPerInterval + 1)
-        var columns = model.defaultColumns
-        for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
-
-        let simulation: SimulationResult
-        do {
-            simulation = try Simulator(model: model).run(SimulationRequest(grid: grid, columns: columns, overrides: overrides, options: request.options))
-        } catch {
-            throw .request(error.message, hint: error.hint)
-        }
-
-        let trajectory = simulation.trajectory
-        let prColumn = columns.firstIndex(of: synapse.releaseProbability.value)!
-        let nColumn = columns.firstIndex(of: synapse.receptors.value)!
-        var readouts: [TestReadout] = []
-        for t in proto.testTimes {
-            let row = Int((t / step).rounded())
-            guard row < trajectory.rowCount else { break }
-            let pr = trajectory.value(row: row, column: prColumn)
-            let n = trajectory.value(row: row, column: nColumn)
-            guard pr >= 0, pr <= 1, n >= 0, pr.isFinite, n.isFinite else {
-                throw .request("at t = \(t) s the release probability \(synapse.releaseProbability.value) = \(pr) and receptor number \(synapse.receptors.value) = \(n); Pr must lie in [0, 1] and N be non-negative",
-                               hint: "check the expressions for \(synapse.releaseProbability.value) and \(synapse.receptors.value) in \(synapse.modelPath)")
-            }
-            let response = synapse.release.readout(releaseProbability: pr, receptors: n, pairedPulseInterval: proto.pairedPulseInterval)
-            readouts.append(TestReadout(time: t, phase: t < proto.inductionStart ? .baseline : .followUp, response: response, normalisedAmplitude: 0))
-        }
-        let baseline = readouts.filter { $0.phase == .baseline }
-        let baselineMean = baseline.isEmpty ? readouts.first?.response.meanConductance ?? 1 : baseline.map(\.response.meanConductance).reduce(0, +) / Double(baseline.count)
-        for i in readouts.indices {
-            readouts[i].normalisedAmplitude = baselineMean > 0 ? 100 * readouts[i].response.meanConductance / baselineMean : 0
-        }
-        let summary = simulation.failure == nil ? PlasticitySummary(readouts: readouts, protocolDefinition: proto) : nil
-        return SynapseRunResult(trajectory: trajectory, readouts: readouts, summary: summary, statistics: simulation.statistics,
-                                eventsExecuted: simulation.eventsExecuted, failure: simulation.failure, compiledStateCount: model.stateCount)
-    }
-
-    /// Runs the unstimulated model for `duration` s and returns the species' final values
-    /// as initial-value overrides.
-    static func preincubate(_ pathway: Pathway, overrides: [(name: String, value: Double)], duration: Double,
-                            options: IntegratorOptions) throws(SynapseRunError) -> [(name: String, value: Double)] {
-        let model: CompiledModel
-        do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
-        let result: SimulationResult
-        do {
-            result = try Simulator(model: model).run(SimulationRequest(grid: TimeGrid(end: duration, count: 2),
-                                                                        overrides: overrides, options: options))
-        } catch {
-            throw .request(error.message, hint: error.hint)
-        }
-        if let failure = result.failure {
-            throw .request("the pre-incubation with the blockers failed: \(failure)", hint: nil)
-        }
-        let last = result.trajectory.rowCount - 1
-        return result.trajectory.columns.enumerated().map { ($0.element, result.trajectory.value(row: last, column: $0.offset)) }
+        try PreparedSynapseRun(request).run()
     }
 
     /// Every stimulus the protocol uses must be one the synapse maps, and every mapping
@@ -243,5 +163,202 @@ public enum SynapseRunner {
             add(at: s.time, onset)
             if s.duration > 0 { add(at: s.time + s.duration, offset) }
         }
+    }
+}
+
+/// A synapse, protocol and blockers compiled once, to run many times with different
+/// parameter values (`run(overrides:)`) without reloading or recompiling the pathway.
+///
+/// Holds compiled models, whose memory each run changes: use one instance per thread.
+public final class PreparedSynapseRun {
+    public let request: SynapseRunRequest
+    /// The blocked, unstimulated model for the pre-incubation (only with blockers).
+    private let preincubation: Simulator?
+    private let simulator: Simulator
+    private let blockerOverrides: [(name: String, value: Double)]
+    private let grid: TimeGrid
+    private let step: Double
+    private let columns: [String]
+
+    public init(_ request: SynapseRunRequest) throws(SynapseRunError) {
+        self.request = request
+        let synapse = request.synapse
+        let proto = request.protocolDefinition
+        var pathway: Pathway
+        do {
+            pathway = try AntimonyLoader.load(path: synapse.modelPath)
+        } catch {
+            throw .diagnostics(error)
+        }
+        var diagnostics = DiagnosticCollector()
+        let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
+        SynapseRunner.validateStimuli(synapse, proto, names: names, &diagnostics)
+        var blockerOverrides: [(name: String, value: Double)] = []
+        for blockerName in request.blockers {
+            guard let blocker = synapse.blockers[blockerName] else {
+                let known = synapse.blockers.keys.sorted()
+                throw .request("synapse '\(synapse.name)' has no blocker '\(blockerName)'",
+                               hint: Suggestions.didYouMean(blockerName, among: known) ?? "blockers of this synapse: \(known.joined(separator: ", "))")
+            }
+            for (target, value) in blocker.settings {
+                if !names.contains(target.value) {
+                    diagnostics.add(Diagnostic(.error, "blocker '\(blockerName)' sets '\(target.value)', which the model does not define",
+                                               at: target.range, hints: Suggestions.didYouMean(target.value, among: names).map { [$0] } ?? []))
+                }
+                blockerOverrides.append((target.value, value))
+            }
+        }
+        do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
+        self.blockerOverrides = blockerOverrides
+
+        // Drugs are bath-applied before the recording starts, as in a slice experiment:
+        // the blocked synapse first settles without stimuli, so the baseline measures the
+        // blocked steady state rather than the drug's wash-in.
+        if !request.blockers.isEmpty, request.preincubation > 0 {
+            do { preincubation = Simulator(model: try ModelCompiler.compile(pathway)) } catch { throw .diagnostics(error) }
+        } else {
+            preincubation = nil
+        }
+
+        SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule)
+
+        let model: CompiledModel
+        do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
+        for symbol in [synapse.releaseProbability, synapse.receptors] where model.symbols[symbol.value] == nil {
+            throw .diagnostics(DiagnosticsError(Diagnostic(
+                .error, "the model '\(pathway.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
+                hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
+        }
+        simulator = Simulator(model: model)
+        if !request.sensitivityParameters.isEmpty {
+            // Compile the sensitivity programs now, so that a bad parameter name fails here.
+            do {
+                _ = try simulator.sensitivities(for: request.sensitivityParameters)
+                _ = try preincubation?.sensitivities(for: request.sensitivityParameters)
+            } catch {
+                throw .request(error.message, hint: error.hint)
+            }
+        }
+
+        // Output grid: a whole number of steps per test interval, so every test time is a grid point.
+        let stepsPerInterval = max(1, Int((proto.testInterval / (request.outputStep ?? proto.testInterval / 10)).rounded(.up)))
+        step = proto.testInterval / Double(stepsPerInterval)
+        let intervals = Int((proto.endTime / proto.testInterval).rounded(.up))
+        grid = TimeGrid(start: 0, end: Double(intervals) * proto.testInterval, count: intervals * stepsPerInterval + 1)
+        var columns = model.defaultColumns
+        for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
+        self.columns = columns
+    }
+
+    /// Runs the prepared protocol. `overrides` are applied after the request's own (and
+    /// before the blockers', which always win), e.g. the parameter values of a fit.
+    public func run(overrides extra: [(name: String, value: Double)] = []) throws(SynapseRunError) -> SynapseRunResult {
+        let synapse = request.synapse
+        let proto = request.protocolDefinition
+        let parameters = request.sensitivityParameters
+        var overrides = request.overrides + extra + blockerOverrides
+        // A value a blocker sets does not move with the parameter it is (the drug wins).
+        var initialSensitivities: [String: [Double]] = [:]
+        if !parameters.isEmpty {
+            for (name, _) in blockerOverrides { initialSensitivities[name] = [Double](repeating: 0, count: parameters.count) }
+        }
+        if let preincubation {
+            let settled = try preincubate(preincubation, overrides: overrides, initialSensitivities: initialSensitivities)
+            overrides += settled.values
+            initialSensitivities.merge(settled.sensitivities) { $1 }
+        }
+
+        var simulationRequest = SimulationRequest(grid: grid, columns: columns, overrides: overrides, options: request.options)
+        simulationRequest.sensitivityParameters = parameters
+        simulationRequest.initialSensitivities = initialSensitivities
+        let simulation: SimulationResult
+        do {
+            simulation = try simulator.run(simulationRequest)
+        } catch {
+            throw .request(error.message, hint: error.hint)
+        }
+
+        let trajectory = simulation.trajectory
+        let prColumn = columns.firstIndex(of: synapse.releaseProbability.value)!
+        let nColumn = columns.firstIndex(of: synapse.receptors.value)!
+        var readouts: [TestReadout] = []
+        for t in proto.testTimes {
+            let row = Int((t / step).rounded())
+            guard row < trajectory.rowCount else { break }
+            let pr = trajectory.value(row: row, column: prColumn)
+            let n = trajectory.value(row: row, column: nColumn)
+            guard pr >= 0, pr <= 1, n >= 0, pr.isFinite, n.isFinite else {
+                throw .request("at t = \(t) s the release probability \(synapse.releaseProbability.value) = \(pr) and receptor number \(synapse.receptors.value) = \(n); Pr must lie in [0, 1] and N be non-negative",
+                               hint: "check the expressions for \(synapse.releaseProbability.value) and \(synapse.receptors.value) in \(synapse.modelPath)")
+            }
+            let response = synapse.release.readout(releaseProbability: pr, receptors: n, pairedPulseInterval: proto.pairedPulseInterval)
+            var readout = TestReadout(time: t, phase: t < proto.inductionStart ? .baseline : .followUp, response: response, normalisedAmplitude: 0)
+            if let s = simulation.sensitivities {
+                readout.sensitivities = readoutSensitivities(pr: pr, n: n, dPr: Array(s.gradient(row: row, column: prColumn)),
+                                                             dN: Array(s.gradient(row: row, column: nColumn)))
+            }
+            readouts.append(readout)
+        }
+        let baseline = readouts.filter { $0.phase == .baseline }
+        let reference = baseline.isEmpty ? Array(readouts.prefix(1)) : baseline
+        let baselineMean = reference.isEmpty ? 1 : reference.map(\.response.meanConductance).reduce(0, +) / Double(reference.count)
+        // ∂(baseline mean)/∂p_k, for the quotient rule.
+        var dBaseline = [Double](repeating: 0, count: parameters.count)
+        for r in reference {
+            guard let d = r.sensitivities?.meanConductance else { continue }
+            for k in parameters.indices { dBaseline[k] += d[k] / Double(reference.count) }
+        }
+        for i in readouts.indices {
+            let m = readouts[i].response.meanConductance
+            readouts[i].normalisedAmplitude = baselineMean > 0 ? 100 * m / baselineMean : 0
+            guard let dm = readouts[i].sensitivities?.meanConductance else { continue }
+            readouts[i].sensitivities!.normalisedAmplitude = parameters.indices.map { k in
+                baselineMean > 0 ? 100 * (dm[k] * baselineMean - m * dBaseline[k]) / (baselineMean * baselineMean) : 0
+            }
+        }
+        let summary = simulation.failure == nil ? PlasticitySummary(readouts: readouts, protocolDefinition: proto) : nil
+        return SynapseRunResult(trajectory: trajectory, readouts: readouts, summary: summary, statistics: simulation.statistics,
+                                eventsExecuted: simulation.eventsExecuted, failure: simulation.failure,
+                                compiledStateCount: simulator.model.stateCount, sensitivities: simulation.sensitivities)
+    }
+
+    /// The readout's derivatives by the chain rule through Pr and N.
+    private func readoutSensitivities(pr: Double, n: Double, dPr: [Double], dN: [Double]) -> ReadoutSensitivities {
+        let release = request.synapse.release
+        let dMean = release.meanConductanceDerivatives(releaseProbability: pr, receptors: n)
+        let dPPR = release.pairedPulseRatioDerivative(pr, interval: request.protocolDefinition.pairedPulseInterval)
+        let k = dPr.indices
+        return ReadoutSensitivities(
+            normalisedAmplitude: [],  // filled in once the baseline mean is known
+            pairedPulseRatio: k.map { dPPR * dPr[$0] },
+            meanConductance: k.map { dMean.releaseProbability * dPr[$0] + dMean.receptors * dN[$0] },
+            releaseProbability: dPr, receptors: dN)
+    }
+
+    /// Runs the unstimulated model for the pre-incubation and returns the species' final
+    /// values as initial-value overrides, with their sensitivities when requested.
+    private func preincubate(_ simulator: Simulator, overrides: [(name: String, value: Double)],
+                             initialSensitivities: [String: [Double]]) throws(SynapseRunError) -> (values: [(name: String, value: Double)], sensitivities: [String: [Double]]) {
+        var simulationRequest = SimulationRequest(grid: TimeGrid(end: request.preincubation, count: 2), overrides: overrides,
+                                                  options: request.options)
+        simulationRequest.sensitivityParameters = request.sensitivityParameters
+        simulationRequest.initialSensitivities = initialSensitivities
+        let result: SimulationResult
+        do {
+            result = try simulator.run(simulationRequest)
+        } catch {
+            throw .request(error.message, hint: error.hint)
+        }
+        if let failure = result.failure {
+            throw .request("the pre-incubation with the blockers failed: \(failure)", hint: nil)
+        }
+        let last = result.trajectory.rowCount - 1
+        let columns = result.trajectory.columns
+        let values = columns.enumerated().map { ($0.element, result.trajectory.value(row: last, column: $0.offset)) }
+        var sensitivities: [String: [Double]] = [:]
+        if let s = result.sensitivities {
+            for (c, name) in columns.enumerated() { sensitivities[name] = Array(s.gradient(row: last, column: c)) }
+        }
+        return (values, sensitivities)
     }
 }

@@ -6,6 +6,7 @@ import CVODEIntegration
 import Simulation
 import Reporting
 import SBMLTestSuite
+import Fitting
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,6 +52,9 @@ struct Simulate: ParsableCommand {
 
     @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override an initial value or parameter, e.g. --set k1=0.5 (repeatable).", valueName: "ID=VALUE"))
     var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
+    var params: String?
 
     @Option(help: "Relative tolerance.")
     var rtol: Double = 1e-6
@@ -112,6 +116,18 @@ struct Simulate: ParsableCommand {
         }
     }
 
+    /// `--params FILE` values (checked against `names`), then `--set` values, which win.
+    func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {
+        var out: [(name: String, value: Double)] = []
+        if let params {
+            do { out = try ParameterFile.read(path: params, knownNames: names) } catch {
+                Console.report(error.diagnostics)
+                throw Status.badInput
+            }
+        }
+        return out + (try parsedAssignments())
+    }
+
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
         if let settings { return try runWithSettings(settings) }
@@ -126,7 +142,7 @@ struct Simulate: ParsableCommand {
         var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
         options.maximumStepSize = 0
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        var request = SimulationRequest(grid: grid, columns: columns, overrides: try parsedAssignments(), options: options)
+        var request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
         request.stopOnNegativeConcentration = !allowNegative
 
         var result: SimulationResult?

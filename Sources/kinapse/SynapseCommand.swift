@@ -74,7 +74,7 @@ struct SynapseCommand {
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
         let request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
-                                        overrides: try simulate.parsedAssignments(), options: integrator, outputStep: simulate.dt)
+                                        overrides: try simulate.overrides(names: modelNames(synapse)), options: integrator, outputStep: simulate.dt)
         let clock = ContinuousClock()
         let start = clock.now
         let result: SynapseRunResult
@@ -115,6 +115,13 @@ struct SynapseCommand {
             Console.error("error: \(failure)")
             throw Status.simulationFailed
         }
+    }
+
+    /// Names `--params` may set: the synapse model's parameters, species and compartments.
+    private func modelNames(_ synapse: SynapseDefinition) throws -> Set<String> {
+        guard simulate.params != nil else { return [] }
+        let pathway = try ModelLoading.loadPathway(synapse.modelPath)
+        return Set(pathway.parameters.map(\.id) + pathway.species.map(\.id) + pathway.compartments.map(\.id))
     }
 
     private func write(_ text: String, to path: String) throws {

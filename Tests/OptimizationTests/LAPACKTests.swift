@@ -1,5 +1,8 @@
 import Testing
 import Optimization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The LAPACK wrappers on matrices whose factorisations are known by hand.
 @Suite struct LAPACKTests {
@@ -56,5 +59,18 @@ import Optimization
         #expect(throws: LinearAlgebraError(routine: "dtrtrs", info: 2)) {
             _ = try qr.solveLeastSquares([1, 2, 3])
         }
+    }
+
+    @Test func openBLASRunsSingleThreaded() throws {
+        // Reproducibility across `jobs` and no oversubscription rely on this (see CLapack/shim.h).
+        // With reference BLAS the symbol is absent and there is nothing to check.
+        _ = try SingularValueDecomposition(of: Matrix.identity(2))
+        guard let symbol = dlsym(nil, "openblas_get_num_threads") else {
+            print("BLAS is not OpenBLAS: no thread setting to check")
+            return
+        }
+        let threads = unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)()
+        print("OpenBLAS threads: \(threads)")
+        #expect(threads == 1)
     }
 }

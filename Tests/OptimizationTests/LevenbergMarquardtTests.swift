@@ -122,3 +122,41 @@ import Glibc
         }
     }
 }
+
+/// With a finite-difference Jacobian, trial points are evaluated without it and the
+/// Jacobian of an accepted point comes from `evaluateJacobian` with the known residuals.
+@Suite struct FiniteDifferenceProtocolTests {
+    final class CountingProblem: LeastSquaresProblem {
+        let base = ExponentialDecay(times: [0, 0.5, 1, 2, 4], data: [2.1, 1.4, 0.9, 0.5, 0.1])
+        var evaluateWithJacobian = 0, evaluateWithout = 0, jacobianFromKnownResiduals = 0
+        var parameterCount: Int { 2 }
+
+        func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+            if jacobian { evaluateWithJacobian += 1 } else { evaluateWithout += 1 }
+            return try evaluateJacobianIfNeeded(theta, residuals: base.residuals(theta), jacobian: jacobian)
+        }
+
+        func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation {
+            jacobianFromKnownResiduals += 1
+            // The residuals handed over are exactly those of θ.
+            #expect(residuals.map(\.bitPattern) == base.residuals(theta).map(\.bitPattern))
+            return try evaluateJacobianIfNeeded(theta, residuals: residuals, jacobian: true)
+        }
+
+        private func evaluateJacobianIfNeeded(_ theta: [Double], residuals r: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+            guard jacobian else { return LeastSquaresEvaluation(residuals: r) }
+            let j = try FiniteDifferences.jacobian(at: theta, residuals: r, scheme: .forward) { base.residuals($0) }
+            return LeastSquaresEvaluation(residuals: r, jacobian: j, jacobianSource: .finiteDifferences)
+        }
+    }
+
+    @Test func acceptedPointsReuseTheirResiduals() {
+        let problem = CountingProblem()
+        let result = LevenbergMarquardt().minimize(problem, from: [0, 0], lower: [-2, -2], upper: [2, 2])
+        #expect(result.status.isConverged)
+        #expect(problem.evaluateWithJacobian == 1)                       // the start
+        #expect(problem.jacobianFromKnownResiduals == result.iterations)  // every accepted step
+        #expect(result.evaluations == 1 + problem.evaluateWithout + problem.jacobianFromKnownResiduals)
+        #expect(result.jacobianEvaluations == 1 + result.iterations)
+    }
+}

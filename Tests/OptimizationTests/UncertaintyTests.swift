@@ -51,8 +51,10 @@ import Glibc
         for (p, (estimate, sd)) in zip(report.parameters, [(aHat, sdA), (bHat, sdB)]) {
             #expect(p.identifiability == .identifiable)
             #expect(abs(p.standardError - sd) < 1e-9)
-            // Tolerance 1e-6: crossings are refined until the rise is within 1e-8 of the
-            // threshold, i.e. |Δθ| ≲ 1e-8 / (z/sd) ≈ 1e-9 here; LM optimality adds ~1e-10.
+            // Tolerance 1e-6: for a linear model z = √(2·rise) = |θ − θ̂|/sd exactly, so the
+            // crossing interpolated in z is exact up to the inner fits (objective converged
+            // to ~1e-10 relative, i.e. |Δθ| ≲ 1e-9 here). A crossing located only to the
+            // refinement tolerance (rise ± 1e-4, |Δθ| ≈ 1e-4·sd/1.96 ≈ 1e-5) would fail.
             let lower = try #require(p.profileLower), upper = try #require(p.profileUpper)
             #expect(abs(lower - (estimate - z * sd)) < 1e-6)
             #expect(abs(upper - (estimate + z * sd)) < 1e-6)

@@ -1,0 +1,384 @@
+public import KineticsCore
+import SourceDiagnostics
+
+/// Why sensitivities cannot be computed for a request (an unknown or computed parameter,
+/// or a model feature the sensitivity engine does not handle).
+public struct SensitivityError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let hint: String?
+    public init(_ message: String, hint: String? = nil) { self.message = message; self.hint = hint }
+    public var description: String { hint.map { "\(message)\nhint: \($0)" } ?? message }
+}
+
+/// The forward-sensitivity machinery of one compiled model for one list of parameters,
+/// compiled once and reusable for any number of runs (with any parameter values).
+///
+/// A parameter is a plain model value (a parameter, a compartment size or a boundary
+/// species without rules) named as in the model, or `init(X)`: the initial
+/// concentration of state `X` (its value as an override).
+///
+/// What it tracks, besides the state sensitivities `s_k = ∂y/∂p_k` that CVODES integrates:
+/// the sensitivities σ of *plain values* that carry them (the parameters themselves,
+/// values whose initial values are computed from them, and every value an event
+/// assigns). These are constant between events, so the right-hand side of the
+/// sensitivity equations is `J·s_k + Σ_v (∂f/∂v)·σ_{v,k}`, compiled like the Jacobian
+/// (chain rule through assignment rules) and evaluated without allocation.
+///
+/// The compiled programs live in the model's memory (which grows once, when this is
+/// created); like the model, one instance serves one simulation at a time.
+public final class SensitivityModel: SensitivitySystem {
+    public let model: CompiledModel
+    public let parameters: [String]
+    public var stateCount: Int { model.stateCount }
+    public var parameterCount: Int { parameters.count }
+    /// |value| of each parameter at the start of the last run (1 when zero).
+    public private(set) var parameterScales: [Double]
+
+    /// The slot seeded with ∂/∂p_k = 1 at initialisation: a plain value's slot, or the
+    /// initial-value slot (concentration or raw value) of a state for `init(X)`.
+    let seedSlots: [Int]
+    /// Plain values that carry sensitivities, and their index in σ.
+    public let valueSlots: [Int]
+    let valueIndexOfSlot: [Int: Int]
+    let stateIndexOfSlot: [Int: Int]
+    /// σ, parameter-major: `valueSensitivities[k * valueSlots.count + v]`.
+    let valueSensitivities: UnsafeMutablePointer<Double>
+
+    struct Entry {
+        var row: Int32, column: Int32, slot: Int32
+    }
+    /// Computes assigned values, their partials and the entries of J and ∂f/∂v.
+    let rhsProgram: ProgramCode
+    let jacobianEntries: UnsafeMutablePointer<Entry>
+    let jacobianEntryCount: Int
+    /// `column` is an index into `valueSlots`.
+    let valueEntries: UnsafeMutablePointer<Entry>
+    let valueEntryCount: Int
+
+    /// Computes assigned values and their total partials with respect to every
+    /// independent: states `0..<n`, plain values `n..<n+V`, time `n+V`.
+    let partialsProgram: ProgramCode
+    let partials: [Int: [(independent: Int, slot: Int)]]
+
+    /// Per initialisation step (parallel to `model.initialization`): ∂expression/∂input.
+    let initialTerms: [[(input: Int, derivative: Symbolic)]]
+    /// Per event, per assignment: ∂value/∂input.
+    let eventTerms: [[[(input: Int, derivative: Symbolic)]]]
+
+    /// Compiles the sensitivity programs for `parameters` (see the type's documentation).
+    public init(model: CompiledModel, parameters: [String]) throws(SensitivityError) {
+        self.model = model
+        self.parameters = parameters
+        self.parameterScales = [Double](repeating: 1, count: parameters.count)
+        let n = model.stateCount
+
+        var stateIndexOfSlot: [Int: Int] = [:]
+        var stateValueSlots: [String: Int] = [:]  // what init(X) seeds
+        var computedSlots = Set(model.assignedValues.map(\.slot))
+        for (i, s) in model.states.enumerated() {
+            stateIndexOfSlot[s.slot] = i
+            switch s.kind {
+            case .amount(let cs, _):
+                stateValueSlots[s.name] = cs
+                computedSlots.insert(cs)
+            case .raw: stateValueSlots[s.name] = s.slot
+            }
+        }
+        self.stateIndexOfSlot = stateIndexOfSlot
+        func isPlain(_ slot: Int) -> Bool { slot != 0 && stateIndexOfSlot[slot] == nil && !computedSlots.contains(slot) }
+
+        // Which slot each parameter seeds.
+        var seeds: [Int] = []
+        for (k, name) in parameters.enumerated() {
+            if parameters[..<k].contains(name) {
+                throw SensitivityError("parameter '\(name)' is listed twice for sensitivities")
+            }
+            if name.hasPrefix("init("), name.hasSuffix(")") {
+                let species = String(name.dropFirst(5).dropLast())
+                guard let slot = stateValueSlots[species] else {
+                    throw SensitivityError("cannot differentiate with respect to '\(name)': '\(species)' is not a state of model '\(model.name)'",
+                                           hint: "init(X) takes a floating species or a rate-rule variable")
+                }
+                seeds.append(slot)
+                continue
+            }
+            guard let slot = model.symbols[name] else {
+                throw SensitivityError("cannot differentiate with respect to '\(name)': no such symbol in model '\(model.name)'",
+                                       hint: Suggestions.didYouMean(name, among: model.symbols.keys))
+            }
+            if stateValueSlots[name] != nil {
+                throw SensitivityError("cannot differentiate with respect to '\(name)': it is a state of the model",
+                                       hint: "use 'init(\(name))' for its initial value")
+            }
+            guard isPlain(slot) else {
+                throw SensitivityError("cannot differentiate with respect to '\(name)': it is computed by a rule or is a reaction rate",
+                                       hint: "differentiate with respect to the parameters it is computed from")
+            }
+            seeds.append(slot)
+        }
+        self.seedSlots = seeds
+
+        // Plain values carrying sensitivities: the parameters, values initialised from them
+        // (e.g. `K = 2*k1`), and every value an event assigns.
+        var live = Set(seeds)
+        for (slot, e) in model.initialization where !live.contains(slot) {
+            if e.slots.contains(where: live.contains) { live.insert(slot) }
+        }
+        var valueSet = Set(live.filter(isPlain))
+        for e in model.events {
+            for a in e.assignments { if case .value(let slot) = a.target { valueSet.insert(slot) } }
+        }
+        let values = valueSet.sorted()
+        self.valueSlots = values
+        var valueIndexOfSlot: [Int: Int] = [:]
+        for (v, slot) in values.enumerated() { valueIndexOfSlot[slot] = v }
+        self.valueIndexOfSlot = valueIndexOfSlot
+        let nv = values.count
+
+        try Self.refuseUnsupported(model, carrying: valueSet)
+
+        // Independents: states, then plain values, then time.
+        var rhsIndependents = stateIndexOfSlot
+        for (v, slot) in values.enumerated() { rhsIndependents[slot] = n + v }
+        var allIndependents = rhsIndependents
+        allIndependents[0] = n + nv
+        func name(_ j: Int) -> String {
+            j < n ? model.states[j].name : j < n + nv ? model.slotNames[values[j - n]] ?? "?" : "time"
+        }
+        var nextSlot = model.memoryCount
+        var slotNames: [Int: String] = [:]
+        let rhsChain = ChainRule(order: model.assignedValues, independentOfSlot: rhsIndependents) { v, j in
+            defer { nextSlot += 1 }
+            slotNames[nextSlot] = "∂\(v.name)/∂\(name(j))"
+            return nextSlot
+        }
+        let allChain = ChainRule(order: model.assignedValues, independentOfSlot: allIndependents) { v, j in
+            defer { nextSlot += 1 }
+            slotNames[nextSlot] = "∂\(v.name)/∂\(name(j)) (sensitivity outputs)"
+            return nextSlot
+        }
+
+        var builder = ProgramBuilder(firstFreeSlot: nextSlot)
+        var rhs = Program()
+        for v in model.assignedValues { builder.emit(v.expression, storingInto: v.slot, program: &rhs) }
+        for (slot, e) in rhsChain.intermediates { builder.emit(e, storingInto: slot, program: &rhs) }
+        var jacobian: [Entry] = []
+        var valueEntries: [Entry] = []
+        for (i, f) in model.derivativeExpressions.enumerated() {
+            for j in rhsChain.dependencies(of: f).sorted() {
+                let d = rhsChain.derivative(of: f, withRespectTo: j)
+                if d == .zero { continue }
+                let slot = Int32(builder.emit(d, into: &rhs))
+                if j < n { jacobian.append(Entry(row: Int32(i), column: Int32(j), slot: slot)) }
+                else { valueEntries.append(Entry(row: Int32(i), column: Int32(j - n), slot: slot)) }
+            }
+        }
+
+        builder.resetCache()
+        var partialsCode = Program()
+        for v in model.assignedValues { builder.emit(v.expression, storingInto: v.slot, program: &partialsCode) }
+        for (slot, e) in allChain.intermediates { builder.emit(e, storingInto: slot, program: &partialsCode) }
+        var partials: [Int: [(independent: Int, slot: Int)]] = [:]
+        for v in model.assignedValues {
+            for j in (allChain.dependencies[v.slot] ?? []).sorted() {
+                guard let d = allChain.partial[v.slot]?[j] else { continue }
+                partials[v.slot, default: []].append((j, builder.emit(d, into: &partialsCode)))
+            }
+        }
+        self.partials = partials
+
+        // The new slots: NaN until computed, constants in place.
+        var image = [Double](repeating: .nan, count: builder.slotCount - model.memoryCount)
+        for (slot, v) in builder.constants { image[slot - model.memoryCount] = v }
+        let first = model.extendMemory(image)
+        precondition(first + image.count == builder.slotCount)
+
+        self.rhsProgram = ProgramCode(rhs)
+        self.partialsProgram = ProgramCode(partialsCode)
+        self.jacobianEntryCount = jacobian.count
+        self.jacobianEntries = .allocate(capacity: max(1, jacobian.count))
+        self.jacobianEntries.initialize(from: jacobian, count: jacobian.count)
+        self.valueEntryCount = valueEntries.count
+        self.valueEntries = .allocate(capacity: max(1, valueEntries.count))
+        self.valueEntries.initialize(from: valueEntries, count: valueEntries.count)
+        self.valueSensitivities = .allocate(capacity: max(1, nv * parameters.count))
+        self.valueSensitivities.initialize(repeating: 0, count: max(1, nv * parameters.count))
+
+        func terms(_ e: Symbolic) -> [(input: Int, derivative: Symbolic)] {
+            e.slots.sorted().compactMap { input in
+                let d = e.derivative { $0 == input ? .one : .zero }
+                return d == .zero ? nil : (input, d)
+            }
+        }
+        self.initialTerms = model.initialization.map { terms($0.expression) }
+        self.eventTerms = model.events.map { $0.assignments.map { terms($0.value) } }
+    }
+
+    deinit {
+        rhsProgram.deallocate()
+        partialsProgram.deallocate()
+        jacobianEntries.deallocate()
+        valueEntries.deallocate()
+        valueSensitivities.deallocate()
+    }
+
+    /// State-dependent switches and parameter-dependent switch or event times move
+    /// discontinuities with the parameters; the jump terms for that are not implemented.
+    static func refuseUnsupported(_ model: CompiledModel, carrying values: Set<Int>) throws(SensitivityError) {
+        func eventsReading(_ r: Relational) -> String? {
+            guard let slot = r.truthSlot else { return nil }
+            let ids = model.events.filter { $0.trigger.slots.contains(slot) }.map { "'\($0.id)'" }
+            return ids.isEmpty ? nil : ids.joined(separator: ", ")
+        }
+        let printer = SymbolicPrinter(names: model.slotNames)
+        for k in model.rootRelationals {
+            let r = model.relationals[k]
+            let what = eventsReading(r).map { "event \($0) triggers on" } ?? "a rate law or rule switches on"
+            throw SensitivityError(
+                "sensitivities are not supported for model '\(model.name)': \(what) the state-dependent condition '\(printer.text(r.function)) = 0'",
+                hint: "only time-triggered events and switches (time >= constant) are supported; compare with finite differences instead")
+        }
+        for r in model.relationals {
+            guard case .timed(let crossing) = r.timing, crossing.slots.contains(where: values.contains) else { continue }
+            throw SensitivityError(
+                "sensitivities are not supported for model '\(model.name)': the switch at time \(printer.text(crossing)) moves with the parameters",
+                hint: "switch times that depend on differentiated parameters (or on values events change) need event-time terms, which are not implemented")
+        }
+        for e in model.events {
+            guard let delay = e.delay, !delay.slots.isEmpty else { continue }
+            throw SensitivityError("sensitivities are not supported for model '\(model.name)': event '\(e.id)' has a delay computed from model values",
+                                   hint: "use a constant delay")
+        }
+    }
+
+    // MARK: - SensitivitySystem
+
+    public func evaluateSensitivityRHS(time: Double, state: UnsafePointer<Double>,
+                                       sensitivities: UnsafePointer<UnsafeMutablePointer<Double>>,
+                                       derivatives: UnsafePointer<UnsafeMutablePointer<Double>>) {
+        model.load(time: time, state: state)
+        let m = model.memory
+        rhsProgram.run(memory: m)
+        let n = model.stateCount, nv = valueSlots.count
+        for k in 0..<parameters.count {
+            let s = sensitivities[k], out = derivatives[k]
+            out.update(repeating: 0, count: n)
+            for e in 0..<jacobianEntryCount {
+                let entry = jacobianEntries[e]
+                out[Int(entry.row)] += m[Int(entry.slot)] * s[Int(entry.column)]
+            }
+            let sigma = valueSensitivities + k * nv
+            for e in 0..<valueEntryCount {
+                let entry = valueEntries[e]
+                out[Int(entry.row)] += m[Int(entry.slot)] * sigma[Int(entry.column)]
+            }
+        }
+    }
+
+    // MARK: - Initial values, events and outputs (called by the simulation, not the solver)
+
+    /// Initial state sensitivities (parameter-major: `[k * n + i]`), after
+    /// `model.initialState(time:overrides:)` has set the values. Also resets σ.
+    /// Overridden slots have zero sensitivity unless `supplied` gives one (e.g. a state
+    /// carried over from a pre-incubation) or they are themselves a parameter.
+    public func initialSensitivities(overridden: Set<Int>, supplied: [Int: [Double]]) -> [Double] {
+        let np = parameters.count, n = model.stateCount
+        let m = model.memory
+        for k in 0..<np {
+            let v = abs(m[seedSlots[k]])
+            parameterScales[k] = v > 0 && v.isFinite ? v : 1
+        }
+        var tangent: [Int: [Double]] = [:]
+        for (index, step) in model.initialization.enumerated() {
+            if let given = supplied[step.slot] {
+                tangent[step.slot] = given
+                continue
+            }
+            if let k = seedSlots.firstIndex(of: step.slot) {
+                var t = [Double](repeating: 0, count: np)
+                t[k] = 1
+                tangent[step.slot] = t
+                continue
+            }
+            if overridden.contains(step.slot) { continue }
+            var t: [Double]?
+            for term in initialTerms[index] {
+                guard let inner = tangent[term.input] else { continue }
+                let d = TreeInterpreter.evaluate(term.derivative, memory: m)
+                if t == nil { t = [Double](repeating: 0, count: np) }
+                for k in 0..<np { t![k] += d * inner[k] }
+            }
+            if let t { tangent[step.slot] = t }
+        }
+        let nv = valueSlots.count
+        for (v, slot) in valueSlots.enumerated() {
+            let t = tangent[slot]
+            for k in 0..<np { valueSensitivities[k * nv + v] = t?[k] ?? 0 }
+        }
+        var s = [Double](repeating: 0, count: n * np)
+        for (i, state) in model.states.enumerated() {
+            for k in 0..<np {
+                switch state.kind {
+                case .amount(let cs, let sizeSlot):
+                    s[k * n + i] = (tangent[cs]?[k] ?? 0) * m[sizeSlot] + m[cs] * (tangent[sizeSlot]?[k] ?? 0)
+                case .raw:
+                    s[k * n + i] = tangent[state.slot]?[k] ?? 0
+                }
+            }
+        }
+        return s
+    }
+
+    /// Recomputes the partials of assigned values for the current memory; call after
+    /// `model.update(time:state:)` and before `tangent(ofSlot:…)`.
+    public func refreshPartials() { partialsProgram.run(memory: model.memory) }
+
+    /// ∂(slot's value)/∂p_k for every k, from the state sensitivities `s` (parameter-major)
+    /// and σ: states directly, plain values from σ, assigned values by their partials.
+    /// `timeTangent` is dt/dp_k (nil: the time is fixed).
+    public func tangent(ofSlot slot: Int, stateSensitivities s: [Double], timeTangent: [Double]? = nil) -> [Double] {
+        let np = parameters.count, n = model.stateCount, nv = valueSlots.count
+        var out = [Double](repeating: 0, count: np)
+        func add(_ independent: Int, _ factor: Double) {
+            if independent < n {
+                for k in 0..<np { out[k] += factor * s[k * n + independent] }
+            } else if independent < n + nv {
+                let v = independent - n
+                for k in 0..<np { out[k] += factor * valueSensitivities[k * nv + v] }
+            } else if let timeTangent {
+                for k in 0..<np { out[k] += factor * timeTangent[k] }
+            }
+        }
+        if let i = stateIndexOfSlot[slot] { add(i, 1) }
+        else if let v = valueIndexOfSlot[slot] { add(n + v, 1) }
+        else if slot == 0 { add(n + nv, 1) }
+        else if let entries = partials[slot] {
+            let m = model.memory
+            for (j, partialSlot) in entries { add(j, m[partialSlot]) }
+        }
+        return out
+    }
+
+    /// ∂(assignment value)/∂p_k of each assignment of `event`, for the current memory
+    /// (after `refreshPartials()`).
+    public func assignmentTangents(event: Int, stateSensitivities s: [Double]) -> [[Double]] {
+        let np = parameters.count
+        return eventTerms[event].map { terms in
+            var out = [Double](repeating: 0, count: np)
+            for term in terms {
+                let d = TreeInterpreter.evaluate(term.derivative, memory: model.memory)
+                if d == 0 { continue }
+                let inner = tangent(ofSlot: term.input, stateSensitivities: s)
+                for k in 0..<np { out[k] += d * inner[k] }
+            }
+            return out
+        }
+    }
+
+    /// Sets σ of a plain value an event assigned.
+    public func setValueSensitivity(slot: Int, _ t: [Double]) {
+        guard let v = valueIndexOfSlot[slot] else { return }
+        let nv = valueSlots.count
+        for k in 0..<parameters.count { valueSensitivities[k * nv + v] = t[k] }
+    }
+}

@@ -1,0 +1,49 @@
+import Testing
+import Foundation
+@testable import Fitting
+import Optimization
+import PathwayTestSupport
+
+@Suite struct FitRunTests {
+    /// Noise-free data from the closed form: every start that converges lands on the truth,
+    /// to within what the solver tolerance (rtol 1e-8) lets the data pin down.
+    @Test func recoversTheDecayRates() throws {
+        let files = try ProblemFiles()
+        defer { files.remove() }
+        let problem = try files.read()
+        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, jobs: 2))
+        let best = try #require(outcome.bestValues)
+        #expect(abs(best[0] / 0.5 - 1) < 1e-5, "k1 = \(best[0])")
+        #expect(abs(best[1] / 0.1 - 1) < 1e-5, "k2 = \(best[1])")
+        #expect(outcome.multiStart.starts.count == 4)
+        #expect(outcome.simulations > 4)
+        // B's error at rtol 1e-8 is ~1e-7, i.e. r ~ 1e-6 with sd 0.1: ½‖r‖² ≲ 20·1e-12.
+        #expect((outcome.best?.objective ?? 1) < 1e-9)
+        // Profiles: with sd 0.1 the intervals are narrow but finite, and hold the truth.
+        let u = try #require(outcome.uncertainty)
+        for (q, truth) in zip(u.parameters, [0.5, 0.1]) {
+            let lower = try #require(q.profileLowerValue), upper = try #require(q.profileUpperValue)
+            #expect(lower < truth && truth < upper && upper / lower < 1.2, "\(q.name): [\(lower), \(upper)]")
+            #expect(q.identifiability == .identifiable)
+        }
+        #expect(FitReport.intervalsCSV(outcome)?.split(separator: "\n").count == 3)
+    }
+
+    /// A start whose first simulation blows up fails; the fit goes on and reports it.
+    @Test func failedStartsAreReported() throws {
+        let path = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
+        let problem = try FitProblemReader.read(path: path)
+        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, jobs: 2, profiles: false))
+        #expect(outcome.uncertainty == nil)
+        let failed = outcome.multiStart.failedStarts
+        #expect(!failed.isEmpty, "the blow-up fixture has starts with k > d")
+        #expect(failed.count < outcome.multiStart.starts.count)
+        let best = try #require(outcome.bestValues)
+        #expect(abs(best[0] / 0.2 - 1) < 1e-4 && abs(best[1] - 1) < 1e-4, "k, d = \(best)")
+        let report = FitReport.summary(outcome, problemPath: path)
+        #expect(report.contains("\(failed.count) failed"))
+        #expect(report.contains("failed: cannot evaluate the start point"))
+        let csv = FitReport.startsCSV(outcome)
+        #expect(csv.split(separator: "\n").filter { $0.contains("failed: cannot evaluate") }.count == failed.count)
+    }
+}
