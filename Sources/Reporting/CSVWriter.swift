@@ -27,6 +27,7 @@ public enum CSVWriter {
 
     static func format(_ v: Double) -> String {
         if v == 0 { return "0" }  // also turns -0 into 0
+        if v.isNaN { return "nan" }  // not "-nan": the sign of a NaN means nothing
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
     }

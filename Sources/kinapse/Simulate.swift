@@ -173,11 +173,24 @@ struct Simulate: ParsableCommand {
         }
         if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
         if stats { printStatistics(result, compile: compileTime, integration: integrationTime) }
+        warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
             Console.error("error: \(failure)")
             Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
                           (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")
             throw Status.simulationFailed
+        }
+    }
+
+    /// A column that is NaN or infinite (a rule like `log(x - 2)` with x < 2; the states
+    /// themselves are checked by the solver) is written as such, but never silently.
+    func warnAboutNonFiniteColumns(_ trajectory: Trajectory) {
+        for (c, name) in trajectory.columns.enumerated() {
+            guard let row = (0..<trajectory.rowCount).first(where: { !trajectory.value(row: $0, column: c).isFinite }) else { continue }
+            let count = (0..<trajectory.rowCount).filter { !trajectory.value(row: $0, column: c).isFinite }.count
+            let value = trajectory.value(row: row, column: c)
+            Console.error("warning: column '\(name)' is \(value.isNaN ? "NaN" : "infinite") from t = \(trajectory.times[row]) (\(count) of \(trajectory.rowCount) rows)"
+                          + "\nhint: check the expression that defines '\(name)' for division by zero, log or square root of a negative value, or overflow")
         }
     }
 

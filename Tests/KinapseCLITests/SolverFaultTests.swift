@@ -128,6 +128,21 @@ import Foundation
         #expect(allowed.times.count == 11 && allowed.marker == nil)
     }
 
+    @Test func nonFiniteOutputColumnsAreNeverSilent() throws {
+        // r is a rule, not a state: the solver never sees it; log(A − 2) is NaN throughout.
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.ant")
+        try "A = 1\nA' = -A\nr := log(A - 2)\n".write(to: model, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["simulate", model.path, "--t-end", "1", "--points", "3", "--select", "A,r"])
+        #expect(r.status == 0)
+        let rows = r.stdout.split(separator: "\n").dropFirst()
+        #expect(rows.count == 3 && rows.allSatisfy { $0.hasSuffix(",nan") }, "\(r.stdout)")
+        #expect(!r.stdout.contains("-nan"))
+        #expect(r.stderr.contains("warning: column 'r' is NaN from t = 0.0 (3 of 3 rows)"), "\(r.stderr)")
+        #expect(!r.stderr.contains("column 'A'"))
+    }
+
     @Test func aBadFaultSpecificationIsRefusedLoudly() throws {
         let o = try CLI.run(["simulate", "Pathways/no_cgmp_pkg.ant", "--t-end", "1"], environment: ["KINAPSE_INJECT_FAULT": "explode@1"])
         #expect(o.status != 0 && o.status != 1)
