@@ -1,11 +1,13 @@
 # Kinapse — the two commands on a fresh Debian machine with Swift:
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
-# Each target installs SUNDIALS (Debian's libsundials-dev) and LAPACK/BLAS (liblapack-dev,
-# libblas-dev) first if they are missing.
+# Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev) and
+# LAPACK/BLAS (liblapack-dev, libblas-dev) first if they are missing.
 
 SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
+KLU_H      := /usr/include/suitesparse/klu.h
+VENV       := .build-venv
 # The link-time LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them).
 LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.so))
 BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
@@ -20,6 +22,11 @@ deps:
 		echo "kinapse: SUNDIALS headers missing; installing libsundials-dev"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsundials-dev; \
+	fi
+	@if [ ! -f $(KLU_H) ]; then \
+		echo "kinapse: KLU headers missing; installing libsuitesparse-dev"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsuitesparse-dev; \
 	fi
 	@if [ -z "$(LAPACK_SO)" ] || [ -z "$(BLAS_SO)" ]; then \
 		echo "kinapse: LAPACK/BLAS missing; installing liblapack-dev libblas-dev"; \
@@ -48,10 +55,13 @@ SBML_SUITE ?= ../shared/sbml-test-suite
 sbml-suite: build
 	.build/release/kinapse sbml-suite $(SBML_SUITE) --expect-passing Fixtures/sbml-suite-passing.txt
 
+# One table: Kinapse against the C baselines and libRoadRunner (PyPI, in .build-venv) on the
+# TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings.
 bench: deps
 	$(SWIFT) build -c release --product kinapse
-	bash Benchmarks/run.sh .build/release/kinapse
-	bash Benchmarks/synapse_bench.sh .build/release/kinapse
+	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
+	@$(VENV)/bin/python -c "import roadrunner" 2>/dev/null || $(VENV)/bin/pip install -q libroadrunner
+	python3 Benchmarks/bench.py .build/release/kinapse --python $(VENV)/bin/python
 	bash Benchmarks/parse_scaling.sh .build/release/kinapse
 	bash Benchmarks/fit_bench.sh .build/release/kinapse
 
@@ -64,7 +74,6 @@ clean:
 	rm -rf .build .build-bench .build-fuzz out
 
 # Compare with libRoadRunner (PyPI) on every shipped and cross-check model.
-VENV := .build-venv
 crosscheck: build
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -c "import roadrunner, antimony" 2>/dev/null || $(VENV)/bin/pip install -q libroadrunner antimony

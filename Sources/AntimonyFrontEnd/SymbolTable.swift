@@ -100,9 +100,9 @@ struct SymbolTable {
 
     mutating func update(_ key: String, _ change: (inout SymbolRecord) -> Void) {
         let resolved = canonical(key)
-        guard var record = records[resolved] else { return }
-        change(&record)
-        records[resolved] = record
+        guard records[resolved] != nil else { return }
+        // In place: copying the record out and back cost a large share of loading big models.
+        change(&records[resolved]!)
     }
 
     /// Canonical records in order of first appearance.

@@ -1,8 +1,8 @@
 internal import CSundials
 public import KineticsCore
 
-/// Settings for CVODES: BDF with Newton iteration and a dense direct linear solver
-/// using the system's analytic Jacobian.
+/// Settings for CVODES: BDF with Newton iteration and a direct linear solver (dense, or
+/// KLU on the sparse Jacobian) using the system's analytic Jacobian.
 public struct IntegratorOptions: Sendable, Hashable {
     public var relativeTolerance: Double = 1e-6
     public var absoluteTolerance: Double = 1e-12
@@ -10,6 +10,8 @@ public struct IntegratorOptions: Sendable, Hashable {
     public var maximumSteps: Int = 100_000
     /// Upper bound on the step size (0: none).
     public var maximumStepSize: Double = 0
+    /// Dense or sparse (KLU) linear algebra; `automatic` chooses by size and sparsity.
+    public var linearSolver: LinearSolverChoice = .automatic
     public init() {}
     public init(relativeTolerance: Double, absoluteTolerance: Double, maximumSteps: Int = 100_000) {
         self.relativeTolerance = relativeTolerance
@@ -61,20 +63,25 @@ public enum IntegrationStep: Sendable, Equatable {
 public final class Integrator {
     let system: any ODESystem
     private let n: Int
-    // Internal (not private) for the sensitivity extension in Integrator+Sensitivities.swift.
+    // Internal (not private) for the extensions in Integrator+Sensitivities.swift and LinearSolver.swift.
     var context: SUNContext?
     var memory: UnsafeMutableRawPointer?
     var y: N_Vector?
     /// Forward sensitivities, when enabled (`enableSensitivities`).
     var sensitivities: SensitivityStorage?
-    private var matrix: SUNMatrix?
-    private var linearSolver: SUNLinearSolver?
+    var matrix: SUNMatrix?
+    var linearSolver: SUNLinearSolver?
+    /// The sparse Jacobian's structure, in SUNDIALS' index type (KLU only).
+    var sparseColumnStarts: [sunindextype] = []
+    var sparseRowIndices: [sunindextype] = []
+    /// The linear solver in use (`automatic` resolved).
+    public internal(set) var linearSolverKind: LinearSolverChoice = .dense
     private let options: IntegratorOptions
     private var rootDirections: [Int32]
     /// Counters of the solver runs before the last re-initialisation (CVODE resets its own).
     private var finishedRuns = SolverStatistics()
     /// Set by the RHS callback when it saw a non-finite derivative.
-    fileprivate var nonFiniteComponent: Int?
+    var nonFiniteComponent: Int?
     fileprivate var lastErrorMessage: String?
     public private(set) var time: Double
 
@@ -102,11 +109,7 @@ public final class Integrator {
         try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
         try check(CVodeSetMaxNumSteps(memory, options.maximumSteps), "CVodeSetMaxNumSteps")
         if options.maximumStepSize > 0 { try check(CVodeSetMaxStep(memory, options.maximumStepSize), "CVodeSetMaxStep") }
-        matrix = SUNDenseMatrix(sunindextype(length), sunindextype(length), context)
-        linearSolver = SUNLinSol_Dense(y, matrix, context)
-        guard matrix != nil, linearSolver != nil else { throw CVODEError.setupFailure("SUNLinSol_Dense", flag: -1) }
-        try check(CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver")
-        try check(CVodeSetJacFn(memory, jacobianCallback), "CVodeSetJacFn")
+        try attachLinearSolver(options.linearSolver.resolved(for: system), length: length)
         if system.rootCount > 0 {
             try check(CVodeRootInit(memory, Int32(system.rootCount), rootCallback), "CVodeRootInit")
         }
@@ -244,20 +247,6 @@ private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
     // smaller step; if it persists, CVODE fails and we name the component.
     for i in 0..<n where !out[i].isFinite {
         integrator.nonFiniteComponent = i
-        return 1
-    }
-    return 0
-}
-
-private let jacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _, _, _ in
-    let integrator = integrator(userData)
-    let n = integrator.system.stateCount
-    guard n > 0 else { return 0 }
-    let data = kinapse_dense_data(jacobian)!
-    data.update(repeating: 0, count: n * n)
-    integrator.system.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
-    for k in 0..<(n * n) where !data[k].isFinite {
-        integrator.nonFiniteComponent = k % n
         return 1
     }
     return 0

@@ -15,6 +15,65 @@ public protocol ODESystem: AnyObject {
     var rootCount: Int { get }
     /// Writes the root functions' values; a sign change marks a discontinuity.
     func evaluateRoots(time: Double, state: UnsafePointer<Double>, roots: UnsafeMutablePointer<Double>)
+    /// Where `∂f/∂y` can be non-zero, for sparse linear algebra; `nil` (the default) means
+    /// the system only offers the dense form.
+    var jacobianSparsity: JacobianSparsity? { get }
+    /// Writes the entries of `∂f/∂y` listed in `jacobianSparsity`, in its order (compressed
+    /// sparse columns). The buffer arrives zeroed. Only called when `jacobianSparsity` is set.
+    func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>)
+}
+
+/// The structure of a sparse `n × n` Jacobian in compressed sparse column (CSC) form:
+/// the entries of column `j` are `rowIndices[columnStarts[j] ..< columnStarts[j + 1]]`,
+/// rows increasing. Every diagonal entry is present (possibly always zero), because the
+/// integrator factors `I − γJ`, whose diagonal is never structurally zero.
+public struct JacobianSparsity: Sendable, Hashable {
+    public let dimension: Int
+    public let columnStarts: [Int32]
+    public let rowIndices: [Int32]
+    public var nonZeroCount: Int { rowIndices.count }
+    /// Fraction of the `n²` entries that are stored.
+    public var density: Double { dimension == 0 ? 0 : Double(nonZeroCount) / (Double(dimension) * Double(dimension)) }
+
+    /// The pattern holding `entries` (row, column) and the whole diagonal. Duplicates are merged.
+    public init(dimension n: Int, entries: [(row: Int, column: Int)]) {
+        var columns = [[Int32]](repeating: [], count: n)
+        for j in 0..<n { columns[j].append(Int32(j)) }
+        for e in entries where e.row != e.column { columns[e.column].append(Int32(e.row)) }
+        var starts: [Int32] = [0]
+        starts.reserveCapacity(n + 1)
+        var rows: [Int32] = []
+        rows.reserveCapacity(entries.count + n)
+        for j in 0..<n {
+            var previous: Int32 = -1
+            for r in columns[j].sorted() where r != previous {
+                rows.append(r)
+                previous = r
+            }
+            starts.append(Int32(rows.count))
+        }
+        dimension = n
+        columnStarts = starts
+        rowIndices = rows
+    }
+
+    /// Position of entry (row, column) in the value array, or nil when it is not stored.
+    public func position(row: Int, column: Int) -> Int? {
+        let lo = Int(columnStarts[column]), hi = Int(columnStarts[column + 1])
+        var a = lo, b = hi
+        while a < b {
+            let m = (a + b) / 2
+            if Int(rowIndices[m]) < row { a = m + 1 } else { b = m }
+        }
+        return a < hi && Int(rowIndices[a]) == row ? a : nil
+    }
+}
+
+extension ODESystem {
+    public var jacobianSparsity: JacobianSparsity? { nil }
+    public func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>) {
+        preconditionFailure("evaluateSparseJacobian called on a system without a sparsity pattern")
+    }
 }
 
 /// Solver work counters, summed over every re-initialisation of one run.

@@ -126,6 +126,11 @@ struct ProgramCode {
 
 /// Turns symbolic expressions into instructions, allocating one slot per distinct
 /// sub-expression: identical sub-trees (common in a Jacobian) are computed once.
+///
+/// Sub-expressions are recognised by value numbering: an operation applied to operand
+/// slots already computed gets the slot of the earlier identical instruction. The key
+/// is the instruction itself, so a look-up costs O(1) whatever the tree's size (hashing
+/// whole trees made compiling an 11,000-species model superlinear).
 public struct ProgramBuilder {
     /// Slots below this index are the model's named values; above it, constants and temporaries.
     public private(set) var slotCount: Int
@@ -133,7 +138,12 @@ public struct ProgramBuilder {
     public private(set) var constants: [(slot: Int, value: Double)] = []
     private var constantSlots: [Double: Int] = [:]
     private var nanSlot: Int?
-    private var computed: [Symbolic: Int] = [:]
+    private var computed: [ValueKey: Int] = [:]
+
+    private struct ValueKey: Hashable {
+        let operation: Instruction.Operation
+        let a: Int32, b: Int32, c: Int32
+    }
 
     public init(firstFreeSlot: Int) { slotCount = firstFreeSlot }
 
@@ -159,7 +169,7 @@ public struct ProgramBuilder {
 
     /// Forgets cached sub-expressions: needed when a program writes a slot that cached
     /// temporaries were computed from (each program is built with its own cache).
-    public mutating func resetCache() { computed = [:] }
+    public mutating func resetCache() { computed.removeAll(keepingCapacity: true) }
 
     /// Emits code for `e` into `program` and returns the slot holding its value.
     public mutating func emit(_ e: Symbolic, into program: inout Program) -> Int {
@@ -168,7 +178,6 @@ public struct ProgramBuilder {
         case .constant(let v): return constantSlot(v)
         default: break
         }
-        if let s = computed[e] { return s }
         let ins: Instruction
         switch e {
         case .constant, .slot: fatalError("handled above")
@@ -182,13 +191,19 @@ public struct ProgramBuilder {
             let sc = emit(c, into: &program), sa = emit(a, into: &program), sb = emit(b, into: &program)
             ins = Instruction(operation: .select, destination: 0, a: Int32(sc), b: Int32(sa), c: Int32(sb))
         }
+        let key = ValueKey(operation: ins.operation, a: ins.a, b: ins.b, c: ins.c)
+        if let s = computed[key] { return s }
         var placed = ins
         let d = newSlot()
         placed.destination = Int32(d)
         program.instructions.append(placed)
-        computed[e] = d
+        computed[key] = d
         return d
     }
+
+    /// The value-numbering key of the instruction that computed the slot `e` was just
+    /// emitted to (used to re-point it at a named target).
+    private func key(of ins: Instruction) -> ValueKey { ValueKey(operation: ins.operation, a: ins.a, b: ins.b, c: ins.c) }
 
     /// Emits `e` and stores it into a fixed slot (a named value).
     public mutating func emit(_ e: Symbolic, storingInto target: Int, program: inout Program) {
@@ -200,7 +215,7 @@ public struct ProgramBuilder {
             // the target instead of copying. (A cached value must not be moved: earlier
             // targets may still be reading it.)
             program.instructions[program.instructions.count - 1].destination = Int32(target)
-            computed[e] = target
+            computed[key(of: program.instructions[program.instructions.count - 1])] = target
             return
         }
         program.instructions.append(Instruction(operation: .copy, destination: Int32(target), a: Int32(s), b: 0, c: 0))

@@ -34,6 +34,8 @@ public final class CompiledModel: ODESystem {
     let stateSlots: UnsafeMutablePointer<Int32>
     let jacobianEntries: UnsafeMutablePointer<JacobianEntry>
     let jacobianEntryCount: Int
+    /// Structurally non-zero Jacobian entries plus the diagonal, for sparse solvers.
+    public let jacobianSparsity: JacobianSparsity?
     let rootSlots: UnsafeMutablePointer<Int32>
 
     /// Symbolic forms, kept for printing, checking and the reference interpreter.
@@ -67,8 +69,10 @@ public final class CompiledModel: ODESystem {
 
     public struct JacobianEntry {
         /// Offset in the column-major dense matrix.
-        public var offset: Int32
+        public var offset: Int
         public var slot: Int32
+        /// Position in the compressed-sparse-column values of `jacobianSparsity`.
+        public var sparseOffset: Int32
     }
 
     init(name: String, states: [StateVariable], symbols: [String: Int], defaultColumns: [String],
@@ -116,8 +120,11 @@ public final class CompiledModel: ODESystem {
         for (i, s) in states.enumerated() { self.stateSlots[i] = Int32(s.slot) }
         self.jacobianEntryCount = jacobian.count
         self.jacobianEntries = .allocate(capacity: max(1, jacobian.count))
+        let sparsity = JacobianSparsity(dimension: states.count, entries: jacobian.map { ($0.row, $0.column) })
+        self.jacobianSparsity = states.isEmpty ? nil : sparsity
         for (k, e) in jacobian.enumerated() {
-            jacobianEntries[k] = JacobianEntry(offset: Int32(e.row + e.column * states.count), slot: Int32(e.slot))
+            jacobianEntries[k] = JacobianEntry(offset: e.row + e.column * states.count, slot: Int32(e.slot),
+                                               sparseOffset: Int32(sparsity.position(row: e.row, column: e.column)!))
         }
         self.rootSlots = .allocate(capacity: max(1, rootSlots.count))
         for (i, s) in rootSlots.enumerated() { self.rootSlots[i] = Int32(s) }
@@ -173,7 +180,16 @@ public final class CompiledModel: ODESystem {
         jacobianProgram.run(memory: memory)
         for k in 0..<jacobianEntryCount {
             let e = jacobianEntries[k]
-            jacobian[Int(e.offset)] = memory[Int(e.slot)]
+            jacobian[e.offset] = memory[Int(e.slot)]
+        }
+    }
+
+    public func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        jacobianProgram.run(memory: memory)
+        for k in 0..<jacobianEntryCount {
+            let e = jacobianEntries[k]
+            values[Int(e.sparseOffset)] = memory[Int(e.slot)]
         }
     }
 

@@ -113,13 +113,18 @@ public enum FiniteDifferences {
     /// ∂r/∂θ at θ by finite differences, as an m × n matrix. `residuals` is r(θ), already
     /// known. Steps stay inside `[lower, upper]` when bounds are given (a one-sided step
     /// is taken at a bound); when the model fails on one side, the other side is tried.
+    ///
+    /// `relativeStep` overrides the default base step (√ε forward, ε^{1/3} central), which
+    /// suits functions exact to roundoff. For residuals known only to a relative accuracy δ
+    /// (an ODE solution at tolerance rtol) the error is ~h + δ/h forward, ~h² + δ/h central:
+    /// choose h ≈ √δ forward, δ^{1/3} central.
     public static func jacobian(at theta: [Double], residuals r0: [Double], scheme: Scheme,
-                                lower: [Double]? = nil, upper: [Double]? = nil,
+                                lower: [Double]? = nil, upper: [Double]? = nil, relativeStep: Double? = nil,
                                 _ residuals: ([Double]) throws -> [Double]) throws -> Matrix {
         let n = theta.count, m = r0.count
         var jac = Matrix(rows: m, columns: n)
         for j in 0..<n {
-            let h = step(for: theta[j], scheme: scheme)
+            let h = relativeStep.map { $0 * max(1, abs(theta[j])) } ?? step(for: theta[j], scheme: scheme)
             let roomUp = upper.map { $0[j] - theta[j] } ?? .infinity
             let roomDown = lower.map { theta[j] - $0[j] } ?? .infinity
             func at(_ offset: Double) throws -> [Double] {

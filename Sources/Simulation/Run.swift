@@ -10,6 +10,7 @@ struct Run {
     var trajectory: Trajectory
     var statistics = SolverStatistics()
     var eventsExecuted = 0
+    var linearSolver = LinearSolverChoice.dense
     var failure: SimulationFailure?
 
     /// The state as events see and change it (the integrator gets a copy on restart).
@@ -96,6 +97,7 @@ struct Run {
             return fail(SimulationFailure(reason: error.description, flagName: error.flagName, reachedTime: t0, culprit: nil, hint: nil))
         }
         defer { statistics = integrator.statistics }
+        linearSolver = integrator.linearSolverKind
 
         var t = t0
         var nextSwitch = nextDiscontinuity(after: t)

@@ -39,6 +39,8 @@ public struct SimulationResult: Sendable {
     public var trajectory: Trajectory
     public var statistics: SolverStatistics
     public var eventsExecuted: Int
+    /// The linear solver the integrator used (dense or KLU).
+    public var linearSolver: LinearSolverChoice = .dense
     /// Set when the run stopped early; `trajectory` then holds the rows up to there.
     public var failure: SimulationFailure?
     /// ∂(output)/∂(parameter) at every output row, when `sensitivityParameters` was set.
@@ -142,7 +144,8 @@ public final class Simulator {
         }
         run.execute(overrides: overrides)
         return SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
-                                eventsExecuted: run.eventsExecuted, failure: run.failure, sensitivities: run.sensitivityTrajectory)
+                                eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure,
+                                sensitivities: run.sensitivityTrajectory)
     }
 
     private func suggestion(_ name: String) -> String? {

@@ -114,6 +114,15 @@ import Glibc
             let fd = try FiniteDifferences.jacobian(at: theta, residuals: exact.residuals, scheme: scheme,
                                                     lower: [-1, -1], upper: [1, 1]) { problem.residuals($0) }
             for (x, y) in zip(fd.elements, exact.jacobian!.elements) { #expect(abs(x - y) < tolerance) }
+            // An explicit step gives the same derivatives to its truncation error (h = 1e-5:
+            // forward ~1e-5·|r''|, central ~1e-10·|r'''|, with |r''|, |r'''| = O(10) here).
+            let coarse = try FiniteDifferences.jacobian(at: theta, residuals: exact.residuals, scheme: scheme,
+                                                        relativeStep: 1e-5) { problem.residuals($0) }
+            let coarseError = zip(coarse.elements, exact.jacobian!.elements).map { abs($0 - $1) }.max()!
+            #expect(coarseError < (scheme == .forward ? 1e-3 : 1e-8))
+            // …and the step was really used: forward truncation at h = 1e-5 is far above
+            // the ~1e-8 of the default step.
+            if scheme == .forward { #expect(coarseError > 1e-7) }
             // At an upper bound the step goes the other way and stays in the box.
             var seen: [[Double]] = []
             _ = try FiniteDifferences.jacobian(at: [1, 0], residuals: problem.residuals([1, 0]), scheme: scheme,

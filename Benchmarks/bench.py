@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""`make bench`: one table comparing Kinapse with hand-written C + CVODES baselines and
+with libRoadRunner, on the TBS pathway model and the dendrite-chain family, plus the
+synapse-level whole-process timings. stdlib only (RoadRunner runs in its own venv).
+
+Usage: bench.py KINAPSE [--python VENV_PYTHON] [--quick]
+  KINAPSE        release binary (make bench builds it)
+  --python       interpreter with `roadrunner` (make bench makes .build-venv); without
+                 it the RoadRunner columns are left empty
+  --quick        fewer repetitions (for trying the script, not for the record)
+
+What is measured (medians; every ratio is from runs interleaved in this one session):
+  load          Kinapse: parse + compile (`compile time` of --stats); RoadRunner: the
+                RoadRunner(sbml) constructor on Kinapse's SBML export (parse + LLVM JIT)
+  sim           in-process time of one simulation: Kinapse `integration time` of
+                --repeat R runs, the C baseline's median of R runs (timed from
+                CVodeCreate to the last output), RoadRunner's simulate() after reset()
+  cpu ratio     the same Kinapse/C comparison in CPU time, which a shared machine
+                disturbs far less than wall time
+  us/species    Kinapse sim time per state variable
+  peak MB       maximum resident set of the whole `kinapse simulate` process
+  agree         largest |Kinapse - C| / max(|C|, 1e-6) over all outputs (atol/rtol floor)
+Settings everywhere: BDF, rtol 1e-6, atol 1e-12, analytic Jacobian, 100000 max steps.
+"""
+import argparse
+import csv
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUT = os.path.join(ROOT, ".build-bench")
+SUNDIALS_LIBS = ["-lsundials_cvodes", "-lsundials_nvecserial", "-lsundials_sunmatrixdense",
+                 "-lsundials_sunlinsoldense", "-lsundials_sunmatrixsparse", "-lsundials_sunlinsolklu",
+                 "-lklu", "-lm"]
+
+
+def run(cmd, **kw):
+    """Runs cmd; returns (stdout, stderr, wall seconds); exits on failure."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, **kw)
+    out, err = p.communicate()
+    wall = time.perf_counter() - t0
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{err[-2000:]}")
+    return out, err, wall
+
+
+def run_measured(cmd):
+    """Runs cmd and returns (stderr, wall seconds, peak RSS MB) using wait4's rusage."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{err[-2000:]}")
+    return err, wall, usage.ru_maxrss / 1024.0
+
+
+def stats(text):
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^([a-z][a-z \-]*?):\s*([-+0-9.eE]+)\s*s?\s*$", line.strip())
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def read_csv(path):
+    with open(path, encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], [[float(x) for x in r] for r in rows[1:]]
+
+
+def agreement(a_path, b_path):
+    ha, a = read_csv(a_path)
+    hb, b = read_csv(b_path)
+    if ha != hb or len(a) != len(b):
+        return float("inf")
+    worst = 0.0
+    for ra, rb in zip(a, b):
+        for x, y in zip(ra[1:], rb[1:]):
+            worst = max(worst, abs(x - y) / max(abs(y), 1e-6))
+    return worst
+
+
+def build_c():
+    cc = os.environ.get("CC", "cc")
+    flags = os.environ.get("CFLAGS", "-O2").split()
+    progs = {}
+    for name in ["tbs_no_cgmp", "dendrite_chain"]:
+        exe = os.path.join(OUT, name)
+        run([cc, *flags, "-I/usr/include/suitesparse", "-o", exe,
+             os.path.join(ROOT, "Benchmarks", "c-baseline", name + ".c"), *SUNDIALS_LIBS])
+        progs[name] = exe
+    return progs
+
+
+def fmt(x, spec):
+    return "—" if x is None else format(x, spec)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kinapse")
+    ap.add_argument("--python")
+    ap.add_argument("--quick", action="store_true")
+    args = ap.parse_args()
+    kinapse = os.path.abspath(args.kinapse)
+    os.makedirs(os.path.join(OUT, "chain"), exist_ok=True)
+    os.makedirs(os.path.join(OUT, "sbml"), exist_ok=True)
+    q = args.quick
+
+    print("== building the C baselines; checking their Jacobians", file=sys.stderr)
+    c = build_c()
+    tbs_model = os.path.join(ROOT, "Benchmarks", "models", "tbs_no_cgmp.ant")
+    tbs_pulses = os.path.join(ROOT, "Benchmarks", "models", "tbs_pulse_times.txt")
+    run(["python3", os.path.join(ROOT, "Benchmarks", "make_tbs_model.py"), "--check"])
+    run([c["tbs_no_cgmp"], "--check-jacobian", tbs_pulses])
+    for n in (1, 10):
+        run([c["dendrite_chain"], "--check-jacobian", str(n)])
+
+    # model rows: name, .ant, species, t_end, points, C command builder, rounds, reps, RR reps
+    models = [("tbs_no_cgmp (TBS)", tbs_model, 15, 600, 601,
+               lambda out, r: [c["tbs_no_cgmp"], tbs_pulses, out, str(r)], 3 if q else 5, 5 if q else 9, 3 if q else 5)]
+    plan = {1: (3 if q else 5, 5 if q else 9, 3 if q else 5), 10: (3, 3 if q else 5, 3),
+            100: (1 if q else 3, 1 if q else 3, 1), 1000: (1, 1, 0)}
+    for n, (rounds, reps, rr_reps) in plan.items():
+        path = os.path.join(OUT, "chain", f"chain_{n}.ant")
+        run(["python3", os.path.join(ROOT, "Benchmarks", "make_dendrite_chain.py"), str(n), path])
+        # the C baseline uses KLU from N = 10 on, as Kinapse's automatic choice does
+        solver = "dense" if 11 * n < 20 else "klu"
+        models.append((f"dendrite chain N={n}", path, 11 * n, 20, 41,
+                       (lambda n, solver: lambda out, r: [c["dendrite_chain"], str(n), solver, out, str(r)])(n, solver),
+                       rounds, reps, rr_reps))
+
+    rows = []
+    for name, path, species, t_end, points, c_cmd, rounds, reps, rr_reps in models:
+        print(f"== {name}", file=sys.stderr)
+        k_sim, k_cpu, k_load, c_sim, c_cpu, peaks = [], [], [], [], [], []
+        k_out, c_out = os.path.join(OUT, "k.csv"), os.path.join(OUT, "c.csv")
+        k_stats = {}
+        for _ in range(rounds):
+            # interleaved, so that both see the same machine load
+            err, _, peak = run_measured([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points),
+                                         "--stats", "--repeat", str(reps), "--out", k_out])
+            k_stats = stats(err)
+            k_sim.append(k_stats["integration time"])
+            k_cpu.append(k_stats["integration cpu time"])
+            k_load.append(k_stats["compile time"])
+            peaks.append(peak)
+            _, cerr, _ = run(c_cmd(c_out, reps))
+            cs = stats(cerr)
+            c_sim.append(cs["integration time"])
+            c_cpu.append(cs["integration cpu time"])
+        rr_load = rr_sim = None
+        if args.python and rr_reps > 0:
+            xml = os.path.join(OUT, "sbml", os.path.basename(path).replace(".ant", ".xml"))
+            if os.path.exists(xml):
+                os.remove(xml)
+            run([kinapse, "export", path, "--sbml", xml])
+            try:
+                out, _, _ = run([args.python, os.path.join(ROOT, "Benchmarks", "rr_bench.py"), xml, str(t_end),
+                                 str(points), str(rr_reps)])
+                r = json.loads(out)
+                rr_load, rr_sim = r["load"], r["simulate"]
+            except (ValueError, KeyError):
+                pass
+        rows.append(dict(
+            name=name, species=species, k_load=median(k_load), rr_load=rr_load, k_sim=median(k_sim),
+            c_sim=median(c_sim), k_cpu=median(k_cpu), c_cpu=median(c_cpu), rr_sim=rr_sim,
+            rhs=int(k_stats.get("rhs evaluations", 0)), reinit=int(k_stats.get("reinitialisations", 0)),
+            peak=max(peaks), agree=agreement(k_out, c_out)))
+
+    # synapse level: whole-process times
+    print("== synapse runs", file=sys.stderr)
+    syn_out = os.path.join(OUT, "synapse")
+    os.makedirs(syn_out, exist_ok=True)
+    make_run, stdp1, stdp2 = [], [], []
+    for _ in range(3):
+        make_run.append(run([kinapse, "simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs",
+                             "--out", os.path.join(syn_out, "run.csv")])[2])
+        for jobs, acc in ((1, stdp1), (2, stdp2)):
+            acc.append(run([kinapse, "stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-100:100:5",
+                            "--jobs", str(jobs), "--quiet", "--out", os.path.join(syn_out, f"stdp{jobs}.csv")])[2])
+
+    line = ("{:<22} {:>7} {:>9} {:>9} {:>7} {:>9} {:>9} {:>6} {:>6} {:>9} {:>6} {:>7} {:>6} {:>8} {:>7} {:>8}")
+    print()
+    print(f"Kinapse benchmark — release build, {os.cpu_count()} cores; times in ms (medians); ratios from interleaved runs")
+    print(line.format("model", "species", "load K", "load RR", "K/RR", "sim K", "sim C", "K/C", "K/C", "sim RR",
+                      "K/RR", "RHS", "reinit", "us/spec", "peakMB", "agree"))
+    print(line.format("", "", "", "", "load", "", "", "wall", "cpu", "", "sim", "evals", "", "", "", "vs C"))
+    for r in rows:
+        ms = lambda x: None if x is None else 1000 * x
+        ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
+        print(line.format(
+            r["name"], r["species"], fmt(ms(r["k_load"]), ".1f"), fmt(ms(r["rr_load"]), ".0f"),
+            fmt(ratio(r["k_load"], r["rr_load"]), ".3f"), fmt(ms(r["k_sim"]), ".1f"), fmt(ms(r["c_sim"]), ".1f"),
+            fmt(ratio(r["k_sim"], r["c_sim"]), ".2f"), fmt(ratio(r["k_cpu"], r["c_cpu"]), ".2f"),
+            fmt(ms(r["rr_sim"]), ".1f"), fmt(ratio(r["k_sim"], r["rr_sim"]), ".2f"), r["rhs"], r["reinit"],
+            fmt(1e6 * r["k_sim"] / r["species"], ".1f"), fmt(r["peak"], ".0f"), fmt(r["agree"], ".1e")))
+    print()
+    print("{:<58} {:>10}".format("whole process (wall, median of 3)", "seconds"))
+    print("{:<58} {:>10.3f}".format("make run: golgi_granule + tbs (3,000 s, 120 pulses)", median(make_run)))
+    print("{:<58} {:>10.3f}".format("stdp: entorhinal_stellate, 41 intervals, --jobs 1", median(stdp1)))
+    print("{:<58} {:>10.3f}".format("stdp: entorhinal_stellate, 41 intervals, --jobs 2", median(stdp2)))
+    print("{:<58} {:>10.2f}".format("stdp speed-up, --jobs 2 over --jobs 1", median(stdp1) / median(stdp2)))
+    with open(os.path.join(OUT, "bench.json"), "w", encoding="utf-8") as f:
+        json.dump({"rows": rows, "make_run": make_run, "stdp1": stdp1, "stdp2": stdp2}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Times libRoadRunner on one SBML file: load (parse + LLVM compile) and simulation.
+
+Usage: rr_bench.py MODEL.xml T_END POINTS REPETITIONS
+Prints one JSON object: {"load": s, "simulate": median s, "runs": [s...]}.
+Runs in a fresh process per model, so RoadRunner's in-process model cache cannot turn
+the load into a look-up. Settings as Kinapse's: CVODE BDF, rtol 1e-6, atol 1e-12,
+at most 100000 steps, output on POINTS equally spaced times. Needs the `roadrunner`
+module (make bench installs libroadrunner from PyPI into .build-venv).
+"""
+import json
+import statistics
+import sys
+import time
+
+
+def main():
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    path, t_end, points, reps = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    import roadrunner
+    roadrunner.Logger.setLevel(roadrunner.Logger.LOG_ERROR)
+    with open(path, encoding="utf-8") as f:
+        sbml = f.read()
+    t0 = time.perf_counter()
+    r = roadrunner.RoadRunner(sbml)
+    load = time.perf_counter() - t0
+    integrator = r.getIntegrator()
+    integrator.setValue("relative_tolerance", 1e-6)
+    integrator.setValue("absolute_tolerance", 1e-12)
+    integrator.setValue("maximum_num_steps", 100000)
+    runs = []
+    for _ in range(reps):
+        r.reset()
+        t0 = time.perf_counter()
+        r.simulate(0, t_end, points)
+        runs.append(time.perf_counter() - t0)
+    print(json.dumps({"load": load, "simulate": statistics.median(runs), "runs": runs}))
+
+
+if __name__ == "__main__":
+    main()

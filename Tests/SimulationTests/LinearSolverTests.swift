@@ -1,0 +1,103 @@
+import Testing
+import Foundation
+import ModelCompiler
+import Simulation
+import KineticsCore
+import CVODEIntegration
+import PathwayTestSupport
+
+/// The sparse (KLU) and dense linear solvers: which one runs, and that both give the
+/// analytic solution.
+@Suite struct LinearSolverTests {
+    /// A first-order chain A0 → A1 → … → A(n−1) → ∅, all rates k, A0(0) = 1: species i
+    /// follows the Poisson term A_i(t) = (kt)^i e^(−kt) / i! (the last one too, since its
+    /// outflow has the same rate). Its Jacobian is bidiagonal, 2n − 1 entries of n².
+    static func chain(_ n: Int) -> String {
+        var lines = ["model chain()", "  compartment cell = 1;", "  k = 0.8;"]
+        for i in 0..<n { lines.append("  species A\(i) in cell; A\(i) = \(i == 0 ? 1 : 0);") }
+        for i in 0..<n {
+            lines.append(i + 1 < n ? "  J\(i): A\(i) -> A\(i + 1); k*A\(i);" : "  J\(i): A\(i) -> ; k*A\(i);")
+        }
+        lines.append("end")
+        return lines.joined(separator: "\n")
+    }
+
+    static func run(_ text: String, solver: LinearSolverChoice, rtol: Double, atol: Double) throws -> SimulationResult {
+        let model = try TestModels.compile(text)
+        var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol)
+        options.linearSolver = solver
+        return try Simulator(model: model).run(SimulationRequest(grid: TimeGrid(end: 20, count: 41), options: options))
+    }
+
+    @Test func automaticChoosesBySize() throws {
+        let small = try Self.run(Self.chain(5), solver: .automatic, rtol: 1e-6, atol: 1e-12)
+        #expect(small.linearSolver == .dense)
+        let large = try Self.run(Self.chain(LinearSolverChoice.sparseThreshold), solver: .automatic, rtol: 1e-6, atol: 1e-12)
+        #expect(large.linearSolver == .klu)
+        let forcedDense = try Self.run(Self.chain(LinearSolverChoice.sparseThreshold), solver: .dense, rtol: 1e-6, atol: 1e-12)
+        #expect(forcedDense.linearSolver == .dense)
+        let forcedSparse = try Self.run(Self.chain(5), solver: .klu, rtol: 1e-6, atol: 1e-12)
+        #expect(forcedSparse.linearSolver == .klu)
+    }
+
+    /// Both solvers reproduce the Poisson solution. Tolerance: the error is measured in
+    /// units of rtol·|y| + atol; BDF's global error on this smooth, non-stiff chain stays
+    /// within ~10² of the local tolerance (the same bound EngineSmokeTests uses).
+    @Test(arguments: [LinearSolverChoice.dense, .klu])
+    func chainMatchesPoisson(solver: LinearSolverChoice) throws {
+        let n = 30, k = 0.8, rtol = 1e-8, atol = 1e-12
+        let result = try Self.run(Self.chain(n), solver: solver, rtol: rtol, atol: atol)
+        #expect(result.failure == nil)
+        #expect(result.linearSolver == solver)
+        var worst = 0.0
+        for r in 0..<result.trajectory.rowCount {
+            let t = result.trajectory.times[r]
+            for i in 0..<n {
+                let exact = exp(Double(i) * log(k * t) - k * t - lgamma(Double(i + 1)))
+                let v = result.trajectory.value(row: r, column: i)
+                worst = max(worst, toleranceRatio(v, t == 0 ? (i == 0 ? 1 : 0) : exact, rtol: rtol, atol: atol))
+            }
+        }
+        #expect(worst < 100)
+    }
+
+    /// The two solvers follow the same steps up to round-off in the linear algebra, so
+    /// their trajectories agree far more closely than either agrees with the exact one.
+    @Test func solversAgree() throws {
+        let dense = try Self.run(Self.chain(30), solver: .dense, rtol: 1e-8, atol: 1e-12)
+        let sparse = try Self.run(Self.chain(30), solver: .klu, rtol: 1e-8, atol: 1e-12)
+        var worst = 0.0
+        for r in 0..<dense.trajectory.rowCount {
+            for c in 0..<30 {
+                worst = max(worst, toleranceRatio(sparse.trajectory.value(row: r, column: c), dense.trajectory.value(row: r, column: c),
+                                                  rtol: 1e-8, atol: 1e-12))
+            }
+        }
+        #expect(worst < 1)
+    }
+
+    /// The sparsity pattern is sorted CSC, holds every structural non-zero and the diagonal.
+    @Test func sparsityPattern() throws {
+        let model = try TestModels.compile(Self.chain(4))
+        let pattern = try #require(model.jacobianSparsity)
+        #expect(pattern.dimension == 4)
+        // Column j holds (j, j) and (j + 1, j): 4 diagonal + 3 sub-diagonal entries.
+        #expect(pattern.columnStarts == [0, 2, 4, 6, 7])
+        #expect(pattern.rowIndices == [0, 1, 1, 2, 2, 3, 3])
+        #expect(pattern.position(row: 2, column: 1) == 3)
+        #expect(pattern.position(row: 0, column: 2) == nil)
+        // The sparse values equal the dense Jacobian's entries (parameters set first).
+        _ = model.initialState()
+        let y = [0.5, 0.25, 0.125, 0.0625]
+        var dense = [Double](repeating: 0, count: 16)
+        var values = [Double](repeating: 0, count: pattern.nonZeroCount)
+        model.evaluateJacobian(time: 0, state: y, jacobian: &dense)
+        model.evaluateSparseJacobian(time: 0, state: y, values: &values)
+        for j in 0..<4 {
+            for p in Int(pattern.columnStarts[j])..<Int(pattern.columnStarts[j + 1]) {
+                #expect(values[p] == dense[Int(pattern.rowIndices[p]) + 4 * j])
+            }
+        }
+        #expect(values[0] == -0.8 && values[1] == 0.8)
+    }
+}
