@@ -143,6 +143,16 @@ import Foundation
         #expect(!r.stderr.contains("column 'A'"))
     }
 
+    @Test func theDenseSolverRefusesASystemTooLargeForIt() throws {
+        let n = 5001  // LinearSolverChoice.maximumDenseStates + 1
+        let model = "compartment c = 1\n" + (0..<n).map { "species S\($0) in c; S\($0) = 1" }.joined(separator: "\n") + "\n"
+        let o = try simulate(model, ["--t-end", "1", "--points", "2", "--linear-solver", "dense"])
+        #expect(o.result.status == 1, "\(o.result.stderr)")
+        #expect(o.result.stderr.contains("too many states for the dense solver"), "\(o.result.stderr)")
+        #expect(o.result.stderr.contains("5001 states need 190 MB as a dense matrix; use --linear-solver klu"), "\(o.result.stderr)")
+        #expect(o.times == [0] && o.marker?.hasPrefix("# partial: simulation failed at t = 0.0") == true)
+    }
+
     @Test func aBadFaultSpecificationIsRefusedLoudly() throws {
         let o = try CLI.run(["simulate", "Pathways/no_cgmp_pkg.ant", "--t-end", "1"], environment: ["KINAPSE_INJECT_FAULT": "explode@1"])
         #expect(o.status != 0 && o.status != 1)
