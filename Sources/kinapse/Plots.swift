@@ -35,8 +35,9 @@ enum PlotOutput {
         try write({ try SVGPlot.synapseRun(readouts: readouts, title: "\(synapse): \(p.name)") }, to: path)
     }
 
-    static func window(_ points: [SpikeTimingPoint], to path: String) throws {
+    static func window(_ points: [SpikeTimingPoint], title: String, to path: String) throws {
         let done = points.filter { $0.summary != nil }
-        try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange }) }, to: path)
+        try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange },
+                                       title: title) }, to: path)
     }
 }

@@ -26,6 +26,9 @@ enum CLI {
         process.arguments = arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = directory ?? TestModels.repositoryRoot
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -165,11 +168,11 @@ enum CLI {
     func readmeExample() throws -> String {
         let readme = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         guard let start = readme.range(of: "// example.ant"),
-              let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+              let end = readme.range(of: "\nEOF\n", range: start.upperBound..<readme.endIndex) else {
             Issue.record("README has no example.ant block")
             return ""
         }
-        return String(readme[start.lowerBound..<end.lowerBound])
+        return String(readme[start.lowerBound..<end.lowerBound]) + "\n"
     }
 
     @Test func exampleSimulates() throws {
