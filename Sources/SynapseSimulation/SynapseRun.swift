@@ -98,7 +98,7 @@ public enum SynapseRunner {
             for name in block.stimulusNames where synapse.stimuli[name] == nil {
                 let known = synapse.stimuli.keys.sorted()
                 d.add(Diagnostic(.error, "protocol '\(proto.name)' uses stimulus '\(name)', which synapse '\(synapse.name)' does not define",
-                                 at: block.stimulusRange,
+                                 at: block.stimulusNameRanges[name] ?? block.stimulusRange,
                                  hints: [Suggestions.didYouMean(name, among: known) ?? "stimuli of this synapse: \(known.joined(separator: ", "))"]))
             }
             if case .step = block.pattern, let mapping = synapse.stimuli[block.stimulus],

@@ -10,15 +10,19 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Estimate parameters from data: multi-start least squares, profile likelihoods.",
         discussion: """
-        Reads a fit problem (docs/file-formats.md): a model, experiments with their data,
-        observables and the parameters to estimate. Prints the best parameters, residuals
-        per experiment and the starts sorted by objective (a waterfall); writes
-        best_parameters.toml (for 'kinapse simulate --params'), starts.csv,
-        fit_<experiment>.csv, and with profiles intervals.csv and profiles.csv into
-        --out-dir. The same seed gives the same files, whatever --jobs.
+        Reads a fit problem (docs/file-formats.md): a model, experiments with
+        their data, observables and the parameters to estimate. Prints the best
+        parameters, residuals per experiment and the starts sorted by objective
+        (a waterfall); writes best_parameters.toml (for 'kinapse simulate
+        --params'), starts.csv, fit_<experiment>.csv, and with profiles
+        intervals.csv and profiles.csv into --out-dir. The same seed gives the
+        same files, whatever --jobs.
 
-        Example:
-          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --starts 20 --out-dir fit-out
+        Examples:
+          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
+              --starts 20 --out-dir fit-out --plot fit.svg
+          kinapse simulate Pathways/synapses/hippocampal_bdnf.toml \\
+              --protocol hfs --params fit-out/best_parameters.toml
         """)
 
     @Argument(help: "Fit problem (.toml).")

@@ -11,6 +11,8 @@ struct ErrorMessageCase: Sendable, CustomTestStringConvertible {
         case write(String, String)
         /// Replace text in a copy of a shipped file under `Pathways/` (must occur exactly once).
         case edit(String, String, String)
+        /// Only copy the shipped `Pathways/`.
+        case shipped
     }
 
     let kind: String
@@ -162,6 +164,10 @@ let errorMessageCases: [ErrorMessageCase] = [
     .init(kind: "protocol", setup: [.edit(tbs, "stimulus = \"excitatory_afferent\"", "stimulus = \"excitatory_aferent\"")], arguments: runGolgi,
           headline: "\(tbs):13:12: error: protocol 'tbs' uses stimulus 'excitatory_aferent', which synapse 'golgi_granule' does not define",
           source: "stimulus = \"excitatory_aferent\"", caret: "^" + String(repeating: "~", count: 19), hint: "did you mean 'excitatory_afferent'?"),
+    .init(kind: "protocol", setup: [.shipped], arguments: ["simulate", golgi, "--protocol", "pairing"],
+          headline: "Pathways/protocols/pairing.toml:*: error: protocol 'pairing' uses stimulus 'postsynaptic_spike', which synapse 'golgi_granule' does not define",
+          source: "post = \"postsynaptic_spike\"", caret: "^" + String(repeating: "~", count: 19),
+          hint: "stimuli of this synapse: excitatory_afferent"),
     // Synapse definitions
     .init(kind: "synapse", setup: [.edit(golgi, "NOS_kcat_NOS = 0", "NOS_kcat_NOX = 0")], arguments: runGolgi + ["--block", "L-NAME"],
           headline: "\(golgi):21:9: error: blocker 'L-NAME' sets 'NOS_kcat_NOX', which the model does not define",
@@ -215,6 +221,10 @@ let errorMessageCases: [ErrorMessageCase] = [
             switch step {
             case .write(let path, let text):
                 try text.write(to: dir.appendingPathComponent(path), atomically: true, encoding: .utf8)
+            case .shipped:
+                try FileManager.default.copyItem(at: TestModels.repositoryRoot.appendingPathComponent("Pathways"),
+                                                 to: dir.appendingPathComponent("Pathways"))
+                copiedPathways = true
             case .edit(let path, let from, let to):
                 if !copiedPathways {
                     try FileManager.default.copyItem(at: TestModels.repositoryRoot.appendingPathComponent("Pathways"),

@@ -48,3 +48,15 @@ import PathwayTestSupport
         }
     }
 }
+
+/// Shell completions come from ArgumentParser; each shell's script must name the subcommands.
+@Suite struct CompletionTests {
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func completionScriptNamesTheSubcommands(_ shell: String) throws {
+        let r = try CLI.run(["--generate-completion-script", shell])
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["simulate", "stdp", "fit", "plot", "export", "synapses"] {
+            #expect(r.stdout.contains(name), "\(shell) completion lacks \(name)")
+        }
+    }
+}

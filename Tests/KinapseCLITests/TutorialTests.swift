@@ -121,7 +121,7 @@ import PathwayTestSupport
         let script = """
             set -e
             # A make line must name a target of the Makefile; it is not run (see above).
-            make() { command make --dry-run "$@" > /dev/null; }
+            make() { if command -v make > /dev/null; then command make --dry-run "$@" > /dev/null; fi; }
             trap 'echo "tutorial command failed with status $?: $BASH_COMMAND" >&2' ERR
 
             """ + blocks.joined(separator: "\n") + "\n"
@@ -133,6 +133,25 @@ import PathwayTestSupport
         #expect(r.status == 0, "the tutorial (\(count) commands) stopped:\n\(r.stderr)")
         #expect(!r.stderr.contains("failed"), "\(r.stderr)")
         print("tutorial: \(count) commands in \(blocks.count) blocks ran in a clone of \(revision.prefix(12))")
+
+        // Numbers the prose quotes are what the commands print or write.
+        for quoted in ["+19.1 %", "+0.6 %"] {
+            #expect(readme.contains(quoted) && r.stdout.contains(quoted), "'\(quoted)': in the README and in the output?")
+        }
+        let window = (try? String(contentsOf: clone.appendingPathComponent("window.csv"), encoding: .utf8)) ?? ""
+        for (deltaT, change) in [("10", "55.8"), ("-10", "-22.8")] {
+            let row = window.split(separator: "\n").first { $0.hasPrefix(deltaT + ",") }
+            let value = row.flatMap { Double($0.split(separator: ",")[1]) }
+            #expect(value.map { String(format: "%.1f", $0) } == change, "window at \(deltaT) ms: \(row ?? "missing")")
+            #expect(readme.contains("\(change.replacingOccurrences(of: "-", with: "")) %"))
+        }
+        let best = (try? String(contentsOf: clone.appendingPathComponent("fit-results/best_parameters.toml"), encoding: .utf8)) ?? ""
+        for (name, value) in [("kon", 3.0), ("koff", 0.8)] {
+            let line = best.split(separator: "\n").first { $0.hasPrefix(name + " = ") }
+            let fitted = line.flatMap { Double($0.split(separator: "=")[1].trimmingCharacters(in: .whitespaces)) }
+            // Noise-free data made at these values; the fit's tolerances leave the 5th digit.
+            #expect(fitted.map { abs($0 - value) <= 1e-4 * value } == true, "\(name): \(line ?? "missing")")
+        }
 
         // Nothing committed changed: the figures are what the commands draw.
         let status = try Self.run(git, ["status", "--porcelain", "--untracked-files=no"], in: clone)
