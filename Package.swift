@@ -67,11 +67,11 @@ let package = Package(
         .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
-        .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"]),
+        .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KineticsCore"]),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),
-        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore"], exclude: ["Snapshots"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]

@@ -108,7 +108,10 @@ struct ProgramLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let file = Self.readFile(atPath: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read" : "cannot find"
-            sink.error("\(reason) imported file '\(directive.path)' (looked for '\(path)')", at: directive.range)
+            // The hint spells the file the way the import does, relative to the importer.
+            let hint = reason == "cannot find"
+                ? Suggestions.closestFile(to: path).map { "did you mean '\(Suggestions.sibling($0, of: directive.path))'?" } : nil
+            sink.error("\(reason) imported file '\(directive.path)' (looked for '\(path)')", at: directive.range, hint: hint)
             return
         }
         read(file, isMainFile: false, importedAt: directive.range)

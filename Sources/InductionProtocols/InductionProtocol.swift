@@ -88,6 +88,8 @@ public struct InductionBlock: Sendable {
     public var start: Double
     /// Where the block's stimulus names were written, for "no such stimulus" errors.
     public var stimulusRange: SourceRange?
+    /// Where each stimulus name was written (a pairing's `pre` and `post` apart).
+    public var stimulusNameRanges: [String: SourceRange] = [:]
 
     public init(stimulus: String, pattern: StimulusPattern, start: Double = 0, stimulusRange: SourceRange? = nil) {
         self.stimulus = stimulus; self.pattern = pattern; self.start = start; self.stimulusRange = stimulusRange

@@ -63,9 +63,11 @@ public enum ProtocolReader {
         let pattern: StimulusPattern?
         var stimulus = ""
         var stimulusRange: SourceRange?
+        var nameRanges: [String: SourceRange] = [:]
         func stimulusName(_ key: String) -> String? {
             guard let (s, r) = t.string(key, diagnostics: &d) else { return nil }
             if stimulusRange == nil { stimulusRange = r }
+            if nameRanges[s] == nil { nameRanges[s] = r }
             return s
         }
         switch patternName {
@@ -126,6 +128,8 @@ public enum ProtocolReader {
             return nil
         }
         guard let pattern else { return nil }
-        return InductionBlock(stimulus: stimulus, pattern: pattern, start: start, stimulusRange: stimulusRange)
+        var block = InductionBlock(stimulus: stimulus, pattern: pattern, start: start, stimulusRange: stimulusRange)
+        block.stimulusNameRanges = nameRanges
+        return block
     }
 }

@@ -107,7 +107,8 @@ struct Compilation {
         for r in pathway.reactions {
             for ref in r.reactants + r.products {
                 guard case .species = roles[ref.species] else {
-                    diagnostics.error("'\(ref.species)' in reaction '\(r.id)' is not a species", at: ref.range ?? r.range)
+                    diagnostics.error("'\(ref.species)' in reaction '\(r.id)' is not a species", at: ref.range ?? r.range,
+                                      hint: Suggestions.didYouMean(ref.species, among: pathway.species.map(\.id)))
                     continue
                 }
                 if ref.stoichiometryExpression == nil, !ref.stoichiometry.isFinite || ref.stoichiometry < 0 {

@@ -89,7 +89,8 @@ public struct CSVTable: Sendable {
             let cell = row[c]
             guard let v = Self.number(cell.text) else {
                 let what = cell.text.isEmpty ? "is empty" : "'\(cell.text)' is not a number"
-                throw CSVError(at: cell, in: path, text: text, "row \(cell.line), column '\(column)': \(what)")
+                throw CSVError(at: cell, in: path, text: text, "row \(cell.line), column '\(column)': \(what)",
+                               hint: "write numbers as 0.25 or 1.5e-3, and a missing value as nan")
             }
             out.append(v)
         }

@@ -173,7 +173,17 @@ struct FigureRenderer {
             for v in panel.yAxis.includes where v.isFinite { lowest = min(lowest, v); highest = max(highest, v) }
         }
         let target = Self.tickTarget(length: panel.height, spacing: 42)
-        let yTicks = ticks(for: panel.yAxis, data: lowest...highest, target: target)
+        var yTicks = ticks(for: panel.yAxis, data: lowest...highest, target: target)
+        // A reference line on the frame's edge would be hidden by the axis (a baseline at
+        // 100 % when nothing fell below it): give it one tick step of room.
+        if !logarithmic, panel.yAxis.range == nil, !panel.yAxis.tight, yTicks.values.count >= 2 {
+            let step = yTicks.values[1] - yTicks.values[0]
+            let onEdge = { (edge: Double) in
+                panel.referenceLines.contains { $0.orientation == .horizontal && abs($0.value - edge) <= 1e-9 * step }
+            }
+            let (low, high) = (onEdge(yTicks.lower) ? yTicks.lower - step : lowest, onEdge(yTicks.upper) ? yTicks.upper + step : highest)
+            if low != lowest || high != highest { yTicks = ticks(for: panel.yAxis, data: low...high, target: target) }
+        }
         var legend: [LegendEntry] = []
         if panel.showsLegend ?? (panel.series.count > 1) {
             for (i, s) in panel.series.enumerated() {

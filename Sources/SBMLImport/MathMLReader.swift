@@ -236,9 +236,20 @@ struct MathMLReader {
             try need(2)
             return trunc(.binary(.divide, args[0], args[1]))
         default:
+            if let hint = Suggestions.didYouMean(head.name, among: operatorNames) {
+                throw Failure(diagnostic: .error("unknown MathML operator <\(head.name)>", at: head.range, hint: hint))
+            }
             throw unsupported("MathML operator <\(head.name)>", head)
         }
     }
+
+    /// The operators `apply` reads, for "did you mean" hints on misspelt ones.
+    static let operatorNames = [
+        "plus", "times", "minus", "divide", "power", "root", "log", "abs", "exp", "ln", "floor", "ceiling", "factorial",
+        "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh", "sech", "csch", "coth",
+        "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "arcsec", "arccsc", "arccot", "arcsech", "arccsch", "arccoth",
+        "eq", "neq", "gt", "lt", "geq", "leq", "and", "or", "xor", "not", "max", "min", "implies", "rem", "quotient",
+    ]
 
     /// `<lambda><bvar><ci>x</ci></bvar>… body</lambda>` → parameter names and body.
     static func lambda(_ e: XMLElement) throws(Failure) -> (parameters: [String], body: Expression) {

@@ -86,8 +86,8 @@ public struct XMLParser {
         return try parser.parseDocument()
     }
 
-    func error(_ message: String, at offset: Int) -> DiagnosticsError {
-        DiagnosticsError(.error("XML: " + message, at: SourceRange(file: file, start: offset, end: offset + 1)))
+    func error(_ message: String, at offset: Int, length: Int = 1, hint: String? = nil) -> DiagnosticsError {
+        DiagnosticsError(.error("XML: " + message, at: SourceRange(file: file, start: offset, end: offset + length), hint: hint))
     }
 
     /// An element being read: everything but its children's final form.
@@ -144,7 +144,9 @@ public struct XMLParser {
                 position += 1
                 guard var open = stack.popLast() else { throw error("closing tag '</\(name)>' without an opening tag", at: start) }
                 guard open.qualifiedName == name else {
-                    throw error("closing tag '</\(name)>' does not match '<\(open.qualifiedName)>'", at: start)
+                    let opened = SourceRange(file: file, start: open.start, end: open.start + 1).startLocation
+                    throw error("closing tag '</\(name)>' does not match '<\(open.qualifiedName)>'", at: start, length: position - start,
+                                hint: "'<\(open.qualifiedName)>' was opened at line \(opened.line); close it with '</\(open.qualifiedName)>'")
                 }
                 open.textParts.append(String(decoding: open.currentText, as: UTF8.self))
                 let element = try finish(open)

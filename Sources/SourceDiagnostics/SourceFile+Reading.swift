@@ -6,7 +6,7 @@ extension SourceFile {
     public static func read(path: String) throws(DiagnosticsError) -> SourceFile {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DiagnosticsError(.error("cannot find '\(path)'", at: nil))
+            throw DiagnosticsError(.error("cannot find '\(path)'", at: nil, hint: Suggestions.didYouMean(file: path)))
         }
         guard !isDirectory.boolValue else {
             throw DiagnosticsError(.error("'\(path)' is a directory, not a file", at: nil))

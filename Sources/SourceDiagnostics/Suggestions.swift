@@ -1,3 +1,5 @@
+import Foundation
+
 /// "Did you mean …?" hints: the closest name in scope by edit distance.
 public enum Suggestions {
     /// The candidate nearest to `name`, if it is close enough to be a plausible typo
@@ -38,5 +40,25 @@ public enum Suggestions {
             (beforePrevious, previous, current) = (previous, current, beforePrevious)
         }
         return previous[y.count]
+    }
+}
+
+extension Suggestions {
+    /// For a path that does not exist: the name of the file beside it that is the closest typo.
+    public static func closestFile(to path: String) -> String? {
+        let directory = (path as NSString).deletingLastPathComponent
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
+        return closest(to: (path as NSString).lastPathComponent, among: names.filter { !$0.hasPrefix(".") })
+    }
+
+    /// "did you mean 'Pathways/no_cgmp_pkg.ant'?": the closest file, spelled the way `path` is.
+    public static func didYouMean(file path: String) -> String? {
+        closestFile(to: path).map { "did you mean '\(sibling($0, of: path))'?" }
+    }
+
+    /// `name` in the directory of `path`, keeping that directory as written.
+    public static func sibling(_ name: String, of path: String) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
     }
 }

@@ -34,10 +34,10 @@ public struct SynapseDefinition: Sendable {
         public var range: SourceRange?
     }
 
-    /// A number, or the name of a model parameter holding it.
+    /// A number, or the name of a model parameter holding it (with where it is written).
     public enum Amount: Sendable, Hashable {
         case number(Double)
-        case parameter(String)
+        case parameter(String, SourceRange? = nil)
     }
 
     public struct Blocker: Sendable {
@@ -147,7 +147,7 @@ public enum SynapseReader {
                 let amount: SynapseDefinition.Amount
                 switch e.value.kind {
                 case .number(let x) where x.isFinite: amount = .number(x)
-                case .string(let p): amount = .parameter(p)
+                case .string(let p): amount = .parameter(p, e.value.range)
                 default:
                     d.error("'\(e.key)' must be a number or the name of a model parameter", at: e.value.range)
                     continue

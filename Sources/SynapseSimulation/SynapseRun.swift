@@ -1,4 +1,5 @@
 public import SourceDiagnostics
+import class Foundation.FileManager
 import PathwayModel
 import AntimonyFrontEnd
 import ModelCompiler
@@ -97,7 +98,7 @@ public enum SynapseRunner {
             for name in block.stimulusNames where synapse.stimuli[name] == nil {
                 let known = synapse.stimuli.keys.sorted()
                 d.add(Diagnostic(.error, "protocol '\(proto.name)' uses stimulus '\(name)', which synapse '\(synapse.name)' does not define",
-                                 at: block.stimulusRange,
+                                 at: block.stimulusNameRanges[name] ?? block.stimulusRange,
                                  hints: [Suggestions.didYouMean(name, among: known) ?? "stimuli of this synapse: \(known.joined(separator: ", "))"]))
             }
             if case .step = block.pattern, let mapping = synapse.stimuli[block.stimulus],
@@ -116,9 +117,9 @@ public enum SynapseRunner {
                     d.add(Diagnostic(.error, "stimulus '\(mapping.name)' acts on '\(target.value)', which the model does not define",
                                      at: target.range, hints: Suggestions.didYouMean(target.value, among: names).map { [$0] } ?? []))
                 }
-                if case .parameter(let p) = amount, !names.contains(p) {
+                if case .parameter(let p, let range) = amount, !names.contains(p) {
                     d.add(Diagnostic(.error, "stimulus '\(mapping.name)' uses '\(p)', which the model does not define",
-                                     at: target.range, hints: Suggestions.didYouMean(p, among: names).map { [$0] } ?? []))
+                                     at: range ?? target.range, hints: Suggestions.didYouMean(p, among: names).map { [$0] } ?? []))
                 }
             }
         }
@@ -131,7 +132,7 @@ public enum SynapseRunner {
         func amountExpression(_ a: SynapseDefinition.Amount) -> Expression {
             switch a {
             case .number(let x): .number(x)
-            case .parameter(let p): .symbol(p, nil)
+            case .parameter(let p, _): .symbol(p, nil)
             }
         }
         func initialValue(of name: String) -> Expression {
@@ -185,6 +186,13 @@ public final class PreparedSynapseRun {
         let synapse = request.synapse
         let proto = request.protocolDefinition
         var pathway: Pathway
+        // A missing model is the synapse file's mistake: point at its 'model = …' line.
+        if let range = synapse.modelPathRange, !FileManager.default.fileExists(atPath: synapse.modelPath) {
+            let written = range.text.trimmingCharacters(in: ["\""])
+            let hint = Suggestions.closestFile(to: synapse.modelPath).map { "did you mean '\(Suggestions.sibling($0, of: written))'?" }
+            throw .diagnostics(DiagnosticsError(.error("cannot find the model '\(written)' (looked for '\(synapse.modelPath)')",
+                                                       at: range, hint: hint)))
+        }
         do {
             pathway = try AntimonyLoader.load(path: synapse.modelPath)
         } catch {

@@ -10,15 +10,19 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Estimate parameters from data: multi-start least squares, profile likelihoods.",
         discussion: """
-        Reads a fit problem (docs/file-formats.md): a model, experiments with their data,
-        observables and the parameters to estimate. Prints the best parameters, residuals
-        per experiment and the starts sorted by objective (a waterfall); writes
-        best_parameters.toml (for 'kinapse simulate --params'), starts.csv,
-        fit_<experiment>.csv, and with profiles intervals.csv and profiles.csv into
-        --out-dir. The same seed gives the same files, whatever --jobs.
+        Reads a fit problem (docs/file-formats.md): a model, experiments with
+        their data, observables and the parameters to estimate. Prints the best
+        parameters, residuals per experiment and the starts sorted by objective
+        (a waterfall); writes best_parameters.toml (for 'kinapse simulate
+        --params'), starts.csv, fit_<experiment>.csv, and with profiles
+        intervals.csv and profiles.csv into --out-dir. The same seed gives the
+        same files, whatever --jobs.
 
-        Example:
-          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --starts 20 --out-dir fit-out
+        Examples:
+          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
+              --starts 20 --out-dir fit-out --plot fit.svg
+          kinapse simulate Pathways/synapses/hippocampal_bdnf.toml \\
+              --protocol hfs --params fit-out/best_parameters.toml
         """)
 
     @Argument(help: "Fit problem (.toml).")
@@ -30,8 +34,9 @@ struct Fit: ParsableCommand {
     @Option(help: "Seed of the Latin-hypercube starts (default: the problem's, else 1).")
     var seed: UInt64?
 
+    // Optional, so that the help does not print this machine's core count as the default.
     @Option(help: "Worker threads (default: every core).")
-    var jobs: Int = MultiStartOptions.availableCores
+    var jobs: Int?
 
     @Option(name: .customLong("out-dir"), help: ArgumentHelp("Directory for the result files (created if missing).", valueName: "DIR"))
     var outDir: String = "fit-results"
@@ -50,7 +55,7 @@ struct Fit: ParsableCommand {
 
     func validate() throws {
         if let starts, !(1...100_000).contains(starts) { throw ValidationError("--starts must be between 1 and 100000") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
         guard GradientMethod(rawValue: gradient) != nil else {
             throw ValidationError("--gradient is 'sensitivities' or 'fd' (got '\(gradient)')")
         }
@@ -65,7 +70,7 @@ struct Fit: ParsableCommand {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
-        let settings = FitSettings(problem: fitProblem, starts: starts, seed: seed, jobs: jobs,
+        let settings = FitSettings(problem: fitProblem, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
                                    gradient: GradientMethod(rawValue: gradient)!, profiles: noProfiles ? false : nil)
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             Console.error("error: cannot create the output directory '\(outDir)': \(error.localizedDescription)")

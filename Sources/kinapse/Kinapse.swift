@@ -16,7 +16,12 @@ struct Kinapse: ParsableCommand {
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --out run.csv
           kinapse stdp Pathways/synapses/entorhinal_stellate.toml \\
               --dt -100:100:5
+          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --plot fit.svg
+          kinapse plot run.csv --out run.svg
+          kinapse export Pathways/no_cgmp_pkg.ant --sbml no_cgmp_pkg.xml
           kinapse synapses; kinapse protocols; kinapse pathways
+
+        A tutorial: README.md.
 
         Shell completions: kinapse --generate-completion-script bash
         Exit status: 0 success, 1 simulation failure, 2 bad input or usage.

@@ -72,16 +72,31 @@ enum Library {
         ((path as NSString).lastPathComponent as NSString).deletingPathExtension
     }
 
-    /// The first `//` comment of a pathway file, which by convention says what it is.
+    /// The first sentence of a pathway file's opening `//` comment, which by convention says
+    /// what it is ("name: what it does. …"), without the name and cut to fit one line.
     static func firstComment(_ path: String) -> String? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") {
+        var words: [Substring] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
             let t = line.trimmingCharacters(in: .whitespaces)
-            if t.hasPrefix("//") { return String(t.dropFirst(2)).trimmingCharacters(in: .whitespaces) }
-            if !t.isEmpty { return nil }
+            guard t.hasPrefix("//") else { if t.isEmpty && words.isEmpty { continue } else { break } }
+            let content = t.dropFirst(2).split(separator: " ")
+            if content.isEmpty { if words.isEmpty { continue } else { break } }
+            words += content
         }
-        return nil
+        if let first = words.first, first == "\(stem(path)):" { words.removeFirst() }
+        if let end = words.firstIndex(where: { $0.hasSuffix(".") }) { words = Array(words[...end]) }
+        guard !words.isEmpty else { return nil }
+        var sentence = words.joined(separator: " ")
+        if sentence.count > maximumDescription {
+            sentence = String(sentence.prefix(maximumDescription - 1))
+            if let space = sentence.lastIndex(of: " ") { sentence = String(sentence[..<space]) }
+            sentence += "…"
+        }
+        return sentence
     }
+
+    static let maximumDescription = 110
 
     static func printTable(_ rows: [(String, String)]) {
         let width = (rows.map(\.0.count).max() ?? 0) + 2

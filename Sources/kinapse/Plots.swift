@@ -1,4 +1,5 @@
 import Foundation
+import SourceDiagnostics
 import KineticsCore
 import Reporting
 import Plotting
@@ -11,7 +12,12 @@ enum PlotOutput {
     static func write(_ make: () throws -> RenderedPlot, to path: String) throws {
         let plot: RenderedPlot
         do { plot = try make() } catch {
-            Console.error("error: cannot draw \(path): \(error)")
+            if case .unknownColumn(let name, let available) = error as? PlotError {
+                let hint = Suggestions.didYouMean(name, among: available) ?? "columns: \(available.joined(separator: ", "))"
+                Console.report([Diagnostic(.error, "cannot draw \(path): no column '\(name)' in the run", hints: [hint])])
+            } else {
+                Console.error("error: cannot draw \(path): \(error)")
+            }
             throw Status.badInput
         }
         for warning in plot.warnings { Console.error("warning: \(warning)") }
@@ -25,18 +31,21 @@ enum PlotOutput {
         try write({ try SVGPlot.timeCourse(trajectory: trajectory) }, to: path)
     }
 
-    /// Pr, N and the normalised IPSC against minutes from induction.
-    static func synapse(_ result: SynapseRunResult, synapse: String, protocolDefinition p: InductionProtocol, to path: String) throws {
+    /// Pr, N and the normalised IPSC against minutes from induction, under the chosen pathway species.
+    static func synapse(_ result: SynapseRunResult, synapse: String, protocolDefinition p: InductionProtocol, species: [String],
+                        to path: String) throws {
         let r = result.readouts
         let readouts = SVGPlot.SynapseReadouts(
             times: r.map(\.time), releaseProbability: r.map(\.response.releaseProbability),
             receptors: r.map(\.response.receptors), amplitudePercent: r.map(\.normalisedAmplitude),
             inductionStart: p.inductionStart, inductionEnd: p.inductionEnd, inductionLabel: p.name)
-        try write({ try SVGPlot.synapseRun(readouts: readouts, title: "\(synapse): \(p.name)") }, to: path)
+        try write({ try SVGPlot.synapseRun(readouts: readouts, pathway: species.isEmpty ? nil : result.trajectory, species: species,
+                                           title: "\(synapse): \(p.name)") }, to: path)
     }
 
-    static func window(_ points: [SpikeTimingPoint], to path: String) throws {
+    static func window(_ points: [SpikeTimingPoint], title: String, to path: String) throws {
         let done = points.filter { $0.summary != nil }
-        try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange }) }, to: path)
+        try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange },
+                                       title: title) }, to: path)
     }
 }

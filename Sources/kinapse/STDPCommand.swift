@@ -37,8 +37,9 @@ struct STDP: ParsableCommand {
     @Option(name: .customLong("block"), parsing: .singleValue, help: ArgumentHelp("Apply a blocker (repeatable).", valueName: "NAME"))
     var blockers: [String] = []
 
+    // Optional, so that the help does not print this machine's core count as the default.
     @Option(help: "Worker threads (default: every core).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
 
     @Option(help: "Write the window as CSV here (atomically) instead of to standard output.")
     var out: String?
@@ -55,7 +56,7 @@ struct STDP: ParsableCommand {
         }
         guard pairs >= 1, pairs <= 10_000 else { throw ValidationError("--pairs must be between 1 and 10000") }
         guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be a positive frequency in Hz, at most 1000") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let out, out == synapse { throw ValidationError("--out is the synapse file itself; refusing to overwrite the input") }
     }
 
@@ -74,7 +75,7 @@ struct STDP: ParsableCommand {
         let points: [SpikeTimingPoint]
         do {
             points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
-                                              blockers: blockers, options: IntegratorOptions(), jobs: jobs,
+                                              blockers: blockers, options: IntegratorOptions(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                               progress: { progress.advance() })
         } catch {
             switch error {
@@ -102,7 +103,10 @@ struct STDP: ParsableCommand {
         } else {
             print(csv, terminator: "")
         }
-        if let plot { try PlotOutput.window(points, to: plot) }
+        if let plot {
+            let blocked = blockers.isEmpty ? "" : ", blocked: \(blockers.joined(separator: ", "))"
+            try PlotOutput.window(points, title: "\(definition.name): spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot)
+        }
         if failed { throw Status.simulationFailed }
     }
 }

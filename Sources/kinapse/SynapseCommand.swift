@@ -32,6 +32,13 @@ struct SynapseOptions: ParsableArguments {
     @Option(help: "Seed of the Monte Carlo trials (the same seed gives the same trials).")
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("plot-species"), help: ArgumentHelp("Also draw these pathway species in the --plot figure, in a panel above Pr, N and the IPSC.", valueName: "ID,…"))
+    var plotSpecies: String?
+
+    var plotSpeciesNames: [String] {
+        (plotSpecies ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
     func validate(for simulate: Simulate) throws {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
@@ -42,14 +49,16 @@ struct SynapseOptions: ParsableArguments {
         }
         guard trials >= 0, trials <= 100_000 else { throw ValidationError("--trials must be between 0 and 100000") }
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
+        if plotSpecies != nil, simulate.plot == nil { throw ValidationError("--plot-species needs --plot FIG.svg") }
+        if plotSpecies != nil, plotSpeciesNames.isEmpty { throw ValidationError("--plot-species expects species names, e.g. --plot-species NOS_NO,NOS_cGMP") }
         for path in [simulate.out, summary, readouts, trialsOut, simulate.plot].compactMap({ $0 }) where path == simulate.model {
             throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
         }
     }
 
     func rejectForPathway() throws {
-        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil {
-            throw ValidationError("--protocol, --block, --summary, --readouts and --trials apply to synapse definitions (.toml)")
+        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil || plotSpecies != nil {
+            throw ValidationError("--protocol, --block, --summary, --readouts, --trials and --plot-species apply to synapse definitions (.toml)")
         }
     }
 }
@@ -87,7 +96,7 @@ struct SynapseCommand {
         if let path = options.trialsOut {
             try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path)
         }
-        if let plot = simulate.plot { try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, to: plot) }
+        if let plot = simulate.plot { try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot) }
         print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
         if simulate.stats {
             let s = result.statistics

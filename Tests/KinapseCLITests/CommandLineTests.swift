@@ -20,11 +20,14 @@ enum CLI {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static func run(_ arguments: [String], in directory: URL? = nil) throws -> CommandResult {
+    static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> CommandResult {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? TestModels.repositoryRoot
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -112,6 +115,9 @@ enum CLI {
         #expect(try CLI.run(["simulate", model.path, "--t-end", "-1"]).status == 2)
         #expect(try CLI.run(["simulate", model.path, "--t-end", "1", "--set", "k"]).status == 2)
         #expect(try CLI.run(["simulate", "/nonexistent/model.ant", "--t-end", "1"]).status == 2)
+        let typo = try CLI.run(["simulate", "Pathways/no_cgmp_pk.ant", "--t-end", "1"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr == "error: cannot find 'Pathways/no_cgmp_pk.ant'\nhint: did you mean 'Pathways/no_cgmp_pkg.ant'?\n", "\(typo.stderr)")
         let sameFile = try CLI.run(["simulate", model.path, "--t-end", "1", "--out", model.path])
         #expect(sameFile.status == 2)
         #expect(try String(contentsOf: model, encoding: .utf8) == decay, "the model file must be untouched")
@@ -162,11 +168,11 @@ enum CLI {
     func readmeExample() throws -> String {
         let readme = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("README.md"), encoding: .utf8)
         guard let start = readme.range(of: "// example.ant"),
-              let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+              let end = readme.range(of: "\nEOF\n", range: start.upperBound..<readme.endIndex) else {
             Issue.record("README has no example.ant block")
             return ""
         }
-        return String(readme[start.lowerBound..<end.lowerBound])
+        return String(readme[start.lowerBound..<end.lowerBound]) + "\n"
     }
 
     @Test func exampleSimulates() throws {
@@ -253,6 +259,16 @@ enum CLI {
         let svg = try String(contentsOf: synapseFigure, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("vta_no: hfs"))
+        let withSpecies = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
+                                       "--plot-species", "NOS_cGMP,RelP"])
+        #expect(withSpecies.status == 0, "\(withSpecies.stderr)")
+        let drawn = try String(contentsOf: synapseFigure, encoding: .utf8)
+        #expect(drawn.contains(">Pathway</text>") && drawn.contains(">NOS_cGMP</text>") && drawn.contains(">RelP</text>"))
+        let typo = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
+                                "--plot-species", "RelQ"])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("no column 'RelQ'") && typo.stderr.contains("hint: did you mean 'RelP'?"), "\(typo.stderr)")
+        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot-species", "RelP"]).status == 2)
         let windowFigure = dir.appendingPathComponent("window.svg")
         let w = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--plot", windowFigure.path])
         #expect(w.status == 0, "\(w.stderr)")
@@ -272,6 +288,7 @@ enum CLI {
         #expect(loud.status == 0)
         #expect(loud.stderr.contains("stdp [########################] 5/5"), "\(loud.stderr)")
         #expect(loud.stderr.contains("done in"))
+        #expect(!loud.stderr.contains("\r"), "lines, not a redrawn bar")
         #expect(!loud.stderr.contains("\u{1B}["), "no terminal control codes in a log")
         let quiet = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--out", out, "--quiet"])
         #expect(quiet.status == 0)
@@ -299,6 +316,9 @@ enum CLI {
         #expect(text.contains("\r"), "the bar is redrawn in place")
         #expect(text.contains("\u{1B}[K"))
         #expect(text.contains("5/5"))
+        // One redraw per finished interval, each with its count and rate, the last with the time taken.
+        #expect(text.components(separatedBy: "\rstdp [").count - 1 == 5, "\(text.debugDescription)")
+        #expect(text.contains("/s  ") && text.contains("done in"))
     }
 }
 

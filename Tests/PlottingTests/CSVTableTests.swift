@@ -24,13 +24,13 @@ import Testing
 
     @Test func nonNumericCellNamesRowAndColumn() throws {
         let e = try #require(error("time,A,B\n0,1,2\n1,x1,3\n", column: "A"))
-        #expect(e.description == "run.csv:3:3: error: row 3, column 'A': 'x1' is not a number")
+        #expect(e.description == "run.csv:3:3: error: row 3, column 'A': 'x1' is not a number\nhint: write numbers as 0.25 or 1.5e-3, and a missing value as nan")
         #expect(e.offset == 17 && e.length == 2)
     }
 
     @Test func emptyCellIsReported() throws {
         let e = try #require(error("time,A\n0,\n", column: "A"))
-        #expect(e.description == "run.csv:2:3: error: row 2, column 'A': is empty")
+        #expect(e.description == "run.csv:2:3: error: row 2, column 'A': is empty\nhint: write numbers as 0.25 or 1.5e-3, and a missing value as nan")
     }
 
     @Test func shortRowNamesTheMissingColumns() throws {
@@ -87,7 +87,7 @@ import Testing
             Issue.record("expected an error")
         } catch {
             guard case .csv(let e) = error else { Issue.record("\(error)"); return }
-            #expect(e.description == "run.csv:3:5: error: row 3, column 'cGMP': 'oops' is not a number")
+            #expect(e.description == "run.csv:3:5: error: row 3, column 'cGMP': 'oops' is not a number\nhint: write numbers as 0.25 or 1.5e-3, and a missing value as nan")
         }
     }
 

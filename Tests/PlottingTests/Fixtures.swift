@@ -49,4 +49,19 @@ enum Fixtures {
     static var windowChange: [Double] {
         windowDeltaT.map { dt in dt == 60 ? .nan : (dt < 0 ? -30 / (1 - dt / 20) : 40 / (1 + dt / 20)) }
     }
+
+    /// A readouts CSV as `simulate SYNAPSE --readouts` writes it (the columns `plot` needs):
+    /// test stimuli every minute, 10 min of baseline, induction 600–603 s, 20 min after;
+    /// Pr rises from 0.25 by 0.1·k/(k+4) in minute k after induction.
+    static var readoutsCSV: String {
+        var text = "time,minutes_after_induction,phase,Pr,N,amplitude_percent_of_baseline\n"
+        for minute in -10...(-1) {
+            text += "\(Double(600 + 60 * minute)),\(Double(minute)),baseline,0.25,30.0,100.0\n"
+        }
+        for k in 0...20 {
+            let pr = 0.25 + 0.1 * Double(k) / Double(k + 4)
+            text += "\(Double(603 + 60 * k)),\(Double(k)),follow-up,\(pr),30.0,\(100 * pr / 0.25)\n"
+        }
+        return text
+    }
 }
