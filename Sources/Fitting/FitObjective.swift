@@ -67,6 +67,12 @@ public final class FitObjective {
 
     public func evaluate(at theta: [Double], jacobian wantJacobian: Bool) throws(EvaluationFailure) -> Evaluation {
         let x = values(theta)
+        if wantJacobian && gradient == .sensitivities {
+            let (formulas, derivatives) = try predictionsWithSensitivities(x)
+            var eval = assemble(x, formulas: formulas)
+            eval.jacobian = jacobian(x, formulas: formulas, derivatives: derivatives)
+            return eval
+        }
         let formulas = try formulaValues(x)
         var eval = assemble(x, formulas: formulas)
         if wantJacobian {
@@ -78,17 +84,35 @@ public final class FitObjective {
 
     // MARK: - Model runs
 
-    var modelParameters: [Int] { problem.parameters.indices.filter { problem.parameters[$0].role == .model } }
+    var modelParameters: [Int] { simulator.modelParameters }
+
+    func overrides(_ x: [Double]) -> [(name: String, value: Double)] {
+        modelParameters.map { (name: problem.parameters[$0].name, value: x[$0]) }
+    }
 
     func formulaValues(_ x: [Double]) throws(EvaluationFailure) -> [[Double]] {
-        let overrides = modelParameters.map { (name: problem.parameters[$0].name, value: x[$0]) }
         var out: [[Double]] = []
         for e in problem.experiments.indices {
-            do { out.append(try simulator.formulaValues(experiment: e, values: overrides)) } catch {
+            do { out.append(try simulator.predict(experiment: e, values: overrides(x), derivatives: false).values) } catch {
                 throw EvaluationFailure(reason: error.description)
             }
         }
         return out
+    }
+
+    /// Formula values and their derivatives in scaled coordinates, from forward sensitivities.
+    func predictionsWithSensitivities(_ x: [Double]) throws(EvaluationFailure) -> ([[Double]], [[[Double]]]) {
+        let chain = zip(problem.parameters, x).map { $0.chainFactor($1) }
+        var values: [[Double]] = [], derivatives: [[[Double]]] = []
+        for e in problem.experiments.indices {
+            let p: ExperimentSimulator.Prediction
+            do { p = try simulator.predict(experiment: e, values: overrides(x), derivatives: true) } catch {
+                throw EvaluationFailure(reason: error.description)
+            }
+            values.append(p.values)
+            derivatives.append((p.derivatives ?? []).map { row in row.indices.map { row[$0] * chain[$0] } })
+        }
+        return (values, derivatives)
     }
 
     /// ∂f/∂θ_j (scaled coordinates) for every data point and model parameter j (columns of
@@ -112,10 +136,13 @@ public final class FitObjective {
             if canUp && canDown, let up = try? shifted(h), let down = try? shifted(-h) {
                 columns = zip(up, down).map { zip($0, $1).map { ($0 - $1) / (2 * h) } }
             } else {
-                let s = canUp ? h : -h
+                // One-sided at a bound, or when the model fails on one side: the other side.
+                var step = canUp ? h : -h
                 let other: [[Double]]
-                do { other = try shifted(s) } catch { other = try shifted(-s) }
-                let step = (try? shifted(s)) != nil ? s : -s
+                do { other = try shifted(step) } catch {
+                    step = -step
+                    other = try shifted(step)
+                }
                 columns = zip(other, base).map { zip($0, $1).map { ($0 - $1) / step } }
             }
             for e in out.indices { for p in out[e].indices { out[e][p][j] = columns[e][p] } }

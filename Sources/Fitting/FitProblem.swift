@@ -14,6 +14,8 @@ public struct FitProblem: Sendable {
     public var observables: [Observable]
     public var parameters: [FitParameter]
     public var options: FitOptions
+    /// The model's species (their estimated initial values are `init(X)` to the sensitivities).
+    public var species: Set<String> = []
     /// The problem file, for messages.
     public var source: SourceFile?
 

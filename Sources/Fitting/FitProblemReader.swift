@@ -159,7 +159,8 @@ public enum FitProblemReader {
 
         let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
         return FitProblem(name: name, description: description, model: model.source, experiments: experiments,
-                          observables: observables, parameters: parameters, options: options, source: file)
+                          observables: observables, parameters: parameters, options: options,
+                          species: Set(model.pathway.species.map(\.id)), source: file)
     }
 
     // MARK: - Parts

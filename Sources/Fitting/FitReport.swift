@@ -106,15 +106,16 @@ public enum FitReport {
         }
         out += "best: negative log-likelihood \(short(best.objective + outcome.likelihoodOffset)) (½‖r‖² = \(short(best.objective))), start \(best.index + 1), \(best.status)\n\n"
         let u = outcome.uncertainty
-        out += pad("parameter", 20) + pad("best", 12) + pad("95 % CI (profile)", 26) + pad("95 % CI (Wald)", 26) + "bounds\n"
+        out += pad("parameter", 20) + pad("best", 12) + (u == nil ? "" : pad("95 % CI (profile)", 26) + pad("95 % CI (Wald)", 26)) + "bounds\n"
         for (i, p) in problem.parameters.enumerated() {
             let atBound = abs(best.theta[i] - p.scaledBounds.lower) < 1e-6 || abs(best.theta[i] - p.scaledBounds.upper) < 1e-6
-            var profile = "—", wald = "—"
+            var intervals = ""
             if let q = u?.parameters[i] {
-                profile = "[" + (q.profileLowerValue.map(short) ?? "—") + ", " + (q.profileUpperValue.map(short) ?? "—") + "]"
-                wald = q.standardError.isFinite ? "[\(short(q.waldIntervalValues.lowerBound)), \(short(q.waldIntervalValues.upperBound))]" : "unbounded"
+                let profile = "[" + (q.profileLowerValue.map(short) ?? "—") + ", " + (q.profileUpperValue.map(short) ?? "—") + "]"
+                let wald = q.standardError.isFinite ? "[\(short(q.waldIntervalValues.lowerBound)), \(short(q.waldIntervalValues.upperBound))]" : "unbounded"
+                intervals = pad(profile, 26) + pad(wald, 26)
             }
-            out += pad(p.name, 20) + pad(short(values[i]), 12) + pad(profile, 26) + pad(wald, 26)
+            out += pad(p.name, 20) + pad(short(values[i]), 12) + intervals
                 + "[\(short(p.lower)), \(short(p.upper))]" + (atBound ? " at a bound" : "") + "\n"
         }
         if let u {

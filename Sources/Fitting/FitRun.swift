@@ -11,7 +11,7 @@ public struct FitSettings: Sendable {
     public var maximumIterations: Int
 
     public init(problem: FitProblem, starts: Int? = nil, seed: UInt64? = nil, jobs: Int = MultiStartOptions.availableCores,
-                gradient: GradientMethod = .finiteDifferences, profiles: Bool? = nil) {
+                gradient: GradientMethod = .sensitivities, profiles: Bool? = nil) {
         self.starts = starts ?? problem.options.starts
         self.seed = seed ?? problem.options.seed
         self.jobs = jobs

@@ -47,8 +47,8 @@ struct Fit: ParsableCommand {
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
     var noProfiles = false
 
-    @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities) or 'fd' (finite differences).", valueName: "METHOD"))
-    var gradient: String = "fd"
+    @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default) or 'fd' (central finite differences, the check and the fallback for models with state-triggered events).", valueName: "METHOD"))
+    var gradient: String = "sensitivities"
 
     @Flag(help: "No progress on standard error.")
     var quiet = false
