@@ -15,9 +15,10 @@ What is measured (medians; every ratio is from runs interleaved in this one sess
   sim           in-process time of one simulation: Kinapse `integration time` of
                 --repeat R runs, the C baseline's median of R runs (timed from
                 CVodeCreate to the last output), RoadRunner's simulate() after reset()
-  cpu ratio     the same Kinapse/C comparison in CPU time, which a shared machine
+  cpu ratios    the same comparisons in CPU time (Kinapse: thread CPU time; C:
+                process CPU time; RoadRunner: process CPU time), which a shared machine
                 disturbs far less than wall time
-  us/species    Kinapse sim time per state variable
+  cpu us/state  Kinapse CPU time per simulation divided by the number of states
   peak MB       maximum resident set of the whole `kinapse simulate` process
   agree         largest |Kinapse - C| / max(|C|, 1e-6) over all outputs (atol/rtol floor)
 Settings everywhere: BDF, rtol 1e-6, atol 1e-12, analytic Jacobian, 100000 max steps.
@@ -51,7 +52,7 @@ def run(cmd, **kw):
 
 
 def run_measured(cmd):
-    """Runs cmd and returns (stderr, wall seconds, peak RSS MB) using wait4's rusage."""
+    """Runs cmd and returns (stderr, wall seconds, peak RSS MB, CPU seconds) from wait4's rusage."""
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
     err = p.stderr.read()
@@ -60,7 +61,7 @@ def run_measured(cmd):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.exit(f"bench: {' '.join(cmd)} failed ({p.returncode}):\n{err[-2000:]}")
-    return err, wall, usage.ru_maxrss / 1024.0
+    return err, wall, usage.ru_maxrss / 1024.0, usage.ru_utime + usage.ru_stime
 
 
 def stats(text):
@@ -147,23 +148,24 @@ def main():
     rows = []
     for name, path, species, t_end, points, c_cmd, rounds, reps, rr_reps in models:
         print(f"== {name}", file=sys.stderr)
-        k_sim, k_cpu, k_load, c_sim, c_cpu, peaks = [], [], [], [], [], []
+        k_sim, k_cpu, k_load, k_load_cpu, c_sim, c_cpu, peaks = [], [], [], [], [], [], []
         k_out, c_out = os.path.join(OUT, "k.csv"), os.path.join(OUT, "c.csv")
         k_stats = {}
         for _ in range(rounds):
             # interleaved, so that both see the same machine load
-            err, _, peak = run_measured([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points),
+            err, _, peak, _ = run_measured([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points),
                                          "--stats", "--repeat", str(reps), "--out", k_out])
             k_stats = stats(err)
             k_sim.append(k_stats["integration time"])
             k_cpu.append(k_stats["integration cpu time"])
             k_load.append(k_stats["compile time"])
+            k_load_cpu.append(k_stats["compile cpu time"])
             peaks.append(peak)
             _, cerr, _ = run(c_cmd(c_out, reps))
             cs = stats(cerr)
             c_sim.append(cs["integration time"])
             c_cpu.append(cs["integration cpu time"])
-        rr_load = rr_sim = None
+        rr_load = rr_sim = rr_load_cpu = rr_sim_cpu = None
         if args.python and rr_reps > 0:
             xml = os.path.join(OUT, "sbml", os.path.basename(path).replace(".ant", ".xml"))
             if os.path.exists(xml):
@@ -174,11 +176,13 @@ def main():
                                  str(points), str(rr_reps)])
                 r = json.loads(out)
                 rr_load, rr_sim = r["load"], r["simulate"]
+                rr_load_cpu, rr_sim_cpu = r["load_cpu"], r["simulate_cpu"]
             except (ValueError, KeyError):
                 pass
         rows.append(dict(
-            name=name, species=species, k_load=median(k_load), rr_load=rr_load, k_sim=median(k_sim),
-            c_sim=median(c_sim), k_cpu=median(k_cpu), c_cpu=median(c_cpu), rr_sim=rr_sim,
+            name=name, species=species, k_load=median(k_load), k_load_cpu=median(k_load_cpu), rr_load=rr_load,
+            rr_load_cpu=rr_load_cpu, k_sim=median(k_sim), c_sim=median(c_sim), k_cpu=median(k_cpu),
+            c_cpu=median(c_cpu), rr_sim=rr_sim, rr_sim_cpu=rr_sim_cpu,
             rhs=int(k_stats.get("rhs evaluations", 0)), reinit=int(k_stats.get("reinitialisations", 0)),
             peak=max(peaks), agree=agreement(k_out, c_out)))
 
@@ -186,37 +190,50 @@ def main():
     print("== synapse runs", file=sys.stderr)
     syn_out = os.path.join(OUT, "synapse")
     os.makedirs(syn_out, exist_ok=True)
-    make_run, stdp1, stdp2 = [], [], []
+    make_run, stdp1, stdp2, stdp2_cpu = [], [], [], []
     for _ in range(3):
         make_run.append(run([kinapse, "simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs",
                              "--out", os.path.join(syn_out, "run.csv")])[2])
         for jobs, acc in ((1, stdp1), (2, stdp2)):
-            acc.append(run([kinapse, "stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-100:100:5",
-                            "--jobs", str(jobs), "--quiet", "--out", os.path.join(syn_out, f"stdp{jobs}.csv")])[2])
+            _, wall, _, cpu = run_measured([kinapse, "stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt",
+                                            "-100:100:5", "--jobs", str(jobs), "--quiet",
+                                            "--out", os.path.join(syn_out, f"stdp{jobs}.csv")])
+            acc.append(wall)
+            if jobs == 2:
+                stdp2_cpu.append(cpu / wall)
+    load_average = os.getloadavg()[0]
 
-    line = ("{:<22} {:>7} {:>9} {:>9} {:>7} {:>9} {:>9} {:>6} {:>6} {:>9} {:>6} {:>7} {:>6} {:>8} {:>7} {:>8}")
+    line = ("{:<21} {:>6} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>5} {:>5} {:>5} {:>5} {:>6} {:>3} {:>7} {:>6} {:>7}")
     print()
-    print(f"Kinapse benchmark — release build, {os.cpu_count()} cores; times in ms (medians); ratios from interleaved runs")
-    print(line.format("model", "species", "load K", "load RR", "K/RR", "sim K", "sim C", "K/C", "K/C", "sim RR",
-                      "K/RR", "RHS", "reinit", "us/spec", "peakMB", "agree"))
-    print(line.format("", "", "", "", "load", "", "", "wall", "cpu", "", "sim", "evals", "", "", "", "vs C"))
+    print(f"Kinapse benchmark — release build, {os.cpu_count()} cores (load average {load_average:.1f}); "
+          "times in ms, medians; K = Kinapse, C = C baseline, RR = libRoadRunner 2.10")
+    print(line.format("model", "states", "load K", "load RR", "K/RR", "sim K", "sim C", "sim RR", "K/C", "K/C",
+                      "K/RR", "K/RR", "RHS", "re-", "cpu us", "peak", "agree"))
+    print(line.format("", "", "", "", "load cpu", "", "", "", "cpu", "wall", "cpu", "wall", "evals", "ini",
+                      "/state", "MB", "vs C"))
     for r in rows:
         ms = lambda x: None if x is None else 1000 * x
         ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
         print(line.format(
             r["name"], r["species"], fmt(ms(r["k_load"]), ".1f"), fmt(ms(r["rr_load"]), ".0f"),
-            fmt(ratio(r["k_load"], r["rr_load"]), ".3f"), fmt(ms(r["k_sim"]), ".1f"), fmt(ms(r["c_sim"]), ".1f"),
-            fmt(ratio(r["k_sim"], r["c_sim"]), ".2f"), fmt(ratio(r["k_cpu"], r["c_cpu"]), ".2f"),
-            fmt(ms(r["rr_sim"]), ".1f"), fmt(ratio(r["k_sim"], r["rr_sim"]), ".2f"), r["rhs"], r["reinit"],
-            fmt(1e6 * r["k_sim"] / r["species"], ".1f"), fmt(r["peak"], ".0f"), fmt(r["agree"], ".1e")))
+            fmt(ratio(r["k_load_cpu"], r["rr_load_cpu"]), ".4f"), fmt(ms(r["k_sim"]), ".1f"),
+            fmt(ms(r["c_sim"]), ".1f"), fmt(ms(r["rr_sim"]), ".1f"),
+            fmt(ratio(r["k_cpu"], r["c_cpu"]), ".2f"), fmt(ratio(r["k_sim"], r["c_sim"]), ".2f"),
+            fmt(ratio(r["k_cpu"], r["rr_sim_cpu"]), ".2f"), fmt(ratio(r["k_sim"], r["rr_sim"]), ".2f"),
+            r["rhs"], r["reinit"], fmt(1e6 * r["k_cpu"] / r["species"], ".2f"), fmt(r["peak"], ".0f"),
+            fmt(r["agree"], ".0e")))
+    print("load K = parse + compile (wall), its CPU time is used for K/RR load; cpu us/state = Kinapse CPU "
+          "time per simulation / states")
     print()
     print("{:<58} {:>10}".format("whole process (wall, median of 3)", "seconds"))
     print("{:<58} {:>10.3f}".format("make run: golgi_granule + tbs (3,000 s, 120 pulses)", median(make_run)))
     print("{:<58} {:>10.3f}".format("stdp: entorhinal_stellate, 41 intervals, --jobs 1", median(stdp1)))
     print("{:<58} {:>10.3f}".format("stdp: entorhinal_stellate, 41 intervals, --jobs 2", median(stdp2)))
     print("{:<58} {:>10.2f}".format("stdp speed-up, --jobs 2 over --jobs 1", median(stdp1) / median(stdp2)))
+    print("{:<58} {:>10.2f}".format("stdp --jobs 2: CPU time / wall time (2.0 = both cores busy)", median(stdp2_cpu)))
     with open(os.path.join(OUT, "bench.json"), "w", encoding="utf-8") as f:
-        json.dump({"rows": rows, "make_run": make_run, "stdp1": stdp1, "stdp2": stdp2}, f, indent=1)
+        json.dump({"rows": rows, "make_run": make_run, "stdp1": stdp1, "stdp2": stdp2, "stdp2_cpu_per_wall": stdp2_cpu,
+                   "load_average": load_average}, f, indent=1)
 
 
 if __name__ == "__main__":

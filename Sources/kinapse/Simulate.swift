@@ -139,9 +139,11 @@ struct Simulate: ParsableCommand {
         let tEnd = self.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
+        let compileCPUStart = Self.threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(model)
         let compiled = try ModelLoading.compile(pathway)
         let compileTime = clock.now - compileStart
+        let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 
         let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: points ?? 101)
         var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
@@ -180,7 +182,7 @@ struct Simulate: ParsableCommand {
             FileHandle.standardOutput.write(Data(csv.utf8))
         }
         if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
-        if stats { printStatistics(result, compile: compileTime, integration: integrationTime, cpu: integrationCPUTime) }
+        if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime) }
         if let failure = result.failure {
             Console.error("error: \(failure)")
             Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
@@ -221,7 +223,7 @@ struct Simulate: ParsableCommand {
         return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
-    func printStatistics(_ result: SimulationResult, compile: Duration, integration: Duration, cpu: Double) {
+    func printStatistics(_ result: SimulationResult, compile: Duration, compileCPU: Double, integration: Duration, cpu: Double) {
         let s = result.statistics
         func seconds(_ d: Duration) -> String {
             let c = d.components
@@ -238,6 +240,7 @@ struct Simulate: ParsableCommand {
         events executed: \(result.eventsExecuted)
         linear solver: \(result.linearSolver.rawValue)
         compile time: \(seconds(compile)) s
+        compile cpu time: \(String(format: "%.6f", compileCPU)) s
         integration time: \(seconds(integration)) s
         integration cpu time: \(String(format: "%.6f", cpu)) s
         """)
