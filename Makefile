@@ -13,7 +13,7 @@ LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.
 BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench crosscheck clean sbml-suite sensitivity-check
+.PHONY: all deps build run test bench crosscheck clean sbml-suite fuzz sensitivity-check
 
 all: build
 
@@ -62,6 +62,7 @@ bench: deps
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
 	@$(VENV)/bin/python -c "import roadrunner" 2>/dev/null || $(VENV)/bin/pip install -q libroadrunner
 	python3 Benchmarks/bench.py .build/release/kinapse --python $(VENV)/bin/python
+	bash Benchmarks/parse_scaling.sh .build/release/kinapse
 	bash Benchmarks/fit_bench.sh .build/release/kinapse
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
@@ -69,8 +70,13 @@ bench: deps
 sensitivity-check: build
 	bash Benchmarks/sensitivity_check.sh .build/release/kinapse
 
+# libFuzzer over every reader (Fuzz/run.sh): FUZZ_SECONDS per target, FUZZ_TARGETS to pick.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) bash Fuzz/run.sh
+
 clean:
-	rm -rf .build .build-bench out
+	rm -rf .build .build-bench .build-fuzz out
 
 # Compare with libRoadRunner (PyPI) on every shipped and cross-check model.
 crosscheck: build

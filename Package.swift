@@ -55,6 +55,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Fuzz targets for every reader (`make fuzz`); an ordinary build gives a replay tool.
+        .executableTarget(
+            name: "kinapse-fuzz",
+            dependencies: ["SourceDiagnostics", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "ConfigFiles", "InductionProtocols", "SynapseModel", "Plotting", "Fitting"],
+            path: "Sources/KinapseFuzz",
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "PathwayTestSupport",
             dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation"],

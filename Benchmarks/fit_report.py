@@ -44,8 +44,11 @@ for row in intervals:
     name = row["parameter"]
     if name not in truth:
         continue
-    lo, hi = float(row["profile_lower"]), float(row["profile_upper"])
+    # An empty side: the profile stays below the threshold up to the parameter's bound.
+    lo = float(row["profile_lower"]) if row["profile_lower"] else float("-inf")
+    hi = float(row["profile_upper"]) if row["profile_upper"] else float("inf")
     ok = lo <= truth[name] <= hi
     inside.append(ok)
-    print(f"  {name:<22} true {truth[name]:<10.4g} 95 % CI [{lo:.4g}, {hi:.4g}] {'inside' if ok else 'OUTSIDE'}")
+    show = lambda x: "bound" if abs(x) == float("inf") else f"{x:.4g}"
+    print(f"  {name:<22} true {truth[name]:<10.4g} 95 % CI [{show(lo)}, {show(hi)}] {'inside' if ok else 'OUTSIDE'}")
 print(f"  true parameters inside the 95 % profile CIs: {sum(inside)} of {len(inside)}")

@@ -104,6 +104,10 @@ struct ProgramLoader {
                        at: directive.range)
             return
         }
+        if let problem = SourceFile.sizeProblem(path: path) {
+            sink.error("cannot import '\(directive.path)': \(problem)", at: directive.range)
+            return
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let file = Self.readFile(atPath: path) else {

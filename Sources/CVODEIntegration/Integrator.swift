@@ -155,8 +155,20 @@ public final class Integrator {
         nonFiniteComponent = nil
         lastErrorMessage = nil
         var reached = time
-        let flag = CVode(memory, tout, y, &reached, CV_NORMAL)
+        var target = tout
+        #if DEBUG
+        // A forced failure (tests only) stops at its time, then reports its flag.
+        let fault = InjectedFault.current.flatMap { $0.flag != nil && time < $0.time && $0.time <= tout ? $0 : nil }
+        if let fault { target = fault.time }
+        #endif
+        let flag = CVode(memory, target, y, &reached, CV_NORMAL)
         time = reached
+        #if DEBUG
+        if let fault, let faultFlag = fault.flag, flag == CV_SUCCESS, reached >= fault.time {
+            throw CVODEError(stage: .integration, flag: faultFlag, flagName: Self.flagName(faultFlag), function: "CVode", reachedTime: reached,
+                             message: "forced by \(InjectedFault.environmentVariable) (debug builds only)", nonFiniteComponent: nil)
+        }
+        #endif
         switch flag {
         case CV_SUCCESS: return .reached(time: reached)
         case CV_TSTOP_RETURN: return .stopTime(time: reached)
@@ -228,6 +240,9 @@ private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
         return 0
     }
     integrator.system.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
+    #if DEBUG
+    if let fault = InjectedFault.current, fault.kind == .nan, t >= fault.time { out[0] = .nan }
+    #endif
     // A non-finite derivative is reported as recoverable, so CVODE retries with a
     // smaller step; if it persists, CVODE fails and we name the component.
     for i in 0..<n where !out[i].isFinite {

@@ -18,6 +18,8 @@ public enum LinearSolverChoice: String, Sendable, Hashable, CaseIterable {
     /// run equally fast with either; the 22- and 33-species chains run 1.6–1.9× faster
     /// with KLU, the 110-species one 5× (Benchmarks/make_dendrite_chain.py).
     public static let sparseThreshold = 20
+    /// Most states the dense solver accepts: 5000 states take 200 MB and seconds per LU.
+    public static let maximumDenseStates = 5_000
     /// Above this fraction of stored entries a sparse factorisation has nothing to gain.
     public static let maximumSparseDensity = 0.25
 
@@ -48,6 +50,12 @@ extension Integrator {
             try check(CVodeSetJacFn(memory, sparseJacobianCallback), "CVodeSetJacFn")
             linearSolverKind = .klu
         } else {
+            // n² doubles: refuse before allocating gigabytes (20 000 states would need 3 GB).
+            guard length <= LinearSolverChoice.maximumDenseStates else {
+                throw CVODEError(stage: .setup, flag: -1, flagName: "too many states for the dense solver", function: "SUNDenseMatrix",
+                                 reachedTime: nil, message: "\(length) states need \(length * length / 131_072) MB as a dense matrix; use --linear-solver klu (or auto)",
+                                 nonFiniteComponent: nil)
+            }
             matrix = SUNDenseMatrix(sunindextype(length), sunindextype(length), context)
             linearSolver = SUNLinSol_Dense(y, matrix, context)
             guard matrix != nil, linearSolver != nil else { throw CVODEError.setupFailure("SUNLinSol_Dense", flag: -1) }

@@ -16,7 +16,8 @@ public struct CSVTable: Sendable {
     public let headerCells: [Cell]
     public let rows: [[Cell]]
 
-    /// Splits `text`; rows must have as many cells as the header. Blank lines are skipped.
+    /// Splits `text`; rows must have as many cells as the header. Blank lines and lines
+    /// starting with `#` are skipped.
     public init(parsing text: String, path: String) throws(CSVError) {
         self.path = path
         var lines: [[Cell]] = []
@@ -29,6 +30,8 @@ public struct CSVTable: Sendable {
             var bytes = rawBytes[...]
             if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
             if bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+            // Comment lines, such as the `# partial: …` line that ends the output of a failed run.
+            if bytes.first == UInt8(ascii: "#") { continue }
             var cells: [Cell] = []
             var cellOffset = offset
             for fieldBytes in bytes.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {

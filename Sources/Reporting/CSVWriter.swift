@@ -19,40 +19,16 @@ public enum CSVWriter {
         return out
     }
 
+    /// The last line of a results file whose run stopped early: a comment, so readers
+    /// that skip `#` lines still read the rows, and anyone looking sees why they stop.
+    public static func partialMarker(_ reason: String) -> String {
+        "# partial: " + reason.replacingOccurrences(of: "\n", with: " ") + "\n"
+    }
+
     static func format(_ v: Double) -> String {
         if v == 0 { return "0" }  // also turns -0 into 0
+        if v.isNaN { return "nan" }  // not "-nan": the sign of a NaN means nothing
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
         return "\(v)"
-    }
-}
-
-/// Output files are written whole or not at all: to a temporary file beside the target,
-/// then renamed over it, so an interrupted run never leaves a truncated result.
-public enum AtomicFile {
-    public struct WriteError: Error, CustomStringConvertible {
-        public let path: String
-        public let reason: String
-        public var description: String { "cannot write '\(path)': \(reason)" }
-    }
-
-    public static func write(_ text: String, to path: String) throws(WriteError) {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WriteError(path: path, reason: "the directory '\(directory.path)' does not exist")
-        }
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            try Data(text.utf8).write(to: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: path, reason: error.localizedDescription)
-        }
-        if rename(temporary.path, url.path) != 0 {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw WriteError(path: path, reason: reason)
-        }
     }
 }

@@ -17,11 +17,39 @@ struct MathMLReader {
         let diagnostic: Diagnostic
     }
 
+    /// Deepest element nesting in one `<math>`: the same bound as the Antimony parser's,
+    /// so that every later pass can walk the expression recursively.
+    static let maximumNesting = 200
+    /// Most elements in one `<math>`: an n-ary `<plus/>` becomes a chain as deep as its
+    /// operand count (the Antimony parser allows 1000 operators).
+    static let maximumElements = 2000
+
     /// The expression in a `<math>` element (its single child).
     static func read(math: XMLElement) throws(Failure) -> Expression? {
+        try checkSize(math)
         let content = math.children.filter { $0.name != "annotation" && $0.name != "annotation-xml" }
         guard let first = content.first else { return nil }
         return try expression(first)
+    }
+
+    /// Refuses a `<math>` too deep or too large before converting it (the conversion
+    /// recurses, and would overflow the stack on a deep enough document).
+    static func checkSize(_ math: XMLElement) throws(Failure) {
+        var stack: [(XMLElement, Int)] = [(math, 0)]
+        var count = 0
+        while let (e, depth) = stack.popLast() {
+            guard e.name != "annotation" && e.name != "annotation-xml" else { continue }
+            count += 1
+            if depth > maximumNesting {
+                throw Failure(diagnostic: .error("MathML nested deeper than \(maximumNesting) levels", at: e.range,
+                                                 hint: "split the formula with assignment rules"))
+            }
+            if count > maximumElements {
+                throw Failure(diagnostic: .error("MathML expression with more than \(maximumElements) elements", at: math.range,
+                                                 hint: "split the formula with assignment rules"))
+            }
+            for c in e.children.reversed() { stack.append((c, depth + 1)) }  // first child first
+        }
     }
 
     static func unsupported(_ feature: String, _ e: XMLElement) -> Failure {
@@ -253,6 +281,7 @@ struct MathMLReader {
 
     /// `<lambda><bvar><ci>x</ci></bvar>… body</lambda>` → parameter names and body.
     static func lambda(_ e: XMLElement) throws(Failure) -> (parameters: [String], body: Expression) {
+        try checkSize(e)
         var node = e
         if node.name == "semantics", let first = node.children.first { node = first }
         guard node.name == "lambda" else { throw invalid("a function definition needs a <lambda>", node) }

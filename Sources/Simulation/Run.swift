@@ -26,6 +26,10 @@ struct Run {
     var random = SplitMix64(seed: 0x5EED_CA5E)
     var nextOutput = 0
     var row: [Double]
+    /// Species checked for going negative (those that started non-negative), and the
+    /// largest amount each has had (the scale of its tolerance).
+    var watchedForNegative: [Int] = []
+    var peakAmount: [Double] = []
 
     // Forward sensitivities (only when requested; see `enableSensitivities`).
     var sensitivity: SensitivityModel?
@@ -78,6 +82,10 @@ struct Run {
                                           reachedTime: t0, culprit: bad, hint: "check its initial value and the values it is computed from"))
         }
         recordOutputs(upTo: t0)
+        if request.stopOnNegativeConcentration {
+            watchedForNegative = model.states.indices.filter { model.states[$0].kind != .raw && y[$0] >= 0 }
+            peakAmount = y.map(abs)
+        }
 
         let integrator: Integrator
         do {
@@ -112,6 +120,7 @@ struct Run {
                 let step = try integrator.advance(to: target)
                 integrator.withState { for i in 0..<$0.count { y[i] = $0[i] } }
                 if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
+                if request.stopOnNegativeConcentration, let f = negativeSpecies(at: integrator.time) { return fail(f) }
                 switch step {
                 case .reached(let reached), .stopTime(let reached):
                     t = reached
@@ -172,6 +181,25 @@ struct Run {
     }
 
     mutating func fail(_ f: SimulationFailure) { failure = f }
+
+    /// A species that went below zero by more than the solver's error control can explain.
+    /// CVODE keeps each step's local error near `rtol·|y| + atol`; errors accumulate over
+    /// steps, so the allowance is generous: `1000·atol` plus `rtol` times the largest amount
+    /// the species has had. Beyond that the trajectory is wrong, not just imprecise.
+    mutating func negativeSpecies(at t: Double) -> SimulationFailure? {
+        let rtol = request.options.relativeTolerance, atol = request.options.absoluteTolerance
+        for i in watchedForNegative {
+            peakAmount[i] = max(peakAmount[i], abs(y[i]))
+            let allowance = 1000 * atol + rtol * peakAmount[i]
+            guard y[i] < -allowance else { continue }
+            let name = model.states[i].name
+            return SimulationFailure(
+                reason: "species '\(name)' became negative (amount \(y[i]), beyond the tolerance allowance \(allowance))",
+                flagName: nil, reachedTime: t, culprit: name,
+                hint: "tighten --rtol/--atol, or check that the rate laws consuming '\(name)' vanish when it is zero (a constant outflux does not); --allow-negative accepts negative values")
+        }
+        return nil
+    }
 
     func firstNonFinite() -> String? {
         for (i, v) in y.enumerated() where !v.isFinite { return model.states[i].name }
@@ -362,16 +390,21 @@ struct Run {
         if let i = error.nonFiniteComponent { culprit = model.states[i].name }
         if culprit == nil, let bad = firstNonFinite() { culprit = bad }
         if culprit == nil { culprit = fastestChanging(at: t) }
-        let hint: String
+        var hint: String
         switch error.flagName {
         case "CV_TOO_MUCH_WORK":
             hint = "the solver took \(request.options.maximumSteps) steps without reaching the next output; raise --max-steps, or check for a very stiff or blowing-up variable"
         case "CV_CONV_FAILURE", "CV_ERR_FAILURE":
-            hint = "repeated failures usually mean a rate law jumps or blows up here; check the culprit's rate laws, or loosen --rtol/--atol"
-        case "CV_RHSFUNC_FAIL", "CV_REPTD_RHSFUNC_ERR", "CV_UNREC_RHSFUNC_ERR", "CV_LSETUP_FAIL":
+            hint = "the step size collapsed after repeated failures: a rate law jumps or blows up here, or the system is stiffer than these tolerances can follow; check the culprit's rate laws, or loosen --rtol/--atol"
+        case "CV_RHSFUNC_FAIL", "CV_FIRST_RHSFUNC_ERR", "CV_REPTD_RHSFUNC_ERR", "CV_UNREC_RHSFUNC_ERR", "CV_LSETUP_FAIL":
             hint = "a rate law evaluated to NaN or infinity (division by zero, log of a negative value, overflow)"
         default:
             hint = "see the SUNDIALS message above"
+        }
+        // Whatever the flag, a derivative that was NaN or infinite during the failed step is
+        // the cause: the solver shrank its step to avoid it until it gave up.
+        if let i = error.nonFiniteComponent {
+            hint = "the derivative of '\(model.states[i].name)' evaluated to NaN or infinity and the solver could not step past it: a rate law divides by zero, takes the log or square root of a negative value, or overflows"
         }
         return SimulationFailure(reason: error.description, flagName: error.flagName, reachedTime: t, culprit: culprit, hint: hint)
     }

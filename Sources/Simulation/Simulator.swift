@@ -24,6 +24,10 @@ public struct SimulationRequest: Sendable {
     public var initialSensitivities: [String: [Double]] = [:]
     /// How CVODES corrects the sensitivities (staggered measured faster, see docs/sensitivities.md).
     public var sensitivityMethod: SensitivityMethod = .staggered
+    /// Stop the run when a species that started non-negative goes negative by more than the
+    /// solver's tolerance allows (see `Run.negativeSpecies`). Off by default: SBML allows
+    /// negative amounts, and the SBML Test Suite has models that use them.
+    public var stopOnNegativeConcentration = false
 
     public init(grid: TimeGrid, columns: [String]? = nil, overrides: [(name: String, value: Double)] = [],
                 options: IntegratorOptions = IntegratorOptions()) {
@@ -52,6 +56,13 @@ public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
     /// The state variable at fault, when one can be named.
     public let culprit: String?
     public let hint: String?
+
+    /// One line for a results file: the time, the flag (or reason) and the culprit.
+    public var summary: String {
+        var s = "simulation failed at t = \(reachedTime) (\(flagName ?? reason))"
+        if let culprit { s += ", offending variable \(culprit)" }
+        return s.replacingOccurrences(of: "\n", with: " ")
+    }
 
     public var description: String {
         var s = "simulation failed at t = \(reachedTime): \(reason)"

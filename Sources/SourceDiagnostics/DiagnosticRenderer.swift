@@ -8,6 +8,9 @@ public struct DiagnosticRenderer: Sendable {
     public var colored: Bool
     public init(colored: Bool = false) { self.colored = colored }
 
+    /// Longest source excerpt shown under a diagnostic, in characters.
+    static let maximumLineWidth = 160
+
     public func render(_ diagnostics: [Diagnostic]) -> String {
         diagnostics.map(render).joined(separator: "\n")
     }
@@ -24,9 +27,25 @@ public struct DiagnosticRenderer: Sendable {
             let lineLength = lineText.unicodeScalars.count
             let lastColumn = endLoc.line == start.line ? endLoc.column : lineLength + 1
             let width = max(1, lastColumn - start.column)
-            let indent = String(repeating: " ", count: max(0, start.column - 1))
-            let marker = "^" + String(repeating: "~", count: width - 1)
-            out += "\n \(gutter) | \(expandTabs(lineText))"
+            // A very long line (generated or minified input) is shown as a window around
+            // the caret, so that one diagnostic never prints megabytes.
+            var shown = lineText
+            var column = start.column
+            var caretWidth = width
+            if lineLength > Self.maximumLineWidth {
+                let scalars = Array(lineText.unicodeScalars)
+                let from = max(0, min(column - 1 - Self.maximumLineWidth / 2, scalars.count - Self.maximumLineWidth))
+                let to = min(scalars.count, from + Self.maximumLineWidth)
+                var view = String(String.UnicodeScalarView(scalars[from..<to]))
+                column -= from
+                if from > 0 { view = "…" + view; column += 1 }
+                if to < scalars.count { view += "…" }
+                shown = view
+                caretWidth = max(1, min(width, to - (start.column - 1)))
+            }
+            let indent = String(repeating: " ", count: max(0, column - 1))
+            let marker = "^" + String(repeating: "~", count: caretWidth - 1)
+            out += "\n \(gutter) | \(expandTabs(shown))"
             out += "\n \(pad) | \(indent)\(paint(marker, "\u{1B}[1;32m"))"
         }
         for hint in d.hints { out += "\n" + paint("hint:", "\u{1B}[1;36m") + " \(hint)" }

@@ -24,23 +24,7 @@ struct Export: ParsableCommand {
     var sbml: String
 
     func validate() throws {
-        if Self.samePath(model, sbml) {
-            throw ValidationError("--sbml '\(sbml)' is the model file itself; choose another output path")
-        }
-    }
-
-    static func samePath(_ a: String, _ b: String) -> Bool {
-        let ua = URL(fileURLWithPath: a).standardizedFileURL.resolvingSymlinksInPath()
-        let ub = URL(fileURLWithPath: b).standardizedFileURL.resolvingSymlinksInPath()
-        if ua.path == ub.path { return true }
-        // Hard links or differently spelled paths to one file.
-        let fm = FileManager.default
-        if let ia = try? fm.attributesOfItem(atPath: ua.path), let ib = try? fm.attributesOfItem(atPath: ub.path),
-           let na = ia[.systemFileNumber] as? NSNumber, let nb = ib[.systemFileNumber] as? NSNumber,
-           let da = ia[.systemNumber] as? NSNumber, let db = ib[.systemNumber] as? NSNumber {
-            return na == nb && da == db
-        }
-        return false
+        try OutputCheck.refuseConflicts([("--sbml", sbml)], inputs: [model])
     }
 
     func run() throws {

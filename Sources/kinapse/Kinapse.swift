@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Reporting
 
 @main
 struct Kinapse: ParsableCommand {
@@ -33,6 +34,7 @@ struct Kinapse: ParsableCommand {
     /// Exit codes promised in the documentation: usage errors are 2, not
     /// ArgumentParser's default EX_USAGE (64).
     static func main() {
+        Interruption.install()
         do {
             var command = try parseAsRoot()
             try command.run()

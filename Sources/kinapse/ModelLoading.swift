@@ -5,6 +5,7 @@ import PathwayModel
 import AntimonyFrontEnd
 import SBMLImport
 import ModelCompiler
+import Reporting
 
 /// Standard error, with colour only when it is a terminal.
 enum Console {
@@ -14,6 +15,14 @@ enum Console {
     }
     static func report(_ diagnostics: [Diagnostic]) {
         error(DiagnosticRenderer(colored: isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil).render(diagnostics))
+    }
+}
+
+/// Refuses outputs that would overwrite an input or each other (a usage error).
+enum OutputCheck {
+    static func refuseConflicts(_ outputs: [(option: String, path: String?)], inputs: [String]) throws {
+        let named = outputs.compactMap { o in o.path.map { (option: o.option, path: $0) } }
+        if let message = OutputPaths.conflict(outputs: named, inputs: inputs) { throw ValidationError(message) }
     }
 }
 

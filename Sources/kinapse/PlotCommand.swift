@@ -49,7 +49,7 @@ struct PlotCommand: ParsableCommand {
     }
 
     func validate() throws {
-        if let out, out == csv { throw ValidationError("--out is the CSV itself; refusing to overwrite the input") }
+        try OutputCheck.refuseConflicts([("--out", out)], inputs: [csv])
         for group in select where group.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--select expects column names, e.g. --select Ca,cGMP (got '\(group)')")
         }

@@ -57,7 +57,7 @@ struct STDP: ParsableCommand {
         guard pairs >= 1, pairs <= 10_000 else { throw ValidationError("--pairs must be between 1 and 10000") }
         guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be a positive frequency in Hz, at most 1000") }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        if let out, out == synapse { throw ValidationError("--out is the synapse file itself; refusing to overwrite the input") }
+        try OutputCheck.refuseConflicts([("--out", out), ("--plot", plot)], inputs: [synapse])
     }
 
     func run() throws {

@@ -68,6 +68,9 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
     var select: String?
 
+    @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
+    var allowNegative = false
+
     @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: dense, klu (sparse LU), or auto (dense below \(LinearSolverChoice.sparseThreshold) states, klu above).", valueName: "auto|dense|klu"))
     var linearSolver: String = LinearSolverChoice.automatic.rawValue
 
@@ -105,9 +108,7 @@ struct Simulate: ParsableCommand {
             throw ValidationError("--linear-solver must be auto, dense or klu (got '\(linearSolver)')")
         }
         guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
-        if let out, (out as NSString).standardizingPath == (model as NSString).standardizingPath {
-            throw ValidationError("--out '\(out)' is the model file itself; refusing to overwrite the input")
-        }
+        try OutputCheck.refuseConflicts([("--out", out), ("--plot", plot)], inputs: [model] + (settings.map { [$0] } ?? []))
         _ = try parsedAssignments()
     }
 
@@ -150,7 +151,8 @@ struct Simulate: ParsableCommand {
         options.maximumStepSize = 0
         options.linearSolver = LinearSolverChoice(rawValue: linearSolver) ?? .automatic
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
-        let request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
+        var request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
+        request.stopOnNegativeConcentration = !allowNegative
 
         var result: SimulationResult?
         var integrationTimes: [Duration] = []
@@ -172,7 +174,8 @@ struct Simulate: ParsableCommand {
         let integrationTime = integrationTimes.sorted()[integrationTimes.count / 2]
         let integrationCPUTime = cpuTimes.sorted()[cpuTimes.count / 2]
 
-        let csv = CSVWriter.text(result.trajectory)
+        var csv = CSVWriter.text(result.trajectory)
+        if let failure = result.failure { csv += CSVWriter.partialMarker(failure.summary) }
         if let out {
             do { try AtomicFile.write(csv, to: out) } catch {
                 Console.error("error: \(error)")
@@ -183,11 +186,24 @@ struct Simulate: ParsableCommand {
         }
         if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
         if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime) }
+        warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
             Console.error("error: \(failure)")
             Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
-                          (out.map { " to \($0)" } ?? ""))
+                          (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")
             throw Status.simulationFailed
+        }
+    }
+
+    /// A column that is NaN or infinite (a rule like `log(x - 2)` with x < 2; the states
+    /// themselves are checked by the solver) is written as such, but never silently.
+    func warnAboutNonFiniteColumns(_ trajectory: Trajectory) {
+        for (c, name) in trajectory.columns.enumerated() {
+            guard let row = (0..<trajectory.rowCount).first(where: { !trajectory.value(row: $0, column: c).isFinite }) else { continue }
+            let count = (0..<trajectory.rowCount).filter { !trajectory.value(row: $0, column: c).isFinite }.count
+            let value = trajectory.value(row: row, column: c)
+            Console.error("warning: column '\(name)' is \(value.isNaN ? "NaN" : "infinite") from t = \(trajectory.times[row]) (\(count) of \(trajectory.rowCount) rows)"
+                          + "\nhint: check the expression that defines '\(name)' for division by zero, log or square root of a negative value, or overflow")
         }
     }
 
@@ -203,7 +219,8 @@ struct Simulate: ParsableCommand {
         if atol != 1e-12 { options.absoluteTolerance = atol }
         do {
             let (trajectory, failure) = try SuiteRunner.simulate(modelPath: model, settings: parsed, options: options)
-            let csv = CSVWriter.text(trajectory)
+            var csv = CSVWriter.text(trajectory)
+            if let failure { csv += CSVWriter.partialMarker(failure.summary) }
             if let out { try AtomicFile.write(csv, to: out) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
             if let failure {
                 Console.error("error: \(failure)")

@@ -65,9 +65,11 @@ struct SynapseOptions: ParsableArguments {
         guard ["staggered", "simultaneous"].contains(sensitivityMethod) else { throw ValidationError("--sensitivity-method is staggered or simultaneous") }
         if plotSpecies != nil, simulate.plot == nil { throw ValidationError("--plot-species needs --plot FIG.svg") }
         if plotSpecies != nil, plotSpeciesNames.isEmpty { throw ValidationError("--plot-species expects species names, e.g. --plot-species NOS_NO,NOS_cGMP") }
-        for path in [simulate.out, summary, readouts, trialsOut, simulate.plot, sensitivitiesOut].compactMap({ $0 }) where path == simulate.model {
-            throw ValidationError("output '\(path)' is the synapse file itself; refusing to overwrite the input")
-        }
+        try OutputCheck.refuseConflicts(outputs(of: simulate), inputs: [simulate.model])
+    }
+
+    func outputs(of simulate: Simulate) -> [(option: String, path: String?)] {
+        [("--out", simulate.out), ("--summary", summary), ("--readouts", readouts), ("--trials-out", trialsOut), ("--plot", simulate.plot), ("--sensitivities-out", sensitivitiesOut)]
     }
 
     func rejectForPathway() throws {
@@ -87,6 +89,12 @@ struct SynapseCommand {
         let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: simulate.model) }
         let protocolPath = try ProtocolLocator.resolve(options.protocol!, near: simulate.model)
         let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
+        do {
+            try OutputCheck.refuseConflicts(options.outputs(of: simulate), inputs: [simulate.model, protocolPath, synapse.modelPath])
+        } catch let error as ValidationError {
+            Console.error("error: \(error.message)")
+            throw Status.badInput
+        }
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
         var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
@@ -114,7 +122,9 @@ struct SynapseCommand {
         }
         let elapsed = clock.now - start
 
-        if let out = simulate.out { try write(CSVWriter.text(result.trajectory), to: out) }
+        if let out = simulate.out {
+            try write(CSVWriter.text(result.trajectory) + (result.failure.map { CSVWriter.partialMarker($0.summary) } ?? ""), to: out)
+        }
         if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path) }
         if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path) }
         if let path = options.sensitivitiesOut {
