@@ -43,6 +43,21 @@ public enum FiniteDifferenceCheck {
         public var comparisons = 0
         /// Comparisons outside the tolerance, or why the parameter could not be checked.
         public var failures: [String] = []
+
+        /// Records one comparison: it fails outside `tolerance·max(|s|, |fd|) + floor`.
+        mutating func compare(_ what: String, sensitivity s: Double, finiteDifference fd: Double, floor: Double) {
+            let difference = abs(s - fd)
+            let size = max(abs(s), abs(fd))
+            comparisons += 1
+            if !(difference <= FiniteDifferenceCheck.tolerance * size + floor) {
+                failures.append("\(what) = \(s), finite differences \(fd)")
+            }
+            worstRatio = max(worstRatio, difference / (FiniteDifferenceCheck.tolerance * size + floor))
+            if size >= 100 * floor, difference / size > worstRelative {
+                worstRelative = difference / size
+                worstWhat = "\(what): \(s) vs \(fd)"
+            }
+        }
     }
 
     public struct Report: Sendable {
@@ -104,17 +119,7 @@ public enum FiniteDifferenceCheck {
             for i in quantities.indices {
                 let fd = (qu[i].value - qd[i].value) / (2 * h)
                 let floor = Self.floor(scale: quantities[i].scale, h: h, options: plainRequest.options)
-                let difference = abs(s[i] - fd)
-                let size = max(abs(s[i]), abs(fd))
-                r.comparisons += 1
-                if !(difference <= tolerance * size + floor) {
-                    r.failures.append("∂(\(quantities[i].name))/∂\(p) = \(s[i]), finite differences \(fd)")
-                }
-                r.worstRatio = max(r.worstRatio, difference / (tolerance * size + floor))
-                if size >= 100 * floor, difference / size > r.worstRelative {
-                    r.worstRelative = difference / size
-                    r.worstWhat = "∂(\(quantities[i].name))/∂\(p): \(s[i]) vs \(fd)"
-                }
+                r.compare("∂(\(quantities[i].name))/∂\(p)", sensitivity: s[i], finiteDifference: fd, floor: floor)
             }
             report.parameters.append(r)
         }
@@ -170,17 +175,7 @@ public enum FiniteDifferenceCheck {
                 for k in parameters.indices { predicted += columns[k][i] * d[k] }
                 let fd = (qu[i].value - qd[i].value) / (2 * h)
                 let floor = Self.floor(scale: quantities[i].scale, h: h, options: plainRequest.options)
-                let difference = abs(predicted - fd)
-                let size = max(abs(predicted), abs(fd))
-                r.comparisons += 1
-                if !(difference <= tolerance * size + floor) {
-                    r.failures.append("direction \(direction): ∂(\(quantities[i].name)) = \(predicted), finite differences \(fd)")
-                }
-                r.worstRatio = max(r.worstRatio, difference / (tolerance * size + floor))
-                if size >= 100 * floor, difference / size > r.worstRelative {
-                    r.worstRelative = difference / size
-                    r.worstWhat = "∂(\(quantities[i].name)): \(predicted) vs \(fd)"
-                }
+                r.compare("direction \(direction): ∂(\(quantities[i].name))", sensitivity: predicted, finiteDifference: fd, floor: floor)
             }
             report.parameters.append(r)
         }
