@@ -78,9 +78,25 @@ struct Fit: ParsableCommand {
         }
         let progress = ProgressReporter(total: settings.starts, label: "fit", quiet: quiet)
         let profiles = ProgressReporter(total: fitProblem.parameters.count, label: "profiles", quiet: quiet)
+        // Ctrl-C (or SIGTERM): the running starts stop at their best point so far, no new
+        // start begins, and the files below are written, marked partial. The interrupt
+        // handler waits until they are, then ends the process with the signal's status.
+        let cancellation = CancellationFlag()
+        let written = DispatchSemaphore(value: 0)
+        Interruption.addHandler {
+            cancellation.cancel()
+            Console.error("\nkinapse fit: interrupted; writing the best result so far (interrupt again to quit at once)")
+            written.wait()
+        }
+        defer {
+            // The process ends by the signal as soon as the handler returns: flush the report first.
+            fflush(nil)
+            written.signal()
+        }
         let outcome: FitOutcome
         do {
-            outcome = try FitRunner.run(fitProblem, settings: settings, progress: { _ in progress.advance() },
+            outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
+                                        progress: { _ in progress.advance() },
                                         profileProgress: { _, _ in profiles.advance() })
         } catch let error as DiagnosticsError {
             Console.report(error.diagnostics)
