@@ -106,9 +106,13 @@ public enum FitReport {
         let points = problem.experiments.map(\.data.points.count).reduce(0, +)
         let seconds = Double(outcome.wallTime.components.seconds) + Double(outcome.wallTime.components.attoseconds) * 1e-18
         var out = "fit \(problemPath): \(problem.parameters.count) parameters, \(problem.experiments.count) experiments, \(points) measurements\n"
-        out += "\(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), gradients by \(outcome.settings.gradient == .sensitivities ? "forward sensitivities" : "finite differences"), "
+        let gradient = outcome.settings.gradient == .sensitivities && outcome.gradientFallback == nil ? "forward sensitivities" : "finite differences"
+        out += "\(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), gradients by \(gradient), "
         out += "\(outcome.settings.jobs) worker\(outcome.settings.jobs == 1 ? "" : "s"); "
         out += String(format: "%.1f s, %d simulations (%.0f/s)\n\n", seconds, outcome.simulations, Double(outcome.simulations) / max(seconds, 1e-9))
+        if let fallback = outcome.gradientFallback {
+            out += "forward sensitivities are not available for this model, so gradients are central finite differences: \(oneLine(fallback))\n\n"
+        }
         if let interruption = outcome.interruption { out += "\(interruption)\n\n" }
         guard let best = outcome.best, let values = outcome.bestValues else {
             return out + "no start could be evaluated: every start failed (see starts.csv)\n"

@@ -36,6 +36,8 @@ public struct FitOutcome: Sendable {
     public var uncertaintyFailure: String?
     public var simulations: Int
     public var wallTime: Duration
+    /// Why forward sensitivities were asked for but finite differences were used.
+    public var gradientFallback: String?
     /// Why the fit is incomplete when a `CancellationFlag` (Ctrl-C) cut it short: its best
     /// is then the best so far, and every file says so. Nil for a fit that ran to the end.
     public var interruption: String?
@@ -107,13 +109,15 @@ public enum FitRunner {
         }
         options.starts = max(0, settings.starts - options.additionalStarts.count)
         let counter = SimulationCounter()
+        // Also tells whether the model supports sensitivities: every worker's objective
+        // makes the same choice.
+        let objective = try FitObjective(problem: problem, gradient: settings.gradient)
         let gradient = settings.gradient
         let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: {
             FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
         }, progress: progress)
         var bestEvaluation: FitObjective.Evaluation?
         var offset = 0.0
-        let objective = try FitObjective(problem: problem, gradient: gradient)
         if let best = result.best, let e = try? objective.evaluate(at: best.theta, jacobian: false) {
             bestEvaluation = e
             offset = e.negativeLogLikelihood - 0.5 * e.residuals.reduce(0) { $0 + $1 * $1 }
@@ -147,6 +151,7 @@ public enum FitRunner {
         }
         return FitOutcome(problem: problem, settings: settings, multiStart: result, bestEvaluation: bestEvaluation,
                           likelihoodOffset: offset, uncertainty: uncertainty, uncertaintyFailure: uncertaintyFailure,
-                          simulations: counter.value, wallTime: clock.now - began, interruption: interruption)
+                          simulations: counter.value, wallTime: clock.now - began,
+                          gradientFallback: objective.gradientFallback, interruption: interruption)
     }
 }

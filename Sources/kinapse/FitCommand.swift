@@ -47,7 +47,7 @@ struct Fit: ParsableCommand {
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
     var noProfiles = false
 
-    @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default) or 'fd' (central finite differences, the check and the fallback for models with state-triggered events).", valueName: "METHOD"))
+    @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default; a model whose events fire on state-dependent conditions falls back to finite differences, and the report says so) or 'fd' (central finite differences).", valueName: "METHOD"))
     var gradient: String = "sensitivities"
 
     @Flag(help: "No progress on standard error.")
