@@ -12,6 +12,10 @@ public struct IntegratorOptions: Sendable, Hashable {
     public var maximumStepSize: Double = 0
     /// Dense or sparse (KLU) linear algebra; `automatic` chooses by size and sparsity.
     public var linearSolver: LinearSolverChoice = .automatic
+    /// Runs CVODES with Kinapse's optimised vector, matrix and dense-LU kernels in place of
+    /// the system library's (see `CompiledKernels`); the steps and results are identical,
+    /// so `false` is only for checking that.
+    public var compiledKernels = true
     public init() {}
     public init(relativeTolerance: Double, absoluteTolerance: Double, maximumSteps: Int = 100_000) {
         self.relativeTolerance = relativeTolerance
@@ -76,7 +80,7 @@ public final class Integrator {
     var sparseRowIndices: [sunindextype] = []
     /// The linear solver in use (`automatic` resolved).
     public internal(set) var linearSolverKind: LinearSolverChoice = .dense
-    private let options: IntegratorOptions
+    let options: IntegratorOptions
     private var rootDirections: [Int32]
     /// Counters of the solver runs before the last re-initialisation (CVODE resets its own).
     private var finishedRuns = SolverStatistics()
@@ -101,6 +105,7 @@ public final class Integrator {
         guard let y else { throw CVODEError.setupFailure("N_VNew_Serial", flag: -1) }
         let data = kinapse_nvector_data(y)!
         for i in 0..<length { data[i] = i < n ? initialState[i] : 0 }
+        if options.compiledKernels { CompiledKernels.install(onVector: y) }
         memory = CVodeCreate(CV_BDF, context)
         guard let memory else { throw CVODEError.setupFailure("CVodeCreate", flag: -1) }
         try check(CVodeInit(memory, rhsCallback, initialTime, y), "CVodeInit")

@@ -43,7 +43,8 @@ extension Integrator {
             sparseColumnStarts = sparsity.columnStarts.map { sunindextype($0) }
             sparseRowIndices = sparsity.rowIndices.map { sunindextype($0) }
             matrix = kinapse_sparse_csc(sunindextype(length), sunindextype(sparsity.nonZeroCount), context)
-            guard matrix != nil else { throw CVODEError.setupFailure("SUNSparseMatrix", flag: -1) }
+            guard let matrix else { throw CVODEError.setupFailure("SUNSparseMatrix", flag: -1) }
+            if options.compiledKernels { CompiledKernels.install(onSparseMatrix: matrix) }
             linearSolver = SUNLinSol_KLU(y, matrix, context)
             guard linearSolver != nil else { throw CVODEError.setupFailure("SUNLinSol_KLU", flag: -1) }
             try check(CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver")
@@ -58,7 +59,11 @@ extension Integrator {
             }
             matrix = SUNDenseMatrix(sunindextype(length), sunindextype(length), context)
             linearSolver = SUNLinSol_Dense(y, matrix, context)
-            guard matrix != nil, linearSolver != nil else { throw CVODEError.setupFailure("SUNLinSol_Dense", flag: -1) }
+            guard let matrix, let linearSolver else { throw CVODEError.setupFailure("SUNLinSol_Dense", flag: -1) }
+            if options.compiledKernels {
+                CompiledKernels.install(onDenseMatrix: matrix)
+                CompiledKernels.install(onDenseSolver: linearSolver)
+            }
             try check(CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver")
             try check(CVodeSetJacFn(memory, denseJacobianCallback), "CVodeSetJacFn")
             linearSolverKind = .dense
