@@ -209,6 +209,26 @@ final class ExperimentSimulator {
         return run
     }
 
+    /// Why forward sensitivities cannot be computed for this problem's model (e.g. an event
+    /// triggered by a state-dependent condition, whose timing terms are not implemented), or
+    /// nil when they can. Compiles what the sensitivity runs need, which later runs reuse.
+    func sensitivitiesUnavailable() -> String? {
+        switch problem.model {
+        case .pathway:
+            let names = modelParameters.map(sensitivityName)
+            guard !names.isEmpty else { return nil }
+            do { _ = try pathwaySimulator!.sensitivities(for: names) } catch { return error.message }
+            return nil
+        case .synapse(let synapse):
+            for e in problem.experiments.indices where !sensitivityParameters(e).isEmpty {
+                do { _ = try preparedRun(e, synapse: synapse, parameters: sensitivityParameters(e)) } catch {
+                    return error.reason
+                }
+            }
+            return nil
+        }
+    }
+
     /// One line for a failed run (a fit may report dozens): where, the solver's flag, the culprit.
     static func brief(_ f: SimulationFailure) -> String {
         var details = [f.flagName, f.culprit.map { "offending variable \($0)" }].compactMap { $0 }

@@ -26,7 +26,10 @@ public enum GradientMethod: String, Sendable, CaseIterable {
 /// Not thread-safe (it owns compiled models): one per worker.
 public final class FitObjective {
     public let problem: FitProblem
+    /// The method in use: the one asked for, unless sensitivities were asked for and the
+    /// model cannot provide them (`gradientFallback` says why), when it is finite differences.
     public let gradient: GradientMethod
+    public let gradientFallback: String?
     let simulator: ExperimentSimulator
     /// Constant C of each error-model residual, by parameter index.
     let errorModelConstant: [Int: Double]
@@ -35,8 +38,12 @@ public final class FitObjective {
 
     public init(problem: FitProblem, gradient: GradientMethod = .finiteDifferences) throws(DiagnosticsError) {
         self.problem = problem
-        self.gradient = gradient
         simulator = try ExperimentSimulator(problem: problem)
+        // Finite differences are the fallback: a model whose events fire on state-dependent
+        // conditions still fits, only with more simulations per gradient.
+        let unavailable = gradient == .sensitivities ? simulator.sensitivitiesUnavailable() : nil
+        self.gradient = unavailable == nil ? gradient : .finiteDifferences
+        gradientFallback = unavailable
         var constants: [Int: Double] = [:]
         for o in problem.observables {
             if case .term(.parameter(let i)) = o.noise { constants[i] = 1 - 2 * log(problem.parameters[i].lower) }

@@ -18,7 +18,13 @@ public enum FitReport {
         return ParameterFile.text(header: [
             "kinapse fit \(problemPath): best of \(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), start \(best.index + 1)",
             "negative log-likelihood \(number(best.objective + outcome.likelihoodOffset)), ½‖r‖² \(number(best.objective))",
-        ], model: model, observation: observation)
+        ] + (partialMarker(outcome).map { [$0] } ?? []), model: model, observation: observation)
+    }
+
+    /// The line that marks the files of an interrupted fit (as `# partial:` marks a
+    /// simulation's results cut short; see docs/file-formats.md).
+    static func partialMarker(_ outcome: FitOutcome) -> String? {
+        outcome.interruption.map { "partial: \($0)" }
     }
 
     /// `starts.csv`: one row per start, by start number: start and end values, objective, status.
@@ -34,6 +40,7 @@ public enum FitReport {
                                  reached ? "yes" : "no", csvField(oneLine(s.status.description)), "\(s.run.iterations)", "\(s.run.evaluations)"] + values
             out += row.joined(separator: ",") + "\n"
         }
+        if let marker = partialMarker(outcome) { out += "# \(marker)\n" }
         return out
     }
 
@@ -57,6 +64,7 @@ public enum FitReport {
             out += [number(point.writtenTime), o.name, number(point.value), number(sd), number(fitted), number(eval.experimentResiduals[e][k])]
                 .joined(separator: ",") + "\n"
         }
+        if let marker = partialMarker(outcome) { out += "# \(marker)\n" }
         return out
     }
 
@@ -98,9 +106,14 @@ public enum FitReport {
         let points = problem.experiments.map(\.data.points.count).reduce(0, +)
         let seconds = Double(outcome.wallTime.components.seconds) + Double(outcome.wallTime.components.attoseconds) * 1e-18
         var out = "fit \(problemPath): \(problem.parameters.count) parameters, \(problem.experiments.count) experiments, \(points) measurements\n"
-        out += "\(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), gradients by \(outcome.settings.gradient == .sensitivities ? "forward sensitivities" : "finite differences"), "
+        let gradient = outcome.settings.gradient == .sensitivities && outcome.gradientFallback == nil ? "forward sensitivities" : "finite differences"
+        out += "\(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), gradients by \(gradient), "
         out += "\(outcome.settings.jobs) worker\(outcome.settings.jobs == 1 ? "" : "s"); "
         out += String(format: "%.1f s, %d simulations (%.0f/s)\n\n", seconds, outcome.simulations, Double(outcome.simulations) / max(seconds, 1e-9))
+        if let fallback = outcome.gradientFallback {
+            out += "forward sensitivities are not available for this model, so gradients are central finite differences: \(oneLine(fallback))\n\n"
+        }
+        if let interruption = outcome.interruption { out += "\(interruption)\n\n" }
         guard let best = outcome.best, let values = outcome.bestValues else {
             return out + "no start could be evaluated: every start failed (see starts.csv)\n"
         }

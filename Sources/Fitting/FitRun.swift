@@ -36,6 +36,11 @@ public struct FitOutcome: Sendable {
     public var uncertaintyFailure: String?
     public var simulations: Int
     public var wallTime: Duration
+    /// Why forward sensitivities were asked for but finite differences were used.
+    public var gradientFallback: String?
+    /// Why the fit is incomplete when a `CancellationFlag` (Ctrl-C) cut it short: its best
+    /// is then the best so far, and every file says so. Nil for a fit that ran to the end.
+    public var interruption: String?
 
     public var best: StartResult? { multiStart.best }
     /// Model values at the best point.
@@ -83,7 +88,11 @@ public enum FitRunner {
     ///
     /// With `settings.profiles`, the profile likelihood of every parameter follows
     /// (`profileProgress` is told of each finished profile).
-    public static func run(_ problem: FitProblem, settings: FitSettings,
+    ///
+    /// When `cancellation` is raised, the fit ends early with what it has: the starts that
+    /// ran (running ones stop at their best point so far) and no profiles unless all finished;
+    /// `FitOutcome.interruption` says what was cut.
+    public static func run(_ problem: FitProblem, settings: FitSettings, cancellation: CancellationFlag? = nil,
                            progress: (@Sendable (MultiStartProgress) -> Void)? = nil,
                            profileProgress: (@Sendable (_ finished: Int, _ total: Int) -> Void)? = nil) throws -> FitOutcome {
         let clock = ContinuousClock()
@@ -100,13 +109,15 @@ public enum FitRunner {
         }
         options.starts = max(0, settings.starts - options.additionalStarts.count)
         let counter = SimulationCounter()
+        // Also tells whether the model supports sensitivities: every worker's objective
+        // makes the same choice.
+        let objective = try FitObjective(problem: problem, gradient: settings.gradient)
         let gradient = settings.gradient
-        let result = try MultiStart.run(space: space, options: options, makeProblem: {
+        let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: {
             FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
         }, progress: progress)
         var bestEvaluation: FitObjective.Evaluation?
         var offset = 0.0
-        let objective = try FitObjective(problem: problem, gradient: gradient)
         if let best = result.best, let e = try? objective.evaluate(at: best.theta, jacobian: false) {
             bestEvaluation = e
             offset = e.negativeLogLikelihood - 0.5 * e.residuals.reduce(0) { $0 + $1 * $1 }
@@ -114,20 +125,33 @@ public enum FitRunner {
         counter.add(objective.simulations)
         var uncertainty: UncertaintyReport?
         var uncertaintyFailure: String?
-        if settings.profiles, let best = result.best {
+        var interruption: String?
+        if result.isInterrupted {
+            let finished = result.starts.filter { $0.status != .interrupted }.count
+            let stopped = result.starts.count - finished
+            interruption = "interrupted: \(finished) of \(result.plannedStarts) starts finished"
+                + (stopped > 0 ? ", \(stopped) stopped early at \(stopped == 1 ? "its" : "their") best point so far" : "")
+                + "; the best is the best so far"
+            if settings.profiles { uncertaintyFailure = "the fit was interrupted before the profile likelihoods" }
+        } else if settings.profiles, let best = result.best {
             var options = ProfileOptions()
             options.jobs = settings.jobs
             options.optimizer.maxIterations = settings.maximumIterations
             do {
-                uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options, makeProblem: {
+                uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options,
+                                                            cancellation: cancellation, makeProblem: {
                     FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
                 }, progress: profileProgress)
+            } catch let error as ProfileInterrupted {
+                uncertaintyFailure = "profile likelihoods \(error)"
+                interruption = "interrupted during the profile likelihoods (\(error.finished) of \(error.total) finished): no confidence intervals"
             } catch {
                 uncertaintyFailure = "\(error)"
             }
         }
         return FitOutcome(problem: problem, settings: settings, multiStart: result, bestEvaluation: bestEvaluation,
                           likelihoodOffset: offset, uncertainty: uncertainty, uncertaintyFailure: uncertaintyFailure,
-                          simulations: counter.value, wallTime: clock.now - began)
+                          simulations: counter.value, wallTime: clock.now - began,
+                          gradientFallback: objective.gradientFallback, interruption: interruption)
     }
 }

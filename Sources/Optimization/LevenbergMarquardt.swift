@@ -38,6 +38,8 @@ public enum RunStatus: Sendable, Hashable, CustomStringConvertible {
     case converged(ConvergenceCriterion)
     case maxIterations
     case maxEvaluations
+    /// Stopped by a `CancellationFlag` (Ctrl-C): `theta` is the best point reached so far.
+    case interrupted
     /// The model could not be evaluated (at the start, or too often in a row).
     case failed(reason: String)
 
@@ -49,6 +51,7 @@ public enum RunStatus: Sendable, Hashable, CustomStringConvertible {
         case let .converged(c): return "converged (\(c.rawValue))"
         case .maxIterations: return "iteration limit"
         case .maxEvaluations: return "evaluation limit"
+        case .interrupted: return "interrupted"
         case let .failed(reason): return "failed: \(reason)"
         }
     }
@@ -91,9 +94,12 @@ public struct LeastSquaresResult: Sendable, Hashable {
 /// result bit for bit.
 public struct LevenbergMarquardt: Sendable {
     public var options: LevenbergMarquardtOptions
+    /// When raised, a run ends before its next evaluation with status `.interrupted`.
+    public var cancellation: CancellationFlag?
 
-    public init(options: LevenbergMarquardtOptions = LevenbergMarquardtOptions()) {
+    public init(options: LevenbergMarquardtOptions = LevenbergMarquardtOptions(), cancellation: CancellationFlag? = nil) {
         self.options = options
+        self.cancellation = cancellation
     }
 
     /// Minimises ½‖r(θ)‖² over `lower ≤ θ ≤ upper` (scaled coordinates; bounds may be
@@ -103,7 +109,7 @@ public struct LevenbergMarquardt: Sendable {
         let n = problem.parameterCount
         precondition(start.count == n && lower.count == n && upper.count == n,
                      "start and bounds must have \(n) entries")
-        var run = Run(problem: problem, options: options, lower: lower, upper: upper)
+        var run = Run(problem: problem, options: options, lower: lower, upper: upper, cancellation: cancellation)
         return run.solve(from: start)
     }
 }
@@ -114,16 +120,20 @@ private struct Run<Problem: LeastSquaresProblem> {
     let options: LevenbergMarquardtOptions
     let lower: [Double]
     let upper: [Double]
+    let cancellation: CancellationFlag?
     var evaluations = 0
     var jacobianEvaluations = 0
     var residualCount = -1
 
-    init(problem: Problem, options: LevenbergMarquardtOptions, lower: [Double], upper: [Double]) {
+    init(problem: Problem, options: LevenbergMarquardtOptions, lower: [Double], upper: [Double], cancellation: CancellationFlag?) {
         self.problem = problem
         self.options = options
         self.lower = lower
         self.upper = upper
+        self.cancellation = cancellation
     }
+
+    var isCancelled: Bool { cancellation?.isCancelled ?? false }
 
     func clamp(_ theta: [Double]) -> [Double] {
         theta.indices.map { min(max(theta[$0], lower[$0]), upper[$0]) }
@@ -169,6 +179,7 @@ private struct Run<Problem: LeastSquaresProblem> {
     mutating func solve(from start: [Double]) -> LeastSquaresResult {
         let n = start.count
         var theta = clamp(start)
+        if isCancelled { return result(theta: theta, at: nil, iterations: 0, status: .interrupted) }
         var current: LeastSquaresEvaluation
         do {
             current = try evaluate(theta, jacobian: true)
@@ -230,6 +241,9 @@ private struct Run<Problem: LeastSquaresProblem> {
                 }
                 if evaluations >= options.maxEvaluations {
                     return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
+                }
+                if isCancelled {
+                    return result(theta: theta, at: current, iterations: iterations, status: .interrupted)
                 }
                 var candidate: LeastSquaresEvaluation
                 do {

@@ -51,7 +51,22 @@ public struct MultiStartProgress: Sendable {
 /// All starts of a multi-start fit, ordered by start index.
 public struct MultiStartResult: Sendable {
     public var space: ParameterSpace
+    /// The starts that ran (all of them unless the fit was interrupted), by index.
     public var starts: [StartResult]
+    /// Starts asked for; more than `starts.count` when the fit was interrupted.
+    public var plannedStarts: Int
+
+    public init(space: ParameterSpace, starts: [StartResult], plannedStarts: Int? = nil) {
+        self.space = space
+        self.starts = starts
+        self.plannedStarts = plannedStarts ?? starts.count
+    }
+
+    /// Whether a `CancellationFlag` cut the fit short: starts never begun, or begun and
+    /// stopped early (status `.interrupted`, at their best point so far).
+    public var isInterrupted: Bool {
+        starts.count < plannedStarts || starts.contains { $0.status == .interrupted }
+    }
 
     /// The start with the lowest objective among those that did not fail (ties: lowest index).
     public var best: StartResult? {
@@ -94,9 +109,13 @@ public struct MultiStartResult: Sendable {
 public enum MultiStart {
     /// Runs the fit. `makeProblem` is called once per worker (problem instances are not
     /// shared between threads); an error from it ends the fit.
+    ///
+    /// When `cancellation` is raised, no further start begins and running starts end at
+    /// their best point so far; the result holds the starts that ran.
     public static func run(
         space: ParameterSpace,
         options: MultiStartOptions = MultiStartOptions(),
+        cancellation: CancellationFlag? = nil,
         makeProblem: @escaping @Sendable () throws -> any LeastSquaresProblem,
         progress: (@Sendable (MultiStartProgress) -> Void)? = nil
     ) throws -> MultiStartResult {
@@ -106,15 +125,16 @@ public enum MultiStart {
         }
         let points = options.additionalStarts.map(space.clamped)
             + LatinHypercube.sample(count: options.starts, lower: lower, upper: upper, seed: options.seed)
-        let optimizer = LevenbergMarquardt(options: options.optimizer)
-        let results = try ParallelWork.map(count: points.count, jobs: options.jobs, makeWorker: makeProblem,
-                                           onDone: progressReporter(total: points.count, progress)) { problem, k in
+        let optimizer = LevenbergMarquardt(options: options.optimizer, cancellation: cancellation)
+        let results = try ParallelWork.mapUntilCancelled(count: points.count, jobs: options.jobs, cancellation: cancellation,
+                                                         makeWorker: makeProblem,
+                                                         onDone: progressReporter(total: points.count, progress)) { problem, k in
             let clock = ContinuousClock()
             let began = clock.now
             let run = optimizer.minimize(problem, from: points[k], lower: lower, upper: upper)
             return StartResult(index: k, start: points[k], run: run, wallTime: clock.now - began)
         }
-        return MultiStartResult(space: space, starts: results)
+        return MultiStartResult(space: space, starts: results.compactMap { $0 }, plannedStarts: points.count)
     }
 
     private static func progressReporter(total: Int, _ progress: (@Sendable (MultiStartProgress) -> Void)?)
@@ -156,6 +176,17 @@ enum ParallelWork {
         onDone: (@Sendable (Output, inout ProgressTally) -> Void)?,
         _ task: @escaping @Sendable (Context, Int) -> Output
     ) throws -> [Output] {
+        // Without a cancellation flag every task runs, so every slot is filled.
+        try mapUntilCancelled(count: count, jobs: jobs, cancellation: nil, makeWorker: makeWorker, onDone: onDone, task).map { $0! }
+    }
+
+    /// As `map`, but once `cancellation` is raised no further task begins: their slots stay nil.
+    static func mapUntilCancelled<Context, Output: Sendable>(
+        count: Int, jobs: Int, cancellation: CancellationFlag?,
+        makeWorker: @escaping @Sendable () throws -> Context,
+        onDone: (@Sendable (Output, inout ProgressTally) -> Void)?,
+        _ task: @escaping @Sendable (Context, Int) -> Output
+    ) throws -> [Output?] {
         let shared = Shared<Output>(count: count)
         let workers = max(1, min(jobs, count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -168,7 +199,7 @@ enum ParallelWork {
             }
             while true {
                 let k: Int? = shared.state.withLock { state in
-                    guard state.next < count, state.error == nil else { return nil }
+                    guard state.next < count, state.error == nil, !(cancellation?.isCancelled ?? false) else { return nil }
                     defer { state.next += 1 }
                     return state.next
                 }
@@ -182,7 +213,7 @@ enum ParallelWork {
         }
         return try shared.state.withLock { state in
             if let error = state.error { throw error }
-            return state.results.map { $0! }
+            return state.results
         }
     }
 }

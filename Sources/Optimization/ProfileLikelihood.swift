@@ -144,6 +144,7 @@ public enum ProfileLikelihood {
         space: ParameterSpace,
         optimum: LeastSquaresResult,
         options: ProfileOptions = ProfileOptions(),
+        cancellation: CancellationFlag? = nil,
         makeProblem: @escaping @Sendable () throws -> any LeastSquaresProblem,
         progress: (@Sendable (_ finished: Int, _ total: Int) -> Void)? = nil
     ) throws -> UncertaintyReport {
@@ -159,12 +160,16 @@ public enum ProfileLikelihood {
                 progress(tally.completed, n)
             }
         }
-        let profiles = try ParallelWork.map(count: n, jobs: options.jobs, makeWorker: makeProblem, onDone: onDone) {
+        let started = try ParallelWork.mapUntilCancelled(count: n, jobs: options.jobs, cancellation: cancellation,
+                                                         makeWorker: makeProblem, onDone: onDone) {
             (problem: any LeastSquaresProblem, i: Int) -> ParameterProfile in
             var profiler = Profiler(problem: problem, space: space, optimum: optimum, parameter: i, options: options,
-                                    standardError: fisher.standardErrors[i])
+                                    standardError: fisher.standardErrors[i], cancellation: cancellation)
             return profiler.run()
         }
+        // A profile cut short has no trustworthy crossing: report none rather than a wrong interval.
+        if cancellation?.isCancelled ?? false { throw ProfileInterrupted(finished: started.compactMap { $0 }.count, total: n) }
+        let profiles = started.map { $0! }
         let parameters = (0..<n).map { i -> ParameterUncertainty in
             let p = space.parameters[i]
             let estimate = optimum.theta[i]
@@ -183,6 +188,13 @@ public enum ProfileLikelihood {
         }
         return UncertaintyReport(space: space, optimumObjective: optimum.objective, fisher: fisher, parameters: parameters)
     }
+}
+
+/// Profiles were stopped by a `CancellationFlag` before all of them finished.
+public struct ProfileInterrupted: Error, CustomStringConvertible {
+    public var finished: Int
+    public var total: Int
+    public var description: String { "interrupted with \(finished) of \(total) profiles finished" }
 }
 
 /// The problem with parameter `index` held at `value`: the remaining n − 1 are free.
@@ -224,11 +236,13 @@ private struct Profiler {
     let parameter: Int
     let options: ProfileOptions
     let standardError: Double
+    let cancellation: CancellationFlag?
     var optimisations = 0
     var lowest: Double
 
     init(problem: any LeastSquaresProblem, space: ParameterSpace, optimum: LeastSquaresResult, parameter: Int,
-         options: ProfileOptions, standardError: Double) {
+         options: ProfileOptions, standardError: Double, cancellation: CancellationFlag?) {
+        self.cancellation = cancellation
         self.problem = problem
         self.space = space
         self.optimum = optimum
@@ -257,7 +271,8 @@ private struct Profiler {
                 return ProfilePoint(value: value, objective: .infinity, theta: theta, status: .failed(reason: "\(error)"))
             }
         } else {
-            let run = LevenbergMarquardt(options: options.optimizer).minimize(held, from: start, lower: reducedLower, upper: reducedUpper)
+            let run = LevenbergMarquardt(options: options.optimizer, cancellation: cancellation)
+                .minimize(held, from: start, lower: reducedLower, upper: reducedUpper)
             theta = held.full(run.theta)
             objective = run.objective
             status = run.status
@@ -292,6 +307,8 @@ private struct Profiler {
         var steps = 0
         var failures = 0
         while steps < options.maxStepsPerSide {
+            // Interrupted: the caller discards this profile, so stop walking at once.
+            if cancellation?.isCancelled ?? false { return (points, .stepLimit) }
             if previous.value == bound { return (points, .reachedBound) }
             let wanted = slope > 0 ? zStep / slope : .infinity
             step = min(max(wanted, minStep), maxStep, steps == 0 && failures == 0 ? maxStep : 2 * step)

@@ -70,6 +70,10 @@ public enum Interruption {
         defer { lock.unlock() }
         guard sources.isEmpty else { return }
         for signalNumber in [SIGINT, SIGTERM] {
+            // A signal ignored when we started (`nohup`, a background job of a
+            // non-interactive shell) stays ignored, as the shell that set it intends.
+            var current = sigaction()
+            if sigaction(signalNumber, nil, &current) == 0, isIgnored(current) { continue }
             // The default action must be off for the dispatch source to see the signal.
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
@@ -80,6 +84,15 @@ public enum Interruption {
         // The main thread may finish its work while an interrupt is being handled; it
         // must not end the process with status 0 under the handler's feet.
         atexit { Interruption.waitIfInterrupted() }
+    }
+
+    private static func isIgnored(_ action: sigaction) -> Bool {
+        #if canImport(Glibc)
+        // glibc's `sigaction` keeps the handler in a union: `__sigaction_handler.sa_handler`.
+        unsafeBitCast(action.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+        #else
+        unsafeBitCast(action.__sigaction_u.__sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+        #endif
     }
 
     private static var isInterrupted: Bool {
@@ -120,6 +133,10 @@ public enum Interruption {
         lock.lock()  // waits for a write in progress
         let pending = handlers
         lock.unlock()
+        // While the handlers run (a fit finishing its current steps), a second interrupt
+        // takes the default action and ends the process at once: the user asked twice.
+        // Temporary files may then remain, as after SIGKILL; targets are still intact.
+        if !pending.isEmpty { signal(signalNumber, SIG_DFL) }
         // Handlers may write files themselves (through AtomicFile, which takes the lock).
         for handler in pending { handler() }
         lock.lock()

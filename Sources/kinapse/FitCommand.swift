@@ -47,7 +47,7 @@ struct Fit: ParsableCommand {
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
     var noProfiles = false
 
-    @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default) or 'fd' (central finite differences, the check and the fallback for models with state-triggered events).", valueName: "METHOD"))
+    @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default; a model whose events fire on state-dependent conditions falls back to finite differences, and the report says so) or 'fd' (central finite differences).", valueName: "METHOD"))
     var gradient: String = "sensitivities"
 
     @Flag(help: "No progress on standard error.")
@@ -78,9 +78,25 @@ struct Fit: ParsableCommand {
         }
         let progress = ProgressReporter(total: settings.starts, label: "fit", quiet: quiet)
         let profiles = ProgressReporter(total: fitProblem.parameters.count, label: "profiles", quiet: quiet)
+        // Ctrl-C (or SIGTERM): the running starts stop at their best point so far, no new
+        // start begins, and the files below are written, marked partial. The interrupt
+        // handler waits until they are, then ends the process with the signal's status.
+        let cancellation = CancellationFlag()
+        let written = DispatchSemaphore(value: 0)
+        Interruption.addHandler {
+            cancellation.cancel()
+            Console.error("\nkinapse fit: interrupted; writing the best result so far (interrupt again to quit at once)")
+            written.wait()
+        }
+        defer {
+            // The process ends by the signal as soon as the handler returns: flush the report first.
+            fflush(nil)
+            written.signal()
+        }
         let outcome: FitOutcome
         do {
-            outcome = try FitRunner.run(fitProblem, settings: settings, progress: { _ in progress.advance() },
+            outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
+                                        progress: { _ in progress.advance() },
                                         profileProgress: { _, _ in profiles.advance() })
         } catch let error as DiagnosticsError {
             Console.report(error.diagnostics)

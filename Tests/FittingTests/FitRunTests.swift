@@ -29,6 +29,35 @@ import PathwayTestSupport
         #expect(FitReport.intervalsCSV(outcome)?.split(separator: "\n").count == 3)
     }
 
+    /// A model with an event on a state-dependent condition has no forward sensitivities
+    /// (the event-time terms are not implemented): the fit falls back to finite differences,
+    /// says so, and still recovers the rates. The event (at A < 1, k2 = k2·1) changes
+    /// nothing, so the closed-form data stay exact.
+    @Test func stateTriggeredEventsFallBackToFiniteDifferences() throws {
+        let model = ProblemFiles.decay.replacingOccurrences(of: "  J2: B -> ; k2*B\n", with: "  J2: B -> ; k2*B\n  E1: at (A < 1): k2 = k2*1\n")
+        #expect(model != ProblemFiles.decay)
+        let files = try ProblemFiles(model: model)
+        defer { files.remove() }
+        let problem = try files.read()
+        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, jobs: 2, gradient: .sensitivities, profiles: false))
+        let reason = try #require(outcome.gradientFallback)
+        #expect(reason.contains("E1") && reason.contains("state-dependent condition"), "\(reason)")
+        let best = try #require(outcome.bestValues)
+        #expect(abs(best[0] / 0.5 - 1) < 1e-4 && abs(best[1] / 0.1 - 1) < 1e-4, "k1, k2 = \(best)")
+        #expect(outcome.best?.run.jacobianSource == .finiteDifferences)
+        let report = FitReport.summary(outcome, problemPath: "problem.toml")
+        #expect(report.contains("gradients by finite differences"))
+        #expect(report.contains("forward sensitivities are not available for this model"))
+
+        // The model without the event keeps sensitivities.
+        let plain = try ProblemFiles()
+        defer { plain.remove() }
+        let plainProblem = try plain.read()
+        let withSensitivities = try FitRunner.run(plainProblem, settings: FitSettings(problem: plainProblem, starts: 1, jobs: 1, gradient: .sensitivities, profiles: false))
+        #expect(withSensitivities.gradientFallback == nil)
+        #expect(withSensitivities.best?.run.jacobianSource == .sensitivities)
+    }
+
     /// A start whose first simulation blows up fails; the fit goes on and reports it.
     @Test func failedStartsAreReported() throws {
         let path = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path

@@ -44,6 +44,95 @@ import PathwayTestSupport
         #expect(bad.stderr.contains("did you mean 'k'?"))
     }
 
+    /// Starts a long fit (many starts, no profiles) with standard output into a file, waits
+    /// for its first progress line (at least one start has finished) and sends SIGINT.
+    /// `ignoringInterrupts` starts it the way `nohup` or a background job does: with SIGINT
+    /// already ignored, which must stay so.
+    func interruptedFit(in dir: URL, ignoringInterrupts: Bool) throws -> (process: Process, stdout: String, stderr: String) {
+        let out = dir.appendingPathComponent("out")
+        let report = dir.appendingPathComponent("report.txt")
+        #expect(FileManager.default.createFile(atPath: report.path, contents: nil))
+        // The blow-up fixture with k kept below d, so that every start succeeds and the first
+        // one to finish is already a best so far.
+        let fixture = Self.blowup.replacingOccurrences(of: "/problem.toml", with: "")
+        let problem = dir.appendingPathComponent("problem.toml")
+        try String(contentsOfFile: Self.blowup, encoding: .utf8)
+            .replacingOccurrences(of: "upper = 100", with: "upper = 0.45")
+            .replacingOccurrences(of: "model = \"blowup.ant\"", with: "model = \"\(fixture)/blowup.ant\"")
+            .replacingOccurrences(of: "data = \"data.csv\"", with: "data = \"\(fixture)/data.csv\"")
+            .write(to: problem, atomically: true, encoding: .utf8)
+        let starts = ignoringInterrupts ? "40" : "100000"
+        let arguments = ["fit", problem.path, "--starts", starts, "--seed", "3", "--jobs", "2", "--no-profiles", "--out-dir", out.path]
+        let process = Process()
+        if ignoringInterrupts {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "trap '' INT; exec \"$0\" \"$@\"", CLI.executable.path] + arguments
+        } else {
+            process.executableURL = CLI.executable
+            process.arguments = arguments
+        }
+        process.currentDirectoryURL = TestModels.repositoryRoot
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = try FileHandle(forWritingTo: report)
+        try process.run()
+        var seen = ""
+        while !seen.contains("fit [") {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        #expect(seen.contains("fit ["), "a progress line before the interrupt: \(seen)")
+        kill(process.processIdentifier, SIGINT)
+        seen += String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process, try String(contentsOf: report, encoding: .utf8), seen)
+    }
+
+    /// Ctrl-C during a fit: the files are written with the best result so far, marked
+    /// partial, and the process still ends by SIGINT (so a shell script stops too).
+    @Test func interruptedFitWritesTheBestSoFar() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (process, stdout, stderr) = try interruptedFit(in: dir, ignoringInterrupts: false)
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGINT, "\(stderr)")
+        #expect(stderr.contains("kinapse fit: interrupted; writing the best result so far"), "\(stderr)")
+        #expect(stdout.contains("of 100000 starts finished") && stdout.contains("the best is the best so far"), "\(stdout)")
+        #expect(stdout.contains("best: negative log-likelihood"), "\(stdout)")
+
+        let out = dir.appendingPathComponent("out")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(names == ["best_parameters.toml", "fit_decay.csv", "starts.csv"], "no temporary file left: \(names)")
+        let best = try String(contentsOf: out.appendingPathComponent("best_parameters.toml"), encoding: .utf8)
+        #expect(best.contains("# partial: interrupted: "), "\(best)")
+        let starts = try String(contentsOf: out.appendingPathComponent("starts.csv"), encoding: .utf8)
+            .split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(starts.last?.hasPrefix("# partial: interrupted: ") == true)
+        let rows = starts.count - 2  // header and marker
+        #expect(rows >= 1 && rows < 100000, "\(rows) starts written")
+        // The report's count of finished starts is the file's rows not cut short (status is column 5).
+        let finished = starts.dropFirst().dropLast().filter { $0.split(separator: ",")[4] != "interrupted" }.count
+        #expect(stdout.contains("interrupted: \(finished) of 100000 starts finished"), "\(finished) finished rows; \(stdout.prefix(400))")
+
+        // The partial best still feeds `simulate --params`, and fits the data (k ≈ 0.2, d ≈ 1).
+        let model = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/blowup.ant").path
+        let s = try CLI.run(["simulate", model, "--t-end", "1", "--points", "2", "--params", out.appendingPathComponent("best_parameters.toml").path,
+                             "--select", "k,d"])
+        #expect(s.status == 0, "\(s.stderr)")
+    }
+
+    /// Started with SIGINT ignored, the fit ignores it and runs to the end.
+    @Test func fitStartedWithInterruptsIgnoredKeepsIgnoringThem() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (process, stdout, stderr) = try interruptedFit(in: dir, ignoringInterrupts: true)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0, "\(stderr)")
+        #expect(!stdout.contains("interrupted") && stdout.contains("40 starts (seed 3)"), "\(stdout)")
+        let starts = try String(contentsOf: dir.appendingPathComponent("out/starts.csv"), encoding: .utf8)
+        #expect(!starts.contains("# partial"))
+        #expect(starts.split(separator: "\n").count == 41)
+    }
+
     @Test func problemErrorsAreDiagnostics() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

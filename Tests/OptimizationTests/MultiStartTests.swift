@@ -122,6 +122,47 @@ import Glibc
         #expect(result.fractionReachingBest(absoluteTolerance: 1e-12) == Double(20 - startedInside.count) / 20)
     }
 
+    /// Ctrl-C during a fit: the flag is raised from inside the 3rd evaluation of start 0
+    /// (one worker, so the order is fixed). That start ends `.interrupted` at its best point
+    /// so far; no other start begins; the result says it was cut short.
+    @Test func cancellationStopsAtTheBestPointSoFar() throws {
+        let (space, make) = Self.twoExponentials()
+        let flag = CancellationFlag()
+        final class Count: @unchecked Sendable { var n = 0 }  // one worker: no concurrent access
+        let count = Count()
+        let counting: @Sendable () -> any LeastSquaresProblem = {
+            let base = make()
+            return ClosureProblem(parameterCount: 4, residuals: { t in
+                count.n += 1
+                if count.n == 3 { flag.cancel() }
+                return try base.evaluate(at: t, jacobian: false).residuals
+            }, jacobian: { t in try base.evaluate(at: t, jacobian: true).jacobian! })
+        }
+        var options = MultiStartOptions()
+        options.starts = 8
+        options.jobs = 1
+        let result = try MultiStart.run(space: space, options: options, cancellation: flag, makeProblem: counting)
+        #expect(result.isInterrupted)
+        #expect(result.plannedStarts == 8 && result.starts.map(\.index) == [0])
+        let only = try #require(result.starts.first)
+        #expect(only.status == .interrupted)
+        #expect(count.n == 3, "no evaluation after the flag was raised")
+        // Its point is the last accepted one: evaluating it gives the objective it reports,
+        // which is no worse than the start's.
+        let check = try make().evaluate(at: only.theta, jacobian: false)
+        #expect(check.objective == only.objective)
+        let atStart = try make().evaluate(at: only.start, jacobian: false)
+        #expect(only.objective <= atStart.objective)
+        #expect(result.best?.index == 0)
+
+        // Raised before anything runs: no start at all, and still a result.
+        let early = try MultiStart.run(space: space, options: options, cancellation: flag, makeProblem: make)
+        #expect(early.starts.isEmpty && early.isInterrupted && early.best == nil)
+        // Never raised: not interrupted.
+        let full = try MultiStart.run(space: space, options: options, cancellation: CancellationFlag(), makeProblem: make)
+        #expect(!full.isInterrupted && full.starts.count == 8)
+    }
+
     @Test func badBoundsAreRejected() {
         #expect(throws: ParameterSpaceError.self) {
             _ = try ParameterSpace([EstimatedParameter(name: "k", lower: 0, upper: 1, scale: .log10)])
