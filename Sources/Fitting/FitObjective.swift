@@ -90,6 +90,32 @@ public final class FitObjective {
         return eval
     }
 
+    /// The fitted time course of one observable in one experiment: scale·f + offset at
+    /// model times (seconds).
+    public struct FittedCurve: Sendable {
+        public var experiment: Int
+        public var observable: Int
+        public var times: [Double]
+        public var values: [Double]
+    }
+
+    /// Every measured observable's fitted curve at θ, between each experiment's first and
+    /// last data time (see `ExperimentSimulator.curve`). An experiment whose run fails at θ
+    /// has no curves.
+    public func fittedCurves(at theta: [Double], samples: Int = 200) -> [FittedCurve] {
+        let x = values(theta)
+        var curves: [FittedCurve] = []
+        for (e, experiment) in problem.experiments.enumerated() {
+            guard let run = try? simulator.curve(experiment: e, values: overrides(x), samples: samples) else { continue }
+            for (i, k) in experiment.data.observables.enumerated() {
+                let o = problem.observables[k]
+                let scale = term(o.scale, x), offset = term(o.offset, x)
+                curves.append(FittedCurve(experiment: e, observable: k, times: run.times, values: run.values[i].map { scale * $0 + offset }))
+            }
+        }
+        return curves
+    }
+
     // MARK: - Model runs
 
     var modelParameters: [Int] { simulator.modelParameters }
