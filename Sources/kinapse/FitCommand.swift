@@ -14,9 +14,10 @@ struct Fit: ParsableCommand {
         their data, observables and the parameters to estimate. Prints the best
         parameters, residuals per experiment and the starts sorted by objective
         (a waterfall); writes best_parameters.toml (for 'kinapse simulate
-        --params'), starts.csv, fit_<experiment>.csv, and with profiles
-        intervals.csv and profiles.csv into --out-dir. The same seed gives the
-        same files, whatever --jobs.
+        --params'), starts.csv, fit_<experiment>.csv (data, fitted values and
+        residuals), curve_<experiment>.csv (the fitted time course between the
+        data times), and with profiles intervals.csv and profiles.csv into
+        --out-dir. The same seed gives the same files, whatever --jobs.
 
         Examples:
           kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
