@@ -21,6 +21,9 @@ What is measured (medians; every ratio is from runs interleaved in this one sess
   cpu us/state  Kinapse CPU time per simulation divided by the number of states
   peak MB       maximum resident set of the whole `kinapse simulate` process
   agree         largest |Kinapse - C| / max(|C|, 1e-6) over all outputs (atol/rtol floor)
+  err K, err RR the same measure against a reference (Kinapse at rtol 1e-10, atol 1e-18), for
+                Kinapse and for RoadRunner: the accuracy each achieves with these settings
+                (up to N = 100; the reference's own error is ~1e-9, four orders below)
 Settings everywhere: BDF, rtol 1e-6, atol 1e-12, analytic Jacobian, 100000 max steps.
 """
 import argparse
@@ -81,6 +84,21 @@ def read_csv(path):
     with open(path, encoding="utf-8") as f:
         rows = list(csv.reader(f))
     return rows[0], [[float(x) for x in r] for r in rows[1:]]
+
+
+def error_against(path, ref_path):
+    """Largest |x - ref| / max(|ref|, 1e-6) over the reference's columns, matched by name."""
+    h, rows = read_csv(path)
+    hr, ref = read_csv(ref_path)
+    h = [c.strip() for c in h]
+    pairs = [(h.index(c.strip()), j) for j, c in enumerate(hr) if j > 0 and c.strip() in h]
+    if len(rows) != len(ref) or len(pairs) != len(hr) - 1:
+        return float("inf")
+    worst = 0.0
+    for a, b in zip(rows, ref):
+        for i, j in pairs:
+            worst = max(worst, abs(a[i] - b[j]) / max(abs(b[j]), 1e-6))
+    return worst
 
 
 def agreement(a_path, b_path):
@@ -165,6 +183,12 @@ def main():
             cs = stats(cerr)
             c_sim.append(cs["integration time"])
             c_cpu.append(cs["integration cpu time"])
+        err_k = err_rr = None
+        ref_out, rr_out = os.path.join(OUT, "ref.csv"), os.path.join(OUT, "rr.csv")
+        if species <= 1100:
+            run([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points), "--rtol", "1e-10",
+                 "--atol", "1e-18", "--max-steps", "10000000", "--out", ref_out])
+            err_k = error_against(k_out, ref_out)
         rr_load = rr_sim = rr_load_cpu = rr_sim_cpu = None
         if args.python and rr_reps > 0:
             xml = os.path.join(OUT, "sbml", os.path.basename(path).replace(".ant", ".xml"))
@@ -173,10 +197,12 @@ def main():
             run([kinapse, "export", path, "--sbml", xml])
             try:
                 out, _, _ = run([args.python, os.path.join(ROOT, "Benchmarks", "rr_bench.py"), xml, str(t_end),
-                                 str(points), str(rr_reps)])
+                                 str(points), str(rr_reps), rr_out])
                 r = json.loads(out)
                 rr_load, rr_sim = r["load"], r["simulate"]
                 rr_load_cpu, rr_sim_cpu = r["load_cpu"], r["simulate_cpu"]
+                if err_k is not None:
+                    err_rr = error_against(rr_out, ref_out)
             except (ValueError, KeyError):
                 pass
         rows.append(dict(
@@ -184,7 +210,7 @@ def main():
             rr_load_cpu=rr_load_cpu, k_sim=median(k_sim), c_sim=median(c_sim), k_cpu=median(k_cpu),
             c_cpu=median(c_cpu), rr_sim=rr_sim, rr_sim_cpu=rr_sim_cpu,
             rhs=int(k_stats.get("rhs evaluations", 0)), reinit=int(k_stats.get("reinitialisations", 0)),
-            peak=max(peaks), agree=agreement(k_out, c_out)))
+            peak=max(peaks), agree=agreement(k_out, c_out), err_k=err_k, err_rr=err_rr))
 
     # synapse level: whole-process times
     print("== synapse runs", file=sys.stderr)
@@ -203,14 +229,15 @@ def main():
                 stdp2_cpu.append(cpu / wall)
     load_average = os.getloadavg()[0]
 
-    line = ("{:<21} {:>6} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>5} {:>5} {:>5} {:>5} {:>6} {:>3} {:>7} {:>6} {:>7}")
+    line = ("{:<21} {:>6} {:>8} {:>8} {:>7} {:>8} {:>8} {:>8} {:>5} {:>5} {:>5} {:>5} {:>6} {:>3} {:>7} {:>6} {:>7}"
+            " {:>7} {:>7}")
     print()
     print(f"Kinapse benchmark — release build, {os.cpu_count()} cores (load average {load_average:.1f}); "
           "times in ms, medians; K = Kinapse, C = C baseline, RR = libRoadRunner 2.10")
     print(line.format("model", "states", "load K", "load RR", "K/RR", "sim K", "sim C", "sim RR", "K/C", "K/C",
-                      "K/RR", "K/RR", "RHS", "re-", "cpu us", "peak", "agree"))
+                      "K/RR", "K/RR", "RHS", "re-", "cpu us", "peak", "agree", "err K", "err RR"))
     print(line.format("", "", "", "", "load cpu", "", "", "", "cpu", "wall", "cpu", "wall", "evals", "ini",
-                      "/state", "MB", "vs C"))
+                      "/state", "MB", "vs C", "vs ref", "vs ref"))
     for r in rows:
         ms = lambda x: None if x is None else 1000 * x
         ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
@@ -221,9 +248,11 @@ def main():
             fmt(ratio(r["k_cpu"], r["c_cpu"]), ".2f"), fmt(ratio(r["k_sim"], r["c_sim"]), ".2f"),
             fmt(ratio(r["k_cpu"], r["rr_sim_cpu"]), ".2f"), fmt(ratio(r["k_sim"], r["rr_sim"]), ".2f"),
             r["rhs"], r["reinit"], fmt(1e6 * r["k_cpu"] / r["species"], ".2f"), fmt(r["peak"], ".0f"),
-            fmt(r["agree"], ".0e")))
+            fmt(r["agree"], ".0e"), fmt(r["err_k"], ".0e"), fmt(r["err_rr"], ".0e")))
     print("load K = parse + compile (wall), its CPU time is used for K/RR load; cpu us/state = Kinapse CPU "
           "time per simulation / states")
+    print("err vs ref = largest |x - ref| / max(|ref|, 1e-6) against Kinapse at rtol 1e-10, atol 1e-18: the "
+          "accuracy each tool reaches with the same settings")
     print()
     print("{:<58} {:>10}".format("whole process (wall, median of 3)", "seconds"))
     print("{:<58} {:>10.3f}".format("make run: golgi_granule + tbs (3,000 s, 120 pulses)", median(make_run)))

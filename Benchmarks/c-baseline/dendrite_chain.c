@@ -38,6 +38,9 @@
 #include <sunmatrix/sunmatrix_sparse.h>
 #include <sunlinsol/sunlinsol_klu.h>
 
+#define COMPILED_KERNELS_SPARSE
+#include "compiled_kernels.h"
+
 enum { CA, CAM, CA4CAM, NNOS, NNOS_CAM, NO, SGC, SGCA, CGMP, PKG, PKGA, NSP };
 static const char *species_names[NSP] = {
     "Ca", "CaM", "Ca4CaM", "nNOS", "nNOS_CaM", "NO", "sGC", "sGCa", "cGMP", "PKG", "PKGa"
@@ -330,6 +333,7 @@ static double integrate(SUNContext ctx, int sparse, double *out, Stats *stats)
     N_Vector y = N_VNew_Serial(neq, ctx);
     if (!y) die("N_VNew_Serial", -1);
     double *yd = N_VGetArrayPointer(y);
+    install_vector_kernels(y);
     for (int c = 0; c < ncomp; c++) memcpy(yd + NSP * c, rest, sizeof rest);
     memset(stats, 0, sizeof *stats);
 
@@ -349,6 +353,8 @@ static double integrate(SUNContext ctx, int sparse, double *out, Stats *stats)
         LS = A ? SUNLinSol_Dense(y, A, ctx) : NULL;
     }
     if (!A || !LS) die("matrix / linear solver", -1);
+    if (sparse) install_sparse_matrix_kernels(A);
+    else { install_dense_matrix_kernels(A); install_dense_solver_kernels(LS); }
     CHECK(CVodeSetLinearSolver(mem, LS, A));
     CHECK(CVodeSetJacFn(mem, sparse ? cv_jac_sparse : cv_jac_dense));
     CHECK(CVodeSetMaxNumSteps(mem, MAX_STEPS));

@@ -37,6 +37,8 @@
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunlinsol/sunlinsol_dense.h>
 
+#include "compiled_kernels.h"
+
 /* ---- model: species in declaration order (= CSV column order) ---- */
 enum {
     iCa, iCaM, iCa4CaM, inNOS, inNOS_CaM, iNO, isGC, isGC_NO6, isGC_act,
@@ -337,6 +339,7 @@ static double integrate(SUNContext ctx, const double *pulses, int npulses,
     if (!y) die("N_VNew_Serial", -1);
     double *yd = N_VGetArrayPointer(y);
     memcpy(yd, y_initial, sizeof y_initial);
+    install_vector_kernels(y);
     memset(stats, 0, sizeof *stats);
 
     const double start = now_seconds(), cpu_start = cpu_seconds();
@@ -349,6 +352,8 @@ static double integrate(SUNContext ctx, const double *pulses, int npulses,
     if (!A) die("SUNDenseMatrix", -1);
     SUNLinearSolver LS = SUNLinSol_Dense(y, A, ctx);
     if (!LS) die("SUNLinSol_Dense", -1);
+    install_dense_matrix_kernels(A);
+    install_dense_solver_kernels(LS);
     CHECK(CVodeSetLinearSolver(mem, LS, A));
     CHECK(CVodeSetJacFn(mem, cv_jac));
     CHECK(CVodeSetMaxNumSteps(mem, MAX_STEPS));

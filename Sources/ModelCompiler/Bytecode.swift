@@ -14,6 +14,15 @@ public struct Instruction: Sendable, Hashable {
         case sec, csc, cot, factorial
         // Other binary built-ins.
         case min, max, less, lessEqual, greater, greaterEqual, equal, notEqual, and, or, xor
+        // Two arithmetic operations in one, made by `ProgramCode` where a temporary is read
+        // only once: `xY` computes `(a x b) Y c`, and `xYReversed` computes `c Y (a x b)`
+        // (needed only where Y does not commute). Same operations, same order, same bits.
+        case addAdd, addSubtract, addMultiply, addDivide
+        case subtractAdd, subtractSubtract, subtractMultiply, subtractDivide
+        case multiplyAdd, multiplySubtract, multiplyMultiply, multiplyDivide
+        case divideAdd, divideSubtract, divideMultiply, divideDivide
+        case addSubtractReversed, subtractSubtractReversed, multiplySubtractReversed, divideSubtractReversed
+        case addDivideReversed, subtractDivideReversed, multiplyDivideReversed, divideDivideReversed
 
         init(_ f: Symbolic.UnaryFunction) { self = Self.unaryTable[f]! }
         init(_ f: Symbolic.BinaryFunction) { self = Self.binaryTable[f]! }
@@ -29,11 +38,26 @@ public struct Instruction: Sendable, Hashable {
             var counts: [Int] = []
             var raw: UInt8 = 0
             while let op = Operation(rawValue: raw) {
-                counts.append(op == .select ? 3 : op == .copy || op.unaryFunction != nil ? 1 : 2)
+                counts.append(op == .select || op.rawValue >= Operation.addAdd.rawValue ? 3 : op == .copy || op.unaryFunction != nil ? 1 : 2)
                 raw += 1
             }
             return counts
         }()
+
+        /// The four operations that fuse into pairs.
+        static let arithmetic: [Operation] = [.add, .subtract, .multiply, .divide]
+
+        /// `(a inner b) outer c`, or with `reversed`, `c outer (a inner b)`; nil unless both
+        /// are arithmetic.
+        static func fused(_ inner: Operation, _ outer: Operation, reversed: Bool) -> Operation? {
+            guard let i = arithmetic.firstIndex(of: inner), let o = arithmetic.firstIndex(of: outer) else { return nil }
+            if !reversed { return Operation(rawValue: Operation.addAdd.rawValue + UInt8(4 * i + o)) }
+            switch outer {
+            case .add, .multiply: return fused(inner, outer, reversed: false)  // they commute, bit for bit
+            case .subtract: return Operation(rawValue: Operation.addSubtractReversed.rawValue + UInt8(i))
+            default: return Operation(rawValue: Operation.addDivideReversed.rawValue + UInt8(i))
+            }
+        }
 
         private static let unaryTable: [Symbolic.UnaryFunction: Operation] = Dictionary(
             uniqueKeysWithValues: Symbolic.UnaryFunction.allCases.map { ($0, Operation(name: $0.rawValue)!) })
@@ -105,10 +129,23 @@ struct ProgramCode {
     let count: Int
     let batchCount: Int
 
+    /// Which written slots a program may rename: its own temporaries.
+    struct Temporaries {
+        /// The program builder's first slot: below it are named values, which keep their slots.
+        var first: Int
+        /// Temporaries read after the program has run (e.g. Jacobian entries), which keep theirs.
+        var outputs: Set<Int>
+    }
+
     /// Prepares `program`; with `scheduled: false` every instruction is its own batch, in
     /// program order (the reference the scheduled form is tested against).
-    init(_ program: Program, scheduled: Bool = true) {
-        let instructions = program.instructions
+    ///
+    /// With `temporaries`, the program's own temporaries are renamed so that a slot is
+    /// reused once its value has been read for the last time: the memory a run touches
+    /// shrinks from every temporary to those alive at once (for a 1100-state model, from
+    /// a quarter of a megabyte to what fits in the first-level cache).
+    init(_ program: Program, scheduled: Bool = true, temporaries: Temporaries? = nil) {
+        let instructions = scheduled && temporaries != nil ? Self.fuse(program.instructions, temporaries!) : program.instructions
         count = instructions.count
         let order = scheduled ? Self.schedule(instructions) : instructions.indices.map { (level: $0, index: $0) }
         operands = .allocate(capacity: max(1, count))
@@ -127,7 +164,108 @@ struct ProgramCode {
         batchCount = groups.count
         batches = .allocate(capacity: max(1, groups.count))
         batches.initialize(from: groups, count: groups.count)
+        if scheduled, let temporaries { reuseTemporaries(temporaries, batches: groups) }
     }
+
+    /// Merges each arithmetic instruction whose result is a private temporary (written
+    /// once, not an output) read by exactly one later arithmetic instruction into that
+    /// reader, as one fused operation: mass-action products `k·x·y`, `k₁·x − k₂·y`,
+    /// `v·s/(K + s)` and running sums each lose an instruction, a batch and a round trip
+    /// through memory. Only where neither of the merged instruction's operands is written
+    /// in between, so the fused instruction reads the values the original one read.
+    static func fuse(_ instructions: [Instruction], _ temporaries: Temporaries) -> [Instruction] {
+        var highest: Int32 = 0
+        for ins in instructions { highest = max(highest, ins.destination, ins.a, ins.b, ins.c) }
+        var writes = [Int](repeating: 0, count: Int(highest) + 1), reads = writes
+        for ins in instructions {
+            writes[Int(ins.destination)] += 1
+            let n = ins.operation.operandCount
+            if n > 0 { reads[Int(ins.a)] += 1 }
+            if n > 1 { reads[Int(ins.b)] += 1 }
+            if n > 2 { reads[Int(ins.c)] += 1 }
+        }
+        var readOnce = writes.indices.map { $0 >= temporaries.first && writes[$0] == 1 && reads[$0] == 1 }
+        for s in temporaries.outputs where s < readOnce.count { readOnce[s] = false }
+        var out = instructions
+        var removed = [Bool](repeating: false, count: instructions.count)
+        // Index of the latest instruction (so far) writing each slot; -1: none yet.
+        var lastWrite = [Int](repeating: -1, count: Int(highest) + 1)
+        for i in out.indices {
+            let ins = out[i]
+            if Instruction.Operation.arithmetic.contains(ins.operation) {
+                for (operand, other, reversed) in [(ins.a, ins.b, false), (ins.b, ins.a, true)] where readOnce[Int(operand)] {
+                    let j = lastWrite[Int(operand)]
+                    guard j >= 0 else { continue }
+                    let producer = out[j]
+                    guard lastWrite[Int(producer.a)] < j, lastWrite[Int(producer.b)] < j,
+                          let op = Instruction.Operation.fused(producer.operation, ins.operation, reversed: reversed) else { continue }
+                    out[i] = Instruction(operation: op, destination: ins.destination, a: producer.a, b: producer.b, c: other)
+                    removed[j] = true
+                    break
+                }
+            }
+            lastWrite[Int(ins.destination)] = i
+        }
+        return out.indices.filter { !removed[$0] }.map { out[$0] }
+    }
+
+    /// Renames the program's private temporaries (written once, at or above
+    /// `temporaries.first`, not outputs) in place, handing out their slots again once
+    /// the last batch reading a value has run. A slot freed by batch `b` is handed out
+    /// from batch `b + 1` on, so no instruction of a batch overwrites what another
+    /// instruction of the same batch still reads.
+    private func reuseTemporaries(_ temporaries: Temporaries, batches: [Batch]) {
+        var highest: Int32 = 0
+        for k in 0..<count { highest = max(highest, operands[k].destination, operands[k].a, operands[k].b, operands[k].c) }
+        var writes = [Int](repeating: 0, count: Int(highest) + 1)
+        for k in 0..<count { writes[Int(operands[k].destination)] += 1 }
+        var privateSlot = writes.indices.map { $0 >= temporaries.first && writes[$0] == 1 }
+        for s in temporaries.outputs where s < privateSlot.count { privateSlot[s] = false }
+        func isPrivate(_ s: Int32) -> Bool { privateSlot[Int(s)] }
+        // The last batch reading each private slot (or writing it, if nothing reads it).
+        var lastUse = [Int](repeating: -1, count: Int(highest) + 1)
+        var privateSlots: [Int32] = []
+        for (b, batch) in batches.enumerated() {
+            let readCount = batch.operation.operandCount
+            for k in Int(batch.start)..<Int(batch.end) {
+                let o = operands[k]
+                if isPrivate(o.destination) {
+                    privateSlots.append(o.destination)
+                    lastUse[Int(o.destination)] = b
+                }
+                if readCount > 0, isPrivate(o.a) { lastUse[Int(o.a)] = b }
+                if readCount > 1, isPrivate(o.b) { lastUse[Int(o.b)] = b }
+                if readCount > 2, isPrivate(o.c) { lastUse[Int(o.c)] = b }
+            }
+        }
+        var dying: [[Int32]] = Array(repeating: [], count: batches.count)
+        for s in privateSlots { dying[lastUse[Int(s)]].append(s) }
+        // A stack of free slots: lowest on top at first, so a batch writes consecutive
+        // slots; later the most recently freed (still cached) on top.
+        var free = privateSlots.sorted(by: >)
+        var renamed = [Int32](repeating: -1, count: Int(highest) + 1)
+        func name(_ s: Int32) -> Int32 { renamed[Int(s)] >= 0 ? renamed[Int(s)] : s }
+        for (b, batch) in batches.enumerated() {
+            let readCount = batch.operation.operandCount
+            for k in Int(batch.start)..<Int(batch.end) {
+                var o = operands[k]
+                if readCount > 0 { o.a = name(o.a) }
+                if readCount > 1 { o.b = name(o.b) }
+                if readCount > 2 { o.c = name(o.c) }
+                if isPrivate(o.destination) {
+                    let slot = free.removeLast()
+                    renamed[Int(o.destination)] = slot
+                    o.destination = slot
+                }
+                operands[k] = o
+            }
+            // Values last read by this batch free their slots for the batches after it.
+            free += dying[b].map { renamed[Int($0)] }.sorted(by: >)
+        }
+    }
+
+    /// The slots the program writes (for tests of the renaming).
+    var writtenSlots: Set<Int32> { Set((0..<count).map { operands[$0].destination }) }
 
     func deallocate() {
         operands.deallocate()
@@ -192,6 +330,30 @@ struct ProgramCode {
             case .greaterEqual: Self.each(first, end) { m[$0.d] = m[$0.a] >= m[$0.b] ? 1 : 0 }
             case .equal: Self.each(first, end) { m[$0.d] = m[$0.a] == m[$0.b] ? 1 : 0 }
             case .notEqual: Self.each(first, end) { m[$0.d] = m[$0.a] != m[$0.b] ? 1 : 0 }
+            case .addAdd: Self.each(first, end) { m[$0.d] = (m[$0.a] + m[$0.b]) + m[$0.c] }
+            case .addSubtract: Self.each(first, end) { m[$0.d] = (m[$0.a] + m[$0.b]) - m[$0.c] }
+            case .addMultiply: Self.each(first, end) { m[$0.d] = (m[$0.a] + m[$0.b]) * m[$0.c] }
+            case .addDivide: Self.each(first, end) { m[$0.d] = (m[$0.a] + m[$0.b]) / m[$0.c] }
+            case .subtractAdd: Self.each(first, end) { m[$0.d] = (m[$0.a] - m[$0.b]) + m[$0.c] }
+            case .subtractSubtract: Self.each(first, end) { m[$0.d] = (m[$0.a] - m[$0.b]) - m[$0.c] }
+            case .subtractMultiply: Self.each(first, end) { m[$0.d] = (m[$0.a] - m[$0.b]) * m[$0.c] }
+            case .subtractDivide: Self.each(first, end) { m[$0.d] = (m[$0.a] - m[$0.b]) / m[$0.c] }
+            case .multiplyAdd: Self.each(first, end) { m[$0.d] = (m[$0.a] * m[$0.b]) + m[$0.c] }
+            case .multiplySubtract: Self.each(first, end) { m[$0.d] = (m[$0.a] * m[$0.b]) - m[$0.c] }
+            case .multiplyMultiply: Self.each(first, end) { m[$0.d] = (m[$0.a] * m[$0.b]) * m[$0.c] }
+            case .multiplyDivide: Self.each(first, end) { m[$0.d] = (m[$0.a] * m[$0.b]) / m[$0.c] }
+            case .divideAdd: Self.each(first, end) { m[$0.d] = (m[$0.a] / m[$0.b]) + m[$0.c] }
+            case .divideSubtract: Self.each(first, end) { m[$0.d] = (m[$0.a] / m[$0.b]) - m[$0.c] }
+            case .divideMultiply: Self.each(first, end) { m[$0.d] = (m[$0.a] / m[$0.b]) * m[$0.c] }
+            case .divideDivide: Self.each(first, end) { m[$0.d] = (m[$0.a] / m[$0.b]) / m[$0.c] }
+            case .addSubtractReversed: Self.each(first, end) { m[$0.d] = m[$0.c] - (m[$0.a] + m[$0.b]) }
+            case .subtractSubtractReversed: Self.each(first, end) { m[$0.d] = m[$0.c] - (m[$0.a] - m[$0.b]) }
+            case .multiplySubtractReversed: Self.each(first, end) { m[$0.d] = m[$0.c] - (m[$0.a] * m[$0.b]) }
+            case .divideSubtractReversed: Self.each(first, end) { m[$0.d] = m[$0.c] - (m[$0.a] / m[$0.b]) }
+            case .addDivideReversed: Self.each(first, end) { m[$0.d] = m[$0.c] / (m[$0.a] + m[$0.b]) }
+            case .subtractDivideReversed: Self.each(first, end) { m[$0.d] = m[$0.c] / (m[$0.a] - m[$0.b]) }
+            case .multiplyDivideReversed: Self.each(first, end) { m[$0.d] = m[$0.c] / (m[$0.a] * m[$0.b]) }
+            case .divideDivideReversed: Self.each(first, end) { m[$0.d] = m[$0.c] / (m[$0.a] / m[$0.b]) }
             // The rest are rare in kinetic models: one shared path through `Evaluation`.
             default: Self.runRare(batch.operation, first, end, m)
             }
@@ -244,8 +406,7 @@ struct ProgramCode {
         case .and: binary(.and)
         case .or: binary(.or)
         case .xor: binary(.xor)
-        case .copy, .add, .subtract, .multiply, .divide, .power, .select, .negate, .sqrt, .abs,
-             .less, .lessEqual, .greater, .greaterEqual, .equal, .notEqual:
+        default:
             preconditionFailure("\(operation) runs on the common path")
         }
     }

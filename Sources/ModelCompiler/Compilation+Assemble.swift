@@ -29,7 +29,8 @@ extension Compilation {
         }
 
         // Programs. One builder shares constant slots across all of them.
-        var builder = ProgramBuilder(firstFreeSlot: slotCount)
+        let firstTemporarySlot = slotCount
+        var builder = ProgramBuilder(firstFreeSlot: firstTemporarySlot)
         var assignProgram = Program()
         for v in order { builder.emit(v.expression, storingInto: v.slot, program: &assignProgram) }
 
@@ -104,6 +105,6 @@ extension Compilation {
             relationals: relationals, rootRelationals: rootRelationals, events: events.events,
             switchProgram: switchProgram, switchSlots: switchSlots, crossingSlots: crossingSlots,
             triggerProgram: triggerProgram, triggerSlots: triggerSlots,
-            initialization: initialization, memoryImage: image)
+            initialization: initialization, memoryImage: image, firstTemporarySlot: firstTemporarySlot)
     }
 }

@@ -85,7 +85,7 @@ public final class CompiledModel: ODESystem {
          relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent],
          switchProgram: Program, switchSlots: [Int], crossingSlots: [Int?],
          triggerProgram: Program, triggerSlots: [Int],
-         initialization: [(slot: Int, expression: Symbolic)], memoryImage: [Double]) {
+         initialization: [(slot: Int, expression: Symbolic)], memoryImage: [Double], firstTemporarySlot: Int) {
         self.name = name
         self.stateCount = states.count
         self.states = states
@@ -94,20 +94,25 @@ public final class CompiledModel: ODESystem {
         self.symbolKinds = symbolKinds
         self.displayNames = displayNames
         self.summary = summary
-        self.assignProgram = ProgramCode(assignProgram)
-        self.rhsProgram = ProgramCode(rhsProgram)
-        self.jacobianProgram = ProgramCode(jacobianProgram)
-        self.rootProgram = ProgramCode(rootProgram)
+        // Each program's temporaries are its own (the builder starts every program afresh);
+        // only the slots the model reads after a run keep their place.
+        func temporaries(outputs: some Sequence<Int>) -> ProgramCode.Temporaries {
+            ProgramCode.Temporaries(first: firstTemporarySlot, outputs: Set(outputs))
+        }
+        self.assignProgram = ProgramCode(assignProgram, temporaries: temporaries(outputs: []))
+        self.rhsProgram = ProgramCode(rhsProgram, temporaries: temporaries(outputs: []))
+        self.jacobianProgram = ProgramCode(jacobianProgram, temporaries: temporaries(outputs: jacobian.map(\.slot)))
+        self.rootProgram = ProgramCode(rootProgram, temporaries: temporaries(outputs: rootSlots))
         self.derivativeExpressions = derivativeExpressions
         self.assignedValues = assignedValues
         self.jacobianExpressions = jacobianExpressions
         self.jacobianIntermediates = jacobianIntermediates
         self.slotNames = slotNames
         self.relationals = relationals
-        self.switchProgram = ProgramCode(switchProgram)
+        self.switchProgram = ProgramCode(switchProgram, temporaries: temporaries(outputs: switchSlots + crossingSlots.compactMap { $0 }))
         self.switchSlots = switchSlots
         self.crossingSlots = crossingSlots
-        self.triggerProgram = ProgramCode(triggerProgram)
+        self.triggerProgram = ProgramCode(triggerProgram, temporaries: temporaries(outputs: triggerSlots))
         self.triggerSlots = triggerSlots
         self.rootRelationals = rootRelationals
         self.events = events

@@ -158,7 +158,8 @@ public final class SensitivityModel: SensitivitySystem {
             return nextSlot
         }
 
-        var builder = ProgramBuilder(firstFreeSlot: nextSlot)
+        let firstTemporarySlot = nextSlot
+        var builder = ProgramBuilder(firstFreeSlot: firstTemporarySlot)
         var rhs = Program()
         for v in model.assignedValues { builder.emit(v.expression, storingInto: v.slot, program: &rhs) }
         for (slot, e) in rhsChain.intermediates { builder.emit(e, storingInto: slot, program: &rhs) }
@@ -193,8 +194,12 @@ public final class SensitivityModel: SensitivitySystem {
         let first = model.extendMemory(image)
         precondition(first + image.count == builder.slotCount)
 
-        self.rhsProgram = ProgramCode(rhs)
-        self.partialsProgram = ProgramCode(partialsCode)
+        // Temporaries are reused, except those read after the programs run: the entries
+        // of J and ∂f/∂v, and the output partials.
+        self.rhsProgram = ProgramCode(rhs, temporaries: .init(first: firstTemporarySlot,
+                                                              outputs: Set((jacobian + valueEntries).map { Int($0.slot) })))
+        self.partialsProgram = ProgramCode(partialsCode, temporaries: .init(first: firstTemporarySlot,
+                                                                            outputs: Set(partials.values.joined().map(\.slot))))
         self.jacobianEntryCount = jacobian.count
         self.jacobianEntries = .allocate(capacity: max(1, jacobian.count))
         self.jacobianEntries.initialize(from: jacobian, count: jacobian.count)

@@ -66,6 +66,95 @@ import PathwayTestSupport
         #expect(scheduled.map(\.bitPattern) == inOrder.map(\.bitPattern))
     }
 
+    /// Temporaries are renamed to reuse slots, but named values (below `first`) and
+    /// outputs end with exactly the values running in program order gives them.
+    @Test func reusedTemporariesKeepNamedValuesAndOutputs() {
+        // Named slots 1...6; temporaries from 10: t10 = m1*m2, t11 = t10+m3, t12 = t11*m4,
+        // t13 = t12-m5, t14 = m1/m6, t15 = t14*t13 (an output), m6 = t15 + t11 (named).
+        var program = Program()
+        program.instructions = [
+            Self.instruction(.multiply, 10, 1, 2),
+            Self.instruction(.add, 11, 10, 3),
+            Self.instruction(.multiply, 12, 11, 4),
+            Self.instruction(.subtract, 13, 12, 5),
+            Self.instruction(.divide, 14, 1, 6),
+            Self.instruction(.multiply, 15, 14, 13),
+            Self.instruction(.add, 6, 15, 11),
+            Self.instruction(.exp, 16, 6),
+            Self.instruction(.add, 5, 16, 12),
+        ]
+        let reused = ProgramCode(program, temporaries: .init(first: 10, outputs: [15]))
+        let inOrder = ProgramCode(program, scheduled: false)
+        defer { reused.deallocate(); inOrder.deallocate() }
+        // Fewer distinct temporaries than instructions writing them (7), and 15 kept.
+        let temporariesWritten = reused.writtenSlots.filter { $0 >= 10 }
+        #expect(temporariesWritten.count < 7)
+        #expect(temporariesWritten.contains(15))
+        #expect(reused.writtenSlots.allSatisfy { $0 <= 16 })
+        for seed in 1...5 {
+            let memory = Self.randomValues(17, seed: UInt64(seed))
+            var a = memory, b = memory
+            a.withUnsafeMutableBufferPointer { reused.run(memory: $0.baseAddress!) }
+            b.withUnsafeMutableBufferPointer { inOrder.run(memory: $0.baseAddress!) }
+            for s in [1, 2, 3, 4, 5, 6, 15] { #expect(a[s].bitPattern == b[s].bitPattern, "slot \(s)") }
+        }
+    }
+
+    /// Every pair of arithmetic operations, with the temporary on either side of the
+    /// second, fuses into one instruction that computes the same bits.
+    @Test func fusedPairsComputeWhatTheirPartsCompute() {
+        let arithmetic: [Instruction.Operation] = [.add, .subtract, .multiply, .divide]
+        for inner in arithmetic {
+            for outer in arithmetic {
+                for temporaryFirst in [true, false] {
+                    var program = Program()
+                    program.instructions = [
+                        Self.instruction(inner, 10, 1, 2),
+                        temporaryFirst ? Self.instruction(outer, 5, 10, 3) : Self.instruction(outer, 5, 3, 10),
+                    ]
+                    let fused = ProgramCode(program, temporaries: .init(first: 10, outputs: []))
+                    let inOrder = ProgramCode(program, scheduled: false)
+                    defer { fused.deallocate(); inOrder.deallocate() }
+                    #expect(fused.count == 1, "\(inner) then \(outer)")
+                    for seed in 1...3 {
+                        var a = Self.randomValues(11, seed: UInt64(seed)), b = a
+                        a.withUnsafeMutableBufferPointer { fused.run(memory: $0.baseAddress!) }
+                        b.withUnsafeMutableBufferPointer { inOrder.run(memory: $0.baseAddress!) }
+                        #expect(a[5].bitPattern == b[5].bitPattern, "\(inner) then \(outer), temporary first: \(temporaryFirst)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// No fusion where it would change what is read: an operand overwritten in between,
+    /// a temporary read twice, or one the model reads after the run.
+    @Test func fusionKeepsWhatIsRead() {
+        func fusedCount(_ instructions: [Instruction], outputs: Set<Int> = []) -> Int {
+            var program = Program()
+            program.instructions = instructions
+            let code = ProgramCode(program, temporaries: .init(first: 10, outputs: outputs))
+            defer { code.deallocate() }
+            let inOrder = ProgramCode(program, scheduled: false)
+            defer { inOrder.deallocate() }
+            var a = Self.randomValues(12, seed: 3), b = a
+            a.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
+            b.withUnsafeMutableBufferPointer { inOrder.run(memory: $0.baseAddress!) }
+            #expect(a[0..<10].map(\.bitPattern) == b[0..<10].map(\.bitPattern))
+            return code.count
+        }
+        // m1 changes between the product and its use.
+        #expect(fusedCount([Self.instruction(.multiply, 10, 1, 2), Self.instruction(.add, 1, 3, 4),
+                            Self.instruction(.add, 5, 10, 3)]) == 3)
+        // The product is read twice.
+        #expect(fusedCount([Self.instruction(.multiply, 10, 1, 2), Self.instruction(.add, 5, 10, 3),
+                            Self.instruction(.add, 6, 10, 4)]) == 3)
+        // The product is an output.
+        #expect(fusedCount([Self.instruction(.multiply, 10, 1, 2), Self.instruction(.add, 5, 10, 3)], outputs: [10]) == 2)
+        // Control: fused when none of these holds.
+        #expect(fusedCount([Self.instruction(.multiply, 10, 1, 2), Self.instruction(.add, 5, 10, 3)]) == 1)
+    }
+
     /// Every shipped pathway: right-hand side and Jacobian from the batched programs equal,
     /// bit for bit, the reference tree-walker's values of the symbolic expressions, at
     /// random states (equal bits: the same operations on the same operands).
