@@ -24,6 +24,9 @@ static inline int kinapse_context_create(SUNContext *ctx) {
 
 /// Column-major dense matrix data; SUNDIALS' SM_DATA_D is a macro Swift cannot import.
 static inline kinapse_real *kinapse_dense_data(SUNMatrix m) { return SUNDenseMatrix_Data(m); }
-static inline kinapse_real *kinapse_nvector_data(N_Vector v) { return N_VGetArrayPointer(v); }
+/// The data of a serial vector (every vector Kinapse makes or CVODES clones from one is
+/// serial), read directly: N_VGetArrayPointer dispatches through Debian's unoptimised
+/// library, twice per right-hand-side evaluation.
+static inline kinapse_real *kinapse_nvector_data(N_Vector v) { return NV_DATA_S(v); }
 
 #endif

@@ -77,17 +77,31 @@ private typealias Real = kinapse_real
 @inline(__always) private func data(_ v: N_Vector?) -> UnsafeMutablePointer<Real> { serial(v).data! }
 @inline(__always) private func count(_ v: N_Vector?) -> Int { Int(serial(v).length) }
 
+// Two elements at a time: SIMD2 lanes do the same IEEE operations as the scalar code, so
+// values do not change; both operands of a pair are loaded before the pair is stored,
+// which keeps in-place use (z = x or z = y) correct.
+@inline(__always) private func pair(_ p: UnsafeMutablePointer<Real>, _ i: Int) -> SIMD2<Real> {
+    UnsafeRawPointer(p + i).loadUnaligned(as: SIMD2<Real>.self)
+}
+@inline(__always) private func store(_ v: SIMD2<Real>, _ p: UnsafeMutablePointer<Real>, _ i: Int) {
+    UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD2<Real>.self)
+}
+
 /// z = a·x + b·y. SUNDIALS' special cases for a or b = ±1 give the same values as the
 /// general formula (multiplying by ±1 is exact); a = b and a = −b factor the scale out,
 /// which rounds differently, so those two are kept.
 private let linearSum: @convention(c) (Real, N_Vector?, Real, N_Vector?, N_Vector?) -> Void = { a, x, b, y, z in
     let n = count(x), xd = data(x), yd = data(y), zd = data(z)
+    var i = 0
     if a == b {
-        for i in 0..<n { zd[i] = a * (xd[i] + yd[i]) }
+        while i &+ 1 < n { store(a * (pair(xd, i) + pair(yd, i)), zd, i); i &+= 2 }
+        if i < n { zd[i] = a * (xd[i] + yd[i]) }
     } else if a == -b {
-        for i in 0..<n { zd[i] = a * (xd[i] - yd[i]) }
+        while i &+ 1 < n { store(a * (pair(xd, i) - pair(yd, i)), zd, i); i &+= 2 }
+        if i < n { zd[i] = a * (xd[i] - yd[i]) }
     } else {
-        for i in 0..<n { zd[i] = a * xd[i] + b * yd[i] }
+        while i &+ 1 < n { store(a * pair(xd, i) + b * pair(yd, i), zd, i); i &+= 2 }
+        if i < n { zd[i] = a * xd[i] + b * yd[i] }
     }
 }
 
@@ -342,14 +356,18 @@ private func solveLU(_ a: UnsafeMutablePointer<Real>, n: Int, pivots: UnsafeMuta
     }
     for k in 0..<max(n - 1, 0) {
         let columnK = a + k * n, bk = b[k]
-        for i in (k + 1)..<n { b[i] -= columnK[i] * bk }
+        var i = k + 1
+        while i &+ 1 < n { store(pair(b, i) - pair(columnK, i) * bk, b, i); i &+= 2 }
+        if i < n { b[i] -= columnK[i] * bk }
     }
     var k = n - 1
     while k > 0 {
         let columnK = a + k * n
         b[k] /= columnK[k]
         let bk = b[k]
-        for i in 0..<k { b[i] -= columnK[i] * bk }
+        var i = 0
+        while i &+ 1 < k { store(pair(b, i) - pair(columnK, i) * bk, b, i); i &+= 2 }
+        if i < k { b[i] -= columnK[i] * bk }
         k -= 1
     }
     b[0] /= a[0]

@@ -116,13 +116,35 @@ final class ExperimentSimulator {
         var parameters: [Int]
     }
 
-    private func simulate(_ e: Int, overrides: [(name: String, value: Double)], derivatives: Bool) throws(Failure) -> SimulatedInputs {
+    /// The formula values of every observable the experiment measures (its
+    /// `data.observables`, in that order) between its first and last data time, for drawing
+    /// and writing the fitted time course: pathways at `samples` evenly spaced times (and the
+    /// data times), synapses at every test stimulus (where readouts exist).
+    func curve(experiment e: Int, values: [(name: String, value: Double)], samples: Int) throws(Failure) -> (times: [Double], values: [[Double]]) {
+        let experiment = problem.experiments[e]
+        guard let first = experiment.data.times.first, let last = experiment.data.times.last else { return ([], []) }
+        let n = max(samples, 2)
+        let grid = Set((0..<n).map { first + (last - first) * Double($0) / Double(n - 1) } + experiment.data.times).sorted()
+        let run = try simulate(e, overrides: values + experiment.settings, derivatives: false, curve: grid)
+        let times = run.inputs.keys.filter { $0 >= first && $0 <= last }.sorted()
+        var out = experiment.data.observables.map { _ in [Double]() }
+        for t in times {
+            formulas.load(time: t, inputs: run.inputs[t]!.values)
+            for (i, k) in experiment.data.observables.enumerated() { out[i].append(formulas.value(k)) }
+        }
+        return (times, out)
+    }
+
+    /// Runs experiment `e`. Formula inputs are kept at the data times, or with `curve` at
+    /// those times (pathways) or at every test stimulus within them (synapses).
+    private func simulate(_ e: Int, overrides: [(name: String, value: Double)], derivatives: Bool,
+                          curve: [Double]? = nil) throws(Failure) -> SimulatedInputs {
         let experiment = problem.experiments[e]
         simulations += 1
         let parameters = derivatives ? sensitivityParameters(e) : []
         switch problem.model {
         case .pathway:
-            var times = experiment.data.times
+            var times = curve ?? experiment.data.times
             if times.first != 0 { times.insert(0, at: 0) }
             var request = SimulationRequest(grid: TimeGrid(times: times), columns: formulas.inputs, overrides: overrides, options: options)
             request.sensitivityParameters = parameters.map(sensitivityName)
@@ -148,11 +170,12 @@ final class ExperimentSimulator {
             }
             if let failure = result.failure { throw Failure(experiment: experiment.name, reason: Self.brief(failure)) }
             let wanted = Set(experiment.data.times)
+            let span = curve.flatMap { c in c.first.map { $0...(c.last ?? $0) } }
             var out = SimulatedInputs(inputs: [:], parameters: parameters)
             let trajectory = result.trajectory
             let release = synapse.release
             var row = 0
-            for readout in result.readouts where wanted.contains(readout.time) {
+            for readout in result.readouts where span?.contains(readout.time) ?? wanted.contains(readout.time) {
                 while row + 1 < trajectory.rowCount, abs(trajectory.times[row + 1] - readout.time) <= abs(trajectory.times[row] - readout.time) { row += 1 }
                 let values = formulas.inputs.map { name -> Double in
                     switch name {

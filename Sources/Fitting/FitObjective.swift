@@ -1,4 +1,5 @@
 import SourceDiagnostics
+import Optimization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -89,6 +90,32 @@ public final class FitObjective {
         return eval
     }
 
+    /// The fitted time course of one observable in one experiment: scale·f + offset at
+    /// model times (seconds).
+    public struct FittedCurve: Sendable {
+        public var experiment: Int
+        public var observable: Int
+        public var times: [Double]
+        public var values: [Double]
+    }
+
+    /// Every measured observable's fitted curve at θ, between each experiment's first and
+    /// last data time (see `ExperimentSimulator.curve`). An experiment whose run fails at θ
+    /// has no curves.
+    public func fittedCurves(at theta: [Double], samples: Int = 200) -> [FittedCurve] {
+        let x = values(theta)
+        var curves: [FittedCurve] = []
+        for (e, experiment) in problem.experiments.enumerated() {
+            guard let run = try? simulator.curve(experiment: e, values: overrides(x), samples: samples) else { continue }
+            for (i, k) in experiment.data.observables.enumerated() {
+                let o = problem.observables[k]
+                let scale = term(o.scale, x), offset = term(o.offset, x)
+                curves.append(FittedCurve(experiment: e, observable: k, times: run.times, values: run.values[i].map { scale * $0 + offset }))
+            }
+        }
+        return curves
+    }
+
     // MARK: - Model runs
 
     var modelParameters: [Int] { simulator.modelParameters }
@@ -123,38 +150,38 @@ public final class FitObjective {
     }
 
     /// ∂f/∂θ_j (scaled coordinates) for every data point and model parameter j (columns of
-    /// other parameters are 0): [experiment][point][parameter].
+    /// other parameters are 0): [experiment][point][parameter]. Central differences in the
+    /// model parameters' scaled coordinates, one-sided at a bound or where the model fails
+    /// on one side.
     func formulaDerivatives(_ theta: [Double], base: [[Double]]) throws(EvaluationFailure) -> [[[Double]]] {
-        let n = parameterCount
-        var out = base.map { $0.map { _ in [Double](repeating: 0, count: n) } }
-        let lower = problem.parameters.map { $0.scaledBounds.lower }
-        let upper = problem.parameters.map { $0.scaledBounds.upper }
-        for j in modelParameters {
+        let free = modelParameters
+        let lower = free.map { problem.parameters[$0].scaledBounds.lower }
+        let upper = free.map { problem.parameters[$0].scaledBounds.upper }
+        let jacobian: Matrix
+        do {
             // Step: 1e-4 in scaled units (a relative 2.3e-4 on log10 scales), which with the
             // default rtol = 1e-8 leaves a truncation error ~h² and a solver error ~rtol/h.
-            let h = 1e-4 * max(1, abs(theta[j]))
-            func shifted(_ s: Double) throws(EvaluationFailure) -> [[Double]] {
+            jacobian = try FiniteDifferences.jacobian(at: free.map { theta[$0] }, residuals: base.flatMap { $0 }, scheme: .central,
+                                                      lower: lower, upper: upper, relativeStep: 1e-4) { shifted in
                 var t = theta
-                t[j] += s
-                return try formulaValues(values(t))
+                for (k, j) in free.enumerated() { t[j] = shifted[k] }
+                return try formulaValues(values(t)).flatMap { $0 }
             }
-            let canUp = theta[j] + h <= upper[j] + 1e-12, canDown = theta[j] - h >= lower[j] - 1e-12
-            var columns: [[Double]]
-            if canUp && canDown, let up = try? shifted(h), let down = try? shifted(-h) {
-                columns = zip(up, down).map { zip($0, $1).map { ($0 - $1) / (2 * h) } }
-            } else {
-                // One-sided at a bound, or when the model fails on one side: the other side.
-                var step = canUp ? h : -h
-                let other: [[Double]]
-                do { other = try shifted(step) } catch {
-                    step = -step
-                    other = try shifted(step)
-                }
-                columns = zip(other, base).map { zip($0, $1).map { ($0 - $1) / step } }
-            }
-            for e in out.indices { for p in out[e].indices { out[e][p][j] = columns[e][p] } }
+        } catch let failure as EvaluationFailure {
+            throw failure
+        } catch {
+            throw EvaluationFailure(reason: "\(error)")
         }
-        return out
+        let n = parameterCount
+        var row = 0
+        return base.map { experiment in
+            experiment.map { _ in
+                var d = [Double](repeating: 0, count: n)
+                for (k, j) in free.enumerated() { d[j] = jacobian[row, k] }
+                row += 1
+                return d
+            }
+        }
     }
 
     // MARK: - Residuals

@@ -68,6 +68,20 @@ public enum FitReport {
         return out
     }
 
+    /// `curve_<experiment>.csv`: the fitted time course of each observable the experiment
+    /// measures, finer than the data (times in the data file's unit and origin).
+    public static func curveCSV(_ outcome: FitOutcome, experiment e: Int) -> String? {
+        let curves = outcome.curves.filter { $0.experiment == e }
+        guard let first = curves.first else { return nil }
+        let convention = outcome.problem.experiments[e].time
+        var out = "time," + curves.map { csvField(outcome.problem.observables[$0.observable].name) }.joined(separator: ",") + "\n"
+        for (row, t) in first.times.enumerated() {
+            out += ([number((t - convention.offset) / convention.scale)] + curves.map { number($0.values[row]) }).joined(separator: ",") + "\n"
+        }
+        if let marker = partialMarker(outcome) { out += "# \(marker)\n" }
+        return out
+    }
+
     /// `intervals.csv`: per parameter, the estimate and its 95 % profile and Wald intervals
     /// (model units; empty when a side stays below the threshold) and the verdict.
     public static func intervalsCSV(_ outcome: FitOutcome) -> String? {

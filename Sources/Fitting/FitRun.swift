@@ -36,6 +36,8 @@ public struct FitOutcome: Sendable {
     public var uncertaintyFailure: String?
     public var simulations: Int
     public var wallTime: Duration
+    /// The fitted time courses at the best point (dense where the model allows).
+    public var curves: [FitObjective.FittedCurve] = []
     /// Why forward sensitivities were asked for but finite differences were used.
     public var gradientFallback: String?
     /// Why the fit is incomplete when a `CancellationFlag` (Ctrl-C) cut it short: its best
@@ -122,6 +124,7 @@ public enum FitRunner {
             bestEvaluation = e
             offset = e.negativeLogLikelihood - 0.5 * e.residuals.reduce(0) { $0 + $1 * $1 }
         }
+        let curves = result.best.map { objective.fittedCurves(at: $0.theta) } ?? []
         counter.add(objective.simulations)
         var uncertainty: UncertaintyReport?
         var uncertaintyFailure: String?
@@ -151,7 +154,7 @@ public enum FitRunner {
         }
         return FitOutcome(problem: problem, settings: settings, multiStart: result, bestEvaluation: bestEvaluation,
                           likelihoodOffset: offset, uncertainty: uncertainty, uncertaintyFailure: uncertaintyFailure,
-                          simulations: counter.value, wallTime: clock.now - began,
+                          simulations: counter.value, wallTime: clock.now - began, curves: curves,
                           gradientFallback: objective.gradientFallback, interruption: interruption)
     }
 }

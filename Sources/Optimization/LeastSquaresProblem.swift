@@ -112,7 +112,8 @@ public enum FiniteDifferences {
 
     /// ∂r/∂θ at θ by finite differences, as an m × n matrix. `residuals` is r(θ), already
     /// known. Steps stay inside `[lower, upper]` when bounds are given (a one-sided step
-    /// is taken at a bound); when the model fails on one side, the other side is tried.
+    /// is taken at a bound); when the model fails on one side, a one-sided difference on
+    /// the other side is taken.
     ///
     /// `relativeStep` overrides the default base step (√ε forward, ε^{1/3} central), which
     /// suits functions exact to roundoff. For residuals known only to a relative accuracy δ
@@ -134,9 +135,9 @@ public enum FiniteDifferences {
                 guard r.count == m else { throw EvaluationError.residualCountChanged(expected: m, got: r.count) }
                 return r
             }
-            var column: [Double]
-            if scheme == .central && roomUp >= h && roomDown >= h {
-                let rp = try at(h), rm = try at(-h)
+            var column: [Double] = []
+            // Central when both sides are inside the box and both evaluations succeed.
+            if scheme == .central && roomUp >= h && roomDown >= h, let rp = try? at(h), let rm = try? at(-h) {
                 column = (0..<m).map { (rp[$0] - rm[$0]) / (2 * h) }
             } else {
                 // One-sided: forward unless the upper bound is too close, then backward;
@@ -144,7 +145,6 @@ public enum FiniteDifferences {
                 let forwardFirst = roomUp >= h || roomUp >= roomDown
                 let sides: [Double] = forwardFirst ? [h, -h] : [-h, h]
                 var lastError: (any Error)?
-                column = []
                 for offset in sides {
                     do {
                         let r = try at(offset)

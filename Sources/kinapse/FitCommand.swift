@@ -14,9 +14,10 @@ struct Fit: ParsableCommand {
         their data, observables and the parameters to estimate. Prints the best
         parameters, residuals per experiment and the starts sorted by objective
         (a waterfall); writes best_parameters.toml (for 'kinapse simulate
-        --params'), starts.csv, fit_<experiment>.csv, and with profiles
-        intervals.csv and profiles.csv into --out-dir. The same seed gives the
-        same files, whatever --jobs.
+        --params'), starts.csv, fit_<experiment>.csv (data, fitted values and
+        residuals), curve_<experiment>.csv (the fitted time course between the
+        data times), and with profiles intervals.csv and profiles.csv into
+        --out-dir. The same seed gives the same files, whatever --jobs.
 
         Examples:
           kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
@@ -110,7 +111,9 @@ struct Fit: ParsableCommand {
         if let csv = FitReport.intervalsCSV(outcome) { try write(csv, "intervals.csv") }
         if let csv = FitReport.profilesCSV(outcome) { try write(csv, "profiles.csv") }
         for e in fitProblem.experiments.indices {
-            if let csv = FitReport.experimentCSV(outcome, experiment: e) { try write(csv, "fit_\(fileName(fitProblem.experiments[e].name)).csv") }
+            let name = fileName(fitProblem.experiments[e].name)
+            if let csv = FitReport.experimentCSV(outcome, experiment: e) { try write(csv, "fit_\(name).csv") }
+            if let csv = FitReport.curveCSV(outcome, experiment: e) { try write(csv, "curve_\(name).csv") }
         }
         if let plot { try PlotOutput.fit(outcome, to: plot) }
         print(FitReport.summary(outcome, problemPath: problem), terminator: "")
@@ -161,7 +164,14 @@ extension PlotOutput {
                     }
                 }
                 observations.append(SVGPlot.Observations(experiment.name, x: x, y: points.map(\.value), errors: sd))
-                curves.append(SVGPlot.Curve("\(experiment.name) (fit)", x: x, y: indices.map { term(o.scale) * eval.formulaValues[e][$0] + term(o.offset) }))
+                if let curve = outcome.curves.first(where: { $0.experiment == e && $0.observable == k }) {
+                    let time = experiment.time
+                    curves.append(SVGPlot.Curve("\(experiment.name) (fit)", x: curve.times.map { shared != nil ? ($0 - time.offset) / time.scale : $0 },
+                                                y: curve.values))
+                } else {
+                    // No fine curve (its run failed): the fitted values at the data times.
+                    curves.append(SVGPlot.Curve("\(experiment.name) (fit)", x: x, y: indices.map { term(o.scale) * eval.formulaValues[e][$0] + term(o.offset) }))
+                }
             }
             panels.append(SVGPlot.FitPanel(yAxis: Axis(o.name), observations: observations, curves: curves))
         }

@@ -27,6 +27,17 @@ import PathwayTestSupport
             #expect(q.identifiability == .identifiable)
         }
         #expect(FitReport.intervalsCSV(outcome)?.split(separator: "\n").count == 3)
+
+        // The fitted time course is finer than the data (20 points, t = 1…20 s) and follows
+        // the closed form at the fitted rates to the solver's accuracy (rtol 1e-8 on B ≤ 10:
+        // ~1e-7, allowed 1e-5) between the data times too.
+        let curve = try #require(outcome.curves.first)
+        #expect(outcome.curves.count == 1 && curve.experiment == 0 && curve.observable == 0)
+        #expect(curve.times.count >= 200 && curve.times.first == 1 && curve.times.last == 20)
+        let worst = zip(curve.times, curve.values).map { abs($1 - ProblemFiles.b($0, k1: best[0], k2: best[1])) }.max() ?? .infinity
+        #expect(worst < 1e-5, "largest difference from the closed form: \(worst)")
+        let csv = try #require(FitReport.curveCSV(outcome, experiment: 0)).split(separator: "\n")
+        #expect(csv.first == "time,B_obs" && csv.count == curve.times.count + 1)
     }
 
     /// A model with an event on a state-dependent condition has no forward sensitivities
