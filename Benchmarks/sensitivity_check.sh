@@ -4,6 +4,7 @@
 # blockers), plus golgi_granule TBS without blockers and the entorhinal STDP pairing, the
 # sensitivities of every parameter against central finite differences
 # (|s - fd| <= 1e-4*max(|s|,|fd|) + floor; see Sources/SynapseSimulation/FiniteDifferenceCheck.swift).
+# The runs of each case are spread over every core (kinapse simulate --check-jobs).
 # Usage: bash Benchmarks/sensitivity_check.sh .build/release/kinapse [CASE_FILTER]
 # Prints one summary line per case and writes the per-parameter tables to out/sensitivity-check/.
 set -euo pipefail

@@ -80,35 +80,60 @@ public enum FiniteDifferenceCheck {
 
     /// Runs `request` with sensitivities for `parameters` (all of the model's, if nil)
     /// and compares each with central differences of plain runs of the same prepared model.
+    ///
+    /// The run with sensitivities, the plain run and the 2·n perturbed runs are independent:
+    /// they are spread over `jobs` threads (each with its own prepared model), and the
+    /// comparison is made once all are done, so the report does not depend on `jobs`.
     public static func run(_ request: SynapseRunRequest, parameters requested: [String]? = nil, stride: Int = 10,
-                           progress: ((String) -> Void)? = nil) throws(SynapseRunError) -> Report {
+                           jobs: Int = 1) throws(SynapseRunError) -> Report {
         var plainRequest = request
         plainRequest.options = options(for: request)
         plainRequest.sensitivityParameters = []
-        let plain = try PreparedSynapseRun(plainRequest)
-        let parameters = requested ?? plain.model.differentiableParameters
-        let values = plain.model.initialValues(of: parameters)
-        var sensitivityRequest = plainRequest
-        sensitivityRequest.sensitivityParameters = parameters
-        let prepared = try PreparedSynapseRun(sensitivityRequest)
-        var report = Report()
-        var clock = Date()
-        let result = try prepared.run()
-        report.sensitivityRunTime = Date().timeIntervalSince(clock)
-        if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
-        clock = Date()
-        _ = try plain.run()
-        report.plainRunTime = Date().timeIntervalSince(clock)
-        let quantities = self.quantities(result, stride: stride)
+        let model = try PreparedSynapseRun(plainRequest).model
+        let parameters = requested ?? model.differentiableParameters
+        let values = model.initialValues(of: parameters)
+        var withSensitivities = plainRequest
+        withSensitivities.sensitivityParameters = parameters
+        let sensitivityRequest = withSensitivities
+        let steps = values.map { relativeStep * ($0 != 0 ? abs($0) : 1) }
 
+        // Task 0: the run with sensitivities; 1: the plain run (for its time); then for
+        // parameter k, 2 + 2k (p + h) and 3 + 2k (p − h).
+        let runs = RunSlots(count: 2 + 2 * parameters.count)
+        let workers = max(1, min(jobs, runs.count))
+        let planRequest = plainRequest
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            var plain: PreparedSynapseRun?
+            while let task = runs.nextTask() {
+                let clock = Date()
+                let outcome: Result<SynapseRunResult, SynapseRunError>
+                do throws(SynapseRunError) {
+                    if task == 0 {
+                        outcome = .success(try PreparedSynapseRun(sensitivityRequest).run())
+                    } else {
+                        if plain == nil { plain = try PreparedSynapseRun(planRequest) }
+                        let k = (task - 2) / 2
+                        let overrides = task == 1 ? [] : [(parameters[k], values[k] + (task % 2 == 0 ? steps[k] : -steps[k]))]
+                        outcome = .success(try plain!.run(overrides: overrides))
+                    }
+                } catch {
+                    outcome = .failure(error)
+                }
+                runs.set(task, outcome, seconds: Date().timeIntervalSince(clock))
+            }
+        }
+
+        var report = Report()
+        let result = try runs.result(0).get()
+        report.sensitivityRunTime = runs.seconds(0)
+        report.plainRunTime = runs.seconds(1)
+        if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
+        let quantities = self.quantities(result, stride: stride)
         for (k, p) in parameters.enumerated() {
-            progress?(p)
-            let v = values[k]
+            let v = values[k], h = steps[k]
             var r = ParameterReport(parameter: p, value: v)
-            let scale = v != 0 ? abs(v) : 1
-            let h = relativeStep * scale
-            let up = try plain.run(overrides: [(p, v + h)]), down = try plain.run(overrides: [(p, v - h)])
-            guard up.failure == nil, down.failure == nil, up.readouts.count == result.readouts.count,
+            guard case .success(let up) = runs.result(2 + 2 * k), case .success(let down) = runs.result(3 + 2 * k),
+                  up.failure == nil, down.failure == nil, up.readouts.count == result.readouts.count,
                   down.readouts.count == result.readouts.count else {
                 r.failures.append("\(p): a run with \(p) = \(v) ± \(h) failed")
                 report.parameters.append(r)
@@ -211,5 +236,48 @@ public enum FiniteDifferenceCheck {
             for row in Swift.stride(from: 0, to: s.rowCount, by: stride) { out.append(s.value(row: row, column: c, parameter: k)) }
         }
         return out
+    }
+}
+
+/// The runs of a finite-difference check, filled by worker threads, each run in its own slot.
+private final class RunSlots: @unchecked Sendable {
+    let count: Int
+    private let lock = NSLock()
+    private var next = 0
+    private var results: [Result<SynapseRunResult, SynapseRunError>?]
+    private var times: [Double]
+
+    init(count: Int) {
+        self.count = count
+        results = Array(repeating: nil, count: count)
+        times = Array(repeating: 0, count: count)
+    }
+
+    func nextTask() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
+    }
+
+    func set(_ task: Int, _ result: Result<SynapseRunResult, SynapseRunError>, seconds: Double) {
+        lock.lock()
+        results[task] = result
+        times[task] = seconds
+        lock.unlock()
+    }
+
+    /// After every worker has finished.
+    func result(_ task: Int) -> Result<SynapseRunResult, SynapseRunError> {
+        lock.lock()
+        defer { lock.unlock() }
+        return results[task] ?? .failure(.request("internal error: check run \(task) was not run", hint: nil))
+    }
+
+    func seconds(_ task: Int) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return times[task]
     }
 }

@@ -41,6 +41,10 @@ struct SynapseOptions: ParsableArguments {
     @Flag(name: .customLong("check-sensitivities"), help: "Compare the sensitivities with central finite differences (tight tolerances; slow) and print the largest differences per parameter.")
     var checkSensitivities = false
 
+    // Optional, so that the help does not print this machine's core count as the default.
+    @Option(name: .customLong("check-jobs"), help: ArgumentHelp("Worker threads for --check-sensitivities (default: every core).", valueName: "N"))
+    var checkJobs: Int?
+
     @Option(name: .customLong("sensitivity-method"), help: ArgumentHelp("Benchmarking: staggered or simultaneous sensitivity correction.", visibility: .hidden))
     var sensitivityMethod: String = "staggered"
 
@@ -62,6 +66,10 @@ struct SynapseOptions: ParsableArguments {
         guard trials >= 0, trials <= 100_000 else { throw ValidationError("--trials must be between 0 and 100000") }
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
         if sensitivitiesOut != nil && sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
+        if let checkJobs {
+            guard checkSensitivities else { throw ValidationError("--check-jobs goes with --check-sensitivities") }
+            guard checkJobs >= 1 else { throw ValidationError("--check-jobs must be at least 1") }
+        }
         guard ["staggered", "simultaneous"].contains(sensitivityMethod) else { throw ValidationError("--sensitivity-method is staggered or simultaneous") }
         if plotSpecies != nil, simulate.plot == nil { throw ValidationError("--plot-species needs --plot FIG.svg") }
         if plotSpecies != nil, plotSpeciesNames.isEmpty { throw ValidationError("--plot-species expects species names, e.g. --plot-species NOS_NO,NOS_cGMP") }
@@ -74,7 +82,7 @@ struct SynapseOptions: ParsableArguments {
 
     func rejectForPathway() throws {
         if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil || plotSpecies != nil
-            || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities {
+            || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities || checkJobs != nil {
             throw ValidationError("--protocol, --block, --summary, --readouts, --trials, --plot-species and --sensitivities apply to synapse definitions (.toml)")
         }
     }
@@ -156,9 +164,12 @@ struct SynapseCommand {
     /// `--check-sensitivities`: the issue #6 acceptance check on this synapse and protocol.
     private func checkSensitivities(_ request: SynapseRunRequest) throws(SynapseRunError) {
         let parameters = request.sensitivityParameters.isEmpty ? nil : request.sensitivityParameters
-        let report = try FiniteDifferenceCheck.run(request, parameters: parameters)
-        print(String(format: "run with %d sensitivities: %.3f s; plain run: %.3f s (rtol 1e-10, atol 1e-14)",
-                     report.parameters.count, report.sensitivityRunTime, report.plainRunTime))
+        let report = try FiniteDifferenceCheck.run(request, parameters: parameters,
+                                                   jobs: options.checkJobs ?? ProcessInfo.processInfo.activeProcessorCount)
+        let tolerances = FiniteDifferenceCheck.options(for: request)
+        print(String(format: "run with %d sensitivities: %.3f s; plain run: %.3f s (rtol %g, atol %g)",
+                     report.parameters.count, report.sensitivityRunTime, report.plainRunTime,
+                     tolerances.relativeTolerance, tolerances.absoluteTolerance))
         print("parameter,value,comparisons,worst_relative_difference,worst_tolerance_ratio,failures,worst")
         for p in report.parameters {
             print("\(p.parameter),\(p.value),\(p.comparisons),\(p.worstRelative),\(p.worstRatio),\(p.failures.count),\"\(p.worstWhat)\"")

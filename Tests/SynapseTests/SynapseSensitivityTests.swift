@@ -80,6 +80,21 @@ extension SynapseSensitivityTests {
         print("toy synapse with pre-incubation: worst relative difference \(outcome.worstRelative), worst tolerance ratio \(outcome.worstRatio)")
         #expect(outcome.failures.isEmpty, "\(outcome.failures.prefix(5))")
     }
+
+    /// The check's runs spread over threads give the same report as on one thread, bit for bit.
+    @Test func checkReportIsTheSameOnOneThreadOrThree() throws {
+        let (serial, parallel) = try withToySynapse(SynapseRunTests.synapseText) { synapse in
+            let request = SynapseRunRequest(synapse: synapse, protocolDefinition: try Self.shortTBS())
+            let parameters = ["Ca_rest", "k_ext", "dCa", "K"]
+            return (try FiniteDifferenceCheck.run(request, parameters: parameters, stride: 1, jobs: 1),
+                    try FiniteDifferenceCheck.run(request, parameters: parameters, stride: 1, jobs: 3))
+        }
+        #expect(serial.parameters.map(\.parameter) == ["Ca_rest", "k_ext", "dCa", "K"])
+        #expect(serial.parameters.map(\.comparisons) == parallel.parameters.map(\.comparisons))
+        #expect(serial.parameters.map(\.worstRatio.bitPattern) == parallel.parameters.map(\.worstRatio.bitPattern))
+        #expect(serial.parameters.map(\.worstWhat) == parallel.parameters.map(\.worstWhat))
+        #expect(serial.failures.isEmpty && parallel.failures.isEmpty)
+    }
 }
 
 /// Every parameter of shipped synapses against finite differences. In `make test` (debug
