@@ -44,4 +44,5 @@ for c in "${cases[@]}"; do
   fi
   if grep -q "^mismatch" "$file.err"; then status=1; fi
 done
+python3 "$(dirname "${BASH_SOURCE[0]}")/sensitivity_table.py" "$OUT"
 exit $status
