@@ -70,6 +70,14 @@ public enum FiniteDifferenceCheck {
         public var failures: [String] { parameters.flatMap(\.failures) }
     }
 
+    /// `request` at the check's tolerances, without sensitivities: the finite-difference runs.
+    static func plainRun(of request: SynapseRunRequest) -> SynapseRunRequest {
+        var plain = request
+        plain.options = options(for: request)
+        plain.sensitivityParameters = []
+        return plain
+    }
+
     public static func options(for request: SynapseRunRequest) -> IntegratorOptions {
         var o = request.options
         o.relativeTolerance = min(o.relativeTolerance, 1e-10)
@@ -86,9 +94,7 @@ public enum FiniteDifferenceCheck {
     /// comparison is made once all are done, so the report does not depend on `jobs`.
     public static func run(_ request: SynapseRunRequest, parameters requested: [String]? = nil, stride: Int = 10,
                            jobs: Int = 1) throws(SynapseRunError) -> Report {
-        var plainRequest = request
-        plainRequest.options = options(for: request)
-        plainRequest.sensitivityParameters = []
+        let plainRequest = plainRun(of: request)
         let model = try PreparedSynapseRun(plainRequest).model
         let parameters = requested ?? model.differentiableParameters
         let values = model.initialValues(of: parameters)
@@ -101,7 +107,6 @@ public enum FiniteDifferenceCheck {
         // parameter k, 2 + 2k (p + h) and 3 + 2k (p − h).
         let runs = RunSlots(count: 2 + 2 * parameters.count)
         let workers = max(1, min(jobs, runs.count))
-        let planRequest = plainRequest
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             var plain: PreparedSynapseRun?
             while let task = runs.nextTask() {
@@ -111,7 +116,7 @@ public enum FiniteDifferenceCheck {
                     if task == 0 {
                         outcome = .success(try PreparedSynapseRun(sensitivityRequest).run())
                     } else {
-                        if plain == nil { plain = try PreparedSynapseRun(planRequest) }
+                        if plain == nil { plain = try PreparedSynapseRun(plainRequest) }
                         let k = (task - 2) / 2
                         let overrides = task == 1 ? [] : [(parameters[k], values[k] + (task % 2 == 0 ? steps[k] : -steps[k]))]
                         outcome = .success(try plain!.run(overrides: overrides))
@@ -159,9 +164,7 @@ public enum FiniteDifferenceCheck {
     /// (debug builds). Returns one report per direction, named "direction N".
     public static func directional(_ request: SynapseRunRequest, directions: Int, seed: UInt64 = 1,
                                    stride: Int = 10) throws(SynapseRunError) -> Report {
-        var plainRequest = request
-        plainRequest.options = options(for: request)
-        plainRequest.sensitivityParameters = []
+        let plainRequest = plainRun(of: request)
         let plain = try PreparedSynapseRun(plainRequest)
         let parameters = plain.model.differentiableParameters
         let values = plain.model.initialValues(of: parameters)
