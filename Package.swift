@@ -36,6 +36,8 @@ let package = Package(
         .systemLibrary(name: "CSundialsKLU", providers: [.apt(["libsundials-dev", "libsuitesparse-dev"])]),
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "CSundialsKLU", "KineticsCore"],
                 swiftSettings: strictSettings + [.unsafeFlags(["-Xcc", "-I/usr/include/suitesparse"])]),
+        // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
+        .target(name: "NativeCode", dependencies: ["ModelCompiler"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
@@ -50,7 +52,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

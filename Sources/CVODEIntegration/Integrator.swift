@@ -66,7 +66,11 @@ public enum IntegrationStep: Sendable, Equatable {
 /// (`user_data`): its address must stay fixed while CVODES holds it.
 public final class Integrator {
     let system: any ODESystem
-    private let n: Int
+    /// The same object, for the C callbacks: reading it does not retain (the strong
+    /// reference above keeps it alive), which saved two atomic operations per call.
+    unowned(unsafe) let callbackSystem: any ODESystem
+    /// The number of states, read by the callbacks without a dynamic call.
+    let n: Int
     // Internal (not private) for the extensions in Integrator+Sensitivities.swift and LinearSolver.swift.
     var context: SUNContext?
     var memory: UnsafeMutableRawPointer?
@@ -92,6 +96,7 @@ public final class Integrator {
     public init(system: any ODESystem, initialTime: Double, initialState: [Double], options: IntegratorOptions) throws(CVODEError) {
         precondition(initialState.count == system.stateCount)
         self.system = system
+        self.callbackSystem = system
         self.n = system.stateCount
         self.options = options
         self.time = initialTime
@@ -238,13 +243,13 @@ private func integrator(_ userData: UnsafeMutableRawPointer?) -> Integrator {
 
 private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
     let integrator = integrator(userData)
-    let n = integrator.system.stateCount
+    let n = integrator.n
     let out = kinapse_nvector_data(ydot)!
     guard n > 0 else {
         out[0] = 0
         return 0
     }
-    integrator.system.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
+    integrator.callbackSystem.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
     #if DEBUG
     if let fault = InjectedFault.current, fault.kind == .nan, t >= fault.time { out[0] = .nan }
     #endif
@@ -259,7 +264,7 @@ private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
 
 private let rootCallback: CVRootFn = { t, y, gout, userData in
     let integrator = integrator(userData)
-    integrator.system.evaluateRoots(time: t, state: kinapse_nvector_data(y)!, roots: gout!)
+    integrator.callbackSystem.evaluateRoots(time: t, state: kinapse_nvector_data(y)!, roots: gout!)
     return 0
 }
 

@@ -77,11 +77,11 @@ private func integrator(_ userData: UnsafeMutableRawPointer?) -> Integrator {
 
 private let denseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _, _, _ in
     let integrator = integrator(userData)
-    let n = integrator.system.stateCount
+    let n = integrator.n
     guard n > 0 else { return 0 }
     let data = kinapse_dense_data(jacobian)!
     data.update(repeating: 0, count: n * n)
-    integrator.system.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
+    integrator.callbackSystem.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
     for k in 0..<(n * n) where !data[k].isFinite {
         integrator.nonFiniteComponent = k % n
         return 1
@@ -94,7 +94,7 @@ private let denseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _,
 /// small next to the factorisation.
 private let sparseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _, _, _ in
     let integrator = integrator(userData)
-    let n = integrator.system.stateCount
+    let n = integrator.n
     guard n > 0, let jacobian else { return 0 }
     let nonZeros = integrator.sparseRowIndices.count
     integrator.sparseColumnStarts.withUnsafeBufferPointer {
@@ -105,7 +105,7 @@ private let sparseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _
     }
     let values = kinapse_sparse_values(jacobian)!
     values.update(repeating: 0, count: nonZeros)
-    integrator.system.evaluateSparseJacobian(time: t, state: kinapse_nvector_data(y)!, values: values)
+    integrator.callbackSystem.evaluateSparseJacobian(time: t, state: kinapse_nvector_data(y)!, values: values)
     for k in 0..<nonZeros where !values[k].isFinite {
         integrator.nonFiniteComponent = Int(integrator.sparseRowIndices[k])
         return 1

@@ -123,11 +123,20 @@ struct ProgramCode {
         var start: Int32, end: Int32
     }
 
-    private let operands: UnsafeMutablePointer<Operands>
-    private let batches: UnsafeMutablePointer<Batch>
+    let operands: UnsafeMutablePointer<Operands>
+    let batches: UnsafeMutablePointer<Batch>
     /// Number of instructions.
     let count: Int
     let batchCount: Int
+    /// Slots that hold only this program's own temporaries (after renaming): native code
+    /// keeps them in local variables instead of memory.
+    private(set) var localSlots: [Int32] = []
+    /// The first slot that is not a named value (`Temporaries.first`): slots from here on
+    /// that no program writes are constants.
+    let firstUnnamedSlot: Int32
+    /// The same program compiled to machine code (`NativeCode`), run instead of the
+    /// bytecode when set. A heap cell, so a model can install it after compiling.
+    let native: UnsafeMutablePointer<NativeProgram?>
 
     /// Which written slots a program may rename: its own temporaries.
     struct Temporaries {
@@ -147,6 +156,9 @@ struct ProgramCode {
     init(_ program: Program, scheduled: Bool = true, temporaries: Temporaries? = nil) {
         let instructions = scheduled && temporaries != nil ? Self.fuse(program.instructions, temporaries!) : program.instructions
         count = instructions.count
+        firstUnnamedSlot = Int32(temporaries?.first ?? Int(Int32.max))
+        native = .allocate(capacity: 1)
+        native.initialize(to: nil)
         let order = scheduled ? Self.schedule(instructions) : instructions.indices.map { (level: $0, index: $0) }
         operands = .allocate(capacity: max(1, count))
         var groups: [Batch] = []
@@ -164,7 +176,7 @@ struct ProgramCode {
         batchCount = groups.count
         batches = .allocate(capacity: max(1, groups.count))
         batches.initialize(from: groups, count: groups.count)
-        if scheduled, let temporaries { reuseTemporaries(temporaries, batches: groups) }
+        if scheduled, let temporaries { localSlots = reuseTemporaries(temporaries, batches: groups) }
     }
 
     /// Merges each arithmetic instruction whose result is a private temporary (written
@@ -213,8 +225,8 @@ struct ProgramCode {
     /// `temporaries.first`, not outputs) in place, handing out their slots again once
     /// the last batch reading a value has run. A slot freed by batch `b` is handed out
     /// from batch `b + 1` on, so no instruction of a batch overwrites what another
-    /// instruction of the same batch still reads.
-    private func reuseTemporaries(_ temporaries: Temporaries, batches: [Batch]) {
+    /// instruction of the same batch still reads. Returns the slots handed out, sorted.
+    private func reuseTemporaries(_ temporaries: Temporaries, batches: [Batch]) -> [Int32] {
         var highest: Int32 = 0
         for k in 0..<count { highest = max(highest, operands[k].destination, operands[k].a, operands[k].b, operands[k].c) }
         var writes = [Int](repeating: 0, count: Int(highest) + 1)
@@ -262,6 +274,7 @@ struct ProgramCode {
             // Values last read by this batch free their slots for the batches after it.
             free += dying[b].map { renamed[Int($0)] }.sorted(by: >)
         }
+        return Set(privateSlots.map { renamed[Int($0)] }).sorted()
     }
 
     /// The slots the program writes (for tests of the renaming).
@@ -270,6 +283,7 @@ struct ProgramCode {
     func deallocate() {
         operands.deallocate()
         batches.deallocate()
+        native.deallocate()
     }
 
     /// Instruction indices in execution order, sorted by level, then operation, then
@@ -310,6 +324,10 @@ struct ProgramCode {
 
     /// Runs the program over memory `m`. The hot loop of every simulation.
     func run(memory m: UnsafeMutablePointer<Double>) {
+        if let compiled = native.pointee {
+            compiled(m)
+            return
+        }
         for k in 0..<batchCount {
             let batch = batches[k]
             let first = operands + Int(batch.start), end = operands + Int(batch.end)

@@ -37,6 +37,8 @@ public final class CompiledModel: ODESystem {
     /// Structurally non-zero Jacobian entries plus the diagonal, for sparse solvers.
     public let jacobianSparsity: JacobianSparsity?
     let rootSlots: UnsafeMutablePointer<Int32>
+    /// The right-hand side as machine code, when installed (`install(native:rightHandSide:)`).
+    let nativeRightHandSide: UnsafeMutablePointer<NativeRightHandSide?>
 
     /// Symbolic forms, kept for printing, checking and the reference interpreter.
     public let derivativeExpressions: [Symbolic]
@@ -64,7 +66,9 @@ public final class CompiledModel: ODESystem {
     private(set) var memoryImage: [Double]
 
     /// Grows when sensitivity programs are added (`extendMemory`); never cache it.
-    public private(set) var memory: UnsafeMutablePointer<Double>
+    /// Unchecked: only `extendMemory` replaces it, and the runtime's exclusivity check on
+    /// every read cost more than the root functions it guarded (tens of thousands a run).
+    @exclusivity(unchecked) public private(set) var memory: UnsafeMutablePointer<Double>
     public private(set) var memoryCount: Int
 
     public struct JacobianEntry {
@@ -133,6 +137,8 @@ public final class CompiledModel: ODESystem {
         }
         self.rootSlots = .allocate(capacity: max(1, rootSlots.count))
         for (i, s) in rootSlots.enumerated() { self.rootSlots[i] = Int32(s) }
+        self.nativeRightHandSide = .allocate(capacity: 1)
+        self.nativeRightHandSide.initialize(to: nil)
         self.memoryCount = memoryImage.count
         self.memory = .allocate(capacity: max(1, memoryImage.count))
         self.memory.initialize(from: memoryImage, count: memoryImage.count)
@@ -163,6 +169,7 @@ public final class CompiledModel: ODESystem {
         stateSlots.deallocate()
         jacobianEntries.deallocate()
         rootSlots.deallocate()
+        nativeRightHandSide.deallocate()
         memory.deallocate()
     }
 
@@ -175,6 +182,10 @@ public final class CompiledModel: ODESystem {
     }
 
     public func evaluateRHS(time: Double, state: UnsafePointer<Double>, derivative: UnsafeMutablePointer<Double>) {
+        if let native = nativeRightHandSide.pointee {
+            native(time, state, derivative, memory)
+            return
+        }
         load(time: time, state: state)
         rhsProgram.run(memory: memory)
         for i in 0..<stateCount { derivative[i] = memory[Int(derivativeSlots[i])] }

@@ -5,6 +5,7 @@ import PathwayModel
 import AntimonyFrontEnd
 import SBMLImport
 import ModelCompiler
+import NativeCode
 import Reporting
 
 /// Standard error, with colour only when it is a terminal.
@@ -47,6 +48,16 @@ enum ModelLoading {
             return try ModelCompiler.compile(pathway)
         } catch {
             Console.report(error.diagnostics)
+            throw Status.badInput
+        }
+    }
+
+    /// `--native-code`: compiles the model's equations to machine code (or finds them in the cache).
+    static func installNativeCode(in model: CompiledModel) throws -> NativeCode.Outcome {
+        do {
+            return try NativeCode.install(in: model)
+        } catch {
+            Console.error("error: \(error.message)\nhint: \(error.hint)")
             throw Status.badInput
         }
     }
