@@ -57,17 +57,17 @@ public struct NativeSource: Sendable {
                 }
             }
         }
-        func literal(_ program: ProgramCode) -> (Int32) -> String? { { constants[$0] } }
+        let literal: (Int32) -> String? = { constants[$0] }
         var text = Self.prelude
         var symbols: [String] = []
         for (k, program) in programs.enumerated() {
             let symbol = "\(prefix)_\(k)"
             symbols.append(symbol)
-            program.appendC(function: symbol, literal: literal(program), to: &text)
+            program.appendC(function: symbol, literal: literal, to: &text)
         }
         if let (program, transfer) = rightHandSide {
             let symbol = "\(prefix)_rhs"
-            program.appendC(function: symbol, literal: literal(program), transfer: transfer, to: &text)
+            program.appendC(function: symbol, literal: literal, transfer: transfer, to: &text)
             rightHandSideSymbol = symbol
         } else {
             rightHandSideSymbol = nil

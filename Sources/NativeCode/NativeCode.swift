@@ -43,22 +43,29 @@ public enum NativeCode {
     /// `-fno-math-errno` only lets `sqrt` become an instruction; it changes no value.
     static let flags = ["-O2", "-fPIC", "-shared", "-fno-math-errno"] + NativeSource.requiredFlags
 
-    private static func load(_ source: NativeSource, toolchain given: Toolchain?)
+    /// Finds `source`'s library in the cache or builds it, loads it and looks up its
+    /// program functions. A cached library that does not load (truncated by a full disk,
+    /// say) is rebuilt once.
+    static func load(_ source: NativeSource, toolchain given: Toolchain?)
         throws(NativeCodeError) -> ([NativeProgram], Outcome, Library) {
         let toolchain: Toolchain
         if let given { toolchain = given } else { toolchain = try Toolchain.find() }
-        let key = cacheKey(source, toolchain)
         let directory = toolchain.cacheDirectory
-        let library = directory.appendingPathComponent("\(key).so").path
+        let library = directory.appendingPathComponent("\(cacheKey(source, toolchain)).so").path
         var outcome = Outcome.cached
-        if !FileManager.default.fileExists(atPath: library) {
+        var handle: UnsafeMutableRawPointer?
+        if FileManager.default.fileExists(atPath: library) {
+            handle = dlopen(library, RTLD_NOW | RTLD_LOCAL)
+        }
+        if handle == nil {
             let start = DispatchTime.now().uptimeNanoseconds
             try build(source, into: library, directory: directory, toolchain: toolchain)
             outcome = .compiled(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            handle = dlopen(library, RTLD_NOW | RTLD_LOCAL)
         }
-        guard let handle = dlopen(library, RTLD_NOW | RTLD_LOCAL) else {
+        guard let handle else {
             throw NativeCodeError("cannot load the compiled model \(library): \(String(cString: dlerror()))",
-                                  hint: "delete the file and run again; it is rebuilt")
+                                  hint: "run without --native-code, and report this with the model")
         }
         let loaded = Library(handle: handle, path: library)
         var functions: [NativeProgram] = []
@@ -67,12 +74,12 @@ public enum NativeCode {
     }
 
     /// A loaded library (never closed: the installed functions live as long as the process).
-    private struct Library {
+    struct Library {
         let handle: UnsafeMutableRawPointer
         let path: String
     }
 
-    private static func symbol<F>(_ name: String, in library: Library, as type: F.Type) throws(NativeCodeError) -> F {
+    static func symbol<F>(_ name: String, in library: Library, as type: F.Type) throws(NativeCodeError) -> F {
         guard let address = dlsym(library.handle, name) else {
             throw NativeCodeError("the compiled model \(library.path) has no function \(name)",
                                   hint: "delete the file and run again; it is rebuilt")

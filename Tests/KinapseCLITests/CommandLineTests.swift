@@ -26,9 +26,6 @@ enum CLI {
         process.arguments = arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         process.currentDirectoryURL = directory ?? TestModels.repositoryRoot
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,0 +1,216 @@
+import Foundation
+import Testing
+import AntimonyFrontEnd
+import KineticsCore
+import CVODEIntegration
+@testable import ModelCompiler
+@testable import NativeCode
+import PathwayTestSupport
+import Simulation
+
+/// `--native-code` must compute exactly what the bytecode computes: these tests compare
+/// the two bit for bit, operation by operation, on every shipped pathway and over whole
+/// simulations. They need a C compiler; Swift's toolchain always has clang.
+@Suite(.serialized) struct NativeCodeTests {
+    /// A fresh cache per test run, so every test really compiles (and the user's cache is
+    /// left alone).
+    static let toolchain: Toolchain = {
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-native-tests-\(getpid())")
+        return try! Toolchain(compiler: Toolchain.find().compiler, cacheDirectory: cache)
+    }()
+
+    static func same(_ a: Double, _ b: Double) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
+    /// Operand values where the built-ins' edge cases live: signed zeros, infinities,
+    /// NaN, integers and half-integers (the power fast paths), huge and tiny magnitudes.
+    static let specialValues: [Double] = [0, -0.0, 1, -1, 2, -2, 0.5, 2.5, -3, 3, 16, 17, -16, -17, 0.7, 5, 1e300, -1e300,
+                                          1e-300, .infinity, -.infinity, .nan, 1.5, 0.3]
+
+    /// Every operation of the machine, each on many seeded operand triples drawn from the
+    /// special values, run by the bytecode and by the compiled C.
+    @Test func everyOperationMatchesTheBytecodeBitForBit() throws {
+        let values = Self.specialValues
+        var program = Program()
+        var state: UInt64 = 12345
+        func pick() -> Int32 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int32((state >> 33) % UInt64(values.count))
+        }
+        var destination = Int32(values.count)
+        for operation in Instruction.Operation.allCases {
+            for _ in 0..<60 {
+                program.instructions.append(Instruction(operation: operation, destination: destination, a: pick(), b: pick(), c: pick()))
+                destination += 1
+            }
+        }
+        let code = ProgramCode(program)
+        defer { code.deallocate() }
+        let memory = values + [Double](repeating: -42, count: Int(destination) - values.count)
+        var byBytecode = memory, byNative = memory
+        byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
+        let source = NativeSource(programs: [code], prefix: "operations", constant: { _ in 0 })
+        let (functions, _, _) = try NativeCode.load(source, toolchain: Self.toolchain)
+        code.native.pointee = functions[0]
+        byNative.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
+        var differences: [String] = []
+        for (k, ins) in program.instructions.enumerated() {
+            let d = Int(ins.destination)
+            if !Self.same(byBytecode[d], byNative[d]) {
+                differences.append("\(ins.operation)(\(values[Int(ins.a)]), \(values[Int(ins.b)]), \(values[Int(ins.c)])) #\(k): bytecode \(byBytecode[d]), native \(byNative[d])")
+            }
+        }
+        #expect(differences.isEmpty, "\(differences.prefix(10).joined(separator: "\n"))")
+    }
+
+    /// Every shipped pathway: right-hand side, Jacobian (dense and sparse), roots, assigned
+    /// values, switches and triggers, at seeded states around the initial one.
+    @Test func shippedPathwaysEvaluateIdentically() throws {
+        let files = TestModels.shippedPathways
+        #expect(files.count > 10)
+        for url in files {
+            let pathway = try AntimonyLoader.load(path: url.path)
+            let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
+            try NativeCode.install(in: native, toolchain: Self.toolchain)
+            #expect(native.runsNativeCode && !bytecode.runsNativeCode)
+            let y0 = bytecode.initialState()
+            _ = native.initialState()
+            let n = bytecode.stateCount
+            var state: UInt64 = 99
+            for trial in 0..<3 {
+                let y = y0.map { v -> Double in
+                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    let factor = 0.5 + Double(state >> 11) / Double(1 << 53)
+                    return trial == 0 ? v : (v == 0 ? factor * 1e-3 : v * factor)
+                }
+                let t = 0.37 * Double(trial)
+                func outputs(_ model: CompiledModel) -> [Double] {
+                    var rhs = [Double](repeating: 0, count: max(n, 1))
+                    var dense = [Double](repeating: 0, count: max(n * n, 1))
+                    var roots = [Double](repeating: 0, count: max(model.rootCount, 1))
+                    y.withUnsafeBufferPointer { yp in
+                        model.evaluateRHS(time: t, state: yp.baseAddress!, derivative: &rhs)
+                        model.evaluateJacobian(time: t, state: yp.baseAddress!, jacobian: &dense)
+                        model.evaluateRoots(time: t, state: yp.baseAddress!, roots: &roots)
+                    }
+                    var sparse: [Double] = []
+                    if let pattern = model.jacobianSparsity {
+                        sparse = [Double](repeating: 0, count: pattern.nonZeroCount)
+                        y.withUnsafeBufferPointer { model.evaluateSparseJacobian(time: t, state: $0.baseAddress!, values: &sparse) }
+                    }
+                    y.withUnsafeBufferPointer { model.update(time: t, state: $0.baseAddress!) }
+                    model.evaluateSwitches()
+                    model.evaluateTriggers()
+                    let named = model.symbols.values.sorted().map { model.value(ofSlot: $0) }
+                    let switches = model.relationals.indices.map { model.switchValue($0) }
+                    let triggers = model.events.indices.map { model.triggerValue($0) ? 1.0 : 0.0 }
+                    return rhs + dense + roots + sparse + named + switches + triggers
+                }
+                let a = outputs(bytecode), b = outputs(native)
+                let mismatches = zip(a, b).enumerated().filter { !Self.same($0.element.0, $0.element.1) }
+                #expect(a.count == b.count && mismatches.isEmpty,
+                        "\(url.lastPathComponent) trial \(trial): \(mismatches.count) of \(a.count) values differ, first \(mismatches.first.map { "\($0.offset): \($0.element)" } ?? "-")")
+            }
+        }
+    }
+
+    /// A whole simulation with 120 stimulus events: the same trajectory, bit for bit, and
+    /// the same solver work.
+    @Test func simulationIsBitIdentical() throws {
+        let url = TestModels.repositoryRoot.appendingPathComponent("Benchmarks/models/tbs_no_cgmp.ant")
+        let pathway = try AntimonyLoader.load(path: url.path)
+        let request = SimulationRequest(grid: TimeGrid(end: 600, count: 601), columns: nil, overrides: [],
+                                        options: IntegratorOptions(relativeTolerance: 1e-6, absoluteTolerance: 1e-12))
+        let bytecode = try Simulator(model: ModelCompiler.compile(pathway)).run(request)
+        let model = try ModelCompiler.compile(pathway)
+        try NativeCode.install(in: model, toolchain: Self.toolchain)
+        let native = try Simulator(model: model).run(request)
+        #expect(bytecode.trajectory.values.count == native.trajectory.values.count)
+        #expect(zip(bytecode.trajectory.values, native.trajectory.values).allSatisfy { Self.same($0, $1) })
+        #expect(bytecode.statistics == native.statistics)
+        #expect(bytecode.statistics.reinitialisations >= 120)
+    }
+
+    /// The sensitivity programs, installed on their own, give the same `ṡ`.
+    @Test func sensitivityProgramsMatch() throws {
+        let url = TestModels.repositoryRoot.appendingPathComponent("Benchmarks/models/tbs_no_cgmp.ant")
+        let pathway = try AntimonyLoader.load(path: url.path)
+        func derivatives(native: Bool) throws -> [Double] {
+            let model = try ModelCompiler.compile(pathway)
+            let parameters = model.symbolKinds.filter { $0.value == .parameter }.map(\.key).sorted()
+            let system = try SensitivityModel(model: model, parameters: parameters)
+            if native {
+                try NativeCode.install(in: model, toolchain: Self.toolchain)
+                try NativeCode.install(in: system, toolchain: Self.toolchain)
+            }
+            let y = model.initialState().map { $0 + 0.01 }
+            let n = model.stateCount, np = parameters.count
+            var s = (0..<(n * np)).map { Double($0 % 7) * 0.1 - 0.2 }
+            var out = [Double](repeating: 0, count: n * np)
+            s.withUnsafeMutableBufferPointer { sp in
+                out.withUnsafeMutableBufferPointer { op in
+                    let sPointers = (0..<np).map { sp.baseAddress! + $0 * n }
+                    let oPointers = (0..<np).map { op.baseAddress! + $0 * n }
+                    y.withUnsafeBufferPointer { yp in
+                        system.evaluateSensitivityRHS(time: 1.5, state: yp.baseAddress!, sensitivities: sPointers, derivatives: oPointers)
+                    }
+                }
+            }
+            #expect(np > 5)
+            return out
+        }
+        let a = try derivatives(native: false), b = try derivatives(native: true)
+        #expect(zip(a, b).allSatisfy { Self.same($0, $1) })
+    }
+
+    /// Installing again finds the library in the cache; a damaged cached library is rebuilt.
+    @Test func cachedLibrariesAreReusedAndDamagedOnesRebuilt() throws {
+        let text = "model m\n  x' = -k*x + sin(x)\n  x = 1; k = 0.3\nend\n"
+        let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-native-cache-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: cache) }
+        let toolchain = Toolchain(compiler: Self.toolchain.compiler, cacheDirectory: cache)
+        let first = try NativeCode.install(in: TestModels.compile(text), toolchain: toolchain)
+        guard case .compiled = first else { Issue.record("first install should compile, got \(first)"); return }
+        #expect(try NativeCode.install(in: TestModels.compile(text), toolchain: toolchain) == .cached)
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path)
+        #expect(entries.count == 1 && entries[0].hasSuffix(".so"), "only the library is left behind, no build files: \(entries)")
+        // Parameters are read from memory, so new parameter values reuse the library (a fit
+        // compiles once); a changed equation is a new library.
+        let newValue = text.replacingOccurrences(of: "0.3", with: "0.4")
+        #expect(try NativeCode.install(in: TestModels.compile(newValue), toolchain: toolchain) == .cached)
+        let newEquation = text.replacingOccurrences(of: "sin", with: "cos")
+        guard case .compiled = try NativeCode.install(in: TestModels.compile(newEquation), toolchain: toolchain) else {
+            Issue.record("a changed equation must not reuse the cached library"); return
+        }
+        // A damaged library in the cache (truncated by a full disk, say) is rebuilt. A
+        // model not loaded before in this process, because dlopen caches by path.
+        let third = text.replacingOccurrences(of: "sin", with: "tan")
+        let damaged = cache.appendingPathComponent(NativeCode.cacheKey(try TestModels.compile(third).nativeSource(), toolchain) + ".so")
+        try Data("not a library".utf8).write(to: damaged)
+        let model = try TestModels.compile(third)
+        guard case .compiled = try NativeCode.install(in: model, toolchain: toolchain) else {
+            Issue.record("a damaged cached library must be rebuilt"); return
+        }
+        #expect(model.runsNativeCode)
+    }
+
+    /// Without a usable compiler: a clear error naming what was tried.
+    @Test func missingCompilerIsAClearError() {
+        #expect {
+            _ = try Toolchain.find(environment: ["KINAPSE_CC": "/nonexistent/cc", "PATH": "/usr/bin"])
+        } throws: { error in
+            "\(error)".contains("KINAPSE_CC names /nonexistent/cc")
+        }
+        #expect {
+            _ = try Toolchain.find(environment: ["PATH": "/nonexistent"])
+        } throws: { error in
+            "\(error)".contains("none of clang, cc or gcc")
+        }
+        let failing = Toolchain(compiler: "/bin/false", cacheDirectory: FileManager.default.temporaryDirectory
+            .appendingPathComponent("kinapse-native-false-\(getpid())"))
+        #expect {
+            try NativeCode.install(in: TestModels.compile("model m\n  x' = -x\n  x = 1\nend\n"), toolchain: failing)
+        } throws: { error in
+            "\(error)".contains("the C compiler /bin/false failed")
+        }
+    }
+}
