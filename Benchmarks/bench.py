@@ -24,6 +24,10 @@ What is measured (medians; every ratio is from runs interleaved in this one sess
   err K, err RR the same measure against a reference (Kinapse at rtol 1e-10, atol 1e-18), for
                 Kinapse and for RoadRunner: the accuracy each achieves with these settings
                 (up to N = 100; the reference's own error is ~1e-9, four orders below)
+  Kn            the same Kinapse runs with --native-code (the model's programs compiled to
+                machine code by the system C compiler; the first run builds the library into a
+                fresh cache and is timed as "build", later runs load it from the cache); its
+                output must be byte-identical to the bytecode's
 Settings everywhere: BDF, rtol 1e-6, atol 1e-12, analytic Jacobian, 100000 max steps.
 """
 import argparse
@@ -167,8 +171,16 @@ def main():
     for name, path, species, t_end, points, c_cmd, rounds, reps, rr_reps in models:
         print(f"== {name}", file=sys.stderr)
         k_sim, k_cpu, k_load, k_load_cpu, c_sim, c_cpu, peaks = [], [], [], [], [], [], []
-        k_out, c_out = os.path.join(OUT, "k.csv"), os.path.join(OUT, "c.csv")
+        n_sim, n_cpu, n_load = [], [], []
+        k_out, c_out, n_out = os.path.join(OUT, "k.csv"), os.path.join(OUT, "c.csv"), os.path.join(OUT, "n.csv")
         k_stats = {}
+        native_cmd = [kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points), "--stats",
+                      "--native-code", "--out", n_out]
+        # --native-code, first run: compiles the model's C into a fresh cache (timed once)
+        native_env = dict(os.environ, KINAPSE_CACHE=os.path.join(OUT, "native-cache", os.path.basename(path)))
+        subprocess.run(["rm", "-rf", native_env["KINAPSE_CACHE"]], check=True)
+        _, build_err, _ = run(native_cmd, env=native_env)
+        n_build = float(re.search(r"compiled in ([0-9.]+) s", build_err).group(1))
         for _ in range(rounds):
             # interleaved, so that both see the same machine load
             err, _, peak, _ = run_measured([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points),
@@ -183,6 +195,11 @@ def main():
             cs = stats(cerr)
             c_sim.append(cs["integration time"])
             c_cpu.append(cs["integration cpu time"])
+            _, nerr, _ = run(native_cmd + ["--repeat", str(reps)], env=native_env)
+            ns = stats(nerr)
+            n_sim.append(ns["integration time"])
+            n_cpu.append(ns["integration cpu time"])
+            n_load.append(ns["compile time"])
         err_k = err_rr = None
         ref_out, rr_out = os.path.join(OUT, "ref.csv"), os.path.join(OUT, "rr.csv")
         if species <= 1100:
@@ -210,7 +227,9 @@ def main():
             rr_load_cpu=rr_load_cpu, k_sim=median(k_sim), c_sim=median(c_sim), k_cpu=median(k_cpu),
             c_cpu=median(c_cpu), rr_sim=rr_sim, rr_sim_cpu=rr_sim_cpu,
             rhs=int(k_stats.get("rhs evaluations", 0)), reinit=int(k_stats.get("reinitialisations", 0)),
-            peak=max(peaks), agree=agreement(k_out, c_out), err_k=err_k, err_rr=err_rr))
+            peak=max(peaks), agree=agreement(k_out, c_out), err_k=err_k, err_rr=err_rr,
+            n_sim=median(n_sim), n_cpu=median(n_cpu), n_load=median(n_load), n_build=n_build,
+            n_same=open(k_out, "rb").read() == open(n_out, "rb").read()))
 
     # synapse level: whole-process times
     print("== synapse runs", file=sys.stderr)
@@ -251,6 +270,19 @@ def main():
             fmt(r["agree"], ".0e"), fmt(r["err_k"], ".0e"), fmt(r["err_rr"], ".0e")))
     print("load K = parse + compile (wall), its CPU time is used for K/RR load; cpu us/state = Kinapse CPU "
           "time per simulation / states")
+    print()
+    nline = "{:<21} {:>9} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>10}"
+    print("Kinapse --native-code (the model's equations compiled to machine code; same runs, interleaved)")
+    print(nline.format("model", "build s", "load ms", "sim ms", "Kn/C", "Kn/RR", "Kn/K", "load", "output"))
+    print(nline.format("", "(once)", "(cached)", "", "cpu", "cpu", "cpu", "Kn/RR", "vs K"))
+    for r in rows:
+        ratio = lambda a, b: None if a is None or b is None or b == 0 else a / b
+        print(nline.format(r["name"], fmt(r["n_build"], ".2f"), fmt(1000 * r["n_load"], ".1f"), fmt(1000 * r["n_sim"], ".1f"),
+                           fmt(ratio(r["n_cpu"], r["c_cpu"]), ".2f"), fmt(ratio(r["n_cpu"], r["rr_sim_cpu"]), ".2f"),
+                           fmt(ratio(r["n_cpu"], r["k_cpu"]), ".2f"), fmt(ratio(r["n_load"], r["rr_load"]), ".4f"),
+                           "identical" if r["n_same"] else "DIFFERENT"))
+    print("build s = first --native-code run: writing the C and compiling it (cached afterwards); load = parse + "
+          "compile + loading the cached library (wall)")
     print("err vs ref = largest |x - ref| / max(|ref|, 1e-6) against Kinapse at rtol 1e-10, atol 1e-18: the "
           "accuracy each tool reaches with the same settings")
     print()

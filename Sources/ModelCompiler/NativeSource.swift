@@ -32,7 +32,7 @@ public struct NativeSource: Sendable {
 
     /// Bumped whenever the translation changes, so cached libraries built from older
     /// translations are never reused by mistake.
-    static let version = 2
+    static let version = 3
 
     /// How the right-hand side reads the state and writes the derivatives.
     struct StateTransfer {
@@ -113,13 +113,30 @@ public struct NativeSource: Sendable {
 }
 
 extension ProgramCode {
-    /// Appends `void function(double *m)` running this program, instruction by
-    /// instruction in the order `run` uses; with `transfer`, the function is a
+    /// Batches at least this long run as a loop over a table of operand slots instead of
+    /// one statement per instruction. Why: C compilers take time superlinear in the length
+    /// of straight-line code (a 100-compartment dendrite took minutes), while a loop costs
+    /// the same to compile whatever its length; and long batches are where the bytecode
+    /// machine's dispatch was already cheap.
+    static let loopThreshold = 16
+
+    /// Appends `void function(double *m)` running this program in the order `run` uses:
+    /// short batches as one statement per instruction (temporaries in local variables,
+    /// constants as literals), long ones as loops. With `transfer`, the function is a
     /// `NativeRightHandSide` that first stores time and state into memory and ends by
     /// copying the derivatives out, as `CompiledModel.evaluateRHS` does around `run`.
     func appendC(function: String, literal: (Int32) -> String?, transfer: NativeSource.StateTransfer? = nil,
                  to text: inout String) {
-        let locals = Set(localSlots)
+        // Slots a loop touches live in memory: the loop indexes them through its table.
+        var inLoops = Set<Int32>()
+        for b in 0..<batchCount where batches[b].end - batches[b].start >= Self.loopThreshold {
+            for i in Int(batches[b].start)..<Int(batches[b].end) {
+                let o = operands[i]
+                inLoops.formUnion([o.destination, o.a, o.b, o.c])
+            }
+        }
+        let localList = localSlots.filter { !inLoops.contains($0) }
+        let locals = Set(localList)
         func slot(_ s: Int32) -> String { locals.contains(s) ? "r\(s)" : literal(s) ?? "m[\(s)]" }
         if let transfer {
             text += "void \(function)(double t, const double *restrict y, double *restrict ydot, double *restrict m) {\n"
@@ -130,13 +147,28 @@ extension ProgramCode {
         }
         // Declared in groups so no line grows without bound.
         var k = 0
-        while k < localSlots.count {
-            let group = localSlots[k..<min(k + 16, localSlots.count)]
+        while k < localList.count {
+            let group = localList[k..<min(k + 16, localList.count)]
             text += "    double " + group.map { "r\($0)" }.joined(separator: ", ") + ";\n"
             k += 16
         }
         for b in 0..<batchCount {
             let batch = batches[b]
+            let length = Int(batch.end - batch.start)
+            if length >= Self.loopThreshold {
+                let reads = batch.operation.operandCount, width = 1 + reads
+                text += "    {\n        static const int table[] = {"
+                for i in Int(batch.start)..<Int(batch.end) {
+                    let o = operands[i]
+                    text += ([o.destination, o.a, o.b, o.c].prefix(width).map { "\($0)" }.joined(separator: ",")) + ","
+                    if (i - Int(batch.start)) % 8 == 7 { text += "\n            " }
+                }
+                text += "};\n"
+                text += "        for (int k = 0; k < \(length * width); k += \(width)) "
+                let operand = (1...3).map { j in j <= reads ? "m[table[k + \(j)]]" : "0" }
+                text += "m[table[k]] = \(Self.cExpression(batch.operation, operand[0], operand[1], operand[2]));\n    }\n"
+                continue
+            }
             for i in Int(batch.start)..<Int(batch.end) {
                 let o = operands[i]
                 let a = slot(o.a), bb = slot(o.b), c = slot(o.c)

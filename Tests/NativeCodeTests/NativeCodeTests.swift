@@ -26,19 +26,22 @@ import Simulation
     static let specialValues: [Double] = [0, -0.0, 1, -1, 2, -2, 0.5, 2.5, -3, 3, 16, 17, -16, -17, 0.7, 5, 1e300, -1e300,
                                           1e-300, .infinity, -.infinity, .nan, 1.5, 0.3]
 
-    /// Every operation of the machine, each on many seeded operand triples drawn from the
-    /// special values, run by the bytecode and by the compiled C.
-    @Test func everyOperationMatchesTheBytecodeBitForBit() throws {
+    /// Every operation of the machine, each on seeded operand triples drawn from the
+    /// special values, run by the bytecode and by the compiled C: with a few instructions
+    /// per operation (one C statement each) and with many (a loop over a table; see
+    /// `ProgramCode.loopThreshold`).
+    @Test(arguments: [8, 48]) func everyOperationMatchesTheBytecodeBitForBit(perOperation: Int) throws {
+        #expect((perOperation >= ProgramCode.loopThreshold) == (perOperation == 48))
         let values = Self.specialValues
         var program = Program()
-        var state: UInt64 = 12345
+        var state = UInt64(12345 + perOperation)
         func pick() -> Int32 {
             state = state &* 6364136223846793005 &+ 1442695040888963407
             return Int32((state >> 33) % UInt64(values.count))
         }
         var destination = Int32(values.count)
         for operation in Instruction.Operation.allCases {
-            for _ in 0..<60 {
+            for _ in 0..<perOperation {
                 program.instructions.append(Instruction(operation: operation, destination: destination, a: pick(), b: pick(), c: pick()))
                 destination += 1
             }
@@ -48,7 +51,7 @@ import Simulation
         let memory = values + [Double](repeating: -42, count: Int(destination) - values.count)
         var byBytecode = memory, byNative = memory
         byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
-        let source = NativeSource(programs: [code], prefix: "operations", constant: { _ in 0 })
+        let source = NativeSource(programs: [code], prefix: "operations\(perOperation)", constant: { _ in 0 })
         let (functions, _, _) = try NativeCode.load(source, toolchain: Self.toolchain)
         code.native.pointee = functions[0]
         byNative.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
