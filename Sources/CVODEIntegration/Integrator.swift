@@ -66,9 +66,10 @@ public enum IntegrationStep: Sendable, Equatable {
 /// (`user_data`): its address must stay fixed while CVODES holds it.
 public final class Integrator {
     let system: any ODESystem
-    /// The same object, for the C callbacks: reading it does not retain (the strong
-    /// reference above keeps it alive), which saved two atomic operations per call.
-    unowned(unsafe) let callbackSystem: any ODESystem
+    /// The same object in a box, for the C callbacks: a call through the box borrows the
+    /// reference, where a call through a stored existential retained and released it
+    /// (two atomic operations per right-hand side).
+    let callbackSystem: UnsafeMutablePointer<any ODESystem>
     /// The number of states, read by the callbacks without a dynamic call.
     let n: Int
     // Internal (not private) for the extensions in Integrator+Sensitivities.swift and LinearSolver.swift.
@@ -96,7 +97,8 @@ public final class Integrator {
     public init(system: any ODESystem, initialTime: Double, initialState: [Double], options: IntegratorOptions) throws(CVODEError) {
         precondition(initialState.count == system.stateCount)
         self.system = system
-        self.callbackSystem = system
+        self.callbackSystem = .allocate(capacity: 1)
+        self.callbackSystem.initialize(to: system)
         self.n = system.stateCount
         self.options = options
         self.time = initialTime
@@ -131,6 +133,8 @@ public final class Integrator {
         if let matrix { SUNMatDestroy(matrix) }
         if let y { N_VDestroy(y) }
         if context != nil { SUNContext_Free(&context) }
+        callbackSystem.deinitialize(count: 1)
+        callbackSystem.deallocate()
     }
 
     /// The current state (after `advance`, the state at the time it returned).
@@ -237,35 +241,40 @@ extension CVODEError {
 // Non-capturing closures, so they convert to C function pointers. Each recovers the
 // Integrator from user_data without retaining it (the Integrator owns the solver).
 
-private func integrator(_ userData: UnsafeMutableRawPointer?) -> Integrator {
-    Unmanaged<Integrator>.fromOpaque(userData!).takeUnretainedValue()
+/// Runs `body` with the Integrator behind `userData`, borrowed: no retain and release
+/// around the call (the Integrator outlives every call CVODES makes into it).
+@inline(__always)
+func withIntegrator(_ userData: UnsafeMutableRawPointer?, _ body: (Integrator) -> Int32) -> Int32 {
+    Unmanaged<Integrator>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
 }
 
 private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
-    let integrator = integrator(userData)
-    let n = integrator.n
-    let out = kinapse_nvector_data(ydot)!
-    guard n > 0 else {
-        out[0] = 0
+    withIntegrator(userData) { integrator in
+        let n = integrator.n
+        let out = kinapse_nvector_data(ydot)!
+        guard n > 0 else {
+            out[0] = 0
+            return 0
+        }
+        integrator.callbackSystem.pointee.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
+        #if DEBUG
+        if let fault = InjectedFault.current, fault.kind == .nan, t >= fault.time { out[0] = .nan }
+        #endif
+        // A non-finite derivative is reported as recoverable, so CVODE retries with a
+        // smaller step; if it persists, CVODE fails and we name the component.
+        for i in 0..<n where !out[i].isFinite {
+            integrator.nonFiniteComponent = i
+            return 1
+        }
         return 0
     }
-    integrator.callbackSystem.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
-    #if DEBUG
-    if let fault = InjectedFault.current, fault.kind == .nan, t >= fault.time { out[0] = .nan }
-    #endif
-    // A non-finite derivative is reported as recoverable, so CVODE retries with a
-    // smaller step; if it persists, CVODE fails and we name the component.
-    for i in 0..<n where !out[i].isFinite {
-        integrator.nonFiniteComponent = i
-        return 1
-    }
-    return 0
 }
 
 private let rootCallback: CVRootFn = { t, y, gout, userData in
-    let integrator = integrator(userData)
-    integrator.callbackSystem.evaluateRoots(time: t, state: kinapse_nvector_data(y)!, roots: gout!)
-    return 0
+    withIntegrator(userData) { integrator in
+        integrator.callbackSystem.pointee.evaluateRoots(time: t, state: kinapse_nvector_data(y)!, roots: gout!)
+        return 0
+    }
 }
 
 private let errorCallback: CVErrHandlerFn = { _, _, _, message, userData in

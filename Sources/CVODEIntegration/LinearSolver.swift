@@ -71,44 +71,42 @@ extension Integrator {
     }
 }
 
-private func integrator(_ userData: UnsafeMutableRawPointer?) -> Integrator {
-    Unmanaged<Integrator>.fromOpaque(userData!).takeUnretainedValue()
-}
-
 private let denseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _, _, _ in
-    let integrator = integrator(userData)
-    let n = integrator.n
-    guard n > 0 else { return 0 }
-    let data = kinapse_dense_data(jacobian)!
-    data.update(repeating: 0, count: n * n)
-    integrator.callbackSystem.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
-    for k in 0..<(n * n) where !data[k].isFinite {
-        integrator.nonFiniteComponent = k % n
-        return 1
+    withIntegrator(userData) { integrator in
+        let n = integrator.n
+        guard n > 0 else { return 0 }
+        let data = kinapse_dense_data(jacobian)!
+        data.update(repeating: 0, count: n * n)
+        integrator.callbackSystem.pointee.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
+        for k in 0..<(n * n) where !data[k].isFinite {
+            integrator.nonFiniteComponent = k % n
+            return 1
+        }
+        return 0
     }
-    return 0
 }
 
 /// CVODE zeroes the sparse matrix (values and structure) before every Jacobian
 /// evaluation, so the structure is written back each time: two copies of O(non-zeros),
 /// small next to the factorisation.
 private let sparseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _, _, _ in
-    let integrator = integrator(userData)
-    let n = integrator.n
-    guard n > 0, let jacobian else { return 0 }
-    let nonZeros = integrator.sparseRowIndices.count
-    integrator.sparseColumnStarts.withUnsafeBufferPointer {
-        kinapse_sparse_column_starts(jacobian)!.update(from: $0.baseAddress!, count: n + 1)
+    withIntegrator(userData) { integrator in
+        let n = integrator.n
+        guard n > 0, let jacobian else { return 0 }
+        let nonZeros = integrator.sparseRowIndices.count
+        integrator.sparseColumnStarts.withUnsafeBufferPointer {
+            kinapse_sparse_column_starts(jacobian)!.update(from: $0.baseAddress!, count: n + 1)
+        }
+        integrator.sparseRowIndices.withUnsafeBufferPointer {
+            kinapse_sparse_row_indices(jacobian)!.update(from: $0.baseAddress!, count: nonZeros)
+        }
+        let values = kinapse_sparse_values(jacobian)!
+        values.update(repeating: 0, count: nonZeros)
+        integrator.callbackSystem.pointee.evaluateSparseJacobian(time: t, state: kinapse_nvector_data(y)!, values: values)
+        for k in 0..<nonZeros where !values[k].isFinite {
+            integrator.nonFiniteComponent = Int(integrator.sparseRowIndices[k])
+            return 1
+        }
+        return 0
     }
-    integrator.sparseRowIndices.withUnsafeBufferPointer {
-        kinapse_sparse_row_indices(jacobian)!.update(from: $0.baseAddress!, count: nonZeros)
-    }
-    let values = kinapse_sparse_values(jacobian)!
-    values.update(repeating: 0, count: nonZeros)
-    integrator.callbackSystem.evaluateSparseJacobian(time: t, state: kinapse_nvector_data(y)!, values: values)
-    for k in 0..<nonZeros where !values[k].isFinite {
-        integrator.nonFiniteComponent = Int(integrator.sparseRowIndices[k])
-        return 1
-    }
-    return 0
 }
