@@ -26,9 +26,10 @@ public enum SpikeTimingSweep {
         }
         let results = ResultSlots(count: deltas.count)
         let workers = max(1, min(jobs, deltas.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-            var i = worker
-            while i < deltas.count {
+        // Each worker takes the next point not yet started, so a slow point does not leave
+        // the other workers idle at the end (a fixed split did: 21 points against 20).
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = results.claimNext() {
                 var p = base
                 p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltas[i], pairs: pairs, rate: rate)
                 do {
@@ -40,7 +41,6 @@ public enum SpikeTimingSweep {
                     results.set(i, .failure(.request("\(error)", hint: nil)))
                 }
                 progress?()
-                i += workers
             }
         }
         var out: [SpikeTimingPoint] = []
@@ -68,7 +68,16 @@ public enum SpikeTimingSweep {
 private final class ResultSlots: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [Result<SpikeTimingPoint, SynapseRunError>?]
+    private var claimed = 0
     init(count: Int) { storage = Array(repeating: nil, count: count) }
+    /// The next index no worker has taken, or nil when all are taken.
+    func claimNext() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard claimed < storage.count else { return nil }
+        claimed += 1
+        return claimed - 1
+    }
     func set(_ i: Int, _ r: Result<SpikeTimingPoint, SynapseRunError>) {
         lock.lock()
         storage[i] = r
