@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "ConfigFiles", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
         .target(name: "InductionProtocols", dependencies: ["SourceDiagnostics", "ConfigFiles"], swiftSettings: strictSettings),
         .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles", "KineticsCore"], swiftSettings: strictSettings),
-        .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
+        .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
         // KLU's header sits in /usr/include/suitesparse on Debian (libsuitesparse-dev), and
         // SUNDIALS' KLU header includes it as <klu.h>: only this target imports it.
@@ -38,10 +38,10 @@ let package = Package(
                 swiftSettings: strictSettings + [.unsafeFlags(["-Xcc", "-I/usr/include/suitesparse"])]),
         // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
         .target(name: "NativeCode", dependencies: ["ModelCompiler"], swiftSettings: strictSettings),
-        .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "NativeCode", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
-        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization"], swiftSettings: strictSettings),
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
         .target(name: "Optimization", dependencies: ["CLapack", "KineticsCore"], swiftSettings: strictSettings),

@@ -1,6 +1,7 @@
 import SourceDiagnostics
 import PathwayModel
 import ModelCompiler
+import NativeCode
 import KineticsCore
 import CVODEIntegration
 import Simulation
@@ -52,7 +53,13 @@ final class ExperimentSimulator {
         self.options = options
         modelParameters = problem.parameters.indices.filter { problem.parameters[$0].role == .model }
         if case .pathway(_, let pathway) = problem.model {
-            pathwaySimulator = Simulator(model: try ModelCompiler.compile(pathway))
+            let simulator = Simulator(model: try ModelCompiler.compile(pathway))
+            if problem.options.nativeCode {
+                do { try simulator.useNativeCode(Toolchain.find()) } catch {
+                    throw DiagnosticsError(Diagnostic(.error, error.message, hints: [error.hint]))
+                }
+            }
+            pathwaySimulator = simulator
         } else {
             pathwaySimulator = nil
         }
@@ -224,6 +231,7 @@ final class ExperimentSimulator {
                                         blockers: experiment.blockers, options: options,
                                         outputStep: experiment.protocolDefinition!.testInterval)
         request.sensitivityParameters = parameters.map(sensitivityName)
+        request.nativeCode = problem.options.nativeCode
         let run: PreparedSynapseRun
         do { run = try PreparedSynapseRun(request) } catch {
             throw Failure(experiment: experiment.name, reason: "\(error)")

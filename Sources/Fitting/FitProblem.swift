@@ -109,6 +109,8 @@ public struct FitOptions: Sendable {
     public var relativeTolerance = 1e-8
     public var absoluteTolerance = 1e-12
     public var profiles = true
+    /// Run the model as native code (`kinapse fit --native-code`); same results, faster.
+    public var nativeCode = false
     public init() {}
 }
 

@@ -32,7 +32,7 @@ public struct NativeSource: Sendable {
 
     /// Bumped whenever the translation changes, so cached libraries built from older
     /// translations are never reused by mistake.
-    static let version = 3
+    static let version = 4
 
     /// How the right-hand side reads the state and writes the derivatives.
     struct StateTransfer {
@@ -42,14 +42,19 @@ public struct NativeSource: Sendable {
 
     /// `constant(slot)` gives the value of a slot no program writes (a literal in the
     /// code, so the C compiler can fold it: `pow(x, 2)` becomes `x*x`).
-    init(programs: [ProgramCode], prefix: String, rightHandSide: (program: ProgramCode, transfer: StateTransfer)? = nil,
-         constant: (Int32) -> Double) {
+    /// Constants read by the programs at `foldingConstants` indices (and by the right-hand
+    /// side) become literals; the others read them from memory, so that models differing
+    /// only in such constants (event and pulse times, in the switch programs) share one
+    /// library: an STDP sweep compiles once, not once per interval.
+    init(programs: [ProgramCode], foldingConstants: Set<Int>, prefix: String,
+         rightHandSide: (program: ProgramCode, transfer: StateTransfer)? = nil, constant: (Int32) -> Double) {
+        let all = programs + [rightHandSide?.program].compactMap({ $0 })
         var written = Set<Int32>()
-        for program in programs + [rightHandSide?.program].compactMap({ $0 }) {
+        for program in all {
             for k in 0..<program.count { written.insert(program.operands[k].destination) }
         }
         var constants: [Int32: String] = [:]
-        for program in programs + [rightHandSide?.program].compactMap({ $0 }) {
+        for (index, program) in all.enumerated() where foldingConstants.contains(index) || index == programs.count {
             for k in 0..<program.count {
                 let o = program.operands[k]
                 for s in [o.a, o.b, o.c] where s >= program.firstUnnamedSlot && !written.contains(s) {
@@ -57,17 +62,17 @@ public struct NativeSource: Sendable {
                 }
             }
         }
-        let literal: (Int32) -> String? = { constants[$0] }
         var text = Self.prelude
         var symbols: [String] = []
         for (k, program) in programs.enumerated() {
             let symbol = "\(prefix)_\(k)"
             symbols.append(symbol)
+            let literal: (Int32) -> String? = foldingConstants.contains(k) ? { constants[$0] } : { _ in nil }
             program.appendC(function: symbol, literal: literal, to: &text)
         }
         if let (program, transfer) = rightHandSide {
             let symbol = "\(prefix)_rhs"
-            program.appendC(function: symbol, literal: literal, transfer: transfer, to: &text)
+            program.appendC(function: symbol, literal: { constants[$0] }, transfer: transfer, to: &text)
             rightHandSideSymbol = symbol
         } else {
             rightHandSideSymbol = nil
@@ -260,8 +265,9 @@ extension CompiledModel {
     public func nativeSource() -> NativeSource {
         let transfer = NativeSource.StateTransfer(stateSlots: (0..<stateCount).map { stateSlots[$0] },
                                                   derivativeSlots: (0..<stateCount).map { derivativeSlots[$0] })
-        return NativeSource(programs: programs, prefix: "kinapse_model", rightHandSide: (rhsProgram, transfer),
-                            constant: { self.memoryImage[Int($0)] })
+        // Constants fold in the right-hand side and the Jacobian (programs 0 and 1), where time goes.
+        return NativeSource(programs: programs, foldingConstants: [0, 1], prefix: "kinapse_model",
+                            rightHandSide: (rhsProgram, transfer), constant: { self.memoryImage[Int($0)] })
     }
 
     /// Runs the programs as `functions` (one per symbol of `nativeSource()`, in order),
@@ -281,7 +287,8 @@ extension SensitivityModel {
 
     /// The sensitivity programs as C, for `NativeCode` to compile.
     public func nativeSource() -> NativeSource {
-        NativeSource(programs: programs, prefix: "kinapse_sensitivities", constant: { self.model.memoryImage[Int($0)] })
+        NativeSource(programs: programs, foldingConstants: [0, 1], prefix: "kinapse_sensitivities",
+                     constant: { self.model.memoryImage[Int($0)] })
     }
 
     /// Runs the sensitivity programs as `functions` (one per symbol of `nativeSource()`).

@@ -1,5 +1,6 @@
 public import KineticsCore
 public import ModelCompiler
+public import NativeCode
 public import CVODEIntegration
 import SourceDiagnostics
 
@@ -90,19 +91,35 @@ public final class Simulator {
     public let model: CompiledModel
     /// Compiled once per parameter list and reused by later runs.
     private var sensitivityModel: SensitivityModel?
+    /// Set by `useNativeCode`: sensitivity programs compiled later are made native too.
+    private var nativeToolchain: Toolchain?
 
     public init(model: CompiledModel) { self.model = model }
+
+    /// Runs the model's programs, and the sensitivity programs of later runs, as native
+    /// code (`--native-code`); the results stay the same bit for bit.
+    @discardableResult
+    public func useNativeCode(_ toolchain: Toolchain) throws(NativeCodeError) -> NativeCode.Outcome {
+        let outcome = try NativeCode.install(in: model, toolchain: toolchain)
+        nativeToolchain = toolchain
+        if let sensitivityModel { try NativeCode.install(in: sensitivityModel, toolchain: toolchain) }
+        return outcome
+    }
 
     /// The sensitivity machinery for `parameters` (compiled on first use, then reused).
     public func sensitivities(for parameters: [String]) throws(SimulationRequestError) -> SensitivityModel {
         if let s = sensitivityModel, s.parameters == parameters { return s }
-        do {
-            let s = try SensitivityModel(model: model, parameters: parameters)
-            sensitivityModel = s
-            return s
-        } catch {
+        let s: SensitivityModel
+        do { s = try SensitivityModel(model: model, parameters: parameters) } catch {
             throw SimulationRequestError(message: error.message, hint: error.hint)
         }
+        if let nativeToolchain {
+            do { try NativeCode.install(in: s, toolchain: nativeToolchain) } catch {
+                throw SimulationRequestError(message: error.message, hint: error.hint)
+            }
+        }
+        sensitivityModel = s
+        return s
     }
 
     public func run(_ request: SimulationRequest) throws(SimulationRequestError) -> SimulationResult {

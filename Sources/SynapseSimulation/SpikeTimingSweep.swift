@@ -18,7 +18,7 @@ public enum SpikeTimingSweep {
     /// `jobs` threads. Results come back in the order of `deltas`, whatever the thread count,
     /// so output is identical for any `jobs`.
     public static func run(synapse: SynapseDefinition, base: InductionProtocol, deltas: [Double], pairs: Int, rate: Double,
-                           blockers: [String], options: IntegratorOptions, jobs: Int,
+                           blockers: [String], options: IntegratorOptions, jobs: Int, nativeCode: Bool = false,
                            progress: (@Sendable () -> Void)? = nil) throws(SynapseRunError) -> [SpikeTimingPoint] {
         guard let index = base.induction.firstIndex(where: { if case .pairing = $0.pattern { true } else { false } }),
               case .pairing(let pre, let post, _, _, _) = base.induction[index].pattern else {
@@ -33,7 +33,9 @@ public enum SpikeTimingSweep {
                 var p = base
                 p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltas[i], pairs: pairs, rate: rate)
                 do {
-                    let r = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, protocolDefinition: p, blockers: blockers, options: options))
+                    var request = SynapseRunRequest(synapse: synapse, protocolDefinition: p, blockers: blockers, options: options)
+                    request.nativeCode = nativeCode
+                    let r = try SynapseRunner.run(request)
                     results.set(i, .success(SpikeTimingPoint(deltaT: deltas[i], summary: r.summary, failure: r.failure.map { "\($0)" })))
                 } catch let error as SynapseRunError {
                     results.set(i, .failure(error))

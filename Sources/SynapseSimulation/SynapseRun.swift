@@ -3,6 +3,7 @@ import class Foundation.FileManager
 import PathwayModel
 import AntimonyFrontEnd
 public import ModelCompiler
+import NativeCode
 public import Simulation
 public import KineticsCore
 public import CVODEIntegration
@@ -26,6 +27,8 @@ public struct SynapseRunRequest: Sendable {
     public var sensitivityParameters: [String] = []
     /// How CVODES corrects the sensitivities (see `SimulationRequest.sensitivityMethod`).
     public var sensitivityMethod: SensitivityMethod = .staggered
+    /// Run the model as native code (`Simulator.useNativeCode`): same results, faster.
+    public var nativeCode = false
 
     public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
@@ -240,6 +243,15 @@ public final class PreparedSynapseRun {
                 hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
         }
         simulator = Simulator(model: model)
+        if request.nativeCode {
+            do {
+                let toolchain = try Toolchain.find()
+                try simulator.useNativeCode(toolchain)
+                try preincubation?.useNativeCode(toolchain)
+            } catch {
+                throw .request(error.message, hint: error.hint)
+            }
+        }
         if !request.sensitivityParameters.isEmpty {
             // Compile the sensitivity programs now, so that a bad parameter name fails here.
             do {

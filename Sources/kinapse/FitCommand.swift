@@ -45,6 +45,9 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw data and fitted curves as SVG, one panel per experiment and observable.", valueName: "FIG.svg"))
     var plot: String?
 
+    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster.")
+    var nativeCode = false
+
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
     var noProfiles = false
 
@@ -66,11 +69,12 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        let fitProblem: FitProblem
+        var fitProblem: FitProblem
         do { fitProblem = try FitProblemReader.read(path: problem) } catch {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
+        if nativeCode { fitProblem.options.nativeCode = true }
         let settings = FitSettings(problem: fitProblem, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
                                    gradient: GradientMethod(rawValue: gradient)!, profiles: noProfiles ? false : nil)
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {

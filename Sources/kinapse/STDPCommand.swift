@@ -41,6 +41,9 @@ struct STDP: ParsableCommand {
     @Option(help: "Worker threads (default: every core).")
     var jobs: Int?
 
+    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster.")
+    var nativeCode = false
+
     @Option(help: "Write the window as CSV here (atomically) instead of to standard output.")
     var out: String?
 
@@ -76,7 +79,7 @@ struct STDP: ParsableCommand {
         do {
             points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
                                               blockers: blockers, options: IntegratorOptions(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                              progress: { progress.advance() })
+                                              nativeCode: nativeCode, progress: { progress.advance() })
         } catch {
             switch error {
             case .diagnostics(let e): Console.report(e.diagnostics)

@@ -78,7 +78,7 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
-    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (clang, cc or gcc; KINAPSE_CC overrides) instead of interpreting them: same results, faster runs. Compiled models are cached (KINAPSE_CACHE, default ~/.cache/kinapse/native); pathways only.")
+    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (clang, cc or gcc; KINAPSE_CC overrides) instead of interpreting them: same results, faster runs. Compiled models are cached (KINAPSE_CACHE, default ~/.cache/kinapse/native).")
     var nativeCode = false
 
     @Option(help: ArgumentHelp("Also draw the run as SVG: time courses for a pathway; Pr, N and the normalised IPSC for a synapse.", valueName: "FIG.svg"))

@@ -108,6 +108,7 @@ struct SynapseCommand {
         var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
                                         overrides: try simulate.overrides(names: modelNames(synapse)), options: integrator, outputStep: simulate.dt)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
+        request.nativeCode = simulate.nativeCode
         let clock = ContinuousClock()
         let start = clock.now
         let result: SynapseRunResult

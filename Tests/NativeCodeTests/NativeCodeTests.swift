@@ -51,7 +51,7 @@ import Simulation
         let memory = values + [Double](repeating: -42, count: Int(destination) - values.count)
         var byBytecode = memory, byNative = memory
         byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
-        let source = NativeSource(programs: [code], prefix: "operations\(perOperation)", constant: { _ in 0 })
+        let source = NativeSource(programs: [code], foldingConstants: [0], prefix: "operations\(perOperation)", constant: { _ in 0 })
         let (functions, _, _) = try NativeCode.load(source, toolchain: Self.toolchain)
         code.native.pointee = functions[0]
         byNative.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
