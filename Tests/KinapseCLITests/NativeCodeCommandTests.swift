@@ -18,6 +18,23 @@ import Foundation
         #expect(again.stderr.contains("evaluator: native code (cached)"))
     }
 
+    /// A synapse run (model, events, release model) and an STDP sweep: the same output;
+    /// the sweep's intervals, which differ only in event times, share one library.
+    @Test func synapseRunsAndSweepsWriteTheSameResults() throws {
+        let cache = Self.cache + "-synapse"
+        let run = ["simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs"]
+        let bytecode = try CLI.run(run), native = try CLI.run(run + ["--native-code"], environment: ["KINAPSE_CACHE": cache])
+        #expect(bytecode.status == 0 && native.status == 0, "\(native.stderr)")
+        #expect(native.stdout == bytecode.stdout)
+        let sweep = ["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-40:40:20", "--quiet"]
+        let one = try CLI.run(sweep + ["--jobs", "1"])
+        let two = try CLI.run(sweep + ["--jobs", "2", "--native-code"], environment: ["KINAPSE_CACHE": cache + "-stdp"])
+        #expect(one.status == 0 && two.status == 0, "\(two.stderr)")
+        #expect(two.stdout == one.stdout)
+        let libraries = try FileManager.default.contentsOfDirectory(atPath: cache + "-stdp").filter { $0.hasSuffix(".so") }
+        #expect(libraries.count <= 2, "five intervals should not need five libraries: \(libraries.count)")
+    }
+
     /// A compiler that fails: exit status 2, the compiler named, a hint, no output file.
     @Test func failingCompilerIsReported() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-native-\(getpid()).csv").path
