@@ -43,13 +43,12 @@ extension Compilation {
                               hint: Suggestions.didYouMean(name, among: valueSlot.keys))
             return nil
         }
-        for (i, state) in states.enumerated() {
-            switch state.kind {
-            case .amount(let cs, let sizeSlot) where cs == slot: return .amountState(index: i, sizeSlot: sizeSlot)
-            case .raw where state.slot == slot: return .rawState(index: i)
-            default: continue
-            }
+        // Looked up, not searched: a train of pulses on a large model has thousands of
+        // event assignments, and scanning every state for each was quadratic.
+        if let i = stateIndexOfConcentrationSlot[slot], case .amount(_, let sizeSlot) = states[i].kind {
+            return .amountState(index: i, sizeSlot: sizeSlot)
         }
+        if let i = stateIndexOfSlot[slot], case .raw = states[i].kind { return .rawState(index: i) }
         return .value(slot: slot)
     }
 
@@ -88,8 +87,10 @@ extension Compilation {
     /// True when the expression reads only plain values (parameters, compartments,
     /// boundary species) and time: no state, no assigned value.
     func isStateFree(_ e: Symbolic) -> Bool {
-        let assignedSlots = Set(assigned.map(\.slot))
-        return e.slots.allSatisfy { stateIndexOfSlot[$0] == nil && !assignedSlots.contains($0) }
+        let slots = e.slots
+        // The expression's few slots against the assigned values, not a set of all the
+        // assigned values built per call (which cost a tenth of compiling a large model).
+        return slots.allSatisfy { stateIndexOfSlot[$0] == nil } && !assigned.contains { slots.contains($0.slot) }
     }
 
     /// Comparisons inside rate laws and rules: switches the integrator should stop at

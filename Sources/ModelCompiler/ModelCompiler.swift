@@ -39,6 +39,8 @@ struct Compilation {
     var valueSlot: [String: Int] = [:]
     var states: [StateVariable] = []
     var stateIndexOfSlot: [Int: Int] = [:]
+    /// Index of the amount state behind each species concentration slot (event targets).
+    var stateIndexOfConcentrationSlot: [Int: Int] = [:]
     var assigned: [AssignedValue] = []
     var symbolKinds: [String: SymbolKind] = [:]
 
@@ -215,6 +217,7 @@ struct Compilation {
                 let concentrationSlot = newSlot(s.id)
                 valueSlot[s.id] = concentrationSlot
                 stateIndexOfSlot[amountSlot] = states.count
+                stateIndexOfConcentrationSlot[concentrationSlot] = states.count
                 // The size slot is filled in once compartments have slots (below).
                 states.append(StateVariable(name: s.id, slot: amountSlot, kind: .amount(concentrationSlot: concentrationSlot, sizeSlot: -1)))
             }
