@@ -1,8 +1,13 @@
 import Testing
 import Foundation
 
-/// `kinapse simulate --native-code`, as a user runs it.
-@Suite struct NativeCodeCommandTests {
+/// `kinapse simulate --native-code`, as a user runs it (skipped without a C compiler).
+@Suite(.enabled(if: ["clang", "cc", "gcc"].contains { name in
+    (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").contains {
+        FileManager.default.isExecutableFile(atPath: "\($0)/\(name)")
+    }
+}, "no C compiler on the PATH"))
+struct NativeCodeCommandTests {
     static let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-cli-native-\(getpid())").path
 
     /// The same CSV, byte for byte, and `--stats` says which evaluator ran.
