@@ -107,21 +107,22 @@ extension Integrator {
 }
 
 private let sensitivityRHSCallback: CVSensRhsFn = { count, t, y, _, yS, ySdot, userData, _, _ in
-    let integrator = Unmanaged<Integrator>.fromOpaque(userData!).takeUnretainedValue()
-    guard let storage = integrator.sensitivities, let yS, let ySdot else { return -1 }
-    let n = storage.system.stateCount
-    for k in 0..<Int(count) {
-        storage.inputs[k] = kinapse_nvector_data(yS[k])!
-        storage.outputs[k] = kinapse_nvector_data(ySdot[k])!
-    }
-    guard n > 0 else {
-        for k in 0..<Int(count) { storage.outputs[k][0] = 0 }
+    withIntegrator(userData) { integrator in
+        guard let storage = integrator.sensitivities, let yS, let ySdot else { return -1 }
+        let n = storage.system.stateCount
+        for k in 0..<Int(count) {
+            storage.inputs[k] = kinapse_nvector_data(yS[k])!
+            storage.outputs[k] = kinapse_nvector_data(ySdot[k])!
+        }
+        guard n > 0 else {
+            for k in 0..<Int(count) { storage.outputs[k][0] = 0 }
+            return 0
+        }
+        storage.system.evaluateSensitivityRHS(time: t, state: kinapse_nvector_data(y)!, sensitivities: storage.inputs,
+                                              derivatives: storage.outputs)
+        for k in 0..<Int(count) {
+            for i in 0..<n where !storage.outputs[k][i].isFinite { return 1 }  // recoverable: CVODE retries
+        }
         return 0
     }
-    storage.system.evaluateSensitivityRHS(time: t, state: kinapse_nvector_data(y)!, sensitivities: storage.inputs,
-                                          derivatives: storage.outputs)
-    for k in 0..<Int(count) {
-        for i in 0..<n where !storage.outputs[k][i].isFinite { return 1 }  // recoverable: CVODE retries
-    }
-    return 0
 }
