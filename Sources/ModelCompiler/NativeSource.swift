@@ -32,7 +32,7 @@ public struct NativeSource: Sendable {
 
     /// Bumped whenever the translation changes, so cached libraries built from older
     /// translations are never reused by mistake.
-    static let version = 4
+    static let version = 5
 
     /// How the right-hand side reads the state and writes the derivatives.
     struct StateTransfer {
@@ -254,45 +254,49 @@ extension ProgramCode {
 }
 
 extension CompiledModel {
-    /// Every program of the model: right-hand side, Jacobian, roots, assigned values,
-    /// switches and triggers.
-    var programs: [ProgramCode] {
-        [rhsProgram, jacobianProgram, rootProgram, assignProgram, switchProgram, triggerProgram]
+    /// The programs native code replaces one for one: all but the right-hand side, which
+    /// becomes a `NativeRightHandSide` of its own (it also moves the state in and the
+    /// derivatives out), so compiling it as a plain program too would be dead code.
+    var nativePrograms: [ProgramCode] {
+        [jacobianProgram, rootProgram, assignProgram, switchProgram, triggerProgram]
     }
 
-    /// The model's programs as C, for `NativeCode` to compile, with the right-hand side
-    /// also as a `NativeRightHandSide`.
+    /// The model's programs as C, for `NativeCode` to compile.
     public func nativeSource() -> NativeSource {
         let transfer = NativeSource.StateTransfer(stateSlots: (0..<stateCount).map { stateSlots[$0] },
                                                   derivativeSlots: (0..<stateCount).map { derivativeSlots[$0] })
-        // Constants fold in the right-hand side and the Jacobian (programs 0 and 1), where time goes.
-        return NativeSource(programs: programs, foldingConstants: [0, 1], prefix: "kinapse_model",
+        // Constants fold in the right-hand side and the Jacobian (program 0), where time goes.
+        return NativeSource(programs: nativePrograms, foldingConstants: [0], prefix: "kinapse_model",
                             rightHandSide: (rhsProgram, transfer), constant: { self.memoryImage[Int($0)] })
     }
 
     /// Runs the programs as `functions` (one per symbol of `nativeSource()`, in order),
     /// and the right-hand side as `rightHandSide`, from now on.
     public func install(native functions: [NativeProgram], rightHandSide: NativeRightHandSide) {
-        precondition(functions.count == programs.count, "one native function per program")
-        for (program, function) in zip(programs, functions) { program.native.pointee = function }
+        ProgramCode.install(functions, in: nativePrograms)
         nativeRightHandSide.pointee = rightHandSide
     }
 
     /// Whether the programs run as native code.
-    public var runsNativeCode: Bool { rhsProgram.native.pointee != nil }
+    public var runsNativeCode: Bool { nativeRightHandSide.pointee != nil }
 }
 
 extension SensitivityModel {
-    var programs: [ProgramCode] { [rhsProgram, partialsProgram] }
+    var nativePrograms: [ProgramCode] { [rhsProgram, partialsProgram] }
 
     /// The sensitivity programs as C, for `NativeCode` to compile.
     public func nativeSource() -> NativeSource {
-        NativeSource(programs: programs, foldingConstants: [0, 1], prefix: "kinapse_sensitivities",
+        NativeSource(programs: nativePrograms, foldingConstants: [0, 1], prefix: "kinapse_sensitivities",
                      constant: { self.model.memoryImage[Int($0)] })
     }
 
     /// Runs the sensitivity programs as `functions` (one per symbol of `nativeSource()`).
-    public func install(native functions: [NativeProgram]) {
+    public func install(native functions: [NativeProgram]) { ProgramCode.install(functions, in: nativePrograms) }
+}
+
+extension ProgramCode {
+    /// Installs one native function per program, in order.
+    static func install(_ functions: [NativeProgram], in programs: [ProgramCode]) {
         precondition(functions.count == programs.count, "one native function per program")
         for (program, function) in zip(programs, functions) { program.native.pointee = function }
     }
