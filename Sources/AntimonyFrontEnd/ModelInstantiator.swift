@@ -23,6 +23,13 @@ struct ModelInstantiator {
     private(set) var table = SymbolTable()
     private(set) var sink: DiagnosticSink
     private var activeModels: [String] = []
+    /// Names (as written, dotted or not) already resolved in the scope at `resolvedPath`,
+    /// with their canonical keys. A generated 11,000-species model mentions each name many
+    /// times, and resolving one from scratch costs several string hashes and allocations.
+    /// A successful resolution only changes when `is` merges symbols, which clears this;
+    /// failures are never remembered, so each one is still reported where it occurs.
+    private var resolvedNames: [String: String] = [:]
+    private var resolvedPath: [String] = []
 
     init(program: Program, sink: DiagnosticSink) {
         self.program = program
@@ -324,6 +331,7 @@ struct ModelInstantiator {
         let survivor = depth(a) == 1 && depth(b) > 1 ? a : b
         merged.key = survivor
         table.alias(survivor == a ? b : a, to: survivor, merged: merged)
+        resolvedNames.removeAll()
     }
 
     // MARK: - Names
@@ -351,6 +359,24 @@ struct ModelInstantiator {
     /// The canonical key of a name used in `scope`, creating the symbol on first mention.
     /// A dotted name must name a part of a submodel that already exists.
     private mutating func resolve(_ name: NameReference, in scope: Scope) -> String? {
+        let written = name.parts.count == 1 ? name.parts[0] : name.dotted
+        if let key = remembered(written, in: scope) { return key }
+        let key = resolveAfresh(name, in: scope)
+        if let key { resolvedNames[written] = key }
+        return key
+    }
+
+    /// The canonical key `written` resolved to earlier in `scope`, if any.
+    private mutating func remembered(_ written: String, in scope: Scope) -> String? {
+        if scope.path != resolvedPath {
+            resolvedNames.removeAll(keepingCapacity: true)
+            resolvedPath = scope.path
+            return nil
+        }
+        return resolvedNames[written]
+    }
+
+    private mutating func resolveAfresh(_ name: NameReference, in scope: Scope) -> String? {
         if name.parts.count == 1 {
             let part = name.parts[0]
             if let reason = BuiltinNames.reservation(of: part) {
@@ -394,9 +420,15 @@ struct ModelInstantiator {
         case .number, .time:
             return expression
         case .symbol(let name, let range):
-            guard !BuiltinNames.constants.contains(name), let range else { return expression }
-            let reference = NameReference(parts: name.split(separator: ".").map(String.init), range: range)
-            guard let key = resolve(reference, in: scope) else { return expression }
+            guard let range, !BuiltinNames.constants.contains(name) else { return expression }
+            let key: String
+            if let known = remembered(name, in: scope) {
+                key = known
+            } else {
+                let reference = NameReference(parts: name.split(separator: ".").map(String.init), range: range)
+                guard let resolved = resolve(reference, in: scope) else { return expression }
+                key = resolved
+            }
             if let kind = table[key]?.kind, kind == .submodel || kind == .event {
                 sink.error("'\(name)' is \(kind.phrase) and has no value", at: range)
             }

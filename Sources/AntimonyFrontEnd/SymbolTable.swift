@@ -80,6 +80,7 @@ struct SymbolTable {
     func contains(_ key: String) -> Bool { records[key] != nil || aliases[key] != nil }
 
     func canonical(_ key: String) -> String {
+        if aliases.isEmpty { return key }  // most models have no `is`: skip the hashing
         var current = key
         while let next = aliases[current] { current = next }
         return current

@@ -144,6 +144,16 @@ struct ProgramCode {
         var first: Int
         /// Temporaries read after the program has run (e.g. Jacobian entries), which keep theirs.
         var outputs: Set<Int>
+        /// Named values the program computes only for its own use, which it may treat as
+        /// temporaries too: the right-hand side recomputes every reaction rate and
+        /// concentration, but nothing reads them from memory afterwards (output and events
+        /// call `update`, which computes them again), so they need not occupy a slot each.
+        var renamable: Set<Int> = []
+
+        /// Whether `slot`, written `writes` times by the program, is the program's own.
+        func isPrivate(_ slot: Int, writes: Int) -> Bool {
+            writes == 1 && (slot >= first || renamable.contains(slot)) && !outputs.contains(slot)
+        }
     }
 
     /// Prepares `program`; with `scheduled: false` every instruction is its own batch, in
@@ -196,8 +206,7 @@ struct ProgramCode {
             if n > 1 { reads[Int(ins.b)] += 1 }
             if n > 2 { reads[Int(ins.c)] += 1 }
         }
-        var readOnce = writes.indices.map { $0 >= temporaries.first && writes[$0] == 1 && reads[$0] == 1 }
-        for s in temporaries.outputs where s < readOnce.count { readOnce[s] = false }
+        let readOnce = writes.indices.map { reads[$0] == 1 && temporaries.isPrivate($0, writes: writes[$0]) }
         var out = instructions
         var removed = [Bool](repeating: false, count: instructions.count)
         // Index of the latest instruction (so far) writing each slot; -1: none yet.
@@ -231,8 +240,7 @@ struct ProgramCode {
         for k in 0..<count { highest = max(highest, operands[k].destination, operands[k].a, operands[k].b, operands[k].c) }
         var writes = [Int](repeating: 0, count: Int(highest) + 1)
         for k in 0..<count { writes[Int(operands[k].destination)] += 1 }
-        var privateSlot = writes.indices.map { $0 >= temporaries.first && writes[$0] == 1 }
-        for s in temporaries.outputs where s < privateSlot.count { privateSlot[s] = false }
+        let privateSlot = writes.indices.map { temporaries.isPrivate($0, writes: writes[$0]) }
         func isPrivate(_ s: Int32) -> Bool { privateSlot[Int(s)] }
         // The last batch reading each private slot (or writing it, if nothing reads it).
         var lastUse = [Int](repeating: -1, count: Int(highest) + 1)

@@ -32,7 +32,7 @@ public struct NativeSource: Sendable {
 
     /// Bumped whenever the translation changes, so cached libraries built from older
     /// translations are never reused by mistake.
-    static let version = 5
+    static let version = 6
 
     /// How the right-hand side reads the state and writes the derivatives.
     struct StateTransfer {
@@ -161,15 +161,43 @@ extension ProgramCode {
             let batch = batches[b]
             let length = Int(batch.end - batch.start)
             if length >= Self.loopThreshold {
-                let reads = batch.operation.operandCount, width = 1 + reads
+                let reads = batch.operation.operandCount
+                let split = StridedRuns((Int(batch.start)..<Int(batch.end)).map { operands[$0] }, reads: reads)
+                if !split.runs.isEmpty {
+                    // One row per run: its length, then base and stride of each slot. The
+                    // lengths stay in a table, not in the code, so the C compiler does not
+                    // unroll hundreds of short loops into the straight-line code it
+                    // compiles slowly.
+                    let rowWidth = 1 + 2 * (1 + reads)
+                    text += "    {\n        static const int runs[] = {"
+                    for (r, run) in split.runs.enumerated() {
+                        var row = ["\(run.count)"]
+                        for k in 0...reads { row += ["\(run.first[k])", "\(run.stride[k])"] }
+                        text += row.joined(separator: ",") + ","
+                        if r % 4 == 3 { text += "\n            " }
+                    }
+                    text += "};\n"
+                    text += "        for (int r = 0; r < \(split.runs.count * rowWidth); r += \(rowWidth)) {\n"
+                    text += "            const int *q = runs + r;\n"
+                    let operand = (1...3).map { j in j <= reads ? "m[q[\(1 + 2 * j)] + q[\(2 + 2 * j)] * i]" : "0" }
+                    text += "            for (int i = 0; i < q[0]; i++) m[q[1] + q[2] * i] = "
+                    text += Self.cExpression(batch.operation, operand[0], operand[1], operand[2]) + ";\n        }\n    }\n"
+                }
+                let rest = split.rest
+                if rest.count < Self.loopThreshold {
+                    for o in rest {
+                        text += "    \(slot(o.destination)) = \(Self.cExpression(batch.operation, slot(o.a), slot(o.b), slot(o.c)));\n"
+                    }
+                    continue
+                }
+                let width = 1 + reads
                 text += "    {\n        static const int table[] = {"
-                for i in Int(batch.start)..<Int(batch.end) {
-                    let o = operands[i]
+                for (i, o) in rest.enumerated() {
                     text += ([o.destination, o.a, o.b, o.c].prefix(width).map { "\($0)" }.joined(separator: ",")) + ","
-                    if (i - Int(batch.start)) % 8 == 7 { text += "\n            " }
+                    if i % 8 == 7 { text += "\n            " }
                 }
                 text += "};\n"
-                text += "        for (int k = 0; k < \(length * width); k += \(width)) "
+                text += "        for (int k = 0; k < \(rest.count * width); k += \(width)) "
                 let operand = (1...3).map { j in j <= reads ? "m[table[k + \(j)]]" : "0" }
                 text += "m[table[k]] = \(Self.cExpression(batch.operation, operand[0], operand[1], operand[2]));\n    }\n"
                 continue
@@ -184,6 +212,69 @@ extension ProgramCode {
             for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(slot(s));\n" }
         }
         text += "}\n"
+    }
+
+    /// A long batch split into runs whose slots each advance by a fixed stride, plus the
+    /// instructions left over.
+    ///
+    /// Why: a batch run from a table of operand slots reads four table entries per
+    /// instruction; for the 1,100-state dendrite chain the tables (60 kB) crowd the
+    /// model's memory out of the first-level cache, and the right-hand side then misses
+    /// it about 2,700 times per evaluation. Models built from repeated motifs lay out
+    /// their slots regularly, so most instructions of a batch fall into runs that a loop
+    /// can address as `base + stride·i` with no table at all.
+    ///
+    /// Reordering is safe: the instructions of one batch are independent (none reads or
+    /// writes what another writes; see `schedule` and `reuseTemporaries`), so any order
+    /// computes the same bits.
+    struct StridedRuns {
+        struct Run {
+            /// Destination, then the operands read, of the run's first instruction.
+            var first: SIMD4<Int32>
+            /// How much each of those slots advances from one instruction to the next.
+            var stride: SIMD4<Int32>
+            var count: Int
+        }
+        var runs: [Run] = []
+        var rest: [Operands] = []
+
+        /// The shortest run worth a loop of its own.
+        static let minimumRun = 4
+        /// How far ahead a run's second instruction is looked for: instructions of repeated
+        /// motifs interleave (one per compartment and reaction), so the next instruction
+        /// with the same stride pattern is usually a few places on.
+        static let window = 64
+
+        init(_ rows: [Operands], reads: Int) {
+            // Unread operand fields are zeroed so they do not break a run.
+            let keys = rows.map { o in
+                SIMD4(o.destination, o.a, reads > 1 ? o.b : 0, reads > 2 ? o.c : 0)
+            }
+            var position: [SIMD4<Int32>: Int] = [:]
+            position.reserveCapacity(keys.count)
+            for (i, key) in keys.enumerated() { position[key] = i }
+            var used = [Bool](repeating: false, count: rows.count)
+            for i in rows.indices where !used[i] {
+                var best: (stride: SIMD4<Int32>, members: [Int]) = (.zero, [i])
+                for j in (i + 1)..<min(rows.count, i + 1 + Self.window) where !used[j] {
+                    let stride = keys[j] &- keys[i]
+                    var members = [i, j], next = keys[j]
+                    while true {
+                        next &+= stride
+                        guard let k = position[next], !used[k] else { break }
+                        members.append(k)
+                    }
+                    if members.count > best.members.count { best = (stride, members) }
+                }
+                if best.members.count >= Self.minimumRun {
+                    for k in best.members { used[k] = true }
+                    runs.append(Run(first: keys[i], stride: best.stride, count: best.members.count))
+                } else {
+                    used[i] = true
+                    rest.append(rows[i])
+                }
+            }
+        }
     }
 
     /// The C expression computing `operation` on operands `a`, `b`, `c`, exactly as

@@ -7,6 +7,7 @@ import CVODEIntegration
 @testable import NativeCode
 import PathwayTestSupport
 import Simulation
+import SourceDiagnostics
 
 /// The C compiler `--native-code` would use here, if any.
 private let cCompiler = try? Toolchain.find().compiler
@@ -34,9 +35,11 @@ struct NativeCodeTests {
 
     /// Every operation of the machine, each on seeded operand triples drawn from the
     /// special values, run by the bytecode and by the compiled C: with a few instructions
-    /// per operation (one C statement each) and with many (a loop over a table; see
-    /// `ProgramCode.loopThreshold`).
-    @Test(arguments: [8, 48]) func everyOperationMatchesTheBytecodeBitForBit(perOperation: Int) throws {
+    /// per operation (one C statement each) and with many, either scattered (a loop over a
+    /// table; see `ProgramCode.loopThreshold`) or with operands that advance regularly
+    /// (loops over strided runs; see `ProgramCode.StridedRuns`).
+    @Test(arguments: zip([8, 48, 48], [false, false, true]))
+    func everyOperationMatchesTheBytecodeBitForBit(perOperation: Int, strided: Bool) throws {
         #expect((perOperation >= ProgramCode.loopThreshold) == (perOperation == 48))
         let values = Self.specialValues
         var program = Program()
@@ -47,8 +50,14 @@ struct NativeCodeTests {
         }
         var destination = Int32(values.count)
         for operation in Instruction.Operation.allCases {
-            for _ in 0..<perOperation {
-                program.instructions.append(Instruction(operation: operation, destination: destination, a: pick(), b: pick(), c: pick()))
+            // Strided: operands step by 1, 0 and 2 slots within runs of 6 instructions.
+            let base = (pick(), pick(), pick())
+            for k in 0..<perOperation {
+                let ins = strided
+                    ? Instruction(operation: operation, destination: destination, a: (base.0 + Int32(k % 6)) % Int32(values.count),
+                                  b: base.1, c: (base.2 + 2 * Int32(k % 6)) % Int32(values.count))
+                    : Instruction(operation: operation, destination: destination, a: pick(), b: pick(), c: pick())
+                program.instructions.append(ins)
                 destination += 1
             }
         }
@@ -57,7 +66,11 @@ struct NativeCodeTests {
         let memory = values + [Double](repeating: -42, count: Int(destination) - values.count)
         var byBytecode = memory, byNative = memory
         byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
-        let source = NativeSource(programs: [code], foldingConstants: [0], prefix: "operations\(perOperation)", constant: { _ in 0 })
+        let source = NativeSource(programs: [code], foldingConstants: [0],
+                                  prefix: "operations\(perOperation)\(strided ? "strided" : "")", constant: { _ in 0 })
+        // Each program must really take the path it is meant to test.
+        if strided { #expect(source.text.contains("runs[]")) }
+        else if perOperation >= ProgramCode.loopThreshold { #expect(source.text.contains("table[]")) }
         let (functions, _, _) = try NativeCode.load(source, toolchain: Self.toolchain)
         code.native.pointee = functions[0]
         byNative.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
@@ -120,6 +133,61 @@ struct NativeCodeTests {
                         "\(url.lastPathComponent) trial \(trial): \(mismatches.count) of \(a.count) values differ, first \(mismatches.first.map { "\($0.offset): \($0.element)" } ?? "-")")
             }
         }
+    }
+
+    /// How a batch splits into strided runs: interleaved motifs are untangled, every
+    /// instruction lands in exactly one run or in the rest, and short runs stay in the rest.
+    @Test func stridedRunsCoverInterleavedMotifs() {
+        typealias Operands = ProgramCode.Operands
+        // Two motifs interleaved (as compartments' reactions are), 10 each, then 3 strays.
+        var rows: [Operands] = []
+        for i in Int32(0)..<10 {
+            rows.append(Operands(destination: 1000 + 3 * i, a: 10 + 11 * i, b: 7, c: 0))
+            rows.append(Operands(destination: 2000 + i, a: 12 + 11 * i, b: 500 - 2 * i, c: 0))
+        }
+        rows += [Operands(destination: 5, a: 1, b: 2, c: 0), Operands(destination: 9, a: 4, b: 1, c: 0),
+                 Operands(destination: 3, a: 8, b: 8, c: 0)]
+        let split = ProgramCode.StridedRuns(rows, reads: 2)
+        #expect(split.runs.count == 2)
+        #expect(split.runs.map(\.count) == [10, 10])
+        #expect(split.runs.first?.stride == SIMD4(3, 11, 0, 0))
+        #expect(split.runs.last?.stride == SIMD4(1, 11, -2, 0))
+        #expect(split.rest.count == 3)
+        let covered = split.runs.flatMap { run in (0..<run.count).map { run.first[0] + Int32($0) * run.stride[0] } }
+        #expect(Set(covered + split.rest.map(\.destination)) == Set(rows.map(\.destination)))
+    }
+
+    /// A model of repeated compartments, the shape strided runs and renamed assigned
+    /// values are for: right-hand side and Jacobian identical to the bytecode, bit for bit.
+    @Test func repeatedCompartmentsEvaluateIdentically() throws {
+        var text = "model chain()\n"
+        let n = 40
+        for i in 0..<n {
+            text += "  compartment c\(i) = 1 + \(i) / 100;\n  species A\(i) in c\(i), B\(i) in c\(i), C\(i) in c\(i);\n"
+            text += "  R\(i): A\(i) + B\(i) -> C\(i); kf*A\(i)*B\(i) - kb*C\(i);\n"
+            text += "  S\(i): C\(i) -> ; V*C\(i)/(Km + C\(i));\n  P\(i): -> B\(i); kp*A\(i)^2/(K2 + A\(i)^2);\n"
+            text += "  A\(i) = \(1 + Double(i) / 7); B\(i) = 0.5; C\(i) = 0;\n"
+            if i > 0 { text += "  D\(i): A\(i - 1) -> A\(i); D*(A\(i - 1) - A\(i));\n" }
+        }
+        text += "  kf = 2; kb = 0.1; V = 1.5; Km = 0.3; kp = 0.2; K2 = 0.5; D = 0.7;\nend\n"
+        let pathway = try AntimonyLoader.load(source: SourceFile(path: "chain.ant", text: text))
+        let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
+        #expect(native.nativeSource().text.contains("runs[]"))
+        try NativeCode.install(in: native, toolchain: Self.toolchain)
+        let y = bytecode.initialState().enumerated().map { $0.element + 0.01 * Double($0.offset % 5) }
+        _ = native.initialState()
+        func outputs(_ model: CompiledModel) -> [Double] {
+            let count = model.stateCount
+            var rhs = [Double](repeating: 0, count: count), dense = [Double](repeating: 0, count: count * count)
+            y.withUnsafeBufferPointer {
+                model.evaluateRHS(time: 0.5, state: $0.baseAddress!, derivative: &rhs)
+                model.evaluateJacobian(time: 0.5, state: $0.baseAddress!, jacobian: &dense)
+            }
+            return rhs + dense
+        }
+        let a = outputs(bytecode), b = outputs(native)
+        #expect(a.contains { $0 != 0 })
+        #expect(a.count == b.count && zip(a, b).allSatisfy { Self.same($0, $1) })
     }
 
     /// A whole simulation with 120 stimulus events: the same trajectory, bit for bit, and
