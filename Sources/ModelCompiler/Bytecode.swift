@@ -454,7 +454,7 @@ public struct ProgramBuilder {
     private var nanSlot: Int?
     private var computed: [ValueKey: Int] = [:]
 
-    private struct ValueKey: Hashable {
+    struct ValueKey: Hashable {
         let operation: Instruction.Operation
         let a: Int32, b: Int32, c: Int32
     }
@@ -484,6 +484,14 @@ public struct ProgramBuilder {
     /// Forgets cached sub-expressions: needed when a program writes a slot that cached
     /// temporaries were computed from (each program is built with its own cache).
     public mutating func resetCache() { computed.removeAll(keepingCapacity: true) }
+
+    /// The sub-expressions known at one point of emitting, so that several programs can
+    /// start with the same instructions: each restores the checkpoint after copying them.
+    public struct Checkpoint {
+        let computed: [ValueKey: Int]
+    }
+    public var checkpoint: Checkpoint { Checkpoint(computed: computed) }
+    public mutating func restore(_ checkpoint: Checkpoint) { computed = checkpoint.computed }
 
     /// Emits code for `e` into `program` and returns the slot holding its value.
     public mutating func emit(_ e: Symbolic, into program: inout Program) -> Int {

@@ -31,27 +31,30 @@ extension Compilation {
         // Programs. One builder shares constant slots across all of them.
         let firstTemporarySlot = slotCount
         var builder = ProgramBuilder(firstFreeSlot: firstTemporarySlot)
+        // The assigned values are emitted once: the right-hand side, Jacobian and root
+        // programs start with the same instructions and the same known sub-expressions.
+        // (Their temporaries share slots, which is safe: every program writes its
+        // temporaries before reading them.)
         var assignProgram = Program()
         for v in order { builder.emit(v.expression, storingInto: v.slot, program: &assignProgram) }
+        let assigned = builder.checkpoint
 
-        builder.resetCache()
-        var rhsProgram = Program()
-        for v in order { builder.emit(v.expression, storingInto: v.slot, program: &rhsProgram) }
+        var rhsProgram = assignProgram
         for (i, f) in derivatives.enumerated() { builder.emit(f, storingInto: derivativeSlots[i], program: &rhsProgram) }
 
-        builder.resetCache()
-        var jacobianProgram = Program()
-        for v in order { builder.emit(v.expression, storingInto: v.slot, program: &jacobianProgram) }
+        builder.restore(assigned)
+        var jacobianProgram = assignProgram
         for (slot, e) in intermediates { builder.emit(e, storingInto: slot, program: &jacobianProgram) }
         var jacobianSlots: [(row: Int, column: Int, slot: Int)] = []
         for (i, j, e) in jacobianExpressions {
             jacobianSlots.append((i, j, builder.emit(e, into: &jacobianProgram)))
         }
 
-        builder.resetCache()
-        var rootProgram = Program()
-        if !rootRelationals.isEmpty {
-            for v in order { builder.emit(v.expression, storingInto: v.slot, program: &rootProgram) }
+        builder.restore(assigned)
+        var rootProgram = assignProgram
+        if rootRelationals.isEmpty {
+            rootProgram = Program()
+            builder.resetCache()
         }
         let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
 

@@ -181,8 +181,8 @@ public final class SensitivityModel: SensitivitySystem {
         for (slot, e) in allChain.intermediates { builder.emit(e, storingInto: slot, program: &partialsCode) }
         var partials: [Int: [(independent: Int, slot: Int)]] = [:]
         for v in model.assignedValues {
-            for j in (allChain.dependencies[v.slot] ?? []).sorted() {
-                guard let d = allChain.partial[v.slot]?[j] else { continue }
+            for j in allChain.dependencies(ofValueIn: v.slot).sorted() {
+                guard let d = allChain.partial(ofValueIn: v.slot, withRespectTo: j) else { continue }
                 partials[v.slot, default: []].append((j, builder.emit(d, into: &partialsCode)))
             }
         }
