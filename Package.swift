@@ -34,7 +34,9 @@ let package = Package(
         // KLU's header sits in /usr/include/suitesparse on Debian (libsuitesparse-dev), and
         // SUNDIALS' KLU header includes it as <klu.h>: only this target imports it.
         .systemLibrary(name: "CSundialsKLU", providers: [.apt(["libsundials-dev", "libsuitesparse-dev"])]),
-        .target(name: "CVODEIntegration", dependencies: ["CSundials", "CSundialsKLU", "KineticsCore"],
+        // SUNDIALS' per-step kernels, optimised; C, so the C baselines compile the same file.
+        .target(name: "CSolverKernels", dependencies: ["CSundials", "CSundialsKLU"]),
+        .target(name: "CVODEIntegration", dependencies: ["CSundials", "CSundialsKLU", "CSolverKernels", "KineticsCore"],
                 swiftSettings: strictSettings + [.unsafeFlags(["-Xcc", "-I/usr/include/suitesparse"])]),
         // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
         .target(name: "NativeCode", dependencies: ["ModelCompiler"], swiftSettings: strictSettings),

@@ -49,7 +49,8 @@ echo "$model: $(grep -c 'at (time' "$model") pulse events, t = 0..600 s, 601 out
 
 echo "== C baseline: build"
 "$cc_bin" $cflags -o "$out/tbs_no_cgmp" Benchmarks/c-baseline/tbs_no_cgmp.c \
-    -lsundials_cvodes -lsundials_nvecserial -lsundials_sunmatrixdense -lsundials_sunlinsoldense -lm
+    -lsundials_cvodes -lsundials_nvecserial -lsundials_sunmatrixdense -lsundials_sunlinsoldense \
+    -lsundials_sunmatrixsparse -lm
 "$out/tbs_no_cgmp" --check-jacobian "$pulses"
 
 echo "== C baseline: in-process integration time (median of $c_reps repetitions)"

@@ -38,7 +38,6 @@
 #include <sunmatrix/sunmatrix_sparse.h>
 #include <sunlinsol/sunlinsol_klu.h>
 
-#define COMPILED_KERNELS_SPARSE
 #include "compiled_kernels.h"
 
 enum { CA, CAM, CA4CAM, NNOS, NNOS_CAM, NO, SGC, SGCA, CGMP, PKG, PKGA, NSP };

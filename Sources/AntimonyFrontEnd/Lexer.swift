@@ -146,11 +146,17 @@ struct Lexer {
     /// Longest operator spelled at the current position.
     /// Every punctuation spelling as bytes, longest first, so the first match is the
     /// longest one (`:=` before `:`). Built once: the lexer runs over every byte of a file.
-    private static let punctuationSpellings: [(Punctuation, [UInt8])] =
-        Punctuation.allCases.map { ($0, Array($0.rawValue.utf8)) }.sorted { $0.1.count > $1.1.count }
+    /// Indexed by first byte, so a token is compared only with the spellings it can be.
+    private static let punctuationSpellings: [[(Punctuation, [UInt8])]] = {
+        var table = [[(Punctuation, [UInt8])]](repeating: [], count: 256)
+        for (p, spelled) in Punctuation.allCases.map({ ($0, Array($0.rawValue.utf8)) }).sorted(by: { $0.1.count > $1.1.count }) {
+            table[Int(spelled[0])].append((p, spelled))
+        }
+        return table
+    }()
 
     private func matchPunctuation() -> Punctuation? {
-        for (p, spelled) in Self.punctuationSpellings where position + spelled.count <= bytes.count {
+        for (p, spelled) in Self.punctuationSpellings[Int(bytes[position])] where position + spelled.count <= bytes.count {
             var matches = true
             for k in 0..<spelled.count where bytes[position + k] != spelled[k] {
                 matches = false

@@ -241,6 +241,9 @@ public final class CompiledModel: ODESystem {
     public func evaluateTriggers() { triggerProgram.run(memory: memory) }
     public func triggerValue(_ event: Int) -> Bool { memory[triggerSlots[event]] != 0 }
 
+    /// The value in `slot` as of the last `update`. Assigned values (rules,
+    /// concentrations, reaction rates) are only valid then: the solver's programs reuse
+    /// their slots as scratch space.
     public func value(ofSlot slot: Int) -> Double { memory[slot] }
     public func setValue(_ v: Double, slot: Int) { memory[slot] = v }
 
