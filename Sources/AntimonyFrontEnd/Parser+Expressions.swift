@@ -152,13 +152,13 @@ extension Parser {
         switch token.kind {
         case .number(let value):
             advance()
-            if let unit = current.identifier, Keyword(rawValue: unit) == nil, !["and", "or", "AND", "OR"].contains(unit) {
+            if let unit = current.identifier, Keyword.named(unit) == nil, !["and", "or", "AND", "OR"].contains(unit) {
                 try fail("a name right after a number is a unit in Antimony ('\(token.range.text) \(unit)' means \(token.range.text) in units of \(unit)); write '\(token.range.text)*\(unit)' for a product, or leave the unit out",
                          at: current.range)
             }
             return .number(value)
         case .identifier(let word):
-            if Keyword(rawValue: word) != nil {
+            if Keyword.named(word) != nil {
                 try fail("unexpected keyword '\(word)' in an expression", at: token.range)
             }
             if peek(1).isPunctuation(.leftParen) { return try parseCall() }

@@ -175,7 +175,7 @@ struct Parser {
     private mutating func parseStatement() throws(ParseAbort) -> [Statement] {
         switch current.kind {
         case .identifier(let word):
-            if let keyword = Keyword(rawValue: word) { return try parseKeywordStatement(keyword) }
+            if let keyword = Keyword.named(word) { return try parseKeywordStatement(keyword) }
             return try parseNameStatement()
         case .number, .punctuation(.dollar), .punctuation(.arrow), .punctuation(.fatArrow):
             if reactionAhead() { return [.reaction(try parseReaction())] }
@@ -520,7 +520,7 @@ struct Parser {
 
     /// An identifier that is not a keyword.
     mutating func expectPlainName(_ what: String) throws(ParseAbort) -> String {
-        guard let name = current.identifier, Keyword(rawValue: name) == nil else {
+        guard let name = current.identifier, Keyword.named(name) == nil else {
             try fail("expected \(what), found \(current.description)", at: current.range)
         }
         advance()

@@ -36,7 +36,7 @@ struct Token: Sendable {
     var description: String {
         switch kind {
         case .identifier(let name):
-            Keyword(rawValue: name) != nil ? "keyword '\(name)'" : "name '\(name)'"
+            Keyword.named(name) != nil ? "keyword '\(name)'" : "name '\(name)'"
         case .number: "number '\(range.text)'"
         case .string: "text \(range.text)"
         case .punctuation(let p): "'\(p.rawValue)'"
@@ -66,4 +66,14 @@ enum Keyword: String, Sendable, CaseIterable {
     case const, `var`, ext, substanceOnly
     case `import`, unit, has, `in`, `is`, at, after, event
     case DNA, gene, `operator`, delete, constraint, maximize, minimize
+
+    /// The keyword spelled `word`, if it is one. Every name of a model passes through here;
+    /// keywords are letters only, so names with digits or underscores (most generated
+    /// ones) are answered without the string switch behind `init(rawValue:)`.
+    static func named(_ word: String) -> Keyword? {
+        for byte in word.utf8 where byte == UInt8(ascii: "_") || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) {
+            return nil
+        }
+        return Keyword(rawValue: word)
+    }
 }

@@ -24,13 +24,61 @@ public struct Instruction: Sendable, Hashable {
         case addSubtractReversed, subtractSubtractReversed, multiplySubtractReversed, divideSubtractReversed
         case addDivideReversed, subtractDivideReversed, multiplyDivideReversed, divideDivideReversed
 
-        init(_ f: Symbolic.UnaryFunction) { self = Self.unaryTable[f]! }
-        init(_ f: Symbolic.BinaryFunction) { self = Self.binaryTable[f]! }
+        // Switches, not look-ups: the compiler emits one per instruction, and hashing the
+        // functions' string raw values was a measurable part of loading large models.
+        init(_ f: Symbolic.UnaryFunction) {
+            switch f {
+            case .negate: self = .negate
+            case .not: self = .not
+            case .exp: self = .exp
+            case .ln: self = .ln
+            case .log10: self = .log10
+            case .log2: self = .log2
+            case .sqrt: self = .sqrt
+            case .abs: self = .abs
+            case .floor: self = .floor
+            case .ceil: self = .ceil
+            case .sin: self = .sin
+            case .cos: self = .cos
+            case .tan: self = .tan
+            case .asin: self = .asin
+            case .acos: self = .acos
+            case .atan: self = .atan
+            case .sinh: self = .sinh
+            case .cosh: self = .cosh
+            case .tanh: self = .tanh
+            case .asinh: self = .asinh
+            case .acosh: self = .acosh
+            case .atanh: self = .atanh
+            case .sec: self = .sec
+            case .csc: self = .csc
+            case .cot: self = .cot
+            case .factorial: self = .factorial
+            }
+        }
+        init(_ f: Symbolic.BinaryFunction) {
+            switch f {
+            case .add: self = .add
+            case .subtract: self = .subtract
+            case .multiply: self = .multiply
+            case .divide: self = .divide
+            case .power: self = .power
+            case .min: self = .min
+            case .max: self = .max
+            case .less: self = .less
+            case .lessEqual: self = .lessEqual
+            case .greater: self = .greater
+            case .greaterEqual: self = .greaterEqual
+            case .equal: self = .equal
+            case .notEqual: self = .notEqual
+            case .and: self = .and
+            case .or: self = .or
+            case .xor: self = .xor
+            }
+        }
 
         /// The built-in this operation applies, if it is one of one argument.
         var unaryFunction: Symbolic.UnaryFunction? { Symbolic.UnaryFunction(rawValue: String(describing: self)) }
-        /// The built-in this operation applies, if it is one of two arguments.
-        var binaryFunction: Symbolic.BinaryFunction? { Symbolic.BinaryFunction(rawValue: String(describing: self)) }
         /// How many operand slots it reads: `a`, then `b`, then `c`.
         var operandCount: Int { Self.operandCounts[Int(rawValue)] }
 
@@ -59,24 +107,6 @@ public struct Instruction: Sendable, Hashable {
             }
         }
 
-        private static let unaryTable: [Symbolic.UnaryFunction: Operation] = Dictionary(
-            uniqueKeysWithValues: Symbolic.UnaryFunction.allCases.map { ($0, Operation(name: $0.rawValue)!) })
-        private static let binaryTable: [Symbolic.BinaryFunction: Operation] = Dictionary(
-            uniqueKeysWithValues: Symbolic.BinaryFunction.allCases.map { ($0, Operation(name: $0.rawValue)!) })
-
-        private init?(name: String) {
-            guard let op = Self.byName[name] else { return nil }
-            self = op
-        }
-        private static let byName: [String: Operation] = {
-            var table: [String: Operation] = [:]
-            var raw: UInt8 = 0
-            while let op = Operation(rawValue: raw) {
-                table[String(describing: op)] = op
-                raw += 1
-            }
-            return table
-        }()
     }
     public var operation: Operation
     public var destination: Int32

@@ -14,7 +14,7 @@ extension Compilation {
         let intermediates = chain.intermediates
         var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)] = []
         for (i, f) in derivatives.enumerated() {
-            for j in chain.dependencies(of: f).sorted() {
+            for j in chain.dependencies(of: f) {
                 let d = chain.derivative(of: f, withRespectTo: j)
                 if d != .zero { jacobianExpressions.append((i, j, d)) }
             }

@@ -130,12 +130,13 @@ extension Compilation {
     mutating func buildInitialization(order: [AssignedValue]) -> [(slot: Int, expression: Symbolic)] {
         var expressionFor: [Int: Symbolic] = [:]
         var label: [Int: (String, SourceRange?)] = [:]
-        let valued = Set(pathway.parameters.filter { $0.value != nil }.map(\.id)
-                         + pathway.species.filter { $0.initialValue != nil }.map(\.id)
-                         + pathway.compartments.filter { $0.size != nil }.map(\.id))
         func missing(_ name: String, _ what: String, _ range: SourceRange?) -> Diagnostic {
-            .error("\(what) '\(name)' has no value", at: range,
-                   hint: Suggestions.didYouMean(name, among: valued) ?? "give it one, e.g. '\(name) = 1'")
+            // The names that do have a value, for the hint; only wanted for an error.
+            let valued = Set(pathway.parameters.filter { $0.value != nil }.map(\.id)
+                             + pathway.species.filter { $0.initialValue != nil }.map(\.id)
+                             + pathway.compartments.filter { $0.size != nil }.map(\.id))
+            return .error("\(what) '\(name)' has no value", at: range,
+                          hint: Suggestions.didYouMean(name, among: valued) ?? "give it one, e.g. '\(name) = 1'")
         }
         for c in pathway.compartments {
             guard let slot = valueSlot[c.id], assignmentRuleFor[c.id] == nil else { continue }

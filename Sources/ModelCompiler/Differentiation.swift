@@ -99,8 +99,10 @@ struct ChainRule {
     /// Independent index of each slot, or -1.
     private var independentBySlot: [Int32] = []
     /// Per assigned-value slot: the independents it depends on, directly or through
-    /// others (nil for slots that are not assigned values).
-    private var dependencySets: [Set<Int>?] = []
+    /// others, ascending (nil for slots that are not assigned values). Sorted arrays, not
+    /// sets: a value depends on a few states, and merging short arrays is cheaper than
+    /// hashing every element.
+    private var dependencySets: [[Int]?] = []
     /// Per assigned-value slot: its non-zero partials, by increasing independent index.
     private var partials: [[(independent: Int, derivative: Symbolic)]] = []
     /// Expressions for the partials that have slots of their own, in evaluation order.
@@ -115,7 +117,7 @@ struct ChainRule {
         partials = Array(repeating: [], count: highest + 1)
         for v in order { dependencySets[v.slot] = dependencies(of: v.expression) }
         for v in order {
-            for j in (dependencySets[v.slot] ?? []).sorted() {
+            for j in dependencySets[v.slot] ?? [] {
                 let d = derivative(of: v.expression, withRespectTo: j)
                 if d == .zero { continue }
                 switch d {
@@ -129,8 +131,9 @@ struct ChainRule {
         }
     }
 
-    /// The independents the assigned value in `slot` depends on, directly or through others.
-    func dependencies(ofValueIn slot: Int) -> Set<Int> {
+    /// The independents the assigned value in `slot` depends on, directly or through
+    /// others, ascending.
+    func dependencies(ofValueIn slot: Int) -> [Int] {
         slot < dependencySets.count ? dependencySets[slot] ?? [] : []
     }
 
@@ -147,15 +150,22 @@ struct ChainRule {
         return low < list.count && list[low].independent == j ? list[low].derivative : nil
     }
 
-    /// Independents `e` depends on, directly or through assigned values.
-    func dependencies(of e: Symbolic) -> Set<Int> {
-        var out = Set<Int>()
+    /// Independents `e` depends on, directly or through assigned values, ascending.
+    func dependencies(of e: Symbolic) -> [Int] {
+        var out: [Int] = []
         e.visitSlots { s in
             guard s < independentBySlot.count else { return }
             let i = independentBySlot[s]
-            if i >= 0 { out.insert(Int(i)) }
-            if let d = dependencySets[s] { out.formUnion(d) }
+            if i >= 0 { out.append(Int(i)) }
+            if let d = dependencySets[s] { out += d }
         }
+        out.sort()
+        var unique = 0
+        for k in out.indices where k == 0 || out[k] != out[unique - 1] {
+            out[unique] = out[k]
+            unique += 1
+        }
+        out.removeLast(out.count - unique)
         return out
     }
 

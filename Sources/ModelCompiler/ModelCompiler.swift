@@ -444,21 +444,24 @@ struct Compilation {
     mutating func buildDerivatives() -> [Symbolic] {
         var stoichiometry: [String: [(reaction: String, coefficient: Symbolic)]] = [:]
         for r in pathway.reactions {
-            var net: [String: Symbolic] = [:]
-            var order: [String] = []
+            // Net stoichiometry per species, in order of first mention. A list, not a
+            // dictionary: reactions name a few species, and hashing their names was a
+            // measurable part of compiling an 11,000-reaction model.
+            var net: [(species: String, coefficient: Symbolic)] = []
             func coefficient(_ ref: SpeciesReference) -> Symbolic {
                 guard let e = ref.stoichiometryExpression else { return .constant(ref.stoichiometry) }
                 return resolve(e, context: ref.range ?? r.range)
             }
-            for ref in r.reactants {
-                if net[ref.species] == nil { order.append(ref.species) }
-                net[ref.species] = (net[ref.species] ?? .zero) - coefficient(ref)
+            func add(_ ref: SpeciesReference, _ combine: (Symbolic, Symbolic) -> Symbolic) {
+                if let k = net.firstIndex(where: { $0.species == ref.species }) {
+                    net[k].coefficient = combine(net[k].coefficient, coefficient(ref))
+                } else {
+                    net.append((ref.species, combine(.zero, coefficient(ref))))
+                }
             }
-            for ref in r.products {
-                if net[ref.species] == nil { order.append(ref.species) }
-                net[ref.species] = (net[ref.species] ?? .zero) + coefficient(ref)
-            }
-            for s in order where net[s] != .zero { stoichiometry[s, default: []].append((r.id, net[s]!)) }
+            for ref in r.reactants { add(ref, -) }
+            for ref in r.products { add(ref, +) }
+            for (s, c) in net where c != .zero { stoichiometry[s, default: []].append((r.id, c)) }
         }
         var out: [Symbolic] = []
         for state in states {

@@ -166,7 +166,7 @@ public final class SensitivityModel: SensitivitySystem {
         var jacobian: [Entry] = []
         var valueEntries: [Entry] = []
         for (i, f) in model.derivativeExpressions.enumerated() {
-            for j in rhsChain.dependencies(of: f).sorted() {
+            for j in rhsChain.dependencies(of: f) {
                 let d = rhsChain.derivative(of: f, withRespectTo: j)
                 if d == .zero { continue }
                 let slot = Int32(builder.emit(d, into: &rhs))
@@ -181,7 +181,7 @@ public final class SensitivityModel: SensitivitySystem {
         for (slot, e) in allChain.intermediates { builder.emit(e, storingInto: slot, program: &partialsCode) }
         var partials: [Int: [(independent: Int, slot: Int)]] = [:]
         for v in model.assignedValues {
-            for j in allChain.dependencies(ofValueIn: v.slot).sorted() {
+            for j in allChain.dependencies(ofValueIn: v.slot) {
                 guard let d = allChain.partial(ofValueIn: v.slot, withRespectTo: j) else { continue }
                 partials[v.slot, default: []].append((j, builder.emit(d, into: &partialsCode)))
             }
