@@ -420,11 +420,12 @@ struct ModelInstantiator {
         case .number, .time:
             return expression
         case .symbol(let name, let range):
-            guard let range, !BuiltinNames.constants.contains(name) else { return expression }
+            guard let range else { return expression }
             let key: String
             if let known = remembered(name, in: scope) {
-                key = known
+                key = known  // never a built-in constant: those are not remembered
             } else {
+                guard !BuiltinNames.constants.contains(name) else { return expression }
                 let reference = NameReference(parts: name.split(separator: ".").map(String.init), range: range)
                 guard let resolved = resolve(reference, in: scope) else { return expression }
                 key = resolved
