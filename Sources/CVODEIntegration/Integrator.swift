@@ -65,11 +65,11 @@ public enum IntegrationStep: Sendable, Equatable {
 /// A class because CVODES calls back into it through an unretained pointer
 /// (`user_data`): its address must stay fixed while CVODES holds it.
 public final class Integrator {
-    let system: any ODESystem
-    /// The same object in a box, for the C callbacks: a call through the box borrows the
+    /// The system in a box, for the C callbacks: a call through the box borrows the
     /// reference, where a call through a stored existential retained and released it
-    /// (two atomic operations per right-hand side).
+    /// (two atomic operations per right-hand side). The box owns the system.
     let callbackSystem: UnsafeMutablePointer<any ODESystem>
+    var system: any ODESystem { callbackSystem.pointee }
     /// The number of states, read by the callbacks without a dynamic call.
     let n: Int
     // Internal (not private) for the extensions in Integrator+Sensitivities.swift and LinearSolver.swift.
@@ -96,7 +96,6 @@ public final class Integrator {
 
     public init(system: any ODESystem, initialTime: Double, initialState: [Double], options: IntegratorOptions) throws(CVODEError) {
         precondition(initialState.count == system.stateCount)
-        self.system = system
         self.callbackSystem = .allocate(capacity: 1)
         self.callbackSystem.initialize(to: system)
         self.n = system.stateCount

@@ -50,11 +50,10 @@ extension Compilation {
             jacobianSlots.append((i, j, builder.emit(e, into: &jacobianProgram)))
         }
 
-        builder.restore(assigned)
-        var rootProgram = assignProgram
-        if rootRelationals.isEmpty {
-            rootProgram = Program()
-            builder.resetCache()
+        var rootProgram = Program()
+        if !rootRelationals.isEmpty {
+            builder.restore(assigned)
+            rootProgram = assignProgram
         }
         let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
 

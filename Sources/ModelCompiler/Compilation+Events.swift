@@ -87,10 +87,7 @@ extension Compilation {
     /// True when the expression reads only plain values (parameters, compartments,
     /// boundary species) and time: no state, no assigned value.
     func isStateFree(_ e: Symbolic) -> Bool {
-        let slots = e.slots
-        // The expression's few slots against the assigned values, not a set of all the
-        // assigned values built per call (which cost a tenth of compiling a large model).
-        return slots.allSatisfy { stateIndexOfSlot[$0] == nil } && !assigned.contains { slots.contains($0.slot) }
+        e.slots.allSatisfy { stateIndexOfSlot[$0] == nil && !assignedSlots.contains($0) }
     }
 
     /// Comparisons inside rate laws and rules: switches the integrator should stop at

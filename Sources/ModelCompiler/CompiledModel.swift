@@ -98,15 +98,16 @@ public final class CompiledModel: ODESystem {
         self.symbolKinds = symbolKinds
         self.displayNames = displayNames
         self.summary = summary
-        // Each program's temporaries are its own (the builder starts every program afresh);
-        // only the slots the model reads after a run keep their place.
+        // Each program's temporaries are its own (programs that share instructions write
+        // them before reading them); only the slots the model reads after a run keep
+        // their place.
         func temporaries(outputs: some Sequence<Int>, renamable: Set<Int> = []) -> ProgramCode.Temporaries {
             ProgramCode.Temporaries(first: firstTemporarySlot, outputs: Set(outputs), renamable: renamable)
         }
         // The solver's programs recompute the assigned values (and the Jacobian its chain-rule
         // intermediates) for themselves; only `assignProgram` leaves them in memory for
         // output and events. Renaming them shrinks what a right-hand side touches: for the
-        // 1,100-state dendrite chain, from 5,700 slots to ~2,900.
+        // 1,100-state dendrite chain, from 5,722 slots to 4,522.
         let assigned = Set(assignedValues.map(\.slot))
         self.assignProgram = ProgramCode(assignProgram, temporaries: temporaries(outputs: []))
         self.rhsProgram = ProgramCode(rhsProgram, temporaries: temporaries(outputs: [], renamable: assigned))

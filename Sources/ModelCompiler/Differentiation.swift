@@ -102,7 +102,7 @@ struct ChainRule {
     /// others, ascending (nil for slots that are not assigned values). Sorted arrays, not
     /// sets: a value depends on a few states, and merging short arrays is cheaper than
     /// hashing every element.
-    private var dependencySets: [[Int]?] = []
+    private var dependencyLists: [[Int]?] = []
     /// Per assigned-value slot: its non-zero partials, by increasing independent index.
     private var partials: [[(independent: Int, derivative: Symbolic)]] = []
     /// Expressions for the partials that have slots of their own, in evaluation order.
@@ -113,11 +113,11 @@ struct ChainRule {
         let highest = max(independentOfSlot.keys.max() ?? 0, order.map(\.slot).max() ?? 0)
         independentBySlot = [Int32](repeating: -1, count: highest + 1)
         for (slot, j) in independentOfSlot { independentBySlot[slot] = Int32(j) }
-        dependencySets = Array(repeating: nil, count: highest + 1)
+        dependencyLists = Array(repeating: nil, count: highest + 1)
         partials = Array(repeating: [], count: highest + 1)
-        for v in order { dependencySets[v.slot] = dependencies(of: v.expression) }
+        for v in order { dependencyLists[v.slot] = dependencies(of: v.expression) }
         for v in order {
-            for j in dependencySets[v.slot] ?? [] {
+            for j in dependencyLists[v.slot] ?? [] {
                 let d = derivative(of: v.expression, withRespectTo: j)
                 if d == .zero { continue }
                 switch d {
@@ -134,7 +134,7 @@ struct ChainRule {
     /// The independents the assigned value in `slot` depends on, directly or through
     /// others, ascending.
     func dependencies(ofValueIn slot: Int) -> [Int] {
-        slot < dependencySets.count ? dependencySets[slot] ?? [] : []
+        slot < dependencyLists.count ? dependencyLists[slot] ?? [] : []
     }
 
     /// ∂(assigned value in `slot`)/∂(independent j), if not zero.
@@ -157,7 +157,7 @@ struct ChainRule {
             guard s < independentBySlot.count else { return }
             let i = independentBySlot[s]
             if i >= 0 { out.append(Int(i)) }
-            if let d = dependencySets[s] { out += d }
+            if let d = dependencyLists[s] { out += d }
         }
         out.sort()
         var unique = 0

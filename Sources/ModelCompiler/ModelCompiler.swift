@@ -41,7 +41,8 @@ struct Compilation {
     var stateIndexOfSlot: [Int: Int] = [:]
     /// Index of the amount state behind each species concentration slot (event targets).
     var stateIndexOfConcentrationSlot: [Int: Int] = [:]
-    var assigned: [AssignedValue] = []
+    /// Slots of the assigned values, once they are ordered.
+    var assignedSlots: Set<Int> = []
     var symbolKinds: [String: SymbolKind] = [:]
 
     init(pathway: Pathway) { self.pathway = pathway }
@@ -431,7 +432,7 @@ struct Compilation {
                 }
             }
         }
-        assigned = order
+        assignedSlots = Set(order.map(\.slot))
         return order
     }
 

@@ -45,7 +45,7 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw data and fitted curves as SVG, one panel per experiment and observable.", valueName: "FIG.svg"))
     var plot: String?
 
-    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster.")
+    @Flag(name: .customLong("native-code"), help: ModelLoading.nativeCodeHelp)
     var nativeCode = false
 
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")

@@ -52,6 +52,9 @@ enum ModelLoading {
         }
     }
 
+    /// Help for `--native-code` on the commands that defer to `simulate`'s description.
+    static let nativeCodeHelp: ArgumentHelp = "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster."
+
     /// `--native-code`: compiles the model's equations to machine code (or finds them in the cache).
     static func installNativeCode(in model: CompiledModel) throws -> NativeCode.Outcome {
         do {

@@ -41,7 +41,7 @@ struct STDP: ParsableCommand {
     @Option(help: "Worker threads (default: every core).")
     var jobs: Int?
 
-    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster.")
+    @Flag(name: .customLong("native-code"), help: ModelLoading.nativeCodeHelp)
     var nativeCode = false
 
     @Option(help: "Write the window as CSV here (atomically) instead of to standard output.")
