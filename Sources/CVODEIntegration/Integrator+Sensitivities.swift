@@ -1,4 +1,5 @@
 internal import CSundials
+internal import CSolverKernels
 public import KineticsCore
 
 /// How CVODES corrects the sensitivities: together with the states in one nonlinear
@@ -120,8 +121,8 @@ private let sensitivityRHSCallback: CVSensRhsFn = { count, t, y, _, yS, ySdot, u
         }
         storage.system.evaluateSensitivityRHS(time: t, state: kinapse_nvector_data(y)!, sensitivities: storage.inputs,
                                               derivatives: storage.outputs)
-        for k in 0..<Int(count) {
-            for i in 0..<n where !storage.outputs[k][i].isFinite { return 1 }  // recoverable: CVODE retries
+        for k in 0..<Int(count) where kinapse_first_non_finite(storage.outputs[k], n) >= 0 {
+            return 1  // recoverable: CVODE retries
         }
         return 0
     }

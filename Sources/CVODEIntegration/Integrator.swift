@@ -1,4 +1,5 @@
 internal import CSundials
+internal import CSolverKernels
 public import KineticsCore
 
 /// Settings for CVODES: BDF with Newton iteration and a direct linear solver (dense, or
@@ -72,6 +73,10 @@ public final class Integrator {
     var system: any ODESystem { callbackSystem.pointee }
     /// The number of states, read by the callbacks without a dynamic call.
     let n: Int
+    /// What CVODES passes to every callback (`user_data`): this integrator, unretained, and
+    /// the system's direct right-hand side if it has one. Also where the callbacks record a
+    /// non-finite derivative.
+    let callbacks: UnsafeMutablePointer<kinapse_solver_callbacks>
     // Internal (not private) for the extensions in Integrator+Sensitivities.swift and LinearSolver.swift.
     var context: SUNContext?
     var memory: UnsafeMutableRawPointer?
@@ -89,8 +94,11 @@ public final class Integrator {
     private var rootDirections: [Int32]
     /// Counters of the solver runs before the last re-initialisation (CVODE resets its own).
     private var finishedRuns = SolverStatistics()
-    /// Set by the RHS callback when it saw a non-finite derivative.
-    var nonFiniteComponent: Int?
+    /// Set by the right-hand-side and Jacobian callbacks when they saw a non-finite value.
+    var nonFiniteComponent: Int? {
+        get { callbacks.pointee.non_finite_component < 0 ? nil : callbacks.pointee.non_finite_component }
+        set { callbacks.pointee.non_finite_component = newValue ?? -1 }
+    }
     fileprivate var lastErrorMessage: String?
     public private(set) var time: Double
 
@@ -102,6 +110,11 @@ public final class Integrator {
         self.options = options
         self.time = initialTime
         self.rootDirections = [Int32](repeating: 0, count: system.rootCount)
+        self.callbacks = .allocate(capacity: 1)
+        let direct = Self.directRightHandSide(of: system)
+        callbacks.initialize(to: kinapse_solver_callbacks(owner: nil, rhs: direct?.function, rhs_context: direct?.context,
+                                                          state_count: n, non_finite_component: -1))
+        callbacks.pointee.owner = Unmanaged.passUnretained(self).toOpaque()
         // Every stored property is set before the first throw, so deinit frees what exists.
         try check(kinapse_context_create(&context), "SUNContext_Create")
         // CVODE needs at least one equation; a model with no states gets a dummy one
@@ -114,8 +127,8 @@ public final class Integrator {
         if options.compiledKernels { CompiledKernels.install(onVector: y) }
         memory = CVodeCreate(CV_BDF, context)
         guard let memory else { throw CVODEError.setupFailure("CVodeCreate", flag: -1) }
-        try check(CVodeInit(memory, rhsCallback, initialTime, y), "CVodeInit")
-        try check(CVodeSetUserData(memory, Unmanaged.passUnretained(self).toOpaque()), "CVodeSetUserData")
+        try check(CVodeInit(memory, direct == nil ? rhsCallback : kinapse_direct_rhs, initialTime, y), "CVodeInit")
+        try check(CVodeSetUserData(memory, callbacks), "CVodeSetUserData")
         try check(CVodeSetErrHandlerFn(memory, errorCallback, Unmanaged.passUnretained(self).toOpaque()), "CVodeSetErrHandlerFn")
         try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
         try check(CVodeSetMaxNumSteps(memory, options.maximumSteps), "CVodeSetMaxNumSteps")
@@ -134,6 +147,18 @@ public final class Integrator {
         if context != nil { SUNContext_Free(&context) }
         callbackSystem.deinitialize(count: 1)
         callbackSystem.deallocate()
+        callbacks.deallocate()
+    }
+
+    /// The system's right-hand side as C, when CVODES can call it directly. Not for a
+    /// system without states (CVODE integrates a dummy one, which only the Swift callback
+    /// knows), nor in a debug build asked to poison the right-hand side.
+    private static func directRightHandSide(of system: any ODESystem) -> DirectRightHandSide? {
+        guard system.stateCount > 0 else { return nil }
+        #if DEBUG
+        if InjectedFault.current?.kind == .nan { return nil }
+        #endif
+        return system.directRightHandSide
     }
 
     /// The current state (after `advance`, the state at the time it returned).
@@ -240,11 +265,13 @@ extension CVODEError {
 // Non-capturing closures, so they convert to C function pointers. Each recovers the
 // Integrator from user_data without retaining it (the Integrator owns the solver).
 
-/// Runs `body` with the Integrator behind `userData`, borrowed: no retain and release
-/// around the call (the Integrator outlives every call CVODES makes into it).
+/// Runs `body` with the Integrator behind `userData` (a `kinapse_solver_callbacks`),
+/// borrowed: no retain and release around the call (the Integrator outlives every call
+/// CVODES makes into it).
 @inline(__always)
 func withIntegrator(_ userData: UnsafeMutableRawPointer?, _ body: (Integrator) -> Int32) -> Int32 {
-    Unmanaged<Integrator>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
+    let owner = userData!.assumingMemoryBound(to: kinapse_solver_callbacks.self).pointee.owner!
+    return Unmanaged<Integrator>.fromOpaque(owner)._withUnsafeGuaranteedRef(body)
 }
 
 private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
@@ -261,8 +288,9 @@ private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
         #endif
         // A non-finite derivative is reported as recoverable, so CVODE retries with a
         // smaller step; if it persists, CVODE fails and we name the component.
-        for i in 0..<n where !out[i].isFinite {
-            integrator.nonFiniteComponent = i
+        let bad = kinapse_first_non_finite(out, n)
+        guard bad < 0 else {
+            integrator.nonFiniteComponent = bad
             return 1
         }
         return 0

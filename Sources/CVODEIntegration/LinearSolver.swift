@@ -1,4 +1,5 @@
 internal import CSundials
+internal import CSolverKernels
 internal import CSundialsKLU
 public import KineticsCore
 
@@ -78,8 +79,9 @@ private let denseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _,
         let data = kinapse_dense_data(jacobian)!
         data.update(repeating: 0, count: n * n)
         integrator.callbackSystem.pointee.evaluateJacobian(time: t, state: kinapse_nvector_data(y)!, jacobian: data)
-        for k in 0..<(n * n) where !data[k].isFinite {
-            integrator.nonFiniteComponent = k % n
+        let bad = kinapse_first_non_finite(data, n * n)
+        guard bad < 0 else {
+            integrator.nonFiniteComponent = bad % n
             return 1
         }
         return 0
@@ -103,8 +105,9 @@ private let sparseJacobianCallback: CVLsJacFn = { t, y, _, jacobian, userData, _
         let values = kinapse_sparse_values(jacobian)!
         values.update(repeating: 0, count: nonZeros)
         integrator.callbackSystem.pointee.evaluateSparseJacobian(time: t, state: kinapse_nvector_data(y)!, values: values)
-        for k in 0..<nonZeros where !values[k].isFinite {
-            integrator.nonFiniteComponent = Int(integrator.sparseRowIndices[k])
+        let bad = kinapse_first_non_finite(values, nonZeros)
+        guard bad < 0 else {
+            integrator.nonFiniteComponent = Int(integrator.sparseRowIndices[bad])
             return 1
         }
         return 0

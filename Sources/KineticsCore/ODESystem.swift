@@ -21,6 +21,24 @@ public protocol ODESystem: AnyObject {
     /// Writes the entries of `∂f/∂y` listed in `jacobianSparsity`, in its order (compressed
     /// sparse columns). The buffer arrives zeroed. Only called when `jacobianSparsity` is set.
     func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>)
+    /// `evaluateRHS` as a C function the integrator can call without a Swift callback in
+    /// between, when the system has one (a model compiled to machine code); `nil` (the
+    /// default) otherwise.
+    var directRightHandSide: DirectRightHandSide? { get }
+}
+
+/// A right-hand side callable from C: `function(t, y, ydot, context)` writes `f(t, y)`
+/// into `ydot`, exactly as `evaluateRHS` would.
+public struct DirectRightHandSide {
+    public typealias Function = @convention(c) (Double, UnsafePointer<Double>, UnsafeMutablePointer<Double>,
+                                                UnsafeMutablePointer<Double>) -> Void
+    public let function: Function
+    /// Passed as the last argument; owned by the system, valid as long as it is.
+    public let context: UnsafeMutablePointer<Double>
+    public init(function: Function, context: UnsafeMutablePointer<Double>) {
+        self.function = function
+        self.context = context
+    }
 }
 
 /// The structure of a sparse `n × n` Jacobian in compressed sparse column (CSC) form:
@@ -71,6 +89,7 @@ public struct JacobianSparsity: Sendable, Hashable {
 
 extension ODESystem {
     public var jacobianSparsity: JacobianSparsity? { nil }
+    public var directRightHandSide: DirectRightHandSide? { nil }
     public func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>) {
         preconditionFailure("evaluateSparseJacobian called on a system without a sparsity pattern")
     }

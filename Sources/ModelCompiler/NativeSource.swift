@@ -1,10 +1,11 @@
+public import KineticsCore
+
 /// A program compiled to machine code: reads and writes the model's memory, like
 /// `ProgramCode.run`, and computes the same bits.
 public typealias NativeProgram = @convention(c) (UnsafeMutablePointer<Double>) -> Void
 /// The right-hand side compiled to machine code: `(t, y, ydot, memory)`, doing what
 /// `CompiledModel.evaluateRHS` does in one call.
-public typealias NativeRightHandSide = @convention(c) (Double, UnsafePointer<Double>, UnsafeMutablePointer<Double>,
-                                                       UnsafeMutablePointer<Double>) -> Void
+public typealias NativeRightHandSide = DirectRightHandSide.Function
 
 /// The model's programs as one C translation unit, for `NativeCode` to compile.
 ///
@@ -370,6 +371,11 @@ extension CompiledModel {
 
     /// Whether the programs run as native code.
     public var runsNativeCode: Bool { nativeRightHandSide.pointee != nil }
+
+    /// The native right-hand side, for the integrator to call without going through Swift.
+    public var directRightHandSide: DirectRightHandSide? {
+        nativeRightHandSide.pointee.map { DirectRightHandSide(function: $0, context: memory) }
+    }
 }
 
 extension SensitivityModel {

@@ -40,6 +40,26 @@ struct NativeCodeCommandTests {
         #expect(libraries.count <= 2, "five intervals should not need five libraries: \(libraries.count)")
     }
 
+    /// A derivative that becomes infinite or NaN: native code's right-hand side is called
+    /// by CVODES without Swift in between (`kinapse_direct_rhs`), and must still be caught
+    /// and blamed on the same species at the same time as with the bytecode.
+    @Test(arguments: [("A = 1; D = 1\nA' = -A/D\nE1: at (time >= 1): D = 0\n", "A"),
+                      ("x = 1; y = 0\nx' = -1\ny' = log(x)\n", "y")])
+    func nonFiniteDerivativesAreReportedAsWithBytecode(model: String, culprit: String) throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("m.ant")
+        try model.write(to: file, atomically: true, encoding: .utf8)
+        let arguments = ["simulate", file.path, "--t-end", "2", "--points", "21"]
+        let bytecode = try CLI.run(arguments)
+        let native = try CLI.run(arguments + ["--native-code"], environment: ["KINAPSE_CACHE": Self.cache + "-nonfinite"])
+        #expect(bytecode.status == 1 && native.status == 1, "\(native.stderr)")
+        #expect(native.stderr.contains("offending variable: \(culprit)"), "\(native.stderr)")
+        #expect(native.stderr.contains("hint: the derivative of '\(culprit)' evaluated to NaN or infinity"), "\(native.stderr)")
+        #expect(native.stderr == bytecode.stderr)
+        #expect(native.stdout == bytecode.stdout)
+    }
+
     /// A compiler that fails: exit status 2, the compiler named, a hint, no output file.
     @Test func failingCompilerIsReported() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-native-\(getpid()).csv").path

@@ -28,4 +28,7 @@ void kinapse_install_dense_matrix_kernels(SUNMatrix m);
 void kinapse_install_sparse_matrix_kernels(SUNMatrix m);
 void kinapse_install_dense_solver_kernels(SUNLinearSolver s);
 
+/* The callback CVODES calls for a right-hand side compiled to machine code. */
+#include "kinapse_direct_rhs.h"
+
 #endif
