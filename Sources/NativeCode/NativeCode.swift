@@ -21,9 +21,11 @@ public enum NativeCode {
     }
 
     /// Compiles (or finds in the cache) the model's programs and installs them.
+    /// `straightLineLimit`: see `NativeSource.straightLineLimit` (tests vary it).
     @discardableResult
-    public static func install(in model: CompiledModel, toolchain: Toolchain? = nil) throws(NativeCodeError) -> Outcome {
-        let source = model.nativeSource()
+    public static func install(in model: CompiledModel, toolchain: Toolchain? = nil,
+                               straightLineLimit: Int = NativeSource.straightLineLimit) throws(NativeCodeError) -> Outcome {
+        let source = model.nativeSource(straightLineLimit: straightLineLimit)
         let (functions, outcome, handle) = try load(source, toolchain: toolchain)
         let rightHandSide = try symbol(source.rightHandSideSymbol!, in: handle, as: NativeRightHandSide.self)
         model.install(native: functions, rightHandSide: rightHandSide)

@@ -37,9 +37,11 @@ struct NativeCodeTests {
     /// special values, run by the bytecode and by the compiled C: with a few instructions
     /// per operation (one C statement each) and with many, either scattered (a loop over a
     /// table; see `ProgramCode.loopThreshold`) or with operands that advance regularly
-    /// (loops over strided runs; see `ProgramCode.StridedRuns`).
-    @Test(arguments: zip([8, 48, 48], [false, false, true]))
-    func everyOperationMatchesTheBytecodeBitForBit(perOperation: Int, strided: Bool) throws {
+    /// (loops over strided runs; see `ProgramCode.StridedRuns`), and many again in a
+    /// program small enough to be written as straight-line code
+    /// (`NativeSource.straightLineLimit`).
+    @Test(arguments: [(8, false, false), (48, false, false), (48, true, false), (48, false, true)])
+    func everyOperationMatchesTheBytecodeBitForBit(perOperation: Int, strided: Bool, straightLine: Bool) throws {
         #expect((perOperation >= ProgramCode.loopThreshold) == (perOperation == 48))
         let values = Self.specialValues
         var program = Program()
@@ -67,9 +69,11 @@ struct NativeCodeTests {
         var byBytecode = memory, byNative = memory
         byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
         let source = NativeSource(programs: [code], foldingConstants: [0],
-                                  prefix: "operations\(perOperation)\(strided ? "strided" : "")", constant: { _ in 0 })
+                                  prefix: "operations\(perOperation)\(strided ? "strided" : "")\(straightLine ? "straight" : "")",
+                                  straightLineLimit: straightLine ? Int.max : 0, constant: { _ in 0 })
         // Each program must really take the path it is meant to test.
-        if strided { #expect(source.text.contains("runs[]")) }
+        if straightLine { #expect(!source.text.contains("table[]") && !source.text.contains("runs[]")) }
+        else if strided { #expect(source.text.contains("runs[]")) }
         else if perOperation >= ProgramCode.loopThreshold { #expect(source.text.contains("table[]")) }
         let (functions, _, _) = try NativeCode.load(source, toolchain: Self.toolchain)
         code.native.pointee = functions[0]
@@ -158,8 +162,10 @@ struct NativeCodeTests {
     }
 
     /// A model of repeated compartments, the shape strided runs and renamed assigned
-    /// values are for: right-hand side and Jacobian identical to the bytecode, bit for bit.
-    @Test func repeatedCompartmentsEvaluateIdentically() throws {
+    /// values are for: right-hand side and Jacobian identical to the bytecode, bit for bit,
+    /// with the long batches as loops and with every program as straight-line code.
+    @Test(arguments: [false, true])
+    func repeatedCompartmentsEvaluateIdentically(straightLine: Bool) throws {
         var text = "model chain()\n"
         let n = 40
         for i in 0..<n {
@@ -172,8 +178,10 @@ struct NativeCodeTests {
         text += "  kf = 2; kb = 0.1; V = 1.5; Km = 0.3; kp = 0.2; K2 = 0.5; D = 0.7;\nend\n"
         let pathway = try AntimonyLoader.load(source: SourceFile(path: "chain.ant", text: text))
         let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
-        #expect(native.nativeSource().text.contains("runs[]"))
-        try NativeCode.install(in: native, toolchain: Self.toolchain)
+        let limit = straightLine ? Int.max : 0
+        let source = native.nativeSource(straightLineLimit: limit).text
+        #expect(straightLine ? !source.contains("runs[]") && !source.contains("table[]") : source.contains("runs[]"))
+        try NativeCode.install(in: native, toolchain: Self.toolchain, straightLineLimit: limit)
         let y = bytecode.initialState().enumerated().map { $0.element + 0.01 * Double($0.offset % 5) }
         _ = native.initialState()
         func outputs(_ model: CompiledModel) -> [Double] {
