@@ -58,6 +58,8 @@ public final class CompiledModel: ODESystem {
     let switchProgram: ProgramCode
     let switchSlots: [Int]
     let crossingSlots: [Int?]
+    /// The crossing slots of the time switches alone.
+    let timedCrossingSlots: [Int]
     /// Computes every event's trigger (non-zero: true) from the tracked truth values.
     let triggerProgram: ProgramCode
     let triggerSlots: [Int]
@@ -123,6 +125,7 @@ public final class CompiledModel: ODESystem {
         self.switchProgram = ProgramCode(switchProgram, temporaries: temporaries(outputs: switchSlots + crossingSlots.compactMap { $0 }))
         self.switchSlots = switchSlots
         self.crossingSlots = crossingSlots
+        self.timedCrossingSlots = crossingSlots.compactMap { $0 }
         self.triggerProgram = ProgramCode(triggerProgram, temporaries: temporaries(outputs: triggerSlots))
         self.triggerSlots = triggerSlots
         self.rootRelationals = rootRelationals
@@ -237,6 +240,16 @@ public final class CompiledModel: ODESystem {
     public func switchValue(_ k: Int) -> Double { memory[switchSlots[k]] }
     /// When time switch `k` flips, as of the last `evaluateSwitches()`; nil for root-found switches.
     public func crossingTime(_ k: Int) -> Double? { crossingSlots[k].map { memory[$0] } }
+    /// The earliest crossing time after `t` of any time switch, as of the last
+    /// `evaluateSwitches()`; +∞ when none is ahead.
+    public func nextCrossing(after t: Double) -> Double {
+        var next = Double.infinity
+        for slot in timedCrossingSlots {
+            let c = memory[slot]
+            if c > t, c < next { next = c }
+        }
+        return next
+    }
 
     /// Evaluates every event trigger from the tracked truth values (after `update`).
     public func evaluateTriggers() { triggerProgram.run(memory: memory) }
@@ -330,7 +343,13 @@ public struct Relational: Sendable {
     public func liveValue(_ model: CompiledModel) -> Bool? { liveValue(switchFunction: model.evaluate(function)) }
 
     /// Truth value for `lhs − rhs = g`, or `nil` on the boundary (g = 0).
-    public func liveValue(switchFunction g: Double) -> Bool? {
+    public func liveValue(switchFunction g: Double) -> Bool? { Self.liveValue(comparison, switchFunction: g) }
+
+    /// Truth value just after `lhs − rhs` crossed zero in direction `rising`.
+    public func valueAfterCrossing(rising: Bool) -> Bool { Self.valueAfterCrossing(comparison, rising: rising) }
+
+    /// `liveValue(switchFunction:)` for a relational comparing with `comparison`.
+    public static func liveValue(_ comparison: Symbolic.BinaryFunction, switchFunction g: Double) -> Bool? {
         if g == 0 {
             switch comparison {
             case .equal: return true
@@ -347,8 +366,8 @@ public struct Relational: Sendable {
         }
     }
 
-    /// Truth value just after `lhs − rhs` crossed zero in direction `rising`.
-    public func valueAfterCrossing(rising: Bool) -> Bool {
+    /// `valueAfterCrossing(rising:)` for a relational comparing with `comparison`.
+    public static func valueAfterCrossing(_ comparison: Symbolic.BinaryFunction, rising: Bool) -> Bool {
         switch comparison {
         case .greater, .greaterEqual: return rising
         case .less, .lessEqual: return !rising

@@ -20,7 +20,7 @@ struct Run {
     /// Each event's `persistent` flag, copied out once.
     let persistent: [Bool]
     /// Relationals whose truth value events read (the others only mark discontinuities).
-    let trackedSwitches: [Int]
+    let trackedSwitches: [TrackedSwitch]
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
     var random = SplitMix64(seed: 0x5EED_CA5E)
@@ -37,6 +37,24 @@ struct Run {
     /// ∂y/∂p, parameter-major: `sens[k * n + i]`.
     var sens: [Double] = []
     var sensitivityTrajectory: SensitivityTrajectory?
+
+    /// What the switch bookkeeping needs of a tracked relational, copied out once: reading
+    /// a `Relational` (three expression trees) on every pass retained and released its
+    /// trees, which cost more than the bookkeeping itself in runs with many pulses.
+    struct TrackedSwitch {
+        let relational: Int
+        let truthSlot: Int
+        let comparison: Symbolic.BinaryFunction
+        /// `time OP c`: time rises through c. `c OP time`: the difference falls.
+        let timeOnLeft: Bool
+
+        init(_ index: Int, _ r: Relational) {
+            relational = index
+            truthSlot = r.truthSlot!
+            comparison = r.comparison
+            timeOnLeft = r.lhs == .slot(0)
+        }
+    }
 
     struct PendingEvent {
         let event: Int
@@ -55,7 +73,9 @@ struct Run {
         self.trajectory = Trajectory(columns: columns)
         self.previousTrigger = model.events.map(\.initialValue)
         self.persistent = model.events.map(\.persistent)
-        self.trackedSwitches = model.relationals.indices.filter { model.relationals[$0].truthSlot != nil }
+        self.trackedSwitches = model.relationals.indices.compactMap { k in
+            model.relationals[k].truthSlot == nil ? nil : TrackedSwitch(k, model.relationals[k])
+        }
         self.row = [Double](repeating: 0, count: columns.count)
     }
 
@@ -118,7 +138,7 @@ struct Run {
                 // would refuse to integrate once it lies behind; +∞ clears it in effect.
                 try integrator.setStopTime(nextSwitch)
                 let step = try integrator.advance(to: target)
-                integrator.withState { for i in 0..<$0.count { y[i] = $0[i] } }
+                integrator.withState { state in y.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: state) } }
                 if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
                 if request.stopOnNegativeConcentration, let f = negativeSpecies(at: integrator.time) { return fail(f) }
                 switch step {
@@ -188,10 +208,16 @@ struct Run {
     /// the species has had. Beyond that the trajectory is wrong, not just imprecise.
     mutating func negativeSpecies(at t: Double) -> SimulationFailure? {
         let rtol = request.options.relativeTolerance, atol = request.options.absoluteTolerance
-        for i in watchedForNegative {
-            peakAmount[i] = max(peakAmount[i], abs(y[i]))
-            let allowance = 1000 * atol + rtol * peakAmount[i]
-            guard y[i] < -allowance else { continue }
+        func allowance(peak: Double) -> Double { 1000 * atol + rtol * peak }
+        // One uniqueness check for the whole pass, not one per species.
+        let negative = peakAmount.withUnsafeMutableBufferPointer { peak in
+            watchedForNegative.first { i in
+                peak[i] = max(peak[i], abs(y[i]))
+                return y[i] < -allowance(peak: peak[i])
+            }
+        }
+        if let i = negative {
+            let allowance = allowance(peak: peakAmount[i])
             let name = model.states[i].name
             return SimulationFailure(
                 reason: "species '\(name)' became negative (amount \(y[i]), beyond the tolerance allowance \(allowance))",
@@ -224,36 +250,30 @@ struct Run {
     /// setting `m = x` makes `x > m` false, not "still true from its last crossing").
     func refreshTruthValues(before: [Double]? = nil) {
         model.evaluateSwitches()
-        for k in trackedSwitches {
-            let r = model.relationals[k]
-            let g = model.switchValue(k)
-            if let v = r.liveValue(switchFunction: g) {
-                model.setValue(v ? 1 : 0, slot: r.truthSlot!)
-            } else if let before, g != before[k] {
+        for s in trackedSwitches {
+            let g = model.switchValue(s.relational)
+            if let v = Relational.liveValue(s.comparison, switchFunction: g) {
+                model.setValue(v ? 1 : 0, slot: s.truthSlot)
+            } else if let before, g != before[s.relational] {
+                let r = model.relationals[s.relational]
                 let v = model.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
-                model.setValue(v ? 1 : 0, slot: r.truthSlot!)
+                model.setValue(v ? 1 : 0, slot: s.truthSlot)
             }
         }
     }
 
     func flipTimedSwitches(at t: Double) {
         model.evaluateSwitches()
-        for k in trackedSwitches where model.crossingTime(k) == t {
-            let r = model.relationals[k]
-            // `time OP c`: time rises through c. `c OP time`: the difference falls.
-            model.setValue(r.valueAfterCrossing(rising: r.lhs == .slot(0)) ? 1 : 0, slot: r.truthSlot!)
+        for s in trackedSwitches where model.crossingTime(s.relational) == t {
+            model.setValue(Relational.valueAfterCrossing(s.comparison, rising: s.timeOnLeft) ? 1 : 0, slot: s.truthSlot)
         }
     }
 
     /// The next time something switches without the integrator's help: a time switch or
     /// a delayed event falling due.
     func nextDiscontinuity(after t: Double) -> Double {
-        var next = Double.infinity
         model.evaluateSwitches()
-        for k in model.relationals.indices {
-            guard let c = model.crossingTime(k) else { continue }
-            if c > t, c < next { next = c }
-        }
+        var next = model.nextCrossing(after: t)
         for p in pending where p.executionTime > t && p.executionTime < next { next = p.executionTime }
         return next
     }
