@@ -14,10 +14,7 @@ extension Compilation {
         let intermediates = chain.intermediates
         var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)] = []
         for (i, f) in derivatives.enumerated() {
-            for j in chain.dependencies(of: f) {
-                let d = chain.derivative(of: f, withRespectTo: j)
-                if d != .zero { jacobianExpressions.append((i, j, d)) }
-            }
+            for (j, d) in chain.gradient(of: f) { jacobianExpressions.append((i, j, d)) }
         }
 
         // Relationals: event triggers first, then switches found in rate laws and rules.

@@ -166,9 +166,7 @@ public final class SensitivityModel: SensitivitySystem {
         var jacobian: [Entry] = []
         var valueEntries: [Entry] = []
         for (i, f) in model.derivativeExpressions.enumerated() {
-            for j in rhsChain.dependencies(of: f) {
-                let d = rhsChain.derivative(of: f, withRespectTo: j)
-                if d == .zero { continue }
+            for (j, d) in rhsChain.gradient(of: f) {
                 let slot = Int32(builder.emit(d, into: &rhs))
                 if j < n { jacobian.append(Entry(row: Int32(i), column: Int32(j), slot: slot)) }
                 else { valueEntries.append(Entry(row: Int32(i), column: Int32(j - n), slot: slot)) }
@@ -181,8 +179,7 @@ public final class SensitivityModel: SensitivitySystem {
         for (slot, e) in allChain.intermediates { builder.emit(e, storingInto: slot, program: &partialsCode) }
         var partials: [Int: [(independent: Int, slot: Int)]] = [:]
         for v in model.assignedValues {
-            for j in allChain.dependencies(ofValueIn: v.slot) {
-                guard let d = allChain.partial(ofValueIn: v.slot, withRespectTo: j) else { continue }
+            for (j, d) in allChain.partials(ofValueIn: v.slot) {
                 partials[v.slot, default: []].append((j, builder.emit(d, into: &partialsCode)))
             }
         }
