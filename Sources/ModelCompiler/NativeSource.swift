@@ -31,18 +31,45 @@ public struct NativeSource: Sendable {
     /// Compiler flags the translation is only exact with.
     public static let requiredFlags = ["-ffp-contract=off", "-fno-fast-math"]
 
-    /// Programs of up to this many instructions are written entirely as straight-line
-    /// code, whatever their batches' lengths (see `ProgramCode.loopThreshold`): their
-    /// temporaries then live in registers, not in memory a loop indexes. Measured on the
-    /// dendrite chain: at 10 compartments (right-hand side 580 instructions, Jacobian about
-    /// 1,100) this cut the right-hand side from 3,300 to 2,100 machine instructions per
-    /// evaluation and compiled faster (1.0 s against 1.2 s); at 100 compartments,
-    /// straight-line code took 36 s to compile, against 2 s with loops.
-    public static let straightLineLimit = 2000
+    /// How programs become C: as straight-line code (one C statement per instruction,
+    /// temporaries in registers) or with their long batches as loops (see
+    /// `ProgramCode.loopThreshold`). Straight-line code runs faster but takes the C
+    /// compiler time that grows faster than its length, so it is used up to sizes where
+    /// compiling stays short. Measured on the dendrite chain (right-hand side about 58
+    /// instructions per compartment, Jacobian about 110):
+    ///
+    /// | compartments | layout | compile | right-hand side, per evaluation |
+    /// | --- | --- | --- | --- |
+    /// | 10 | loops | 1.2 s | 3,300 instructions |
+    /// | 10 | straight-line, one function | 1.0 s | 2,100 |
+    /// | 100 | loops | 2.3 s | 67,000 |
+    /// | 100 | straight-line, one function | 36 s | — |
+    /// | 100 | right-hand side in 1,000-instruction parts | 9.9 s | — |
+    /// | 100 | right-hand side in 250-instruction parts | 4.4 s | 3,300 (whole simulation −11 %) |
+    /// | 1000 | right-hand side in 200-instruction parts | 93 s | no faster than loops |
+    public struct Layout: Sendable {
+        /// Programs of at most this many instructions are one straight-line function.
+        public var straightLineLimit: Int
+        /// A right-hand side longer than that, up to this many instructions, is
+        /// straight-line code in parts of `partSize` instructions (each its own function,
+        /// which keeps compiling linear in length); longer ones use loops, like every
+        /// other long program (they run rarely, and compiling them straight costs more
+        /// than it saves).
+        public var partedLimit: Int
+        public var partSize: Int
+
+        public init(straightLineLimit: Int, partedLimit: Int, partSize: Int) {
+            self.straightLineLimit = straightLineLimit
+            self.partedLimit = partedLimit
+            self.partSize = partSize
+        }
+
+        public static let standard = Layout(straightLineLimit: 2000, partedLimit: 20_000, partSize: 250)
+    }
 
     /// Bumped whenever the translation changes, so cached libraries built from older
     /// translations are never reused by mistake.
-    static let version = 6
+    static let version = 7
 
     /// How the right-hand side reads the state and writes the derivatives.
     struct StateTransfer {
@@ -58,7 +85,7 @@ public struct NativeSource: Sendable {
     /// library: an STDP sweep compiles once, not once per interval.
     init(programs: [ProgramCode], foldingConstants: Set<Int>, prefix: String,
          rightHandSide: (program: ProgramCode, transfer: StateTransfer)? = nil,
-         straightLineLimit: Int = NativeSource.straightLineLimit, constant: (Int32) -> Double) {
+         layout: Layout = .standard, constant: (Int32) -> Double) {
         let all = programs + [rightHandSide?.program].compactMap({ $0 })
         var written = Set<Int32>()
         for program in all {
@@ -79,12 +106,12 @@ public struct NativeSource: Sendable {
             let symbol = "\(prefix)_\(k)"
             symbols.append(symbol)
             let literal: (Int32) -> String? = foldingConstants.contains(k) ? { constants[$0] } : { _ in nil }
-            program.appendC(function: symbol, literal: literal, straightLineLimit: straightLineLimit, to: &text)
+            program.appendC(function: symbol, literal: literal, layout: layout, to: &text)
         }
         if let (program, transfer) = rightHandSide {
             let symbol = "\(prefix)_rhs"
             program.appendC(function: symbol, literal: { constants[$0] }, transfer: transfer,
-                            straightLineLimit: straightLineLimit, to: &text)
+                            layout: layout, to: &text)
             rightHandSideSymbol = symbol
         } else {
             rightHandSideSymbol = nil
@@ -136,17 +163,21 @@ extension ProgramCode {
     /// the same to compile whatever its length; and long batches are where the bytecode
     /// machine's dispatch was already cheap.
     static let loopThreshold = 16
-    /// Appends `void function(double *m)` running this program in the order `run` uses:
-    /// short batches as one statement per instruction (temporaries in local variables,
-    /// constants as literals), long ones as loops unless the whole program has at most
-    /// `straightLineLimit` instructions. With `transfer`, the function is a
-    /// `NativeRightHandSide` that first stores time and state into memory and ends by
-    /// copying the derivatives out, as `CompiledModel.evaluateRHS` does around `run`.
+    /// Appends `void function(double *m)` running this program in the order `run` uses,
+    /// laid out as `layout` says: as straight-line code (temporaries in local variables,
+    /// constants as literals), possibly in parts, or with long batches as loops. With
+    /// `transfer`, the function is a `NativeRightHandSide` that first stores time and
+    /// state into memory and ends by copying the derivatives out, as
+    /// `CompiledModel.evaluateRHS` does around `run`.
     func appendC(function: String, literal: (Int32) -> String?, transfer: NativeSource.StateTransfer? = nil,
-                 straightLineLimit: Int, to text: inout String) {
+                 layout: NativeSource.Layout, to text: inout String) {
+        if transfer != nil, count > layout.straightLineLimit, count <= layout.partedLimit {
+            appendPartedC(function: function, literal: literal, transfer: transfer, partSize: layout.partSize, to: &text)
+            return
+        }
         // Slots a loop touches live in memory: the loop indexes them through its table.
         var inLoops = Set<Int32>()
-        let loopThreshold = count <= straightLineLimit ? Int.max : Self.loopThreshold
+        let loopThreshold = count <= layout.straightLineLimit ? Int.max : Self.loopThreshold
         for b in 0..<batchCount where batches[b].end - batches[b].start >= loopThreshold {
             for i in Int(batches[b].start)..<Int(batches[b].end) {
                 let o = operands[i]
@@ -223,6 +254,81 @@ extension ProgramCode {
         }
         if let transfer {
             for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(slot(s));\n" }
+        }
+        text += "}\n"
+    }
+
+    /// The program as straight-line code split into functions of at most `partSize`
+    /// instructions each, called in order (see `NativeSource.Layout`). A temporary lives in a local variable of its
+    /// function unless its value crosses from one function into another, where it goes
+    /// through memory.
+    func appendPartedC(function: String, literal: (Int32) -> String?, transfer: NativeSource.StateTransfer?,
+                        partSize: Int, to text: inout String) {
+        // Execution order, and each instruction's part.
+        var order: [(operation: Instruction.Operation, operands: Operands)] = []
+        order.reserveCapacity(count)
+        for b in 0..<batchCount {
+            for k in Int(batches[b].start)..<Int(batches[b].end) { order.append((batches[b].operation, operands[k])) }
+        }
+        let partCount = (order.count + partSize - 1) / partSize
+        // Per part, the slots that must be in memory there: values written in one part
+        // and read in a later one, and the derivatives copied out at the end.
+        var highest: Int32 = 0
+        for (_, o) in order { highest = max(highest, o.destination, o.a, o.b, o.c) }
+        var lastWritePart = [Int](repeating: -1, count: Int(highest) + 1)
+        var inMemory = [Set<Int32>](repeating: [], count: partCount)
+        for (i, (operation, o)) in order.enumerated() {
+            let part = i / partSize
+            let reads = operation.operandCount
+            for (r, slot) in [o.a, o.b, o.c].enumerated() where r < reads {
+                let writer = lastWritePart[Int(slot)]
+                if writer != part {
+                    // Written in an earlier part, or before the program runs.
+                    if writer >= 0 { inMemory[writer].insert(slot) }
+                    inMemory[part].insert(slot)
+                }
+            }
+            lastWritePart[Int(o.destination)] = part
+        }
+        for s in transfer?.derivativeSlots ?? [] where Int(s) < lastWritePart.count && lastWritePart[Int(s)] >= 0 {
+            inMemory[lastWritePart[Int(s)]].insert(s)
+        }
+        let privateSlots = Set(localSlots)
+        for part in 0..<partCount {
+            let range = (part * partSize)..<min(order.count, (part + 1) * partSize)
+            var locals = Set<Int32>()
+            for i in range {
+                let o = order[i].operands
+                for slot in [o.destination, o.a, o.b, o.c] where privateSlots.contains(slot) && !inMemory[part].contains(slot) {
+                    locals.insert(slot)
+                }
+            }
+            func slot(_ s: Int32) -> String { locals.contains(s) ? "r\(s)" : literal(s) ?? "m[\(s)]" }
+            // noinline: clang would merge the parts back into the one long function
+            // whose compile time grows faster than its length.
+            text += "__attribute__((noinline)) static void \(function)_part\(part)(double *restrict m) {\n"
+            let localList = locals.sorted()
+            var k = 0
+            while k < localList.count {
+                text += "    double " + localList[k..<min(k + 16, localList.count)].map { "r\($0)" }.joined(separator: ", ") + ";\n"
+                k += 16
+            }
+            for i in range {
+                let (operation, o) = order[i]
+                text += "    \(slot(o.destination)) = \(Self.cExpression(operation, slot(o.a), slot(o.b), slot(o.c)));\n"
+            }
+            text += "}\n"
+        }
+        if let transfer {
+            text += "void \(function)(double t, const double *restrict y, double *restrict ydot, double *restrict m) {\n"
+            text += "    m[0] = t;\n"
+            for (i, s) in transfer.stateSlots.enumerated() { text += "    m[\(s)] = y[\(i)];\n" }
+        } else {
+            text += "void \(function)(double *restrict m) {\n"
+        }
+        for part in 0..<partCount { text += "    \(function)_part\(part)(m);\n" }
+        if let transfer {
+            for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(literal(s) ?? "m[\(s)]");\n" }
         }
         text += "}\n"
     }
@@ -366,12 +472,12 @@ extension CompiledModel {
     }
 
     /// The model's programs as C, for `NativeCode` to compile.
-    public func nativeSource(straightLineLimit: Int = NativeSource.straightLineLimit) -> NativeSource {
+    public func nativeSource(layout: NativeSource.Layout = .standard) -> NativeSource {
         let transfer = NativeSource.StateTransfer(stateSlots: (0..<stateCount).map { stateSlots[$0] },
                                                   derivativeSlots: (0..<stateCount).map { derivativeSlots[$0] })
         // Constants fold in the right-hand side and the Jacobian (program 0), where time goes.
         return NativeSource(programs: nativePrograms, foldingConstants: [0], prefix: "kinapse_model",
-                            rightHandSide: (rhsProgram, transfer), straightLineLimit: straightLineLimit,
+                            rightHandSide: (rhsProgram, transfer), layout: layout,
                             constant: { self.memoryImage[Int($0)] })
     }
 

@@ -21,11 +21,11 @@ public enum NativeCode {
     }
 
     /// Compiles (or finds in the cache) the model's programs and installs them.
-    /// `straightLineLimit`: see `NativeSource.straightLineLimit` (tests vary it).
+    /// `layout`: see `NativeSource.Layout` (tests vary it).
     @discardableResult
     public static func install(in model: CompiledModel, toolchain: Toolchain? = nil,
-                               straightLineLimit: Int = NativeSource.straightLineLimit) throws(NativeCodeError) -> Outcome {
-        let source = model.nativeSource(straightLineLimit: straightLineLimit)
+                               layout: NativeSource.Layout = .standard) throws(NativeCodeError) -> Outcome {
+        let source = model.nativeSource(layout: layout)
         let (functions, outcome, handle) = try load(source, toolchain: toolchain)
         let rightHandSide = try symbol(source.rightHandSideSymbol!, in: handle, as: NativeRightHandSide.self)
         model.install(native: functions, rightHandSide: rightHandSide)

@@ -38,8 +38,7 @@ struct NativeCodeTests {
     /// per operation (one C statement each) and with many, either scattered (a loop over a
     /// table; see `ProgramCode.loopThreshold`) or with operands that advance regularly
     /// (loops over strided runs; see `ProgramCode.StridedRuns`), and many again in a
-    /// program small enough to be written as straight-line code
-    /// (`NativeSource.straightLineLimit`).
+    /// program small enough to be written as straight-line code (`NativeSource.Layout`).
     @Test(arguments: [(8, false, false), (48, false, false), (48, true, false), (48, false, true)])
     func everyOperationMatchesTheBytecodeBitForBit(perOperation: Int, strided: Bool, straightLine: Bool) throws {
         #expect((perOperation >= ProgramCode.loopThreshold) == (perOperation == 48))
@@ -70,7 +69,8 @@ struct NativeCodeTests {
         byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
         let source = NativeSource(programs: [code], foldingConstants: [0],
                                   prefix: "operations\(perOperation)\(strided ? "strided" : "")\(straightLine ? "straight" : "")",
-                                  straightLineLimit: straightLine ? Int.max : 0, constant: { _ in 0 })
+                                  layout: .init(straightLineLimit: straightLine ? .max : 0, partedLimit: 0, partSize: 1),
+                                  constant: { _ in 0 })
         // Each program must really take the path it is meant to test.
         if straightLine { #expect(!source.text.contains("table[]") && !source.text.contains("runs[]")) }
         else if strided { #expect(source.text.contains("runs[]")) }
@@ -161,11 +161,29 @@ struct NativeCodeTests {
         #expect(Set(covered + split.rest.map(\.destination)) == Set(rows.map(\.destination)))
     }
 
+    /// How `repeatedCompartmentsEvaluateIdentically` lays its programs out.
+    enum LayoutUnderTest: CaseIterable {
+        /// Long batches as loops (strided runs and tables).
+        case loops
+        /// Every program one straight-line function.
+        case straightLine
+        /// The right-hand side straight-line in parts of 100 instructions, the rest loops.
+        case parted
+
+        var layout: NativeSource.Layout {
+            switch self {
+            case .loops: .init(straightLineLimit: 0, partedLimit: 0, partSize: 1)
+            case .straightLine: .init(straightLineLimit: .max, partedLimit: 0, partSize: 1)
+            case .parted: .init(straightLineLimit: 0, partedLimit: .max, partSize: 100)
+            }
+        }
+    }
+
     /// A model of repeated compartments, the shape strided runs and renamed assigned
     /// values are for: right-hand side and Jacobian identical to the bytecode, bit for bit,
-    /// with the long batches as loops and with every program as straight-line code.
-    @Test(arguments: [false, true])
-    func repeatedCompartmentsEvaluateIdentically(straightLine: Bool) throws {
+    /// in every layout.
+    @Test(arguments: LayoutUnderTest.allCases)
+    func repeatedCompartmentsEvaluateIdentically(layout: LayoutUnderTest) throws {
         var text = "model chain()\n"
         let n = 40
         for i in 0..<n {
@@ -178,10 +196,15 @@ struct NativeCodeTests {
         text += "  kf = 2; kb = 0.1; V = 1.5; Km = 0.3; kp = 0.2; K2 = 0.5; D = 0.7;\nend\n"
         let pathway = try AntimonyLoader.load(source: SourceFile(path: "chain.ant", text: text))
         let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
-        let limit = straightLine ? Int.max : 0
-        let source = native.nativeSource(straightLineLimit: limit).text
-        #expect(straightLine ? !source.contains("runs[]") && !source.contains("table[]") : source.contains("runs[]"))
-        try NativeCode.install(in: native, toolchain: Self.toolchain, straightLineLimit: limit)
+        let source = native.nativeSource(layout: layout.layout).text
+        switch layout {
+        case .loops: #expect(source.contains("runs[]"))
+        case .straightLine: #expect(!source.contains("runs[]") && !source.contains("table[]"))
+        case .parted:
+            // The right-hand side in several parts; the Jacobian still has loops.
+            #expect(source.contains("kinapse_model_rhs_part2(m);") && source.contains("runs[]"))
+        }
+        try NativeCode.install(in: native, toolchain: Self.toolchain, layout: layout.layout)
         let y = bytecode.initialState().enumerated().map { $0.element + 0.01 * Double($0.offset % 5) }
         _ = native.initialState()
         func outputs(_ model: CompiledModel) -> [Double] {
