@@ -33,7 +33,8 @@ public struct DirectRightHandSide {
     public typealias Function = @convention(c) (Double, UnsafePointer<Double>, UnsafeMutablePointer<Double>,
                                                 UnsafeMutablePointer<Double>) -> Void
     public let function: Function
-    /// Passed as the last argument; owned by the system, valid as long as it is.
+    /// Passed as the last argument; owned by the system. The integrator reads it once,
+    /// when it is created, so the system must not move it while an integrator holds it.
     public let context: UnsafeMutablePointer<Double>
     public init(function: Function, context: UnsafeMutablePointer<Double>) {
         self.function = function

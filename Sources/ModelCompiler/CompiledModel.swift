@@ -155,7 +155,9 @@ public final class CompiledModel: ODESystem {
     }
 
     /// Appends slots (initialised from `image`) for programs compiled after the model,
-    /// e.g. sensitivities; returns the first new slot.
+    /// e.g. sensitivities; returns the first new slot. This moves the memory, so it is
+    /// only for building a `SensitivityModel`, which is done before any integrator is
+    /// created (an integrator holds the memory's address; see `directRightHandSide`).
     func extendMemory(_ image: [Double]) -> Int {
         let first = memoryCount
         let grown = UnsafeMutablePointer<Double>.allocate(capacity: max(1, memoryCount + image.count))
