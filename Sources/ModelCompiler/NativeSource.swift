@@ -45,7 +45,7 @@ public struct NativeSource: Sendable {
     /// | 100 | loops | 2.3 s | 67,000 |
     /// | 100 | straight-line, one function | 36 s | — |
     /// | 100 | right-hand side in 1,000-instruction parts | 9.9 s | — |
-    /// | 100 | right-hand side in 250-instruction parts | 4.4 s | 3,300 (whole simulation −11 %) |
+    /// | 100 | right-hand side in 250-instruction parts | 4.4 s | 19,300 (whole simulation −11 %) |
     /// | 1000 | right-hand side in 200-instruction parts | 93 s | no faster than loops |
     public struct Layout: Sendable {
         /// Programs of at most this many instructions are one straight-line function.
@@ -163,6 +163,7 @@ extension ProgramCode {
     /// the same to compile whatever its length; and long batches are where the bytecode
     /// machine's dispatch was already cheap.
     static let loopThreshold = 16
+
     /// Appends `void function(double *m)` running this program in the order `run` uses,
     /// laid out as `layout` says: as straight-line code (temporaries in local variables,
     /// constants as literals), possibly in parts, or with long batches as loops. With

@@ -39,8 +39,8 @@ struct Run {
     var sensitivityTrajectory: SensitivityTrajectory?
 
     /// What the switch bookkeeping needs of a tracked relational, copied out once: reading
-    /// a `Relational` (three expression trees) on every pass retained and released its
-    /// trees, which cost more than the bookkeeping itself in runs with many pulses.
+    /// a `Relational` on every pass retained and released its three expression trees
+    /// (with 120 pulses, 0.6 M of the 123 M instructions a simulation takes).
     struct TrackedSwitch {
         let relational: Int
         let truthSlot: Int
