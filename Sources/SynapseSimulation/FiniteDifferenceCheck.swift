@@ -105,39 +105,31 @@ public enum FiniteDifferenceCheck {
 
         // Task 0: the run with sensitivities; 1: the plain run (for its time); then for
         // parameter k, 2 + 2k (p + h) and 3 + 2k (p − h).
-        let runs = RunSlots(count: 2 + 2 * parameters.count)
-        let workers = max(1, min(jobs, runs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            var plain: PreparedSynapseRun?
-            while let task = runs.nextTask() {
-                let clock = Date()
-                let outcome: Result<SynapseRunResult, SynapseRunError>
-                do throws(SynapseRunError) {
-                    if task == 0 {
-                        outcome = .success(try PreparedSynapseRun(sensitivityRequest).run())
-                    } else {
-                        if plain == nil { plain = try PreparedSynapseRun(plainRequest) }
-                        let k = (task - 2) / 2
-                        let overrides = task == 1 ? [] : [(parameters[k], values[k] + (task % 2 == 0 ? steps[k] : -steps[k]))]
-                        outcome = .success(try plain!.run(overrides: overrides))
-                    }
-                } catch {
-                    outcome = .failure(error)
-                }
-                runs.set(task, outcome, seconds: Date().timeIntervalSince(clock))
+        typealias Outcome = (result: Result<SynapseRunResult, SynapseRunError>, seconds: Double)
+        let runs = ParallelTasks.run(count: 2 + 2 * parameters.count, jobs: jobs,
+                                     makeState: { PreparedSynapseRun?.none }) { plain, task -> Outcome in
+            let clock = Date()
+            do throws(SynapseRunError) {
+                if task == 0 { return (.success(try PreparedSynapseRun(sensitivityRequest).run()), Date().timeIntervalSince(clock)) }
+                if plain == nil { plain = try PreparedSynapseRun(plainRequest) }
+                let k = (task - 2) / 2
+                let overrides = task == 1 ? [] : [(parameters[k], values[k] + (task % 2 == 0 ? steps[k] : -steps[k]))]
+                return (.success(try plain!.run(overrides: overrides)), Date().timeIntervalSince(clock))
+            } catch {
+                return (.failure(error), Date().timeIntervalSince(clock))
             }
         }
 
         var report = Report()
-        let result = try runs.result(0).get()
-        report.sensitivityRunTime = runs.seconds(0)
-        report.plainRunTime = runs.seconds(1)
+        let result = try runs[0].result.get()
+        report.sensitivityRunTime = runs[0].seconds
+        report.plainRunTime = runs[1].seconds
         if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
         let quantities = self.quantities(result, stride: stride)
         for (k, p) in parameters.enumerated() {
             let v = values[k], h = steps[k]
             var r = ParameterReport(parameter: p, value: v)
-            guard case .success(let up) = runs.result(2 + 2 * k), case .success(let down) = runs.result(3 + 2 * k),
+            guard case .success(let up) = runs[2 + 2 * k].result, case .success(let down) = runs[3 + 2 * k].result,
                   up.failure == nil, down.failure == nil, up.readouts.count == result.readouts.count,
                   down.readouts.count == result.readouts.count else {
                 r.failures.append("\(p): a run with \(p) = \(v) ± \(h) failed")
@@ -239,48 +231,5 @@ public enum FiniteDifferenceCheck {
             for row in Swift.stride(from: 0, to: s.rowCount, by: stride) { out.append(s.value(row: row, column: c, parameter: k)) }
         }
         return out
-    }
-}
-
-/// The runs of a finite-difference check, filled by worker threads, each run in its own slot.
-private final class RunSlots: @unchecked Sendable {
-    let count: Int
-    private let lock = NSLock()
-    private var next = 0
-    private var results: [Result<SynapseRunResult, SynapseRunError>?]
-    private var times: [Double]
-
-    init(count: Int) {
-        self.count = count
-        results = Array(repeating: nil, count: count)
-        times = Array(repeating: 0, count: count)
-    }
-
-    func nextTask() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func set(_ task: Int, _ result: Result<SynapseRunResult, SynapseRunError>, seconds: Double) {
-        lock.lock()
-        results[task] = result
-        times[task] = seconds
-        lock.unlock()
-    }
-
-    /// After every worker has finished.
-    func result(_ task: Int) -> Result<SynapseRunResult, SynapseRunError> {
-        lock.lock()
-        defer { lock.unlock() }
-        return results[task] ?? .failure(.request("internal error: check run \(task) was not run", hint: nil))
-    }
-
-    func seconds(_ task: Int) -> Double {
-        lock.lock()
-        defer { lock.unlock() }
-        return times[task]
     }
 }
