@@ -188,20 +188,8 @@ extension ProgramCode {
         let localList = localSlots.filter { !inLoops.contains($0) }
         let locals = Set(localList)
         func slot(_ s: Int32) -> String { locals.contains(s) ? "r\(s)" : literal(s) ?? "m[\(s)]" }
-        if let transfer {
-            text += "void \(function)(double t, const double *restrict y, double *restrict ydot, double *restrict m) {\n"
-            text += "    m[0] = t;\n"
-            for (i, s) in transfer.stateSlots.enumerated() { text += "    m[\(s)] = y[\(i)];\n" }
-        } else {
-            text += "void \(function)(double *restrict m) {\n"
-        }
-        // Declared in groups so no line grows without bound.
-        var k = 0
-        while k < localList.count {
-            let group = localList[k..<min(k + 16, localList.count)]
-            text += "    double " + group.map { "r\($0)" }.joined(separator: ", ") + ";\n"
-            k += 16
-        }
+        Self.appendOpening(function: function, transfer: transfer, to: &text)
+        Self.appendDeclarations(of: localList, to: &text)
         for b in 0..<batchCount {
             let batch = batches[b]
             let length = Int(batch.end - batch.start)
@@ -308,18 +296,24 @@ extension ProgramCode {
             // noinline: clang would merge the parts back into the one long function
             // whose compile time grows faster than its length.
             text += "__attribute__((noinline)) static void \(function)_part\(part)(double *restrict m) {\n"
-            let localList = locals.sorted()
-            var k = 0
-            while k < localList.count {
-                text += "    double " + localList[k..<min(k + 16, localList.count)].map { "r\($0)" }.joined(separator: ", ") + ";\n"
-                k += 16
-            }
+            Self.appendDeclarations(of: locals.sorted(), to: &text)
             for i in range {
                 let (operation, o) = order[i]
                 text += "    \(slot(o.destination)) = \(Self.cExpression(operation, slot(o.a), slot(o.b), slot(o.c)));\n"
             }
             text += "}\n"
         }
+        Self.appendOpening(function: function, transfer: transfer, to: &text)
+        for part in 0..<partCount { text += "    \(function)_part\(part)(m);\n" }
+        if let transfer {
+            for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(literal(s) ?? "m[\(s)]");\n" }
+        }
+        text += "}\n"
+    }
+
+    /// A program function's first lines: with `transfer`, a `NativeRightHandSide` that
+    /// stores time and state into memory; otherwise `void function(double *m)`.
+    private static func appendOpening(function: String, transfer: NativeSource.StateTransfer?, to text: inout String) {
         if let transfer {
             text += "void \(function)(double t, const double *restrict y, double *restrict ydot, double *restrict m) {\n"
             text += "    m[0] = t;\n"
@@ -327,11 +321,15 @@ extension ProgramCode {
         } else {
             text += "void \(function)(double *restrict m) {\n"
         }
-        for part in 0..<partCount { text += "    \(function)_part\(part)(m);\n" }
-        if let transfer {
-            for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(literal(s) ?? "m[\(s)]");\n" }
+    }
+
+    /// The local variables for `slots`, declared in groups so no line grows without bound.
+    private static func appendDeclarations(of slots: [Int32], to text: inout String) {
+        var k = 0
+        while k < slots.count {
+            text += "    double " + slots[k..<min(k + 16, slots.count)].map { "r\($0)" }.joined(separator: ", ") + ";\n"
+            k += 16
         }
-        text += "}\n"
     }
 
     /// A long batch split into runs whose slots each advance by a fixed stride, plus the
