@@ -218,9 +218,7 @@ extension ProgramCode {
                 }
                 let rest = split.rest
                 if rest.count < Self.loopThreshold {
-                    for o in rest {
-                        text += "    \(slot(o.destination)) = \(Self.cExpression(batch.operation, slot(o.a), slot(o.b), slot(o.c)));\n"
-                    }
+                    for o in rest { text += Self.statement(batch.operation, o, slot) }
                     continue
                 }
                 let width = 1 + reads
@@ -235,24 +233,17 @@ extension ProgramCode {
                 text += "m[table[k]] = \(Self.cExpression(batch.operation, operand[0], operand[1], operand[2]));\n    }\n"
                 continue
             }
-            for i in Int(batch.start)..<Int(batch.end) {
-                let o = operands[i]
-                let a = slot(o.a), bb = slot(o.b), c = slot(o.c)
-                text += "    \(slot(o.destination)) = \(Self.cExpression(batch.operation, a, bb, c));\n"
-            }
+            for i in Int(batch.start)..<Int(batch.end) { text += Self.statement(batch.operation, operands[i], slot) }
         }
-        if let transfer {
-            for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(slot(s));\n" }
-        }
-        text += "}\n"
+        Self.appendClosing(transfer: transfer, slot, to: &text)
     }
 
     /// The program as straight-line code split into functions of at most `partSize`
-    /// instructions each, called in order (see `NativeSource.Layout`). A temporary lives in a local variable of its
-    /// function unless its value crosses from one function into another, where it goes
-    /// through memory.
+    /// instructions each, called in order (see `NativeSource.Layout`). A temporary lives
+    /// in a local variable of its function unless its value crosses from one function into
+    /// another, where it goes through memory.
     func appendPartedC(function: String, literal: (Int32) -> String?, transfer: NativeSource.StateTransfer?,
-                        partSize: Int, to text: inout String) {
+                       partSize: Int, to text: inout String) {
         // Execution order, and each instruction's part.
         var order: [(operation: Instruction.Operation, operands: Operands)] = []
         order.reserveCapacity(count)
@@ -297,18 +288,12 @@ extension ProgramCode {
             // whose compile time grows faster than its length.
             text += "__attribute__((noinline)) static void \(function)_part\(part)(double *restrict m) {\n"
             Self.appendDeclarations(of: locals.sorted(), to: &text)
-            for i in range {
-                let (operation, o) = order[i]
-                text += "    \(slot(o.destination)) = \(Self.cExpression(operation, slot(o.a), slot(o.b), slot(o.c)));\n"
-            }
+            for i in range { text += Self.statement(order[i].operation, order[i].operands, slot) }
             text += "}\n"
         }
         Self.appendOpening(function: function, transfer: transfer, to: &text)
         for part in 0..<partCount { text += "    \(function)_part\(part)(m);\n" }
-        if let transfer {
-            for (i, s) in transfer.derivativeSlots.enumerated() { text += "    ydot[\(i)] = \(literal(s) ?? "m[\(s)]");\n" }
-        }
-        text += "}\n"
+        Self.appendClosing(transfer: transfer, { literal($0) ?? "m[\($0)]" }, to: &text)
     }
 
     /// A program function's first lines: with `transfer`, a `NativeRightHandSide` that
@@ -321,6 +306,18 @@ extension ProgramCode {
         } else {
             text += "void \(function)(double *restrict m) {\n"
         }
+    }
+
+    /// A program function's last lines: with `transfer`, copying the derivatives out.
+    private static func appendClosing(transfer: NativeSource.StateTransfer?, _ slot: (Int32) -> String, to text: inout String) {
+        for (i, s) in (transfer?.derivativeSlots ?? []).enumerated() { text += "    ydot[\(i)] = \(slot(s));\n" }
+        text += "}\n"
+    }
+
+    /// One instruction as one C statement, its slots named by `slot` (a local, a literal
+    /// or a memory cell).
+    private static func statement(_ operation: Instruction.Operation, _ o: Operands, _ slot: (Int32) -> String) -> String {
+        "    \(slot(o.destination)) = \(cExpression(operation, slot(o.a), slot(o.b), slot(o.c)));\n"
     }
 
     /// The local variables for `slots`, declared in groups so no line grows without bound.
