@@ -8,7 +8,8 @@ SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 KLU_H      := /usr/include/suitesparse/klu.h
 VENV       := .build-venv
-# The link-time LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them).
+# LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them), which fitting
+# loads at run time (Sources/CLapack/include/kinapse_lapack.h says why it is not linked).
 LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.so))
 BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

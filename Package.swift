@@ -19,8 +19,9 @@ let package = Package(
     targets: [
         // Debian's libsundials-dev ships no pkg-config file, so the module map links explicitly.
         .systemLibrary(name: "CSundials", providers: [.apt(["libsundials-dev"])]),
-        // LAPACK/BLAS (Debian's liblapack-dev; OpenBLAS when installed): no C header, so the shim declares the routines.
-        .systemLibrary(name: "CLapack", providers: [.apt(["liblapack-dev", "libblas-dev"])]),
+        // LAPACK (Debian's liblapack3; OpenBLAS when installed), loaded on first use rather than
+        // linked, so that OpenBLAS starts no threads in processes that never fit (kinapse_lapack.h).
+        .target(name: "CLapack"),
         .target(name: "SourceDiagnostics", swiftSettings: strictSettings),
         .target(name: "PathwayModel", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
         .target(name: "AntimonyFrontEnd", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),

@@ -1,27 +1,37 @@
 internal import CLapack
 
-/// A LAPACK routine reported failure (`info ≠ 0`).
+/// A LAPACK routine reported failure (`info ≠ 0`), or LAPACK could not be loaded.
 public struct LinearAlgebraError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The Fortran routine, e.g. `dgesvd`.
     public var routine: String
     /// LAPACK's `info`: negative = bad argument (a bug here), positive = numerical failure.
     public var info: Int
+    /// Why LAPACK itself could not be loaded (then `info` is 0 and the routine never ran).
+    public var unavailable: String?
     public init(routine: String, info: Int) {
         self.routine = routine
         self.info = info
     }
+    init(routine: String, unavailable reason: String) {
+        self.routine = routine
+        self.info = 0
+        self.unavailable = reason
+    }
     public var description: String {
-        info < 0 ? "\(routine): argument \(-info) is invalid (info = \(info))"
-                 : "\(routine): numerical failure (info = \(info))"
+        if let unavailable { return "\(routine): \(unavailable)" }
+        return info < 0 ? "\(routine): argument \(-info) is invalid (info = \(info))"
+                        : "\(routine): numerical failure (info = \(info))"
     }
 }
 
-/// Set OpenBLAS (when it is the BLAS behind liblapack) to one thread, once per process,
-/// before the first LAPACK call. Global `let`s are initialised lazily and thread-safely.
-private let blasConfigured: Bool = {
-    kinapse_blas_use_one_thread()
-    return true
-}()
+/// LAPACK loaded (and OpenBLAS made single-threaded), once per process, before the first
+/// call: nil when ready, else why not. Global `let`s are initialised lazily and thread-safely.
+private let lapackLoadFailure: String? = kinapse_lapack_load().map { String(cString: $0) }
+
+/// Throws when LAPACK could not be loaded; every factorisation starts with it.
+private func requireLAPACK(_ routine: String) throws(LinearAlgebraError) {
+    if let reason = lapackLoadFailure { throw LinearAlgebraError(routine: routine, unavailable: reason) }
+}
 
 @inline(__always) private func check(_ info: Int32, _ routine: String) throws(LinearAlgebraError) {
     if info != 0 { throw LinearAlgebraError(routine: routine, info: Int(info)) }
@@ -40,7 +50,7 @@ public struct SingularValueDecomposition: Sendable {
     public let vt: Matrix
 
     public init(of a: Matrix) throws(LinearAlgebraError) {
-        _ = blasConfigured
+        try requireLAPACK("dgesvd")
         let m = a.rows, n = a.columns, k = min(m, n)
         guard k > 0 else {
             u = Matrix(rows: m, columns: 0); singularValues = []; vt = Matrix(rows: 0, columns: n)
@@ -55,11 +65,11 @@ public struct SingularValueDecomposition: Sendable {
         var info: Int32 = 0
         var lwork: Int32 = -1
         var query = 0.0
-        dgesvd_(&jobu, &jobvt, &mm, &nn, &aa, &lda, &s, &uu, &ldu, &vv, &ldvt, &query, &lwork, &info, 1, 1)
+        kinapse_dgesvd(&jobu, &jobvt, &mm, &nn, &aa, &lda, &s, &uu, &ldu, &vv, &ldvt, &query, &lwork, &info, 1, 1)
         try check(info, "dgesvd")
         lwork = Int32(query)
         var work = Array(repeating: 0.0, count: Int(lwork))
-        dgesvd_(&jobu, &jobvt, &mm, &nn, &aa, &lda, &s, &uu, &ldu, &vv, &ldvt, &work, &lwork, &info, 1, 1)
+        kinapse_dgesvd(&jobu, &jobvt, &mm, &nn, &aa, &lda, &s, &uu, &ldu, &vv, &ldvt, &work, &lwork, &info, 1, 1)
         try check(info, "dgesvd")
         u = Matrix(rows: m, columns: k, columnMajor: uu)
         singularValues = s
@@ -83,7 +93,7 @@ public struct QRFactorization: Sendable {
     private let tau: [Double]
 
     public init(of a: Matrix) throws(LinearAlgebraError) {
-        _ = blasConfigured
+        try requireLAPACK("dgeqrf")
         rows = a.rows
         columns = a.columns
         var aa = a.elements
@@ -92,11 +102,11 @@ public struct QRFactorization: Sendable {
             var m = Int32(rows), n = Int32(columns), lda = Int32(max(rows, 1)), info: Int32 = 0
             var lwork: Int32 = -1
             var query = 0.0
-            dgeqrf_(&m, &n, &aa, &lda, &t, &query, &lwork, &info)
+            kinapse_dgeqrf(&m, &n, &aa, &lda, &t, &query, &lwork, &info)
             try check(info, "dgeqrf")
             lwork = max(1, Int32(query))
             var work = Array(repeating: 0.0, count: Int(lwork))
-            dgeqrf_(&m, &n, &aa, &lda, &t, &work, &lwork, &info)
+            kinapse_dgeqrf(&m, &n, &aa, &lda, &t, &work, &lwork, &info)
             try check(info, "dgeqrf")
         }
         packed = aa
@@ -121,11 +131,11 @@ public struct QRFactorization: Sendable {
         var m = Int32(rows), n: Int32 = 1, k = Int32(tau.count), lda = Int32(rows), ldc = Int32(rows)
         var info: Int32 = 0, lwork: Int32 = -1, query = 0.0
         var a = packed, t = tau
-        dormqr_(&side, &trans, &m, &n, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
+        kinapse_dormqr(&side, &trans, &m, &n, &k, &a, &lda, &t, &c, &ldc, &query, &lwork, &info, 1, 1)
         try check(info, "dormqr")
         lwork = max(1, Int32(query))
         var work = Array(repeating: 0.0, count: Int(lwork))
-        dormqr_(&side, &trans, &m, &n, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
+        kinapse_dormqr(&side, &trans, &m, &n, &k, &a, &lda, &t, &c, &ldc, &work, &lwork, &info, 1, 1)
         try check(info, "dormqr")
         return c
     }
@@ -140,7 +150,7 @@ public struct QRFactorization: Sendable {
         var uplo = fortranCharacter("U"), trans = fortranCharacter("N"), diag = fortranCharacter("N")
         var n = Int32(columns), nrhs: Int32 = 1, lda = Int32(rows), ldb = Int32(columns), info: Int32 = 0
         var a = packed
-        dtrtrs_(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1)
+        kinapse_dtrtrs(&uplo, &trans, &diag, &n, &nrhs, &a, &lda, &x, &ldb, &info, 1, 1, 1)
         try check(info, "dtrtrs")
         return x
     }

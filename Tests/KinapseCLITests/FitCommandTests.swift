@@ -6,6 +6,19 @@ import PathwayTestSupport
 @Suite(.serialized) struct FitCommandTests {
     static let blowup = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
 
+    /// LAPACK (and OpenBLAS behind it) is loaded when a fit first needs it, not linked: linked,
+    /// OpenBLAS started a busy-waiting worker thread in every process (kinapse_lapack.h). The
+    /// dynamic loader lists what the executable needs without running it; the fits in this
+    /// suite show that LAPACK still loads when used.
+    @Test func lapackIsNotLoadedAtStartUp() throws {
+        let r = try CLI.run(["--version"], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("libsundials_cvodes"), "the loader's list: \(r.stdout)")
+        for library in ["liblapack", "libblas", "libopenblas"] {
+            #expect(!r.stdout.contains(library), "\(library) is loaded at start-up:\n\(r.stdout)")
+        }
+    }
+
     /// The same seed gives the same files byte for byte, on one worker or two.
     @Test func sameSeedSameFilesWhateverTheJobs() throws {
         let dir = try CLI.temporaryDirectory()
