@@ -179,9 +179,9 @@ struct NativeCodeTests {
         }
     }
 
-    /// A model of repeated compartments, the shape strided runs and renamed assigned
-    /// values are for: right-hand side and Jacobian identical to the bytecode, bit for bit,
-    /// in every layout.
+    /// A model of repeated compartments, the shape strided runs, renamed assigned values
+    /// and copy loops are for: right-hand side and Jacobian identical to the bytecode, bit
+    /// for bit, in every layout.
     @Test(arguments: LayoutUnderTest.allCases)
     func repeatedCompartmentsEvaluateIdentically(layout: LayoutUnderTest) throws {
         var text = "model chain()\n"
@@ -197,6 +197,8 @@ struct NativeCodeTests {
         let pathway = try AntimonyLoader.load(source: SourceFile(path: "chain.ant", text: text))
         let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
         let source = native.nativeSource(layout: layout.layout).text
+        // The 120 states (slots two apart) are copied into memory by one loop.
+        #expect(source.contains("for (int k = 0; k < 120; k++) m["))
         switch layout {
         case .loops: #expect(source.contains("runs[]"))
         case .straightLine: #expect(!source.contains("runs[]") && !source.contains("table[]"))
