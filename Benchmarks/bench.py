@@ -15,6 +15,8 @@ What is measured (medians; every ratio is from runs interleaved in this one sess
   sim           in-process time of one simulation: Kinapse `integration time` of
                 --repeat R runs, the C baseline's median of R runs (timed from
                 CVodeCreate to the last output), RoadRunner's simulate() after reset()
+                (one fresh RoadRunner process per round: the median over processes of
+                each process's median)
   cpu ratios    the same comparisons in CPU time (Kinapse: thread CPU time; C:
                 process CPU time; RoadRunner: process CPU time), which a shared machine
                 disturbs far less than wall time
@@ -183,8 +185,27 @@ def main():
         subprocess.run(["rm", "-rf", native_env["KINAPSE_CACHE"]], check=True)
         _, build_err, _ = run(native_cmd, env=native_env)
         n_build = float(re.search(r"compiled in ([0-9.]+) s", build_err).group(1))
+        # RoadRunner runs in one fresh process per round, interleaved with Kinapse and C:
+        # its speed differs from process to process (chain N = 1: 6 to 11 ms per
+        # simulation, steady within a process), so one process is not a fair sample.
+        xml = os.path.join(OUT, "sbml", os.path.basename(path).replace(".ant", ".xml"))
+        rr = {"load": [], "load_cpu": [], "simulate": [], "simulate_cpu": []}
+        rr_out = os.path.join(OUT, "rr.csv")
+        if args.python and rr_reps > 0:
+            if os.path.exists(xml):
+                os.remove(xml)
+            run([kinapse, "export", path, "--sbml", xml])
         for _ in range(rounds):
-            # interleaved, so that both see the same machine load
+            # interleaved, so that all see the same machine load
+            if args.python and rr_reps > 0:
+                try:
+                    out, _, _ = run([args.python, os.path.join(ROOT, "Benchmarks", "rr_bench.py"), xml, str(t_end),
+                                     str(points), str(rr_reps), rr_out])
+                    r = json.loads(out)
+                    for key in rr:
+                        rr[key].append(r[key])
+                except (ValueError, KeyError):
+                    pass
             err, _, peak, _ = run_measured([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points),
                                          "--stats", "--repeat", str(reps), "--out", k_out])
             k_stats = stats(err)
@@ -203,27 +224,17 @@ def main():
             n_cpu.append(ns["integration cpu time"])
             n_load.append(ns["compile time"])
         err_k = err_rr = None
-        ref_out, rr_out = os.path.join(OUT, "ref.csv"), os.path.join(OUT, "rr.csv")
+        ref_out = os.path.join(OUT, "ref.csv")
         if species <= 1100:
             run([kinapse, "simulate", path, "--t-end", str(t_end), "--points", str(points), "--rtol", "1e-10",
                  "--atol", "1e-18", "--max-steps", "10000000", "--out", ref_out])
             err_k = error_against(k_out, ref_out)
-        rr_load = rr_sim = rr_load_cpu = rr_sim_cpu = None
-        if args.python and rr_reps > 0:
-            xml = os.path.join(OUT, "sbml", os.path.basename(path).replace(".ant", ".xml"))
-            if os.path.exists(xml):
-                os.remove(xml)
-            run([kinapse, "export", path, "--sbml", xml])
-            try:
-                out, _, _ = run([args.python, os.path.join(ROOT, "Benchmarks", "rr_bench.py"), xml, str(t_end),
-                                 str(points), str(rr_reps), rr_out])
-                r = json.loads(out)
-                rr_load, rr_sim = r["load"], r["simulate"]
-                rr_load_cpu, rr_sim_cpu = r["load_cpu"], r["simulate_cpu"]
-                if err_k is not None:
-                    err_rr = error_against(rr_out, ref_out)
-            except (ValueError, KeyError):
-                pass
+        rr_load = median(rr["load"]) if rr["load"] else None
+        rr_load_cpu = median(rr["load_cpu"]) if rr["load_cpu"] else None
+        rr_sim = median(rr["simulate"]) if rr["simulate"] else None
+        rr_sim_cpu = median(rr["simulate_cpu"]) if rr["simulate_cpu"] else None
+        if err_k is not None and rr["simulate"]:
+            err_rr = error_against(rr_out, ref_out)
         rows.append(dict(
             name=name, species=species, k_load=median(k_load), k_load_cpu=median(k_load_cpu), rr_load=rr_load,
             rr_load_cpu=rr_load_cpu, k_sim=median(k_sim), c_sim=median(c_sim), k_cpu=median(k_cpu),
@@ -231,6 +242,8 @@ def main():
             rhs=int(k_stats.get("rhs evaluations", 0)), reinit=int(k_stats.get("reinitialisations", 0)),
             peak=max(peaks), agree=agreement(k_out, c_out), err_k=err_k, err_rr=err_rr,
             n_sim=median(n_sim), n_cpu=median(n_cpu), n_load=median(n_load), n_build=n_build,
+            best=dict(k=min(k_cpu), c=min(c_cpu), n=min(n_cpu),
+                      rr=min(rr["simulate_cpu"]) if rr["simulate_cpu"] else None),
             n_same=open(k_out, "rb").read() == open(n_out, "rb").read()))
 
     # synapse level: whole-process times
@@ -287,6 +300,17 @@ def main():
           "compile + loading the cached library (wall)")
     print("err vs ref = largest |x - ref| / max(|ref|, 1e-6) against Kinapse at rtol 1e-10, atol 1e-18: the "
           "accuracy each tool reaches with the same settings")
+    print()
+    print("The same CPU-time ratios from each program's fastest round. This machine has slow phases that")
+    print("last a few hundred ms and come and go (every program, Kinapse, C and RoadRunner, then runs 30-50 %")
+    print("slower); with five rounds a median can fall in a slow phase for one program and not another.")
+    bline = "{:<21} {:>8} {:>8} {:>8} {:>8}"
+    print(bline.format("model", "Kn/C", "K/C", "Kn/RR", "K/RR"))
+    for r in rows:
+        b = r["best"]
+        ratio = lambda a, c: None if a is None or c is None or c == 0 else a / c
+        print(bline.format(r["name"], fmt(ratio(b["n"], b["c"]), ".2f"), fmt(ratio(b["k"], b["c"]), ".2f"),
+                           fmt(ratio(b["n"], b["rr"]), ".2f"), fmt(ratio(b["k"], b["rr"]), ".2f")))
     print()
     print("{:<58} {:>10}".format("whole process (wall, median of 3)", "seconds"))
     print("{:<58} {:>10.3f}".format("make run: golgi_granule + tbs (3,000 s, 120 pulses)", median(make_run)))
