@@ -242,8 +242,6 @@ def main():
             rhs=int(k_stats.get("rhs evaluations", 0)), reinit=int(k_stats.get("reinitialisations", 0)),
             peak=max(peaks), agree=agreement(k_out, c_out), err_k=err_k, err_rr=err_rr,
             n_sim=median(n_sim), n_cpu=median(n_cpu), n_load=median(n_load), n_build=n_build,
-            best=dict(k=min(k_cpu), c=min(c_cpu), n=min(n_cpu),
-                      rr=min(rr["simulate_cpu"]) if rr["simulate_cpu"] else None),
             n_same=open(k_out, "rb").read() == open(n_out, "rb").read()))
 
     # synapse level: whole-process times
@@ -300,17 +298,6 @@ def main():
           "compile + loading the cached library (wall)")
     print("err vs ref = largest |x - ref| / max(|ref|, 1e-6) against Kinapse at rtol 1e-10, atol 1e-18: the "
           "accuracy each tool reaches with the same settings")
-    print()
-    print("The same CPU-time ratios from each program's fastest round. This machine has slow phases that")
-    print("last a few hundred ms and come and go (every program, Kinapse, C and RoadRunner, then runs 30-50 %")
-    print("slower); with five rounds a median can fall in a slow phase for one program and not another.")
-    bline = "{:<21} {:>8} {:>8} {:>8} {:>8}"
-    print(bline.format("model", "Kn/C", "K/C", "Kn/RR", "K/RR"))
-    for r in rows:
-        b = r["best"]
-        ratio = lambda a, c: None if a is None or c is None or c == 0 else a / c
-        print(bline.format(r["name"], fmt(ratio(b["n"], b["c"]), ".2f"), fmt(ratio(b["k"], b["c"]), ".2f"),
-                           fmt(ratio(b["n"], b["rr"]), ".2f"), fmt(ratio(b["k"], b["rr"]), ".2f")))
     print()
     print("{:<58} {:>10}".format("whole process (wall, median of 3)", "seconds"))
     print("{:<58} {:>10.3f}".format("make run: golgi_granule + tbs (3,000 s, 120 pulses)", median(make_run)))

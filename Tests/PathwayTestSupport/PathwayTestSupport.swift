@@ -1,11 +1,11 @@
 import Foundation
-public import SourceDiagnostics
+import SourceDiagnostics
 public import PathwayModel
 import AntimonyFrontEnd
 public import ModelCompiler
 public import Simulation
 public import KineticsCore
-public import CVODEIntegration
+import CVODEIntegration
 
 /// Helpers shared by the test targets: load text, simulate, compare with tolerances.
 public enum TestModels {
