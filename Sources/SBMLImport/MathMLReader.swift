@@ -95,7 +95,7 @@ struct MathMLReader {
                 throw unsupported("<cn type=\"\(type)\">", e)
             }
         case "ci":
-            return .symbol(trimmed(e.text), e.range)
+            return .symbol(trimmed(e.text), e.textRange ?? e.range)
         case "csymbol":
             let url = trimmed(e.attribute("definitionURL") ?? "")
             switch url {

@@ -17,6 +17,9 @@ public final class XMLElement: Sendable {
     public let textParts: [String]
     /// Where the start tag begins.
     public let range: SourceRange
+    /// Where a childless element's character data is written, without the white space
+    /// around it (the identifier of a MathML `<ci>`); nil when it has children or no text.
+    public let textRange: SourceRange?
 
     public struct Attribute: Sendable {
         public let prefix: String
@@ -26,9 +29,10 @@ public final class XMLElement: Sendable {
     }
 
     init(name: String, namespace: String?, attributes: [Attribute], children: [XMLElement],
-         textParts: [String], range: SourceRange) {
+         textParts: [String], range: SourceRange, textRange: SourceRange? = nil) {
         self.name = name; self.namespace = namespace; self.attributes = attributes
         self.children = children; self.textParts = textParts; self.range = range
+        self.textRange = textRange
     }
 
     /// All character data directly inside the element.
@@ -99,6 +103,9 @@ public struct XMLParser {
         var children: [XMLElement] = []
         var textParts: [String] = []
         var currentText: [UInt8] = []
+        /// The source span from the first to the last non-space byte of character data.
+        var textStart: Int?
+        var textEnd = 0
     }
 
     mutating func parseDocument() throws(DiagnosticsError) -> XMLElement {
@@ -119,6 +126,11 @@ public struct XMLParser {
                     }
                 } else {
                     stack[stack.count - 1].currentText.append(contentsOf: text)
+                    if let first = bytes[start..<position].firstIndex(where: { !Self.isSpace($0) }),
+                       let last = bytes[start..<position].lastIndex(where: { !Self.isSpace($0) }) {
+                        if stack[stack.count - 1].textStart == nil { stack[stack.count - 1].textStart = first }
+                        stack[stack.count - 1].textEnd = last + 1
+                    }
                 }
                 continue
             }
@@ -226,9 +238,11 @@ public struct XMLParser {
             let (p, l) = split(n)
             attributes.append(.init(prefix: p, name: l, namespace: p.isEmpty ? nil : open.namespaces[p], value: v))
         }
+        let textRange = open.children.isEmpty ? open.textStart.map { SourceRange(file: file, start: $0, end: open.textEnd) } : nil
         return XMLElement(name: local, namespace: namespace, attributes: attributes,
                           children: open.children, textParts: open.textParts,
-                          range: SourceRange(file: file, start: open.start, end: open.start + 1 + open.qualifiedName.utf8.count))
+                          range: SourceRange(file: file, start: open.start, end: open.start + 1 + open.qualifiedName.utf8.count),
+                          textRange: textRange)
     }
 
     // MARK: - Lexical pieces

@@ -27,11 +27,14 @@ public enum SpikeTimingSweep {
         let results = ParallelTasks.run(count: deltas.count, jobs: jobs, makeState: {}) { _, i in
             var p = base
             p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltas[i], pairs: pairs, rate: rate)
-            defer { progress?() }
             do throws(SynapseRunError) {
                 var request = SynapseRunRequest(synapse: synapse, protocolDefinition: p, blockers: blockers, options: options)
                 request.nativeCode = nativeCode
                 let r = try SynapseRunner.run(request)
+                // Only a point that ran counts as progress: a request error (an unknown
+                // blocker, a missing model) fails every point alike, and the user should
+                // see the error, not a progress bar running to "done" before it.
+                progress?()
                 return Result<SpikeTimingPoint, SynapseRunError>.success(
                     SpikeTimingPoint(deltaT: deltas[i], summary: r.summary, failure: r.failure.map { "\($0)" }))
             } catch {

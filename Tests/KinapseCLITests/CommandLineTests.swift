@@ -295,6 +295,15 @@ enum CLI {
         #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
     }
 
+    /// A request every point rejects (an unknown blocker) shows the error alone, not a
+    /// progress line reaching "done" before it.
+    @Test func noProgressBeforeARequestError() throws {
+        let r = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--block", "nonexistent"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("has no blocker 'nonexistent'"), "\(r.stderr)")
+        #expect(!r.stderr.contains("stdp ["), "\(r.stderr)")
+    }
+
     /// Under a pseudo-terminal (util-linux `script`), progress is one redrawn bar.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs util-linux script"))
     func redrawnBarOnATerminal() throws {

@@ -85,6 +85,24 @@ import CVODEIntegration
         #expect(Self.message(square) == "m.xml:5:14: error: unsupported: an algebraic rule that is not linear in 'x' (a DAE solver is needed) (at 5:14)")
     }
 
+    /// An unknown identifier in MathML is reported where its name is written, not at the
+    /// `<ci` before it.
+    @Test func unknownIdentifierPointsAtItsName() throws {
+        let body = Self.decay.replacingOccurrences(of: "<ci> A </ci></apply>", with: "<ci> Qx </ci></apply>")
+        let lines = Self.document(body).split(separator: "\n", omittingEmptySubsequences: false)
+        let line = try #require(lines.firstIndex { $0.contains("<ci> Qx </ci>") })
+        let column = lines[line].distance(from: lines[line].startIndex, to: lines[line].range(of: "Qx")!.lowerBound) + 1
+        let pathway = try Self.load(body)
+        do {
+            _ = try ModelCompiler.compile(pathway)
+            Issue.record("an unknown symbol compiled")
+        } catch {
+            let d = try #require(error.diagnostics.first)
+            #expect(d.message.contains("unknown symbol 'Qx'"), "\(d)")
+            #expect(d.description.hasPrefix("m.xml:\(line + 1):\(column): "), "\(d)")
+        }
+    }
+
     @Test func linearAlgebraicRulesBecomeAssignmentRules() throws {
         let body = """
         <listOfParameters>
