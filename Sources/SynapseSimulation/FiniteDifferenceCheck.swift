@@ -95,7 +95,10 @@ public enum FiniteDifferenceCheck {
     public static func run(_ request: SynapseRunRequest, parameters requested: [String]? = nil, stride: Int = 10,
                            jobs: Int = 1) throws(SynapseRunError) -> Report {
         let plainRequest = plainRun(of: request)
-        let model = try PreparedSynapseRun(plainRequest).model
+        // Compiled here to read the parameters, then reused by the first worker.
+        let prepared = try PreparedSynapseRun(plainRequest)
+        let model = prepared.model
+        let handoff = ParallelTasks.Handoff(prepared)
         let parameters = requested ?? model.differentiableParameters
         let values = model.initialValues(of: parameters)
         var withSensitivities = plainRequest
@@ -107,7 +110,7 @@ public enum FiniteDifferenceCheck {
         // parameter k, 2 + 2k (p + h) and 3 + 2k (p − h).
         typealias Outcome = (result: Result<SynapseRunResult, SynapseRunError>, seconds: Double)
         let runs = ParallelTasks.run(count: 2 + 2 * parameters.count, jobs: jobs,
-                                     makeState: { PreparedSynapseRun?.none }) { plain, task -> Outcome in
+                                     makeState: { handoff.take() }) { plain, task -> Outcome in
             let clock = Date()
             do throws(SynapseRunError) {
                 if task == 0 { return (.success(try PreparedSynapseRun(sensitivityRequest).run()), Date().timeIntervalSince(clock)) }
