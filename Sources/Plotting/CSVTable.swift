@@ -82,8 +82,9 @@ public struct CSVTable: Sendable {
     public func index(of column: String) -> Int? { header.firstIndex(of: column) }
 
     /// The column's cells as numbers. `nan`, `inf` and `-inf` are numbers (non-finite
-    /// ones, which figures leave out); anything else that does not parse is an error
-    /// naming its row and column.
+    /// ones, which figures leave out); an empty cell or `NA` is a missing value, NaN, as in
+    /// fit data files (`DataReader`); anything else that does not parse is an error naming
+    /// its row and column.
     public func numbers(_ column: String) throws(CSVError) -> [Double] {
         guard let c = index(of: column) else { preconditionFailure("no column '\(column)' (check with index(of:))") }
         var out: [Double] = []
@@ -91,9 +92,8 @@ public struct CSVTable: Sendable {
         for row in rows {
             let cell = row[c]
             guard let v = Self.number(cell.text) else {
-                let what = cell.text.isEmpty ? "is empty" : "'\(cell.text)' is not a number"
-                throw CSVError(at: cell, in: path, text: text, "row \(cell.line), column '\(column)': \(what)",
-                               hint: "write numbers as 0.25 or 1.5e-3, and a missing value as nan")
+                throw CSVError(at: cell, in: path, text: text, "row \(cell.line), column '\(column)': '\(cell.text)' is not a number",
+                               hint: "write numbers as 0.25 or 1.5e-3; leave a missing value empty, NA or nan")
             }
             out.append(v)
         }
@@ -105,8 +105,10 @@ public struct CSVTable: Sendable {
         return rows.map { $0[c].text }
     }
 
-    /// Decimal numbers, plus the spellings Swift and Kinapse print for non-finite values.
+    /// Decimal numbers, the spellings Swift and Kinapse print for non-finite values, and
+    /// the missing values of data files (empty, `NA`).
     static func number(_ s: String) -> Double? {
+        if s.isEmpty || s == "NA" { return .nan }
         switch s.lowercased() {
         case "nan", "-nan": return .nan
         case "inf", "+inf", "infinity": return .infinity

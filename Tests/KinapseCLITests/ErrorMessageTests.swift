@@ -137,7 +137,7 @@ let errorMessageCases: [ErrorMessageCase] = [
           hint: "did you mean 'sGC_NO6'?"),
     // SBML models
     .init(kind: "SBML", setup: [sbmlWith("<ci> k </ci>", "<ci> kk </ci>")], arguments: ["check", "m.xml"],
-          headline: "m.xml:26:15: error: unknown symbol 'kk'", source: "              <ci> kk </ci>", caret: "^~~",
+          headline: "m.xml:26:20: error: unknown symbol 'kk'", source: "              <ci> kk </ci>", caret: "^~",
           hint: "did you mean 'k'?"),
     .init(kind: "SBML", setup: [sbmlWith("species=\"P\"", "species=\"Pp\"")], arguments: ["check", "m.xml"],
           headline: "m.xml:20:11: error: 'Pp' in reaction 'J1' is not a species",
@@ -205,7 +205,7 @@ let errorMessageCases: [ErrorMessageCase] = [
           headline: "run.csv:3:4: error: row 3 has 2 cells but the header has 3 columns", source: "1,2", caret: "^", hint: "missing: B"),
     .init(kind: "data", setup: [.write("run.csv", "time,A,B\n0,1,2\n1,x2,3\n")], arguments: ["plot", "run.csv"],
           headline: "run.csv:3:3: error: row 3, column 'A': 'x2' is not a number", source: "1,x2,3", caret: "^~",
-          hint: "write numbers as 0.25 or 1.5e-3, and a missing value as nan"),
+          hint: "write numbers as 0.25 or 1.5e-3; leave a missing value empty, NA or nan"),
     .init(kind: "data", setup: [.write("run.csv", "tim,A,B\n0,1,2\n")], arguments: ["plot", "run.csv"],
           headline: "run.csv:1:1: error: not a Kinapse CSV: the header starts with 'tim'", source: "tim,A,B", caret: "^~~",
           hint: "plot reads time courses ('time,…' from simulate --out), synapse readouts (simulate SYNAPSE --readouts) and STDP windows ('delta_t_ms,…' from stdp)"),

@@ -24,13 +24,18 @@ import Testing
 
     @Test func nonNumericCellNamesRowAndColumn() throws {
         let e = try #require(error("time,A,B\n0,1,2\n1,x1,3\n", column: "A"))
-        #expect(e.description == "run.csv:3:3: error: row 3, column 'A': 'x1' is not a number\nhint: write numbers as 0.25 or 1.5e-3, and a missing value as nan")
+        #expect(e.description == "run.csv:3:3: error: row 3, column 'A': 'x1' is not a number\nhint: write numbers as 0.25 or 1.5e-3; leave a missing value empty, NA or nan")
         #expect(e.offset == 17 && e.length == 2)
     }
 
-    @Test func emptyCellIsReported() throws {
-        let e = try #require(error("time,A\n0,\n", column: "A"))
-        #expect(e.description == "run.csv:2:3: error: row 2, column 'A': is empty\nhint: write numbers as 0.25 or 1.5e-3, and a missing value as nan")
+    /// Missing values as fit data files write them: an empty cell or NA (not "na", which
+    /// is no spelling of a missing value there either).
+    @Test func emptyCellsAndNAAreMissing() throws {
+        let t = try CSVTable(parsing: "time,A\n0,\n1,NA\n2,3\n", path: "run.csv")
+        let a = try t.numbers("A")
+        #expect(a.count == 3 && a[0].isNaN && a[1].isNaN && a[2] == 3)
+        let e = try #require(error("time,A\n0,na\n", column: "A"))
+        #expect(e.description == "run.csv:2:3: error: row 2, column 'A': 'na' is not a number\nhint: write numbers as 0.25 or 1.5e-3; leave a missing value empty, NA or nan")
     }
 
     @Test func shortRowNamesTheMissingColumns() throws {
@@ -87,7 +92,7 @@ import Testing
             Issue.record("expected an error")
         } catch {
             guard case .csv(let e) = error else { Issue.record("\(error)"); return }
-            #expect(e.description == "run.csv:3:5: error: row 3, column 'cGMP': 'oops' is not a number\nhint: write numbers as 0.25 or 1.5e-3, and a missing value as nan")
+            #expect(e.description == "run.csv:3:5: error: row 3, column 'cGMP': 'oops' is not a number\nhint: write numbers as 0.25 or 1.5e-3; leave a missing value empty, NA or nan")
         }
     }
 
