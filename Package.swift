@@ -32,13 +32,13 @@ let package = Package(
         .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles", "KineticsCore"], swiftSettings: strictSettings),
         .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
-        // KLU's header sits in /usr/include/suitesparse on Debian (libsuitesparse-dev), and
-        // SUNDIALS' KLU header includes it as <klu.h>: only this target imports it.
+        // SUNDIALS' KLU solver; KLU's header sits in /usr/include/suitesparse on Debian
+        // (libsuitesparse-dev), which the module's shim includes by that path.
         .systemLibrary(name: "CSundialsKLU", providers: [.apt(["libsundials-dev", "libsuitesparse-dev"])]),
         // SUNDIALS' per-step kernels, optimised; C, so the C baselines compile the same file.
         .target(name: "CSolverKernels", dependencies: ["CSundials", "CSundialsKLU"]),
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "CSundialsKLU", "CSolverKernels", "KineticsCore"],
-                swiftSettings: strictSettings + [.unsafeFlags(["-Xcc", "-I/usr/include/suitesparse"])]),
+                swiftSettings: strictSettings),
         // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
         .target(name: "NativeCode", dependencies: ["ModelCompiler"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "NativeCode", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),

@@ -1,9 +1,13 @@
 #ifndef KINAPSE_CSUNDIALSKLU_SHIM_H
 #define KINAPSE_CSUNDIALSKLU_SHIM_H
 // SUNDIALS' compressed-sparse-column matrix and its KLU linear solver (SuiteSparse).
-// A module of its own because sunlinsol_klu.h includes <klu.h>, which Debian installs
-// under /usr/include/suitesparse: only the target importing this module needs that
-// include path (CVODEIntegration passes -I/usr/include/suitesparse to the importer).
+// sunlinsol_klu.h includes <klu.h> unless _KLU_H is defined, and Debian installs klu.h
+// under /usr/include/suitesparse. Including it by that path first defines _KLU_H (and
+// klu.h finds its own headers, "amd.h" and the rest, beside itself), so no importer needs
+// -I/usr/include/suitesparse. With that flag on one importer only, the module built for
+// it was cached and reused by the others, which failed to build whenever the cache was
+// rebuilt without it.
+#include <suitesparse/klu.h>
 #include <sunmatrix/sunmatrix_sparse.h>
 #include <sunlinsol/sunlinsol_klu.h>
 
