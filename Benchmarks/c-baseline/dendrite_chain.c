@@ -38,6 +38,8 @@
 #include <sunmatrix/sunmatrix_sparse.h>
 #include <sunlinsol/sunlinsol_klu.h>
 
+#define BENCH_NAME "dendrite_chain"
+#include "bench_common.h"
 #include "compiled_kernels.h"
 
 enum { CA, CAM, CA4CAM, NNOS, NNOS_CAM, NO, SGC, SGCA, CGMP, PKG, PKGA, NSP };
@@ -276,47 +278,7 @@ static int cv_jac_sparse(realtype t, N_Vector y, N_Vector fy, SUNMatrix Jm, void
     return 0;
 }
 
-static void die(const char *what, int flag)
-{
-    fprintf(stderr, "dendrite_chain: %s failed (flag %d)\n", what, flag);
-    exit(2);
-}
-#define CHECK(call) do { int flag_ = (call); if (flag_ < 0) die(#call, flag_); } while (0)
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU time of the process: on a shared machine it counts the work done, not the time
- * spent waiting for a core. integrate() leaves its CPU seconds in last_cpu. */
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static double last_cpu;
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct { long steps, rhs, jac, err_fails, conv_fails, reinits; } Stats;
-
-static void add_stats(void *mem, Stats *s)
-{
-    long v;
-    CHECK(CVodeGetNumSteps(mem, &v));               s->steps += v;
-    CHECK(CVodeGetNumRhsEvals(mem, &v));            s->rhs += v;
-    CHECK(CVodeGetNumJacEvals(mem, &v));            s->jac += v;
-    CHECK(CVodeGetNumErrTestFails(mem, &v));        s->err_fails += v;
-    CHECK(CVodeGetNumNonlinSolvConvFails(mem, &v)); s->conv_fails += v;
-}
 
 static double pulse_time(int p)
 {
@@ -470,9 +432,6 @@ int main(int argc, char **argv)
     double *times = malloc(sizeof(double) * (size_t)reps), *cpu = malloc(sizeof(double) * (size_t)reps);
     Stats stats;
     for (int r = 0; r < reps; r++) { times[r] = integrate(ctx, sparse, traj, &stats); cpu[r] = last_cpu; }
-    qsort(times, (size_t)reps, sizeof(double), cmp_double);
-    qsort(cpu, (size_t)reps, sizeof(double), cmp_double);
-    const double median = reps % 2 ? times[reps / 2] : 0.5 * (times[reps / 2 - 1] + times[reps / 2]);
 
     FILE *f = fopen(argv[3], "w");
     if (!f) { perror(argv[3]); return 2; }
@@ -485,11 +444,8 @@ int main(int argc, char **argv)
         fprintf(f, "\n");
     }
     if (fclose(f) != 0) { perror(argv[3]); return 2; }
-    fprintf(stderr, "steps: %ld\nrhs evaluations: %ld\njacobian evaluations: %ld\n", stats.steps, stats.rhs, stats.jac);
-    fprintf(stderr, "error-test failures: %ld\nnonlinear convergence failures: %ld\nreinitialisations: %ld\n",
-            stats.err_fails, stats.conv_fails, stats.reinits);
-    fprintf(stderr, "linear solver: %s\nnon-zeros: %ld\nintegration time: %.9f s\n", sparse ? "klu" : "dense", nnz, median);
-    fprintf(stderr, "integration cpu time: %.9f s\n", cpu[reps / 2]);
+    fprintf(stderr, "linear solver: %s\nnon-zeros: %ld\n", sparse ? "klu" : "dense", nnz);
+    print_stats(&stats, median(times, reps), median(cpu, reps));
     free(traj); free(times); free(cpu);
     SUNContext_Free(&ctx);
     return 0;

@@ -37,6 +37,8 @@
 #include <sunmatrix/sunmatrix_dense.h>
 #include <sunlinsol/sunlinsol_dense.h>
 
+#define BENCH_NAME "tbs_no_cgmp"
+#include "bench_common.h"
 #include "compiled_kernels.h"
 
 /* ---- model: species in declaration order (= CSV column order) ---- */
@@ -265,30 +267,6 @@ static int cv_jac(realtype t, N_Vector y, N_Vector fy, SUNMatrix J, void *user_d
     return 0;
 }
 
-/* ---- helpers ---- */
-static void die(const char *what, int flag)
-{
-    fprintf(stderr, "tbs_no_cgmp: %s failed (flag %d)\n", what, flag);
-    exit(2);
-}
-#define CHECK(call) do { int flag_ = (call); if (flag_ < 0) die(#call, flag_); } while (0)
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU time of the process: on a shared machine it counts the work done, not the time
- * spent waiting for a core. integrate() leaves its CPU seconds in last_cpu. */
-static double cpu_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-static double last_cpu;
 
 static double *read_pulses(const char *path, int *count)
 {
@@ -308,25 +286,6 @@ static double *read_pulses(const char *path, int *count)
     return v;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct {
-    long steps, rhs, jac, err_fails, conv_fails, reinits;
-} Stats;
-
-static void add_stats(void *mem, Stats *s)
-{
-    long v;
-    CHECK(CVodeGetNumSteps(mem, &v));              s->steps += v;
-    CHECK(CVodeGetNumRhsEvals(mem, &v));           s->rhs += v;
-    CHECK(CVodeGetNumJacEvals(mem, &v));           s->jac += v;
-    CHECK(CVodeGetNumErrTestFails(mem, &v));       s->err_fails += v;
-    CHECK(CVodeGetNumNonlinSolvConvFails(mem, &v)); s->conv_fails += v;
-}
 
 /* One full integration; fills out[NPOINTS][NEQ], returns elapsed seconds. */
 static double integrate(SUNContext ctx, const double *pulses, int npulses,
@@ -490,9 +449,6 @@ int main(int argc, char **argv)
     double *times = malloc(sizeof(double) * (size_t)reps), *cpu = malloc(sizeof(double) * (size_t)reps);
     Stats stats;
     for (int r = 0; r < reps; r++) { times[r] = integrate(ctx, pulses, npulses, traj, &stats); cpu[r] = last_cpu; }
-    qsort(times, (size_t)reps, sizeof(double), cmp_double);
-    qsort(cpu, (size_t)reps, sizeof(double), cmp_double);
-    const double median = reps % 2 ? times[reps / 2] : 0.5 * (times[reps / 2 - 1] + times[reps / 2]);
 
     FILE *f = fopen(out_path, "w");
     if (!f) { perror(out_path); return 2; }
@@ -506,14 +462,7 @@ int main(int argc, char **argv)
     }
     if (fclose(f) != 0) { perror(out_path); return 2; }
 
-    fprintf(stderr, "steps: %ld\n", stats.steps);
-    fprintf(stderr, "rhs evaluations: %ld\n", stats.rhs);
-    fprintf(stderr, "jacobian evaluations: %ld\n", stats.jac);
-    fprintf(stderr, "error-test failures: %ld\n", stats.err_fails);
-    fprintf(stderr, "nonlinear convergence failures: %ld\n", stats.conv_fails);
-    fprintf(stderr, "reinitialisations: %ld\n", stats.reinits);
-    fprintf(stderr, "integration time: %.9f s\n", median);
-    fprintf(stderr, "integration cpu time: %.9f s\n", cpu[reps / 2]);
+    print_stats(&stats, median(times, reps), median(cpu, reps));
 
     free(times);
     free(cpu);
