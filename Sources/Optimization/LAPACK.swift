@@ -28,6 +28,13 @@ public struct LinearAlgebraError: Error, Sendable, Equatable, CustomStringConver
 /// call: nil when ready, else why not. Global `let`s are initialised lazily and thread-safely.
 private let lapackLoadFailure: String? = kinapse_lapack_load().map { String(cString: $0) }
 
+/// Loads LAPACK now if it is not loaded yet. Loading sets an environment variable, which is
+/// not safe while other threads may read the environment: the parallel drivers call this
+/// before they start their workers.
+func loadLAPACKBeforeStartingThreads() {
+    _ = lapackLoadFailure
+}
+
 /// Throws when LAPACK could not be loaded; every factorisation starts with it.
 private func requireLAPACK(_ routine: String) throws(LinearAlgebraError) {
     if let reason = lapackLoadFailure { throw LinearAlgebraError(routine: routine, unavailable: reason) }

@@ -189,6 +189,7 @@ enum ParallelWork {
     ) throws -> [Output?] {
         let shared = Shared<Output>(count: count)
         let workers = max(1, min(jobs, count))
+        loadLAPACKBeforeStartingThreads()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             let context: Context
             do {

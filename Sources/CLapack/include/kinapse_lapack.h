@@ -19,9 +19,11 @@
 /// Loads LAPACK and makes OpenBLAS, when it is the BLAS behind it, single-threaded: Kinapse
 /// parallelises over optimiser starts itself, the matrices are small, and a fixed thread
 /// count keeps every result reproducible bit for bit. Returns NULL when every routine below
-/// is ready, else a message naming what could not be loaded. Call it before any routine, and
+/// is ready, else a message naming what could not be loaded. Call it before any routine,
 /// only once per process and from one thread (the Swift side calls it from a lazily
-/// initialised global); the routines are then thread-safe as LAPACK's are.
+/// initialised global), and while no other thread reads the environment: it calls setenv
+/// (the Swift side loads it before the optimiser starts its workers). The routines are
+/// then thread-safe as LAPACK's are.
 const char *kinapse_lapack_load(void);
 
 /// QR factorisation A = Q R (Householder reflectors stored below the diagonal of A): dgeqrf.
