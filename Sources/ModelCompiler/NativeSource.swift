@@ -325,20 +325,19 @@ extension ProgramCode {
         func inMemory(_ k: Int) -> Bool { name(slots[k]) == "m[\(slots[k])]" }
         var i = 0
         while i < slots.count {
-            var end = i + 1
-            if inMemory(i), end < slots.count, inMemory(end) {
-                let stride = slots[end] - slots[i]
-                while end < slots.count, slots[end] - slots[end - 1] == stride, inMemory(end) { end += 1 }
-            }
-            if end - i >= 8 {
+            if i + 1 < slots.count, inMemory(i), inMemory(i + 1) {
                 let stride = slots[i + 1] - slots[i]
-                let index = i == 0 ? "k" : "\(i) + k", cell = "m[\(slots[i]) + \(stride == 1 ? "" : "\(stride) * ")k]"
-                text += "    for (int k = 0; k < \(end - i); k++) \(copy(index, cell));\n"
-            } else {
-                end = i + 1
-                text += "    \(copy("\(i)", name(slots[i])));\n"
+                var end = i + 2
+                while end < slots.count, slots[end] - slots[end - 1] == stride, inMemory(end) { end += 1 }
+                if end - i >= 8 {
+                    let index = i == 0 ? "k" : "\(i) + k", cell = "m[\(slots[i]) + \(stride == 1 ? "" : "\(stride) * ")k]"
+                    text += "    for (int k = 0; k < \(end - i); k++) \(copy(index, cell));\n"
+                    i = end
+                    continue
+                }
             }
-            i = end
+            text += "    \(copy("\(i)", name(slots[i])));\n"
+            i += 1
         }
     }
 

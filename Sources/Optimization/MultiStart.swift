@@ -1,5 +1,5 @@
-import Dispatch
 import Synchronization
+import KineticsCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -155,66 +155,27 @@ struct ProgressTally: Sendable {
     var best = Double.infinity
 }
 
-/// A fixed pool of workers, each with its own (non-thread-safe) context, pulling task
-/// indices from a shared counter. Results are stored by index, so the output does not
-/// depend on which worker ran which task.
+/// The optimiser's use of `ParallelTasks`: LAPACK loaded before the workers start,
+/// cancellation by flag, and a progress tally that `onDone` updates as results arrive.
 enum ParallelWork {
-    private final class Shared<Output: Sendable>: Sendable {
-        struct State {
-            var next = 0
-            var results: [Output?]
-            var tally = ProgressTally()
-            var error: (any Error)?
-        }
-        let state: Mutex<State>
-        init(count: Int) { state = Mutex(State(results: Array(repeating: nil, count: count))) }
-    }
-
-    static func map<Context, Output: Sendable>(
-        count: Int, jobs: Int,
-        makeWorker: @escaping @Sendable () throws -> Context,
-        onDone: (@Sendable (Output, inout ProgressTally) -> Void)?,
-        _ task: @escaping @Sendable (Context, Int) -> Output
-    ) throws -> [Output] {
-        // Without a cancellation flag every task runs, so every slot is filled.
-        try mapUntilCancelled(count: count, jobs: jobs, cancellation: nil, makeWorker: makeWorker, onDone: onDone, task).map { $0! }
-    }
-
-    /// As `map`, but once `cancellation` is raised no further task begins: their slots stay nil.
+    /// Once `cancellation` is raised no further task begins: their places stay nil.
     static func mapUntilCancelled<Context, Output: Sendable>(
         count: Int, jobs: Int, cancellation: CancellationFlag?,
-        makeWorker: @escaping @Sendable () throws -> Context,
+        makeWorker: @Sendable () throws -> Context,
         onDone: (@Sendable (Output, inout ProgressTally) -> Void)?,
-        _ task: @escaping @Sendable (Context, Int) -> Output
+        _ task: @Sendable (Context, Int) -> Output
     ) throws -> [Output?] {
-        let shared = Shared<Output>(count: count)
-        let workers = max(1, min(jobs, count))
         loadLAPACKBeforeStartingThreads()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            let context: Context
-            do {
-                context = try makeWorker()
-            } catch {
-                shared.state.withLock { if $0.error == nil { $0.error = error } }
-                return
-            }
-            while true {
-                let k: Int? = shared.state.withLock { state in
-                    guard state.next < count, state.error == nil, !(cancellation?.isCancelled ?? false) else { return nil }
-                    defer { state.next += 1 }
-                    return state.next
-                }
-                guard let k else { return }
-                let output = task(context, k)
-                shared.state.withLock { state in
-                    state.results[k] = output
-                    onDone?(output, &state.tally)
-                }
-            }
-        }
-        return try shared.state.withLock { state in
-            if let error = state.error { throw error }
-            return state.results
-        }
+        let tally = Tally()
+        var isCancelled: (@Sendable () -> Bool)?
+        if let cancellation { isCancelled = { cancellation.isCancelled } }
+        var arrived: (@Sendable (Output) -> Void)?
+        if let onDone { arrived = { output in tally.state.withLock { onDone(output, &$0) } } }
+        return try ParallelTasks.run(count: count, jobs: jobs, isCancelled: isCancelled, makeState: makeWorker,
+                                     onDone: arrived) { (context: inout Context, k: Int) -> Output in task(context, k) }
+    }
+
+    private final class Tally: Sendable {
+        let state = Mutex(ProgressTally())
     }
 }

@@ -98,7 +98,7 @@ public enum FiniteDifferenceCheck {
         // Compiled here to read the parameters, then reused by the first worker.
         let prepared = try PreparedSynapseRun(plainRequest)
         let model = prepared.model
-        let handoff = ParallelTasks.Handoff(prepared)
+        let handoff = Handoff(prepared)
         let parameters = requested ?? model.differentiableParameters
         let values = model.initialValues(of: parameters)
         var withSensitivities = plainRequest

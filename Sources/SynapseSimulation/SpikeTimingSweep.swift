@@ -1,4 +1,5 @@
 import Foundation
+import KineticsCore
 public import InductionProtocols
 public import SynapseModel
 public import CVODEIntegration
