@@ -129,7 +129,7 @@ import PathwayTestSupport
     // MARK: - Chloride and calcium balances
 
     /// Resting [Cl⁻]ᵢ is where KCC2 efflux U_K·ln(KᵢClᵢ/KₒClₒ) equals NKCC1 influx
-    /// U_N·ln(NaₒKₒClₒ²/NaᵢKᵢClᵢ²) (Lewin et al. 2012): ln Clᵢ = [U_K ln(KₒClₒ/Kᵢ) +
+    /// U_N·ln(NaₒKₒClₒ²/NaᵢKᵢClᵢ²) (rates in components.ant): ln Clᵢ = [U_K ln(KₒClₒ/Kᵢ) +
     /// U_N ln(NaₒKₒClₒ²/(NaᵢKᵢ))]/(U_K + 2U_N) = 8.86 mM, inside the 5–10 mM of mature neurons
     /// (Kaila et al. 2014 Nat Rev Neurosci 15:637). A whole-cell pipette with 30 mM Cl⁻ pulls it to
     /// the balance of dialysis and transport; a perforated patch leaves it alone.
