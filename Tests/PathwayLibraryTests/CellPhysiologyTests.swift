@@ -99,6 +99,36 @@ import PathwayTestSupport
         #expect(at60 > 0.07 && at60 < 0.09, "unblocked fraction at -60 mV: \(at60)")
     }
 
+    // MARK: - GABA-B
+
+    /// GABA-B/GIRK needs G-protein cooperativity (g ∝ G⁴/(G⁴ + K_D), Destexhe & Sejnowski 1995):
+    /// the current of four release pulses at 100 Hz (0.5 mM, 0.3 ms each, as in their gabab.mod)
+    /// is more than 4× that of one pulse, it is outward at −60 mV (E = −95 mV), and it peaks tens
+    /// of ms after the pulses (K4 = 0.034 /ms sets a ~30-ms G-protein lifetime).
+    @Test func gabaBNeedsBurstsAndIsSlow() throws {
+        func probe(pulses: Int) throws -> Probe {
+            let events = (0..<pulses).map { k in
+                let t = 0.01 + Double(k) * 0.01
+                return "  at time >= \(t): GABA = 0.5\n  at time >= \(t + 0.0003): GABA = 0"
+            }.joined(separator: "\n")
+            return try Probe("""
+                import "components.ant"
+                model gabab_probe()
+                  b: GabaB(V, GABA);
+                  V = -60; GABA = 0; b.g_max = 1;
+                \(events)
+                end
+                """)
+        }
+        let one = try probe(pulses: 1).trajectory(tEnd: 0.5, points: 5001, columns: ["b_I"])
+        let four = try probe(pulses: 4).trajectory(tEnd: 0.5, points: 5001, columns: ["b_I"])
+        let i1 = try #require(one.series("b_I")), i4 = try #require(four.series("b_I"))
+        let peak1 = i1.max()!, peak4 = i4.max()!
+        #expect(peak1 > 0 && peak4 > 4 * peak1, "one pulse \(peak1) pA, four pulses \(peak4) pA")
+        let tPeak = four.times[i4.firstIndex(of: peak4)!]
+        #expect(tPeak > 0.05 + 0.01 && tPeak < 0.3, "GIRK current peaks at \(tPeak) s")
+    }
+
     // MARK: - Electrode
 
     /// Steady state of the passive cell (g = 5 nS, E = −70 mV, C = 100 pF) clamped through R_s:
@@ -165,8 +195,9 @@ import PathwayTestSupport
     }
 
     /// A train of spikes raises somatic Ca²⁺ through L/T channels; 10 mM BAPTA dialysed from the
-    /// pipette (started at its equilibrium with resting Ca²⁺) cuts the rise at least tenfold.
-    @Test func pipetteBAPTAClampsSpikeCalcium() throws {
+    /// pipette (started at its equilibrium with resting Ca²⁺) cuts the rise at least tenfold, and
+    /// blocking the channels abolishes it.
+    @Test func pipetteBAPTAAndChannelBlockRemoveSpikeCalcium() throws {
         let cell = try Probe(file: "entorhinal_stellate.ant")
         let drive: [(name: String, value: Double)] = [("cell_soma_el_I_inj", 150)]
         let free = try cell.peak("cell_soma_Ca", tEnd: 0.3, points: 3001, overrides: drive)
@@ -176,6 +207,11 @@ import PathwayTestSupport
             ("cell_soma_ca_dialysis", 1), ("cell_soma_ca_B_pip", bapta), ("cell_soma_ca_B_tot", bapta), ("cell_soma_ca_CaB", bound)])
         #expect(free - rest > 0.05, "spike Ca2+ rise \(free - rest) uM")
         #expect((buffered - rest) * 10 < free - rest, "with BAPTA \(buffered - rest) uM vs \(free - rest) uM")
+        // Blocking the voltage-gated Ca2+ channels (the blocker hooks cal.gain, cat.gain) leaves only
+        // the background influx: the spikes then raise Ca2+ by less than 1 % of the control rise.
+        let blocked = try cell.peak("cell_soma_Ca", tEnd: 0.3, points: 3001, overrides: drive + [
+            ("cell_soma_cal_gain", 0), ("cell_soma_cat_gain", 0)])
+        #expect((blocked - rest) < 0.01 * (free - rest), "with L/T block \(blocked - rest) uM")
     }
 
     // MARK: - Cells
