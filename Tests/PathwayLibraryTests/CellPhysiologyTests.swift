@@ -1,0 +1,410 @@
+import Testing
+import Foundation
+import AntimonyFrontEnd
+import PathwayModel
+import ModelCompiler
+import Simulation
+import KineticsCore
+import CVODEIntegration
+import PathwayTestSupport
+
+/// Physiology of the cell layer in Pathways/cells/: ion reversal potentials against their closed
+/// forms, the Mg²⁺ block against Jahr & Stevens' fit, the voltage clamp against the circuit it
+/// stands for, Ca²⁺ and Cl⁻ balances, each cell's rest, input resistance and spike threshold
+/// against recordings, and the terminal → GABA-A → stellate example against an IPSC. Units as in
+/// the files: s, mV, pA, nS, pF, µM Ca²⁺, mM Cl⁻.
+@Suite struct CellPhysiologyTests {
+    static let directory = TestModels.repositoryRoot.appendingPathComponent("Pathways/cells")
+
+    /// Thermal voltage RT/F in mV at the files' 32 °C, with the constants the files use.
+    static let thermalVoltage = 1000 * 8.314462618 * (273.15 + 32) / 96485.33212
+
+    // MARK: - GABA-A reversal potential and currents
+
+    static let gabaaProbe = """
+        import "components.ant"
+        model gabaa_probe()
+          g: GabaA(V, GABA, Cl_i, Cl_o, HCO3_i, HCO3_o, celsius);
+          V = -60; GABA = 0; Cl_i = 10; Cl_o = 130; HCO3_i = 16; HCO3_o = 26; celsius = 32;
+          g.r = 1;
+        end
+        """
+
+    /// E_GABA is the GHK potential of Cl⁻ and HCO₃⁻ with P_HCO3/P_Cl = 0.18; with P_HCO3 = 0 it is
+    /// Nernst's E_Cl. File and test evaluate the same closed form in double precision from the same
+    /// constants, so they agree to rounding: |ΔE| ≤ 1e-9 mV (about 1e4 ulp at 60 mV).
+    @Test(arguments: [3.0, 6.0, 10.0, 20.0, 40.0, 80.0])
+    func reversalPotentialIsTheGHKPotential(chloride: Double) throws {
+        let probe = try Probe(Self.gabaaProbe)
+        let vt = Self.thermalVoltage
+        let ghk = vt * log((chloride + 0.18 * 16) / (130 + 0.18 * 26))
+        let nernst = vt * log(chloride / 130)
+        let e = try probe.values(["g_E_GABA", "g_E_Cl"], overrides: [("Cl_i", chloride)])
+        #expect(abs(e[0] - ghk) <= 1e-9, "E_GABA \(e[0]) vs GHK \(ghk)")
+        #expect(abs(e[1] - nernst) <= 1e-9)
+        let noBicarbonate = try probe.values(["g_E_GABA"], overrides: [("Cl_i", chloride), ("g_p_HCO3", 0)])
+        #expect(abs(noBicarbonate[0] - nernst) <= 1e-9, "E_GABA without HCO3- \(noBicarbonate[0]) vs Nernst \(nernst)")
+        // E_GABA lies between E_Cl and E_HCO3: HCO3- efflux makes it less negative than E_Cl
+        // whenever E_Cl is below E_HCO3 (low Cl-, the mature case).
+        let eHCO3 = vt * log(16.0 / 26)
+        #expect(e[0] >= min(nernst, eHCO3) - 1e-9 && e[0] <= max(nernst, eHCO3) + 1e-9)   // at 80 mM the two coincide
+        if nernst < eHCO3 - 1 { #expect(e[0] > nernst + 0.5) }
+    }
+
+    /// The current is the sum of two GHK current equations, written separately from E_GABA, so it
+    /// must vanish at E_GABA (relative to the Cl⁻ current scale, round-off ~1e-13) and change sign
+    /// across it; above E_GABA Cl⁻ flows in (outward current) while HCO₃⁻ flows out.
+    @Test func currentReversesAtEGABAWithOpposingChlorideAndBicarbonateFluxes() throws {
+        let probe = try Probe(Self.gabaaProbe)
+        let e = try probe.values(["g_E_GABA"])[0]
+        let atE = try probe.values(["g_I", "g_I_Cl", "g_I_HCO3"], overrides: [("V", e)])
+        #expect(abs(atE[0]) <= 1e-9 * abs(atE[1]), "I(E_GABA) = \(atE[0]) pA")
+        #expect(atE[1] > 0 && atE[2] < 0, "at E_GABA Cl- enters and HCO3- leaves")
+        let above = try probe.values(["g_I"], overrides: [("V", e + 10)])[0]
+        let below = try probe.values(["g_I"], overrides: [("V", e - 10)])[0]
+        #expect(above > 0 && below < 0)
+        // The flux factor is continued through V = 0: the limit VT·(co − ci) is met from both sides
+        // (first-order error |V|·Δc/2 ≈ 6e-5 pA at |V| = 1e-6 mV).
+        let zero = try probe.values(["g_I_Cl"], overrides: [("V", 0)])[0]
+        #expect(abs(zero - Self.thermalVoltage * (130 - 10) / 130) <= 1e-9)
+        for v in [-1e-6, 1e-6] {
+            let near = try probe.values(["g_I_Cl"], overrides: [("V", v)])[0]
+            #expect(abs(near - zero) <= 1e-4, "I_Cl(\(v)) = \(near) vs I_Cl(0) = \(zero)")
+        }
+    }
+
+    // MARK: - NMDA Mg2+ block
+
+    /// B(V) = 1/(1 + exp(−0.062 V)·[Mg]/3.57) (Jahr & Stevens 1990 J Neurosci 10:3178, eq. 4), at
+    /// 1 and 2 mM Mg²⁺, to rounding (1e-12 relative); at −60 mV in 1 mM Mg²⁺ about 8 % of the
+    /// conductance is unblocked, and the current is g·r·B·(V − 0).
+    @Test func magnesiumBlockFollowsJahrAndStevens() throws {
+        let probe = try Probe("""
+            import "components.ant"
+            model nmda_probe()
+              n: Nmda(V, Glu, Mg_o);
+              V = -60; Glu = 0; Mg_o = 1;
+              n.r = 0.5; n.g_max = 2;
+            end
+            """)
+        for mg in [1.0, 2.0] {
+            for v in stride(from: -100.0, through: 40, by: 20) {
+                let b = try probe.values(["n_B", "n_I"], overrides: [("V", v), ("Mg_o", mg)])
+                let expected = 1 / (1 + exp(-0.062 * v) * mg / 3.57)
+                #expect(abs(b[0] - expected) <= 1e-12 * expected, "B(\(v) mV, \(mg) mM) = \(b[0])")
+                #expect(abs(b[1] - 2 * 0.5 * expected * v) <= 1e-9 * max(1, abs(v)))
+            }
+        }
+        let at60 = try probe.values(["n_B"])[0]
+        #expect(at60 > 0.07 && at60 < 0.09, "unblocked fraction at -60 mV: \(at60)")
+    }
+
+    // MARK: - GABA-B
+
+    /// GABA-B/GIRK needs G-protein cooperativity (g ∝ G⁴/(G⁴ + K_D), Destexhe & Sejnowski 1995):
+    /// the current of four release pulses at 100 Hz (0.5 mM, 0.3 ms each, as in their gabab.mod)
+    /// is more than 4× that of one pulse, it is outward at −60 mV (E = −95 mV), and it peaks tens
+    /// of ms after the pulses (K4 = 0.034 /ms sets a ~30-ms G-protein lifetime).
+    @Test func gabaBNeedsBurstsAndIsSlow() throws {
+        func probe(pulses: Int) throws -> Probe {
+            let events = (0..<pulses).map { k in
+                let t = 0.01 + Double(k) * 0.01
+                return "  at time >= \(t): GABA = 0.5\n  at time >= \(t + 0.0003): GABA = 0"
+            }.joined(separator: "\n")
+            return try Probe("""
+                import "components.ant"
+                model gabab_probe()
+                  b: GabaB(V, GABA);
+                  V = -60; GABA = 0; b.g_max = 1;
+                \(events)
+                end
+                """)
+        }
+        let one = try probe(pulses: 1).trajectory(tEnd: 0.5, points: 5001, columns: ["b_I"])
+        let four = try probe(pulses: 4).trajectory(tEnd: 0.5, points: 5001, columns: ["b_I"])
+        let i1 = try #require(one.series("b_I")), i4 = try #require(four.series("b_I"))
+        let peak1 = i1.max()!, peak4 = i4.max()!
+        #expect(peak1 > 0 && peak4 > 4 * peak1, "one pulse \(peak1) pA, four pulses \(peak4) pA")
+        let tPeak = four.times[i4.firstIndex(of: peak4)!]
+        #expect(tPeak > 0.05 + 0.01 && tPeak < 0.3, "GIRK current peaks at \(tPeak) s")
+    }
+
+    // MARK: - Electrode
+
+    /// Steady state of the passive cell (g = 5 nS, E = −70 mV, C = 100 pF) clamped through R_s:
+    /// the clamp current is I = (V_cmd − E)·g/(1 + g·R_s) (series-resistance divider, g·R_s in
+    /// nS·MΩ/1000), so the I–V slope underestimates g by the factor 1/(1 + g·R_s) = 0.952 at
+    /// 10 MΩ and g = g_app/(1 − g_app·R_s) recovers it. The clamp settles with τ = C/(g + 1/R_s)
+    /// ≈ 0.95 ms, so 50 ms leave e^-52 of the step; the tolerance 1e-6 is the solver's rtol·100.
+    @Test func voltageClampStepRecoversTheSetConductance() throws {
+        let cell = try Probe(file: "components.ant")
+        func clamp(_ vCmd: Double, rs: Double) throws -> Double {
+            try cell.values(["el_I"], at: 0.05, overrides: [("el_mode", 1), ("el_V_cmd", vCmd), ("el_R_s", rs)])[0]
+        }
+        let g = 5.0
+        for rs in [10.0, 20.0] {
+            let i1 = try clamp(-80, rs: rs), i2 = try clamp(-60, rs: rs)
+            let apparent = (i2 - i1) / 20
+            let predicted = g / (1 + g * rs / 1000)
+            #expect(abs(apparent - predicted) <= 1e-6 * predicted, "I-V slope \(apparent) nS vs \(predicted) nS at R_s = \(rs) MOhm")
+            let corrected = apparent / (1 - apparent * rs / 1000)
+            #expect(abs(corrected - g) <= 1e-5, "corrected conductance \(corrected) nS")
+            #expect(abs(try clamp(-70, rs: rs)) <= 1e-6, "no holding current at the leak reversal")
+        }
+        // Current clamp: −50 pA into 200 MΩ moves V by −10 mV; τ = RC = 20 ms, so 0.5 s leave e^-25.
+        let v = try cell.values(["V"], at: 0.5, overrides: [("el_I_inj", -50)])[0]
+        #expect(abs(v - -80) <= 1e-5, "V under -50 pA: \(v)")
+    }
+
+    // MARK: - Chloride and calcium balances
+
+    /// Resting [Cl⁻]ᵢ is where KCC2 efflux U_K·ln(KᵢClᵢ/KₒClₒ) equals NKCC1 influx
+    /// U_N·ln(NaₒKₒClₒ²/NaᵢKᵢClᵢ²) (rates in components.ant): ln Clᵢ = [U_K ln(KₒClₒ/Kᵢ) +
+    /// U_N ln(NaₒKₒClₒ²/(NaᵢKᵢ))]/(U_K + 2U_N) = 8.86 mM, inside the 5–10 mM of mature neurons
+    /// (Kaila et al. 2014 Nat Rev Neurosci 15:637). A whole-cell pipette with 30 mM Cl⁻ pulls it to
+    /// the balance of dialysis and transport; a perforated patch leaves it alone.
+    @Test func restingChlorideComesOutOfTheTransportBalance() throws {
+        let cell = try Probe(file: "entorhinal_stellate.ant")
+        let (uK, uN) = (0.3, 0.1), (kI, kO, naI, naO, clO) = (140.0, 2.5, 10.0, 145.0, 130.0)
+        let balance = exp((uK * log(kO * clO / kI) + uN * log(naO * kO * clO * clO / (naI * kI))) / (uK + 2 * uN))
+        let rest = try cell.values(["cell_soma_Cl_i"], at: 600)[0]
+        #expect(abs(rest - balance) <= 1e-4 * balance, "resting Cl- \(rest) mM vs balance \(balance) mM")
+        #expect(rest > 5 && rest < 10)
+        // Whole-cell: solve −J_KCC2 + J_NKCC1 + (30 − Cl)/τ = 0 (τ = 30 s) by bisection.
+        func net(_ cl: Double) -> Double {
+            -uK * log(kI * cl / (kO * clO)) + uN * log(naO * kO * clO * clO / (naI * kI * cl * cl)) + (30 - cl) / 30
+        }
+        var (lo, hi) = (1.0, 30.0)
+        for _ in 0..<100 { let mid = (lo + hi) / 2; if net(mid) > 0 { lo = mid } else { hi = mid } }
+        let dialysed = try cell.values(["cell_soma_Cl_i"], at: 1200,
+                                       overrides: [("cell_soma_cl_dialysis", 1), ("cell_soma_cl_Cl_pip", 30)])[0]
+        #expect(abs(dialysed - lo) <= 1e-3 * lo, "whole-cell Cl- \(dialysed) mM vs \(lo) mM")
+        let perforated = try cell.values(["cell_soma_Cl_i"], at: 1200, overrides: [("cell_soma_cl_Cl_pip", 30)])[0]
+        #expect(abs(perforated - balance) <= 1e-4 * balance)
+    }
+
+    /// Resting Ca²⁺ is background influx over extrusion: without voltage-gated channels it is
+    /// J_leak/k_ext = 15/300 µM = 50 nM exactly; with the stellate cell's L- and T-type window
+    /// currents it is a little higher and stays in the 30–100 nM of resting neurons.
+    @Test func restingCalciumComesOutOfInfluxAndExtrusion() throws {
+        let cell = try Probe(file: "entorhinal_stellate.ant")
+        let channelsOff = try cell.values(["cell_soma_Ca"], at: 20, overrides: [("cell_soma_cal_g_max", 0), ("cell_soma_cat_g_max", 0)])[0]
+        #expect(abs(channelsOff - 0.05) <= 1e-6, "Ca2+ without channels: \(channelsOff) uM")
+        let rest = try cell.values(["cell_soma_Ca"], at: 20)[0]
+        #expect(rest > channelsOff && rest < 0.1, "resting Ca2+: \(rest) uM")
+    }
+
+    /// A train of spikes raises somatic Ca²⁺ through L/T channels; 10 mM BAPTA dialysed from the
+    /// pipette (started at its equilibrium with resting Ca²⁺) cuts the rise at least tenfold, and
+    /// blocking the channels abolishes it.
+    @Test func pipetteBAPTAAndChannelBlockRemoveSpikeCalcium() throws {
+        let cell = try Probe(file: "entorhinal_stellate.ant")
+        let drive: [(name: String, value: Double)] = [("cell_soma_el_I_inj", 150)]
+        let free = try cell.peak("cell_soma_Ca", tEnd: 0.3, points: 3001, overrides: drive)
+        let rest = 0.0557154, bapta = 10_000.0, kd = 88.0 / 400
+        let bound = bapta * rest / (rest + kd)
+        let buffered = try cell.peak("cell_soma_Ca", tEnd: 0.3, points: 3001, overrides: drive + [
+            ("cell_soma_ca_dialysis", 1), ("cell_soma_ca_B_pip", bapta), ("cell_soma_ca_B_tot", bapta), ("cell_soma_ca_CaB", bound)])
+        #expect(free - rest > 0.05, "spike Ca2+ rise \(free - rest) uM")
+        #expect((buffered - rest) * 10 < free - rest, "with BAPTA \(buffered - rest) uM vs \(free - rest) uM")
+        // Blocking the voltage-gated Ca2+ channels (the blocker hooks cal.gain, cat.gain) leaves only
+        // the background influx: the spikes then raise Ca2+ by less than 1 % of the control rise.
+        let blocked = try cell.peak("cell_soma_Ca", tEnd: 0.3, points: 3001, overrides: drive + [
+            ("cell_soma_cal_gain", 0), ("cell_soma_cat_gain", 0)])
+        #expect((blocked - rest) < 0.01 * (free - rest), "with L/T block \(blocked - rest) uM")
+    }
+
+    // MARK: - Cells
+
+    struct CellCase: CustomTestStringConvertible, Sendable {
+        let file: String
+        let restRange: ClosedRange<Double>        // mV
+        let inputResistanceRange: ClosedRange<Double>   // MΩ
+        let usePeakResistance: Bool
+        let thresholdRange: ClosedRange<Double>   // mV
+        let thresholdStep: Double                 // pA, just above rheobase
+        let knownIssue: String?
+        var testDescription: String { file }
+    }
+
+    /// Ranges are the recordings' mean ± 2 SD (SD = SEM·√n) of the source named beside each case.
+    static let cellCases = [
+        // Layer II MEC principal cells, Table 1 of J Neurosci (jneurosci.org table 446826, controls):
+        // rest −59.1 ± 0.9 mV (n = 18), peak input resistance 96 ± 12 MΩ (n = 14), threshold
+        // −46.1 ± 0.7 mV (n = 18), means ± SEM. The model's threshold (−38 mV) is above that range:
+        // the Acker-Kopell-White Na+ kinetics activate ~8 mV too positive.
+        CellCase(file: "entorhinal_stellate.ant", restRange: -66.7 ... -51.5, inputResistanceRange: 6 ... 186,
+                 usePeakResistance: true, thresholdRange: -52.0 ... -40.2, thresholdStep: 100,
+                 knownIssue: "Acker et al. 2003 kinetics put the stellate threshold at -38 mV, above the recorded -46 +- 3 mV"),
+        // CA1 pyramidal cells: rest −71.9 ± 1.2 mV and input resistance 107 ± 10.7 MΩ, n = 8
+        // (Chevaleyre & Siegelbaum 2010 Neuron 66:560, Table 1); threshold −46.6 ± 0.9 mV, n = 12
+        // (Staff et al. 2000 J Neurophysiol 84:2398, Table 2).
+        CellCase(file: "ca1_pyramidal.ant", restRange: -78.7 ... -65.1, inputResistanceRange: 47 ... 167,
+                 usePeakResistance: false, thresholdRange: -52.8 ... -40.4, thresholdStep: 150, knownIssue: nil),
+        // Layer 2/3 pyramidal cells of rat barrel cortex, means ± SD, n = 5 (Tanaka et al. 2011
+        // J Neurosci, Table 3, as tabulated by NeuroElectro, data table 1496): rest −73.0 ± 2.6 mV, input resistance 51 ± 28 MΩ, threshold
+        // −47.6 ± 7.9 mV. The Pospischil et al. 2008 Fig. 2b cell is small (61 µm), so its input
+        // resistance (340 MΩ, set by their leak and area) is far above.
+        CellCase(file: "cortical_rs_pyramidal.ant", restRange: -78.2 ... -67.8, inputResistanceRange: 0 ... 106,
+                 usePeakResistance: false, thresholdRange: -63.4 ... -31.8, thresholdStep: 100,
+                 knownIssue: "the Pospischil et al. 2008 RS cell has 340 MOhm, above layer 2/3 recordings"),
+    ]
+
+    /// Rest: the file's initial state drifts by less than 0.01 mV in 2 s. Input resistance:
+    /// ΔV/ΔI for a 1.5-s, −20 pA step (the sag's peak where the source reports the peak).
+    /// Threshold: V where dV/dt first exceeds 10 V/s during a step just above rheobase.
+    @Test(arguments: cellCases)
+    func restInputResistanceAndThreshold(_ c: CellCase) throws {
+        let cell = try Probe(file: c.file)
+        let rest = try cell.series("cell_V", tEnd: 2, points: 21)
+        #expect(abs(rest.last! - rest[0]) < 0.01, "\(c.file) drifts from \(rest[0]) to \(rest.last!) mV")
+        #expect(c.restRange.contains(rest[0]), "\(c.file) rests at \(rest[0]) mV")
+
+        let step = try cell.series("cell_V", tEnd: 1.5, points: 1501, overrides: [("cell_soma_el_I_inj", -20)])
+        let dv = c.usePeakResistance ? step.min()! - rest[0] : step.last! - rest[0]
+        let resistance = dv / -20 * 1000   // mV/pA = GΩ -> MΩ
+        let times = try cell.trajectory(tEnd: 0.1, points: 10001, columns: ["cell_V"],
+                                        overrides: [("cell_soma_el_I_inj", c.thresholdStep)])
+        let spike = try #require(Self.threshold(times), "\(c.file) does not fire with \(c.thresholdStep) pA")
+        let check = {
+            #expect(c.inputResistanceRange.contains(resistance), "\(c.file): input resistance \(resistance) MOhm")
+            #expect(c.thresholdRange.contains(spike), "\(c.file): threshold \(spike) mV")
+        }
+        if let issue = c.knownIssue {
+            withKnownIssue(Comment(rawValue: issue)) { check() }
+        } else {
+            check()
+        }
+    }
+
+    /// The granule cell (D'Angelo et al. 2001 channel set): no granule-cell recording was re-read in
+    /// this session, so its rest (−80 mV), input resistance (0.6–0.7 GΩ) and threshold (−31 mV) are
+    /// reported in Pathways/cells/README.md, not asserted against data. Asserted: the initial state
+    /// is its rest, a 20 pA step makes it fire repetitively, and the spikes' Ca²⁺ (its own HVA
+    /// channel, into the source's unbuffered shell) rises above the 100 nM rest.
+    @Test func granuleCellRestsAndFiresRepetitively() throws {
+        let cell = try Probe(file: "cerebellar_granule.ant")
+        let rest = try cell.series("cell_V", tEnd: 2, points: 21)
+        #expect(abs(rest.last! - rest[0]) < 0.01)
+        let run = try cell.trajectory(tEnd: 0.3, points: 30001, columns: ["cell_V", "cell_Ca"], overrides: [("cell_soma_el_I_inj", 20)])
+        let v = try #require(run.series("cell_V")), ca = try #require(run.series("cell_Ca"))
+        let spikes = (1..<v.count).filter { v[$0 - 1] < 0 && v[$0] >= 0 }.count
+        #expect(spikes >= 3, "\(spikes) spikes in 300 ms at 20 pA")
+        #expect(ca.max()! > 0.15, "peak Ca2+ \(ca.max()!) uM")
+    }
+
+    /// The voltage just before dV/dt first exceeds 10 V/s (10,000 mV/s), or nil without a spike.
+    static func threshold(_ run: Trajectory) -> Double? {
+        guard let v = run.series("cell_V") else { return nil }
+        let t = run.times
+        for k in 1..<v.count {
+            let slope: Double = (v[k] - v[k - 1]) / (t[k] - t[k - 1])
+            if slope > 10_000 { return v[k - 1] }
+        }
+        return nil
+    }
+
+    // MARK: - Terminal -> GABA-A -> stellate cell in voltage clamp
+
+    struct PairedPulse {
+        let firstIPSC: Double, secondIPSC: Double, decay: Double, releasedFirst: Double, drivingForce: Double
+        var ppr: Double { secondIPSC / firstIPSC }
+    }
+
+    /// One spike at 10 ms and one at 60 ms; IPSC amplitudes from the holding current just before
+    /// each spike, decay by a log-linear fit between 80 % and 20 % of the first peak.
+    static func pairedPulse(_ overrides: [(name: String, value: Double)] = []) throws -> PairedPulse {
+        let example = try Probe(file: "stellate_ipsc_example.ant")
+        let run = try example.trajectory(tEnd: 0.12, points: 2399,
+                                         columns: ["cell_soma_el_I", "cell_V", "cell_soma_gabaa_E_GABA", "pre_released"],
+                                         overrides: [("pre_t_spike", 0.01), ("pre_isi", 0.05)] + overrides)
+        let t = run.times, i = try #require(run.series("cell_soma_el_I")), released = try #require(run.series("pre_released"))
+        let v = try #require(run.series("cell_V")), e = try #require(run.series("cell_soma_gabaa_E_GABA"))
+        let before1 = t.lastIndex { $0 < 0.01 }!, before2 = t.lastIndex { $0 < 0.06 }!
+        let peak1 = (before1..<before2).max { i[$0] < i[$1] }!
+        let first = i[peak1] - i[before1]
+        let second = (before2..<t.count).map { i[$0] }.max()! - i[before2]
+        let baseline = i[before1]
+        let fit = (peak1..<before2).filter { k in
+            let rise: Double = i[k] - baseline
+            return rise > 0.2 * first && rise < 0.8 * first
+        }
+        let xs: [Double] = fit.map { t[$0] }
+        let ys: [Double] = fit.map { log((i[$0] - baseline) / first) }
+        let slope = Self.leastSquaresSlope(xs, ys)
+        return PairedPulse(firstIPSC: first, secondIPSC: second, decay: -1 / slope,
+                           releasedFirst: released[before2] - released[before1], drivingForce: v[0] - e[0])
+    }
+
+    static func leastSquaresSlope(_ xs: [Double], _ ys: [Double]) -> Double {
+        let n = Double(xs.count)
+        let mx = xs.reduce(0, +) / n, my = ys.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0
+        for (x, y) in zip(xs, ys) { sxy += (x - mx) * (y - my); sxx += (x - mx) * (x - mx) }
+        return sxy / sxx
+    }
+
+    /// Whole-cell, −40 mV command, 4 mM Cl⁻ pipette: the driving force is ≥ 20 mV; one spike gives
+    /// an outward IPSC of tens to a few hundred pA decaying with τ 3–10 ms, the range of unitary
+    /// perisomatic IPSCs near 32 °C (assumption: no stellate-specific unitary recording was re-read
+    /// for this test; the decay is the GABA-A closing rate of Destexhe et al. 1998, 5.6 ms);
+    /// release probability 0.4–0.9 (a high-Pr perisomatic terminal); PPR at 50 ms below 1.
+    @Test func onePresynapticSpikeGivesARealisticIPSCAndThePairDepresses() throws {
+        let pulse = try Self.pairedPulse()
+        #expect(pulse.drivingForce >= 20, "driving force \(pulse.drivingForce) mV")
+        #expect(pulse.firstIPSC > 30 && pulse.firstIPSC < 400, "IPSC \(pulse.firstIPSC) pA")
+        #expect(pulse.decay > 0.003 && pulse.decay < 0.010, "decay tau \(pulse.decay * 1000) ms")
+        #expect(pulse.releasedFirst > 0.4 && pulse.releasedFirst < 0.9, "Pr \(pulse.releasedFirst)")
+        #expect(pulse.ppr < 1, "PPR \(pulse.ppr)")
+    }
+
+    /// Less Ca²⁺ entry (the CB1 → Gβγ hook at 0.7) lowers release probability and raises the PPR,
+    /// as lowering external Ca²⁺ does; more release machinery gain (PKA/PKG hook) does the reverse.
+    @Test func pairedPulseRatioFollowsTerminalCalcium() throws {
+        let control = try Self.pairedPulse()
+        let lessCa = try Self.pairedPulse([("ca_gain", 0.7)])
+        let moreGain = try Self.pairedPulse([("release_gain", 1.5)])
+        #expect(lessCa.releasedFirst < control.releasedFirst && lessCa.ppr > control.ppr,
+                "Pr \(control.releasedFirst) -> \(lessCa.releasedFirst), PPR \(control.ppr) -> \(lessCa.ppr)")
+        #expect(lessCa.firstIPSC < control.firstIPSC)
+        #expect(moreGain.releasedFirst > control.releasedFirst && moreGain.ppr < control.ppr)
+    }
+}
+
+/// A compiled model from Pathways/cells (or Antimony text importing from there) and its runs.
+struct Probe {
+    let simulator: Simulator
+
+    init(file: String) throws {
+        simulator = try Simulator(model: ModelCompiler.compile(AntimonyLoader.load(
+            path: CellPhysiologyTests.directory.appendingPathComponent(file).path)))
+    }
+
+    init(_ text: String) throws {
+        simulator = try Simulator(model: ModelCompiler.compile(TestModels.pathway(
+            text, name: CellPhysiologyTests.directory.appendingPathComponent("probe.ant").path)))
+    }
+
+    func trajectory(tEnd: Double, points: Int, columns: [String], overrides: [(name: String, value: Double)] = []) throws -> Trajectory {
+        let result = try simulator.run(SimulationRequest(
+            grid: TimeGrid(end: tEnd, count: points), columns: columns, overrides: overrides,
+            options: IntegratorOptions(relativeTolerance: 1e-8, absoluteTolerance: 1e-10, maximumSteps: 1_000_000)))
+        #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
+        return result.trajectory
+    }
+
+    func series(_ name: String, tEnd: Double, points: Int, overrides: [(name: String, value: Double)] = []) throws -> [Double] {
+        try #require(trajectory(tEnd: tEnd, points: points, columns: [name], overrides: overrides).series(name))
+    }
+
+    func peak(_ name: String, tEnd: Double, points: Int, overrides: [(name: String, value: Double)] = []) throws -> Double {
+        try series(name, tEnd: tEnd, points: points, overrides: overrides).max()!
+    }
+
+    /// Values of `names` at time `at` (0: the initial values after overrides).
+    func values(_ names: [String], at: Double = 0, overrides: [(name: String, value: Double)] = []) throws -> [Double] {
+        let run = try trajectory(tEnd: max(at, 1e-9), points: 2, columns: names, overrides: overrides)
+        let row = at == 0 ? 0 : run.rowCount - 1
+        return try names.map { try #require(run.series($0))[row] }
+    }
+}
