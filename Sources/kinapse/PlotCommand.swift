@@ -43,13 +43,16 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "A title above the figure.")
     var title: String?
 
+    @Flag(help: "Replace a read-only output file.")
+    var force = false
+
     var panels: [[String]] {
         select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             .filter { !$0.isEmpty }
     }
 
     func validate() throws {
-        try OutputCheck.refuseConflicts([("--out", out)], inputs: [csv])
+        try OutputCheck.refuseConflicts([("--out", out)], inputs: [csv], force: force)
         for group in select where group.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--select expects column names, e.g. --select Ca,cGMP (got '\(group)')")
         }
@@ -82,10 +85,7 @@ struct PlotCommand: ParsableCommand {
         }
         for warning in figure.warnings { Console.error("warning: \(csv): \(warning)") }
         if let out {
-            do { try AtomicFile.write(figure.svg, to: out) } catch {
-                Console.error("error: \(error)")
-                throw Status.badInput
-            }
+            try OutputCheck.write(figure.svg, to: out, option: "--out", force: force)
         } else {
             print(figure.svg, terminator: "")
         }
