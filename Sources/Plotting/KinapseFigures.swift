@@ -22,6 +22,13 @@ public enum SVGPlot {
     public static func timeCourse(trajectory: Trajectory, columns: [String]? = nil, layout: PanelLayout = .byMagnitude,
                                   logY: Bool = false, title: String? = nil, timeUnit: String = "s",
                                   quantity: String = "concentration", unit: String? = nil) throws(PlotError) -> RenderedPlot {
+        try timeCourseFigure(trajectory: trajectory, columns: columns, layout: layout, logY: logY, title: title,
+                             timeUnit: timeUnit, quantity: quantity, unit: unit).render()
+    }
+
+    static func timeCourseFigure(trajectory: Trajectory, columns: [String]? = nil, layout: PanelLayout = .byMagnitude,
+                                 logY: Bool = false, title: String? = nil, timeUnit: String = "s",
+                                 quantity: String = "concentration", unit: String? = nil) throws(PlotError) -> Figure {
         let groups: [[String]]
         switch layout {
         case .groups(let g): groups = g
@@ -40,7 +47,7 @@ public enum SVGPlot {
             return Panel(yAxis: Axis(quantity, unit: unit, scale: logY ? .logarithmic : .linear, includes: nonNegative ? [0] : []),
                          series: zip(group, values).map { Series($0, x: time.values, y: $1) }, height: height, showsLegend: true)
         }
-        return try Figure(title: title, xAxis: Axis("time", unit: time.unit, tight: true), panels: panels).render()
+        return Figure(title: title, xAxis: Axis("time", unit: time.unit, tight: true), panels: panels)
     }
 
     /// Test-stimulus readouts of a synapse run (what `--readouts` writes), in seconds.
@@ -72,6 +79,11 @@ public enum SVGPlot {
     ///   - species: columns of `pathway` to draw (in one panel); `nil` draws none.
     public static func synapseRun(readouts r: SynapseReadouts, pathway: Trajectory? = nil, species: [String]? = nil,
                                   title: String? = nil) throws(PlotError) -> RenderedPlot {
+        try synapseRunFigure(readouts: r, pathway: pathway, species: species, title: title).render()
+    }
+
+    static func synapseRunFigure(readouts r: SynapseReadouts, pathway: Trajectory? = nil, species: [String]? = nil,
+                                 title: String? = nil) throws(PlotError) -> Figure {
         let minutes = { (t: Double) in (t - r.inductionStart) / 60 }
         let x = r.times.map(minutes)
         let band = Band(from: 0, to: minutes(r.inductionEnd), label: r.inductionLabel)
@@ -92,7 +104,7 @@ public enum SVGPlot {
         panels.append(ipscPanel(x: x, percent: r.amplitudePercent, band: band, style: style))
         // Name the shaded period once, in the top panel.
         for i in panels.indices.dropFirst() { panels[i].bands = panels[i].bands.map { Band(from: $0.from, to: $0.to) } }
-        return try Figure(title: title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels).render()
+        return Figure(title: title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels)
     }
 
     /// Normalised IPSC amplitude alone (one panel), times in seconds.
@@ -122,10 +134,14 @@ public enum SVGPlot {
 
     /// Several readouts of the same sweep in one window panel (`amplitude`, `PPR`, …).
     public static func window(series: [(name: String, change: [Double])], deltaT: [Double], title: String? = nil) throws(PlotError) -> RenderedPlot {
+        try windowFigure(series: series, deltaT: deltaT, title: title).render()
+    }
+
+    static func windowFigure(series: [(name: String, change: [Double])], deltaT: [Double], title: String? = nil) -> Figure {
         let panel = Panel(yAxis: Axis(series.count == 1 ? series[0].name : "change", unit: "%"),
                           series: series.map { Series($0.name, x: deltaT, y: $0.change, style: .linePoints) },
                           referenceLines: [ReferenceLine(y: 0), ReferenceLine(x: 0)], height: 300)
-        return try Figure(title: title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: [panel]).render()
+        return Figure(title: title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: [panel])
     }
 
     /// Measurements of one observable: points with optional ± error bars.

@@ -7,6 +7,7 @@ import SBMLImport
 import ModelCompiler
 import NativeCode
 import Reporting
+import SynapseModel
 
 /// Standard error, with colour only when it is a terminal.
 enum Console {
@@ -70,6 +71,13 @@ enum ModelLoading {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
+    }
+
+    /// A synapse's pathway (and its imports), read before the run so that outputs and names
+    /// can be checked against it; nil when the file is missing, which the run reports with
+    /// its place in the synapse file.
+    static func loadPathway(of synapse: SynapseDefinition) throws -> Pathway? {
+        FileManager.default.fileExists(atPath: synapse.modelPath) ? try loadPathway(synapse.modelPath) : nil
     }
 
     static func compile(_ pathway: Pathway) throws -> CompiledModel {

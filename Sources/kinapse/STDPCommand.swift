@@ -97,6 +97,7 @@ struct STDP: ParsableCommand {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
+        _ = try ModelLoading.loadPathway(of: definition)  // its imports are inputs too
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)

@@ -107,7 +107,7 @@ struct SynapseCommand {
         let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
         // Read the synapse's pathway (and its imports) now, so that outputs and --plot-species
         // are checked against it before the run; a missing model is reported by the run itself.
-        let pathway = FileManager.default.fileExists(atPath: synapse.modelPath) ? try ModelLoading.loadPathway(synapse.modelPath) : nil
+        let pathway = try ModelLoading.loadPathway(of: synapse)
         if let pathway { try checkPlotSpecies(pathway, synapse) }
         try OutputCheck.check(options.outputs(of: simulate), inputs: [synapse.modelPath], force: simulate.force)
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
