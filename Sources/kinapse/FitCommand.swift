@@ -190,6 +190,14 @@ struct Fit: ParsableCommand {
 }
 
 extension PlotOutput {
+    /// The y axes of a synapse's built-in readouts (`FitProblemReader.synapseReadouts`), with their units.
+    static let readoutAxes: [String: Axis] = [
+        "ipsc": Axis("ipsc: IPSC amplitude", unit: "% of baseline"),
+        "amplitude": Axis("amplitude: peak conductance", unit: "nS"),
+        "ppr": Axis("ppr: paired-pulse ratio"),
+        "cv": Axis("cv: coefficient of variation"),
+    ]
+
     /// Data (points with ±sd) over fitted values, one panel per observable, one colour per
     /// experiment. Times as the data files write them when every experiment uses the same
     /// unit and origin, else model seconds.
@@ -228,10 +236,10 @@ extension PlotOutput {
                     curves.append(SVGPlot.Curve("\(experiment.name) (fit)", x: x, y: indices.map { term(o.scale) * eval.formulaValues[e][$0] + term(o.offset) }))
                 }
             }
-            panels.append(SVGPlot.FitPanel(yAxis: Axis(o.name), observations: observations, curves: curves))
+            panels.append(SVGPlot.FitPanel(yAxis: readoutAxes[o.name] ?? Axis(o.name), observations: observations, curves: curves))
         }
         let xLabel = shared.map { $0.offset != 0 ? "time from induction" : "time" } ?? "time"
         let xAxis = Axis(xLabel, unit: shared?.unit ?? "s", tight: true)
-        try write({ try SVGPlot.fit(panels: panels, xAxis: xAxis, title: problem.name) }, to: path, force: force)
+        try write({ try SVGPlot.fit(panels: panels, xAxis: xAxis, title: problem.description.isEmpty ? problem.name : problem.description) }, to: path, force: force)
     }
 }

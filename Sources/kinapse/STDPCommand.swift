@@ -147,7 +147,8 @@ struct STDP: ParsableCommand {
         }
         if let plot {
             let blocked = blockers.isEmpty ? "" : ", blocked: \(blockers.joined(separator: ", "))"
-            try PlotOutput.window(points, title: "\(definition.name): spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot, force: force)
+            let name = definition.description.isEmpty ? definition.name : definition.description
+            try PlotOutput.window(points, title: "\(name) — spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot, force: force)
         }
         if failed { throw Status.simulationFailed }
     }

@@ -22,6 +22,15 @@ struct Simulate: ParsableCommand {
         follow-up; prints the change in IPSC, PPR, 1/CV², N and Pr and the
         inferred site; --out, --readouts, --summary and --plot write the rest.
 
+        Units: Kinapse does not convert units. The shipped library writes time in s
+        and concentrations in µM (reaction rates in µM/s; Pathways/README.md), and
+        figures label their axes so. Synapse readouts: conductance in nS, current
+        in pA, IPSC amplitude in % of the baseline mean, minutes from induction in
+        min, changes in %.
+
+        --dt must divide --t-end into whole steps: output times are exact multiples
+        of --dt, never stretched to fit.
+
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
           kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 \\
@@ -238,7 +247,7 @@ struct Simulate: ParsableCommand {
         } else {
             FileHandle.standardOutput.write(Data(csv.utf8))
         }
-        if let plot { try PlotOutput.pathway(result.trajectory, to: plot, force: force) }
+        if let plot { try PlotOutput.pathway(result.trajectory, of: pathway, to: plot, force: force) }
         if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native) }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {

@@ -150,7 +150,10 @@ struct SynapseCommand {
             try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path, option: "--trials-out")
         }
         if let plot = simulate.plot {
-            try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot, force: simulate.force)
+            // The synapse's own description names the figure; the file name only when it has none.
+            let blocked = options.blockers.isEmpty ? "" : ", blocked: \(options.blockers.joined(separator: ", "))"
+            let title = (synapse.description.isEmpty ? synapse.name : synapse.description) + " — \(proto.name)\(blocked)"
+            try PlotOutput.synapse(result, title: title, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot, force: simulate.force)
         }
         print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
         if simulate.stats {

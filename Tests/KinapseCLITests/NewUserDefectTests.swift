@@ -192,6 +192,27 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    // MARK: - Units and figures
+
+    @Test func figuresNameUnitsTheAnalysisWindowAndTheDescription() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        // A slow decay: the rate is a thousand times smaller than A, so each gets a panel of its own.
+        try files.add("model.ant", "A = 10; B = 0; k = 0.001\nJ1: A -> B; k*A\n")
+        let pathway = try CLI.run(["simulate", "model.ant", "--t-end", "1", "--select", "A,J1", "--plot", "run.svg", "--out", "run.csv"], in: files.dir)
+        #expect(pathway.status == 0, "\(pathway.stderr)")
+        let run = try String(contentsOfFile: files.path("run.svg"), encoding: .utf8)
+        #expect(run.contains(">concentration (µM)</text>") && run.contains(">rate (µM/s)</text>"), "species and rates get their own axes")
+        let synapse = try CLI.run(["simulate", TestModels.repositoryRoot.appendingPathComponent("Pathways/synapses/vta_no.toml").path,
+                                   "--protocol", "hfs", "--block", "L-NAME", "--plot", "syn.svg"], in: files.dir)
+        #expect(synapse.status == 0, "\(synapse.stderr)")
+        let svg = try String(contentsOfFile: files.path("syn.svg"), encoding: .utf8)
+        #expect(svg.contains(">analysis window</text>"), "the window the summary averages over is shaded")
+        #expect(svg.contains("— hfs, blocked: L-NAME</text>") && !svg.contains(">vta_no: hfs</text>"), "titled by the description, not the file stem")
+        #expect(svg.contains(">IPSC amplitude (% of baseline)</text>"))
+        #expect(files.changed().isEmpty)
+    }
+
     // MARK: - Errors that say what is wrong
 
     @Test(arguments: [
