@@ -100,21 +100,11 @@ struct Fit: ParsableCommand {
         let progress = ProgressReporter(total: settings.starts, label: "fit", quiet: quiet)
         let profiles = ProgressReporter(total: fitProblem.parameters.count, label: "profiles", quiet: quiet)
         // Ctrl-C (or SIGTERM): the running starts stop at their best point so far, no new
-        // start begins, and the files below are written, marked partial. The interrupt
-        // handler waits until they are, then ends the process with the signal's status.
-        let cancellation = CancellationFlag()
-        let written = DispatchSemaphore(value: 0)
-        Interruption.addHandler {
-            cancellation.cancel()
-            Console.error("\nkinapse fit: interrupted; writing the best result so far (interrupt again to quit at once)")
-            written.wait()
-        }
-        defer {
-            // The process ends by the signal as soon as the handler returns: flush the report first.
-            fflush(nil)
-            written.signal()
-        }
-        // Declared after the handler's `defer`, so the lock is gone before the handler returns.
+        // start begins, and the files below are written, marked partial.
+        let interruption = InterruptedRun(message: "kinapse fit: interrupted; writing the best result so far")
+        defer { interruption.finished() }
+        let cancellation = interruption.cancellation
+        // Declared after the interruption's `defer`, so the lock is gone before the process ends.
         let lock: OutputDirectoryLock
         do { lock = try OutputDirectoryLock(outDir) } catch {
             Console.error("error: \(error)")
@@ -122,8 +112,7 @@ struct Fit: ParsableCommand {
         }
         defer { lock.release() }
         // Every input (problem, model, data, protocols) is read by now: no output may be one.
-        let names = resultNames(fitProblem)
-        try OutputCheck.check(names.map { ("--out-dir", path($0)) } + [("--plot", plot)], force: force)
+        try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot)], force: force)
         let outcome: FitOutcome
         do {
             outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
@@ -137,7 +126,7 @@ struct Fit: ParsableCommand {
             throw Status.badInput
         }
         do {
-            try writeResults(outcome, names: names)
+            try writeResults(outcome)
         } catch {
             // The fit is done: whatever stopped the files, its result must not be lost.
             print(FitReport.summary(outcome, problemPath: problem), terminator: "")
@@ -158,7 +147,7 @@ struct Fit: ParsableCommand {
 
     /// Writes the result set, then the manifest naming it, then removes the files of an
     /// earlier fit that this one did not write.
-    func writeResults(_ outcome: FitOutcome, names: [String]) throws {
+    func writeResults(_ outcome: FitOutcome) throws {
         let earlier = ResultManifest.read(in: outDir)
         var done: [String] = []
         func write(_ text: String?, _ name: String) throws {

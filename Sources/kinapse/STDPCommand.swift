@@ -6,7 +6,6 @@ import Reporting
 import InductionProtocols
 import SynapseModel
 import SynapseSimulation
-import Optimization
 
 struct STDP: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -102,18 +101,10 @@ struct STDP: ParsableCommand {
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
         // Ctrl-C (or SIGTERM): no new interval begins, those running finish, and the window
-        // so far is written, marked partial; the handler waits until it is.
-        let cancellation = CancellationFlag()
-        let written = DispatchSemaphore(value: 0)
-        Interruption.addHandler {
-            cancellation.cancel()
-            Console.error("\nkinapse stdp: interrupted; finishing the intervals under way and writing those done (interrupt again to quit at once)")
-            written.wait()
-        }
-        defer {
-            fflush(nil)
-            written.signal()
-        }
+        // so far is written, marked partial.
+        let interruption = InterruptedRun(message: "kinapse stdp: interrupted; finishing the intervals under way and writing those done")
+        defer { interruption.finished() }
+        let cancellation = interruption.cancellation
         let points: [SpikeTimingPoint]
         do {
             points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
