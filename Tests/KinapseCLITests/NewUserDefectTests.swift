@@ -61,6 +61,30 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    @Test func twoFitsAtOnceIntoOneDirectory() throws {
+        let files = try OutputEqualsInputTests.fitInputs()
+        defer { files.remove() }
+        let first = Process()
+        first.executableURL = CLI.executable
+        first.arguments = ["fit", "fit.toml", "--starts", "100000", "--out-dir", "out", "--quiet"]
+        first.currentDirectoryURL = files.dir
+        first.standardOutput = FileHandle.nullDevice
+        first.standardError = FileHandle.nullDevice
+        try first.run()
+        let lock = files.path("out/.kinapse-fit.lock")
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: lock), Date() < deadline { usleep(20_000) }
+        let second = try CLI.run(["fit", "fit.toml", "--starts", "2", "--out-dir", "out", "--quiet"], in: files.dir)
+        #expect(second.status == 2 && second.stderr.contains("another kinapse run (process \(first.processIdentifier)) is writing to 'out'"), "\(second.stderr)")
+        kill(first.processIdentifier, SIGINT)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .uncaughtSignal && first.terminationStatus == SIGINT)
+        #expect(!FileManager.default.fileExists(atPath: lock), "the interrupted fit removed its lock")
+        let manifest = try String(contentsOfFile: files.path("out/manifest.txt"), encoding: .utf8)
+        #expect(manifest.contains("starts.csv"), "the interrupted fit's partial set is listed: \(manifest)")
+        #expect(files.changed().isEmpty)
+    }
+
     @Test func interruptedSTDPWritesTheIntervalsDone() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
