@@ -55,7 +55,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

@@ -46,13 +46,6 @@ struct ProgramLoader {
         return loader.program
     }
 
-    /// Reads a file from disk, decoding invalid UTF-8 as replacement characters so that the
-    /// lexer reports them with a position instead of the whole file failing to load.
-    static func readFile(atPath path: String) -> SourceFile? {
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return SourceFile(path: path, text: String(decoding: data, as: UTF8.self))
-    }
-
     static func canonicalPath(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
@@ -110,7 +103,7 @@ struct ProgramLoader {
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let file = Self.readFile(atPath: path) else {
+              let file = SourceFile.readIfPresent(path: path) else {
             let reason = FileManager.default.fileExists(atPath: path) ? "cannot read" : "cannot find"
             // The hint spells the file the way the import does, relative to the importer.
             let hint = reason == "cannot find"

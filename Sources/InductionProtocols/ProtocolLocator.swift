@@ -1,7 +1,9 @@
 import Foundation
+import SourceDiagnostics
 
 /// Finds protocol files by name: a path as given, else `NAME.toml` in the protocols
-/// directory beside the synapse's (`Pathways/protocols`), else in `./Pathways/protocols`.
+/// directory beside the synapse's (`Pathways/protocols` for `Pathways/synapses/X.toml`),
+/// else in `protocols/` of each library directory (`LibraryPath`).
 public enum ProtocolLocator {
     public static func directories(near synapsePath: String?) -> [String] {
         var out: [String] = []
@@ -9,19 +11,21 @@ public enum ProtocolLocator {
             let synapseDirectory = (synapsePath as NSString).deletingLastPathComponent
             out.append(((synapseDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("protocols"))
         }
-        out.append("Pathways/protocols")
+        out += LibraryPath.candidates().map { ($0 as NSString).appendingPathComponent("protocols") }
         return out
+    }
+
+    /// Every path where a protocol named `name` is looked for, in order.
+    public static func candidates(_ name: String, near synapsePath: String?) -> [String] {
+        let file = name.hasSuffix(".toml") ? name : name + ".toml"
+        return [name] + directories(near: synapsePath).map { ($0 as NSString).appendingPathComponent(file) }
     }
 
     /// The protocol's path, or `nil` and the names that do exist (for a did-you-mean).
     public static func find(_ name: String, near synapsePath: String?) -> (path: String?, available: [String]) {
-        if FileManager.default.fileExists(atPath: name) { return (name, []) }
-        var available: [String] = []
-        for dir in directories(near: synapsePath) {
-            let candidate = (dir as NSString).appendingPathComponent(name.hasSuffix(".toml") ? name : name + ".toml")
-            if FileManager.default.fileExists(atPath: candidate) { return (candidate, []) }
-            available += ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [])
-                .filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
+        if let path = candidates(name, near: synapsePath).first(where: { FileManager.default.fileExists(atPath: $0) }) { return (path, []) }
+        let available = directories(near: synapsePath).flatMap { dir in
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
         }
         return (nil, Array(Set(available)).sorted())
     }

@@ -46,15 +46,90 @@ extension SVGPlot {
         public var panels: [[String]]
         public var logY: Bool
         public var title: String?
+        /// Replaces the label of every panel's y axis (its unit stays).
+        public var yLabel: String?
 
-        public init(panels: [[String]] = [], logY: Bool = false, title: String? = nil) {
-            self.panels = panels; self.logY = logY; self.title = title
+        public init(panels: [[String]] = [], logY: Bool = false, title: String? = nil, yLabel: String? = nil) {
+            self.panels = panels; self.logY = logY; self.title = title; self.yLabel = yLabel
         }
     }
 
     /// The figure for a Kinapse CSV, chosen by its header: time courses, a synapse run
     /// (Pr, N and normalised IPSC around the induction), or an STDP window.
     public static func figure(for table: CSVTable, options: CSVPlotOptions = CSVPlotOptions()) throws(CSVPlotError) -> RenderedPlot {
+        do { return try labelled(try model(for: table, options: options), options).render() } catch let error as PlotError {
+            throw .plot(error)
+        } catch let error as CSVPlotError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    /// Several runs of one kind (a control and a blocked run) on shared panels: one colour
+    /// per run, named by `labels` in each panel's legend; several columns of a run in one
+    /// panel are told apart by dashes. The panels, shading and axes are those of the first
+    /// run's figure, and every run must have the columns it draws.
+    public static func overlay(_ tables: [CSVTable], labels: [String], options: CSVPlotOptions = CSVPlotOptions()) throws(CSVPlotError) -> RenderedPlot {
+        precondition(!tables.isEmpty && labels.count == tables.count, "one label per table")
+        let kind = KinapseCSVKind(header: tables[0].header)
+        for table in tables.dropFirst() where KinapseCSVKind(header: table.header) != kind {
+            let cell = table.headerCells[0]
+            throw .unrecognised(CSVError(
+                path: table.path, line: cell.line, column: 1, offset: cell.offset, length: cell.length,
+                message: "\(KinapseCSVKind(header: table.header).map { "a \($0.rawValue)" } ?? "not a Kinapse CSV"), but '\(tables[0].path)' is \(kind.map { "a \($0.rawValue)" } ?? "not a Kinapse CSV")",
+                hint: "overlaid runs must be of one kind: time courses, synapse readouts or STDP windows"))
+        }
+        var options = options
+        if kind == .timeCourse, options.panels.isEmpty {
+            // The first run's grouping for all, so each panel holds the same columns in every run.
+            let columns = Array(tables[0].header.dropFirst())
+            do { options.panels = magnitudeGroups(columns, trajectory: try trajectory(tables[0], columns: columns)) } catch { throw .csv(error) }
+        }
+        for table in tables {
+            for name in options.panels.joined() where table.index(of: name) == nil {
+                let cell = table.headerCells[0]
+                throw .csv(CSVError(path: table.path, line: cell.line, column: 1, offset: cell.offset, length: 0,
+                                    message: "no column '\(name)' in '\(table.path)', which '\(tables[0].path)' has",
+                                    hint: "overlaid runs must share the columns drawn; pick them with --select"))
+            }
+        }
+        var merged: Figure
+        do {
+            let figures = try tables.map { table throws(CSVPlotError) in try model(for: table, options: options) }
+            merged = figures[0]
+            for p in merged.panels.indices {
+                merged.panels[p].series = figures.enumerated().flatMap { run, figure in
+                    let own = figure.panels[p].series
+                    return own.enumerated().map { k, series in
+                        var s = series
+                        s.name = own.count == 1 ? labels[run] : "\(labels[run]): \(series.name)"
+                        s.colour = Palette.colour(for: run)
+                        s.dash = own.count == 1 ? nil : Palette.dashPattern(for: k)
+                        return s
+                    }
+                }
+                merged.panels[p].showsLegend = true
+            }
+            return try labelled(merged, options).render()
+        } catch let error as PlotError {
+            throw .plot(error)
+        } catch let error as CSVPlotError {
+            throw error
+        } catch {
+            preconditionFailure("unexpected error \(error)")
+        }
+    }
+
+    private static func labelled(_ figure: Figure, _ options: CSVPlotOptions) -> Figure {
+        guard let yLabel = options.yLabel else { return figure }
+        var figure = figure
+        for p in figure.panels.indices { figure.panels[p].yAxis.label = yLabel }
+        return figure
+    }
+
+    /// The figure for one table, not yet drawn.
+    static func model(for table: CSVTable, options: CSVPlotOptions) throws(CSVPlotError) -> Figure {
         guard let kind = KinapseCSVKind(header: table.header) else {
             let cell = table.headerCells[0]
             throw .unrecognised(CSVError(
@@ -80,17 +155,21 @@ extension SVGPlot {
         }
     }
 
-    private static func timeCourse(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
+    private static func timeCourse(_ table: CSVTable, _ options: CSVPlotOptions) throws -> Figure {
         let columns = options.panels.isEmpty ? Array(table.header.dropFirst()) : Array(Set(options.panels.joined())).sorted()
+        let layout: PanelLayout = options.panels.isEmpty ? .byMagnitude : .groups(options.panels)
+        return try SVGPlot.timeCourseFigure(trajectory: try trajectory(table, columns: columns), layout: layout, logY: options.logY, title: options.title)
+    }
+
+    private static func trajectory(_ table: CSVTable, columns: [String]) throws(CSVError) -> Trajectory {
         var trajectory = Trajectory(columns: columns)
         let times = try table.numbers("time")
         let values = try columns.map { name throws(CSVError) in try table.numbers(name) }
         for r in times.indices { trajectory.append(time: times[r], row: values.map { $0[r] }) }
-        let layout: PanelLayout = options.panels.isEmpty ? .byMagnitude : .groups(options.panels)
-        return try SVGPlot.timeCourse(trajectory: trajectory, layout: layout, logY: options.logY, title: options.title)
+        return trajectory
     }
 
-    private static func readouts(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
+    private static func readouts(_ table: CSVTable, _ options: CSVPlotOptions) throws -> Figure {
         let times = try table.numbers("time")
         let minutes = try table.numbers("minutes_after_induction")
         let phases = table.strings("phase")
@@ -102,7 +181,7 @@ extension SVGPlot {
             let r = SynapseReadouts(times: times, releaseProbability: try table.numbers("Pr"), receptors: try table.numbers("N"),
                                     amplitudePercent: try table.numbers("amplitude_percent_of_baseline"),
                                     inductionStart: inductionStart, inductionEnd: inductionEnd)
-            return try synapseRun(readouts: r, title: options.title)
+            return try synapseRunFigure(readouts: r, title: options.title)
         }
         let groups = options.panels.isEmpty ? [["Pr"], ["N"], ["amplitude_percent_of_baseline"]] : options.panels
         return try readoutPanels(table, times: times, start: inductionStart, end: inductionEnd, groups: groups, options: options)
@@ -110,7 +189,7 @@ extension SVGPlot {
 
     /// Chosen readout columns against time from induction onset, one panel per group.
     private static func readoutPanels(_ table: CSVTable, times: [Double], start: Double, end: Double, groups: [[String]],
-                                      options: CSVPlotOptions) throws -> RenderedPlot {
+                                      options: CSVPlotOptions) throws -> Figure {
         let x = times.map { ($0 - start) / 60 }
         let band = Band(from: 0, to: (end - start) / 60, label: "induction")
         let style: Series.Style = times.count <= 80 ? .linePoints : .line
@@ -124,10 +203,10 @@ extension SVGPlot {
                                 referenceLines: percent ? [ReferenceLine(y: 100, label: "baseline")] : [],
                                 height: panelHeight(count: groups.count)))
         }
-        return try Figure(title: options.title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels).render()
+        return Figure(title: options.title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels)
     }
 
-    private static func spikeTiming(_ table: CSVTable, _ options: CSVPlotOptions) throws -> RenderedPlot {
+    private static func spikeTiming(_ table: CSVTable, _ options: CSVPlotOptions) throws -> Figure {
         let deltaT = try table.numbers("delta_t_ms")
         let groups = options.panels.isEmpty ? [["amplitude_change_percent"]] : options.panels
         guard !options.logY else { throw PlotError.logAxis("an STDP window shows changes in percent, which are often negative; drop --log-y") }
@@ -136,14 +215,14 @@ extension SVGPlot {
         }
         if groups.count == 1 {
             let series = try groups[0].map { name throws(CSVError) in (name: readable(name), change: try table.numbers(name)) }
-            return try window(series: series, deltaT: deltaT, title: options.title)
+            return windowFigure(series: series, deltaT: deltaT, title: options.title)
         }
         let panels = try groups.map { group throws(CSVError) in
             Panel(yAxis: Axis(group.count == 1 ? readable(group[0]) : "change", unit: "%"),
                   series: try group.map { name throws(CSVError) in Series(readable(name), x: deltaT, y: try table.numbers(name), style: .linePoints) },
                   referenceLines: [ReferenceLine(y: 0), ReferenceLine(x: 0)], height: panelHeight(count: groups.count))
         }
-        return try Figure(title: options.title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: panels).render()
+        return Figure(title: options.title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: panels)
     }
 
     /// `amplitude_change_percent` → `amplitude change` (the unit goes on the axis).

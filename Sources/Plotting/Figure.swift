@@ -100,9 +100,11 @@ public struct Band: Sendable {
     public var to: Double
     /// Listed in the legend with a shaded swatch (e.g. "induction").
     public var label: String?
+    /// `nil`: the palette's band colour (Okabe–Ito orange).
+    public var colour: Colour?
 
-    public init(from: Double, to: Double, label: String? = nil) {
-        self.from = min(from, to); self.to = max(from, to); self.label = label
+    public init(from: Double, to: Double, label: String? = nil, colour: Colour? = nil) {
+        self.from = min(from, to); self.to = max(from, to); self.label = label; self.colour = colour
     }
 }
 

@@ -59,7 +59,7 @@ private struct PreparedPanel {
 
 /// One row of a legend: a sample of what is drawn, and its name.
 struct LegendEntry {
-    enum Sample { case line(String, dash: String?), marker(String), lineAndMarker(String, dash: String?), band, reference }
+    enum Sample { case line(String, dash: String?), marker(String), lineAndMarker(String, dash: String?), band(String), reference }
     var sample: Sample
     var label: String
 }
@@ -166,6 +166,7 @@ struct FigureRenderer {
         guard anyPoint else {
             throw .nothingToPlot(panel.series.isEmpty ? "panel '\(name)' has no series" : "panel '\(name)' has no finite values")
         }
+        let highestData = highest
         for r in panel.referenceLines where r.orientation == .horizontal && r.value.isFinite && (!logarithmic || r.value > 0) {
             lowest = min(lowest, r.value); highest = max(highest, r.value)
         }
@@ -183,6 +184,12 @@ struct FigureRenderer {
             }
             let (low, high) = (onEdge(yTicks.lower) ? yTicks.lower - step : lowest, onEdge(yTicks.upper) ? yTicks.upper + step : highest)
             if low != lowest || high != highest { yTicks = ticks(for: panel.yAxis, data: low...high, target: target) }
+            // Data reaching the top of the frame would merge with it (a peak drawn as a flat
+            // edge): one more tick step above, when the top tick is within 2 % of the span.
+            let top = yTicks.values.count >= 2 ? yTicks.values[yTicks.values.count - 1] - yTicks.values[yTicks.values.count - 2] : step
+            if yTicks.upper - highestData <= 0.02 * (yTicks.upper - yTicks.lower) {
+                yTicks = ticks(for: panel.yAxis, data: yTicks.lower...(yTicks.upper + top), target: target)
+            }
         }
         var legend: [LegendEntry] = []
         if panel.showsLegend ?? (panel.series.count > 1) {
@@ -197,7 +204,7 @@ struct FigureRenderer {
                 legend.append(LegendEntry(sample: sample, label: s.name))
             }
         }
-        for b in panel.bands { if let label = b.label { legend.append(LegendEntry(sample: .band, label: label)) } }
+        for b in panel.bands { if let label = b.label { legend.append(LegendEntry(sample: .band((b.colour ?? Palette.band).description), label: label)) } }
         for r in panel.referenceLines { if let label = r.label { legend.append(LegendEntry(sample: .reference, label: label)) } }
         let legendHeight = legend.isEmpty ? 0 : Double(legend.count) * Metrics.legendRow + 8
         let labelLength = Metrics.textWidth(panel.yAxis.title, font: Metrics.labelFont) + 8
@@ -262,7 +269,7 @@ struct FigureRenderer {
             var x0 = xScale.map(band.from), x1 = xScale.map(band.to)
             if x1 - x0 < 3 { let mid = (x0 + x1) / 2; x0 = mid - 1.5; x1 = mid + 1.5 }
             svg.element("rect", [("x", c(x0)), ("y", c(frame.top)), ("width", c(x1 - x0)), ("height", c(frame.height)),
-                                 ("fill", Palette.band.description), ("fill-opacity", Metrics.bandOpacity), ("clip-path", "url(#\(clipID))")])
+                                 ("fill", (band.colour ?? Palette.band).description), ("fill-opacity", Metrics.bandOpacity), ("clip-path", "url(#\(clipID))")])
         }
 
         // Grid.
@@ -405,9 +412,9 @@ struct FigureRenderer {
             case .line(let colour, let dash): line(colour, dash: dash)
             case .marker(let colour): marker(colour)
             case .lineAndMarker(let colour, let dash): line(colour, dash: dash); marker(colour)
-            case .band:
+            case .band(let colour):
                 svg.element("rect", [("x", c(x0)), ("y", c(y - 6)), ("width", c(Metrics.legendSample)), ("height", "12"),
-                                     ("fill", Palette.band.description), ("fill-opacity", Metrics.bandOpacity)])
+                                     ("fill", colour), ("fill-opacity", Metrics.bandOpacity)])
             case .reference: line(Palette.reference.description, dash: "6 4", width: 1.2)
             }
             svg.element("text", [("x", c(x1 + 6)), ("y", c(y + Metrics.legendFont * 0.35))], text: legendText(entry.label))

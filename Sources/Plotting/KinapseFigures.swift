@@ -13,15 +13,33 @@ public enum SVGPlot {
         case groups([[String]])
     }
 
+    /// What a column measures, for its panel's y axis: `concentration` in `µM`, `rate` in `µM/s`.
+    public struct Quantity: Sendable, Hashable {
+        public var name: String
+        public var unit: String?
+        public init(_ name: String, unit: String? = nil) { self.name = name; self.unit = unit }
+    }
+
     /// Time courses of a pathway simulation, panels sharing the time axis.
     ///
     /// - Parameters:
     ///   - columns: the columns to draw (all by default); ignored with `.groups`.
     ///   - timeUnit: the model's time unit; runs longer than 20 min in seconds are drawn in minutes.
     ///   - quantity, unit: the y axis label, e.g. `"concentration"`, `"µM"`.
+    ///   - quantities: per column, overriding `quantity` and `unit`; a panel whose columns
+    ///     measure different things is labelled "value", without a unit.
     public static func timeCourse(trajectory: Trajectory, columns: [String]? = nil, layout: PanelLayout = .byMagnitude,
                                   logY: Bool = false, title: String? = nil, timeUnit: String = "s",
-                                  quantity: String = "concentration", unit: String? = nil) throws(PlotError) -> RenderedPlot {
+                                  quantity: String = "concentration", unit: String? = nil,
+                                  quantities: [String: Quantity] = [:]) throws(PlotError) -> RenderedPlot {
+        try timeCourseFigure(trajectory: trajectory, columns: columns, layout: layout, logY: logY, title: title,
+                             timeUnit: timeUnit, quantity: quantity, unit: unit, quantities: quantities).render()
+    }
+
+    static func timeCourseFigure(trajectory: Trajectory, columns: [String]? = nil, layout: PanelLayout = .byMagnitude,
+                                 logY: Bool = false, title: String? = nil, timeUnit: String = "s",
+                                 quantity: String = "concentration", unit: String? = nil,
+                                 quantities: [String: Quantity] = [:]) throws(PlotError) -> Figure {
         let groups: [[String]]
         switch layout {
         case .groups(let g): groups = g
@@ -37,10 +55,12 @@ public enum SVGPlot {
         let panels = groups.filter { !$0.isEmpty }.map { group in
             let values = group.map { trajectory.series($0)! }
             let nonNegative = values.joined().allSatisfy { !($0 < 0) }
-            return Panel(yAxis: Axis(quantity, unit: unit, scale: logY ? .logarithmic : .linear, includes: nonNegative ? [0] : []),
+            let measured = Set(group.map { quantities[$0] ?? Quantity(quantity, unit: unit) })
+            let shown = measured.count == 1 ? measured.first! : Quantity("value")
+            return Panel(yAxis: Axis(shown.name, unit: shown.unit, scale: logY ? .logarithmic : .linear, includes: nonNegative ? [0] : []),
                          series: zip(group, values).map { Series($0, x: time.values, y: $1) }, height: height, showsLegend: true)
         }
-        return try Figure(title: title, xAxis: Axis("time", unit: time.unit, tight: true), panels: panels).render()
+        return Figure(title: title, xAxis: Axis("time", unit: time.unit, tight: true), panels: panels)
     }
 
     /// Test-stimulus readouts of a synapse run (what `--readouts` writes), in seconds.
@@ -54,12 +74,16 @@ public enum SVGPlot {
         public var inductionEnd: Double
         /// Shown on the induction band (e.g. the protocol's name).
         public var inductionLabel: String
+        /// Where the change is measured, in seconds after the end of induction (shaded on
+        /// the IPSC panel); `nil` when unknown.
+        public var analysisWindow: ClosedRange<Double>?
 
         public init(times: [Double], releaseProbability: [Double], receptors: [Double], amplitudePercent: [Double],
-                    inductionStart: Double, inductionEnd: Double, inductionLabel: String = "induction") {
+                    inductionStart: Double, inductionEnd: Double, inductionLabel: String = "induction",
+                    analysisWindow: ClosedRange<Double>? = nil) {
             self.times = times; self.releaseProbability = releaseProbability; self.receptors = receptors
             self.amplitudePercent = amplitudePercent; self.inductionStart = inductionStart; self.inductionEnd = inductionEnd
-            self.inductionLabel = inductionLabel
+            self.inductionLabel = inductionLabel; self.analysisWindow = analysisWindow
         }
     }
 
@@ -72,6 +96,11 @@ public enum SVGPlot {
     ///   - species: columns of `pathway` to draw (in one panel); `nil` draws none.
     public static func synapseRun(readouts r: SynapseReadouts, pathway: Trajectory? = nil, species: [String]? = nil,
                                   title: String? = nil) throws(PlotError) -> RenderedPlot {
+        try synapseRunFigure(readouts: r, pathway: pathway, species: species, title: title).render()
+    }
+
+    static func synapseRunFigure(readouts r: SynapseReadouts, pathway: Trajectory? = nil, species: [String]? = nil,
+                                 title: String? = nil) throws(PlotError) -> Figure {
         let minutes = { (t: Double) in (t - r.inductionStart) / 60 }
         let x = r.times.map(minutes)
         let band = Band(from: 0, to: minutes(r.inductionEnd), label: r.inductionLabel)
@@ -80,7 +109,7 @@ public enum SVGPlot {
         if let pathway, let species, !species.isEmpty {
             for name in species where !pathway.columns.contains(name) { throw .unknownColumn(name, available: pathway.columns) }
             let t = pathway.times.map(minutes)
-            panels.append(Panel(title: "Pathway", yAxis: Axis("concentration", includes: [0]),
+            panels.append(Panel(title: "Pathway", yAxis: Axis("concentration", unit: "µM", includes: [0]),
                                 series: species.map { Series($0, x: t, y: pathway.series($0)!) }, bands: [band], height: 170))
         }
         panels.append(Panel(title: "Release probability", yAxis: Axis("Pr"),
@@ -92,7 +121,12 @@ public enum SVGPlot {
         panels.append(ipscPanel(x: x, percent: r.amplitudePercent, band: band, style: style))
         // Name the shaded period once, in the top panel.
         for i in panels.indices.dropFirst() { panels[i].bands = panels[i].bands.map { Band(from: $0.from, to: $0.to) } }
-        return try Figure(title: title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels).render()
+        if let window = r.analysisWindow {
+            // The summary's "after" values are means over this window.
+            panels[panels.count - 1].bands.append(Band(from: minutes(r.inductionEnd + window.lowerBound), to: minutes(r.inductionEnd + window.upperBound),
+                                                       label: "analysis window", colour: Palette.skyBlue))
+        }
+        return Figure(title: title, xAxis: Axis("time from induction onset", unit: "min", tight: true), panels: panels)
     }
 
     /// Normalised IPSC amplitude alone (one panel), times in seconds.
@@ -122,10 +156,14 @@ public enum SVGPlot {
 
     /// Several readouts of the same sweep in one window panel (`amplitude`, `PPR`, …).
     public static func window(series: [(name: String, change: [Double])], deltaT: [Double], title: String? = nil) throws(PlotError) -> RenderedPlot {
+        try windowFigure(series: series, deltaT: deltaT, title: title).render()
+    }
+
+    static func windowFigure(series: [(name: String, change: [Double])], deltaT: [Double], title: String? = nil) -> Figure {
         let panel = Panel(yAxis: Axis(series.count == 1 ? series[0].name : "change", unit: "%"),
                           series: series.map { Series($0.name, x: deltaT, y: $0.change, style: .linePoints) },
                           referenceLines: [ReferenceLine(y: 0), ReferenceLine(x: 0)], height: 300)
-        return try Figure(title: title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: [panel]).render()
+        return Figure(title: title, xAxis: Axis("pairing interval Δt, post − pre", unit: "ms", tight: true), panels: [panel])
     }
 
     /// Measurements of one observable: points with optional ± error bars.

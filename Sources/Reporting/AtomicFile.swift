@@ -4,6 +4,12 @@ import Dispatch
 /// Output files are written whole or not at all: to a temporary file beside the target,
 /// then renamed over it, so an interrupted run never leaves a truncated result.
 ///
+/// What the target is decides how it is written (`Target`): a symbolic link's target is
+/// replaced, not the link; a character device or FIFO (`/dev/null`, `/dev/stdout`, a named
+/// pipe a reader waits on) is written through its own inode, since replacing it would
+/// delete the device node or starve the reader; a read-only file is refused unless
+/// `force`; a directory, socket or block device is refused.
+///
 /// Interruption: after `Interruption.install()`, SIGINT and SIGTERM wait for a write in
 /// progress to finish (rename included), remove any temporary file still registered and
 /// end the process with the signal's status. The target is then either the old file or
@@ -13,16 +19,96 @@ public enum AtomicFile {
     public struct WriteError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String
+        public var hint: String? = nil
         public var description: String { "cannot write '\(path)': \(reason)" }
     }
 
-    public static func write(_ text: String, to path: String) throws(WriteError) {
+    /// How an output path is written, decided before anything is written.
+    struct Target {
+        enum Method {
+            /// A regular file, or none yet: a temporary file renamed over `path` (the link's
+            /// target when the output was named through a link), keeping an existing file's mode.
+            case replace(path: String, mode: mode_t?)
+            /// A character device or FIFO: opened and truncated, then written in place.
+            case writeThrough(path: String)
+        }
+        let method: Method
+
+        init(_ path: String, force: Bool) throws(WriteError) {
+            method = try Self.method(path, named: path, force: force, links: 0)
+        }
+
+        private static func method(_ path: String, named: String, force: Bool, links: Int) throws(WriteError) -> Method {
+            var info = stat()
+            guard lstat(path, &info) == 0 else {
+                guard errno == ENOENT else { throw WriteError(path: named, reason: String(cString: strerror(errno))) }
+                try requireDirectory(of: path, named: named)
+                return .replace(path: path, mode: nil)
+            }
+            guard info.st_mode & S_IFMT == S_IFLNK else { return try method(path, info, named: named, force: force) }
+            guard links < 40 else { throw WriteError(path: named, reason: "too many levels of symbolic links") }
+            var followed = stat()
+            if stat(path, &followed) == 0, followed.st_mode & S_IFMT != S_IFREG {
+                // Opening the link reaches the device or FIFO (also /dev/stdout's /proc chain).
+                return try method(path, followed, named: named, force: force)
+            }
+            // A link to a regular file, or a dangling one: its target is what gets written.
+            return try method(linkTarget(path), named: named, force: force, links: links + 1)
+        }
+
+        private static func method(_ path: String, _ info: stat, named: String, force: Bool) throws(WriteError) -> Method {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG:
+                if info.st_mode & 0o222 == 0 || access(path, W_OK) != 0 {
+                    guard force else {
+                        throw WriteError(path: named, reason: "the file is read-only",
+                                         hint: "make it writable (chmod u+w '\(path)') or pass --force to replace it")
+                    }
+                }
+                try requireDirectory(of: path, named: named)
+                return .replace(path: path, mode: info.st_mode & 0o7777)
+            case S_IFCHR, S_IFIFO:
+                return .writeThrough(path: path)
+            case S_IFDIR:
+                throw WriteError(path: named, reason: "it is a directory", hint: "name a file inside it")
+            default:
+                throw WriteError(path: named, reason: "it is a socket or block device, not a file; refusing to write over it")
+            }
+        }
+
+        /// The path a symbolic link names, relative to the link's directory when not absolute.
+        private static func linkTarget(_ link: String) throws(WriteError) -> String {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(link, &buffer, buffer.count - 1)
+            guard count >= 0 else { throw WriteError(path: link, reason: String(cString: strerror(errno))) }
+            let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if target.hasPrefix("/") { return target }
+            return ((link as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+        }
+
+        private static func requireDirectory(of path: String, named: String) throws(WriteError) {
+            let directory = (path as NSString).deletingLastPathComponent
+            let shown = directory.isEmpty ? "." : directory
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: shown, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw WriteError(path: named, reason: "the directory '\(shown)' does not exist")
+            }
+            guard access(shown, W_OK) == 0 else {
+                throw WriteError(path: named, reason: "the directory '\(shown)' is not writable")
+            }
+        }
+    }
+
+    public static func write(_ text: String, to path: String, force: Bool = false) throws(WriteError) {
+        switch try Target(path, force: force).method {
+        case .replace(let target, let mode): try replace(target, with: text, mode: mode, named: path)
+        case .writeThrough(let target): try writeThrough(target, text: text, named: path)
+        }
+    }
+
+    private static func replace(_ path: String, with text: String, mode: mode_t?, named: String) throws(WriteError) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw WriteError(path: path, reason: "the directory '\(directory.path)' does not exist")
-        }
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         // Held from creating the temporary file to renaming it: an interrupting signal
         // waits here, so it never removes a file that is about to be renamed into place.
@@ -31,16 +117,34 @@ public enum AtomicFile {
                 try Data(text.utf8).write(to: temporary)
             } catch {
                 try? FileManager.default.removeItem(at: temporary)
-                throw WriteError(path: path, reason: error.localizedDescription)
+                throw WriteError(path: named, reason: error.localizedDescription)
             }
+            if let mode { chmod(temporary.path, mode) }
             #if DEBUG
             Interruption.pauseForTests()
             #endif
             if rename(temporary.path, url.path) != 0 {
                 let reason = String(cString: strerror(errno))
                 try? FileManager.default.removeItem(at: temporary)
-                throw WriteError(path: path, reason: reason)
+                throw WriteError(path: named, reason: reason)
             }
+        }
+    }
+
+    /// Not under the interruption lock: a FIFO without a reader blocks here, and Ctrl-C must still end the run.
+    private static func writeThrough(_ path: String, text: String, named: String) throws(WriteError) {
+        let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
+        guard fd >= 0 else { throw WriteError(path: named, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WriteError(path: named, reason: String(cString: strerror(errno)))
+            }
+            written += n
         }
     }
 }

@@ -192,11 +192,15 @@ struct Run {
             sensitivity.refreshPartials()
             for slot in columnSlots { sensitivityRow += sensitivity.tangent(ofSlot: slot, stateSensitivities: sens) }
         }
+        // A state that is no longer finite (a step that reached this time on the way to a
+        // solver failure) is never written: the run fails at its next step, the rows before stand.
+        let finite = firstNonFinite() == nil
         while nextOutput < grid.count, grid[nextOutput] <= t {
+            defer { nextOutput += 1 }
+            guard finite else { continue }
             for (c, slot) in columnSlots.enumerated() { row[c] = model.value(ofSlot: slot) }
             trajectory.append(time: grid[nextOutput], row: row)
             sensitivityTrajectory?.append(time: grid[nextOutput], row: sensitivityRow)
-            nextOutput += 1
         }
     }
 

@@ -45,10 +45,10 @@ public struct DiagnosticRenderer: Sendable {
             }
             let indent = String(repeating: " ", count: max(0, column - 1))
             let marker = "^" + String(repeating: "~", count: caretWidth - 1)
-            out += "\n \(gutter) | \(expandTabs(shown))"
+            out += "\n \(gutter) | \(Self.visible(expandTabs(shown)))"
             out += "\n \(pad) | \(indent)\(paint(marker, "\u{1B}[1;32m"))"
         }
-        for hint in d.hints { out += "\n" + paint("hint:", "\u{1B}[1;36m") + " \(hint)" }
+        for hint in d.hints { out += "\n" + paint("hint:", "\u{1B}[1;36m") + " \(Self.escaped(hint))" }
         return out
     }
 
@@ -60,9 +60,43 @@ public struct DiagnosticRenderer: Sendable {
         case .note: label = paint("note:", "\u{1B}[1;30m")
         }
         if let range = d.range {
-            return "\(range.file.path):\(range.startLocation): \(label) \(d.message)"
+            return "\(Self.escaped(range.file.path)):\(range.startLocation): \(label) \(Self.escaped(d.message))"
         }
-        return "\(label) \(d.message)"
+        return "\(label) \(Self.escaped(d.message))"
+    }
+
+    /// Control characters (from a binary or corrupted file) would drive the terminal, so
+    /// messages show them as `\u{1B}`-style escapes.
+    public static func escaped(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isUnprintable) else { return s }
+        var out = ""
+        for scalar in s.unicodeScalars {
+            if isUnprintable(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// The source line under a caret shows each control character as one visible symbol
+    /// (U+2400 control pictures, U+FFFD otherwise), so the caret keeps its column.
+    static func visible(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isUnprintable) else { return s }
+        var out = String.UnicodeScalarView()
+        for scalar in s.unicodeScalars {
+            guard isUnprintable(scalar) else { out.append(scalar); continue }
+            let picture: UInt32 = scalar.value < 0x20 ? 0x2400 + scalar.value : scalar.value == 0x7F ? 0x2421 : 0xFFFD
+            out.append(Unicode.Scalar(picture)!)
+        }
+        return String(out)
+    }
+
+    /// C0 and C1 control characters other than tab and line feed, and DEL.
+    static func isUnprintable(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        return (v < 0x20 && v != 0x09 && v != 0x0A) || (0x7F...0x9F).contains(v)
     }
 
     /// Tabs would shift the caret; show each as one space so columns line up.

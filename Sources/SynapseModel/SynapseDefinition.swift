@@ -127,11 +127,20 @@ public enum SynapseReader {
         try d.throwIfErrors()
 
         let directory = (file.path as NSString).deletingLastPathComponent
-        let modelPath = model.map { $0.0.hasPrefix("/") ? $0.0 : (directory as NSString).appendingPathComponent($0.0) } ?? ""
+        let modelPath = model.map { resolveModel($0.0, from: directory) } ?? ""
         let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
         return SynapseDefinition(name: name, description: description, modelPath: modelPath, modelPathRange: model?.1,
                                  releaseProbability: Located(pr.0, pr.1), receptors: Located(n.0, n.1),
                                  release: release, stimuli: stimuli, blockers: blockers, source: file)
+    }
+
+    /// `model = "x.ant"` names a file beside the synapse file; a copied synapse file whose
+    /// pathway is not beside it finds the shipped one in the library (`LibraryPath`).
+    static func resolveModel(_ written: String, from directory: String) -> String {
+        if written.hasPrefix("/") { return written }
+        let beside = (directory as NSString).appendingPathComponent(written)
+        if FileManager.default.fileExists(atPath: beside) { return beside }
+        return LibraryPath.find("synapses/" + written).path ?? LibraryPath.find(written).path ?? beside
     }
 
     static func readStimulus(_ name: String, _ t: inout TableReader, range: SourceRange, _ d: inout DiagnosticCollector) -> SynapseDefinition.StimulusMapping {

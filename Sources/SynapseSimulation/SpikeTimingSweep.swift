@@ -17,15 +17,17 @@ public struct SpikeTimingPoint: Sendable {
 public enum SpikeTimingSweep {
     /// Runs one protocol per `deltaT`, each with `pairs` pairings at `rate` Hz, spread over
     /// `jobs` threads. Results come back in the order of `deltas`, whatever the thread count,
-    /// so output is identical for any `jobs`.
+    /// so output is identical for any `jobs`. Once `isCancelled` returns true no further
+    /// interval begins; the result then holds only the intervals that ran, still in order.
     public static func run(synapse: SynapseDefinition, base: InductionProtocol, deltas: [Double], pairs: Int, rate: Double,
                            blockers: [String], options: IntegratorOptions, jobs: Int, nativeCode: Bool = false,
+                           isCancelled: (@Sendable () -> Bool)? = nil,
                            progress: (@Sendable () -> Void)? = nil) throws(SynapseRunError) -> [SpikeTimingPoint] {
         guard let index = base.induction.firstIndex(where: { if case .pairing = $0.pattern { true } else { false } }),
               case .pairing(let pre, let post, _, _, _) = base.induction[index].pattern else {
             throw .request("protocol '\(base.name)' has no pairing block to sweep", hint: "use a protocol with pattern = \"pairing\", e.g. pairing")
         }
-        let results = ParallelTasks.run(count: deltas.count, jobs: jobs, makeState: {}) { _, i in
+        let results = ParallelTasks.run(count: deltas.count, jobs: jobs, isCancelled: isCancelled, makeState: {}) { _, i in
             var p = base
             p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltas[i], pairs: pairs, rate: rate)
             do throws(SynapseRunError) {
@@ -42,7 +44,9 @@ public enum SpikeTimingSweep {
                 return .failure(error)
             }
         }
-        return try results.map { r throws(SynapseRunError) in try r.get() }
+        var points: [SpikeTimingPoint] = []
+        for case let r? in results { points.append(try r.get()) }
+        return points
     }
 
     /// `from:to:step` in milliseconds, inclusive of `to` when the steps land on it.

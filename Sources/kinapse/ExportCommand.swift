@@ -23,17 +23,16 @@ struct Export: ParsableCommand {
     @Option(help: ArgumentHelp("Where to write the SBML.", valueName: "OUT.xml"))
     var sbml: String
 
+    @Flag(help: "Replace a read-only output file.")
+    var force = false
+
     func validate() throws {
-        try OutputCheck.refuseConflicts([("--sbml", sbml)], inputs: [model])
+        try OutputCheck.refuseConflicts([("--sbml", sbml)], inputs: [model], force: force)
     }
 
     func run() throws {
         let pathway = try ModelLoading.loadPathway(model)
         _ = try ModelLoading.compile(pathway)
-        let text = SBMLWriter.write(pathway)
-        do { try AtomicFile.write(text, to: sbml) } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
+        try OutputCheck.write(SBMLWriter.write(pathway), to: sbml, option: "--sbml", force: force)
     }
 }

@@ -19,6 +19,15 @@ struct Fit: ParsableCommand {
         data times), and with profiles intervals.csv and profiles.csv into
         --out-dir. The same seed gives the same files, whatever --jobs.
 
+        --out-dir is checked writable and locked (a file .kinapse-fit.lock, removed
+        at exit) before fitting, so two fits never write into one directory at once.
+        Its manifest.txt lists the files of the fit that wrote them; a later fit
+        into the same directory removes the earlier fit's files it does not write
+        again, so the directory never mixes two fits. No output may be a file the
+        fit reads (problem, model, data, protocol). If an output cannot be written
+        after the fit, the best result is printed to standard output and the exit
+        status is 2.
+
         Examples:
           kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
               --starts 20 --out-dir fit-out --plot fit.svg
@@ -29,14 +38,14 @@ struct Fit: ParsableCommand {
     @Argument(help: "Fit problem (.toml).")
     var problem: String
 
-    @Option(help: "Starts of the multi-start (default: the problem's, else 20).")
+    @Option(parsing: .unconditional, help: "Starts of the multi-start (default: the problem's, else 20; at most \(Fit.maximumStarts)).")
     var starts: Int?
 
-    @Option(help: "Seed of the Latin-hypercube starts (default: the problem's, else 1).")
+    @Option(parsing: .unconditional, help: "Seed of the Latin-hypercube starts (default: the problem's, else 1).")
     var seed: UInt64?
 
     // Optional, so that the help does not print this machine's core count as the default.
-    @Option(help: "Worker threads (default: every core).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
     var jobs: Int?
 
     @Option(name: .customLong("out-dir"), help: ArgumentHelp("Directory for the result files (created if missing).", valueName: "DIR"))
@@ -57,15 +66,26 @@ struct Fit: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    @Flag(help: "Replace read-only output files.")
+    var force = false
+
+    /// Each start is a full local optimisation (hundreds of simulations); 100 000 of them
+    /// is days of work and a starts.csv of that many rows.
+    static let maximumStarts = 100_000
+
     func validate() throws {
-        if let starts, !(1...100_000).contains(starts) { throw ValidationError("--starts must be between 1 and 100000") }
-        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let starts, starts < 1 { throw ValidationError("--starts must be positive (got \(starts))") }
+        if let starts, starts > Self.maximumStarts {
+            throw ValidationError("--starts \(starts) is more than the limit of \(Self.maximumStarts): each start is a full local fit, so that many would run for days")
+        }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
         guard GradientMethod(rawValue: gradient) != nil else {
             throw ValidationError("--gradient is 'sensitivities' or 'fd' (got '\(gradient)')")
         }
         if (outDir as NSString).standardizingPath == (problem as NSString).standardizingPath {
             throw ValidationError("--out-dir is the problem file itself")
         }
+        try OutputCheck.refuseConflicts([("--plot", plot)], inputs: [problem], force: force)
     }
 
     func run() throws {
@@ -77,27 +97,22 @@ struct Fit: ParsableCommand {
         if nativeCode { fitProblem.options.nativeCode = true }
         let settings = FitSettings(problem: fitProblem, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
                                    gradient: GradientMethod(rawValue: gradient)!, profiles: noProfiles ? false : nil)
-        do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
-            Console.error("error: cannot create the output directory '\(outDir)': \(error.localizedDescription)")
-            throw Status.badInput
-        }
         let progress = ProgressReporter(total: settings.starts, label: "fit", quiet: quiet)
         let profiles = ProgressReporter(total: fitProblem.parameters.count, label: "profiles", quiet: quiet)
         // Ctrl-C (or SIGTERM): the running starts stop at their best point so far, no new
-        // start begins, and the files below are written, marked partial. The interrupt
-        // handler waits until they are, then ends the process with the signal's status.
-        let cancellation = CancellationFlag()
-        let written = DispatchSemaphore(value: 0)
-        Interruption.addHandler {
-            cancellation.cancel()
-            Console.error("\nkinapse fit: interrupted; writing the best result so far (interrupt again to quit at once)")
-            written.wait()
+        // start begins, and the files below are written, marked partial.
+        let interruption = InterruptedRun(message: "kinapse fit: interrupted; writing the best result so far")
+        defer { interruption.finished() }
+        let cancellation = interruption.cancellation
+        // Declared after the interruption's `defer`, so the lock is gone before the process ends.
+        let lock: OutputDirectoryLock
+        do { lock = try OutputDirectoryLock(outDir) } catch {
+            Console.error("error: \(error)")
+            throw Status.badInput
         }
-        defer {
-            // The process ends by the signal as soon as the handler returns: flush the report first.
-            fflush(nil)
-            written.signal()
-        }
+        defer { lock.release() }
+        // Every input (problem, model, data, protocols) is read by now: no output may be one.
+        try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot)], force: force)
         let outcome: FitOutcome
         do {
             outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
@@ -110,39 +125,72 @@ struct Fit: ParsableCommand {
             Console.error("error: \(error)")
             throw Status.badInput
         }
-        try write(FitReport.startsCSV(outcome), "starts.csv")
-        if let text = FitReport.bestParameters(outcome, problemPath: problem) { try write(text, "best_parameters.toml") }
-        if let csv = FitReport.intervalsCSV(outcome) { try write(csv, "intervals.csv") }
-        if let csv = FitReport.profilesCSV(outcome) { try write(csv, "profiles.csv") }
-        for e in fitProblem.experiments.indices {
-            let name = fileName(fitProblem.experiments[e].name)
-            if let csv = FitReport.experimentCSV(outcome, experiment: e) { try write(csv, "fit_\(name).csv") }
-            if let csv = FitReport.curveCSV(outcome, experiment: e) { try write(csv, "curve_\(name).csv") }
+        do {
+            try writeResults(outcome)
+        } catch {
+            // The fit is done: whatever stopped the files, its result must not be lost.
+            print(FitReport.summary(outcome, problemPath: problem), terminator: "")
+            if let text = FitReport.bestParameters(outcome, problemPath: problem) { print("\n" + text, terminator: "") }
+            Console.error("note: the files in '\(outDir)' were not all written; the best result is printed above")
+            throw Status.badInput
         }
-        if let plot { try PlotOutput.fit(outcome, to: plot) }
         print(FitReport.summary(outcome, problemPath: problem), terminator: "")
         if outcome.best == nil { throw Status.simulationFailed }
     }
+
+    /// Every file a fit of `problem` may write into --out-dir, the manifest last.
+    func resultNames(_ problem: FitProblem) -> [String] {
+        ["starts.csv", "best_parameters.toml", "intervals.csv", "profiles.csv"]
+            + problem.experiments.flatMap { ["fit_\(fileName($0.name)).csv", "curve_\(fileName($0.name)).csv"] }
+            + [ResultManifest.name]
+    }
+
+    /// Writes the result set, then the manifest naming it, then removes the files of an
+    /// earlier fit that this one did not write.
+    func writeResults(_ outcome: FitOutcome) throws {
+        let earlier = ResultManifest.read(in: outDir)
+        var done: [String] = []
+        func write(_ text: String?, _ name: String) throws {
+            guard let text else { return }
+            try OutputCheck.write(text, to: path(name), option: "--out-dir", force: force)
+            done.append(name)
+        }
+        try write(FitReport.startsCSV(outcome), "starts.csv")
+        try write(FitReport.bestParameters(outcome, problemPath: problem), "best_parameters.toml")
+        try write(FitReport.intervalsCSV(outcome), "intervals.csv")
+        try write(FitReport.profilesCSV(outcome), "profiles.csv")
+        for e in outcome.problem.experiments.indices {
+            let name = fileName(outcome.problem.experiments[e].name)
+            try write(FitReport.experimentCSV(outcome, experiment: e), "fit_\(name).csv")
+            try write(FitReport.curveCSV(outcome, experiment: e), "curve_\(name).csv")
+        }
+        if let plot { try PlotOutput.fit(outcome, to: plot, force: force) }
+        try OutputCheck.write(ResultManifest.text(files: done, problem: problem), to: path(ResultManifest.name), option: "--out-dir", force: force)
+        for stale in earlier where !done.contains(stale) { unlink(path(stale)) }
+    }
+
+    func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
 
     /// An experiment name as a file name: letters, digits, '-', '_' and '.' kept.
     func fileName(_ name: String) -> String {
         String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
-    func write(_ text: String, _ name: String) throws {
-        let path = (outDir as NSString).appendingPathComponent(name)
-        do { try AtomicFile.write(text, to: path) } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
-    }
 }
 
 extension PlotOutput {
+    /// The y axes of a synapse's built-in readouts (`FitProblemReader.synapseReadouts`), with their units.
+    static let readoutAxes: [String: Axis] = [
+        "ipsc": Axis("ipsc: IPSC amplitude", unit: "% of baseline"),
+        "amplitude": Axis("amplitude: peak conductance", unit: "nS"),
+        "ppr": Axis("ppr: paired-pulse ratio"),
+        "cv": Axis("cv: coefficient of variation"),
+    ]
+
     /// Data (points with ±sd) over fitted values, one panel per observable, one colour per
     /// experiment. Times as the data files write them when every experiment uses the same
     /// unit and origin, else model seconds.
-    static func fit(_ outcome: FitOutcome, to path: String) throws {
+    static func fit(_ outcome: FitOutcome, to path: String, force: Bool) throws {
         guard let eval = outcome.bestEvaluation, let values = outcome.bestValues else {
             Console.error("warning: no fit to draw (every start failed)")
             return
@@ -177,10 +225,10 @@ extension PlotOutput {
                     curves.append(SVGPlot.Curve("\(experiment.name) (fit)", x: x, y: indices.map { term(o.scale) * eval.formulaValues[e][$0] + term(o.offset) }))
                 }
             }
-            panels.append(SVGPlot.FitPanel(yAxis: Axis(o.name), observations: observations, curves: curves))
+            panels.append(SVGPlot.FitPanel(yAxis: readoutAxes[o.name] ?? Axis(o.name), observations: observations, curves: curves))
         }
         let xLabel = shared.map { $0.offset != 0 ? "time from induction" : "time" } ?? "time"
         let xAxis = Axis(xLabel, unit: shared?.unit ?? "s", tight: true)
-        try write({ try SVGPlot.fit(panels: panels, xAxis: xAxis, title: problem.name) }, to: path)
+        try write({ try SVGPlot.fit(panels: panels, xAxis: xAxis, title: problem.description.isEmpty ? problem.name : problem.description) }, to: path, force: force)
     }
 }

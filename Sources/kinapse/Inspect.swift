@@ -2,18 +2,75 @@ import ArgumentParser
 import Foundation
 import ModelCompiler
 import PathwayModel
+import SourceDiagnostics
+import ConfigFiles
+import InductionProtocols
+import SynapseModel
+import Fitting
+import Plotting
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a pathway and summarise it.",
-        discussion: "Example:\n  kinapse check Pathways/no_cgmp_pkg.ant"
+        abstract: "Validate any Kinapse input file and summarise it.",
+        discussion: """
+        The file's kind is read from its content, whatever its extension: a pathway
+        (Antimony or SBML) is compiled and summarised; a synapse is read with its
+        pathway; a protocol, fit problem (with its model and data), parameter file
+        or CSV table is read and checked.
+
+        Examples:
+          kinapse check Pathways/no_cgmp_pkg.ant
+          kinapse check Pathways/synapses/golgi_granule.toml
+          kinapse check Pathways/protocols/tbs.toml
+        """
     )
 
-    @Argument(help: "Pathway file (.ant).")
+    @Argument(help: "Any input file: pathway (.ant or SBML), synapse, protocol, fit problem, parameter file or CSV; a shipped pathway or synapse also by name.")
     var model: String
 
+    var path: String { LibraryLookup.resolve(model) ?? model }
+
+    func validate() throws {
+        guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
+    }
+
     func run() throws {
-        let compiled = try ModelLoading.compile(try ModelLoading.loadPathway(model))
+        switch FileKind.of(path: path) {
+        case .pathway, .sbml, .none: try checkPathway(path)
+        case .synapse:
+            let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: path) }
+            print("synapse \(synapse.name): OK (\(synapse.description))")
+            print("  blockers:          \(synapse.blockers.keys.sorted().joined(separator: ", "))")
+            print("  pathway:           \(synapse.modelPath)")
+            try checkPathway(synapse.modelPath)
+        case .protocolFile:
+            let p = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: path) }
+            print("protocol \(p.name): OK (\(p.description))")
+        case .fitProblem:
+            let problem = try report { () throws(DiagnosticsError) in try FitProblemReader.read(path: path) }
+            print("fit problem \(path): OK")
+            print("  parameters:        \(problem.parameters.count)")
+            print("  experiments:       \(problem.experiments.count)")
+            print("  measurements:      \(problem.experiments.map(\.data.points.count).reduce(0, +))")
+        case .parameters, .otherTOML:
+            let table = try report { () throws(DiagnosticsError) in try ConfigReader.read(path: path) }
+            print("\(path): OK (TOML, \(table.entries.count) top-level entries)")
+        case .data:
+            let file = try report { () throws(DiagnosticsError) in try SourceFile.read(path: path) }
+            do {
+                let table = try CSVTable(parsing: file.text, path: path)
+                print("table \(path): OK (\(table.header.count) columns, \(table.rows.count) rows: \(table.header.joined(separator: ", ")))")
+            } catch {
+                Console.report([Diagnostic(.error, error.message, at: SourceRange(file: file, start: error.offset, end: error.offset + error.length),
+                                           hints: error.hint.map { [$0] } ?? [])])
+                throw Status.badInput
+            }
+        }
+    }
+
+    func checkPathway(_ path: String) throws {
+        let pathway = try ModelLoading.loadPathway(path)
+        let compiled = try ModelLoading.compile(pathway)
         let s = compiled.summary
         print("""
         model \(compiled.name): OK
@@ -29,6 +86,16 @@ struct Check: ParsableCommand {
           Jacobian:          \(s.jacobianNonZeros) structural non-zeros of \(s.stateSize * s.stateSize)
           switches:          \(s.timedSwitches) timed, \(s.rootFunctions) root functions
         """)
+        if s.stateSize == 0 {
+            Console.error("warning: '\(path)' has no state variables (no floating species, no rate rules): a simulation would write only the time column")
+        }
+    }
+
+    private func report<T>(_ body: () throws(DiagnosticsError) -> T) throws -> T {
+        do { return try body() } catch {
+            Console.report(error.diagnostics)
+            throw Status.badInput
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Reporting
+import SourceDiagnostics
 
 @main
 struct Kinapse: ParsableCommand {
@@ -35,6 +36,10 @@ struct Kinapse: ParsableCommand {
     /// ArgumentParser's default EX_USAGE (64).
     static func main() {
         Interruption.install()
+        if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -50,6 +55,21 @@ struct Kinapse: ParsableCommand {
             if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
             Foundation.exit(code == .failure ? 1 : 2)
         }
+    }
+}
+
+extension Kinapse {
+    /// A first word that names no subcommand (`kinapse simualte x.ant`, `kinapse help nosuch`):
+    /// said as such, with the nearest name. ArgumentParser would go on to complain about
+    /// the next option instead, which misleads.
+    static func unknownCommand(_ arguments: [String]) -> String? {
+        let names = configuration.subcommands.map { $0._commandName }
+        var words = arguments
+        var asked = "command"
+        if words.first == "help" { words.removeFirst(); asked = "help topic" }
+        guard let first = words.first, !first.hasPrefix("-"), !names.contains(first) else { return nil }
+        let hint = Suggestions.didYouMean(first, among: names) ?? "commands: \(names.joined(separator: ", "))"
+        return "error: unknown \(asked) '\(DiagnosticRenderer.escaped(first))'\nhint: \(hint)\nSee 'kinapse --help'."
     }
 }
 

@@ -4,10 +4,20 @@ import SourceDiagnostics
 import InductionProtocols
 import SynapseModel
 
-/// Where the shipped library lives: `./Pathways` by default.
+/// Which library to list: the first found on the search path (`KINAPSE_PATH`, then
+/// `./Pathways`, then the executable's own) unless named.
 struct LibraryOptions: ParsableArguments {
-    @Option(help: "The pathway library directory.")
-    var library: String = "Pathways"
+    @Option(help: "The pathway library directory (default: the first of KINAPSE_PATH, ./Pathways, the one beside the kinapse executable).")
+    var library: String?
+
+    /// The directory to list, or a usage error naming every place looked in.
+    func directory() throws -> String {
+        if let library { return library }
+        if let first = LibraryPath.directories().first { return first }
+        Console.error("error: no pathway library found; looked in:\n  " + LibraryPath.candidates().joined(separator: "\n  ")
+                      + "\nhint: set KINAPSE_PATH=DIR (a directory like Pathways/), or pass --library DIR")
+        throw Status.badInput
+    }
 }
 
 struct ListProtocols: ParsableCommand {
@@ -17,7 +27,7 @@ struct ListProtocols: ParsableCommand {
     @OptionGroup var options: LibraryOptions
 
     func run() throws {
-        try Library.list(options.library, "protocols", ending: ".toml") { path in
+        try Library.list(try options.directory(), "protocols", ending: ".toml") { path in
             (try? ProtocolReader.read(path: path))?.description
         }
     }
@@ -30,7 +40,7 @@ struct ListSynapses: ParsableCommand {
     @OptionGroup var options: LibraryOptions
 
     func run() throws {
-        try Library.list(options.library, "synapses", ending: ".toml") { path in
+        try Library.list(try options.directory(), "synapses", ending: ".toml") { path in
             guard let synapse = try? SynapseReader.read(path: path) else { return nil }
             let blockers = synapse.blockers.keys.sorted()
             return synapse.description + (blockers.isEmpty ? "" : " [blockers: \(blockers.joined(separator: ", "))]")
@@ -45,7 +55,7 @@ struct ListPathways: ParsableCommand {
     @OptionGroup var options: LibraryOptions
 
     func run() throws {
-        try Library.list(options.library, nil, ending: ".ant") { Library.firstComment($0) ?? "" }
+        try Library.list(try options.directory(), nil, ending: ".ant") { Library.firstComment($0) ?? "" }
     }
 }
 
@@ -62,7 +72,7 @@ enum Library {
 
     static func files(in directory: String, ending: String) throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            Console.error("error: cannot read the directory '\(directory)'\nhint: run from the repository root, or pass --library DIR")
+            Console.error("error: cannot read the directory '\(directory)'\nhint: pass --library DIR, or set KINAPSE_PATH=DIR")
             throw Status.badInput
         }
         return names.filter { $0.hasSuffix(ending) }.sorted().map { (directory as NSString).appendingPathComponent($0) }

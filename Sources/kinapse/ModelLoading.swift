@@ -7,6 +7,7 @@ import SBMLImport
 import ModelCompiler
 import NativeCode
 import Reporting
+import SynapseModel
 
 /// Standard error, with colour only when it is a terminal.
 enum Console {
@@ -19,28 +20,64 @@ enum Console {
     }
 }
 
-/// Refuses outputs that would overwrite an input or each other (a usage error).
+/// Outputs under the one `OutputPolicy`: never a file the run reads (every file read so
+/// far, from `FilesRead`, plus the inputs named), never each other, never a read-only
+/// file without `--force`. Refusals are usage errors (exit status 2).
 enum OutputCheck {
-    static func refuseConflicts(_ outputs: [(option: String, path: String?)], inputs: [String]) throws {
-        let named = outputs.compactMap { o in o.path.map { (option: o.option, path: $0) } }
-        if let message = OutputPaths.conflict(outputs: named, inputs: inputs) { throw ValidationError(message) }
+    static func policy(inputs: [String] = [], force: Bool) -> OutputPolicy {
+        OutputPolicy(inputs: FilesRead.all + inputs, force: force)
+    }
+
+    /// In `validate()`: before anything is read, against the inputs named on the command line.
+    static func refuseConflicts(_ outputs: [(option: String, path: String?)], inputs: [String], force: Bool) throws {
+        do { try policy(inputs: inputs, force: force).check(named(outputs)) } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// In `run()`: after the inputs are read and before anything is computed or written.
+    static func check(_ outputs: [(option: String, path: String?)], inputs: [String] = [], force: Bool) throws {
+        do { try policy(inputs: inputs, force: force).check(named(outputs)) } catch {
+            Console.error("error: \(error)")
+            throw Status.badInput
+        }
+    }
+
+    /// Writes one output atomically, after checking it against everything read by now.
+    static func write(_ text: String, to path: String, option: String, force: Bool) throws {
+        do { try policy(force: force).write(text, to: path, option: option) } catch {
+            Console.error("error: \(error)")
+            throw Status.badInput
+        }
+    }
+
+    private static func named(_ outputs: [(option: String, path: String?)]) -> [(option: String, path: String)] {
+        outputs.compactMap { o in o.path.map { (option: o.option, path: $0) } }
     }
 }
 
-/// Reads a model file in whichever format its name says, and compiles it.
-/// Diagnostics are printed here, once, and turn into exit status 2.
+/// Reads a model file in whichever format its content says (SBML starts with '<', whatever
+/// the file is called), and compiles it. Diagnostics are printed here, once, and turn
+/// into exit status 2.
 enum ModelLoading {
     static func loadPathway(_ path: String) throws -> Pathway {
-        let lower = path.lowercased()
-        do {
-            if lower.hasSuffix(".xml") || lower.hasSuffix(".sbml") {
-                return try SBMLLoader.load(path: path)
+        do throws(DiagnosticsError) {
+            switch FileKind.of(path: path) {
+            case .sbml: return try SBMLLoader.load(path: path)
+            case .pathway, .none: return try AntimonyLoader.load(path: path)
+            case .some(let kind): throw DiagnosticsError(.error("'\(path)' is \(kind.rawValue), not a pathway", at: nil, hint: kind.usage))
             }
-            return try AntimonyLoader.load(path: path)
         } catch {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
+    }
+
+    /// A synapse's pathway (and its imports), read before the run so that outputs and names
+    /// can be checked against it; nil when the file is missing, which the run reports with
+    /// its place in the synapse file.
+    static func loadPathway(of synapse: SynapseDefinition) throws -> Pathway? {
+        FileManager.default.fileExists(atPath: synapse.modelPath) ? try loadPathway(synapse.modelPath) : nil
     }
 
     static func compile(_ pathway: Pathway) throws -> CompiledModel {
@@ -63,5 +100,45 @@ enum ModelLoading {
             Console.error("error: \(error.message)\nhint: \(error.hint)")
             throw Status.badInput
         }
+    }
+}
+
+/// Input files named on the command line: a path as given, else a shipped file by name
+/// (`kinapse simulate golgi_granule`, `kinapse stdp entorhinal_stellate`) from the library
+/// (`LibraryPath`), so that every name the listings print works from any directory.
+enum LibraryLookup {
+    /// Where a bare name is looked for, relative to each library directory.
+    static let places: [(directory: String, ending: String)] = [("synapses", "toml"), ("", "ant"), ("", "xml")]
+
+    static func relativePaths(_ name: String) -> [String] {
+        let ending = (name as NSString).pathExtension
+        return places.filter { ending.isEmpty || $0.ending == ending }.map { place in
+            (place.directory as NSString).appendingPathComponent(ending.isEmpty ? "\(name).\(place.ending)" : name)
+        }
+    }
+
+    /// The file to read: `name` itself when it exists or names a path (a missing path is
+    /// reported by its reader), else the first match in the library, else nil.
+    static func resolve(_ name: String) -> String? {
+        if FileManager.default.fileExists(atPath: name) || name.contains("/") { return name }
+        for relative in relativePaths(name) {
+            if let path = LibraryPath.find(relative).path { return path }
+        }
+        return nil
+    }
+
+    /// "Not found", with every place tried and the nearest shipped name.
+    static func notFound(_ name: String) -> ValidationError {
+        let tried = [name] + relativePaths(name).flatMap { LibraryPath.find($0).tried }
+        let shipped = LibraryPath.directories().flatMap { library in
+            places.flatMap { place in
+                let directory = (library as NSString).appendingPathComponent(place.directory)
+                return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+                    .filter { $0.hasSuffix("." + place.ending) }.map { ($0 as NSString).deletingPathExtension }
+            }
+        }
+        let suggestion = Suggestions.didYouMean(name, among: shipped).map { "\nhint: \($0)" } ?? ""
+        return ValidationError("cannot find '\(name)'; looked for:\n  " + tried.joined(separator: "\n  ") + suggestion
+                               + "\nhint: KINAPSE_PATH=DIR:… adds library directories (see 'kinapse synapses', 'kinapse pathways')")
     }
 }

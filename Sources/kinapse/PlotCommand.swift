@@ -17,6 +17,10 @@ struct PlotCommand: ParsableCommand {
                                baseline, induction shaded, baseline dashed
           delta_t_ms,…         (stdp) the plasticity window
 
+        Several CSVs of one kind (a control and a blocked run) are overlaid on
+        shared panels, one colour per run, named in a legend by --label (default:
+        the file names).
+
         Non-finite values (nan, inf) are left out and counted on standard error.
 
         Examples:
@@ -26,10 +30,17 @@ struct PlotCommand: ParsableCommand {
           kinapse plot run.csv --select cGMP --log-y --title "cGMP" > cgmp.svg
           kinapse plot readouts.csv --out ipsc.svg
           kinapse plot window.csv --out window.svg
+          kinapse plot ctrl.csv am251.csv --label control --label AM251 --out cmp.svg
         """)
 
-    @Argument(help: "A CSV written by 'kinapse simulate' (--out or --readouts) or 'kinapse stdp'.")
-    var csv: String
+    @Argument(help: "CSVs written by 'kinapse simulate' (--out or --readouts) or 'kinapse stdp'; several are overlaid.")
+    var csvs: [String]
+
+    @Option(name: .customLong("label"), parsing: .singleValue, help: ArgumentHelp("Name of each CSV in the legend, in order (repeatable; default: the file names).", valueName: "NAME"))
+    var labels: [String] = []
+
+    @Option(name: .customLong("ylabel"), help: ArgumentHelp("Label of the y axes (their units stay).", valueName: "TEXT"))
+    var yLabel: String?
 
     @Option(parsing: .singleValue, help: ArgumentHelp("Columns to draw, comma-separated; repeat for one panel per group.", valueName: "A,B,…"))
     var select: [String] = []
@@ -43,49 +54,64 @@ struct PlotCommand: ParsableCommand {
     @Option(help: "A title above the figure.")
     var title: String?
 
+    @Flag(help: "Replace a read-only output file.")
+    var force = false
+
     var panels: [[String]] {
         select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
             .filter { !$0.isEmpty }
     }
 
+    /// Runs overlaid in one figure: each is a line per panel, and the palette has seven colours.
+    static let maximumRuns = 7
+
     func validate() throws {
-        try OutputCheck.refuseConflicts([("--out", out)], inputs: [csv])
+        guard !csvs.isEmpty else { throw ValidationError("give a CSV to draw") }
+        guard csvs.count <= Self.maximumRuns else {
+            throw ValidationError("\(csvs.count) CSVs is more than the limit of \(Self.maximumRuns) in one figure: the palette has \(Self.maximumRuns) distinct colours")
+        }
+        if !labels.isEmpty, labels.count != csvs.count {
+            throw ValidationError("give one --label per CSV (\(csvs.count) CSVs, \(labels.count) labels)")
+        }
+        try OutputCheck.refuseConflicts([("--out", out)], inputs: csvs, force: force)
         for group in select where group.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--select expects column names, e.g. --select Ca,cGMP (got '\(group)')")
         }
     }
 
     func run() throws {
-        let file: SourceFile
-        do { file = try SourceFile.read(path: csv) } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
+        var files: [SourceFile] = []
+        for path in csvs {
+            do { files.append(try SourceFile.read(path: path)) } catch {
+                Console.report(error.diagnostics)
+                throw Status.badInput
+            }
         }
+        func file(_ path: String) -> SourceFile { files.first { $0.path == path } ?? files[0] }
+        let options = SVGPlot.CSVPlotOptions(panels: panels, logY: logY, title: title, yLabel: yLabel)
         let figure: RenderedPlot
         do {
-            let table = try CSVTable(parsing: file.text, path: csv)
-            figure = try SVGPlot.figure(for: table, options: .init(panels: panels, logY: logY, title: title))
+            let tables = try files.map { f throws(CSVError) in try CSVTable(parsing: f.text, path: f.path) }
+            figure = tables.count == 1 ? try SVGPlot.figure(for: tables[0], options: options)
+                : try SVGPlot.overlay(tables, labels: labels.isEmpty ? csvs.map(Library.stem) : labels, options: options)
         } catch let error as CSVError {
-            Console.report([diagnostic(error, in: file)])
+            Console.report([diagnostic(error, in: file(error.path))])
             throw Status.badInput
         } catch let error as CSVPlotError {
             switch error {
             case .csv(let e), .unrecognised(let e):
-                Console.report([diagnostic(e, in: file)])
+                Console.report([diagnostic(e, in: file(e.path))])
             case .plot(.unknownColumn(let name, let available)):
-                let hint = Suggestions.didYouMean(name, among: available) ?? "columns of \(csv): \(available.joined(separator: ", "))"
-                Console.report([Diagnostic(.error, "no column '\(name)' in '\(csv)'", hints: [hint])])
+                let hint = Suggestions.didYouMean(name, among: available) ?? "columns of \(csvs[0]): \(available.joined(separator: ", "))"
+                Console.report([Diagnostic(.error, "no column '\(name)' in '\(csvs[0])'", hints: [hint])])
             case .plot(let e):
-                Console.report([Diagnostic(.error, "\(csv): \(e)")])
+                Console.report([Diagnostic(.error, "\(csvs.joined(separator: ", ")): \(e)")])
             }
             throw Status.badInput
         }
-        for warning in figure.warnings { Console.error("warning: \(csv): \(warning)") }
+        for warning in figure.warnings { Console.error("warning: \(csvs.joined(separator: ", ")): \(warning)") }
         if let out {
-            do { try AtomicFile.write(figure.svg, to: out) } catch {
-                Console.error("error: \(error)")
-                throw Status.badInput
-            }
+            try OutputCheck.write(figure.svg, to: out, option: "--out", force: force)
         } else {
             print(figure.svg, terminator: "")
         }

@@ -6,10 +6,11 @@ import Plotting
 import InductionProtocols
 import SynapseModel
 import SynapseSimulation
+import PathwayModel
 
 /// `--plot FIG.svg` on simulate and stdp: the figure beside the CSV, written atomically.
 enum PlotOutput {
-    static func write(_ make: () throws -> RenderedPlot, to path: String) throws {
+    static func write(_ make: () throws -> RenderedPlot, to path: String, force: Bool) throws {
         let plot: RenderedPlot
         do { plot = try make() } catch {
             if case .unknownColumn(let name, let available) = error as? PlotError {
@@ -21,31 +22,39 @@ enum PlotOutput {
             throw Status.badInput
         }
         for warning in plot.warnings { Console.error("warning: \(warning)") }
-        do { try AtomicFile.write(plot.svg, to: path) } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
+        try OutputCheck.write(plot.svg, to: path, option: "--plot", force: force)
     }
 
-    static func pathway(_ trajectory: Trajectory, to path: String) throws {
-        try write({ try SVGPlot.timeCourse(trajectory: trajectory) }, to: path)
+    static func pathway(_ trajectory: Trajectory, of pathway: Pathway, to path: String, force: Bool) throws {
+        try write({ try SVGPlot.timeCourse(trajectory: trajectory, quantities: quantities(of: pathway)) }, to: path, force: force)
+    }
+
+    /// Species are concentrations, reaction columns rates, anything else a plain value; µM and
+    /// s are the library's convention (Pathways/README.md), which Kinapse does not convert.
+    static func quantities(of pathway: Pathway) -> [String: SVGPlot.Quantity] {
+        var out: [String: SVGPlot.Quantity] = [:]
+        for s in pathway.species { out[s.id] = SVGPlot.Quantity("concentration", unit: "µM") }
+        for r in pathway.reactions { out[r.id] = SVGPlot.Quantity("rate", unit: "µM/s") }
+        for p in pathway.parameters { out[p.id] = SVGPlot.Quantity("value") }
+        for c in pathway.compartments { out[c.id] = SVGPlot.Quantity("size") }
+        return out
     }
 
     /// Pr, N and the normalised IPSC against minutes from induction, under the chosen pathway species.
-    static func synapse(_ result: SynapseRunResult, synapse: String, protocolDefinition p: InductionProtocol, species: [String],
-                        to path: String) throws {
+    static func synapse(_ result: SynapseRunResult, title: String, protocolDefinition p: InductionProtocol, species: [String],
+                        to path: String, force: Bool) throws {
         let r = result.readouts
         let readouts = SVGPlot.SynapseReadouts(
             times: r.map(\.time), releaseProbability: r.map(\.response.releaseProbability),
             receptors: r.map(\.response.receptors), amplitudePercent: r.map(\.normalisedAmplitude),
-            inductionStart: p.inductionStart, inductionEnd: p.inductionEnd, inductionLabel: p.name)
+            inductionStart: p.inductionStart, inductionEnd: p.inductionEnd, inductionLabel: p.name, analysisWindow: p.analysisWindow)
         try write({ try SVGPlot.synapseRun(readouts: readouts, pathway: species.isEmpty ? nil : result.trajectory, species: species,
-                                           title: "\(synapse): \(p.name)") }, to: path)
+                                           title: title) }, to: path, force: force)
     }
 
-    static func window(_ points: [SpikeTimingPoint], title: String, to path: String) throws {
+    static func window(_ points: [SpikeTimingPoint], title: String, to path: String, force: Bool) throws {
         let done = points.filter { $0.summary != nil }
         try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange },
-                                       title: title) }, to: path)
+                                       title: title) }, to: path, force: force)
     }
 }

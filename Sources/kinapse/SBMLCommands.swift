@@ -27,8 +27,9 @@ struct SBMLSuite: ParsableCommand {
     @Option(help: ArgumentHelp("Case numbers to run, e.g. 1-100,250 (default: all).", valueName: "RANGE"))
     var cases: String?
 
-    @Option(help: "Cases run at the same time (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    // Optional, so that the help does not print this machine's core count as the default.
+    @Option(parsing: .unconditional, help: "Cases run at the same time (default: all cores).")
+    var jobs: Int?
 
     @Option(help: "Seconds a case may run before it counts as failed.")
     var timeout: Double = 60
@@ -45,8 +46,12 @@ struct SBMLSuite: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    @Flag(help: "Replace a read-only --passing-list file.")
+    var force = false
+
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
+        try OutputCheck.refuseConflicts([("--passing-list", passingList)], inputs: expectPassing.map { [$0] } ?? [], force: force)
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         if let cases { _ = try Self.parseRange(cases) }
     }
@@ -87,7 +92,7 @@ struct SBMLSuite: ParsableCommand {
         let clock = ContinuousClock()
         let started = clock.now
         let progress = ProgressReporter(total: ids.count, label: "sbml-suite", quiet: quiet || verbose)
-        let results = SuiteProcessPool(executable: executable, casesDirectory: casesDir, timeout: timeout, jobs: jobs)
+        let results = SuiteProcessPool(executable: executable, casesDirectory: casesDir, timeout: timeout, jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             .run(ids) { id, outcome, seconds in
                 if verbose { print("\(id) \(outcome.label) \(String(format: "%.2f", seconds))s \(outcome.reason)") }
                 progress.advance()
@@ -98,7 +103,7 @@ struct SBMLSuite: ParsableCommand {
                                seconds: Double(elapsed.components.seconds), slowest: results.slowest))
         if let passingList {
             let passing = ids.filter { results.outcomes[$0] == .pass }
-            try (passing.joined(separator: "\n") + "\n").write(toFile: passingList, atomically: true, encoding: .utf8)
+            try OutputCheck.write(passing.joined(separator: "\n") + "\n", to: passingList, option: "--passing-list", force: force)
         }
         if let expectPassing {
             let listed = try String(contentsOfFile: expectPassing, encoding: .utf8)

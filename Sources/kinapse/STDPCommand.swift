@@ -13,22 +13,30 @@ struct STDP: ParsableCommand {
         abstract: "Sweep the pre/post pairing interval and write the plasticity window as CSV.",
         discussion: """
         Runs the pairing protocol once per interval (post minus pre, in ms), on every core,
-        and reports the change in IPSC amplitude 20–30 min after pairing.
+        and reports the change in IPSC amplitude 20–30 min after pairing (% of baseline).
+        Ctrl-C writes the intervals done, ending with a line '# partial: …'.
 
         Example:
           kinapse stdp Pathways/synapses/entorhinal_stellate.toml --dt -100:100:5 --pairs 60 --rate 1 --out window.csv
         """)
 
-    @Argument(help: "Synapse definition (.toml).")
+    @Argument(help: "Synapse definition (.toml), or a shipped synapse by name (see 'kinapse synapses').")
     var synapse: String
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Pairing intervals in ms, post minus pre, as from:to:step (a leading minus is fine: --dt -100:100:5).", valueName: "FROM:TO:STEP"))
+    /// The file `synapse` names: a path, or a shipped synapse by name.
+    var synapsePath: String { LibraryLookup.resolve(synapse) ?? synapse }
+
+    /// Intervals per sweep: each is a full protocol run (seconds of CPU), so 10 000 is
+    /// already hours of work on a laptop.
+    static let maximumIntervals = 10_000
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Pairing intervals in ms, post minus pre, as from:to:step (a leading minus is fine: --dt -100:100:5; at most \(STDP.maximumIntervals) intervals).", valueName: "FROM:TO:STEP"))
     var dt: String = "-100:100:5"
 
-    @Option(help: "Pairings per protocol.")
+    @Option(parsing: .unconditional, help: "Pairings per protocol (at most 10000).")
     var pairs: Int = 60
 
-    @Option(help: "Pairing rate (Hz).")
+    @Option(parsing: .unconditional, help: "Pairing rate (Hz, at most 1000).")
     var rate: Double = 1
 
     @Option(help: ArgumentHelp("Base protocol with a pairing block (name or path).", valueName: "NAME"))
@@ -38,7 +46,7 @@ struct STDP: ParsableCommand {
     var blockers: [String] = []
 
     // Optional, so that the help does not print this machine's core count as the default.
-    @Option(help: "Worker threads (default: every core).")
+    @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
     var jobs: Int?
 
     @Flag(name: .customLong("native-code"), help: ModelLoading.nativeCodeHelp)
@@ -53,33 +61,55 @@ struct STDP: ParsableCommand {
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
+    @Flag(help: "Replace read-only output files.")
+    var force = false
+
     func validate() throws {
+        guard LibraryLookup.resolve(synapse) != nil else { throw LibraryLookup.notFound(synapse) }
+        if let kind = FileKind.of(path: synapsePath), kind != .synapse {
+            throw ValidationError("'\(synapsePath)' is \(kind.rawValue), not a synapse definition; \(kind.usage)")
+        }
+        let parts = dt.split(separator: ":", omittingEmptySubsequences: false).compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        if parts.count == 3, parts[2] > 0, parts[1] >= parts[0], (parts[1] - parts[0]) / parts[2] >= Double(Self.maximumIntervals) {
+            throw ValidationError("--dt \(dt) is \(Int((parts[1] - parts[0]) / parts[2]) + 1) intervals, more than the limit of \(Self.maximumIntervals): each is a full protocol run; use a larger step")
+        }
         guard SpikeTimingSweep.parseRange(dt) != nil else {
             throw ValidationError("--dt expects FROM:TO:STEP in ms with STEP > 0 and FROM <= TO, e.g. -100:100:5 (got '\(dt)')")
         }
-        guard pairs >= 1, pairs <= 10_000 else { throw ValidationError("--pairs must be between 1 and 10000") }
-        guard rate > 0, rate <= 1000 else { throw ValidationError("--rate must be a positive frequency in Hz, at most 1000") }
-        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be at least 1") }
-        try OutputCheck.refuseConflicts([("--out", out), ("--plot", plot)], inputs: [synapse])
+        guard pairs >= 1 else { throw ValidationError("--pairs must be positive (got \(pairs))") }
+        guard pairs <= 10_000 else { throw ValidationError("--pairs \(pairs) is more than the limit of 10000: a protocol that long outlasts any recording") }
+        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be positive (got \(rate))") }
+        guard rate <= 1000 else { throw ValidationError("--rate \(rate) Hz is more than the limit of 1000 Hz: pairings would overlap the 1 ms spikes") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
+        try OutputCheck.refuseConflicts(outputs, inputs: [synapsePath], force: force)
     }
+
+    var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot)] }
 
     func run() throws {
         let definition: SynapseDefinition
         let base: InductionProtocol
         do {
-            definition = try SynapseReader.read(path: synapse)
-            base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapse))
+            definition = try SynapseReader.read(path: synapsePath)
+            base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         } catch let error as DiagnosticsError {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
+        _ = try ModelLoading.loadPathway(of: definition)  // its imports are inputs too
+        try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
+        // Ctrl-C (or SIGTERM): no new interval begins, those running finish, and the window
+        // so far is written, marked partial.
+        let interruption = InterruptedRun(message: "kinapse stdp: interrupted; finishing the intervals under way and writing those done")
+        defer { interruption.finished() }
+        let cancellation = interruption.cancellation
         let points: [SpikeTimingPoint]
         do {
             points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
                                               blockers: blockers, options: IntegratorOptions(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                              nativeCode: nativeCode, progress: { progress.advance() })
+                                              nativeCode: nativeCode, isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
         } catch {
             switch error {
             case .diagnostics(let e): Console.report(e.diagnostics)
@@ -98,17 +128,18 @@ struct STDP: ParsableCommand {
             }
             csv += "\(ms),\(s.amplitudeChange),\(s.pairedPulseRatioChange),\(s.inverseCVSquaredChange),\(s.receptorChange),\(s.releaseProbabilityChange),\(s.locus.rawValue)\n"
         }
+        if points.count < deltas.count {
+            csv += CSVWriter.partialMarker("interrupted after \(points.count) of \(deltas.count) intervals")
+        }
         if let out {
-            do { try AtomicFile.write(csv, to: out) } catch {
-                Console.error("error: \(error)")
-                throw Status.badInput
-            }
+            try OutputCheck.write(csv, to: out, option: "--out", force: force)
         } else {
             print(csv, terminator: "")
         }
         if let plot {
             let blocked = blockers.isEmpty ? "" : ", blocked: \(blockers.joined(separator: ", "))"
-            try PlotOutput.window(points, title: "\(definition.name): spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot)
+            let name = definition.description.isEmpty ? definition.name : definition.description
+            try PlotOutput.window(points, title: "\(name) — spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot, force: force)
         }
         if failed { throw Status.simulationFailed }
     }

@@ -8,6 +8,7 @@ import Simulation
 import Reporting
 import SBMLTestSuite
 import Fitting
+import PathwayModel
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,15 @@ struct Simulate: ParsableCommand {
         follow-up; prints the change in IPSC, PPR, 1/CV², N and Pr and the
         inferred site; --out, --readouts, --summary and --plot write the rest.
 
+        Units: Kinapse does not convert units. The shipped library writes time in s
+        and concentrations in µM (reaction rates in µM/s; Pathways/README.md), and
+        figures label their axes so. Synapse readouts: conductance in nS, current
+        in pA, IPSC amplitude in % of the baseline mean, minutes from induction in
+        min, changes in %.
+
+        --dt must divide --t-end into whole steps: output times are exact multiples
+        of --dt, never stretched to fit.
+
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
           kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 \\
@@ -30,10 +40,15 @@ struct Simulate: ParsableCommand {
         """
     )
 
-    @Argument(help: "Pathway file (.ant), or a synapse definition (.toml) with --protocol.")
+    @Argument(help: "Pathway file (.ant, or SBML), or a synapse definition (.toml) with --protocol; a shipped one also by name (see 'kinapse pathways', 'kinapse synapses').")
     var model: String
 
-    @Option(name: .customLong("t-end"), help: "End time of the simulation (model time units, usually s); pathways only.")
+    /// The file `model` names: a path, or a shipped pathway or synapse by name.
+    var modelPath: String { LibraryLookup.resolve(model) ?? model }
+
+    // `.unconditional` parsing lets a negative number reach validate(), which says what is
+    // wrong with it, where the default parsing takes "-5" for an option and says "missing value".
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time of the simulation (model time units, usually s); pathways only.")
     var tEnd: Double?
 
     @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
@@ -42,10 +57,10 @@ struct Simulate: ParsableCommand {
     @OptionGroup(title: "Synapses")
     var synapseOptions: SynapseOptions
 
-    @Option(help: "Number of output points, including 0 and --t-end (default 101).")
+    @Option(parsing: .unconditional, help: "Number of output points, including 0 and --t-end (default 101, at most \(Simulate.maximumRows)).")
     var points: Int?
 
-    @Option(help: "Output spacing (instead of --points).")
+    @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps.")
     var dt: Double?
 
     @Option(help: "Write CSV here (atomically) instead of to standard output.")
@@ -57,13 +72,13 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
     var params: String?
 
-    @Option(help: "Relative tolerance.")
+    @Option(parsing: .unconditional, help: "Relative tolerance.")
     var rtol: Double = 1e-6
 
-    @Option(help: "Absolute tolerance.")
+    @Option(parsing: .unconditional, help: "Absolute tolerance.")
     var atol: Double = 1e-12
 
-    @Option(name: .customLong("max-steps"), help: "Solver steps allowed between two output times.")
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times.")
     var maxSteps: Int = 100_000
 
     @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
@@ -84,36 +99,77 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw the run as SVG: time courses for a pathway; Pr, N and the normalised IPSC for a synapse.", valueName: "FIG.svg"))
     var plot: String?
 
-    @Option(name: .customLong("repeat"), help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
     var repetitions: Int = 1
 
-    var isSynapse: Bool { model.lowercased().hasSuffix(".toml") }
+    @Flag(help: "Replace read-only output files.")
+    var force = false
+
+    /// Output rows: with 8 bytes per value and typically tens of columns, 10 million rows
+    /// are gigabytes of memory and CSV, beyond any figure or analysis this tool serves.
+    static let maximumRows = 10_000_000
+
+    /// A synapse by content, so that a synapse named `.ant` or a pathway named `.toml` go
+    /// where they belong; by extension when the file cannot be read (its error comes later).
+    var isSynapse: Bool {
+        FileKind.of(path: modelPath).map { $0 == .synapse } ?? modelPath.lowercased().hasSuffix(".toml")
+    }
 
     func validate() throws {
+        guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
         if isSynapse {
             try synapseOptions.validate(for: self)
             return
         }
         try synapseOptions.rejectForPathway()
+        if let kind = FileKind.of(path: modelPath), kind != .pathway, kind != .sbml {
+            throw ValidationError("'\(modelPath)' is \(kind.rawValue), not a pathway or synapse; \(kind.usage)")
+        }
         if settings != nil {
             if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
         } else {
             guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
-            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be a positive number (got \(tEnd))") }
-            if let dt, tEnd / dt > 10_000_000 { throw ValidationError("--dt \(dt) would write more than 10 million rows") }
+            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be positive (got \(tEnd))") }
+            if let dt, dt > 0, dt.isFinite { try Self.validateStep(dt, end: tEnd) }
         }
         if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
-        if let points, points < 2 { throw ValidationError("--points must be at least 2 (got \(points))") }
-        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be a positive number (got \(dt))") }
+        if let points {
+            guard points >= 2 else { throw ValidationError("--points must be positive and at least 2: the start and --t-end (got \(points))") }
+            guard points <= Self.maximumRows else {
+                throw ValidationError("--points \(points) is more than the limit of \(Self.maximumRows) rows (about 1 GB of CSV); write fewer points or a shorter span")
+            }
+        }
+        if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive (got \(dt))") }
         guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
         guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
-        guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive") }
+        guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive (got \(maxSteps))") }
         guard LinearSolverChoice(rawValue: linearSolver) != nil else {
             throw ValidationError("--linear-solver must be auto, dense or klu (got '\(linearSolver)')")
         }
         guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
-        try OutputCheck.refuseConflicts([("--out", out), ("--plot", plot)], inputs: [model] + (settings.map { [$0] } ?? []))
+        try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + (settings.map { [$0] } ?? []) + (params.map { [$0] } ?? []), force: force)
         _ = try parsedAssignments()
+    }
+
+    var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot)] }
+
+    /// Output times are exact multiples of --dt, so a step that does not divide the span is
+    /// refused (rather than silently stretched to fit), with the nearest steps that do.
+    static func validateStep(_ dt: Double, end: Double) throws {
+        let steps = end / dt
+        guard steps <= Double(maximumRows) else {
+            throw ValidationError("--dt \(dt) would write \(Int(steps)) rows, more than the limit of \(maximumRows) (about 1 GB of CSV); use a larger --dt")
+        }
+        guard abs(steps - steps.rounded()) > 1e-9 * max(1, steps) else { return }
+        let fewer = end / steps.rounded(.down), more = end / steps.rounded(.up)
+        // Only steps that still divide the span once printed are worth suggesting.
+        let options = [more, fewer].map { String(format: "%g", $0) }.filter { text in
+            guard let step = Double(text), step > 0 else { return false }
+            let n = end / step
+            return abs(n - n.rounded()) <= 1e-9 * max(1, n)
+        }.map { "--dt \($0)" }
+        throw ValidationError("--dt \(String(format: "%g", dt)) does not divide --t-end \(String(format: "%g", end)) (\(String(format: "%g", steps)) steps); output times are exact multiples of --dt\n"
+                              + "hint: use \(options.joined(separator: " or ")), or --t-end \(String(format: "%g", steps.rounded(.up) * dt)), or --points N")
     }
 
     func parsedAssignments() throws -> [(name: String, value: Double)] {
@@ -145,7 +201,7 @@ struct Simulate: ParsableCommand {
         let clock = ContinuousClock()
         let compileStart = clock.now
         let compileCPUStart = Self.threadCPUSeconds()
-        let pathway = try ModelLoading.loadPathway(model)
+        let pathway = try ModelLoading.loadPathway(modelPath)
         let compiled = try ModelLoading.compile(pathway)
         let native = nativeCode ? try ModelLoading.installNativeCode(in: compiled) : nil
         let compileTime = clock.now - compileStart
@@ -155,9 +211,14 @@ struct Simulate: ParsableCommand {
         var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
         options.maximumStepSize = 0
         options.linearSolver = LinearSolverChoice(rawValue: linearSolver) ?? .automatic
-        let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)
+        if columns.isEmpty {
+            Console.error("warning: '\(modelPath)' has no state variables (no floating species, no rate rules): the output has only the time column")
+        }
         var request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
         request.stopOnNegativeConcentration = !allowNegative
+        // Every input is read by now (the model's imports, --params): no output may be one.
+        try OutputCheck.check(outputs, force: force)
 
         var result: SimulationResult?
         var integrationTimes: [Duration] = []
@@ -182,14 +243,11 @@ struct Simulate: ParsableCommand {
         var csv = CSVWriter.text(result.trajectory)
         if let failure = result.failure { csv += CSVWriter.partialMarker(failure.summary) }
         if let out {
-            do { try AtomicFile.write(csv, to: out) } catch {
-                Console.error("error: \(error)")
-                throw Status.badInput
-            }
+            try OutputCheck.write(csv, to: out, option: "--out", force: force)
         } else {
             FileHandle.standardOutput.write(Data(csv.utf8))
         }
-        if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
+        if let plot { try PlotOutput.pathway(result.trajectory, of: pathway, to: plot, force: force) }
         if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native) }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
@@ -198,6 +256,11 @@ struct Simulate: ParsableCommand {
                           (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")
             throw Status.simulationFailed
         }
+    }
+
+    /// The floating species, then the parameters a rate rule changes: both are state, so both are output.
+    static func defaultColumns(_ compiled: CompiledModel, _ pathway: Pathway) -> [String] {
+        compiled.defaultColumns + pathway.rateRules.map(\.variable).filter { !compiled.defaultColumns.contains($0) }
     }
 
     /// A column that is NaN or infinite (a rule like `log(x - 2)` with x < 2; the states
@@ -223,10 +286,10 @@ struct Simulate: ParsableCommand {
         if rtol != 1e-6 { options.relativeTolerance = rtol }
         if atol != 1e-12 { options.absoluteTolerance = atol }
         do {
-            let (trajectory, failure) = try SuiteRunner.simulate(modelPath: model, settings: parsed, options: options)
+            let (trajectory, failure) = try SuiteRunner.simulate(modelPath: modelPath, settings: parsed, options: options)
             var csv = CSVWriter.text(trajectory)
             if let failure { csv += CSVWriter.partialMarker(failure.summary) }
-            if let out { try AtomicFile.write(csv, to: out) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
+            if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
             if let failure {
                 Console.error("error: \(failure)")
                 throw Status.simulationFailed

@@ -8,10 +8,11 @@ import Reporting
 import InductionProtocols
 import SynapseModel
 import SynapseSimulation
+import PathwayModel
 
 /// Options of `simulate` that only apply to synapse definitions.
 struct SynapseOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Protocol: a name from Pathways/protocols (e.g. tbs) or a .toml path.", valueName: "NAME"))
+    @Option(help: ArgumentHelp("Protocol: a shipped name (e.g. tbs; see 'kinapse protocols') or a .toml path.", valueName: "NAME"))
     var `protocol`: String?
 
     @Option(name: .customLong("block"), parsing: .singleValue, help: ArgumentHelp("Apply a blocker declared by the synapse (repeatable), e.g. --block L-NAME.", valueName: "NAME"))
@@ -23,7 +24,7 @@ struct SynapseOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write one row per test stimulus (Pr, N, amplitude, CV, PPR, …) as CSV.", valueName: "FILE"))
     var readouts: String?
 
-    @Option(help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)).", valueName: "N"))
     var trials: Int = 0
 
     @Option(name: .customLong("trials-out"), help: ArgumentHelp("CSV for the Monte Carlo trials (time, trial, conductance, current).", valueName: "FILE"))
@@ -51,6 +52,10 @@ struct SynapseOptions: ParsableArguments {
     @Option(name: .customLong("plot-species"), help: ArgumentHelp("Also draw these pathway species in the --plot figure, in a panel above Pr, N and the IPSC.", valueName: "ID,…"))
     var plotSpecies: String?
 
+    /// Monte Carlo trials per test stimulus: 100 000 already pin a CV to a fraction of a
+    /// percent, and each trial is a row per stimulus in --trials-out.
+    static let maximumTrials = 100_000
+
     var plotSpeciesNames: [String] {
         (plotSpecies ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
@@ -63,17 +68,20 @@ struct SynapseOptions: ParsableArguments {
         if simulate.points != nil || simulate.select != nil {
             throw ValidationError("--points and --select apply to pathways; a synapse writes every species, Pr and N on the protocol's grid (--dt sets its spacing)")
         }
-        guard trials >= 0, trials <= 100_000 else { throw ValidationError("--trials must be between 0 and 100000") }
+        guard trials >= 0 else { throw ValidationError("--trials must be positive (got \(trials))") }
+        guard trials <= Self.maximumTrials else {
+            throw ValidationError("--trials \(trials) is more than the limit of \(Self.maximumTrials): more trials do not sharpen the readouts further and only grow --trials-out")
+        }
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
         if sensitivitiesOut != nil && sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
         if let checkJobs {
             guard checkSensitivities else { throw ValidationError("--check-jobs goes with --check-sensitivities") }
-            guard checkJobs >= 1 else { throw ValidationError("--check-jobs must be at least 1") }
+            guard checkJobs >= 1 else { throw ValidationError("--check-jobs must be positive (got \(checkJobs))") }
         }
         guard ["staggered", "simultaneous"].contains(sensitivityMethod) else { throw ValidationError("--sensitivity-method is staggered or simultaneous") }
         if plotSpecies != nil, simulate.plot == nil { throw ValidationError("--plot-species needs --plot FIG.svg") }
         if plotSpecies != nil, plotSpeciesNames.isEmpty { throw ValidationError("--plot-species expects species names, e.g. --plot-species NOS_NO,NOS_cGMP") }
-        try OutputCheck.refuseConflicts(outputs(of: simulate), inputs: [simulate.model])
+        try OutputCheck.refuseConflicts(outputs(of: simulate), inputs: [simulate.modelPath] + (simulate.params.map { [$0] } ?? []), force: simulate.force)
     }
 
     func outputs(of simulate: Simulate) -> [(option: String, path: String?)] {
@@ -94,19 +102,18 @@ struct SynapseCommand {
     let simulate: Simulate
 
     func run() throws {
-        let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: simulate.model) }
-        let protocolPath = try ProtocolLocator.resolve(options.protocol!, near: simulate.model)
+        let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: simulate.modelPath) }
+        let protocolPath = try ProtocolLocator.resolve(options.protocol!, near: simulate.modelPath)
         let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
-        do {
-            try OutputCheck.refuseConflicts(options.outputs(of: simulate), inputs: [simulate.model, protocolPath, synapse.modelPath])
-        } catch let error as ValidationError {
-            Console.error("error: \(error.message)")
-            throw Status.badInput
-        }
+        // Read the synapse's pathway (and its imports) now, so that outputs and --plot-species
+        // are checked against it before the run; a missing model is reported by the run itself.
+        let pathway = try ModelLoading.loadPathway(of: synapse)
+        if let pathway { try checkPlotSpecies(pathway, synapse) }
+        try OutputCheck.check(options.outputs(of: simulate), inputs: [synapse.modelPath], force: simulate.force)
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
         var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
-                                        overrides: try simulate.overrides(names: modelNames(synapse)), options: integrator, outputStep: simulate.dt)
+                                        overrides: try simulate.overrides(names: modelNames(pathway)), options: integrator, outputStep: simulate.dt)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         request.nativeCode = simulate.nativeCode
         let clock = ContinuousClock()
@@ -132,17 +139,22 @@ struct SynapseCommand {
         let elapsed = clock.now - start
 
         if let out = simulate.out {
-            try write(CSVWriter.text(result.trajectory) + (result.failure.map { CSVWriter.partialMarker($0.summary) } ?? ""), to: out)
+            try write(CSVWriter.text(result.trajectory) + (result.failure.map { CSVWriter.partialMarker($0.summary) } ?? ""), to: out, option: "--out")
         }
-        if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path) }
-        if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path) }
+        if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path, option: "--readouts") }
+        if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path, option: "--summary") }
         if let path = options.sensitivitiesOut {
-            try write(SynapseReports.readoutSensitivitiesCSV(result.readouts, parameters: request.sensitivityParameters), to: path)
+            try write(SynapseReports.readoutSensitivitiesCSV(result.readouts, parameters: request.sensitivityParameters), to: path, option: "--sensitivities-out")
         }
         if let path = options.trialsOut {
-            try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path)
+            try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path, option: "--trials-out")
         }
-        if let plot = simulate.plot { try PlotOutput.synapse(result, synapse: synapse.name, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot) }
+        if let plot = simulate.plot {
+            // The synapse's own description names the figure; the file name only when it has none.
+            let blocked = options.blockers.isEmpty ? "" : ", blocked: \(options.blockers.joined(separator: ", "))"
+            let title = (synapse.description.isEmpty ? synapse.name : synapse.description) + " — \(proto.name)\(blocked)"
+            try PlotOutput.synapse(result, title: title, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot, force: simulate.force)
+        }
         print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
         if simulate.stats {
             let s = result.statistics
@@ -182,17 +194,24 @@ struct SynapseCommand {
     }
 
     /// Names `--params` may set: the synapse model's parameters, species and compartments.
-    private func modelNames(_ synapse: SynapseDefinition) throws -> Set<String> {
-        guard simulate.params != nil else { return [] }
-        let pathway = try ModelLoading.loadPathway(synapse.modelPath)
+    private func modelNames(_ pathway: Pathway?) -> Set<String> {
+        guard simulate.params != nil, let pathway else { return [] }
         return Set(pathway.parameters.map(\.id) + pathway.species.map(\.id) + pathway.compartments.map(\.id))
     }
 
-    private func write(_ text: String, to path: String) throws {
-        do { try AtomicFile.write(text, to: path) } catch {
-            Console.error("error: \(error)")
+    /// `--plot-species` names what the run writes (floating species, Pr, N), checked before the run.
+    private func checkPlotSpecies(_ pathway: Pathway, _ synapse: SynapseDefinition) throws {
+        let drawable = pathway.species.filter { !$0.isBoundary && !$0.isConstant }.map(\.id)
+            + [synapse.releaseProbability.value, synapse.receptors.value]
+        for name in options.plotSpeciesNames where !drawable.contains(name) {
+            let hint = Suggestions.didYouMean(name, among: drawable) ?? "species of \(synapse.modelPath): \(drawable.joined(separator: ", "))"
+            Console.report([Diagnostic(.error, "--plot-species: no column '\(name)' in the run (the floating species of '\(pathway.name)', Pr and N)", hints: [hint])])
             throw Status.badInput
         }
+    }
+
+    private func write(_ text: String, to path: String, option: String) throws {
+        try OutputCheck.write(text, to: path, option: option, force: simulate.force)
     }
 
     private func report<T>(_ body: () throws(DiagnosticsError) -> T) throws -> T {
@@ -208,8 +227,9 @@ enum ProtocolLocator {
     static func resolve(_ name: String, near synapsePath: String?) throws -> String {
         let (path, known) = InductionProtocols.ProtocolLocator.find(name, near: synapsePath)
         if let path { return path }
-        let hint = Suggestions.didYouMean(name, among: known) ?? (known.isEmpty ? "no protocols found in Pathways/protocols" : "protocols: \(known.joined(separator: ", "))")
-        Console.error("error: no protocol '\(name)'\nhint: \(hint)")
+        let hint = Suggestions.didYouMean(name, among: known) ?? (known.isEmpty ? "no protocols found in any library directory" : "protocols: \(known.joined(separator: ", "))")
+        let tried = InductionProtocols.ProtocolLocator.candidates(name, near: synapsePath)
+        Console.error("error: no protocol '\(name)'; looked for:\n  \(tried.joined(separator: "\n  "))\nhint: \(hint)")
         throw Status.badInput
     }
 }

@@ -258,7 +258,7 @@ enum CLI {
         #expect(r.status == 0, "\(r.stderr)")
         let svg = try String(contentsOf: synapseFigure, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
-        #expect(svg.contains("vta_no: hfs"))
+        #expect(svg.contains("— hfs</text>"), "the title is the synapse's description and the protocol")
         let withSpecies = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
                                        "--plot-species", "NOS_cGMP,RelP"])
         #expect(withSpecies.status == 0, "\(withSpecies.stderr)")

@@ -30,7 +30,7 @@ import PathwayTestSupport
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stderr.isEmpty, "--quiet: \(r.stderr)")
             let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-            #expect(names == ["best_parameters.toml", "curve_decay.csv", "fit_decay.csv", "intervals.csv", "profiles.csv", "starts.csv"])
+            #expect(names == ["best_parameters.toml", "curve_decay.csv", "fit_decay.csv", "intervals.csv", "manifest.txt", "profiles.csv", "starts.csv"])
             files.append(Dictionary(uniqueKeysWithValues: try names.map { ($0, try Data(contentsOf: out.appendingPathComponent($0))) }))
         }
         #expect(files[0] == files[1])
@@ -115,7 +115,7 @@ import PathwayTestSupport
 
         let out = dir.appendingPathComponent("out")
         let names = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
-        #expect(names == ["best_parameters.toml", "curve_decay.csv", "fit_decay.csv", "starts.csv"], "no temporary file left: \(names)")
+        #expect(names == ["best_parameters.toml", "curve_decay.csv", "fit_decay.csv", "manifest.txt", "starts.csv"], "no temporary file or lock left: \(names)")
         let best = try String(contentsOf: out.appendingPathComponent("best_parameters.toml"), encoding: .utf8)
         #expect(best.contains("# partial: interrupted: "), "\(best)")
         let starts = try String(contentsOf: out.appendingPathComponent("starts.csv"), encoding: .utf8)

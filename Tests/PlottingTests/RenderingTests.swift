@@ -23,6 +23,15 @@ import Foundation
         #expect(!svg.contains("\u{1}"))
     }
 
+    @Test func dataReachingTheTopTickGetMarginAbove() throws {
+        // 0…10 would get ticks 0, 2, …, 10 with the peak on the frame's top edge; the axis
+        // must go one step higher. A peak at 9 already has room (its top tick is 10).
+        let peak = try figure(series: [Series("A", x: [0, 1, 2], y: [0, 10, 4])]).render().svg
+        #expect(peak.contains(">12</text>") || peak.contains(">15</text>"), "a tick above the peak")
+        let room = try figure(series: [Series("A", x: [0, 1, 2], y: [0, 9, 4])]).render().svg
+        #expect(room.contains(">10</text>") && !room.contains(">12</text>") && !room.contains(">15</text>"))
+    }
+
     @Test func escapeLeavesOrdinaryTextAlone() {
         #expect(XML.escape("Ca²⁺ → CaM, 10⁻³ µM") == "Ca²⁺ → CaM, 10⁻³ µM")
     }

@@ -1,0 +1,79 @@
+import Foundation
+
+/// What a run may write. An output may not be any file the run reads (compared by device
+/// and inode for files that exist, so `./a/../x.csv`, a symbolic link and a hard link to
+/// an input all count; by resolved path otherwise), nor another output of the same run;
+/// its directory must exist; a read-only file is replaced only with `force`; a directory,
+/// socket or block device is never written.
+public struct OutputPolicy: Sendable {
+    /// Every file the run reads, as named on the command line or in other files.
+    public var inputs: [String]
+    /// `--force`: replace read-only files.
+    public var force: Bool
+
+    public init(inputs: [String], force: Bool = false) {
+        self.inputs = inputs
+        self.force = force
+    }
+
+    /// Why an output is refused, with what to do instead.
+    public struct Refusal: Error, CustomStringConvertible {
+        public let message: String
+        public let hint: String?
+        public var description: String { message + (hint.map { "\nhint: \($0)" } ?? "") }
+    }
+
+    /// Checks all of a run's outputs together, before the first is written, so that a
+    /// refused output never leaves the others half written. `outputs` pairs each path with
+    /// the option that named it (`--out`).
+    public func check(_ outputs: [(option: String, path: String)]) throws(Refusal) {
+        let inputIDs = inputs.compactMap { input in Self.identity(input).map { (input, $0) } }
+        let inputPaths = Dictionary(inputs.map { (Self.resolved($0), $0) }, uniquingKeysWith: { first, _ in first })
+        for output in outputs {
+            let clash = Self.identity(output.path).flatMap { id in inputIDs.first(where: { $0.1 == id })?.0 }
+                ?? inputPaths[Self.resolved(output.path)]
+            if let input = clash {
+                throw Refusal(message: "\(output.option) '\(output.path)' is the input file '\(input)'; refusing to overwrite an input",
+                              hint: "write the output elsewhere: this run reads '\(input)'")
+            }
+        }
+        var seen: [String: String] = [:]
+        for output in outputs {
+            let key = Self.resolved(output.path)
+            if let earlier = seen[key] {
+                throw Refusal(message: "\(earlier) and \(output.option) both name '\(output.path)'; give each output its own file", hint: nil)
+            }
+            seen[key] = output.option
+        }
+        for output in outputs {
+            do { _ = try AtomicFile.Target(output.path, force: force) } catch {
+                throw Refusal(message: "\(output.option): \(error.description)", hint: error.hint)
+            }
+        }
+    }
+
+    /// Writes one output after checking it again (a file read since `check` counts too).
+    public func write(_ text: String, to path: String, option: String) throws(Refusal) {
+        try check([(option, path)])
+        do { try AtomicFile.write(text, to: path, force: force) } catch {
+            throw Refusal(message: error.description, hint: error.hint)
+        }
+    }
+
+    /// Device and inode of an existing file (following links).
+    static func identity(_ path: String) -> [UInt64]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [UInt64(info.st_dev), UInt64(info.st_ino)]
+    }
+
+    /// The absolute path with every link resolved, as far as the path exists.
+    static func resolved(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        return url.deletingLastPathComponent().resolvingSymlinksInPath().appendingPathComponent(url.lastPathComponent).path
+    }
+}
