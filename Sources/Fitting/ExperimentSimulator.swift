@@ -11,21 +11,13 @@ import Foundation
 
 /// Runs a problem's experiments and returns, for each data point, the value of its
 /// observable's formula (before scale and offset) and, when asked, its derivatives with
-/// respect to the model parameters from forward sensitivities. Models are compiled once
-/// (a prepared synapse run per experiment) and reused for every evaluation.
-/// Not thread-safe: one per worker.
+/// respect to the model parameters from forward sensitivities. The models are compiled
+/// once for the whole fit (`FitModels`) and shared; this holds one worker's formulas and
+/// counters, so it is one per worker.
 final class ExperimentSimulator {
     let problem: FitProblem
     let formulas: ObservableFormulas
-    let options: IntegratorOptions
-    /// Pathway problems: the model compiled once, with every quantity a formula reads.
-    private let pathwaySimulator: Simulator?
-    /// Synapse problems: each experiment's protocol and blockers compiled once, with and
-    /// without sensitivities (created when first needed).
-    private var prepared: [Int: PreparedSynapseRun] = [:]
-    private var preparedWithSensitivities: [Int: PreparedSynapseRun] = [:]
-    /// Indices (into `problem.parameters`) of the parameters applied to the model.
-    let modelParameters: [Int]
+    let models: FitModels
     /// Simulations run so far (for `simulations per second`).
     private(set) var simulations = 0
 
@@ -44,42 +36,10 @@ final class ExperimentSimulator {
         var derivatives: [[Double]]?
     }
 
-    init(problem: FitProblem) throws(DiagnosticsError) {
+    init(problem: FitProblem, models: FitModels) throws(DiagnosticsError) {
         self.problem = problem
+        self.models = models
         formulas = try ObservableFormulas(expressions: problem.observables.map(\.expression))
-        var options = IntegratorOptions(relativeTolerance: problem.options.relativeTolerance,
-                                        absoluteTolerance: problem.options.absoluteTolerance)
-        options.maximumStepSize = 0
-        self.options = options
-        modelParameters = problem.parameters.indices.filter { problem.parameters[$0].role == .model }
-        if case .pathway(_, let pathway) = problem.model {
-            let simulator = Simulator(model: try ModelCompiler.compile(pathway))
-            if problem.options.nativeCode {
-                do { try simulator.useNativeCode(Toolchain.find()) } catch {
-                    throw DiagnosticsError(Diagnostic(.error, error.message, hints: [error.hint]))
-                }
-            }
-            pathwaySimulator = simulator
-        } else {
-            pathwaySimulator = nil
-        }
-    }
-
-    /// The model parameters whose derivatives experiment `e` provides: all but those its own
-    /// settings or blockers fix (their derivatives are zero there).
-    func sensitivityParameters(_ e: Int) -> [Int] {
-        let experiment = problem.experiments[e]
-        var fixed = Set(experiment.settings.map(\.name))
-        if case .synapse(let synapse) = problem.model {
-            for b in experiment.blockers { fixed.formUnion(synapse.blockers[b]?.settings.map(\.target.value) ?? []) }
-        }
-        return modelParameters.filter { !fixed.contains(problem.parameters[$0].name) }
-    }
-
-    /// The name the sensitivity API knows a parameter by (`init(X)` for a species).
-    func sensitivityName(_ i: Int) -> String {
-        let name = problem.parameters[i].name
-        return problem.species.contains(name) ? "init(\(name))" : name
     }
 
     func predict(experiment e: Int, values: [(name: String, value: Double)], derivatives: Bool) throws(Failure) -> Prediction {
@@ -148,15 +108,17 @@ final class ExperimentSimulator {
                           curve: [Double]? = nil) throws(Failure) -> SimulatedInputs {
         let experiment = problem.experiments[e]
         simulations += 1
-        let parameters = derivatives ? sensitivityParameters(e) : []
+        let parameters = derivatives ? problem.sensitivityParameters(e) : []
         switch problem.model {
         case .pathway:
             var times = curve ?? experiment.data.times
             if times.first != 0 { times.insert(0, at: 0) }
-            var request = SimulationRequest(grid: TimeGrid(times: times), columns: formulas.inputs, overrides: overrides, options: options)
-            request.sensitivityParameters = parameters.map(sensitivityName)
+            var request = SimulationRequest(grid: TimeGrid(times: times), columns: formulas.inputs, overrides: overrides,
+                                            options: problem.integratorOptions)
+            request.sensitivityParameters = parameters.map(problem.sensitivityName)
+            let simulator = try pathwaySimulator(differentiatedFor: request.sensitivityParameters)
             let result: SimulationResult
-            do { result = try pathwaySimulator!.run(request) } catch {
+            do { result = try simulator.run(request) } catch {
                 throw Failure(experiment: experiment.name, reason: "\(error)")
             }
             if let failure = result.failure { throw Failure(experiment: experiment.name, reason: Self.brief(failure)) }
@@ -170,7 +132,7 @@ final class ExperimentSimulator {
             }
             return out
         case .synapse(let synapse):
-            let run = try preparedRun(e, synapse: synapse, parameters: parameters)
+            let run = try preparedRun(e, withSensitivities: !parameters.isEmpty)
             let result: SynapseRunResult
             do { result = try run.run(overrides: overrides) } catch {
                 throw Failure(experiment: experiment.name, reason: "\(error)")
@@ -222,42 +184,20 @@ final class ExperimentSimulator {
         }
     }
 
-    private func preparedRun(_ e: Int, synapse: SynapseDefinition, parameters: [Int]) throws(Failure) -> PreparedSynapseRun {
-        let withSensitivities = !parameters.isEmpty
-        if let run = withSensitivities ? preparedWithSensitivities[e] : prepared[e] { return run }
-        let experiment = problem.experiments[e]
-        // Readouts fall on test stimuli; an output step of one test interval keeps them all.
-        var request = SynapseRunRequest(synapse: synapse, protocolDefinition: experiment.protocolDefinition!,
-                                        blockers: experiment.blockers, options: options,
-                                        outputStep: experiment.protocolDefinition!.testInterval)
-        request.sensitivityParameters = parameters.map(sensitivityName)
-        request.nativeCode = problem.options.nativeCode
-        let run: PreparedSynapseRun
-        do { run = try PreparedSynapseRun(request) } catch {
-            throw Failure(experiment: experiment.name, reason: "\(error)")
+    /// The pathway model for a run with sensitivities for `names` (none: the plain model).
+    private func pathwaySimulator(differentiatedFor names: [String]) throws(Failure) -> Simulator {
+        guard !names.isEmpty else { return models.pathway! }
+        guard let differentiated = models.differentiatedPathways[names] else {
+            preconditionFailure("FitModels differentiates the pathway for every experiment's parameters")
         }
-        if withSensitivities { preparedWithSensitivities[e] = run } else { prepared[e] = run }
-        return run
+        return try differentiated.get()
     }
 
-    /// Why forward sensitivities cannot be computed for this problem's model (e.g. an event
-    /// triggered by a state-dependent condition, whose timing terms are not implemented), or
-    /// nil when they can. Compiles what the sensitivity runs need, which later runs reuse.
-    func sensitivitiesUnavailable() -> String? {
-        switch problem.model {
-        case .pathway:
-            let names = modelParameters.map(sensitivityName)
-            guard !names.isEmpty else { return nil }
-            do { _ = try pathwaySimulator!.sensitivities(for: names) } catch { return error.message }
-            return nil
-        case .synapse(let synapse):
-            for e in problem.experiments.indices where !sensitivityParameters(e).isEmpty {
-                do { _ = try preparedRun(e, synapse: synapse, parameters: sensitivityParameters(e)) } catch {
-                    return error.reason
-                }
-            }
-            return nil
-        }
+    /// Experiment `e`'s prepared synapse run, plain or with its sensitivities.
+    private func preparedRun(_ e: Int, withSensitivities: Bool) throws(Failure) -> PreparedSynapseRun {
+        let prepared = withSensitivities ? models.differentiatedSynapseRuns[e] : models.synapseRuns[e]
+        guard let prepared else { preconditionFailure("FitModels prepares every experiment") }
+        return try prepared.get()
     }
 
     /// One line for a failed run (a fit may report dozens): where, the solver's flag, the culprit.

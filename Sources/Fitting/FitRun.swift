@@ -111,12 +111,12 @@ public enum FitRunner {
         }
         options.starts = max(0, settings.starts - options.additionalStarts.count)
         let counter = SimulationCounter()
-        // Also tells whether the model supports sensitivities: every worker's objective
-        // makes the same choice.
-        let objective = try FitObjective(problem: problem, gradient: settings.gradient)
-        let gradient = settings.gradient
+        // Compiled once, before the workers start, and shared by all of them; also tells
+        // whether the model supports sensitivities, so every worker makes the same choice.
+        let models = try FitModels(problem: problem, gradient: settings.gradient)
+        let objective = try FitObjective(problem: problem, models: models)
         let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: {
-            FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
+            FitLeastSquaresProblem(try FitObjective(problem: problem, models: models), counter: counter)
         }, progress: progress)
         var bestEvaluation: FitObjective.Evaluation?
         var offset = 0.0
@@ -143,7 +143,7 @@ public enum FitRunner {
             do {
                 uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options,
                                                             cancellation: cancellation, makeProblem: {
-                    FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
+                    FitLeastSquaresProblem(try FitObjective(problem: problem, models: models), counter: counter)
                 }, progress: profileProgress)
             } catch let error as ProfileInterrupted {
                 uncertaintyFailure = "profile likelihoods \(error)"

@@ -94,7 +94,7 @@ extension Compilation {
         summary.jacobianInstructions = jacobianProgram.count
 
         let defaultColumns = pathway.species.filter { !isBoundaryOrConstant($0) }.map(\.id)
-        return CompiledModel(
+        let code = ModelCode(ModelCode.Parts(
             name: pathway.name, states: states, symbols: valueSlot, defaultColumns: defaultColumns,
             symbolKinds: symbolKinds, displayNames: pathway.displayNames, summary: summary,
             assignProgram: assignProgram, rhsProgram: rhsProgram, jacobianProgram: jacobianProgram,
@@ -104,6 +104,7 @@ extension Compilation {
             relationals: relationals, rootRelationals: rootRelationals, events: events.events,
             switchProgram: switchProgram, switchSlots: switchSlots, crossingSlots: crossingSlots,
             triggerProgram: triggerProgram, triggerSlots: triggerSlots,
-            initialization: initialization, memoryImage: image, firstTemporarySlot: firstTemporarySlot)
+            initialization: initialization, memoryImage: image, firstTemporarySlot: firstTemporarySlot))
+        return CompiledModel(code: code, programs: code.bytecode, sensitivities: nil, memoryImage: image, nativeLibrary: nil)
     }
 }

@@ -27,7 +27,7 @@ public struct SynapseRunRequest: Sendable {
     public var sensitivityParameters: [String] = []
     /// How CVODES corrects the sensitivities (see `SimulationRequest.sensitivityMethod`).
     public var sensitivityMethod: SensitivityMethod = .staggered
-    /// Run the model as native code (`Simulator.useNativeCode`): same results, faster.
+    /// Run the model as native code (`NativeCode.compile`): same results, faster.
     public var nativeCode = false
 
     public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
@@ -175,12 +175,13 @@ public enum SynapseRunner {
 /// A synapse, protocol and blockers compiled once, to run many times with different
 /// parameter values (`run(overrides:)`) without reloading or recompiling the pathway.
 ///
-/// Holds compiled models, whose memory each run changes: use one instance per thread.
-public final class PreparedSynapseRun {
-    public let request: SynapseRunRequest
+/// Holds only immutable compiled models (each run makes its own model instances), so one
+/// prepared run serves every worker thread.
+public struct PreparedSynapseRun: Sendable {
+    public private(set) var request: SynapseRunRequest
     /// The blocked, unstimulated model for the pre-incubation (only with blockers).
-    private let preincubation: Simulator?
-    private let simulator: Simulator
+    private var preincubation: Simulator?
+    private var simulator: Simulator
     private let blockerOverrides: [(name: String, value: Double)]
     private let grid: TimeGrid
     private let step: Double
@@ -227,10 +228,9 @@ public final class PreparedSynapseRun {
         // Drugs are bath-applied before the recording starts, as in a slice experiment:
         // the blocked synapse first settles without stimuli, so the baseline measures the
         // blocked steady state rather than the drug's wash-in.
+        var preincubationModel: CompiledModel?
         if !request.blockers.isEmpty, request.preincubation > 0 {
-            do { preincubation = Simulator(model: try ModelCompiler.compile(pathway)) } catch { throw .diagnostics(error) }
-        } else {
-            preincubation = nil
+            do { preincubationModel = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
         }
 
         SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule)
@@ -242,25 +242,8 @@ public final class PreparedSynapseRun {
                 .error, "the model '\(pathway.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
                 hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
         }
-        simulator = Simulator(model: model)
-        if request.nativeCode {
-            do {
-                let toolchain = try Toolchain.find()
-                try simulator.useNativeCode(toolchain)
-                try preincubation?.useNativeCode(toolchain)
-            } catch {
-                throw .request(error.message, hint: error.hint)
-            }
-        }
-        if !request.sensitivityParameters.isEmpty {
-            // Compile the sensitivity programs now, so that a bad parameter name fails here.
-            do {
-                _ = try simulator.sensitivities(for: request.sensitivityParameters)
-                _ = try preincubation?.sensitivities(for: request.sensitivityParameters)
-            } catch {
-                throw .request(error.message, hint: error.hint)
-            }
-        }
+        simulator = try Self.finish(model, request)
+        preincubation = try preincubationModel.map { model throws(SynapseRunError) in try Self.finish(model, request) }
 
         // Output grid: a whole number of steps per test interval, so every test time is a grid point.
         let stepsPerInterval = max(1, Int((proto.testInterval / (request.outputStep ?? proto.testInterval / 10)).rounded(.up)))
@@ -270,6 +253,43 @@ public final class PreparedSynapseRun {
         var columns = model.defaultColumns
         for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
         self.columns = columns
+    }
+
+    /// A compiled model made ready for `request`: differentiated for its sensitivity
+    /// parameters (a bad name fails here), then as native code when asked.
+    private static func finish(_ model: CompiledModel, _ request: SynapseRunRequest) throws(SynapseRunError) -> Simulator {
+        var model = model
+        if !request.sensitivityParameters.isEmpty {
+            do { model = try model.differentiated(with: request.sensitivityParameters) } catch {
+                throw .request(error.message, hint: error.hint)
+            }
+        }
+        if request.nativeCode {
+            do { model = try NativeCode.compile(model).model } catch {
+                throw .request(error.message, hint: error.hint)
+            }
+        }
+        return Simulator(model: model)
+    }
+
+    /// This prepared run with sensitivities for `parameters`: the same compiled models,
+    /// differentiated (nothing is reloaded or recompiled from the pathway).
+    public func differentiated(with parameters: [String]) throws(SynapseRunError) -> PreparedSynapseRun {
+        var prepared = self
+        prepared.request.sensitivityParameters = parameters
+        prepared.simulator = try Self.finish(simulator.model, prepared.request)
+        prepared.preincubation = try preincubation.map { p throws(SynapseRunError) in
+            try Self.finish(p.model, prepared.request)
+        }
+        return prepared
+    }
+
+    /// This prepared run without sensitivities: the same (possibly differentiated) models,
+    /// whose plain runs are bit for bit those of models never differentiated.
+    public var withoutSensitivities: PreparedSynapseRun {
+        var prepared = self
+        prepared.request.sensitivityParameters = []
+        return prepared
     }
 
     /// The compiled model of the main run (with the protocol's stimulus events), e.g. for

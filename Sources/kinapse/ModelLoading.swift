@@ -55,10 +55,11 @@ enum ModelLoading {
     /// Help for `--native-code` on the commands that defer to `simulate`'s description.
     static let nativeCodeHelp: ArgumentHelp = "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster."
 
-    /// `--native-code`: compiles the model's equations to machine code (or finds them in the cache).
-    static func installNativeCode(in model: CompiledModel) throws -> NativeCode.Outcome {
+    /// `--native-code`: the model running its equations as machine code (compiled now or
+    /// found in the cache).
+    static func nativeCode(for model: CompiledModel) throws -> (model: CompiledModel, outcome: NativeCode.Outcome) {
         do {
-            return try NativeCode.install(in: model)
+            return try NativeCode.compile(model)
         } catch {
             Console.error("error: \(error.message)\nhint: \(error.hint)")
             throw Status.badInput
