@@ -24,8 +24,8 @@ public enum GradientMethod: String, Sendable, CaseIterable {
 /// The Gaussian negative log-likelihood is ½‖r‖² minus those constants plus Σ ln σ over the
 /// fixed σ and (N/2) ln 2π (`negativeLogLikelihood`).
 ///
-/// Not thread-safe (it counts its simulations): one per worker; the compiled models it
-/// runs are shared (`FitModels`).
+/// Not thread-safe (it counts its simulations): one per worker; the experiments and their
+/// compiled models are shared (`FitExperiments`).
 public final class FitObjective {
     public let problem: FitProblem
     /// The method in use: the one asked for, unless sensitivities were asked for and the
@@ -39,17 +39,17 @@ public final class FitObjective {
     public var simulations: Int { simulator.simulations }
 
     public convenience init(problem: FitProblem, gradient: GradientMethod = .finiteDifferences) throws(DiagnosticsError) {
-        try self.init(problem: problem, models: FitModels(problem: problem, gradient: gradient))
+        try self.init(problem: problem, experiments: problem.experimentRunner(gradient: gradient))
     }
 
     /// An objective over models compiled once for the whole fit (shared by every worker).
-    init(problem: FitProblem, models: FitModels) throws(DiagnosticsError) {
+    init(problem: FitProblem, experiments: any FitExperiments) throws(DiagnosticsError) {
         self.problem = problem
-        simulator = try ExperimentSimulator(problem: problem, models: models)
+        simulator = try ExperimentSimulator(problem: problem, experiments: experiments)
         // Finite differences are the fallback: a model whose events fire on state-dependent
         // conditions still fits, only with more simulations per gradient.
-        let unavailable = models.sensitivitiesUnavailable
-        self.gradient = unavailable == nil ? models.gradient : .finiteDifferences
+        let unavailable = experiments.sensitivitiesUnavailable
+        self.gradient = unavailable == nil ? experiments.gradient : .finiteDifferences
         gradientFallback = unavailable
         var constants: [Int: Double] = [:]
         for o in problem.observables {

@@ -112,16 +112,24 @@ struct ModelPrograms: Sendable {
     var sensitivityPartials: ExecutableProgram?
 }
 
-/// Everything compiling a pathway produces: slot layout, program code, symbols, events.
-/// Immutable; the compiled models made from one compilation share it.
+/// What a compiled model says about itself: names, states, symbolic forms, events.
+struct ModelDescription: Sendable {
+    var name: String, states: [StateVariable], symbols: [String: Int], defaultColumns: [String]
+    var symbolKinds: [String: SymbolKind], displayNames: [String: String], summary: ModelSummary
+    var derivativeExpressions: [Symbolic], assignedValues: [AssignedValue]
+    var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)]
+    var jacobianIntermediates: [(slot: Int, expression: Symbolic)], slotNames: [Int: String]
+    var relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent]
+    /// How to compute every value at the start, in dependency order.
+    var initialization: [(slot: Int, expression: Symbolic)]
+}
+
+/// Everything compiling a pathway produces: slot layout, program code, symbols, events
+/// (its `description` reads through: `code.states`). Immutable; the compiled models made
+/// from one compilation share it.
+@dynamicMemberLookup
 final class ModelCode: Sendable {
-    let name: String
-    let states: [StateVariable]
-    let symbols: [String: Int]
-    let defaultColumns: [String]
-    let symbolKinds: [String: SymbolKind]
-    let displayNames: [String: String]
-    let summary: ModelSummary
+    let description: ModelDescription
 
     let assignProgram: ProgramCode
     let rhsProgram: ProgramCode
@@ -133,15 +141,6 @@ final class ModelCode: Sendable {
     let jacobianSparsity: JacobianSparsity?
     let rootSlots: SlotTable<Int32>
 
-    let derivativeExpressions: [Symbolic]
-    let assignedValues: [AssignedValue]
-    let jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)]
-    let jacobianIntermediates: [(slot: Int, expression: Symbolic)]
-    let slotNames: [Int: String]
-
-    let relationals: [Relational]
-    let rootRelationals: [Int]
-    let events: [CompiledEvent]
     /// Computes every switch function and every time switch's crossing time.
     let switchProgram: ProgramCode
     let switchSlots: [Int]
@@ -151,7 +150,6 @@ final class ModelCode: Sendable {
     /// Computes every event's trigger (non-zero: true) from the tracked truth values.
     let triggerProgram: ProgramCode
     let triggerSlots: [Int]
-    let initialization: [(slot: Int, expression: Symbolic)]
     /// The memory image of the compilation's own slots (sensitivity slots come after).
     let memoryImage: [Double]
 
@@ -163,29 +161,20 @@ final class ModelCode: Sendable {
         var sparseOffset: Int32
     }
 
+    subscript<Value>(dynamicMember keyPath: KeyPath<ModelDescription, Value>) -> Value { description[keyPath: keyPath] }
+
     /// The parts of a compiled pathway, as `Compilation.assemble` lays them out.
     struct Parts {
-        var name: String, states: [StateVariable], symbols: [String: Int], defaultColumns: [String]
-        var symbolKinds: [String: SymbolKind], displayNames: [String: String], summary: ModelSummary
+        var description: ModelDescription
         var assignProgram: Program, rhsProgram: Program, jacobianProgram: Program, rootProgram: Program
         var derivativeSlots: [Int], jacobian: [(row: Int, column: Int, slot: Int)], rootSlots: [Int]
-        var derivativeExpressions: [Symbolic], assignedValues: [AssignedValue]
-        var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)]
-        var jacobianIntermediates: [(slot: Int, expression: Symbolic)], slotNames: [Int: String]
-        var relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent]
         var switchProgram: Program, switchSlots: [Int], crossingSlots: [Int?]
         var triggerProgram: Program, triggerSlots: [Int]
-        var initialization: [(slot: Int, expression: Symbolic)], memoryImage: [Double], firstTemporarySlot: Int
+        var memoryImage: [Double], firstTemporarySlot: Int
     }
 
     init(_ parts: Parts) {
-        name = parts.name
-        states = parts.states
-        symbols = parts.symbols
-        defaultColumns = parts.defaultColumns
-        symbolKinds = parts.symbolKinds
-        displayNames = parts.displayNames
-        summary = parts.summary
+        description = parts.description
         // Each program's temporaries are its own (programs that share instructions write
         // them before reading them); only the slots the model reads after a run keep
         // their place.
@@ -196,18 +185,12 @@ final class ModelCode: Sendable {
         // intermediates) for themselves; only `assignProgram` leaves them in memory for
         // output and events. Renaming them shrinks what a right-hand side touches: for the
         // 1,100-state dendrite chain, from 5,722 slots to 4,522.
-        let assigned = Set(parts.assignedValues.map(\.slot))
+        let assigned = Set(parts.description.assignedValues.map(\.slot))
         assignProgram = ProgramCode(parts.assignProgram, temporaries: temporaries(outputs: []))
         rhsProgram = ProgramCode(parts.rhsProgram, temporaries: temporaries(outputs: [], renamable: assigned))
         jacobianProgram = ProgramCode(parts.jacobianProgram, temporaries: temporaries(
-            outputs: parts.jacobian.map(\.slot), renamable: assigned.union(parts.jacobianIntermediates.map(\.slot))))
+            outputs: parts.jacobian.map(\.slot), renamable: assigned.union(parts.description.jacobianIntermediates.map(\.slot))))
         rootProgram = ProgramCode(parts.rootProgram, temporaries: temporaries(outputs: parts.rootSlots, renamable: assigned))
-        derivativeExpressions = parts.derivativeExpressions
-        assignedValues = parts.assignedValues
-        jacobianExpressions = parts.jacobianExpressions
-        jacobianIntermediates = parts.jacobianIntermediates
-        slotNames = parts.slotNames
-        relationals = parts.relationals
         switchProgram = ProgramCode(parts.switchProgram,
                                     temporaries: temporaries(outputs: parts.switchSlots + parts.crossingSlots.compactMap { $0 }))
         switchSlots = parts.switchSlots
@@ -215,14 +198,11 @@ final class ModelCode: Sendable {
         timedCrossingSlots = parts.crossingSlots.compactMap { $0 }
         triggerProgram = ProgramCode(parts.triggerProgram, temporaries: temporaries(outputs: parts.triggerSlots))
         triggerSlots = parts.triggerSlots
-        rootRelationals = parts.rootRelationals
-        events = parts.events
-        initialization = parts.initialization
         memoryImage = parts.memoryImage
 
-        let n = parts.states.count
+        let n = parts.description.states.count
         derivativeSlots = SlotTable(parts.derivativeSlots.map { Int32($0) })
-        stateSlots = SlotTable(parts.states.map { Int32($0.slot) })
+        stateSlots = SlotTable(parts.description.states.map { Int32($0.slot) })
         let sparsity = JacobianSparsity(dimension: n, entries: parts.jacobian.map { ($0.row, $0.column) })
         jacobianSparsity = n == 0 ? nil : sparsity
         jacobianEntries = SlotTable(parts.jacobian.map { e in

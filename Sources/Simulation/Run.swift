@@ -1,4 +1,5 @@
 import KineticsCore
+import KinapseUtilities
 import ModelCompiler
 import CVODEIntegration
 
@@ -25,7 +26,7 @@ struct Run {
     let trackedSwitches: [TrackedSwitch]
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
-    var random = SplitMix64(seed: 0x5EED_CA5E)
+    var random = SeededGenerator(seed: 0x5EED_CA5E)
     var nextOutput = 0
     var row: [Double]
     /// Species checked for going negative (those that started non-negative), and the
@@ -416,14 +417,14 @@ struct Run {
         if culprit == nil, let bad = firstNonFinite() { culprit = bad }
         if culprit == nil { culprit = fastestChanging(at: t) }
         var hint: String
-        switch error.flagName {
-        case "CV_TOO_MUCH_WORK":
+        switch error.kind {
+        case .tooMuchWork:
             hint = "the solver took \(request.options.maximumSteps) steps without reaching the next output; raise --max-steps, or check for a very stiff or blowing-up variable"
-        case "CV_CONV_FAILURE", "CV_ERR_FAILURE":
+        case .convergenceFailure, .errorTestFailure:
             hint = "the step size collapsed after repeated failures: a rate law jumps or blows up here, or the system is stiffer than these tolerances can follow; check the culprit's rate laws, or loosen --rtol/--atol"
-        case "CV_RHSFUNC_FAIL", "CV_FIRST_RHSFUNC_ERR", "CV_REPTD_RHSFUNC_ERR", "CV_UNREC_RHSFUNC_ERR", "CV_LSETUP_FAIL":
+        case .rightHandSideFailure, .linearSolverSetupFailure:
             hint = "a rate law evaluated to NaN or infinity (division by zero, log of a negative value, overflow)"
-        default:
+        case .other:
             hint = "see the SUNDIALS message above"
         }
         // Whatever the flag, a derivative that was NaN or infinite during the failed step is
@@ -449,18 +450,5 @@ struct Run {
             if best == nil || r > best!.1 { best = (i, r) }
         }
         return best.map { model.states[$0.0].name }
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64) for choosing among tied events.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 public import CVODEIntegration
-import KineticsCore
+import KinapseUtilities
 
 /// Checks a synapse run's sensitivities against central finite differences: the
 /// acceptance test of issue #6, used by the tests and by `kinapse simulate … --check-sensitivities`.
@@ -157,11 +157,10 @@ public enum FiniteDifferenceCheck {
         let plain = try PreparedSynapseRun(plainRequest)
         let parameters = plain.model.differentiableParameters
         let values = plain.model.initialValues(of: parameters)
-        var sensitivityRequest = plainRequest
-        sensitivityRequest.sensitivityParameters = parameters
+        let prepared = try plain.differentiated(with: parameters)
         var report = Report()
         var clock = Date()
-        let result = try PreparedSynapseRun(sensitivityRequest).run()
+        let result = try prepared.run()
         report.sensitivityRunTime = Date().timeIntervalSince(clock)
         if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
         clock = Date()

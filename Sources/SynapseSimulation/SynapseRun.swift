@@ -1,6 +1,6 @@
 public import SourceDiagnostics
 import class Foundation.FileManager
-import PathwayModel
+public import PathwayModel
 import AntimonyFrontEnd
 public import ModelCompiler
 import NativeCode
@@ -13,6 +13,8 @@ public import SynapseModel
 /// A protocol run on a synapse: what `kinapse simulate SYNAPSE --protocol NAME` does.
 public struct SynapseRunRequest: Sendable {
     public var synapse: SynapseDefinition
+    /// The synapse's pathway, loaded by the caller (`SynapseDefinition.loadModel()`).
+    public var model: Pathway
     public var protocolDefinition: InductionProtocol
     /// Names of blockers (declared by the synapse) applied throughout.
     public var blockers: [String]
@@ -30,10 +32,10 @@ public struct SynapseRunRequest: Sendable {
     /// Run the model as native code (`NativeCode.compile`): same results, faster.
     public var nativeCode = false
 
-    public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
+    public init(synapse: SynapseDefinition, model: Pathway, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
                 outputStep: Double? = nil) {
-        self.synapse = synapse; self.protocolDefinition = protocolDefinition; self.blockers = blockers
+        self.synapse = synapse; self.model = model; self.protocolDefinition = protocolDefinition; self.blockers = blockers
         self.overrides = overrides; self.options = options; self.outputStep = outputStep
     }
 }
@@ -86,6 +88,20 @@ public enum SynapseRunError: Error, Sendable, CustomStringConvertible {
         case .diagnostics(let e): e.description
         case .request(let m, let hint): hint.map { "\(m)\nhint: \($0)" } ?? m
         }
+    }
+}
+
+extension SynapseDefinition {
+    /// Reads the synapse's pathway (its `model = …` file), once, where a command or reader
+    /// loads its inputs; runs take the loaded pathway. A missing file is the synapse file's
+    /// mistake, so the error points at its `model` line.
+    public func loadModel() throws(DiagnosticsError) -> Pathway {
+        if let range = modelPathRange, !FileManager.default.fileExists(atPath: modelPath) {
+            let written = range.text.trimmingCharacters(in: ["\""])
+            let hint = Suggestions.closestFile(to: modelPath).map { "did you mean '\(Suggestions.sibling($0, of: written))'?" }
+            throw DiagnosticsError(.error("cannot find the model '\(written)' (looked for '\(modelPath)')", at: range, hint: hint))
+        }
+        return try AntimonyLoader.load(path: modelPath)
     }
 }
 
@@ -191,19 +207,7 @@ public struct PreparedSynapseRun: Sendable {
         self.request = request
         let synapse = request.synapse
         let proto = request.protocolDefinition
-        var pathway: Pathway
-        // A missing model is the synapse file's mistake: point at its 'model = …' line.
-        if let range = synapse.modelPathRange, !FileManager.default.fileExists(atPath: synapse.modelPath) {
-            let written = range.text.trimmingCharacters(in: ["\""])
-            let hint = Suggestions.closestFile(to: synapse.modelPath).map { "did you mean '\(Suggestions.sibling($0, of: written))'?" }
-            throw .diagnostics(DiagnosticsError(.error("cannot find the model '\(written)' (looked for '\(synapse.modelPath)')",
-                                                       at: range, hint: hint)))
-        }
-        do {
-            pathway = try AntimonyLoader.load(path: synapse.modelPath)
-        } catch {
-            throw .diagnostics(error)
-        }
+        var pathway = request.model
         var diagnostics = DiagnosticCollector()
         let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
         SynapseRunner.validateStimuli(synapse, proto, names: names, &diagnostics)

@@ -5,6 +5,7 @@ import CVODEIntegration
 import Reporting
 import InductionProtocols
 import SynapseModel
+import PathwayModel
 import SynapseSimulation
 
 struct STDP: ParsableCommand {
@@ -65,9 +66,11 @@ struct STDP: ParsableCommand {
 
     func run() throws {
         let definition: SynapseDefinition
+        let model: Pathway
         let base: InductionProtocol
         do {
             definition = try SynapseReader.read(path: synapse)
+            model = try definition.loadModel()
             base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapse))
         } catch let error as DiagnosticsError {
             Console.report(error.diagnostics)
@@ -77,7 +80,7 @@ struct STDP: ParsableCommand {
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
         let points: [SpikeTimingPoint]
         do {
-            points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
+            points = try SpikeTimingSweep.run(synapse: definition, model: model, base: base, deltas: deltas, pairs: pairs, rate: rate,
                                               blockers: blockers, options: IntegratorOptions(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                               nativeCode: nativeCode, progress: { progress.advance() })
         } catch {

@@ -7,6 +7,7 @@ import Simulation
 import Reporting
 import InductionProtocols
 import SynapseModel
+import PathwayModel
 import SynapseSimulation
 
 /// Options of `simulate` that only apply to synapse definitions.
@@ -105,8 +106,9 @@ struct SynapseCommand {
         }
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
-        var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
-                                        overrides: try simulate.overrides(names: modelNames(synapse)), options: integrator, outputStep: simulate.dt)
+        let model = try report { () throws(DiagnosticsError) in try synapse.loadModel() }
+        var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: proto, blockers: options.blockers,
+                                        overrides: try simulate.overrides(names: modelNames(model)), options: integrator, outputStep: simulate.dt)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         request.nativeCode = simulate.nativeCode
         let clock = ContinuousClock()
@@ -182,9 +184,8 @@ struct SynapseCommand {
     }
 
     /// Names `--params` may set: the synapse model's parameters, species and compartments.
-    private func modelNames(_ synapse: SynapseDefinition) throws -> Set<String> {
+    private func modelNames(_ pathway: Pathway) -> Set<String> {
         guard simulate.params != nil else { return [] }
-        let pathway = try ModelLoading.loadPathway(synapse.modelPath)
         return Set(pathway.parameters.map(\.id) + pathway.species.map(\.id) + pathway.compartments.map(\.id))
     }
 
