@@ -27,10 +27,12 @@ let package = Package(
         .target(name: "AntimonyFrontEnd", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
         .target(name: "SBMLImport", dependencies: ["SourceDiagnostics", "PathwayModel"], swiftSettings: strictSettings),
         .target(name: "KineticsCore", swiftSettings: strictSettings),
+        // Model-free utilities (work queue, seeded generator, cancellation); not a product.
+        .target(name: "KinapseUtilities", swiftSettings: strictSettings),
         .target(name: "ConfigFiles", dependencies: ["SourceDiagnostics"], swiftSettings: strictSettings),
         .target(name: "InductionProtocols", dependencies: ["SourceDiagnostics", "ConfigFiles"], swiftSettings: strictSettings),
-        .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles", "KineticsCore"], swiftSettings: strictSettings),
-        .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
+        .target(name: "SynapseModel", dependencies: ["SourceDiagnostics", "ConfigFiles", "KinapseUtilities"], swiftSettings: strictSettings),
+        .target(name: "SynapseSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "KinapseUtilities", "CVODEIntegration", "InductionProtocols", "SynapseModel"], swiftSettings: strictSettings),
         .target(name: "ModelCompiler", dependencies: ["SourceDiagnostics", "PathwayModel", "KineticsCore"], swiftSettings: strictSettings),
         // SUNDIALS' KLU solver; KLU's header sits in /usr/include/suitesparse on Debian
         // (libsuitesparse-dev), which the module's shim includes by that path.
@@ -41,13 +43,13 @@ let package = Package(
                 swiftSettings: strictSettings),
         // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
         .target(name: "NativeCode", dependencies: ["ModelCompiler"], swiftSettings: strictSettings),
-        .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "NativeCode", "CVODEIntegration", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
-        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization"], swiftSettings: strictSettings),
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
-        .target(name: "Optimization", dependencies: ["CLapack", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Optimization", dependencies: ["CLapack", "KinapseUtilities"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
         .executableTarget(
@@ -55,7 +57,7 @@ let package = Package(
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
-                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles",
+                "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -75,15 +77,15 @@ let package = Package(
         ),
         .testTarget(name: "SourceDiagnosticsTests", dependencies: ["SourceDiagnostics"]),
         .testTarget(name: "ConfigFilesTests", dependencies: ["ConfigFiles"]),
-        .testTarget(name: "SynapseTests", dependencies: ["InductionProtocols", "SynapseModel", "KineticsCore", "SynapseSimulation", "PathwayTestSupport"]),
+        .testTarget(name: "SynapseTests", dependencies: ["InductionProtocols", "SynapseModel", "KineticsCore", "KinapseUtilities", "SynapseSimulation", "PathwayTestSupport"]),
         .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "NativeCodeTests", dependencies: ["NativeCode", "ModelCompiler", "AntimonyFrontEnd", "Simulation", "KineticsCore", "CVODEIntegration", "PathwayTestSupport", "SourceDiagnostics"]),
-        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KineticsCore"]),
-        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],

@@ -40,6 +40,35 @@ public struct CVODEError: Error, Sendable, CustomStringConvertible {
     /// The state component whose derivative was not finite, if that is what went wrong.
     public let nonFiniteComponent: Int?
 
+    /// The failures a run explains differently, from the flag (`kind`).
+    public enum Kind: Sendable, Equatable {
+        /// `CV_TOO_MUCH_WORK`: `maximumSteps` steps without reaching the output time.
+        case tooMuchWork
+        /// `CV_ERR_FAILURE`: the error test failed repeatedly or at the smallest step.
+        case errorTestFailure
+        /// `CV_CONV_FAILURE`: the corrector failed to converge repeatedly or at the smallest step.
+        case convergenceFailure
+        /// `CV_RHSFUNC_FAIL`, `CV_FIRST_RHSFUNC_ERR`, `CV_REPTD_RHSFUNC_ERR`,
+        /// `CV_UNREC_RHSFUNC_ERR`: the right-hand side failed (a non-finite derivative).
+        case rightHandSideFailure
+        /// `CV_LSETUP_FAIL`: the linear solver's setup failed (usually a non-finite Jacobian).
+        case linearSolverSetupFailure
+        /// Any other flag.
+        case other
+    }
+
+    /// What kind of failure the flag is.
+    public var kind: Kind {
+        switch flag {
+        case CV_TOO_MUCH_WORK: .tooMuchWork
+        case CV_ERR_FAILURE: .errorTestFailure
+        case CV_CONV_FAILURE: .convergenceFailure
+        case CV_RHSFUNC_FAIL, CV_FIRST_RHSFUNC_ERR, CV_REPTD_RHSFUNC_ERR, CV_UNREC_RHSFUNC_ERR: .rightHandSideFailure
+        case CV_LSETUP_FAIL: .linearSolverSetupFailure
+        default: .other
+        }
+    }
+
     public var description: String {
         var s: String
         switch stage {

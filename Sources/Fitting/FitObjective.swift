@@ -24,7 +24,8 @@ public enum GradientMethod: String, Sendable, CaseIterable {
 /// The Gaussian negative log-likelihood is ½‖r‖² minus those constants plus Σ ln σ over the
 /// fixed σ and (N/2) ln 2π (`negativeLogLikelihood`).
 ///
-/// Not thread-safe (it owns compiled models): one per worker.
+/// Not thread-safe (it counts its simulations): one per worker; the experiments and their
+/// compiled models are shared (`FitExperiments`).
 public final class FitObjective {
     public let problem: FitProblem
     /// The method in use: the one asked for, unless sensitivities were asked for and the
@@ -37,13 +38,18 @@ public final class FitObjective {
     public var parameterCount: Int { problem.parameters.count }
     public var simulations: Int { simulator.simulations }
 
-    public init(problem: FitProblem, gradient: GradientMethod = .finiteDifferences) throws(DiagnosticsError) {
+    public convenience init(problem: FitProblem, gradient: GradientMethod = .finiteDifferences) throws(DiagnosticsError) {
+        try self.init(problem: problem, experiments: problem.experimentRunner(gradient: gradient))
+    }
+
+    /// An objective over models compiled once for the whole fit (shared by every worker).
+    init(problem: FitProblem, experiments: any FitExperiments) throws(DiagnosticsError) {
         self.problem = problem
-        simulator = try ExperimentSimulator(problem: problem)
+        simulator = try ExperimentSimulator(problem: problem, experiments: experiments)
         // Finite differences are the fallback: a model whose events fire on state-dependent
         // conditions still fits, only with more simulations per gradient.
-        let unavailable = gradient == .sensitivities ? simulator.sensitivitiesUnavailable() : nil
-        self.gradient = unavailable == nil ? gradient : .finiteDifferences
+        let unavailable = experiments.sensitivitiesUnavailable
+        self.gradient = unavailable == nil ? experiments.gradient : .finiteDifferences
         gradientFallback = unavailable
         var constants: [Int: Double] = [:]
         for o in problem.observables {
@@ -118,7 +124,7 @@ public final class FitObjective {
 
     // MARK: - Model runs
 
-    var modelParameters: [Int] { simulator.modelParameters }
+    var modelParameters: [Int] { problem.modelParameters }
 
     func overrides(_ x: [Double]) -> [(name: String, value: Double)] {
         modelParameters.map { (name: problem.parameters[$0].name, value: x[$0]) }

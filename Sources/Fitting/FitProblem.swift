@@ -2,6 +2,7 @@ public import SourceDiagnostics
 public import PathwayModel
 public import InductionProtocols
 public import SynapseModel
+public import Optimization
 
 /// A parameter estimation problem, as read from a fit problem file (docs/file-formats.md):
 /// a model, experiments with their data, observables linking the model to the data, the
@@ -23,13 +24,13 @@ public struct FitProblem: Sendable {
     public enum ModelSource: Sendable {
         /// A pathway (`.ant`), simulated from t = 0 to the last data time.
         case pathway(path: String, pathway: Pathway)
-        /// A synapse (`.toml`), run through a protocol per experiment.
-        case synapse(SynapseDefinition)
+        /// A synapse (`.toml`) and its pathway, run through a protocol per experiment.
+        case synapse(SynapseDefinition, model: Pathway)
 
         public var path: String {
             switch self {
             case .pathway(let path, _): path
-            case .synapse(let s): s.source?.path ?? s.modelPath
+            case .synapse(let s, _): s.source?.path ?? s.modelPath
             }
         }
     }
@@ -78,7 +79,6 @@ public struct Observable: Sendable {
 /// A quantity to estimate: a model parameter or initial value, or an observable's scale,
 /// offset or noise level.
 public struct FitParameter: Sendable {
-    public enum Scale: String, Sendable { case lin, log10 }
     public enum Role: Sendable, Equatable {
         /// Applied to the model as a value override.
         case model
@@ -88,18 +88,18 @@ public struct FitParameter: Sendable {
     public var name: String
     public var lower: Double
     public var upper: Double
-    public var scale: Scale
+    public var scale: ParameterScale
     /// The first start (the others come from the Latin hypercube).
     public var start: Double?
     public var role: Role
     public var range: SourceRange?
 
     /// The optimiser's coordinate for a value: log10 of it on a log scale.
-    public func scaled(_ x: Double) -> Double { scale == .log10 ? log10(x) : x }
-    public func unscaled(_ s: Double) -> Double { scale == .log10 ? pow(10, s) : s }
+    public func scaled(_ x: Double) -> Double { scale.scaled(x) }
+    public func unscaled(_ s: Double) -> Double { scale.unscaled(s) }
     public var scaledBounds: (lower: Double, upper: Double) { (scaled(lower), scaled(upper)) }
     /// d(value)/d(scaled coordinate) at value `x`.
-    public func chainFactor(_ x: Double) -> Double { scale == .log10 ? x * 2.302585092994046 : 1 }
+    public func chainFactor(_ x: Double) -> Double { scale.chainFactor(x) }
 }
 
 public struct FitOptions: Sendable {

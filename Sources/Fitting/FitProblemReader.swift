@@ -4,6 +4,8 @@ import PathwayModel
 import AntimonyFrontEnd
 import InductionProtocols
 import SynapseModel
+import SynapseSimulation
+import Optimization
 import Foundation
 
 /// Reads fit problem files (format: docs/file-formats.md, "Fit problem files"). Every
@@ -11,12 +13,7 @@ import Foundation
 /// position of the offending value and a did-you-mean hint.
 public enum FitProblemReader {
     /// Readouts of a synapse run, usable as observables (and in formulas) by name.
-    public static let synapseReadouts: [(name: String, meaning: String)] = [
-        ("ipsc", "mean IPSC amplitude, % of the baseline mean"),
-        ("amplitude", "mean peak conductance n·Pr·q, nS"),
-        ("ppr", "paired-pulse ratio"),
-        ("cv", "coefficient of variation of the amplitude"),
-    ]
+    public static let synapseReadouts: [(name: String, meaning: String)] = ReadoutQuantity.allCases.map { ($0.rawValue, $0.meaning) }
 
     public static func read(path: String) throws(DiagnosticsError) -> FitProblem {
         try read(SourceFile.read(path: path))
@@ -168,15 +165,17 @@ public enum FitProblemReader {
     static func readParameter(_ name: String, _ t: inout TableReader, keyRange: SourceRange, _ d: inout DiagnosticCollector) -> FitParameter? {
         let lower = t.number("lower", diagnostics: &d)
         let upper = t.number("upper", diagnostics: &d)
-        var scale = FitParameter.Scale.log10
+        // The file's spellings of the optimiser's scales.
+        let spellings: [String: ParameterScale] = ["lin": .linear, "log10": .log10]
+        var scale = ParameterScale.log10
         let scaleValue = t.string("scale", required: false, diagnostics: &d)
         if let (text, range) = scaleValue {
-            if let s = FitParameter.Scale(rawValue: text) { scale = s } else {
+            if let s = spellings[text] { scale = s } else {
                 d.add(Diagnostic(.error, "unknown scale '\(text)'", at: range,
                                  hints: [Suggestions.didYouMean(text, among: ["lin", "log10"]) ?? "scale is \"log10\" (rate constants, concentrations) or \"lin\" (offsets)"]))
             }
         } else if let lower, lower <= 0 {
-            scale = .lin
+            scale = .linear
         }
         let startValue = t.value("start")
         var start: Double?
@@ -204,7 +203,7 @@ public enum FitProblemReader {
         var protocolDefinition: InductionProtocol?
         let protocolValue = e.string("protocol", required: model.isSynapse, diagnostics: &d)
         if let (text, range) = protocolValue {
-            if case .synapse(let synapse) = model.source {
+            if case .synapse(let synapse, _) = model.source {
                 let (path, known) = ProtocolLocator.find(text.hasSuffix(".toml") ? resolve(text) : text, near: synapse.source?.path)
                 if let path {
                     do { protocolDefinition = try ProtocolReader.read(path: path) } catch {
@@ -220,7 +219,7 @@ public enum FitProblemReader {
         }
         var blockers: [String] = []
         if let value = e.value("blockers") {
-            guard case .synapse(let synapse) = model.source else {
+            guard case .synapse(let synapse, _) = model.source else {
                 d.error("only synapse experiments have blockers", at: value.range, hint: "fix values with set = { name = value } instead")
                 return nil
             }
@@ -342,8 +341,8 @@ public enum FitProblemReader {
         }
         if path.lowercased().hasSuffix(".toml") {
             let synapse = try SynapseReader.read(path: path)
-            let pathway = try AntimonyLoader.load(path: synapse.modelPath)
-            return LoadedModel(source: .synapse(synapse), pathway: pathway)
+            let pathway = try synapse.loadModel()
+            return LoadedModel(source: .synapse(synapse, model: pathway), pathway: pathway)
         }
         guard path.lowercased().hasSuffix(".ant") else {
             throw DiagnosticsError(Diagnostic(.error, "the model must be a pathway (.ant) or a synapse (.toml)", at: range))
@@ -369,7 +368,7 @@ public enum FitProblemReader {
             let ruled = computed
             settable = (p.parameters.map(\.id) + p.species.map(\.id) + p.compartments.map(\.id)).filter { !ruled.contains($0) }
             examples = p.species.map(\.id)
-            if case .synapse(let s) = model.source {
+            if case .synapse(let s, _) = model.source {
                 releaseSymbols = [s.releaseProbability.value, s.receptors.value]
                 readable = FitProblemReader.synapseReadouts.map(\.name) + p.species.map(\.id) + releaseSymbols
                 examples = FitProblemReader.synapseReadouts.map(\.name)

@@ -1,4 +1,5 @@
 public import Optimization
+public import KinapseUtilities
 import Foundation
 
 /// How `kinapse fit` runs a problem (command-line settings over the problem's options).
@@ -81,7 +82,7 @@ public enum FitRunner {
     /// The problem's parameter space for the optimiser.
     public static func space(_ problem: FitProblem) throws -> ParameterSpace {
         try ParameterSpace(problem.parameters.map {
-            EstimatedParameter(name: $0.name, lower: $0.lower, upper: $0.upper, scale: $0.scale == .log10 ? .log10 : .linear)
+            EstimatedParameter(name: $0.name, lower: $0.lower, upper: $0.upper, scale: $0.scale)
         })
     }
 
@@ -111,12 +112,12 @@ public enum FitRunner {
         }
         options.starts = max(0, settings.starts - options.additionalStarts.count)
         let counter = SimulationCounter()
-        // Also tells whether the model supports sensitivities: every worker's objective
-        // makes the same choice.
-        let objective = try FitObjective(problem: problem, gradient: settings.gradient)
-        let gradient = settings.gradient
+        // Compiled once, before the workers start, and shared by all of them; also tells
+        // whether the model supports sensitivities, so every worker makes the same choice.
+        let experiments = try problem.experimentRunner(gradient: settings.gradient)
+        let objective = try FitObjective(problem: problem, experiments: experiments)
         let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: {
-            FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
+            FitLeastSquaresProblem(try FitObjective(problem: problem, experiments: experiments), counter: counter)
         }, progress: progress)
         var bestEvaluation: FitObjective.Evaluation?
         var offset = 0.0
@@ -143,7 +144,7 @@ public enum FitRunner {
             do {
                 uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options,
                                                             cancellation: cancellation, makeProblem: {
-                    FitLeastSquaresProblem(try FitObjective(problem: problem, gradient: gradient), counter: counter)
+                    FitLeastSquaresProblem(try FitObjective(problem: problem, experiments: experiments), counter: counter)
                 }, progress: profileProgress)
             } catch let error as ProfileInterrupted {
                 uncertaintyFailure = "profile likelihoods \(error)"

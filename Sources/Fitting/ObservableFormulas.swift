@@ -6,11 +6,11 @@ import ModelCompiler
 /// language): given the quantities they read at one time (model columns or synapse
 /// readouts), their values and their partial derivatives with respect to those quantities.
 ///
-/// Not thread-safe (the compiled model owns its memory): one per worker.
+/// Not thread-safe (its model instance holds the formulas' memory): one per worker.
 final class ObservableFormulas {
     /// The quantities the formulas read, in slot order.
     let inputs: [String]
-    private let model: CompiledModel
+    private let model: ModelInstance
     private let inputSlots: [Int]
     private let outputSlots: [Int]
     /// ∂(observable k)/∂(input j), symbolic.
@@ -34,11 +34,11 @@ final class ObservableFormulas {
             let e = expressionBySlot[out] ?? .slot(out)
             return ins.map { input in e.derivative { $0 == input ? .constant(1) : .constant(0) } }
         }
-        model = compiled
+        model = ModelInstance(compiled)
         inputSlots = ins
         outputSlots = outs
         // Memory holds the constants and the time slot only after an initialisation.
-        _ = compiled.initialState()
+        _ = model.initialState()
     }
 
     static func outputName(_ k: Int) -> String { "observable_\(k)" }

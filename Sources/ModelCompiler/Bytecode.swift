@@ -141,8 +141,11 @@ public struct Program: Sendable {
 /// operands, bit for bit. Within a level, instructions are grouped by operation.
 ///
 /// The code lives in manually allocated memory so the machine walks it without Swift
-/// arrays (no bounds checks, no reference counting in the solver's callbacks).
-struct ProgramCode {
+/// arrays (no bounds checks, no reference counting in the solver's callbacks). The class
+/// owns that memory and frees it in `deinit`; it is written only while `init` runs, so
+/// any number of threads may run one program at once (each over its own memory), which is
+/// why the unchecked `Sendable` holds.
+final class ProgramCode: @unchecked Sendable {
     /// One instruction's slots; the operation is its batch's.
     struct Operands {
         var destination: Int32, a: Int32, b: Int32, c: Int32
@@ -164,10 +167,6 @@ struct ProgramCode {
     /// The first slot that is not a named value (`Temporaries.first`): slots from here on
     /// that no program writes are constants.
     let firstUnnamedSlot: Int32
-    /// The same program compiled to machine code (`NativeCode`), run instead of the
-    /// bytecode when set. A heap cell, so a model can install it after compiling.
-    let native: UnsafeMutablePointer<NativeProgram?>
-
     /// Which written slots a program may rename: its own temporaries.
     struct Temporaries {
         /// The program builder's first slot: below it are named values, which keep their slots.
@@ -197,8 +196,6 @@ struct ProgramCode {
         let instructions = scheduled && temporaries != nil ? Self.fuse(program.instructions, temporaries!) : program.instructions
         count = instructions.count
         firstUnnamedSlot = Int32(temporaries?.first ?? Int(Int32.max))
-        native = .allocate(capacity: 1)
-        native.initialize(to: nil)
         let order = scheduled ? Self.schedule(instructions) : instructions.indices.map { (level: $0, index: $0) }
         operands = .allocate(capacity: max(1, count))
         var groups: [Batch] = []
@@ -318,10 +315,9 @@ struct ProgramCode {
     /// The slots the program writes (for tests of the renaming).
     var writtenSlots: Set<Int32> { Set((0..<count).map { operands[$0].destination }) }
 
-    func deallocate() {
+    deinit {
         operands.deallocate()
         batches.deallocate()
-        native.deallocate()
     }
 
     /// Instruction indices in execution order, sorted by level, then operation, then
@@ -362,10 +358,6 @@ struct ProgramCode {
 
     /// Runs the program over memory `m`. The hot loop of every simulation.
     func run(memory m: UnsafeMutablePointer<Double>) {
-        if let compiled = native.pointee {
-            compiled(m)
-            return
-        }
         for k in 0..<batchCount {
             let batch = batches[k]
             let first = operands + Int(batch.start), end = operands + Int(batch.end)
@@ -587,5 +579,26 @@ public enum TreeInterpreter {
         case .select(let c, let a, let b):
             return evaluate(c, memory: memory) != 0 ? evaluate(a, memory: memory) : evaluate(b, memory: memory)
         }
+    }
+}
+
+/// A program as a model runs it: its bytecode, and the same program as machine code when
+/// the model was built with native code (`NativeCode`), which then runs instead.
+struct ExecutableProgram: Sendable {
+    let code: ProgramCode
+    let native: NativeProgram?
+
+    init(_ code: ProgramCode, native: NativeProgram? = nil) {
+        self.code = code
+        self.native = native
+    }
+
+    @inline(__always)
+    func run(memory m: UnsafeMutablePointer<Double>) {
+        if let native {
+            native(m)
+            return
+        }
+        code.run(memory: m)
     }
 }

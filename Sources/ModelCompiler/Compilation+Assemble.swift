@@ -94,16 +94,18 @@ extension Compilation {
         summary.jacobianInstructions = jacobianProgram.count
 
         let defaultColumns = pathway.species.filter { !isBoundaryOrConstant($0) }.map(\.id)
-        return CompiledModel(
+        let description = ModelDescription(
             name: pathway.name, states: states, symbols: valueSlot, defaultColumns: defaultColumns,
             symbolKinds: symbolKinds, displayNames: pathway.displayNames, summary: summary,
-            assignProgram: assignProgram, rhsProgram: rhsProgram, jacobianProgram: jacobianProgram,
-            rootProgram: rootProgram, derivativeSlots: derivativeSlots, jacobian: jacobianSlots,
-            rootSlots: rootSlots, derivativeExpressions: derivatives, assignedValues: order,
+            derivativeExpressions: derivatives, assignedValues: order,
             jacobianExpressions: jacobianExpressions, jacobianIntermediates: intermediates, slotNames: slotNames,
-            relationals: relationals, rootRelationals: rootRelationals, events: events.events,
-            switchProgram: switchProgram, switchSlots: switchSlots, crossingSlots: crossingSlots,
-            triggerProgram: triggerProgram, triggerSlots: triggerSlots,
-            initialization: initialization, memoryImage: image, firstTemporarySlot: firstTemporarySlot)
+            relationals: relationals, rootRelationals: rootRelationals, events: events.events, initialization: initialization)
+        let code = ModelCode(ModelCode.Parts(
+            description: description, assignProgram: assignProgram, rhsProgram: rhsProgram,
+            jacobianProgram: jacobianProgram, rootProgram: rootProgram, derivativeSlots: derivativeSlots,
+            jacobian: jacobianSlots, rootSlots: rootSlots, switchProgram: switchProgram, switchSlots: switchSlots,
+            crossingSlots: crossingSlots, triggerProgram: triggerProgram, triggerSlots: triggerSlots,
+            memoryImage: image, firstTemporarySlot: firstTemporarySlot))
+        return CompiledModel(code: code, programs: code.bytecode, sensitivities: nil, memoryImage: image, nativeLibrary: nil)
     }
 }

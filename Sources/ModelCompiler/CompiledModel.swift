@@ -1,59 +1,146 @@
 public import KineticsCore
 
-/// A pathway compiled to straight-line programs over one block of memory, ready for
-/// the integrator. Created by `ModelCompiler.compile`.
+/// A pathway compiled to straight-line programs over one block of memory, ready for any
+/// number of runs: immutable, so one compiled model serves every run and every worker
+/// thread at once. Created by `ModelCompiler.compile`; `differentiated(with:)` adds the
+/// forward-sensitivity programs and `NativeCode` the same programs as machine code, each
+/// giving a new compiled model that shares the rest. A run's memory belongs to a
+/// `ModelInstance`, made from the compiled model for that run.
 ///
 /// Memory layout (slot indices): 0 is time; then every named value (parameters,
 /// compartments, boundary species, states, assigned values, reaction rates); then
-/// trigger relationals, Jacobian intermediates and constants/temporaries.
-///
-/// A compiled model owns mutable memory (event assignments change parameters), so one
-/// instance serves one simulation at a time.
-public final class CompiledModel: ODESystem {
-    public let name: String
-    public let stateCount: Int
-    public var rootCount: Int { rootRelationals.count }
+/// trigger relationals, Jacobian intermediates and constants/temporaries; then, when
+/// differentiated, the sensitivity programs' slots. `memoryImage` covers all of it, so an
+/// instance allocates its memory once, at its final size.
+public final class CompiledModel: Sendable {
+    /// What compiling the pathway produced (shared by every model derived from it).
+    let code: ModelCode
+    /// The programs as they run: bytecode, or machine code when built with native code.
+    let programs: ModelPrograms
+    /// The forward-sensitivity programs, when differentiated (`differentiated(with:)`).
+    public let sensitivities: CompiledSensitivities?
+    /// Every slot's value at the start of a run: constants in place, NaN until computed.
+    let memoryImage: [Double]
+    /// The loaded library the native programs live in, kept as long as the model is.
+    let nativeLibrary: (any Sendable)?
 
+    init(code: ModelCode, programs: ModelPrograms, sensitivities: CompiledSensitivities?, memoryImage: [Double],
+         nativeLibrary: (any Sendable)?) {
+        self.code = code
+        self.programs = programs
+        self.sensitivities = sensitivities
+        self.memoryImage = memoryImage
+        self.nativeLibrary = nativeLibrary
+    }
+
+    /// Slots a run's memory has (the whole layout, sensitivity slots included).
+    public var memoryCount: Int { memoryImage.count }
+
+    public var name: String { code.name }
+    public var stateCount: Int { code.states.count }
+    public var rootCount: Int { code.rootRelationals.count }
     /// What each state variable is (for messages and output).
-    public let states: [StateVariable]
+    public var states: [StateVariable] { code.states }
     /// Every named quantity and the slot holding its current value.
-    public let symbols: [String: Int]
+    public var symbols: [String: Int] { code.symbols }
     /// Default output columns: non-boundary species in declaration order.
-    public let defaultColumns: [String]
+    public var defaultColumns: [String] { code.defaultColumns }
     /// What each name is, for `check` and for `--select` errors.
-    public let symbolKinds: [String: SymbolKind]
-    public let displayNames: [String: String]
-    public let summary: ModelSummary
+    public var symbolKinds: [String: SymbolKind] { code.symbolKinds }
+    public var displayNames: [String: String] { code.displayNames }
+    public var summary: ModelSummary { code.summary }
+    /// Structurally non-zero Jacobian entries plus the diagonal, for sparse solvers.
+    public var jacobianSparsity: JacobianSparsity? { code.jacobianSparsity }
+    /// Symbolic forms, kept for printing, checking and the reference interpreter.
+    public var derivativeExpressions: [Symbolic] { code.derivativeExpressions }
+    public var assignedValues: [AssignedValue] { code.assignedValues }
+    /// Structurally non-zero Jacobian entries and their expressions.
+    public var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)] { code.jacobianExpressions }
+    /// Partial derivatives of assigned values that the Jacobian expressions refer to.
+    public var jacobianIntermediates: [(slot: Int, expression: Symbolic)] { code.jacobianIntermediates }
+    public var slotNames: [Int: String] { code.slotNames }
+    public var relationals: [Relational] { code.relationals }
+    /// Indices into `relationals` that CVODE watches as root functions.
+    public var rootRelationals: [Int] { code.rootRelationals }
+    public var events: [CompiledEvent] { code.events }
+    /// How to compute every value at the start, in dependency order.
+    var initialization: [(slot: Int, expression: Symbolic)] { code.initialization }
 
-    // Programs.
+    /// Whether the programs run as native code.
+    public var runsNativeCode: Bool { programs.nativeRightHandSide != nil }
+
+    /// Initial values of named quantities (NaN for unknown names), computed in a scratch
+    /// instance.
+    public func initialValues(of names: [String]) -> [Double] {
+        let instance = ModelInstance(self)
+        _ = instance.initialState()
+        return names.map { symbols[$0].map(instance.value(ofSlot:)) ?? .nan }
+    }
+}
+
+/// Elements fixed when a model is compiled, in manually allocated memory so the solver's
+/// callbacks read them without bounds checks or reference counting. Written only by
+/// `init`, hence the unchecked `Sendable`.
+final class SlotTable<Element: Sendable>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+    let count: Int
+
+    init(_ elements: [Element]) {
+        count = elements.count
+        base = .allocate(capacity: max(1, elements.count))
+        base.initialize(from: elements, count: elements.count)
+    }
+
+    subscript(i: Int) -> Element {
+        @inline(__always) get { base[i] }
+    }
+
+    deinit {
+        base.deinitialize(count: count)
+        base.deallocate()
+    }
+}
+
+/// The programs a model runs, each as bytecode or as machine code.
+struct ModelPrograms: Sendable {
+    var assign, rhs, jacobian, root, switches, triggers: ExecutableProgram
+    /// The right-hand side as machine code, which also moves the state in and the
+    /// derivatives out (`NativeSource.StateTransfer`).
+    var nativeRightHandSide: NativeRightHandSide?
+    /// A differentiated model's sensitivity programs (`CompiledSensitivities`).
+    var sensitivityRHS: ExecutableProgram?
+    var sensitivityPartials: ExecutableProgram?
+}
+
+/// What a compiled model says about itself: names, states, symbolic forms, events.
+struct ModelDescription: Sendable {
+    var name: String, states: [StateVariable], symbols: [String: Int], defaultColumns: [String]
+    var symbolKinds: [String: SymbolKind], displayNames: [String: String], summary: ModelSummary
+    var derivativeExpressions: [Symbolic], assignedValues: [AssignedValue]
+    var jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)]
+    var jacobianIntermediates: [(slot: Int, expression: Symbolic)], slotNames: [Int: String]
+    var relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent]
+    /// How to compute every value at the start, in dependency order.
+    var initialization: [(slot: Int, expression: Symbolic)]
+}
+
+/// Everything compiling a pathway produces: slot layout, program code, symbols, events
+/// (its `description` reads through: `code.states`). Immutable; the compiled models made
+/// from one compilation share it.
+@dynamicMemberLookup
+final class ModelCode: Sendable {
+    let description: ModelDescription
+
     let assignProgram: ProgramCode
     let rhsProgram: ProgramCode
     let jacobianProgram: ProgramCode
     let rootProgram: ProgramCode
-    let derivativeSlots: UnsafeMutablePointer<Int32>
-    let stateSlots: UnsafeMutablePointer<Int32>
-    let jacobianEntries: UnsafeMutablePointer<JacobianEntry>
-    let jacobianEntryCount: Int
-    /// Structurally non-zero Jacobian entries plus the diagonal, for sparse solvers.
-    public let jacobianSparsity: JacobianSparsity?
-    let rootSlots: UnsafeMutablePointer<Int32>
-    /// The right-hand side as machine code, when installed (`install(native:rightHandSide:)`).
-    let nativeRightHandSide: UnsafeMutablePointer<NativeRightHandSide?>
+    let derivativeSlots: SlotTable<Int32>
+    let stateSlots: SlotTable<Int32>
+    let jacobianEntries: SlotTable<JacobianEntry>
+    let jacobianSparsity: JacobianSparsity?
+    let rootSlots: SlotTable<Int32>
 
-    /// Symbolic forms, kept for printing, checking and the reference interpreter.
-    public let derivativeExpressions: [Symbolic]
-    public let assignedValues: [AssignedValue]
-    /// Structurally non-zero Jacobian entries and their expressions.
-    public let jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)]
-    /// Partial derivatives of assigned values that the Jacobian expressions refer to.
-    public let jacobianIntermediates: [(slot: Int, expression: Symbolic)]
-    public let slotNames: [Int: String]
-
-    // Discontinuities and events.
-    public let relationals: [Relational]
-    /// Indices into `relationals` that CVODE watches as root functions.
-    public let rootRelationals: [Int]
-    public let events: [CompiledEvent]
     /// Computes every switch function and every time switch's crossing time.
     let switchProgram: ProgramCode
     let switchSlots: [Int]
@@ -63,234 +150,73 @@ public final class CompiledModel: ODESystem {
     /// Computes every event's trigger (non-zero: true) from the tracked truth values.
     let triggerProgram: ProgramCode
     let triggerSlots: [Int]
-    /// How to compute every value at the start, in dependency order.
-    let initialization: [(slot: Int, expression: Symbolic)]
-    private(set) var memoryImage: [Double]
+    /// The memory image of the compilation's own slots (sensitivity slots come after).
+    let memoryImage: [Double]
 
-    /// Grows when sensitivity programs are added (`extendMemory`); never cache it.
-    /// Unchecked: only `extendMemory` replaces it, and the runtime's exclusivity check on
-    /// every read cost more than the root functions it guarded (tens of thousands a run).
-    @exclusivity(unchecked) public private(set) var memory: UnsafeMutablePointer<Double>
-    public private(set) var memoryCount: Int
-
-    public struct JacobianEntry {
+    struct JacobianEntry: Sendable {
         /// Offset in the column-major dense matrix.
-        public var offset: Int
-        public var slot: Int32
+        var offset: Int
+        var slot: Int32
         /// Position in the compressed-sparse-column values of `jacobianSparsity`.
-        public var sparseOffset: Int32
+        var sparseOffset: Int32
     }
 
-    init(name: String, states: [StateVariable], symbols: [String: Int], defaultColumns: [String],
-         symbolKinds: [String: SymbolKind], displayNames: [String: String], summary: ModelSummary,
-         assignProgram: Program, rhsProgram: Program, jacobianProgram: Program, rootProgram: Program,
-         derivativeSlots: [Int], jacobian: [(row: Int, column: Int, slot: Int)], rootSlots: [Int],
-         derivativeExpressions: [Symbolic], assignedValues: [AssignedValue],
-         jacobianExpressions: [(row: Int, column: Int, expression: Symbolic)],
-         jacobianIntermediates: [(slot: Int, expression: Symbolic)], slotNames: [Int: String],
-         relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent],
-         switchProgram: Program, switchSlots: [Int], crossingSlots: [Int?],
-         triggerProgram: Program, triggerSlots: [Int],
-         initialization: [(slot: Int, expression: Symbolic)], memoryImage: [Double], firstTemporarySlot: Int) {
-        self.name = name
-        self.stateCount = states.count
-        self.states = states
-        self.symbols = symbols
-        self.defaultColumns = defaultColumns
-        self.symbolKinds = symbolKinds
-        self.displayNames = displayNames
-        self.summary = summary
+    subscript<Value>(dynamicMember keyPath: KeyPath<ModelDescription, Value>) -> Value { description[keyPath: keyPath] }
+
+    /// The parts of a compiled pathway, as `Compilation.assemble` lays them out.
+    struct Parts {
+        var description: ModelDescription
+        var assignProgram: Program, rhsProgram: Program, jacobianProgram: Program, rootProgram: Program
+        var derivativeSlots: [Int], jacobian: [(row: Int, column: Int, slot: Int)], rootSlots: [Int]
+        var switchProgram: Program, switchSlots: [Int], crossingSlots: [Int?]
+        var triggerProgram: Program, triggerSlots: [Int]
+        var memoryImage: [Double], firstTemporarySlot: Int
+    }
+
+    init(_ parts: Parts) {
+        description = parts.description
         // Each program's temporaries are its own (programs that share instructions write
         // them before reading them); only the slots the model reads after a run keep
         // their place.
         func temporaries(outputs: some Sequence<Int>, renamable: Set<Int> = []) -> ProgramCode.Temporaries {
-            ProgramCode.Temporaries(first: firstTemporarySlot, outputs: Set(outputs), renamable: renamable)
+            ProgramCode.Temporaries(first: parts.firstTemporarySlot, outputs: Set(outputs), renamable: renamable)
         }
         // The solver's programs recompute the assigned values (and the Jacobian its chain-rule
         // intermediates) for themselves; only `assignProgram` leaves them in memory for
         // output and events. Renaming them shrinks what a right-hand side touches: for the
         // 1,100-state dendrite chain, from 5,722 slots to 4,522.
-        let assigned = Set(assignedValues.map(\.slot))
-        self.assignProgram = ProgramCode(assignProgram, temporaries: temporaries(outputs: []))
-        self.rhsProgram = ProgramCode(rhsProgram, temporaries: temporaries(outputs: [], renamable: assigned))
-        self.jacobianProgram = ProgramCode(jacobianProgram, temporaries: temporaries(
-            outputs: jacobian.map(\.slot), renamable: assigned.union(jacobianIntermediates.map(\.slot))))
-        self.rootProgram = ProgramCode(rootProgram, temporaries: temporaries(outputs: rootSlots, renamable: assigned))
-        self.derivativeExpressions = derivativeExpressions
-        self.assignedValues = assignedValues
-        self.jacobianExpressions = jacobianExpressions
-        self.jacobianIntermediates = jacobianIntermediates
-        self.slotNames = slotNames
-        self.relationals = relationals
-        self.switchProgram = ProgramCode(switchProgram, temporaries: temporaries(outputs: switchSlots + crossingSlots.compactMap { $0 }))
-        self.switchSlots = switchSlots
-        self.crossingSlots = crossingSlots
-        self.timedCrossingSlots = crossingSlots.compactMap { $0 }
-        self.triggerProgram = ProgramCode(triggerProgram, temporaries: temporaries(outputs: triggerSlots))
-        self.triggerSlots = triggerSlots
-        self.rootRelationals = rootRelationals
-        self.events = events
-        self.initialization = initialization
-        self.memoryImage = memoryImage
+        let assigned = Set(parts.description.assignedValues.map(\.slot))
+        assignProgram = ProgramCode(parts.assignProgram, temporaries: temporaries(outputs: []))
+        rhsProgram = ProgramCode(parts.rhsProgram, temporaries: temporaries(outputs: [], renamable: assigned))
+        jacobianProgram = ProgramCode(parts.jacobianProgram, temporaries: temporaries(
+            outputs: parts.jacobian.map(\.slot), renamable: assigned.union(parts.description.jacobianIntermediates.map(\.slot))))
+        rootProgram = ProgramCode(parts.rootProgram, temporaries: temporaries(outputs: parts.rootSlots, renamable: assigned))
+        switchProgram = ProgramCode(parts.switchProgram,
+                                    temporaries: temporaries(outputs: parts.switchSlots + parts.crossingSlots.compactMap { $0 }))
+        switchSlots = parts.switchSlots
+        crossingSlots = parts.crossingSlots
+        timedCrossingSlots = parts.crossingSlots.compactMap { $0 }
+        triggerProgram = ProgramCode(parts.triggerProgram, temporaries: temporaries(outputs: parts.triggerSlots))
+        triggerSlots = parts.triggerSlots
+        memoryImage = parts.memoryImage
 
-        self.derivativeSlots = .allocate(capacity: max(1, derivativeSlots.count))
-        self.stateSlots = .allocate(capacity: max(1, states.count))
-        for (i, s) in derivativeSlots.enumerated() { self.derivativeSlots[i] = Int32(s) }
-        for (i, s) in states.enumerated() { self.stateSlots[i] = Int32(s.slot) }
-        self.jacobianEntryCount = jacobian.count
-        self.jacobianEntries = .allocate(capacity: max(1, jacobian.count))
-        let sparsity = JacobianSparsity(dimension: states.count, entries: jacobian.map { ($0.row, $0.column) })
-        self.jacobianSparsity = states.isEmpty ? nil : sparsity
-        for (k, e) in jacobian.enumerated() {
-            jacobianEntries[k] = JacobianEntry(offset: e.row + e.column * states.count, slot: Int32(e.slot),
-                                               sparseOffset: Int32(sparsity.position(row: e.row, column: e.column)!))
-        }
-        self.rootSlots = .allocate(capacity: max(1, rootSlots.count))
-        for (i, s) in rootSlots.enumerated() { self.rootSlots[i] = Int32(s) }
-        self.nativeRightHandSide = .allocate(capacity: 1)
-        self.nativeRightHandSide.initialize(to: nil)
-        self.memoryCount = memoryImage.count
-        self.memory = .allocate(capacity: max(1, memoryImage.count))
-        self.memory.initialize(from: memoryImage, count: memoryImage.count)
+        let n = parts.description.states.count
+        derivativeSlots = SlotTable(parts.derivativeSlots.map { Int32($0) })
+        stateSlots = SlotTable(parts.description.states.map { Int32($0.slot) })
+        let sparsity = JacobianSparsity(dimension: n, entries: parts.jacobian.map { ($0.row, $0.column) })
+        jacobianSparsity = n == 0 ? nil : sparsity
+        jacobianEntries = SlotTable(parts.jacobian.map { e in
+            JacobianEntry(offset: e.row + e.column * n, slot: Int32(e.slot),
+                          sparseOffset: Int32(sparsity.position(row: e.row, column: e.column)!))
+        })
+        rootSlots = SlotTable(parts.rootSlots.map { Int32($0) })
     }
 
-    /// Appends slots (initialised from `image`) for programs compiled after the model,
-    /// e.g. sensitivities; returns the first new slot. This moves the memory, so it is
-    /// only for building a `SensitivityModel`, which is done before any integrator is
-    /// created (an integrator holds the memory's address; see `directRightHandSide`).
-    func extendMemory(_ image: [Double]) -> Int {
-        let first = memoryCount
-        let grown = UnsafeMutablePointer<Double>.allocate(capacity: max(1, memoryCount + image.count))
-        grown.initialize(from: memory, count: memoryCount)
-        (grown + memoryCount).initialize(from: image, count: image.count)
-        memory.deallocate()
-        memory = grown
-        memoryImage += image
-        memoryCount += image.count
-        return first
-    }
-
-    deinit {
-        assignProgram.deallocate()
-        rhsProgram.deallocate()
-        jacobianProgram.deallocate()
-        rootProgram.deallocate()
-        switchProgram.deallocate()
-        triggerProgram.deallocate()
-        derivativeSlots.deallocate()
-        stateSlots.deallocate()
-        jacobianEntries.deallocate()
-        rootSlots.deallocate()
-        nativeRightHandSide.deallocate()
-        memory.deallocate()
-    }
-
-    // MARK: ODESystem
-
-    @inline(__always)
-    func load(time: Double, state: UnsafePointer<Double>) {
-        memory[0] = time
-        for i in 0..<stateCount { memory[Int(stateSlots[i])] = state[i] }
-    }
-
-    public func evaluateRHS(time: Double, state: UnsafePointer<Double>, derivative: UnsafeMutablePointer<Double>) {
-        if let native = nativeRightHandSide.pointee {
-            native(time, state, derivative, memory)
-            return
-        }
-        load(time: time, state: state)
-        rhsProgram.run(memory: memory)
-        for i in 0..<stateCount { derivative[i] = memory[Int(derivativeSlots[i])] }
-    }
-
-    public func evaluateJacobian(time: Double, state: UnsafePointer<Double>, jacobian: UnsafeMutablePointer<Double>) {
-        load(time: time, state: state)
-        jacobianProgram.run(memory: memory)
-        for k in 0..<jacobianEntryCount {
-            let e = jacobianEntries[k]
-            jacobian[e.offset] = memory[Int(e.slot)]
-        }
-    }
-
-    public func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>) {
-        load(time: time, state: state)
-        jacobianProgram.run(memory: memory)
-        for k in 0..<jacobianEntryCount {
-            let e = jacobianEntries[k]
-            values[Int(e.sparseOffset)] = memory[Int(e.slot)]
-        }
-    }
-
-    public func evaluateRoots(time: Double, state: UnsafePointer<Double>, roots: UnsafeMutablePointer<Double>) {
-        load(time: time, state: state)
-        rootProgram.run(memory: memory)
-        for i in 0..<rootRelationals.count { roots[i] = memory[Int(rootSlots[i])] }
-    }
-
-    // MARK: Values for events and output
-
-    /// Loads time and state and computes every assigned value (rules, concentrations,
-    /// reaction rates), so that `value(ofSlot:)` and `evaluate(_:)` see a consistent picture.
-    public func update(time: Double, state: UnsafePointer<Double>) {
-        load(time: time, state: state)
-        assignProgram.run(memory: memory)
-    }
-
-    /// Evaluates every switch function and crossing time (after `update`).
-    public func evaluateSwitches() { switchProgram.run(memory: memory) }
-    /// `lhs − rhs` of relational `k`, as of the last `evaluateSwitches()`.
-    public func switchValue(_ k: Int) -> Double { memory[switchSlots[k]] }
-    /// When time switch `k` flips, as of the last `evaluateSwitches()`; nil for root-found switches.
-    public func crossingTime(_ k: Int) -> Double? { crossingSlots[k].map { memory[$0] } }
-    /// The earliest crossing time after `t` of any time switch, as of the last
-    /// `evaluateSwitches()`; +∞ when none is ahead.
-    public func nextCrossing(after t: Double) -> Double {
-        var next = Double.infinity
-        for slot in timedCrossingSlots {
-            let c = memory[slot]
-            if c > t, c < next { next = c }
-        }
-        return next
-    }
-
-    /// Evaluates every event trigger from the tracked truth values (after `update`).
-    public func evaluateTriggers() { triggerProgram.run(memory: memory) }
-    public func triggerValue(_ event: Int) -> Bool { memory[triggerSlots[event]] != 0 }
-
-    /// The value in `slot` as of the last `update`. Assigned values (rules,
-    /// concentrations, reaction rates) are only valid then: the solver's programs reuse
-    /// their slots as scratch space.
-    public func value(ofSlot slot: Int) -> Double { memory[slot] }
-    public func setValue(_ v: Double, slot: Int) { memory[slot] = v }
-
-    /// Evaluates an expression over the current memory (events: not a hot path).
-    public func evaluate(_ e: Symbolic) -> Double { TreeInterpreter.evaluate(e, memory: memory) }
-
-    /// Resets memory and computes the initial state, applying `overrides` (slot → value;
-    /// for amount-based species the value is a concentration).
-    /// Returns the initial state vector.
-    public func initialState(time t0: Double = 0, overrides: [Int: Double] = [:]) -> [Double] {
-        memory.update(from: memoryImage, count: memoryCount)
-        memory[0] = t0
-        for (slot, expression) in initialization {
-            if let v = overrides[slot] {
-                memory[slot] = v
-                continue
-            }
-            memory[slot] = TreeInterpreter.evaluate(expression, memory: memory)
-        }
-        var y = [Double](repeating: 0, count: stateCount)
-        for (i, s) in states.enumerated() {
-            switch s.kind {
-            case .amount(let concentrationSlot, let sizeSlot):
-                // The initialization computed the concentration; the state is the amount.
-                y[i] = memory[concentrationSlot] * memory[sizeSlot]
-            case .raw:
-                y[i] = memory[s.slot]
-            }
-            memory[s.slot] = y[i]
-        }
-        return y
+    /// The programs as bytecode.
+    var bytecode: ModelPrograms {
+        ModelPrograms(assign: ExecutableProgram(assignProgram), rhs: ExecutableProgram(rhsProgram),
+                      jacobian: ExecutableProgram(jacobianProgram), root: ExecutableProgram(rootProgram),
+                      switches: ExecutableProgram(switchProgram), triggers: ExecutableProgram(triggerProgram))
     }
 }
 
@@ -342,7 +268,7 @@ public struct Relational: Sendable {
     public let truthSlot: Int?
 
     /// Truth value from live values, or `nil` when they are exactly on the boundary.
-    public func liveValue(_ model: CompiledModel) -> Bool? { liveValue(switchFunction: model.evaluate(function)) }
+    public func liveValue(_ instance: ModelInstance) -> Bool? { liveValue(switchFunction: instance.evaluate(function)) }
 
     /// Truth value for `lhs − rhs = g`, or `nil` on the boundary (g = 0).
     public func liveValue(switchFunction g: Double) -> Bool? { Self.liveValue(comparison, switchFunction: g) }

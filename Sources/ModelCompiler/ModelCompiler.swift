@@ -1,5 +1,6 @@
 public import SourceDiagnostics
 public import PathwayModel
+import Synchronization
 
 /// Validates a pathway and compiles it into a `CompiledModel`: states, programs for the
 /// right-hand side and the analytic Jacobian, event and discontinuity descriptions.
@@ -13,9 +14,17 @@ public enum ModelCompiler {
     public static let maximumStateCount = 50_000
 
     public static func compile(_ pathway: Pathway) throws(DiagnosticsError) -> CompiledModel {
+        compilations.withLock { $0[pathway.name, default: 0] += 1 }
         var compiler = Compilation(pathway: pathway)
         return try compiler.run()
     }
+
+    /// How many times `compile` has run in this process, by model name: a white-box hook
+    /// for tests that check a model is compiled once however many workers run it (by
+    /// name, so tests running at the same time do not count each other's models).
+    package static let compilations = Mutex<[String: Int]>([:])
+    /// The same for the sensitivity programs (`CompiledModel.differentiated(with:)`).
+    package static let differentiations = Mutex<[String: Int]>([:])
 }
 
 /// The state of one compilation. Stages run in order; each adds diagnostics and the

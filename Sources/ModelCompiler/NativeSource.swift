@@ -486,57 +486,67 @@ extension ProgramCode {
     }
 }
 
+/// A model's programs as machine code (`NativeCode`), one function per symbol of the
+/// model's native sources, in order, and the loaded library they live in.
+public struct NativeFunctions: Sendable {
+    public var rightHandSide: NativeRightHandSide
+    /// For `nativeSource(layout:)`'s symbols.
+    public var programs: [NativeProgram]
+    /// For `sensitivityNativeSource()`'s symbols (empty without sensitivities).
+    public var sensitivityPrograms: [NativeProgram]
+    /// Whatever keeps the library loaded; the model holds it as long as it lives.
+    public var library: any Sendable
+
+    public init(rightHandSide: @escaping NativeRightHandSide, programs: [NativeProgram],
+                sensitivityPrograms: [NativeProgram], library: any Sendable) {
+        self.rightHandSide = rightHandSide
+        self.programs = programs
+        self.sensitivityPrograms = sensitivityPrograms
+        self.library = library
+    }
+}
+
 extension CompiledModel {
     /// The programs native code replaces one for one: all but the right-hand side, which
     /// becomes a `NativeRightHandSide` of its own (it also moves the state in and the
     /// derivatives out), so compiling it as a plain program too would be dead code.
     var nativePrograms: [ProgramCode] {
-        [jacobianProgram, rootProgram, assignProgram, switchProgram, triggerProgram]
+        [code.jacobianProgram, code.rootProgram, code.assignProgram, code.switchProgram, code.triggerProgram]
     }
 
     /// The model's programs as C, for `NativeCode` to compile.
     public func nativeSource(layout: NativeSource.Layout = .standard) -> NativeSource {
-        let transfer = NativeSource.StateTransfer(stateSlots: (0..<stateCount).map { stateSlots[$0] },
-                                                  derivativeSlots: (0..<stateCount).map { derivativeSlots[$0] })
+        let transfer = NativeSource.StateTransfer(stateSlots: (0..<stateCount).map { code.stateSlots[$0] },
+                                                  derivativeSlots: (0..<stateCount).map { code.derivativeSlots[$0] })
         // Constants fold in the right-hand side and the Jacobian (program 0), where time goes.
         return NativeSource(programs: nativePrograms, foldingConstants: [0], prefix: "kinapse_model",
-                            rightHandSide: (rhsProgram, transfer), layout: layout,
+                            rightHandSide: (code.rhsProgram, transfer), layout: layout,
                             constant: { self.memoryImage[Int($0)] })
     }
 
-    /// Runs the programs as `functions` (one per symbol of `nativeSource()`, in order),
-    /// and the right-hand side as `rightHandSide`, from now on.
-    public func install(native functions: [NativeProgram], rightHandSide: NativeRightHandSide) {
-        ProgramCode.install(functions, in: nativePrograms)
-        nativeRightHandSide.pointee = rightHandSide
+    /// The sensitivity programs as C (nil when the model is not differentiated).
+    public func sensitivityNativeSource() -> NativeSource? {
+        guard let sensitivities else { return nil }
+        return NativeSource(programs: [sensitivities.rhsProgram, sensitivities.partialsProgram], foldingConstants: [0, 1],
+                            prefix: "kinapse_sensitivities", constant: { self.memoryImage[Int($0)] })
     }
 
-    /// Whether the programs run as native code.
-    public var runsNativeCode: Bool { nativeRightHandSide.pointee != nil }
-
-    /// The native right-hand side, for the integrator to call without going through Swift.
-    public var directRightHandSide: DirectRightHandSide? {
-        nativeRightHandSide.pointee.map { DirectRightHandSide(function: $0, context: memory) }
-    }
-}
-
-extension SensitivityModel {
-    var nativePrograms: [ProgramCode] { [rhsProgram, partialsProgram] }
-
-    /// The sensitivity programs as C, for `NativeCode` to compile.
-    public func nativeSource() -> NativeSource {
-        NativeSource(programs: nativePrograms, foldingConstants: [0, 1], prefix: "kinapse_sensitivities",
-                     constant: { self.model.memoryImage[Int($0)] })
-    }
-
-    /// Runs the sensitivity programs as `functions` (one per symbol of `nativeSource()`).
-    public func install(native functions: [NativeProgram]) { ProgramCode.install(functions, in: nativePrograms) }
-}
-
-extension ProgramCode {
-    /// Installs one native function per program, in order.
-    static func install(_ functions: [NativeProgram], in programs: [ProgramCode]) {
-        precondition(functions.count == programs.count, "one native function per program")
-        for (program, function) in zip(programs, functions) { program.native.pointee = function }
+    /// This model running `functions` in place of its bytecode: the same results, bit for bit.
+    public func runningNativeCode(_ functions: NativeFunctions) -> CompiledModel {
+        precondition(functions.programs.count == nativePrograms.count, "one native function per program")
+        precondition(functions.sensitivityPrograms.count == (sensitivities == nil ? 0 : 2), "one native function per sensitivity program")
+        var programs = code.bytecode
+        programs.jacobian = ExecutableProgram(code.jacobianProgram, native: functions.programs[0])
+        programs.root = ExecutableProgram(code.rootProgram, native: functions.programs[1])
+        programs.assign = ExecutableProgram(code.assignProgram, native: functions.programs[2])
+        programs.switches = ExecutableProgram(code.switchProgram, native: functions.programs[3])
+        programs.triggers = ExecutableProgram(code.triggerProgram, native: functions.programs[4])
+        programs.nativeRightHandSide = functions.rightHandSide
+        if let sensitivities {
+            programs.sensitivityRHS = ExecutableProgram(sensitivities.rhsProgram, native: functions.sensitivityPrograms[0])
+            programs.sensitivityPartials = ExecutableProgram(sensitivities.partialsProgram, native: functions.sensitivityPrograms[1])
+        }
+        return CompiledModel(code: code, programs: programs, sensitivities: sensitivities, memoryImage: memoryImage,
+                             nativeLibrary: functions.library)
     }
 }

@@ -1,4 +1,4 @@
-public import KineticsCore
+import KineticsCore
 import SourceDiagnostics
 
 /// Why sensitivities cannot be computed for a request (an unknown or computed parameter,
@@ -10,8 +10,10 @@ public struct SensitivityError: Error, Sendable, CustomStringConvertible {
     public var description: String { hint.map { "\(message)\nhint: \($0)" } ?? message }
 }
 
-/// The forward-sensitivity machinery of one compiled model for one list of parameters,
-/// compiled once and reusable for any number of runs (with any parameter values).
+/// The forward-sensitivity programs of one compiled model for one list of parameters:
+/// compiled once (`CompiledModel.differentiated(with:)`), immutable, and part of the
+/// differentiated model's layout; a `ModelInstance` of that model runs them with any
+/// parameter values.
 ///
 /// A parameter is a plain model value (a parameter, a compartment size or a boundary
 /// species without rules) named as in the model, or `init(X)`: the initial
@@ -23,16 +25,9 @@ public struct SensitivityError: Error, Sendable, CustomStringConvertible {
 /// assigns). These are constant between events, so the right-hand side of the
 /// sensitivity equations is `J·s_k + Σ_v (∂f/∂v)·σ_{v,k}`, compiled like the Jacobian
 /// (chain rule through assignment rules) and evaluated without allocation.
-///
-/// The compiled programs live in the model's memory (which grows once, when this is
-/// created); like the model, one instance serves one simulation at a time.
-public final class SensitivityModel: SensitivitySystem {
-    public let model: CompiledModel
+public final class CompiledSensitivities: Sendable {
     public let parameters: [String]
-    public var stateCount: Int { model.stateCount }
     public var parameterCount: Int { parameters.count }
-    /// |value| of each parameter at the start of the last run (1 when zero).
-    public private(set) var parameterScales: [Double]
 
     /// The slot seeded with ∂/∂p_k = 1 at initialisation: a plain value's slot, or the
     /// initial-value slot (concentration or raw value) of a state for `init(X)`.
@@ -41,19 +36,15 @@ public final class SensitivityModel: SensitivitySystem {
     public let valueSlots: [Int]
     let valueIndexOfSlot: [Int: Int]
     let stateIndexOfSlot: [Int: Int]
-    /// σ, parameter-major: `valueSensitivities[k * valueSlots.count + v]`.
-    let valueSensitivities: UnsafeMutablePointer<Double>
 
-    struct Entry {
+    struct Entry: Sendable {
         var row: Int32, column: Int32, slot: Int32
     }
     /// Computes assigned values, their partials and the entries of J and ∂f/∂v.
     let rhsProgram: ProgramCode
-    let jacobianEntries: UnsafeMutablePointer<Entry>
-    let jacobianEntryCount: Int
+    let jacobianEntries: SlotTable<Entry>
     /// `column` is an index into `valueSlots`.
-    let valueEntries: UnsafeMutablePointer<Entry>
-    let valueEntryCount: Int
+    let valueEntries: SlotTable<Entry>
 
     /// Computes assigned values and their total partials with respect to every
     /// independent: states `0..<n`, plain values `n..<n+V`, time `n+V`.
@@ -64,12 +55,12 @@ public final class SensitivityModel: SensitivitySystem {
     let initialTerms: [[(input: Int, derivative: Symbolic)]]
     /// Per event, per assignment: ∂value/∂input.
     let eventTerms: [[[(input: Int, derivative: Symbolic)]]]
+    /// The memory image of the slots these programs add after the model's.
+    let memoryImage: [Double]
 
     /// Compiles the sensitivity programs for `parameters` (see the type's documentation).
-    public init(model: CompiledModel, parameters: [String]) throws(SensitivityError) {
-        self.model = model
+    init(model: CompiledModel, parameters: [String]) throws(SensitivityError) {
         self.parameters = parameters
-        self.parameterScales = [Double](repeating: 1, count: parameters.count)
         let n = model.stateCount
 
         var stateIndexOfSlot: [Int: Int] = [:]
@@ -188,8 +179,7 @@ public final class SensitivityModel: SensitivitySystem {
         // The new slots: NaN until computed, constants in place.
         var image = [Double](repeating: .nan, count: builder.slotCount - model.memoryCount)
         for (slot, v) in builder.constants { image[slot - model.memoryCount] = v }
-        let first = model.extendMemory(image)
-        precondition(first + image.count == builder.slotCount)
+        self.memoryImage = image
 
         // Temporaries are reused, except those read after the programs run: the entries
         // of J and ∂f/∂v, and the output partials.
@@ -197,14 +187,8 @@ public final class SensitivityModel: SensitivitySystem {
                                                               outputs: Set((jacobian + valueEntries).map { Int($0.slot) })))
         self.partialsProgram = ProgramCode(partialsCode, temporaries: .init(first: firstTemporarySlot,
                                                                             outputs: Set(partials.values.joined().map(\.slot))))
-        self.jacobianEntryCount = jacobian.count
-        self.jacobianEntries = .allocate(capacity: max(1, jacobian.count))
-        self.jacobianEntries.initialize(from: jacobian, count: jacobian.count)
-        self.valueEntryCount = valueEntries.count
-        self.valueEntries = .allocate(capacity: max(1, valueEntries.count))
-        self.valueEntries.initialize(from: valueEntries, count: valueEntries.count)
-        self.valueSensitivities = .allocate(capacity: max(1, nv * parameters.count))
-        self.valueSensitivities.initialize(repeating: 0, count: max(1, nv * parameters.count))
+        self.jacobianEntries = SlotTable(jacobian)
+        self.valueEntries = SlotTable(valueEntries)
 
         func terms(_ e: Symbolic) -> [(input: Int, derivative: Symbolic)] {
             e.slots.sorted().compactMap { input in
@@ -220,15 +204,7 @@ public final class SensitivityModel: SensitivitySystem {
     /// side and of the output partials, non-zeros of J and of ∂f/∂v, and the number of
     /// plain values carrying sensitivities.
     public var sizes: (rhsInstructions: Int, partialInstructions: Int, jacobianEntries: Int, valueEntries: Int, values: Int) {
-        (rhsProgram.count, partialsProgram.count, jacobianEntryCount, valueEntryCount, valueSlots.count)
-    }
-
-    deinit {
-        rhsProgram.deallocate()
-        partialsProgram.deallocate()
-        jacobianEntries.deallocate()
-        valueEntries.deallocate()
-        valueSensitivities.deallocate()
+        (rhsProgram.count, partialsProgram.count, jacobianEntries.count, valueEntries.count, valueSlots.count)
     }
 
     /// State-dependent switches and parameter-dependent switch or event times move
@@ -259,17 +235,61 @@ public final class SensitivityModel: SensitivitySystem {
                                    hint: "use a constant delay")
         }
     }
+}
+
+extension CompiledModel {
+    /// This model with the forward-sensitivity programs for `parameters` in its layout
+    /// (see `CompiledSensitivities`); the model's own programs, bytecode or native, are
+    /// shared. Native code for the new programs comes from `NativeCode` afterwards.
+    public func differentiated(with parameters: [String]) throws(SensitivityError) -> CompiledModel {
+        ModelCompiler.differentiations.withLock { $0[name, default: 0] += 1 }
+        var programs = self.programs
+        programs.sensitivityRHS = nil
+        programs.sensitivityPartials = nil
+        let base = CompiledModel(code: code, programs: programs, sensitivities: nil, memoryImage: code.memoryImage,
+                                 nativeLibrary: nativeLibrary)
+        let sensitivities = try CompiledSensitivities(model: base, parameters: parameters)
+        programs.sensitivityRHS = ExecutableProgram(sensitivities.rhsProgram)
+        programs.sensitivityPartials = ExecutableProgram(sensitivities.partialsProgram)
+        return CompiledModel(code: code, programs: programs, sensitivities: sensitivities,
+                             memoryImage: code.memoryImage + sensitivities.memoryImage, nativeLibrary: nativeLibrary)
+    }
+
+    /// The parameters one can differentiate with respect to: plain values declared as
+    /// parameters (not computed by rules, not changed by rate rules), in memory order.
+    public var differentiableParameters: [String] {
+        let computed = Set(assignedValues.map(\.slot))
+        let stateSlots = Set(states.map(\.slot))
+        return symbols.filter { name, slot in
+            symbolKinds[name] == .parameter && !computed.contains(slot) && !stateSlots.contains(slot)
+        }.sorted { $0.value < $1.value }.map(\.key)
+    }
+}
+
+extension ModelInstance {
+    /// The model's sensitivity programs; only a differentiated model's instance has them.
+    var compiledSensitivities: CompiledSensitivities {
+        guard let s = model.sensitivities else {
+            preconditionFailure("model '\(model.name)' was not differentiated (CompiledModel.differentiated(with:))")
+        }
+        return s
+    }
 
     // MARK: - SensitivitySystem
+
+    public var parameterCount: Int { parameterScales.count }
 
     public func evaluateSensitivityRHS(time: Double, state: UnsafePointer<Double>,
                                        sensitivities: UnsafePointer<UnsafeMutablePointer<Double>>,
                                        derivatives: UnsafePointer<UnsafeMutablePointer<Double>>) {
-        model.load(time: time, state: state)
-        let m = model.memory
-        rhsProgram.run(memory: m)
-        let n = model.stateCount, nv = valueSlots.count
-        for k in 0..<parameters.count {
+        load(time: time, state: state)
+        let m = memory
+        programs.sensitivityRHS.unsafelyUnwrapped.run(memory: m)
+        let compiled = compiledSensitivities
+        let jacobianEntries = compiled.jacobianEntries.base, jacobianEntryCount = compiled.jacobianEntries.count
+        let valueEntries = compiled.valueEntries.base, valueEntryCount = compiled.valueEntries.count
+        let n = stateCount, nv = compiled.valueSlots.count
+        for k in 0..<parameterCount {
             let s = sensitivities[k], out = derivatives[k]
             out.update(repeating: 0, count: n)
             for e in 0..<jacobianEntryCount {
@@ -287,23 +307,24 @@ public final class SensitivityModel: SensitivitySystem {
     // MARK: - Initial values, events and outputs (called by the simulation, not the solver)
 
     /// Initial state sensitivities (parameter-major: `[k * n + i]`), after
-    /// `model.initialState(time:overrides:)` has set the values. Also resets σ.
+    /// `initialState(time:overrides:)` has set the values. Also resets σ.
     /// Overridden slots have zero sensitivity unless `supplied` gives one (e.g. a state
     /// carried over from a pre-incubation) or they are themselves a parameter.
     public func initialSensitivities(overridden: Set<Int>, supplied: [Int: [Double]]) -> [Double] {
-        let np = parameters.count, n = model.stateCount
-        let m = model.memory
+        let compiled = compiledSensitivities
+        let np = parameterCount, n = stateCount
+        let m = memory
         for k in 0..<np {
-            let v = abs(m[seedSlots[k]])
+            let v = abs(m[compiled.seedSlots[k]])
             parameterScales[k] = v > 0 && v.isFinite ? v : 1
         }
         var tangent: [Int: [Double]] = [:]
-        for (index, step) in model.initialization.enumerated() {
+        for (index, step) in code.initialization.enumerated() {
             if let given = supplied[step.slot] {
                 tangent[step.slot] = given
                 continue
             }
-            if let k = seedSlots.firstIndex(of: step.slot) {
+            if let k = compiled.seedSlots.firstIndex(of: step.slot) {
                 var t = [Double](repeating: 0, count: np)
                 t[k] = 1
                 tangent[step.slot] = t
@@ -311,7 +332,7 @@ public final class SensitivityModel: SensitivitySystem {
             }
             if overridden.contains(step.slot) { continue }
             var t: [Double]?
-            for term in initialTerms[index] {
+            for term in compiled.initialTerms[index] {
                 guard let inner = tangent[term.input] else { continue }
                 let d = TreeInterpreter.evaluate(term.derivative, memory: m)
                 if t == nil { t = [Double](repeating: 0, count: np) }
@@ -319,13 +340,13 @@ public final class SensitivityModel: SensitivitySystem {
             }
             if let t { tangent[step.slot] = t }
         }
-        let nv = valueSlots.count
-        for (v, slot) in valueSlots.enumerated() {
+        let nv = compiled.valueSlots.count
+        for (v, slot) in compiled.valueSlots.enumerated() {
             let t = tangent[slot]
             for k in 0..<np { valueSensitivities[k * nv + v] = t?[k] ?? 0 }
         }
         var s = [Double](repeating: 0, count: n * np)
-        for (i, state) in model.states.enumerated() {
+        for (i, state) in code.states.enumerated() {
             for k in 0..<np {
                 switch state.kind {
                 case .amount(let cs, let sizeSlot):
@@ -339,14 +360,15 @@ public final class SensitivityModel: SensitivitySystem {
     }
 
     /// Recomputes the partials of assigned values for the current memory; call after
-    /// `model.update(time:state:)` and before `tangent(ofSlot:…)`.
-    public func refreshPartials() { partialsProgram.run(memory: model.memory) }
+    /// `update(time:state:)` and before `tangent(ofSlot:…)`.
+    public func refreshPartials() { programs.sensitivityPartials.unsafelyUnwrapped.run(memory: memory) }
 
     /// ∂(slot's value)/∂p_k for every k, from the state sensitivities `s` (parameter-major)
     /// and σ: states directly, plain values from σ, assigned values by their partials.
     /// `timeTangent` is dt/dp_k (nil: the time is fixed).
     public func tangent(ofSlot slot: Int, stateSensitivities s: [Double], timeTangent: [Double]? = nil) -> [Double] {
-        let np = parameters.count, n = model.stateCount, nv = valueSlots.count
+        let compiled = compiledSensitivities
+        let np = parameterCount, n = stateCount, nv = compiled.valueSlots.count
         var out = [Double](repeating: 0, count: np)
         func add(_ independent: Int, _ factor: Double) {
             if independent < n {
@@ -358,12 +380,11 @@ public final class SensitivityModel: SensitivitySystem {
                 for k in 0..<np { out[k] += factor * timeTangent[k] }
             }
         }
-        if let i = stateIndexOfSlot[slot] { add(i, 1) }
-        else if let v = valueIndexOfSlot[slot] { add(n + v, 1) }
+        if let i = compiled.stateIndexOfSlot[slot] { add(i, 1) }
+        else if let v = compiled.valueIndexOfSlot[slot] { add(n + v, 1) }
         else if slot == 0 { add(n + nv, 1) }
-        else if let entries = partials[slot] {
-            let m = model.memory
-            for (j, partialSlot) in entries { add(j, m[partialSlot]) }
+        else if let entries = compiled.partials[slot] {
+            for (j, partialSlot) in entries { add(j, memory[partialSlot]) }
         }
         return out
     }
@@ -371,11 +392,11 @@ public final class SensitivityModel: SensitivitySystem {
     /// ∂(assignment value)/∂p_k of each assignment of `event`, for the current memory
     /// (after `refreshPartials()`).
     public func assignmentTangents(event: Int, stateSensitivities s: [Double]) -> [[Double]] {
-        let np = parameters.count
-        return eventTerms[event].map { terms in
+        let np = parameterCount
+        return compiledSensitivities.eventTerms[event].map { terms in
             var out = [Double](repeating: 0, count: np)
             for term in terms {
-                let d = TreeInterpreter.evaluate(term.derivative, memory: model.memory)
+                let d = TreeInterpreter.evaluate(term.derivative, memory: memory)
                 if d == 0 { continue }
                 let inner = tangent(ofSlot: term.input, stateSensitivities: s)
                 for k in 0..<np { out[k] += d * inner[k] }
@@ -386,26 +407,9 @@ public final class SensitivityModel: SensitivitySystem {
 
     /// Sets σ of a plain value an event assigned.
     public func setValueSensitivity(slot: Int, _ t: [Double]) {
-        guard let v = valueIndexOfSlot[slot] else { return }
-        let nv = valueSlots.count
-        for k in 0..<parameters.count { valueSensitivities[k * nv + v] = t[k] }
-    }
-}
-
-extension CompiledModel {
-    /// The parameters one can differentiate with respect to: plain values declared as
-    /// parameters (not computed by rules, not changed by rate rules), in memory order.
-    public var differentiableParameters: [String] {
-        let computed = Set(assignedValues.map(\.slot))
-        let stateSlots = Set(states.map(\.slot))
-        return symbols.filter { name, slot in
-            symbolKinds[name] == .parameter && !computed.contains(slot) && !stateSlots.contains(slot)
-        }.sorted { $0.value < $1.value }.map(\.key)
-    }
-
-    /// Initial values of named quantities (resets memory to the start of a run).
-    public func initialValues(of names: [String]) -> [Double] {
-        _ = initialState()
-        return names.map { symbols[$0].map { memory[$0] } ?? .nan }
+        let compiled = compiledSensitivities
+        guard let v = compiled.valueIndexOfSlot[slot] else { return }
+        let nv = compiled.valueSlots.count
+        for k in 0..<parameterCount { valueSensitivities[k * nv + v] = t[k] }
     }
 }

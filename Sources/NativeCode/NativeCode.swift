@@ -4,15 +4,15 @@ import Glibc
 #endif
 public import ModelCompiler
 
-/// Compiles a model's programs to machine code with the system's C compiler and
-/// installs them, so simulations run native code instead of bytecode (`--native-code`).
+/// Compiles a model's programs to machine code with the system's C compiler, giving a
+/// compiled model that runs native code instead of bytecode (`--native-code`).
 ///
 /// The translation (`NativeSource`) computes the same bits as the bytecode, so a model
 /// gives the same results either way; only the speed changes. Compiled libraries are
 /// cached by the hash of their source, compiler and flags, so a model is compiled once
 /// and later loads take a few milliseconds.
 public enum NativeCode {
-    /// What installing cost.
+    /// What building cost.
     public enum Outcome: Sendable, Equatable {
         /// Built now, taking this many seconds of wall time.
         case compiled(seconds: Double)
@@ -20,25 +20,26 @@ public enum NativeCode {
         case cached
     }
 
-    /// Compiles (or finds in the cache) the model's programs and installs them.
+    /// `model` running its programs, and its sensitivity programs when it is
+    /// differentiated, as machine code (compiled now or found in the cache).
     /// `layout`: see `NativeSource.Layout` (tests vary it).
-    @discardableResult
-    public static func install(in model: CompiledModel, toolchain: Toolchain? = nil,
-                               layout: NativeSource.Layout = .standard) throws(NativeCodeError) -> Outcome {
+    public static func compile(_ model: CompiledModel, toolchain: Toolchain? = nil,
+                               layout: NativeSource.Layout = .standard) throws(NativeCodeError) -> (model: CompiledModel, outcome: Outcome) {
         let source = model.nativeSource(layout: layout)
-        let (functions, outcome, handle) = try load(source, toolchain: toolchain)
-        let rightHandSide = try symbol(source.rightHandSideSymbol!, in: handle, as: NativeRightHandSide.self)
-        model.install(native: functions, rightHandSide: rightHandSide)
-        return outcome
-    }
-
-    /// The same for a model's sensitivity programs (the model's own are installed separately).
-    @discardableResult
-    public static func install(in sensitivities: SensitivityModel, toolchain: Toolchain? = nil) throws(NativeCodeError) -> Outcome {
-        let source = sensitivities.nativeSource()
-        let (functions, outcome, _) = try load(source, toolchain: toolchain)
-        sensitivities.install(native: functions)
-        return outcome
+        let (programs, outcome, library) = try load(source, toolchain: toolchain)
+        let rightHandSide = try symbol(source.rightHandSideSymbol!, in: library, as: NativeRightHandSide.self)
+        var sensitivityPrograms: [NativeProgram] = []
+        var libraries = [library]
+        var total = outcome
+        if let sensitivitySource = model.sensitivityNativeSource() {
+            let (functions, sensitivityOutcome, sensitivityLibrary) = try load(sensitivitySource, toolchain: toolchain)
+            sensitivityPrograms = functions
+            libraries.append(sensitivityLibrary)
+            total = total.adding(sensitivityOutcome)
+        }
+        let functions = NativeFunctions(rightHandSide: rightHandSide, programs: programs,
+                                        sensitivityPrograms: sensitivityPrograms, library: libraries)
+        return (model.runningNativeCode(functions), total)
     }
 
     /// Optimisation flags, on top of the ones the translation needs to be exact.
@@ -75,10 +76,16 @@ public enum NativeCode {
         return (functions, outcome, loaded)
     }
 
-    /// A loaded library (never closed: the installed functions live as long as the process).
-    struct Library {
+    /// A loaded library, never closed: another model may run functions from the same
+    /// cached file. Unchecked `Sendable`: the handle is only passed to `dlsym`, which is
+    /// thread-safe.
+    final class Library: @unchecked Sendable {
         let handle: UnsafeMutableRawPointer
         let path: String
+        init(handle: UnsafeMutableRawPointer, path: String) {
+            self.handle = handle
+            self.path = path
+        }
     }
 
     static func symbol<F>(_ name: String, in library: Library, as type: F.Type) throws(NativeCodeError) -> F {
@@ -156,6 +163,17 @@ public enum NativeCode {
         var hex: String {
             let digits = String(state, radix: 16)
             return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+    }
+}
+
+extension NativeCode.Outcome {
+    /// Both costs: built if either was, in their total time.
+    func adding(_ other: Self) -> Self {
+        switch (self, other) {
+        case (.cached, .cached): .cached
+        case (.compiled(let a), .cached), (.cached, .compiled(let a)): .compiled(seconds: a)
+        case (.compiled(let a), .compiled(let b)): .compiled(seconds: a + b)
         }
     }
 }

@@ -1,4 +1,4 @@
-import KineticsCore
+import KinapseUtilities
 
 /// Latin hypercube sampling of a box: each coordinate's range is cut into `count` equal
 /// strata and every stratum holds exactly one point (McKay, Beckman & Conover 1979), so

@@ -1,3 +1,4 @@
+public import KinapseUtilities
 /// Settings of one bounded Levenberg–Marquardt run. The defaults suit objectives that are
 /// negative log-likelihoods in scaled (log10) coordinates.
 public struct LevenbergMarquardtOptions: Sendable, Hashable {

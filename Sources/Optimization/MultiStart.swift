@@ -1,5 +1,5 @@
 import Synchronization
-import KineticsCore
+public import KinapseUtilities
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -9,6 +9,30 @@ public enum ParameterScale: String, Sendable, Hashable, CaseIterable {
     /// θ = log10(value); the value must be positive. The usual choice for rate constants,
     /// which span decades (Hass et al. 2019).
     case log10
+
+    /// Model value → scaled coordinate.
+    public func scaled(_ value: Double) -> Double {
+        switch self {
+        case .linear: return value
+        case .log10: return Glibc.log10(value)
+        }
+    }
+
+    /// Scaled coordinate → model value.
+    public func unscaled(_ theta: Double) -> Double {
+        switch self {
+        case .linear: return theta
+        case .log10: return pow(10, theta)
+        }
+    }
+
+    /// d(value)/d(scaled coordinate) at model value `value`: ln 10 · value on a log scale.
+    public func chainFactor(_ value: Double) -> Double {
+        switch self {
+        case .linear: return 1
+        case .log10: return value * 2.302585092994046
+        }
+    }
 }
 
 /// One estimated parameter: its name, bounds in model units and its optimisation scale.
@@ -28,20 +52,10 @@ public struct EstimatedParameter: Sendable, Hashable {
     }
 
     /// Model value → scaled coordinate.
-    public func scaled(_ value: Double) -> Double {
-        switch scale {
-        case .linear: return value
-        case .log10: return Glibc.log10(value)
-        }
-    }
+    public func scaled(_ value: Double) -> Double { scale.scaled(value) }
 
     /// Scaled coordinate → model value.
-    public func unscaled(_ theta: Double) -> Double {
-        switch scale {
-        case .linear: return theta
-        case .log10: return pow(10, theta)
-        }
-    }
+    public func unscaled(_ theta: Double) -> Double { scale.unscaled(theta) }
 }
 
 /// Why a parameter space is unusable.

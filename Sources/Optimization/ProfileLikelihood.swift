@@ -1,3 +1,4 @@
+public import KinapseUtilities
 /// Settings of the profile-likelihood analysis.
 public struct ProfileOptions: Sendable, Hashable {
     /// Rise of the objective (an NLL) above the optimum that bounds the confidence region:

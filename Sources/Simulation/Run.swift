@@ -1,10 +1,13 @@
 import KineticsCore
+import KinapseUtilities
 import ModelCompiler
 import CVODEIntegration
 
 /// One simulation from start to end: the integration loop and the event machinery.
 struct Run {
     let model: CompiledModel
+    /// This run's memory, and the system the integrator drives.
+    let instance: ModelInstance
     let request: SimulationRequest
     let columnSlots: [Int]
     var trajectory: Trajectory
@@ -23,7 +26,7 @@ struct Run {
     let trackedSwitches: [TrackedSwitch]
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
-    var random = SplitMix64(seed: 0x5EED_CA5E)
+    var random = SeededGenerator(seed: 0x5EED_CA5E)
     var nextOutput = 0
     var row: [Double]
     /// Species checked for going negative (those that started non-negative), and the
@@ -31,8 +34,9 @@ struct Run {
     var watchedForNegative: [Int] = []
     var peakAmount: [Double] = []
 
-    // Forward sensitivities (only when requested; see `enableSensitivities`).
-    var sensitivity: SensitivityModel?
+    // Forward sensitivities (only when requested; see `enableSensitivities`): the instance
+    // of a differentiated model.
+    var sensitivity: ModelInstance?
     var suppliedSensitivities: [Int: [Double]] = [:]
     /// ∂y/∂p, parameter-major: `sens[k * n + i]`.
     var sens: [Double] = []
@@ -68,6 +72,7 @@ struct Run {
 
     init(model: CompiledModel, request: SimulationRequest, columnSlots: [Int], columns: [String]) {
         self.model = model
+        self.instance = ModelInstance(model)
         self.request = request
         self.columnSlots = columnSlots
         self.trajectory = Trajectory(columns: columns)
@@ -79,8 +84,9 @@ struct Run {
         self.row = [Double](repeating: 0, count: columns.count)
     }
 
-    mutating func enableSensitivities(_ s: SensitivityModel, supplied: [Int: [Double]]) {
-        sensitivity = s
+    /// Integrates the sensitivities the model was differentiated for along with the states.
+    mutating func enableSensitivities(_ s: CompiledSensitivities, supplied: [Int: [Double]]) {
+        sensitivity = instance
         suppliedSensitivities = supplied
         sensitivityTrajectory = SensitivityTrajectory(parameters: s.parameters, columns: trajectory.columns)
     }
@@ -90,11 +96,11 @@ struct Run {
     mutating func execute(overrides: [Int: Double]) {
         let grid = request.grid
         let t0 = grid.start
-        y = model.initialState(time: t0, overrides: overrides)
+        y = instance.initialState(time: t0, overrides: overrides)
         if let sensitivity {
             sens = sensitivity.initialSensitivities(overridden: Set(overrides.keys), supplied: suppliedSensitivities)
         }
-        model.update(time: t0, state: y)
+        instance.update(time: t0, state: y)
         initialiseTruthValues()
         if let f = processEvents(at: t0) { return fail(f) }
         if let bad = firstNonFinite() {
@@ -109,7 +115,7 @@ struct Run {
 
         let integrator: Integrator
         do {
-            integrator = try Integrator(system: model, initialTime: t0, initialState: y, options: request.options)
+            integrator = try Integrator(system: instance, initialTime: t0, initialState: y, options: request.options)
             if let sensitivity {
                 try integrator.enableSensitivities(sensitivity, initial: sens, method: request.sensitivityMethod)
             }
@@ -147,7 +153,7 @@ struct Run {
                     if t >= nextSwitch {
                         // Landed exactly on a time switch: flip the switches due now, run events, restart.
                         t = nextSwitch
-                        model.update(time: t, state: y)
+                        instance.update(time: t, state: y)
                         flipTimedSwitches(at: t)
                         if let f = processEvents(at: t) { return fail(f) }
                         try restart(integrator, at: t)
@@ -155,10 +161,10 @@ struct Run {
                     }
                 case .root(let reached, let directions):
                     t = reached
-                    model.update(time: t, state: y)
+                    instance.update(time: t, state: y)
                     for (k, d) in directions.enumerated() where d != 0 {
                         let r = model.relationals[model.rootRelationals[k]]
-                        if let slot = r.truthSlot { model.setValue(r.valueAfterCrossing(rising: d > 0) ? 1 : 0, slot: slot) }
+                        if let slot = r.truthSlot { instance.setValue(r.valueAfterCrossing(rising: d > 0) ? 1 : 0, slot: slot) }
                     }
                     if let f = processEvents(at: t) { return fail(f) }
                     try restart(integrator, at: t)
@@ -186,7 +192,7 @@ struct Run {
     mutating func recordOutputs(upTo t: Double) {
         let grid = request.grid
         guard nextOutput < grid.count, grid[nextOutput] <= t else { return }
-        model.update(time: t, state: y)
+        instance.update(time: t, state: y)
         var sensitivityRow: [Double] = []
         if let sensitivity {
             sensitivity.refreshPartials()
@@ -198,7 +204,7 @@ struct Run {
         while nextOutput < grid.count, grid[nextOutput] <= t {
             defer { nextOutput += 1 }
             guard finite else { continue }
-            for (c, slot) in columnSlots.enumerated() { row[c] = model.value(ofSlot: slot) }
+            for (c, slot) in columnSlots.enumerated() { row[c] = instance.value(ofSlot: slot) }
             trajectory.append(time: grid[nextOutput], row: row)
             sensitivityTrajectory?.append(time: grid[nextOutput], row: sensitivityRow)
         }
@@ -242,8 +248,8 @@ struct Run {
     func initialiseTruthValues() {
         for r in model.relationals {
             guard let slot = r.truthSlot else { continue }
-            let v = model.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
-            model.setValue(v ? 1 : 0, slot: slot)
+            let v = instance.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
+            instance.setValue(v ? 1 : 0, slot: slot)
         }
     }
 
@@ -253,31 +259,31 @@ struct Run {
     /// a comparison the event moved takes its exact value even on the boundary (an event
     /// setting `m = x` makes `x > m` false, not "still true from its last crossing").
     func refreshTruthValues(before: [Double]? = nil) {
-        model.evaluateSwitches()
+        instance.evaluateSwitches()
         for s in trackedSwitches {
-            let g = model.switchValue(s.relational)
+            let g = instance.switchValue(s.relational)
             if let v = Relational.liveValue(s.comparison, switchFunction: g) {
-                model.setValue(v ? 1 : 0, slot: s.truthSlot)
+                instance.setValue(v ? 1 : 0, slot: s.truthSlot)
             } else if let before, g != before[s.relational] {
                 let r = model.relationals[s.relational]
-                let v = model.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
-                model.setValue(v ? 1 : 0, slot: s.truthSlot)
+                let v = instance.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
+                instance.setValue(v ? 1 : 0, slot: s.truthSlot)
             }
         }
     }
 
     func flipTimedSwitches(at t: Double) {
-        model.evaluateSwitches()
-        for s in trackedSwitches where model.crossingTime(s.relational) == t {
-            model.setValue(Relational.valueAfterCrossing(s.comparison, rising: s.timeOnLeft) ? 1 : 0, slot: s.truthSlot)
+        instance.evaluateSwitches()
+        for s in trackedSwitches where instance.crossingTime(s.relational) == t {
+            instance.setValue(Relational.valueAfterCrossing(s.comparison, rising: s.timeOnLeft) ? 1 : 0, slot: s.truthSlot)
         }
     }
 
     /// The next time something switches without the integrator's help: a time switch or
     /// a delayed event falling due.
     func nextDiscontinuity(after t: Double) -> Double {
-        model.evaluateSwitches()
-        var next = model.nextCrossing(after: t)
+        instance.evaluateSwitches()
+        var next = instance.nextCrossing(after: t)
         for p in pending where p.executionTime > t && p.executionTime < next { next = p.executionTime }
         return next
     }
@@ -294,7 +300,7 @@ struct Run {
             let due = pending.indices.filter { pending[$0].executionTime <= t }
             guard !due.isEmpty else { return nil }
             // Highest priority first; equal priorities in document order, then scheduling order.
-            let priorities = due.map { i in model.events[pending[i].event].priority.map { model.evaluate($0) } ?? 0 }
+            let priorities = due.map { i in model.events[pending[i].event].priority.map { instance.evaluate($0) } ?? 0 }
             var best = 0
             for k in 1..<due.count {
                 let a = pending[due[k]], b = pending[due[best]]
@@ -322,11 +328,11 @@ struct Run {
     }
 
     mutating func detectTransitions(at t: Double) {
-        model.evaluateTriggers()
+        instance.evaluateTriggers()
         // Indices only: copying each event (its arrays of assignments) on every pass
         // dominated runs with hundreds of stimulus events.
         for i in 0..<previousTrigger.count {
-            let now = model.triggerValue(i)
+            let now = instance.triggerValue(i)
             if now && !previousTrigger[i] { schedule(i, at: t) }
             if !now && !persistent[i] && !pending.isEmpty { pending.removeAll { $0.event == i } }
             previousTrigger[i] = now
@@ -335,8 +341,8 @@ struct Run {
 
     mutating func schedule(_ i: Int, at t: Double) {
         let e = model.events[i]
-        let delay = e.delay.map { model.evaluate($0) } ?? 0
-        let values = e.useValuesFromTriggerTime ? e.assignments.map { model.evaluate($0.value) } : nil
+        let delay = e.delay.map { instance.evaluate($0) } ?? 0
+        let values = e.useValuesFromTriggerTime ? e.assignments.map { instance.evaluate($0.value) } : nil
         let tangents = e.useValuesFromTriggerTime ? assignmentTangents(i) : nil
         let when = delay.isFinite && delay > 0 ? t + delay : t
         pending.append(PendingEvent(event: i, executionTime: when, values: values, tangents: tangents, sequence: scheduleCounter))
@@ -345,28 +351,28 @@ struct Run {
 
     mutating func execute(_ p: PendingEvent) {
         let e = model.events[p.event]
-        let values = p.values ?? e.assignments.map { model.evaluate($0.value) }
+        let values = p.values ?? e.assignments.map { instance.evaluate($0.value) }
         if sensitivity != nil { applySensitivityJump(p, values: values) }
-        model.evaluateSwitches()
-        let before = model.relationals.indices.map { model.switchValue($0) }
+        instance.evaluateSwitches()
+        let before = model.relationals.indices.map { instance.switchValue($0) }
         // A species concentration assigned by an event becomes an amount with the
         // compartment size from before the event, even when the same event resizes the
         // compartment (the SBML Test Suite's reading, e.g. case 01779).
         var amounts: [Double] = []
         for (a, v) in zip(e.assignments, values) {
-            if case .amountState(_, let sizeSlot) = a.target { amounts.append(v * model.value(ofSlot: sizeSlot)) }
+            if case .amountState(_, let sizeSlot) = a.target { amounts.append(v * instance.value(ofSlot: sizeSlot)) }
         }
         var k = 0
         for (a, v) in zip(e.assignments, values) {
             switch a.target {
-            case .value(let slot): model.setValue(v, slot: slot)
+            case .value(let slot): instance.setValue(v, slot: slot)
             case .rawState(let i): y[i] = v
             case .amountState(let i, _):
                 y[i] = amounts[k]
                 k += 1
             }
         }
-        model.update(time: model.value(ofSlot: 0), state: y)
+        instance.update(time: instance.value(ofSlot: 0), state: y)
         refreshTruthValues(before: before)
     }
 
@@ -399,7 +405,7 @@ struct Run {
             case .value(let slot): sensitivity.setValueSensitivity(slot: slot, t)
             case .rawState(let i): for q in 0..<np { sens[q * n + i] = t[q] }
             case .amountState(let i, let sizeSlot):
-                let size = model.value(ofSlot: sizeSlot)
+                let size = instance.value(ofSlot: sizeSlot)
                 for q in 0..<np { sens[q * n + i] = t[q] * size + v * sizeTangents[k][q] }
                 k += 1
             }
@@ -415,14 +421,14 @@ struct Run {
         if culprit == nil, let bad = firstNonFinite() { culprit = bad }
         if culprit == nil { culprit = fastestChanging(at: t) }
         var hint: String
-        switch error.flagName {
-        case "CV_TOO_MUCH_WORK":
+        switch error.kind {
+        case .tooMuchWork:
             hint = "the solver took \(request.options.maximumSteps) steps without reaching the next output; raise --max-steps, or check for a very stiff or blowing-up variable"
-        case "CV_CONV_FAILURE", "CV_ERR_FAILURE":
+        case .convergenceFailure, .errorTestFailure:
             hint = "the step size collapsed after repeated failures: a rate law jumps or blows up here, or the system is stiffer than these tolerances can follow; check the culprit's rate laws, or loosen --rtol/--atol"
-        case "CV_RHSFUNC_FAIL", "CV_FIRST_RHSFUNC_ERR", "CV_REPTD_RHSFUNC_ERR", "CV_UNREC_RHSFUNC_ERR", "CV_LSETUP_FAIL":
+        case .rightHandSideFailure, .linearSolverSetupFailure:
             hint = "a rate law evaluated to NaN or infinity (division by zero, log of a negative value, overflow)"
-        default:
+        case .other:
             hint = "see the SUNDIALS message above"
         }
         // Whatever the flag, a derivative that was NaN or infinite during the failed step is
@@ -439,7 +445,7 @@ struct Run {
         guard !y.isEmpty else { return nil }
         var dydt = [Double](repeating: 0, count: y.count)
         y.withUnsafeBufferPointer { s in
-            dydt.withUnsafeMutableBufferPointer { d in model.evaluateRHS(time: t, state: s.baseAddress!, derivative: d.baseAddress!) }
+            dydt.withUnsafeMutableBufferPointer { d in instance.evaluateRHS(time: t, state: s.baseAddress!, derivative: d.baseAddress!) }
         }
         var best: (Int, Double)?
         for i in y.indices {
@@ -448,18 +454,5 @@ struct Run {
             if best == nil || r > best!.1 { best = (i, r) }
         }
         return best.map { model.states[$0.0].name }
-    }
-}
-
-/// A small, fast, seedable generator (SplitMix64) for choosing among tied events.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

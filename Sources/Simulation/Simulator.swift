@@ -1,6 +1,5 @@
 public import KineticsCore
 public import ModelCompiler
-public import NativeCode
 public import CVODEIntegration
 import SourceDiagnostics
 
@@ -16,8 +15,10 @@ public struct SimulationRequest: Sendable {
     public var maximumEventsPerInstant = 10_000
     /// Parameters to differentiate every output column with respect to (forward
     /// sensitivities, see docs/sensitivities.md): plain model values by name, or `init(X)`
-    /// for the initial concentration of state `X`. Empty: no sensitivities, and the run
-    /// is exactly (bit for bit) what it is without this field.
+    /// for the initial concentration of state `X`; the model must be differentiated for
+    /// exactly these (`CompiledModel.differentiated(with:)`). Empty: no sensitivities, and
+    /// the run is exactly (bit for bit) what it is without this field, on a differentiated
+    /// model or not.
     public var sensitivityParameters: [String] = []
     /// Sensitivities of overridden initial values, by override name: ∂value/∂p_k for each
     /// k in `sensitivityParameters` (e.g. states carried over from an earlier run).
@@ -87,40 +88,13 @@ public struct SimulationRequestError: Error, Sendable, CustomStringConvertible {
 ///   every execution can trigger or (if not persistent) cancel others at the same instant;
 /// - `time`-only switches are landed on exactly with a stop time; all other switches are
 ///   located by CVODE's root finding; the solver restarts after every discontinuity.
-public final class Simulator {
+///
+/// A simulator holds only the compiled model, which is immutable: one simulator serves any
+/// number of runs on any number of threads, each run in a `ModelInstance` of its own.
+public struct Simulator: Sendable {
     public let model: CompiledModel
-    /// Compiled once per parameter list and reused by later runs.
-    private var sensitivityModel: SensitivityModel?
-    /// Set by `useNativeCode`: sensitivity programs compiled later are made native too.
-    private var nativeToolchain: Toolchain?
 
     public init(model: CompiledModel) { self.model = model }
-
-    /// Runs the model's programs, and the sensitivity programs of later runs, as native
-    /// code (`--native-code`); the results stay the same bit for bit.
-    @discardableResult
-    public func useNativeCode(_ toolchain: Toolchain) throws(NativeCodeError) -> NativeCode.Outcome {
-        let outcome = try NativeCode.install(in: model, toolchain: toolchain)
-        nativeToolchain = toolchain
-        if let sensitivityModel { try NativeCode.install(in: sensitivityModel, toolchain: toolchain) }
-        return outcome
-    }
-
-    /// The sensitivity machinery for `parameters` (compiled on first use, then reused).
-    public func sensitivities(for parameters: [String]) throws(SimulationRequestError) -> SensitivityModel {
-        if let s = sensitivityModel, s.parameters == parameters { return s }
-        let s: SensitivityModel
-        do { s = try SensitivityModel(model: model, parameters: parameters) } catch {
-            throw SimulationRequestError(message: error.message, hint: error.hint)
-        }
-        if let nativeToolchain {
-            do { try NativeCode.install(in: s, toolchain: nativeToolchain) } catch {
-                throw SimulationRequestError(message: error.message, hint: error.hint)
-            }
-        }
-        sensitivityModel = s
-        return s
-    }
 
     public func run(_ request: SimulationRequest) throws(SimulationRequestError) -> SimulationResult {
         let columns = request.columns ?? model.defaultColumns
@@ -146,7 +120,11 @@ public final class Simulator {
         }
         var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
         if !request.sensitivityParameters.isEmpty {
-            let sensitivity = try sensitivities(for: request.sensitivityParameters)
+            guard let sensitivity = model.sensitivities, sensitivity.parameters == request.sensitivityParameters else {
+                throw SimulationRequestError(
+                    message: "model '\(model.name)' was not differentiated with respect to \(request.sensitivityParameters.joined(separator: ", "))",
+                    hint: "make the model with CompiledModel.differentiated(with:) for the parameters the request lists")
+            }
             var supplied: [Int: [Double]] = [:]
             for (name, vector) in request.initialSensitivities {
                 guard let slot = model.symbols[name], overrides[slot] != nil else {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import KineticsCore
+public import KinapseUtilities
 
 /// The quantal model of a GABAergic connection that turns release probability Pr and
 /// receptor number N into what a recording shows.
@@ -75,6 +75,12 @@ public struct ReleaseModel: Sendable, Hashable {
         -> (releaseProbability: Double, receptors: Double) {
         let n = Double(sites)
         return (n * quantum(receptors: receptors), n * pr * quantalSize / referenceReceptors)
+    }
+
+    /// d(CV)/d(Pr) of `readout`'s CV at Pr = `pr`, where it is `cv`: from
+    ///   CV² = (1 − Pr + CVq²)/(n·Pr),  dCV/dPr = −(1 + CVq²)/(2·CV·n·Pr²).
+    public func cvDerivative(releaseProbability pr: Double, cv: Double) -> Double {
+        -(1 + quantalCV * quantalCV) / (2 * cv * Double(sites) * pr * pr)
     }
 
     /// d(PPR)/d(Pr) of `pairedPulseRatio`: with R = e^{−Δt/τ_D} and D = e^{−Δt/τ_F},

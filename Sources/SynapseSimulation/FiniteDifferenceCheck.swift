@@ -1,6 +1,6 @@
 import Foundation
 public import CVODEIntegration
-import KineticsCore
+import KinapseUtilities
 
 /// Checks a synapse run's sensitivities against central finite differences: the
 /// acceptance test of issue #6, used by the tests and by `kinapse simulate … --check-sensitivities`.
@@ -90,34 +90,28 @@ public enum FiniteDifferenceCheck {
     /// and compares each with central differences of plain runs of the same prepared model.
     ///
     /// The run with sensitivities, the plain run and the 2·n perturbed runs are independent:
-    /// they are spread over `jobs` threads (each with its own prepared model), and the
-    /// comparison is made once all are done, so the report does not depend on `jobs`.
+    /// they are spread over `jobs` threads (sharing one prepared run, compiled once), and
+    /// the comparison is made once all are done, so the report does not depend on `jobs`.
     public static func run(_ request: SynapseRunRequest, parameters requested: [String]? = nil, stride: Int = 10,
                            jobs: Int = 1) throws(SynapseRunError) -> Report {
         let plainRequest = plainRun(of: request)
-        // Compiled here to read the parameters, then reused by the first worker.
-        let prepared = try PreparedSynapseRun(plainRequest)
-        let model = prepared.model
-        let handoff = Handoff(prepared)
+        let plain = try PreparedSynapseRun(plainRequest)
+        let model = plain.model
         let parameters = requested ?? model.differentiableParameters
         let values = model.initialValues(of: parameters)
-        var withSensitivities = plainRequest
-        withSensitivities.sensitivityParameters = parameters
-        let sensitivityRequest = withSensitivities
+        let prepared = try plain.differentiated(with: parameters)
         let steps = values.map { relativeStep * ($0 != 0 ? abs($0) : 1) }
 
         // Task 0: the run with sensitivities; 1: the plain run (for its time); then for
         // parameter k, 2 + 2k (p + h) and 3 + 2k (p − h).
         typealias Outcome = (result: Result<SynapseRunResult, SynapseRunError>, seconds: Double)
-        let runs = ParallelTasks.run(count: 2 + 2 * parameters.count, jobs: jobs,
-                                     makeState: { handoff.take() }) { plain, task -> Outcome in
+        let runs = ParallelTasks.run(count: 2 + 2 * parameters.count, jobs: jobs, makeState: {}) { _, task -> Outcome in
             let clock = Date()
             do throws(SynapseRunError) {
-                if task == 0 { return (.success(try PreparedSynapseRun(sensitivityRequest).run()), Date().timeIntervalSince(clock)) }
-                if plain == nil { plain = try PreparedSynapseRun(plainRequest) }
+                if task == 0 { return (.success(try prepared.run()), Date().timeIntervalSince(clock)) }
                 let k = (task - 2) / 2
                 let overrides = task == 1 ? [] : [(parameters[k], values[k] + (task % 2 == 0 ? steps[k] : -steps[k]))]
-                return (.success(try plain!.run(overrides: overrides)), Date().timeIntervalSince(clock))
+                return (.success(try plain.run(overrides: overrides)), Date().timeIntervalSince(clock))
             } catch {
                 return (.failure(error), Date().timeIntervalSince(clock))
             }
@@ -163,11 +157,10 @@ public enum FiniteDifferenceCheck {
         let plain = try PreparedSynapseRun(plainRequest)
         let parameters = plain.model.differentiableParameters
         let values = plain.model.initialValues(of: parameters)
-        var sensitivityRequest = plainRequest
-        sensitivityRequest.sensitivityParameters = parameters
+        let prepared = try plain.differentiated(with: parameters)
         var report = Report()
         var clock = Date()
-        let result = try PreparedSynapseRun(sensitivityRequest).run()
+        let result = try prepared.run()
         report.sensitivityRunTime = Date().timeIntervalSince(clock)
         if let failure = result.failure { throw .request("the run with sensitivities failed: \(failure)", hint: nil) }
         clock = Date()

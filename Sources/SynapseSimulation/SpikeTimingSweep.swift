@@ -1,7 +1,8 @@
 import Foundation
-import KineticsCore
+import KinapseUtilities
 public import InductionProtocols
 public import SynapseModel
+public import PathwayModel
 public import CVODEIntegration
 
 /// One point of a spike-timing window: the plasticity one pairing interval produces.
@@ -19,7 +20,7 @@ public enum SpikeTimingSweep {
     /// `jobs` threads. Results come back in the order of `deltas`, whatever the thread count,
     /// so output is identical for any `jobs`. Once `isCancelled` returns true no further
     /// interval begins; the result then holds only the intervals that ran, still in order.
-    public static func run(synapse: SynapseDefinition, base: InductionProtocol, deltas: [Double], pairs: Int, rate: Double,
+    public static func run(synapse: SynapseDefinition, model: Pathway, base: InductionProtocol, deltas: [Double], pairs: Int, rate: Double,
                            blockers: [String], options: IntegratorOptions, jobs: Int, nativeCode: Bool = false,
                            isCancelled: (@Sendable () -> Bool)? = nil,
                            progress: (@Sendable () -> Void)? = nil) throws(SynapseRunError) -> [SpikeTimingPoint] {
@@ -31,7 +32,7 @@ public enum SpikeTimingSweep {
             var p = base
             p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltas[i], pairs: pairs, rate: rate)
             do throws(SynapseRunError) {
-                var request = SynapseRunRequest(synapse: synapse, protocolDefinition: p, blockers: blockers, options: options)
+                var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: p, blockers: blockers, options: options)
                 request.nativeCode = nativeCode
                 let r = try SynapseRunner.run(request)
                 // Only a point that ran counts as progress: a request error (an unknown

@@ -1,7 +1,7 @@
 import Foundation
 public import InductionProtocols
 public import SynapseModel
-import KineticsCore
+import KinapseUtilities
 
 /// Text and CSV renderings of a synapse run.
 public enum SynapseReports {

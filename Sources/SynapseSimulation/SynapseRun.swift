@@ -1,6 +1,6 @@
 public import SourceDiagnostics
 import class Foundation.FileManager
-import PathwayModel
+public import PathwayModel
 import AntimonyFrontEnd
 public import ModelCompiler
 import NativeCode
@@ -13,6 +13,8 @@ public import SynapseModel
 /// A protocol run on a synapse: what `kinapse simulate SYNAPSE --protocol NAME` does.
 public struct SynapseRunRequest: Sendable {
     public var synapse: SynapseDefinition
+    /// The synapse's pathway, loaded by the caller (`SynapseDefinition.loadModel()`).
+    public var model: Pathway
     public var protocolDefinition: InductionProtocol
     /// Names of blockers (declared by the synapse) applied throughout.
     public var blockers: [String]
@@ -27,13 +29,13 @@ public struct SynapseRunRequest: Sendable {
     public var sensitivityParameters: [String] = []
     /// How CVODES corrects the sensitivities (see `SimulationRequest.sensitivityMethod`).
     public var sensitivityMethod: SensitivityMethod = .staggered
-    /// Run the model as native code (`Simulator.useNativeCode`): same results, faster.
+    /// Run the model as native code (`NativeCode.compile`): same results, faster.
     public var nativeCode = false
 
-    public init(synapse: SynapseDefinition, protocolDefinition: InductionProtocol, blockers: [String] = [],
+    public init(synapse: SynapseDefinition, model: Pathway, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
                 outputStep: Double? = nil) {
-        self.synapse = synapse; self.protocolDefinition = protocolDefinition; self.blockers = blockers
+        self.synapse = synapse; self.model = model; self.protocolDefinition = protocolDefinition; self.blockers = blockers
         self.overrides = overrides; self.options = options; self.outputStep = outputStep
     }
 }
@@ -86,6 +88,20 @@ public enum SynapseRunError: Error, Sendable, CustomStringConvertible {
         case .diagnostics(let e): e.description
         case .request(let m, let hint): hint.map { "\(m)\nhint: \($0)" } ?? m
         }
+    }
+}
+
+extension SynapseDefinition {
+    /// Reads the synapse's pathway (its `model = …` file), once, where a command or reader
+    /// loads its inputs; runs take the loaded pathway. A missing file is the synapse file's
+    /// mistake, so the error points at its `model` line.
+    public func loadModel() throws(DiagnosticsError) -> Pathway {
+        if let range = modelPathRange, !FileManager.default.fileExists(atPath: modelPath) {
+            let written = range.text.trimmingCharacters(in: ["\""])
+            let hint = Suggestions.closestFile(to: modelPath).map { "did you mean '\(Suggestions.sibling($0, of: written))'?" }
+            throw DiagnosticsError(.error("cannot find the model '\(written)' (looked for '\(modelPath)')", at: range, hint: hint))
+        }
+        return try AntimonyLoader.load(path: modelPath)
     }
 }
 
@@ -175,12 +191,13 @@ public enum SynapseRunner {
 /// A synapse, protocol and blockers compiled once, to run many times with different
 /// parameter values (`run(overrides:)`) without reloading or recompiling the pathway.
 ///
-/// Holds compiled models, whose memory each run changes: use one instance per thread.
-public final class PreparedSynapseRun {
-    public let request: SynapseRunRequest
+/// Holds only immutable compiled models (each run makes its own model instances), so one
+/// prepared run serves every worker thread.
+public struct PreparedSynapseRun: Sendable {
+    public private(set) var request: SynapseRunRequest
     /// The blocked, unstimulated model for the pre-incubation (only with blockers).
-    private let preincubation: Simulator?
-    private let simulator: Simulator
+    private var preincubation: Simulator?
+    private var simulator: Simulator
     private let blockerOverrides: [(name: String, value: Double)]
     private let grid: TimeGrid
     private let step: Double
@@ -190,19 +207,7 @@ public final class PreparedSynapseRun {
         self.request = request
         let synapse = request.synapse
         let proto = request.protocolDefinition
-        var pathway: Pathway
-        // A missing model is the synapse file's mistake: point at its 'model = …' line.
-        if let range = synapse.modelPathRange, !FileManager.default.fileExists(atPath: synapse.modelPath) {
-            let written = range.text.trimmingCharacters(in: ["\""])
-            let hint = Suggestions.closestFile(to: synapse.modelPath).map { "did you mean '\(Suggestions.sibling($0, of: written))'?" }
-            throw .diagnostics(DiagnosticsError(.error("cannot find the model '\(written)' (looked for '\(synapse.modelPath)')",
-                                                       at: range, hint: hint)))
-        }
-        do {
-            pathway = try AntimonyLoader.load(path: synapse.modelPath)
-        } catch {
-            throw .diagnostics(error)
-        }
+        var pathway = request.model
         var diagnostics = DiagnosticCollector()
         let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
         SynapseRunner.validateStimuli(synapse, proto, names: names, &diagnostics)
@@ -227,10 +232,9 @@ public final class PreparedSynapseRun {
         // Drugs are bath-applied before the recording starts, as in a slice experiment:
         // the blocked synapse first settles without stimuli, so the baseline measures the
         // blocked steady state rather than the drug's wash-in.
+        var preincubationModel: CompiledModel?
         if !request.blockers.isEmpty, request.preincubation > 0 {
-            do { preincubation = Simulator(model: try ModelCompiler.compile(pathway)) } catch { throw .diagnostics(error) }
-        } else {
-            preincubation = nil
+            do { preincubationModel = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
         }
 
         SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule)
@@ -242,25 +246,8 @@ public final class PreparedSynapseRun {
                 .error, "the model '\(pathway.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
                 hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
         }
-        simulator = Simulator(model: model)
-        if request.nativeCode {
-            do {
-                let toolchain = try Toolchain.find()
-                try simulator.useNativeCode(toolchain)
-                try preincubation?.useNativeCode(toolchain)
-            } catch {
-                throw .request(error.message, hint: error.hint)
-            }
-        }
-        if !request.sensitivityParameters.isEmpty {
-            // Compile the sensitivity programs now, so that a bad parameter name fails here.
-            do {
-                _ = try simulator.sensitivities(for: request.sensitivityParameters)
-                _ = try preincubation?.sensitivities(for: request.sensitivityParameters)
-            } catch {
-                throw .request(error.message, hint: error.hint)
-            }
-        }
+        simulator = try Self.finish(model, request)
+        preincubation = try preincubationModel.map { model throws(SynapseRunError) in try Self.finish(model, request) }
 
         // Output grid: a whole number of steps per test interval, so every test time is a grid point.
         let stepsPerInterval = max(1, Int((proto.testInterval / (request.outputStep ?? proto.testInterval / 10)).rounded(.up)))
@@ -270,6 +257,43 @@ public final class PreparedSynapseRun {
         var columns = model.defaultColumns
         for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
         self.columns = columns
+    }
+
+    /// A compiled model made ready for `request`: differentiated for its sensitivity
+    /// parameters (a bad name fails here), then as native code when asked.
+    private static func finish(_ model: CompiledModel, _ request: SynapseRunRequest) throws(SynapseRunError) -> Simulator {
+        var model = model
+        if !request.sensitivityParameters.isEmpty {
+            do { model = try model.differentiated(with: request.sensitivityParameters) } catch {
+                throw .request(error.message, hint: error.hint)
+            }
+        }
+        if request.nativeCode {
+            do { model = try NativeCode.compile(model).model } catch {
+                throw .request(error.message, hint: error.hint)
+            }
+        }
+        return Simulator(model: model)
+    }
+
+    /// This prepared run with sensitivities for `parameters`: the same compiled models,
+    /// differentiated (nothing is reloaded or recompiled from the pathway).
+    public func differentiated(with parameters: [String]) throws(SynapseRunError) -> PreparedSynapseRun {
+        var prepared = self
+        prepared.request.sensitivityParameters = parameters
+        prepared.simulator = try Self.finish(simulator.model, prepared.request)
+        prepared.preincubation = try preincubation.map { p throws(SynapseRunError) in
+            try Self.finish(p.model, prepared.request)
+        }
+        return prepared
+    }
+
+    /// This prepared run without sensitivities: the same (possibly differentiated) models,
+    /// whose plain runs are bit for bit those of models never differentiated.
+    public var withoutSensitivities: PreparedSynapseRun {
+        var prepared = self
+        prepared.request.sensitivityParameters = []
+        return prepared
     }
 
     /// The compiled model of the main run (with the protocol's stimulus events), e.g. for

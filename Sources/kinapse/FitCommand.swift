@@ -3,6 +3,7 @@ import Foundation
 import SourceDiagnostics
 import Reporting
 import Optimization
+import KinapseUtilities
 import Fitting
 import Plotting
 

@@ -73,13 +73,6 @@ enum ModelLoading {
         }
     }
 
-    /// A synapse's pathway (and its imports), read before the run so that outputs and names
-    /// can be checked against it; nil when the file is missing, which the run reports with
-    /// its place in the synapse file.
-    static func loadPathway(of synapse: SynapseDefinition) throws -> Pathway? {
-        FileManager.default.fileExists(atPath: synapse.modelPath) ? try loadPathway(synapse.modelPath) : nil
-    }
-
     static func compile(_ pathway: Pathway) throws -> CompiledModel {
         do {
             return try ModelCompiler.compile(pathway)
@@ -92,10 +85,11 @@ enum ModelLoading {
     /// Help for `--native-code` on the commands that defer to `simulate`'s description.
     static let nativeCodeHelp: ArgumentHelp = "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster."
 
-    /// `--native-code`: compiles the model's equations to machine code (or finds them in the cache).
-    static func installNativeCode(in model: CompiledModel) throws -> NativeCode.Outcome {
+    /// `--native-code`: the model running its equations as machine code (compiled now or
+    /// found in the cache).
+    static func nativeCode(for model: CompiledModel) throws -> (model: CompiledModel, outcome: NativeCode.Outcome) {
         do {
-            return try NativeCode.install(in: model)
+            return try NativeCode.compile(model)
         } catch {
             Console.error("error: \(error.message)\nhint: \(error.hint)")
             throw Status.badInput

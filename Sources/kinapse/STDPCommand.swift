@@ -5,6 +5,7 @@ import CVODEIntegration
 import Reporting
 import InductionProtocols
 import SynapseModel
+import PathwayModel
 import SynapseSimulation
 
 struct STDP: ParsableCommand {
@@ -88,15 +89,16 @@ struct STDP: ParsableCommand {
 
     func run() throws {
         let definition: SynapseDefinition
+        let model: Pathway
         let base: InductionProtocol
         do {
             definition = try SynapseReader.read(path: synapsePath)
+            model = try definition.loadModel()  // reads its imports, so they count as inputs below
             base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         } catch let error as DiagnosticsError {
             Console.report(error.diagnostics)
             throw Status.badInput
         }
-        _ = try ModelLoading.loadPathway(of: definition)  // its imports are inputs too
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
@@ -107,7 +109,7 @@ struct STDP: ParsableCommand {
         let cancellation = interruption.cancellation
         let points: [SpikeTimingPoint]
         do {
-            points = try SpikeTimingSweep.run(synapse: definition, base: base, deltas: deltas, pairs: pairs, rate: rate,
+            points = try SpikeTimingSweep.run(synapse: definition, model: model, base: base, deltas: deltas, pairs: pairs, rate: rate,
                                               blockers: blockers, options: IntegratorOptions(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                               nativeCode: nativeCode, isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
         } catch {

@@ -202,8 +202,9 @@ struct Simulate: ParsableCommand {
         let compileStart = clock.now
         let compileCPUStart = Self.threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(modelPath)
-        let compiled = try ModelLoading.compile(pathway)
-        let native = nativeCode ? try ModelLoading.installNativeCode(in: compiled) : nil
+        var compiled = try ModelLoading.compile(pathway)
+        var native: NativeCode.Outcome?
+        if nativeCode { (compiled, native) = try ModelLoading.nativeCode(for: compiled) }
         let compileTime = clock.now - compileStart
         let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 

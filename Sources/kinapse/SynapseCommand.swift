@@ -7,8 +7,8 @@ import Simulation
 import Reporting
 import InductionProtocols
 import SynapseModel
-import SynapseSimulation
 import PathwayModel
+import SynapseSimulation
 
 /// Options of `simulate` that only apply to synapse definitions.
 struct SynapseOptions: ParsableArguments {
@@ -106,14 +106,14 @@ struct SynapseCommand {
         let protocolPath = try ProtocolLocator.resolve(options.protocol!, near: simulate.modelPath)
         let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
         // Read the synapse's pathway (and its imports) now, so that outputs and --plot-species
-        // are checked against it before the run; a missing model is reported by the run itself.
-        let pathway = try ModelLoading.loadPathway(of: synapse)
-        if let pathway { try checkPlotSpecies(pathway, synapse) }
+        // are checked against it before the run.
+        let model = try report { () throws(DiagnosticsError) in try synapse.loadModel() }
+        try checkPlotSpecies(model, synapse)
         try OutputCheck.check(options.outputs(of: simulate), inputs: [synapse.modelPath], force: simulate.force)
         var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
         integrator.maximumStepSize = 0
-        var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: options.blockers,
-                                        overrides: try simulate.overrides(names: modelNames(pathway)), options: integrator, outputStep: simulate.dt)
+        var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: proto, blockers: options.blockers,
+                                        overrides: try simulate.overrides(names: modelNames(model)), options: integrator, outputStep: simulate.dt)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         request.nativeCode = simulate.nativeCode
         let clock = ContinuousClock()
@@ -194,8 +194,8 @@ struct SynapseCommand {
     }
 
     /// Names `--params` may set: the synapse model's parameters, species and compartments.
-    private func modelNames(_ pathway: Pathway?) -> Set<String> {
-        guard simulate.params != nil, let pathway else { return [] }
+    private func modelNames(_ pathway: Pathway) -> Set<String> {
+        guard simulate.params != nil else { return [] }
         return Set(pathway.parameters.map(\.id) + pathway.species.map(\.id) + pathway.compartments.map(\.id))
     }
 

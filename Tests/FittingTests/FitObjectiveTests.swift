@@ -27,7 +27,7 @@ import Foundation
         defer { files.remove() }
         let problem = try files.read()
         #expect(problem.parameters.map(\.role) == [.model, .model, .observation, .observation, .observation])
-        #expect(problem.parameters[3].scale == .lin, "a non-positive lower bound means a linear scale")
+        #expect(problem.parameters[3].scale == .linear, "a non-positive lower bound means a linear scale")
         let objective = try FitObjective(problem: problem)
         let (k1, k2, s, o, sigma) = (0.8, 0.2, 1.5, 0.1, 0.3)
         let theta = [log10(k1), log10(k2), log10(s), o, log10(sigma)]

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 @testable import Fitting
 import Optimization
+import ModelCompiler
 import PathwayTestSupport
 
 @Suite struct FitRunTests {
@@ -67,6 +68,24 @@ import PathwayTestSupport
         let withSensitivities = try FitRunner.run(plainProblem, settings: FitSettings(problem: plainProblem, starts: 1, jobs: 1, gradient: .sensitivities, profiles: false))
         #expect(withSensitivities.gradientFallback == nil)
         #expect(withSensitivities.best?.run.jacobianSource == .sensitivities)
+    }
+
+    /// The model is compiled once for the whole fit, not once per worker: two workers, the
+    /// gradients from sensitivities (one set of sensitivity programs) and the profiles all
+    /// share it. The model gets a name of its own, so that tests running at the same time
+    /// do not add to its count.
+    @Test func aFitWithTwoJobsCompilesItsModelOnce() throws {
+        let name = "decay_compiled_once"
+        let model = ProblemFiles.decay.replacingOccurrences(of: "model *decay()", with: "model *\(name)()")
+        #expect(model != ProblemFiles.decay)
+        let files = try ProblemFiles(model: model)
+        defer { files.remove() }
+        let problem = try files.read()
+        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, jobs: 2, gradient: .sensitivities))
+        #expect(outcome.multiStart.starts.count == 4 && outcome.uncertainty != nil)
+        #expect(outcome.best?.run.jacobianSource == .sensitivities)
+        #expect(ModelCompiler.compilations.withLock { $0[name] } == 1)
+        #expect(ModelCompiler.differentiations.withLock { $0[name] } == 1)
     }
 
     /// A start whose first simulation blows up fails; the fit goes on and reports it.

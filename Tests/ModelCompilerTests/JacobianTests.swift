@@ -29,7 +29,7 @@ let jacobianTestModels: [String] = [
 
     @Test(arguments: jacobianTestModels.indices)
     func symbolicJacobianMatchesCentralDifferences(_ index: Int) throws {
-        let model = try TestModels.compile(jacobianTestModels[index])
+        let model = ModelInstance(try TestModels.compile(jacobianTestModels[index]))
         for y in samples(model.stateCount, seed: UInt64(index + 1)) {
             let check = checkJacobian(model, at: y, time: 0.3)
             // Central differences with h ≈ 1e-6·|y| are accurate to ~1e-8 here.
@@ -41,7 +41,7 @@ let jacobianTestModels: [String] = [
         let files = TestModels.shippedPathways
         #expect(!files.isEmpty, "no shipped pathways found under \(TestModels.repositoryRoot.path)")
         for url in files {
-            let model = try ModelCompiler.compile(AntimonyLoader.load(path: url.path))
+            let model = ModelInstance(try ModelCompiler.compile(AntimonyLoader.load(path: url.path)))
             var y = model.initialState()
             // Perturb away from the initial state so zero concentrations do not hide terms.
             for i in y.indices { y[i] = abs(y[i]) + 0.05 * Double(i % 7 + 1) }
@@ -55,7 +55,7 @@ let jacobianTestModels: [String] = [
     /// The bytecode programs must compute exactly what the reference tree-walker computes.
     @Test(arguments: jacobianTestModels.indices)
     func compiledRHSEqualsTreeInterpreter(_ index: Int) throws {
-        let model = try TestModels.compile(jacobianTestModels[index])
+        let model = ModelInstance(try TestModels.compile(jacobianTestModels[index]))
         var y = model.initialState()
         for i in y.indices { y[i] += 0.17 * Double(i + 1) }
         var compiled = [Double](repeating: 0, count: model.stateCount)

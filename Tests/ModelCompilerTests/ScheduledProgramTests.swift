@@ -24,7 +24,6 @@ import PathwayTestSupport
         func run(_ code: ProgramCode) -> [Double] {
             var m = memory
             m.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
-            code.deallocate()
             return m
         }
         return (run(ProgramCode(program)), run(ProgramCode(program, scheduled: false)))
@@ -59,7 +58,6 @@ import PathwayTestSupport
             program.instructions.append(Self.instruction(k.isMultiple(of: 2) ? .multiply : .add, Int32(20 + k), Int32(k), Int32(k + 1)))
         }
         let code = ProgramCode(program)
-        defer { code.deallocate() }
         #expect(code.count == 10)
         #expect(code.batchCount == 2)
         let (scheduled, inOrder) = Self.runBothWays(program, memory: Self.randomValues(30, seed: 7))
@@ -85,7 +83,6 @@ import PathwayTestSupport
         ]
         let reused = ProgramCode(program, temporaries: .init(first: 10, outputs: [15]))
         let inOrder = ProgramCode(program, scheduled: false)
-        defer { reused.deallocate(); inOrder.deallocate() }
         // Fewer distinct temporaries than instructions writing them (7), and 15 kept.
         let temporariesWritten = reused.writtenSlots.filter { $0 >= 10 }
         #expect(temporariesWritten.count < 7)
@@ -114,7 +111,6 @@ import PathwayTestSupport
                     ]
                     let fused = ProgramCode(program, temporaries: .init(first: 10, outputs: []))
                     let inOrder = ProgramCode(program, scheduled: false)
-                    defer { fused.deallocate(); inOrder.deallocate() }
                     #expect(fused.count == 1, "\(inner) then \(outer)")
                     for seed in 1...3 {
                         var a = Self.randomValues(11, seed: UInt64(seed)), b = a
@@ -134,9 +130,7 @@ import PathwayTestSupport
             var program = Program()
             program.instructions = instructions
             let code = ProgramCode(program, temporaries: .init(first: 10, outputs: outputs))
-            defer { code.deallocate() }
             let inOrder = ProgramCode(program, scheduled: false)
-            defer { inOrder.deallocate() }
             var a = Self.randomValues(12, seed: 3), b = a
             a.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
             b.withUnsafeMutableBufferPointer { inOrder.run(memory: $0.baseAddress!) }
@@ -162,7 +156,7 @@ import PathwayTestSupport
         let files = TestModels.shippedPathways
         #expect(!files.isEmpty)
         for url in files {
-            let model = try ModelCompiler.compile(AntimonyLoader.load(path: url.path))
+            let model = ModelInstance(try ModelCompiler.compile(AntimonyLoader.load(path: url.path)))
             _ = model.initialState()
             let n = model.stateCount
             for seed in 1...3 {

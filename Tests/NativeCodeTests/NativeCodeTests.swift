@@ -63,7 +63,6 @@ struct NativeCodeTests {
             }
         }
         let code = ProgramCode(program)
-        defer { code.deallocate() }
         let memory = values + [Double](repeating: -42, count: Int(destination) - values.count)
         var byBytecode = memory, byNative = memory
         byBytecode.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
@@ -76,8 +75,8 @@ struct NativeCodeTests {
         else if strided { #expect(source.text.contains("runs[]")) }
         else if perOperation >= ProgramCode.loopThreshold { #expect(source.text.contains("table[]")) }
         let (functions, _, _) = try NativeCode.load(source, toolchain: Self.toolchain)
-        code.native.pointee = functions[0]
-        byNative.withUnsafeMutableBufferPointer { code.run(memory: $0.baseAddress!) }
+        let native = ExecutableProgram(code, native: functions[0])
+        byNative.withUnsafeMutableBufferPointer { native.run(memory: $0.baseAddress!) }
         var differences: [String] = []
         for (k, ins) in program.instructions.enumerated() {
             let d = Int(ins.destination)
@@ -95,8 +94,9 @@ struct NativeCodeTests {
         #expect(files.count > 10)
         for url in files {
             let pathway = try AntimonyLoader.load(path: url.path)
-            let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
-            try NativeCode.install(in: native, toolchain: Self.toolchain)
+            let compiled = try ModelCompiler.compile(pathway)
+            let bytecode = ModelInstance(compiled)
+            let native = ModelInstance(try NativeCode.compile(compiled, toolchain: Self.toolchain).model)
             #expect(native.runsNativeCode && !bytecode.runsNativeCode)
             let y0 = bytecode.initialState()
             _ = native.initialState()
@@ -109,7 +109,7 @@ struct NativeCodeTests {
                     return trial == 0 ? v : (v == 0 ? factor * 1e-3 : v * factor)
                 }
                 let t = 0.37 * Double(trial)
-                func outputs(_ model: CompiledModel) -> [Double] {
+                func outputs(_ model: ModelInstance) -> [Double] {
                     var rhs = [Double](repeating: 0, count: max(n, 1))
                     var dense = [Double](repeating: 0, count: max(n * n, 1))
                     var roots = [Double](repeating: 0, count: max(model.rootCount, 1))
@@ -195,8 +195,8 @@ struct NativeCodeTests {
         }
         text += "  kf = 2; kb = 0.1; V = 1.5; Km = 0.3; kp = 0.2; K2 = 0.5; D = 0.7;\nend\n"
         let pathway = try AntimonyLoader.load(source: SourceFile(path: "chain.ant", text: text))
-        let bytecode = try ModelCompiler.compile(pathway), native = try ModelCompiler.compile(pathway)
-        let source = native.nativeSource(layout: layout.layout).text
+        let compiled = try ModelCompiler.compile(pathway)
+        let source = compiled.nativeSource(layout: layout.layout).text
         // The 120 states (slots two apart) are copied into memory by one loop.
         #expect(source.contains("for (int k = 0; k < 120; k++) m["))
         switch layout {
@@ -206,10 +206,11 @@ struct NativeCodeTests {
             // The right-hand side in several parts; the Jacobian still has loops.
             #expect(source.contains("kinapse_model_rhs_part2(m);") && source.contains("runs[]"))
         }
-        try NativeCode.install(in: native, toolchain: Self.toolchain, layout: layout.layout)
+        let bytecode = ModelInstance(compiled)
+        let native = ModelInstance(try NativeCode.compile(compiled, toolchain: Self.toolchain, layout: layout.layout).model)
         let y = bytecode.initialState().enumerated().map { $0.element + 0.01 * Double($0.offset % 5) }
         _ = native.initialState()
-        func outputs(_ model: CompiledModel) -> [Double] {
+        func outputs(_ model: ModelInstance) -> [Double] {
             let count = model.stateCount
             var rhs = [Double](repeating: 0, count: count), dense = [Double](repeating: 0, count: count * count)
             y.withUnsafeBufferPointer {
@@ -231,8 +232,7 @@ struct NativeCodeTests {
         let request = SimulationRequest(grid: TimeGrid(end: 600, count: 601), columns: nil, overrides: [],
                                         options: IntegratorOptions(relativeTolerance: 1e-6, absoluteTolerance: 1e-12))
         let bytecode = try Simulator(model: ModelCompiler.compile(pathway)).run(request)
-        let model = try ModelCompiler.compile(pathway)
-        try NativeCode.install(in: model, toolchain: Self.toolchain)
+        let model = try NativeCode.compile(ModelCompiler.compile(pathway), toolchain: Self.toolchain).model
         let native = try Simulator(model: model).run(request)
         #expect(bytecode.trajectory.values.count == native.trajectory.values.count)
         #expect(zip(bytecode.trajectory.values, native.trajectory.values).allSatisfy { Self.same($0, $1) })
@@ -240,18 +240,16 @@ struct NativeCodeTests {
         #expect(bytecode.statistics.reinitialisations >= 120)
     }
 
-    /// The sensitivity programs, installed on their own, give the same `ṡ`.
+    /// The sensitivity programs as native code give the same `ṡ`.
     @Test func sensitivityProgramsMatch() throws {
         let url = TestModels.repositoryRoot.appendingPathComponent("Benchmarks/models/tbs_no_cgmp.ant")
         let pathway = try AntimonyLoader.load(path: url.path)
         func derivatives(native: Bool) throws -> [Double] {
-            let model = try ModelCompiler.compile(pathway)
-            let parameters = model.symbolKinds.filter { $0.value == .parameter }.map(\.key).sorted()
-            let system = try SensitivityModel(model: model, parameters: parameters)
-            if native {
-                try NativeCode.install(in: model, toolchain: Self.toolchain)
-                try NativeCode.install(in: system, toolchain: Self.toolchain)
-            }
+            let compiled = try ModelCompiler.compile(pathway)
+            let parameters = compiled.symbolKinds.filter { $0.value == .parameter }.map(\.key).sorted()
+            let differentiated = try compiled.differentiated(with: parameters)
+            let system = ModelInstance(native ? try NativeCode.compile(differentiated, toolchain: Self.toolchain).model : differentiated)
+            let model = system
             let y = model.initialState().map { $0 + 0.01 }
             let n = model.stateCount, np = parameters.count
             var s = (0..<(n * np)).map { Double($0 % 7) * 0.1 - 0.2 }
@@ -278,17 +276,17 @@ struct NativeCodeTests {
         let cache = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-native-cache-\(getpid())")
         defer { try? FileManager.default.removeItem(at: cache) }
         let toolchain = Toolchain(compiler: Self.toolchain.compiler, cacheDirectory: cache)
-        let first = try NativeCode.install(in: TestModels.compile(text), toolchain: toolchain)
+        let first = try NativeCode.compile(TestModels.compile(text), toolchain: toolchain).outcome
         guard case .compiled = first else { Issue.record("first install should compile, got \(first)"); return }
-        #expect(try NativeCode.install(in: TestModels.compile(text), toolchain: toolchain) == .cached)
+        #expect(try NativeCode.compile(TestModels.compile(text), toolchain: toolchain).outcome == .cached)
         let entries = try FileManager.default.contentsOfDirectory(atPath: cache.path)
         #expect(entries.count == 1 && entries[0].hasSuffix(".so"), "only the library is left behind, no build files: \(entries)")
         // Parameters are read from memory, so new parameter values reuse the library (a fit
         // compiles once); a changed equation is a new library.
         let newValue = text.replacingOccurrences(of: "0.3", with: "0.4")
-        #expect(try NativeCode.install(in: TestModels.compile(newValue), toolchain: toolchain) == .cached)
+        #expect(try NativeCode.compile(TestModels.compile(newValue), toolchain: toolchain).outcome == .cached)
         let newEquation = text.replacingOccurrences(of: "sin", with: "cos")
-        guard case .compiled = try NativeCode.install(in: TestModels.compile(newEquation), toolchain: toolchain) else {
+        guard case .compiled = try NativeCode.compile(TestModels.compile(newEquation), toolchain: toolchain).outcome else {
             Issue.record("a changed equation must not reuse the cached library"); return
         }
         // A damaged library in the cache (truncated by a full disk, say) is rebuilt. A
@@ -296,8 +294,8 @@ struct NativeCodeTests {
         let third = text.replacingOccurrences(of: "sin", with: "tan")
         let damaged = cache.appendingPathComponent(NativeCode.cacheKey(try TestModels.compile(third).nativeSource(), toolchain) + ".so")
         try Data("not a library".utf8).write(to: damaged)
-        let model = try TestModels.compile(third)
-        guard case .compiled = try NativeCode.install(in: model, toolchain: toolchain) else {
+        let (model, outcome) = try NativeCode.compile(TestModels.compile(third), toolchain: toolchain)
+        guard case .compiled = outcome else {
             Issue.record("a damaged cached library must be rebuilt"); return
         }
         #expect(model.runsNativeCode)
@@ -318,7 +316,7 @@ struct NativeCodeTests {
         let failing = Toolchain(compiler: "/bin/false", cacheDirectory: FileManager.default.temporaryDirectory
             .appendingPathComponent("kinapse-native-false-\(getpid())"))
         #expect {
-            try NativeCode.install(in: TestModels.compile("model m\n  x' = -x\n  x = 1\nend\n"), toolchain: failing)
+            try NativeCode.compile(TestModels.compile("model m\n  x' = -x\n  x = 1\nend\n"), toolchain: failing)
         } throws: { error in
             "\(error)".contains("the C compiler /bin/false failed")
         }

@@ -1,5 +1,6 @@
 import Testing
 import Optimization
+import KinapseUtilities
 #if canImport(Glibc)
 import Glibc
 #endif

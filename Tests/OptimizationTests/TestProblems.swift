@@ -1,5 +1,5 @@
 import Optimization
-import KineticsCore
+import KinapseUtilities
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -60,7 +60,7 @@ public struct JacobianCheck {
 /// Compares the analytic Jacobian with central differences of the right-hand side at
 /// state `y`: relative error per entry, scaled by the larger of the entries and the
 /// row's overall magnitude (so round-off in near-zero entries is not counted as error).
-public func checkJacobian(_ model: CompiledModel, at y: [Double], time t: Double = 0) -> JacobianCheck {
+public func checkJacobian(_ model: ModelInstance, at y: [Double], time t: Double = 0) -> JacobianCheck {
     let n = model.stateCount
     var analytic = [Double](repeating: 0, count: n * n)
     analytic.withUnsafeMutableBufferPointer { j in

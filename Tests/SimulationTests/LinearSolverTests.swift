@@ -99,7 +99,7 @@ import PathwayTestSupport
     /// sensitivity is bit-identical (no tolerance: any reordering would show).
     @Test(arguments: [LinearSolverChoice.dense, .klu])
     func compiledKernelsReproduceTheLibraryExactly(solver: LinearSolverChoice) throws {
-        let model = try TestModels.compile(Self.pulsedBinding)
+        let model = try TestModels.compile(Self.pulsedBinding).differentiated(with: ["kon", "dCa"])
         func run(compiled: Bool) throws -> SimulationResult {
             var options = IntegratorOptions(relativeTolerance: 1e-6, absoluteTolerance: 1e-12)
             options.linearSolver = solver
@@ -121,7 +121,7 @@ import PathwayTestSupport
 
     /// The sparsity pattern is sorted CSC, holds every structural non-zero and the diagonal.
     @Test func sparsityPattern() throws {
-        let model = try TestModels.compile(Self.chain(4))
+        let model = ModelInstance(try TestModels.compile(Self.chain(4)))
         let pattern = try #require(model.jacobianSparsity)
         #expect(pattern.dimension == 4)
         // Column j holds (j, j) and (j + 1, j): 4 diagonal + 3 sub-diagonal entries.

@@ -22,7 +22,7 @@ import PathwayTestSupport
         var request = SimulationRequest(grid: TimeGrid(end: tEnd, count: points), columns: columns, overrides: overrides,
                                         options: IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol))
         request.sensitivityParameters = parameters
-        let result = try Simulator(model: model).run(request)
+        let result = try Simulator(model: model.differentiated(with: parameters)).run(request)
         #expect(result.failure == nil)
         return result
     }
@@ -129,10 +129,10 @@ import PathwayTestSupport
         let text = "A = 1; k = 0.5; k2 = 1.5\nJ1: A -> ; k*A\nE: at (time >= 2): k = k2"
         let plain = try TestModels.simulate(text, tEnd: 6, points: 61)
         let model = try TestModels.compile(text)
-        let simulator = Simulator(model: model)
+        let simulator = Simulator(model: try model.differentiated(with: ["k"]))
         var request = SimulationRequest(grid: TimeGrid(end: 6, count: 61))
         request.sensitivityParameters = ["k"]
-        _ = try simulator.run(request)  // compiles sensitivity programs into the model's memory
+        _ = try simulator.run(request)  // the model's layout holds the sensitivity slots
         request.sensitivityParameters = []
         let after = try simulator.run(request)
         #expect(after.sensitivities == nil)
@@ -146,7 +146,7 @@ import PathwayTestSupport
             var request = SimulationRequest(grid: TimeGrid(end: 1, count: 2))
             request.sensitivityParameters = [name]
             #expect {
-                try Simulator(model: model).run(request)
+                try Simulator(model: model.differentiated(with: [name])).run(request)
             } throws: { "\($0)".contains(fragment) }
         }
     }
@@ -156,7 +156,7 @@ import PathwayTestSupport
         var request = SimulationRequest(grid: TimeGrid(end: 1, count: 2))
         request.sensitivityParameters = ["k"]
         #expect {
-            try Simulator(model: model).run(request)
+            try Simulator(model: model.differentiated(with: ["k"])).run(request)
         } throws: { "\($0)".contains("event 'Low'") }
     }
 }

@@ -52,7 +52,7 @@ enum PlasticityTable {
         let root = TestModels.repositoryRoot
         let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/\(row.synapse).toml").path)
         let proto = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/\(row.protocolName).toml").path)
-        let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: blockers))
+        let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: proto, blockers: blockers))
         #expect(result.failure == nil, "\(row): \(String(describing: result.failure))")
         return try #require(result.summary)
     }

@@ -1,7 +1,7 @@
 import Testing
 import Foundation
 import SynapseModel
-import KineticsCore
+import KinapseUtilities
 
 /// The quantal release model against its closed forms.
 @Suite struct ReleaseModelTests {

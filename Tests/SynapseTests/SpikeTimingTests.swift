@@ -16,7 +16,7 @@ import PathwayTestSupport
         let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/entorhinal_stellate.toml").path)
         let base = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/pairing.toml").path)
         let deltas = [-0.08, -0.02, -0.01, 0.01, 0.02, 0.08]
-        let points = try SpikeTimingSweep.run(synapse: synapse, base: base, deltas: deltas, pairs: 60, rate: 1,
+        let points = try SpikeTimingSweep.run(synapse: synapse, model: try synapse.loadModel(), base: base, deltas: deltas, pairs: 60, rate: 1,
                                               blockers: [], options: IntegratorOptions(), jobs: 2)
         let change = Dictionary(uniqueKeysWithValues: points.map { ($0.deltaT, $0.summary!.amplitudeChange) })
         #expect(change[-0.01]! <= -15, "post 10 ms before pre: \(change[-0.01]!) %")

@@ -56,7 +56,7 @@ import PathwayTestSupport
     func run(_ synapsePath: String, blockers: [String] = []) throws -> SynapseRunResult {
         let synapse = try SynapseReader.read(path: synapsePath)
         let proto = try ProtocolReader.read(path: TestModels.repositoryRoot.appendingPathComponent("Pathways/protocols/tbs.toml").path)
-        return try SynapseRunner.run(SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: blockers))
+        return try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: proto, blockers: blockers))
     }
 
     @Test func presynapticPotentiationChangesPPRAndCV() throws {

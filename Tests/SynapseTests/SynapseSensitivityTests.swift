@@ -53,7 +53,7 @@ import PathwayTestSupport
 
     @Test func toySynapseMatchesFiniteDifferences() throws {
         let outcome = try withToySynapse { synapse in
-            try FiniteDifferenceCheck.run(SynapseRunRequest(synapse: synapse, protocolDefinition: Self.shortTBS()), stride: 1)
+            try FiniteDifferenceCheck.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: Self.shortTBS()), stride: 1)
         }
         #expect(outcome.parameters.map(\.parameter).sorted() == ["Ca_rest", "K", "N0", "Pr0", "dCa", "k_ext", "k_off", "k_on"])
         print("toy synapse: worst relative difference \(outcome.worstRelative), worst tolerance ratio \(outcome.worstRatio)")
@@ -73,7 +73,7 @@ extension SynapseSensitivityTests {
             set = { Ca_rest = 0.3 }
             """
         let outcome = try withToySynapse(text) { synapse in
-            var request = SynapseRunRequest(synapse: synapse, protocolDefinition: try Self.shortTBS(), blockers: ["raise_rest"])
+            var request = SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: try Self.shortTBS(), blockers: ["raise_rest"])
             request.preincubation = 300
             return try FiniteDifferenceCheck.run(request, parameters: ["Ca_rest", "k_ext", "dCa", "k_on", "K"], stride: 1)
         }
@@ -84,7 +84,7 @@ extension SynapseSensitivityTests {
     /// The check's runs spread over threads give the same report as on one thread, bit for bit.
     @Test func checkReportIsTheSameOnOneThreadOrThree() throws {
         let (serial, parallel) = try withToySynapse(SynapseRunTests.synapseText) { synapse in
-            let request = SynapseRunRequest(synapse: synapse, protocolDefinition: try Self.shortTBS())
+            let request = SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: try Self.shortTBS())
             let parameters = ["Ca_rest", "k_ext", "dCa", "K"]
             return (try FiniteDifferenceCheck.run(request, parameters: parameters, stride: 1, jobs: 1),
                     try FiniteDifferenceCheck.run(request, parameters: parameters, stride: 1, jobs: 3))
@@ -119,7 +119,7 @@ extension SynapseSensitivityTests {
         var proto = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/\(c.protocolName).toml").path)
         proto.baselineDuration = 60
         proto.followUpDuration = 120
-        var request = SynapseRunRequest(synapse: synapse, protocolDefinition: proto, blockers: c.blockers)
+        var request = SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: proto, blockers: c.blockers)
         request.preincubation = 300
         let outcome = try FiniteDifferenceCheck.directional(request, directions: 2)
         print("\(c.synapse) \(c.protocolName) \(c.blockers): worst relative difference \(outcome.worstRelative), worst tolerance ratio \(outcome.worstRatio), sensitivity run \(outcome.sensitivityRunTime) s, plain \(outcome.plainRunTime) s")

@@ -1,0 +1,191 @@
+public import KineticsCore
+
+/// One run's model: a compiled model together with the memory its programs compute in.
+/// It is the `ODESystem` (and, for a differentiated model, the `SensitivitySystem`) an
+/// integrator drives; events and output read and change values through it.
+///
+/// Make one per run (or per worker, run after run): the compiled model is shared, the
+/// memory is not, so two threads never use one instance at once.
+///
+/// ## Implementation Notes
+/// The memory is allocated once, at the compiled layout's full size (sensitivity slots
+/// included), and never moves, so its address can be handed to native code for the
+/// instance's lifetime (`directRightHandSide`). Outside the module it is reached only
+/// through values and `withMemory`. The programs and slot tables are copied out of the
+/// compiled model into stored properties so the solver's callbacks reach them without
+/// going through two objects. The compiled model's description (states, symbols, events)
+/// reads through the instance (`instance.states`) by dynamic member lookup.
+@dynamicMemberLookup
+public final class ModelInstance: ODESystem, SensitivitySystem {
+    public let model: CompiledModel
+    let code: ModelCode
+    let memory: UnsafeMutablePointer<Double>
+    let memoryCount: Int
+    public let stateCount: Int
+    public let rootCount: Int
+
+    let programs: ModelPrograms
+    let stateSlots: UnsafeMutablePointer<Int32>
+    let derivativeSlots: UnsafeMutablePointer<Int32>
+    let rootSlots: UnsafeMutablePointer<Int32>
+    let jacobianEntries: UnsafeMutablePointer<ModelCode.JacobianEntry>
+    let jacobianEntryCount: Int
+
+    /// σ, the sensitivities of the plain values that carry them, parameter-major:
+    /// `valueSensitivities[k * valueSlots.count + v]` (empty without sensitivities).
+    let valueSensitivities: UnsafeMutablePointer<Double>
+    let valueSensitivityCount: Int
+    /// |value| of each sensitivity parameter at the start of the last run (1 when zero).
+    public internal(set) var parameterScales: [Double]
+
+    public init(_ model: CompiledModel) {
+        self.model = model
+        code = model.code
+        memoryCount = model.memoryCount
+        memory = .allocate(capacity: max(1, memoryCount))
+        memory.initialize(from: model.memoryImage, count: memoryCount)
+        stateCount = model.stateCount
+        rootCount = model.rootCount
+        programs = model.programs
+        stateSlots = code.stateSlots.base
+        derivativeSlots = code.derivativeSlots.base
+        rootSlots = code.rootSlots.base
+        jacobianEntries = code.jacobianEntries.base
+        jacobianEntryCount = code.jacobianEntries.count
+        let parameterCount = model.sensitivities?.parameters.count ?? 0
+        valueSensitivityCount = parameterCount * (model.sensitivities?.valueSlots.count ?? 0)
+        valueSensitivities = .allocate(capacity: max(1, valueSensitivityCount))
+        valueSensitivities.initialize(repeating: 0, count: max(1, valueSensitivityCount))
+        parameterScales = [Double](repeating: 1, count: parameterCount)
+    }
+
+    deinit {
+        memory.deallocate()
+        valueSensitivities.deallocate()
+    }
+
+    /// What the compiled model says about itself (`instance.states` is `instance.model.states`).
+    public subscript<Value>(dynamicMember keyPath: KeyPath<CompiledModel, Value>) -> Value { model[keyPath: keyPath] }
+
+    /// Calls `body` with the instance's memory (every slot of the compiled layout); the
+    /// pointer must not escape.
+    public func withMemory<R, E: Error>(_ body: (UnsafeMutableBufferPointer<Double>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeMutableBufferPointer(start: memory, count: memoryCount))
+    }
+
+    // MARK: ODESystem
+
+    @inline(__always)
+    func load(time: Double, state: UnsafePointer<Double>) {
+        memory[0] = time
+        for i in 0..<stateCount { memory[Int(stateSlots[i])] = state[i] }
+    }
+
+    public var jacobianSparsity: JacobianSparsity? { code.jacobianSparsity }
+
+    public func evaluateRHS(time: Double, state: UnsafePointer<Double>, derivative: UnsafeMutablePointer<Double>) {
+        if let native = programs.nativeRightHandSide {
+            native(time, state, derivative, memory)
+            return
+        }
+        load(time: time, state: state)
+        programs.rhs.run(memory: memory)
+        for i in 0..<stateCount { derivative[i] = memory[Int(derivativeSlots[i])] }
+    }
+
+    public func evaluateJacobian(time: Double, state: UnsafePointer<Double>, jacobian: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        programs.jacobian.run(memory: memory)
+        for k in 0..<jacobianEntryCount {
+            let e = jacobianEntries[k]
+            jacobian[e.offset] = memory[Int(e.slot)]
+        }
+    }
+
+    public func evaluateSparseJacobian(time: Double, state: UnsafePointer<Double>, values: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        programs.jacobian.run(memory: memory)
+        for k in 0..<jacobianEntryCount {
+            let e = jacobianEntries[k]
+            values[Int(e.sparseOffset)] = memory[Int(e.slot)]
+        }
+    }
+
+    public func evaluateRoots(time: Double, state: UnsafePointer<Double>, roots: UnsafeMutablePointer<Double>) {
+        load(time: time, state: state)
+        programs.root.run(memory: memory)
+        for i in 0..<rootCount { roots[i] = memory[Int(rootSlots[i])] }
+    }
+
+    /// The native right-hand side over this instance's memory, for the integrator to call
+    /// without going through Swift (the memory never moves while the instance lives).
+    public var directRightHandSide: DirectRightHandSide? {
+        programs.nativeRightHandSide.map { DirectRightHandSide(function: $0, context: memory) }
+    }
+
+    // MARK: Values for events and output
+
+    /// Loads time and state and computes every assigned value (rules, concentrations,
+    /// reaction rates), so that `value(ofSlot:)` and `evaluate(_:)` see a consistent picture.
+    public func update(time: Double, state: UnsafePointer<Double>) {
+        load(time: time, state: state)
+        programs.assign.run(memory: memory)
+    }
+
+    /// Evaluates every switch function and crossing time (after `update`).
+    public func evaluateSwitches() { programs.switches.run(memory: memory) }
+    /// `lhs − rhs` of relational `k`, as of the last `evaluateSwitches()`.
+    public func switchValue(_ k: Int) -> Double { memory[code.switchSlots[k]] }
+    /// When time switch `k` flips, as of the last `evaluateSwitches()`; nil for root-found switches.
+    public func crossingTime(_ k: Int) -> Double? { code.crossingSlots[k].map { memory[$0] } }
+    /// The earliest crossing time after `t` of any time switch, as of the last
+    /// `evaluateSwitches()`; +∞ when none is ahead.
+    public func nextCrossing(after t: Double) -> Double {
+        var next = Double.infinity
+        for slot in code.timedCrossingSlots {
+            let c = memory[slot]
+            if c > t, c < next { next = c }
+        }
+        return next
+    }
+
+    /// Evaluates every event trigger from the tracked truth values (after `update`).
+    public func evaluateTriggers() { programs.triggers.run(memory: memory) }
+    public func triggerValue(_ event: Int) -> Bool { memory[code.triggerSlots[event]] != 0 }
+
+    /// The value in `slot` as of the last `update`. Assigned values (rules,
+    /// concentrations, reaction rates) are only valid then: the solver's programs reuse
+    /// their slots as scratch space.
+    public func value(ofSlot slot: Int) -> Double { memory[slot] }
+    public func setValue(_ v: Double, slot: Int) { memory[slot] = v }
+
+    /// Evaluates an expression over the current memory (events: not a hot path).
+    public func evaluate(_ e: Symbolic) -> Double { TreeInterpreter.evaluate(e, memory: memory) }
+
+    /// Resets memory and computes the initial state, applying `overrides` (slot → value;
+    /// for amount-based species the value is a concentration).
+    /// Returns the initial state vector.
+    public func initialState(time t0: Double = 0, overrides: [Int: Double] = [:]) -> [Double] {
+        memory.update(from: model.memoryImage, count: memoryCount)
+        memory[0] = t0
+        for (slot, expression) in code.initialization {
+            if let v = overrides[slot] {
+                memory[slot] = v
+                continue
+            }
+            memory[slot] = TreeInterpreter.evaluate(expression, memory: memory)
+        }
+        var y = [Double](repeating: 0, count: stateCount)
+        for (i, s) in code.states.enumerated() {
+            switch s.kind {
+            case .amount(let concentrationSlot, let sizeSlot):
+                // The initialization computed the concentration; the state is the amount.
+                y[i] = memory[concentrationSlot] * memory[sizeSlot]
+            case .raw:
+                y[i] = memory[s.slot]
+            }
+            memory[s.slot] = y[i]
+        }
+        return y
+    }
+}
