@@ -1,7 +1,7 @@
 import Foundation
 import Dispatch
 import Reporting
-import Optimization
+import KinapseUtilities
 
 /// A long run that Ctrl-C (or SIGTERM) stops early without losing what it has done: the
 /// interrupt raises `cancellation`, prints `message`, and waits until the command has
