@@ -23,10 +23,10 @@ final class ExperimentSimulator {
         var derivatives: [[Double]]?
     }
 
-    init(problem: FitProblem, experiments: any FitExperiments) throws(DiagnosticsError) {
+    init(problem: FitProblem, experiments: any FitExperiments, formulas: CompiledFormulas) {
         self.problem = problem
         self.experiments = experiments
-        formulas = try ObservableFormulas(expressions: problem.observables.map(\.expression))
+        self.formulas = ObservableFormulas(formulas)
     }
 
     func predict(experiment e: Int, values: [(name: String, value: Double)], derivatives: Bool) throws(Failure) -> Prediction {

@@ -39,13 +39,15 @@ public final class FitObjective {
     public var simulations: Int { simulator.simulations }
 
     public convenience init(problem: FitProblem, gradient: GradientMethod = .finiteDifferences) throws(DiagnosticsError) {
-        try self.init(problem: problem, experiments: problem.experimentRunner(gradient: gradient))
+        try self.init(problem: problem, experiments: problem.experimentRunner(gradient: gradient),
+                      formulas: CompiledFormulas(expressions: problem.observables.map(\.expression)))
     }
 
-    /// An objective over models compiled once for the whole fit (shared by every worker).
-    init(problem: FitProblem, experiments: any FitExperiments) throws(DiagnosticsError) {
+    /// An objective over models and formulas compiled once for the whole fit (shared by
+    /// every worker).
+    init(problem: FitProblem, experiments: any FitExperiments, formulas: CompiledFormulas) {
         self.problem = problem
-        simulator = try ExperimentSimulator(problem: problem, experiments: experiments)
+        simulator = ExperimentSimulator(problem: problem, experiments: experiments, formulas: formulas)
         // Finite differences are the fallback: a model whose events fire on state-dependent
         // conditions still fits, only with more simulations per gradient.
         let unavailable = experiments.sensitivitiesUnavailable

@@ -115,9 +115,10 @@ public enum FitRunner {
         // Compiled once, before the workers start, and shared by all of them; also tells
         // whether the model supports sensitivities, so every worker makes the same choice.
         let experiments = try problem.experimentRunner(gradient: settings.gradient)
-        let objective = try FitObjective(problem: problem, experiments: experiments)
+        let formulas = try CompiledFormulas(expressions: problem.observables.map(\.expression))
+        let objective = FitObjective(problem: problem, experiments: experiments, formulas: formulas)
         let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: {
-            FitLeastSquaresProblem(try FitObjective(problem: problem, experiments: experiments), counter: counter)
+            FitLeastSquaresProblem(FitObjective(problem: problem, experiments: experiments, formulas: formulas), counter: counter)
         }, progress: progress)
         var bestEvaluation: FitObjective.Evaluation?
         var offset = 0.0
@@ -144,7 +145,7 @@ public enum FitRunner {
             do {
                 uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options,
                                                             cancellation: cancellation, makeProblem: {
-                    FitLeastSquaresProblem(try FitObjective(problem: problem, experiments: experiments), counter: counter)
+                    FitLeastSquaresProblem(FitObjective(problem: problem, experiments: experiments, formulas: formulas), counter: counter)
                 }, progress: profileProgress)
             } catch let error as ProfileInterrupted {
                 uncertaintyFailure = "profile likelihoods \(error)"
