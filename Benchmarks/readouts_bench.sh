@@ -14,7 +14,7 @@ RECORDING="$DIR/one_hour_10kHz_2ch.abf"
 [ -f "$RECORDING" ] || "$BIN/kinapse-synth-recording" benchmark abf2 "$RECORDING"
 [ -x /usr/bin/time ] || { echo "readouts bench: /usr/bin/time is missing (apt-get install time)" >&2; exit 1; }
 
-/usr/bin/time -v "$BIN/kinapse" readouts "$RECORDING" --stim-times 0.2,0.25 --baseline-minutes 10 \
+/usr/bin/time -v "$BIN/kinapse" readouts "$RECORDING" --stim-times 0.5,0.55 --baseline-minutes 10 \
     --out "$DIR/readouts.csv" --sweeps "$DIR/sweeps.csv" > "$DIR/summary.txt" 2> "$DIR/time.txt"
 elapsed=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$DIR/time.txt")
 seconds=$(echo "$elapsed" | awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; print s }')

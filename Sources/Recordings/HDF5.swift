@@ -121,8 +121,8 @@ package enum HDF5 {
 
     // MARK: - Attributes
 
-    /// A string attribute, fixed-length or variable-length; nil when absent or not a string.
-    package static func stringAttribute(_ object: Object, _ name: String) -> String? {
+    /// Opens a one-element attribute and hands it and its type to `body`; nil when absent.
+    private static func withScalarAttribute<T>(_ object: Object, _ name: String, _ body: (hid_t, hid_t) -> T?) -> T? {
         guard H5Aexists(object.id, name) > 0 else { return nil }
         let attribute = H5Aopen(object.id, name, kinapse_h5_default())
         guard attribute >= 0 else { return nil }
@@ -133,41 +133,41 @@ package enum HDF5 {
         let space = H5Aget_space(attribute)
         guard space >= 0 else { return nil }
         defer { H5Sclose(space) }
-        guard H5Tget_class(type) == H5T_STRING, H5Sget_simple_extent_npoints(space) == 1 else { return nil }
-        if H5Tis_variable_str(type) > 0 {
-            let memory = H5Tcopy(kinapse_h5t_c_s1())
-            defer { H5Tclose(memory) }
-            H5Tset_size(memory, kinapse_h5t_variable())
-            H5Tset_cset(memory, H5Tget_cset(type))
-            var pointer: UnsafeMutablePointer<CChar>? = nil
-            guard H5Aread(attribute, memory, &pointer) >= 0, let pointer else { return nil }
-            defer { H5free_memory(pointer) }
-            return String(cString: pointer)
+        guard H5Sget_simple_extent_npoints(space) == 1 else { return nil }
+        return body(attribute, type)
+    }
+
+    /// A string attribute, fixed-length or variable-length; nil when absent or not a string.
+    package static func stringAttribute(_ object: Object, _ name: String) -> String? {
+        withScalarAttribute(object, name) { attribute, type -> String? in
+            guard H5Tget_class(type) == H5T_STRING else { return nil }
+            if H5Tis_variable_str(type) > 0 {
+                let memory = H5Tcopy(kinapse_h5t_c_s1())
+                defer { H5Tclose(memory) }
+                H5Tset_size(memory, kinapse_h5t_variable())
+                H5Tset_cset(memory, H5Tget_cset(type))
+                var pointer: UnsafeMutablePointer<CChar>? = nil
+                guard H5Aread(attribute, memory, &pointer) >= 0, let pointer else { return nil }
+                defer { H5free_memory(pointer) }
+                return String(cString: pointer)
+            }
+            let size = H5Tget_size(type)
+            guard size > 0, size < 1 << 20 else { return nil }
+            var buffer = [CChar](repeating: 0, count: size + 1)
+            guard H5Aread(attribute, type, &buffer) >= 0 else { return nil }
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
-        let size = H5Tget_size(type)
-        guard size > 0, size < 1 << 20 else { return nil }
-        var buffer = [CChar](repeating: 0, count: size + 1)
-        guard H5Aread(attribute, type, &buffer) >= 0 else { return nil }
-        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// A numeric scalar attribute as a Double; nil when absent or not a single number.
     package static func numberAttribute(_ object: Object, _ name: String) -> Double? {
-        guard H5Aexists(object.id, name) > 0 else { return nil }
-        let attribute = H5Aopen(object.id, name, kinapse_h5_default())
-        guard attribute >= 0 else { return nil }
-        defer { H5Aclose(attribute) }
-        let type = H5Aget_type(attribute)
-        guard type >= 0 else { return nil }
-        defer { H5Tclose(type) }
-        let space = H5Aget_space(attribute)
-        guard space >= 0 else { return nil }
-        defer { H5Sclose(space) }
-        let typeClass = H5Tget_class(type)
-        guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER, H5Sget_simple_extent_npoints(space) == 1 else { return nil }
-        var value = 0.0
-        guard H5Aread(attribute, kinapse_h5t_native_double(), &value) >= 0 else { return nil }
-        return value
+        withScalarAttribute(object, name) { attribute, type -> Double? in
+            let typeClass = H5Tget_class(type)
+            guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else { return nil }
+            var value = 0.0
+            guard H5Aread(attribute, kinapse_h5t_native_double(), &value) >= 0 else { return nil }
+            return value
+        }
     }
 
     // MARK: - Datasets
@@ -245,38 +245,35 @@ package enum HDF5 {
         return dataset
     }
 
-    package static func writeString(_ object: Object, _ name: String, _ value: String) throws(Failure) {
-        let type = try check(H5Tcopy(kinapse_h5t_c_s1()), "H5Tcopy", object.path)
-        defer { H5Tclose(type) }
-        H5Tset_size(type, kinapse_h5t_variable())
-        H5Tset_cset(type, H5T_CSET_UTF8)
-        let space = try check(H5Screate(H5S_SCALAR), "H5Screate", object.path)
-        defer { H5Sclose(space) }
-        let attribute = try check(H5Acreate2(object.id, name, type, space, kinapse_h5_default(), kinapse_h5_default()), "H5Acreate2", "\(object.path)@\(name)")
-        defer { H5Aclose(attribute) }
-        let status = value.withCString { pointer in
-            var p: UnsafePointer<CChar>? = pointer
-            return H5Awrite(attribute, type, &p)
-        }
-        try check(status, "H5Awrite", "\(object.path)@\(name)")
-    }
-
     /// A scalar variable-length UTF-8 string dataset (NWB's text fields).
     package static func writeStringDataset(_ parent: Object, _ name: String, _ value: String) throws(Failure) {
-        let type = try check(H5Tcopy(kinapse_h5t_c_s1()), "H5Tcopy", parent.path)
+        try writeVariableString(value, at: join(parent.path, name)) { type, space in
+            H5Dcreate2(parent.id, name, type, space, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default())
+        } write: { id, type, p in H5Dwrite(id, type, kinapse_h5_all(), kinapse_h5_all(), kinapse_h5_default(), p) } close: { H5Dclose($0) }
+    }
+
+    package static func writeString(_ object: Object, _ name: String, _ value: String) throws(Failure) {
+        try writeVariableString(value, at: "\(object.path)@\(name)") { type, space in
+            H5Acreate2(object.id, name, type, space, kinapse_h5_default(), kinapse_h5_default())
+        } write: { id, type, p in H5Awrite(id, type, p) } close: { H5Aclose($0) }
+    }
+
+    /// One scalar variable-length UTF-8 string, in an attribute or a dataset that `create` makes.
+    private static func writeVariableString(_ value: String, at place: String, create: (hid_t, hid_t) -> hid_t,
+                                            write: (hid_t, hid_t, UnsafeRawPointer) -> herr_t, close: (hid_t) -> herr_t) throws(Failure) {
+        let type = try check(H5Tcopy(kinapse_h5t_c_s1()), "H5Tcopy", place)
         defer { H5Tclose(type) }
         H5Tset_size(type, kinapse_h5t_variable())
         H5Tset_cset(type, H5T_CSET_UTF8)
-        let space = try check(H5Screate(H5S_SCALAR), "H5Screate", parent.path)
+        let space = try check(H5Screate(H5S_SCALAR), "H5Screate", place)
         defer { H5Sclose(space) }
-        let dataset = try check(H5Dcreate2(parent.id, name, type, space, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default()),
-                                "H5Dcreate2", join(parent.path, name))
-        defer { H5Dclose(dataset) }
+        let id = try check(create(type, space), "H5Acreate2/H5Dcreate2", place)
+        defer { _ = close(id) }
         let status = value.withCString { pointer in
             var p: UnsafePointer<CChar>? = pointer
-            return H5Dwrite(dataset, type, kinapse_h5_all(), kinapse_h5_all(), kinapse_h5_default(), &p)
+            return withUnsafePointer(to: &p) { write(id, type, UnsafeRawPointer($0)) }
         }
-        try check(status, "H5Dwrite", join(parent.path, name))
+        try check(status, "H5Awrite/H5Dwrite", place)
     }
 
     package static func writeNumber(_ object: Object, _ name: String, _ value: Double, as storage: Storage = .float64) throws(Failure) {

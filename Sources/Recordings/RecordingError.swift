@@ -1,4 +1,4 @@
-public import SourceDiagnostics
+import SourceDiagnostics
 
 /// Problems with a recording file. A binary file has no lines, so a diagnostic names the
 /// file and, where it helps, the byte offset in the message itself.

@@ -74,6 +74,7 @@ public enum ABFWriter {
     static func epochs(_ spec: SyntheticRecording.Spec) -> [(level: Double, duration: Int)] {
         guard let pulse = spec.testPulse else { return [] }
         let lead = spec.pointsPerSweep / 64
+        precondition(Int((pulse.start * spec.sampleRate).rounded()) >= lead, "an ABF test pulse cannot start in the first 1/64 of the sweep")
         return [(spec.holding, Int((pulse.start * spec.sampleRate).rounded()) - lead),
                 (spec.holding + pulse.step, Int((pulse.duration * spec.sampleRate).rounded()))]
     }

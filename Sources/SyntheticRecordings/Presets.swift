@@ -58,7 +58,9 @@ extension SyntheticRecording.Spec {
         s.sweepLength = 10
         s.sweepInterval = 10
         s.sweepCount = 360
-        s.stimulusTimes = [0.2, 0.25]
+        // pClamp holds the first 1/64 of a sweep (156 ms here) before any epoch.
+        s.testPulse = (0.2, 0.05, -5)
+        s.stimulusTimes = [0.5, 0.55]
         s.amplitudes = Array(repeating: 100, count: 360)
         s.pairedPulseRatios = Array(repeating: 0.7, count: 360)
         s.seriesResistance = Array(repeating: 10, count: 360)

@@ -168,7 +168,8 @@ struct Readouts: ParsableCommand {
             lines.append("IPSC over the last \(last.count) sweeps: \(f(mean)) % of baseline")
         }
         if let rs = r.baselineSeriesResistance {
-            let flagged = s.filter(\.seriesResistanceFlagged).map { String($0.sweep) }
+            let all = s.filter(\.seriesResistanceFlagged).map { String($0.sweep) }
+            let flagged = all.count <= 12 ? all : all.prefix(10) + ["… (\(all.count) sweeps)"]
             lines.append("series resistance: \(f(rs)) MΩ in the baseline; "
                          + (flagged.isEmpty ? "no sweep changed > 20 %" : "sweeps \(flagged.joined(separator: ", ")) changed > 20 % (left out of the fit data)"))
         }

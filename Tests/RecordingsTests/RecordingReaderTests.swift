@@ -4,6 +4,7 @@ import Recordings
 import SyntheticRecordings
 import SourceDiagnostics
 import PathwayTestSupport
+import KineticsCore
 
 /// Reading what the project's writer wrote gives back the generated samples, to the
 /// precision of the storage: int16 in ABF (half a step of 10 V / 32768 / gain: 0.31 pA on
@@ -163,6 +164,41 @@ import PathwayTestSupport
     func abfProblems(_ kind: String, _ expected: String) {
         let message = Self.message(Self.damaged(kind))
         #expect(message?.contains(expected) == true, "\(kind): \(message ?? "no error")")
+    }
+
+    /// A cheap, seeded stand-in for the fuzzer in every test run: damaged copies (bytes
+    /// overwritten in the header and sections, or the file cut short) are read and every
+    /// sample and command they promise decoded; each either reads or fails with a diagnostic.
+    @Test(arguments: ["abf1", "abf2"])
+    func damagedCopiesFailCleanly(_ format: String) {
+        let good = format == "abf1" ? Self.abf1 : Self.abf2
+        var random = SeededGenerator(seed: 17)
+        var failures = 0
+        for _ in 0..<400 {
+            var bytes = [UInt8](good)
+            if random.nextUniform() < 0.2 {
+                bytes.removeLast(Int(random.nextUniform() * Double(bytes.count)))
+            } else {
+                // Most fields live in the first 6144 bytes (ABF1 header, ABF2 sections).
+                for _ in 0..<(1 + Int(random.nextUniform() * 8)) where !bytes.isEmpty {
+                    let at = Int(random.nextUniform() * Double(min(bytes.count, 6144)))
+                    bytes[at] = UInt8(truncatingIfNeeded: random.next())
+                }
+            }
+            do {
+                let r = try ABFReader.read(Data(bytes), path: "damaged.abf")
+                for s in r.sweeps.indices where r.sweeps[s].sampleCount <= 1 << 20 {
+                    for c in r.channels.indices {
+                        _ = try r.samples(channel: c, sweep: s)
+                        _ = try r.command(channel: c, sweep: s)
+                    }
+                }
+            } catch {
+                #expect(!error.diagnostics.isEmpty)
+                failures += 1
+            }
+        }
+        #expect(failures > 0)
     }
 
     @Test func aFileThatIsNeitherABFNorNWBIsRefused() throws {
