@@ -6,8 +6,8 @@ import Foundation
 /// at the step's onset all of ΔV drops across Rs, so Rs = ΔV / I(0). The transient above the
 /// steady state is fitted by a straight line to ln|I − I_ss| over its decay (from its peak
 /// until it falls below 10 % or 3 noise SDs, weighted by its square) and extrapolated back to the onset, which
-/// corrects for the charging that happens within the first sample (the membrane-test method
-/// of pClamp and of Gillis, in Sakmann & Neher (eds.), Single-Channel Recording, 2nd edn 1995, ch. 7).
+/// corrects for the charging that happens within the first sample (how a membrane test reads
+/// Rs from the capacitive transient of a voltage step).
 enum SeriesResistance {
     /// MΩ, or nil when the command has no step of at least 0.5 mV (or the fit fails).
     /// `current` in pA, `command` in mV, `noise` the baseline SD (pA).

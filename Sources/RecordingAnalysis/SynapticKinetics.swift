@@ -7,9 +7,8 @@ import Optimization
 ///     g(u) = (e^(−u/τd) − e^(−u/τr)) / g_max,   u = t − t_stim − latency > 0, else 0,
 ///     t_peak = τr·τd/(τd − τr)·ln(τd/τr),   g_max = e^(−t_peak/τd) − e^(−t_peak/τr),
 ///
-/// the usual description of a synaptic current with a rise and a decay time constant
-/// (e.g. Roth & van Rossum, in De Schutter (ed.), Computational Modeling Methods for
-/// Neuroscientists, MIT Press 2009, ch. 6, eq. 6.5).
+/// the usual description of a synaptic current with a rise and a decay time constant, and the
+/// template Clements & Bekkers (1997, Biophys J 73:220) fit to averaged events.
 public struct SynapticKinetics: Sendable, Equatable {
     /// Seconds.
     public var riseTau: Double
@@ -68,7 +67,7 @@ struct ResponseSegment {
 enum KineticsFit {
     /// Amplitudes of the responses to each stimulus, for a given shape: the linear least
     /// squares solution of y ≈ Σ_k A_k·g(t − s_k) over unblanked samples (an "optimally scaled
-    /// template", Clements & Bekkers 1997, Biophys J 73:220, eq. 2, extended to overlapping
+    /// template", Clements & Bekkers 1997, Biophys J 73:220, extended to overlapping
     /// responses so that the second of a pair is measured net of the first's decay).
     /// Also returns each amplitude's noise factor 1/√(Σ g_k²), which times the baseline
     /// noise σ is its standard error for white noise (the failure criterion uses it).

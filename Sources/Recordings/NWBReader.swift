@@ -94,6 +94,7 @@ public enum NWBReader {
                 }
             }
         }
+        let storage = NWBStorage(source: source, series: table, commands: commands)
         var channels: [Channel] = []
         for (c, electrode) in electrodes.enumerated() {
             let example = responses.first { $0.electrode == electrode }!
@@ -102,16 +103,17 @@ public enum NWBReader {
             if example.type == "VoltageClampSeries" { clamp = .voltage }
             if example.type == "CurrentClampSeries" || example.type == "IZeroClampSeries" { clamp = .current }
             let commandUnit = commands[c].compactMap { $0 }.first.map { $0.unitName }
+            // The holding level: the command at the start of the first sweep that has one.
             var holding: Double? = nil
             if let firstCommand = commands[c].indices.first(where: { commands[c][$0] != nil }) {
-                holding = try NWBStorage(source: source, series: commands).read(channel: c, sweep: firstCommand, range: 0..<1)?.first
+                holding = try storage.read(channel: c, sweep: firstCommand, range: 0..<1, from: commands)?.first
             }
             channels.append(Channel(name: electrode.split(separator: "/").last.map(String.init) ?? electrode,
                                     unit: physical.map { $0.quantity == .current ? "pA" : "mV" } ?? example.unit,
                                     quantity: physical?.quantity ?? .other, clamp: clamp, holding: holding, commandUnit: commandUnit))
         }
         return Recording(path: path, format: .nwb, version: version, mode: .episodic, channels: channels, sweeps: sweeps,
-                         sampleInterval: 1 / rate, tags: [], storage: NWBStorage(source: source, series: table, commands: commands))
+                         sampleInterval: 1 / rate, tags: [], storage: storage)
     }
 
     static func series(_ s: SeriesInfo, path: String) throws(DiagnosticsError) -> NWBStorage.Series {

@@ -12,7 +12,7 @@ import KineticsCore
 /// - test pulse ΔV through Rs into a cell of membrane resistance Rm and capacitance Cm:
 ///   I(t) = ΔV/(Rs + Rm) + (ΔV/Rs − ΔV/(Rs + Rm))·e^(−t/τ), τ = Cm·Rs·Rm/(Rs + Rm), and the
 ///   mirror image at the end of the step (the series-resistance-limited charging of an
-///   isopotential cell, e.g. Sherman-Gold (ed.), The Axon Guide, 3rd edn 2012, ch. 4);
+///   isopotential cell: Rs in series with Rm ∥ Cm);
 /// - stimulus artefact: an exponential spike of `artefact` pA decaying with 0.1 ms.
 public struct SyntheticRecording: Sendable {
     public struct Spec: Sendable {
