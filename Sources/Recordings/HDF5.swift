@@ -222,7 +222,16 @@ package enum HDF5 {
         return Object(id: id, path: join(parent.path, name), close: H5Gclose)
     }
 
-    package enum Storage { case int16, float32, float64 }
+    package enum Storage { case int16, uint32, float32, float64 }
+
+    static func fileType(_ storage: Storage) -> hid_t {
+        switch storage {
+        case .int16: kinapse_h5t_std_i16le()
+        case .uint32: kinapse_h5t_std_u32le()
+        case .float32: kinapse_h5t_ieee_f32le()
+        case .float64: kinapse_h5t_ieee_f64le()
+        }
+    }
 
     /// A one-dimensional dataset (or a scalar when `scalar`), written from Doubles.
     @discardableResult
@@ -231,23 +240,19 @@ package enum HDF5 {
         var dims = [hsize_t(values.count)]
         let space = try check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil), "H5Screate", name)
         defer { H5Sclose(space) }
-        let fileType: hid_t = switch storage {
-        case .int16: kinapse_h5t_std_i16le()
-        case .float32: kinapse_h5t_ieee_f32le()
-        case .float64: kinapse_h5t_ieee_f64le()
-        }
-        let id = try check(H5Dcreate2(parent.id, name, fileType, space, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default()),
+        let id = try check(H5Dcreate2(parent.id, name, fileType(storage), space, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default()),
                            "H5Dcreate2", join(parent.path, name))
         let dataset = Object(id: id, path: join(parent.path, name), close: H5Dclose)
-        let rounded = storage == .int16 ? values.map { $0.rounded() } : values
+        let rounded = storage == .int16 || storage == .uint32 ? values.map { $0.rounded() } : values
         let status = rounded.withUnsafeBytes { H5Dwrite(id, kinapse_h5t_native_double(), kinapse_h5_all(), kinapse_h5_all(), kinapse_h5_default(), $0.baseAddress) }
         try check(status, "H5Dwrite", dataset.path)
         return dataset
     }
 
-    /// A scalar variable-length UTF-8 string dataset (NWB's text fields).
-    package static func writeStringDataset(_ parent: Object, _ name: String, _ value: String) throws(Failure) {
-        try writeVariableString(value, at: join(parent.path, name)) { type, space in
+    /// A variable-length UTF-8 string dataset (NWB's text fields): a scalar, or with
+    /// `asList` a list of one (fields the schema declares as lists, such as file_create_date).
+    package static func writeStringDataset(_ parent: Object, _ name: String, _ value: String, asList: Bool = false) throws(Failure) {
+        try writeVariableString(value, at: join(parent.path, name), asList: asList) { type, space in
             H5Dcreate2(parent.id, name, type, space, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default())
         } write: { id, type, p in H5Dwrite(id, type, kinapse_h5_all(), kinapse_h5_all(), kinapse_h5_default(), p) } close: { H5Dclose($0) }
     }
@@ -259,13 +264,14 @@ package enum HDF5 {
     }
 
     /// One scalar variable-length UTF-8 string, in an attribute or a dataset that `create` makes.
-    private static func writeVariableString(_ value: String, at place: String, create: (hid_t, hid_t) -> hid_t,
+    private static func writeVariableString(_ value: String, at place: String, asList: Bool = false, create: (hid_t, hid_t) -> hid_t,
                                             write: (hid_t, hid_t, UnsafeRawPointer) -> herr_t, close: (hid_t) -> herr_t) throws(Failure) {
         let type = try check(H5Tcopy(kinapse_h5t_c_s1()), "H5Tcopy", place)
         defer { H5Tclose(type) }
         H5Tset_size(type, kinapse_h5t_variable())
         H5Tset_cset(type, H5T_CSET_UTF8)
-        let space = try check(H5Screate(H5S_SCALAR), "H5Screate", place)
+        var one: [hsize_t] = [1]
+        let space = try check(asList ? H5Screate_simple(1, &one, nil) : H5Screate(H5S_SCALAR), "H5Screate", place)
         defer { H5Sclose(space) }
         let id = try check(create(type, space), "H5Acreate2/H5Dcreate2", place)
         defer { _ = close(id) }
@@ -279,8 +285,7 @@ package enum HDF5 {
     package static func writeNumber(_ object: Object, _ name: String, _ value: Double, as storage: Storage = .float64) throws(Failure) {
         let space = try check(H5Screate(H5S_SCALAR), "H5Screate", object.path)
         defer { H5Sclose(space) }
-        let fileType = storage == .float32 ? kinapse_h5t_ieee_f32le() : kinapse_h5t_ieee_f64le()
-        let attribute = try check(H5Acreate2(object.id, name, fileType, space, kinapse_h5_default(), kinapse_h5_default()), "H5Acreate2", "\(object.path)@\(name)")
+        let attribute = try check(H5Acreate2(object.id, name, fileType(storage), space, kinapse_h5_default(), kinapse_h5_default()), "H5Acreate2", "\(object.path)@\(name)")
         defer { H5Aclose(attribute) }
         var v = value
         try check(H5Awrite(attribute, kinapse_h5t_native_double(), &v), "H5Awrite", "\(object.path)@\(name)")

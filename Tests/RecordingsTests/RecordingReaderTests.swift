@@ -106,6 +106,26 @@ import KineticsCore
         }
     }
 
+    /// A file written by pyNWB itself (Fixtures/recordings/make_pynwb_fixture.py): the
+    /// reader follows the reference writer, not only the project's own. Conversions are
+    /// float32 (1e-12 and 1e-3 carry a relative error near 3·10⁻⁸), hence 10⁻⁴ on values ≤ 120.
+    @Test func aFileWrittenByPyNWBIsRead() throws {
+        let path = TestModels.repositoryRoot.appendingPathComponent("Fixtures/recordings/pynwb_vclamp.nwb").path
+        let recording = try RecordingReader.read(path: path)
+        #expect(recording.format == .nwb && recording.version.hasPrefix("2."))
+        #expect(recording.channels.count == 1 && recording.channels[0].name == "cell1")
+        #expect(recording.channels[0].unit == "pA" && recording.channels[0].clamp == .voltage)
+        #expect(abs((recording.channels[0].holding ?? 0) + 70) < 1e-4)
+        #expect(recording.sampleRate == 10_000 && recording.sweeps.map(\.startTime) == [0, 10, 20])
+        for k in 0..<3 {
+            let current = try recording.samples(channel: 0, sweep: k)
+            #expect(current.count == 2000)
+            #expect(current.indices.allSatisfy { abs(current[$0] - Double($0 % 200 - 100 + 10 * k)) < 1e-4 })
+            let command = try #require(try recording.command(channel: 0, sweep: k))
+            #expect(command.indices.allSatisfy { abs(command[$0] - ((200..<700).contains($0) ? -75 : -70)) < 1e-4 })
+        }
+    }
+
     @Test func channelsAreFoundByIndexOrName() throws {
         let recording = try ABFReader.read(ABFWriter.abf2(Self.short), path: "short.abf")
         #expect(recording.channelIndex(named: "1") == 1)
