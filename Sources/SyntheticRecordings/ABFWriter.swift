@@ -49,12 +49,18 @@ public enum ABFWriter {
         return out.bytes
     }
 
-    /// Sweep starts in samples of all channels (fSynchTimeUnit = 0).
+    /// fSynchTimeUnit (µs) of sweep starts and tags: 10 µs reaches 2³¹·10 µs ≈ 6 h in an
+    /// int32 and is the unit pyABF applies to ABF2 tag times.
+    static let synchTimeUnit = 10.0
+
+    static func synchTime(_ seconds: Double) -> Int { Int((seconds * 1e6 / synchTimeUnit).rounded()) }
+
+    /// Sweep starts (and lengths in samples of all channels).
     static func synch(_ r: SyntheticRecording) -> [UInt8] {
         let spec = r.spec, channels = r.samples.count
         var out = Buffer(count: spec.sweepCount * 8)
         for (s, t) in spec.starts.prefix(spec.sweepCount).enumerated() {
-            out.int32(Int((t * spec.sampleRate).rounded()) * channels, at: 8 * s)
+            out.int32(synchTime(t), at: 8 * s)
             out.int32(spec.pointsPerSweep * channels, at: 8 * s + 4)
         }
         return out.bytes
@@ -63,7 +69,7 @@ public enum ABFWriter {
     static func tags(_ r: SyntheticRecording) -> [UInt8] {
         var out = Buffer(count: r.spec.tags.count * 64)
         for (k, tag) in r.spec.tags.enumerated() {
-            out.int32(Int((tag.time * r.spec.sampleRate).rounded()) * r.samples.count, at: 64 * k)
+            out.int32(synchTime(tag.time), at: 64 * k)
             out.text(tag.comment, at: 64 * k + 4, width: 55)
         }
         return out.bytes
@@ -96,7 +102,7 @@ public enum ABFWriter {
         var proto = Buffer(count: 512)
         proto.int16(spec.gapFree ? 3 : 5, at: 0)
         proto.float(1e6 / spec.sampleRate, at: 2)
-        proto.float(0, at: 14)  // synch times in samples
+        proto.float(synchTimeUnit, at: 14)
         proto.float(spec.sweepLength, at: 18)
         proto.int32(n * channels, at: 22)
         proto.int32(spec.gapFree ? 1 : spec.sweepCount, at: 30)
@@ -143,7 +149,14 @@ public enum ABFWriter {
             epoch.float(e.level, at: 48 * k + 6)
             epoch.int32(e.duration, at: 48 * k + 14)
         }
-        if !epochList.isEmpty { section(156, entry: 48, count: epochList.count, epoch.bytes) }
+        if !epochList.isEmpty {
+            section(156, entry: 48, count: epochList.count, epoch.bytes)
+            // The epoch section: each epoch's digital outputs (none here); readers such as
+            // pyABF expect an entry for every epoch of the epoch-per-DAC section.
+            var digital = Buffer(count: 32 * epochList.count)
+            for k in epochList.indices { digital.int16(k, at: 32 * k) }
+            section(124, entry: 32, count: epochList.count, digital.bytes)
+        }
 
         // Strings: an (undocumented) preamble, here zeros, ending in two NULs, then the strings.
         var text = [UInt8](repeating: 0, count: 44)
@@ -197,7 +210,7 @@ public enum ABFWriter {
         h.int16(0, at: 100)
         h.int16(channels, at: 120)
         h.float(1e6 / spec.sampleRate / Double(channels), at: 122)
-        h.float(0, at: 130)
+        h.float(synchTimeUnit, at: 130)
         h.float(spec.sweepLength, at: 134)
         h.int32(n * channels, at: 138)
         h.int32(spec.gapFree ? 1 : spec.sweepCount, at: 146)

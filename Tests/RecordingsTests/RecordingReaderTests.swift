@@ -126,6 +126,24 @@ import KineticsCore
         }
     }
 
+    /// An ABF 1.3 file (the 2048-byte header) written by pyABF's ABF1 writer
+    /// (Fixtures/recordings/make_pyabf_fixture.py); its int16 steps are 10 V / 32768 / 0.1 V/pA
+    /// = 0.0031 pA, and the writer truncates rather than rounds (pyABF reads the same values
+    /// back, e.g. −46.9971 for −47), so values come back within one step.
+    @Test func aFileWrittenByPyABFIsRead() throws {
+        let path = TestModels.repositoryRoot.appendingPathComponent("Fixtures/recordings/pyabf_abf1.abf").path
+        let recording = try RecordingReader.read(path: path)
+        #expect(recording.format == .abf1 && recording.version == "1.30")
+        #expect(recording.channels.count == 1 && recording.channels[0].unit == "pA")
+        #expect(recording.sampleRate == 10_000 && recording.sweeps.count == 3)
+        for k in 0..<3 {
+            let current = try recording.samples(channel: 0, sweep: k)
+            #expect(current.count == 1000)
+            let worst = current.indices.max { abs(current[$0] - Double($0 % 100 - 50 + 25 * k)) < abs(current[$1] - Double($1 % 100 - 50 + 25 * k)) }!
+            #expect(abs(current[worst] - Double(worst % 100 - 50 + 25 * k)) <= 0.0031, "sweep \(k), sample \(worst): \(current[worst])")
+        }
+    }
+
     @Test func channelsAreFoundByIndexOrName() throws {
         let recording = try ABFReader.read(ABFWriter.abf2(Self.short), path: "short.abf")
         #expect(recording.channelIndex(named: "1") == 1)
