@@ -217,7 +217,10 @@ struct Seconds: ExpressibleByArgument {
         }
         return nil
     }
-    var defaultValueDescription: String { value < 1 ? "\(value * 1000)ms" : "\(value)s" }
+    var defaultValueDescription: String {
+        let (number, unit) = value < 1 ? (value * 1000, "ms") : (value, "s")
+        return (number == number.rounded() ? String(Int(number)) : "\(number)") + unit
+    }
 }
 
 extension ReadoutOptions.Sign: ExpressibleByArgument {}
