@@ -27,10 +27,10 @@ public struct SyntheticRecording: Sendable {
         public var stimulusTimes = [0.2, 0.25]
         /// Peak amplitude of the first IPSC per sweep (pA, ≥ 0); 0 is a failure.
         public var amplitudes: [Double] = Array(repeating: 100, count: 30)
-        /// Second-to-first amplitude per sweep (a failure of the first keeps the second's
-        /// amplitude at `ppr`·the sweep's nominal amplitude, `nominal`).
+        /// Per sweep, the second amplitude over the first's nominal one (below).
         public var pairedPulseRatios: [Double] = Array(repeating: 0.7, count: 30)
-        /// Amplitude a failed first response would have had (pA), for the second of its pair.
+        /// Per sweep, the first response's amplitude had it not failed (pA): the second of
+        /// the pair is `pairedPulseRatios`·this. Nil: `amplitudes`.
         public var nominal: [Double]? = nil
         /// Assumption: GABA-A IPSC kinetics of the order measured in hippocampal
         /// pyramidal cells at room temperature (rise ~1 ms, decay ~20–30 ms).
