@@ -1,12 +1,14 @@
 # Kinapse — the two commands on a fresh Debian machine with Swift:
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
-# Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev) and
-# LAPACK/BLAS (liblapack-dev, libblas-dev) first if they are missing.
+# Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev),
+# HDF5 (libhdf5-dev, for NWB recordings) and LAPACK/BLAS (liblapack-dev, libblas-dev) first
+# if they are missing.
 
 SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 KLU_H      := /usr/include/suitesparse/klu.h
+HDF5_H     := /usr/include/hdf5/serial/hdf5.h
 VENV       := .build-venv
 # LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them), which fitting
 # loads at run time (Sources/CLapack/include/kinapse_lapack.h says why it is not linked).
@@ -28,6 +30,11 @@ deps:
 		echo "kinapse: KLU headers missing; installing libsuitesparse-dev"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libsuitesparse-dev; \
+	fi
+	@if [ ! -f $(HDF5_H) ]; then \
+		echo "kinapse: HDF5 headers missing; installing libhdf5-dev"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libhdf5-dev; \
 	fi
 	@if [ -z "$(LAPACK_SO)" ] || [ -z "$(BLAS_SO)" ]; then \
 		echo "kinapse: LAPACK/BLAS missing; installing liblapack-dev libblas-dev"; \
@@ -65,6 +72,8 @@ bench: deps
 	python3 Benchmarks/bench.py .build/release/kinapse --python $(VENV)/bin/python
 	bash Benchmarks/parse_scaling.sh .build/release/kinapse
 	bash Benchmarks/fit_bench.sh .build/release/kinapse
+	$(SWIFT) build -c release --product kinapse-synth-recording
+	bash Benchmarks/readouts_bench.sh .build/release
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).

@@ -52,12 +52,23 @@ let package = Package(
         .target(name: "Optimization", dependencies: ["CLapack", "KinapseUtilities"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
+        // HDF5's C library (Debian's libhdf5-dev, serial build), read only through Recordings.
+        .systemLibrary(name: "CHDF5", providers: [.apt(["libhdf5-dev"])]),
+        // Recorded electrophysiology: ABF1/ABF2 and NWB icephys readers.
+        .target(name: "Recordings", dependencies: ["SourceDiagnostics", "CHDF5"], swiftSettings: strictSettings),
+        // Per-stimulus readouts of a recording (amplitude, PPR, CV, failures, Rs), in the fit data format.
+        .target(name: "RecordingAnalysis", dependencies: ["Recordings", "Optimization"], swiftSettings: strictSettings),
+        // Synthetic recordings with known readouts, written as ABF1, ABF2 and NWB (tests, fixtures, benchmark).
+        .target(name: "SyntheticRecordings", dependencies: ["Recordings", "KinapseUtilities"], swiftSettings: strictSettings),
+        .executableTarget(name: "kinapse-synth-recording", dependencies: ["SyntheticRecordings"], path: "Sources/RecordingSynth",
+                          swiftSettings: strictSettings),
         .executableTarget(
             name: "kinapse",
             dependencies: [
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
                 "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
+                "Recordings", "RecordingAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -65,7 +76,8 @@ let package = Package(
         // Fuzz targets for every reader (`make fuzz`); an ordinary build gives a replay tool.
         .executableTarget(
             name: "kinapse-fuzz",
-            dependencies: ["SourceDiagnostics", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "ConfigFiles", "InductionProtocols", "SynapseModel", "Plotting", "Fitting"],
+            dependencies: ["SourceDiagnostics", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "ConfigFiles", "InductionProtocols", "SynapseModel", "Plotting", "Fitting",
+                           "Recordings"],
             path: "Sources/KinapseFuzz",
             swiftSettings: strictSettings
         ),
@@ -87,6 +99,7 @@ let package = Package(
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]

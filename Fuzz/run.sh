@@ -15,7 +15,10 @@ cd "$(dirname "$0")/.."
 
 SWIFT=${SWIFT:-swift}
 SECONDS_PER_TARGET=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"antimony sbml config synapse protocol csv fit data"}
+# nwb is left out of the default set: Debian's HDF5 1.10.8 itself crashes or hangs on
+# corrupted global heaps (H5HG_read, reached from H5Aread of a variable-length string), a
+# finding in the library rather than in Kinapse (docs/recordings.md). FUZZ_TARGETS=nwb runs it.
+TARGETS=${FUZZ_TARGETS:-"antimony sbml config synapse protocol csv fit data abf"}
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 SCRATCH=.build-fuzz
@@ -93,6 +96,8 @@ seed_files() {
         protocol) find Pathways/protocols -name '*.toml' | sort ;;
         fit) echo "$FIT_DIR/seed-problem.toml" ;;
         data) echo "$FIT_DIR/data.csv"; find Fixtures -name '*.csv' | sort ;;
+        abf) find Fixtures/recordings -name '*.abf' | sort ;;
+        nwb) find Fixtures/recordings -name '*.nwb' | sort ;;
         csv)
             find Fixtures -name '*.csv' | sort
             [ -d "$SUITE/cases" ] && find "$SUITE/cases" -name '*-results.csv' | sort | awk 'NR % 100 == 1' ;;
