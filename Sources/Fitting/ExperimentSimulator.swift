@@ -47,10 +47,7 @@ final class ExperimentSimulator {
     init(problem: FitProblem) throws(DiagnosticsError) {
         self.problem = problem
         formulas = try ObservableFormulas(expressions: problem.observables.map(\.expression))
-        var options = IntegratorOptions(relativeTolerance: problem.options.relativeTolerance,
-                                        absoluteTolerance: problem.options.absoluteTolerance)
-        options.maximumStepSize = 0
-        self.options = options
+        options = problem.options.integratorOptions
         modelParameters = problem.parameters.indices.filter { problem.parameters[$0].role == .model }
         if case .pathway(_, let pathway) = problem.model {
             let simulator = Simulator(model: try ModelCompiler.compile(pathway))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SourceDiagnostics
 import Foundation
 import KineticsCore
 import ModelCompiler
@@ -72,29 +73,17 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
     var params: String?
 
-    @Option(parsing: .unconditional, help: "Relative tolerance.")
-    var rtol: Double = 1e-6
-
-    @Option(parsing: .unconditional, help: "Absolute tolerance.")
-    var atol: Double = 1e-12
-
-    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times.")
-    var maxSteps: Int = 100_000
-
     @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
     var select: String?
 
     @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
     var allowNegative = false
 
-    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: dense, klu (sparse LU), or auto (dense below \(LinearSolverChoice.sparseThreshold) states, klu above).", valueName: "auto|dense|klu"))
-    var linearSolver: String = LinearSolverChoice.automatic.rawValue
-
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
-    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (clang, cc or gcc; KINAPSE_CC overrides) instead of interpreting them: same results, faster runs. Compiled models are cached (KINAPSE_CACHE, default ~/.cache/kinapse/native).")
-    var nativeCode = false
+    @OptionGroup(title: "Solver")
+    var solver: SolverOptions
 
     @Option(help: ArgumentHelp("Also draw the run as SVG: time courses for a pathway; Pr, N and the normalised IPSC for a synapse.", valueName: "FIG.svg"))
     var plot: String?
@@ -127,6 +116,7 @@ struct Simulate: ParsableCommand {
         }
         if settings != nil {
             if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
+            if solver.nativeCode { throw ValidationError("--native-code does not apply to --settings: SBML Test Suite cases run interpreted") }
         } else {
             guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
             guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be positive (got \(tEnd))") }
@@ -140,12 +130,6 @@ struct Simulate: ParsableCommand {
             }
         }
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive (got \(dt))") }
-        guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
-        guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
-        guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive (got \(maxSteps))") }
-        guard LinearSolverChoice(rawValue: linearSolver) != nil else {
-            throw ValidationError("--linear-solver must be auto, dense or klu (got '\(linearSolver)')")
-        }
         guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
         try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + (settings.map { [$0] } ?? []) + (params.map { [$0] } ?? []), force: force)
         _ = try parsedAssignments()
@@ -185,12 +169,7 @@ struct Simulate: ParsableCommand {
     /// `--params FILE` values (checked against `names`), then `--set` values, which win.
     func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {
         var out: [(name: String, value: Double)] = []
-        if let params {
-            do { out = try ParameterFile.read(path: params, knownNames: names) } catch {
-                Console.report(error.diagnostics)
-                throw Status.badInput
-            }
-        }
+        if let params { out = try ParameterFile.read(path: params, knownNames: names) }
         return out + (try parsedAssignments())
     }
 
@@ -203,14 +182,12 @@ struct Simulate: ParsableCommand {
         let compileCPUStart = Self.threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(modelPath)
         let compiled = try ModelLoading.compile(pathway)
-        let native = nativeCode ? try ModelLoading.installNativeCode(in: compiled) : nil
+        let native = solver.nativeCode ? try ModelLoading.installNativeCode(in: compiled) : nil
         let compileTime = clock.now - compileStart
         let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 
         let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: points ?? 101)
-        var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
-        options.maximumStepSize = 0
-        options.linearSolver = LinearSolverChoice(rawValue: linearSolver) ?? .automatic
+        let options = solver.applied(to: IntegratorOptions())
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)
         if columns.isEmpty {
             Console.error("warning: '\(modelPath)' has no state variables (no floating species, no rate rules): the output has only the time column")
@@ -227,12 +204,7 @@ struct Simulate: ParsableCommand {
         for _ in 0..<repetitions {
             let simulateStart = clock.now
             let cpuStart = Self.threadCPUSeconds()
-            do {
-                result = try simulator.run(request)
-            } catch {
-                Console.error("error: \(error.message)" + (error.hint.map { "\nhint: \($0)" } ?? ""))
-                throw Status.badInput
-            }
+            result = try simulator.run(request)
             integrationTimes.append(clock.now - simulateStart)
             cpuTimes.append(Self.threadCPUSeconds() - cpuStart)
         }
@@ -245,16 +217,14 @@ struct Simulate: ParsableCommand {
         if let out {
             try OutputCheck.write(csv, to: out, option: "--out", force: force)
         } else {
-            FileHandle.standardOutput.write(Data(csv.utf8))
+            StandardOutput.write(csv)
         }
         if let plot { try PlotOutput.pathway(result.trajectory, of: pathway, to: plot, force: force) }
         if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native) }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
-            Console.error("error: \(failure)")
-            Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
-                          (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")
-            throw Status.simulationFailed
+            throw RunFailure(failure.diagnostics + [Diagnostic(.note, "the \(result.trajectory.rowCount) rows computed before the failure were written"
+                                                               + (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")])
         }
     }
 
@@ -279,25 +249,14 @@ struct Simulate: ParsableCommand {
     func runWithSettings(_ path: String) throws {
         let parsed: CaseSettings
         do { parsed = try CaseSettings(path: path) } catch {
-            Console.error("error: cannot read settings '\(path)': \(error)")
-            throw Status.badInput
+            throw DiagnosticsError(.error("cannot read settings '\(path)': \(error)"))
         }
-        var options = SuiteRunner.options
-        if rtol != 1e-6 { options.relativeTolerance = rtol }
-        if atol != 1e-12 { options.absoluteTolerance = atol }
-        do {
-            let (trajectory, failure) = try SuiteRunner.simulate(modelPath: modelPath, settings: parsed, options: options)
-            var csv = CSVWriter.text(trajectory)
-            if let failure { csv += CSVWriter.partialMarker(failure.summary) }
-            if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
-            if let failure {
-                Console.error("error: \(failure)")
-                throw Status.simulationFailed
-            }
-        } catch let error as SuiteRunner.Failure {
-            Console.error("error: \(error.description)")
-            throw Status.badInput
-        }
+        let options = solver.applied(to: SuiteRunner.options)
+        let (trajectory, failure) = try SuiteRunner.simulate(modelPath: modelPath, settings: parsed, options: options)
+        var csv = CSVWriter.text(trajectory)
+        if let failure { csv += CSVWriter.partialMarker(failure.summary) }
+        if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) } else { StandardOutput.write(csv) }
+        if let failure { throw failure }
     }
 
     /// CPU time of the calling thread: on a shared machine it measures the work done,
