@@ -11,6 +11,61 @@ import SBMLTestSuite
 import Fitting
 import PathwayModel
 
+/// Options of `simulate` that only apply to pathways (Antimony or SBML); `SynapseOptions`
+/// holds those of synapses, and each group refuses itself for the other kind of model.
+struct PathwayOptions: ParsableArguments {
+    // `.unconditional` parsing lets a negative number reach validate(), which says what is
+    // wrong with it, where the default parsing takes "-5" for an option and says "missing value".
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time of the simulation (model time units, usually s).")
+    var tEnd: Double?
+
+    @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
+    var settings: String?
+
+    @Option(parsing: .unconditional, help: "Number of output points, including 0 and --t-end (default 101, at most \(Simulate.maximumRows)).")
+    var points: Int?
+
+    @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
+    var select: String?
+
+    @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
+    var allowNegative = false
+
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
+    var repetitions: Int = 1
+
+    /// Every option of this group that was given, as its name.
+    var given: [String] {
+        [("--t-end", tEnd != nil), ("--settings", settings != nil), ("--points", points != nil), ("--select", select != nil),
+         ("--allow-negative", allowNegative), ("--repeat", repetitions != 1)].filter(\.1).map(\.0)
+    }
+
+    /// The pathway run's own checks; `dt` and `nativeCode` are shared with synapses.
+    func validate(dt: Double?, nativeCode: Bool) throws {
+        if settings != nil {
+            if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
+            if nativeCode { throw ValidationError("--native-code does not apply to --settings: SBML Test Suite cases run interpreted") }
+        } else {
+            guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
+            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be positive (got \(tEnd))") }
+            if let dt, dt > 0, dt.isFinite { try Simulate.validateStep(dt, end: tEnd) }
+        }
+        if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
+        if let points {
+            guard points >= 2 else { throw ValidationError("--points must be positive and at least 2: the start and --t-end (got \(points))") }
+            guard points <= Simulate.maximumRows else {
+                throw ValidationError("--points \(points) is more than the limit of \(Simulate.maximumRows) rows (about 1 GB of CSV); write fewer points or a shorter span")
+            }
+        }
+        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
+    }
+
+    func rejectForSynapse() throws {
+        guard !given.isEmpty else { return }
+        throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to pathways, not to a synapse: its protocol sets the duration, and every species, Pr and N are written on the protocol's grid (--dt sets its spacing)")
+    }
+}
+
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Simulate a pathway, or a protocol on a synapse.",
@@ -47,19 +102,11 @@ struct Simulate: ParsableCommand {
     /// The file `model` names: a path, or a shipped pathway or synapse by name.
     var modelPath: String { LibraryLookup.resolve(model) ?? model }
 
-    // `.unconditional` parsing lets a negative number reach validate(), which says what is
-    // wrong with it, where the default parsing takes "-5" for an option and says "missing value".
-    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time of the simulation (model time units, usually s); pathways only.")
-    var tEnd: Double?
-
-    @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
-    var settings: String?
+    @OptionGroup(title: "Pathways")
+    var pathwayOptions: PathwayOptions
 
     @OptionGroup(title: "Synapses")
     var synapseOptions: SynapseOptions
-
-    @Option(parsing: .unconditional, help: "Number of output points, including 0 and --t-end (default 101, at most \(Simulate.maximumRows)).")
-    var points: Int?
 
     @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps.")
     var dt: Double?
@@ -73,12 +120,6 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
     var params: String?
 
-    @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
-    var select: String?
-
-    @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
-    var allowNegative = false
-
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
@@ -87,9 +128,6 @@ struct Simulate: ParsableCommand {
 
     @Option(help: ArgumentHelp("Also draw the run as SVG: time courses for a pathway; Pr, N and the normalised IPSC for a synapse.", valueName: "FIG.svg"))
     var plot: String?
-
-    @Option(name: .customLong("repeat"), parsing: .unconditional, help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
-    var repetitions: Int = 1
 
     @Flag(help: "Replace read-only output files.")
     var force = false
@@ -107,6 +145,7 @@ struct Simulate: ParsableCommand {
     func validate() throws {
         guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
         if isSynapse {
+            try pathwayOptions.rejectForSynapse()
             try synapseOptions.validate(for: self)
             return
         }
@@ -114,24 +153,9 @@ struct Simulate: ParsableCommand {
         if let kind = FileKind.of(path: modelPath), kind != .pathway, kind != .sbml {
             throw ValidationError("'\(modelPath)' is \(kind.rawValue), not a pathway or synapse; \(kind.usage)")
         }
-        if settings != nil {
-            if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
-            if solver.nativeCode { throw ValidationError("--native-code does not apply to --settings: SBML Test Suite cases run interpreted") }
-        } else {
-            guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
-            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be positive (got \(tEnd))") }
-            if let dt, dt > 0, dt.isFinite { try Self.validateStep(dt, end: tEnd) }
-        }
-        if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
-        if let points {
-            guard points >= 2 else { throw ValidationError("--points must be positive and at least 2: the start and --t-end (got \(points))") }
-            guard points <= Self.maximumRows else {
-                throw ValidationError("--points \(points) is more than the limit of \(Self.maximumRows) rows (about 1 GB of CSV); write fewer points or a shorter span")
-            }
-        }
+        try pathwayOptions.validate(dt: dt, nativeCode: solver.nativeCode)
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive (got \(dt))") }
-        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
-        try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + (settings.map { [$0] } ?? []) + (params.map { [$0] } ?? []), force: force)
+        try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + (pathwayOptions.settings.map { [$0] } ?? []) + (params.map { [$0] } ?? []), force: force)
         _ = try parsedAssignments()
     }
 
@@ -175,8 +199,8 @@ struct Simulate: ParsableCommand {
 
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
-        if let settings { return try runWithSettings(settings) }
-        let tEnd = self.tEnd ?? 1
+        if let settings = pathwayOptions.settings { return try runWithSettings(settings) }
+        let tEnd = pathwayOptions.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
         let compileCPUStart = Self.threadCPUSeconds()
@@ -186,14 +210,14 @@ struct Simulate: ParsableCommand {
         let compileTime = clock.now - compileStart
         let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 
-        let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: points ?? 101)
+        let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: pathwayOptions.points ?? 101)
         let options = solver.applied(to: IntegratorOptions())
-        let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)
+        let columns = pathwayOptions.select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)
         if columns.isEmpty {
             Console.error("warning: '\(modelPath)' has no state variables (no floating species, no rate rules): the output has only the time column")
         }
         var request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
-        request.stopOnNegativeConcentration = !allowNegative
+        request.stopOnNegativeConcentration = !pathwayOptions.allowNegative
         // Every input is read by now (the model's imports, --params): no output may be one.
         try OutputCheck.check(outputs, force: force)
 
@@ -201,7 +225,7 @@ struct Simulate: ParsableCommand {
         var integrationTimes: [Duration] = []
         var cpuTimes: [Double] = []
         let simulator = Simulator(model: compiled)
-        for _ in 0..<repetitions {
+        for _ in 0..<pathwayOptions.repetitions {
             let simulateStart = clock.now
             let cpuStart = Self.threadCPUSeconds()
             result = try simulator.run(request)

@@ -64,10 +64,6 @@ struct SynapseOptions: ParsableArguments {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
         }
-        if simulate.tEnd != nil { throw ValidationError("--t-end does not apply to a synapse: the protocol sets the duration") }
-        if simulate.points != nil || simulate.select != nil {
-            throw ValidationError("--points and --select apply to pathways; a synapse writes every species, Pr and N on the protocol's grid (--dt sets its spacing)")
-        }
         guard trials >= 0 else { throw ValidationError("--trials must be positive (got \(trials))") }
         guard trials <= Self.maximumTrials else {
             throw ValidationError("--trials \(trials) is more than the limit of \(Self.maximumTrials): more trials do not sharpen the readouts further and only grow --trials-out")

@@ -179,3 +179,19 @@ import PathwayTestSupport
         #expect(rtol.status == 2 && rtol.stderr.contains("--rtol must be between 0 and 1"), "\(rtol.stderr)")
     }
 }
+
+/// `simulate` runs a pathway or a synapse; each kind's options are refused for the other,
+/// never silently ignored.
+@Suite struct SimulateDispatchTests {
+    @Test(arguments: [["--t-end", "5"], ["--settings", "s.txt"], ["--points", "11"], ["--select", "A"], ["--allow-negative"], ["--repeat", "2"]])
+    func pathwayOptionsAreRefusedForASynapse(_ option: [String]) throws {
+        let r = try CLI.run(["simulate", "golgi_granule", "--protocol", "tbs"] + option)
+        #expect(r.status == 2 && r.stderr.contains("\(option[0]) applies to pathways, not to a synapse"), "\(r.stderr)")
+    }
+
+    @Test(arguments: [["--protocol", "tbs"], ["--block", "L-NAME"], ["--readouts", "r.csv"], ["--trials", "3"], ["--sensitivities", "all"]])
+    func synapseOptionsAreRefusedForAPathway(_ option: [String]) throws {
+        let r = try CLI.run(["simulate", "Pathways/no_cgmp_pkg.ant", "--t-end", "1"] + option)
+        #expect(r.status == 2 && r.stderr.contains("apply to synapse definitions (.toml)"), "\(r.stderr)")
+    }
+}
