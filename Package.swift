@@ -42,14 +42,14 @@ let package = Package(
         .target(name: "CVODEIntegration", dependencies: ["CSundials", "CSundialsKLU", "CSolverKernels", "KineticsCore"],
                 swiftSettings: strictSettings),
         // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
-        .target(name: "NativeCode", dependencies: ["ModelCompiler"], swiftSettings: strictSettings),
+        .target(name: "NativeCode", dependencies: ["SourceDiagnostics", "ModelCompiler"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "KinapseUtilities"], swiftSettings: strictSettings),
-        .target(name: "Reporting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Reporting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
         .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
-        .target(name: "Plotting", dependencies: ["KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Plotting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
-        .target(name: "Optimization", dependencies: ["CLapack", "KinapseUtilities"], swiftSettings: strictSettings),
+        .target(name: "Optimization", dependencies: ["SourceDiagnostics", "CLapack", "KinapseUtilities"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
         // HDF5's C library (Debian's libhdf5-dev, serial build), read only through Recordings.

@@ -57,11 +57,7 @@ extension FitProblem {
     }
 
     /// The solver settings of every run of the fit.
-    var integratorOptions: IntegratorOptions {
-        var o = IntegratorOptions(relativeTolerance: options.relativeTolerance, absoluteTolerance: options.absoluteTolerance)
-        o.maximumStepSize = 0
-        return o
-    }
+    var integratorOptions: IntegratorOptions { options.integratorOptions }
 
     /// Indices (into `parameters`) of the parameters applied to the model.
     var modelParameters: [Int] { parameters.indices.filter { parameters[$0].role == .model } }

@@ -3,6 +3,7 @@ public import PathwayModel
 public import InductionProtocols
 public import SynapseModel
 public import Optimization
+public import CVODEIntegration
 
 /// A parameter estimation problem, as read from a fit problem file (docs/file-formats.md):
 /// a model, experiments with their data, observables linking the model to the data, the
@@ -106,12 +107,27 @@ public struct FitOptions: Sendable {
     public var starts = 20
     public var seed: UInt64 = 1
     public var maximumIterations = 100
+    /// Tighter than a plain run's: finite-difference gradients divide the solver's error by the step.
     public var relativeTolerance = 1e-8
     public var absoluteTolerance = 1e-12
+    /// CVODE's steps between outputs and its linear algebra (`kinapse fit --max-steps`, `--linear-solver`).
+    public var maximumSteps = IntegratorOptions().maximumSteps
+    public var linearSolver = LinearSolverChoice.automatic
     public var profiles = true
     /// Run the model as native code (`kinapse fit --native-code`); same results, faster.
     public var nativeCode = false
     public init() {}
+
+    /// The options every simulation of the fit runs with.
+    public var integratorOptions: IntegratorOptions {
+        var options = IntegratorOptions()
+        options.relativeTolerance = relativeTolerance
+        options.absoluteTolerance = absoluteTolerance
+        options.maximumSteps = maximumSteps
+        options.linearSolver = linearSolver
+        options.maximumStepSize = 0
+        return options
+    }
 }
 
 #if canImport(Glibc)

@@ -55,8 +55,8 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw data and fitted curves as SVG, one panel per experiment and observable.", valueName: "FIG.svg"))
     var plot: String?
 
-    @Flag(name: .customLong("native-code"), help: ModelLoading.nativeCodeHelp)
-    var nativeCode = false
+    @OptionGroup(title: "Solver")
+    var solver: SolverOptions
 
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
     var noProfiles = false
@@ -90,12 +90,8 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        var fitProblem: FitProblem
-        do { fitProblem = try FitProblemReader.read(path: problem) } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        }
-        if nativeCode { fitProblem.options.nativeCode = true }
+        var fitProblem = try FitProblemReader.read(path: problem)
+        fitProblem.options = solver.applied(to: fitProblem.options)
         let settings = FitSettings(problem: fitProblem, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
                                    gradient: GradientMethod(rawValue: gradient)!, profiles: noProfiles ? false : nil)
         let progress = ProgressReporter(total: settings.starts, label: "fit", quiet: quiet)
@@ -106,37 +102,24 @@ struct Fit: ParsableCommand {
         defer { interruption.finished() }
         let cancellation = interruption.cancellation
         // Declared after the interruption's `defer`, so the lock is gone before the process ends.
-        let lock: OutputDirectoryLock
-        do { lock = try OutputDirectoryLock(outDir) } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
+        let lock = try OutputDirectoryLock(outDir)
         defer { lock.release() }
         // Every input (problem, model, data, protocols) is read by now: no output may be one.
         try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot)], force: force)
-        let outcome: FitOutcome
-        do {
-            outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
+        let outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
                                         progress: { _ in progress.advance() },
                                         profileProgress: { _, _ in profiles.advance() })
-        } catch let error as DiagnosticsError {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
         do {
             try writeResults(outcome)
         } catch {
             // The fit is done: whatever stopped the files, its result must not be lost.
-            print(FitReport.summary(outcome, problemPath: problem), terminator: "")
-            if let text = FitReport.bestParameters(outcome, problemPath: problem) { print("\n" + text, terminator: "") }
-            Console.error("note: the files in '\(outDir)' were not all written; the best result is printed above")
-            throw Status.badInput
+            StandardOutput.write(FitReport.summary(outcome, problemPath: problem))
+            if let text = FitReport.bestParameters(outcome, problemPath: problem) { StandardOutput.write("\n" + text) }
+            throw DiagnosticsError(Console.diagnostics(of: error)
+                                   + [Diagnostic(.note, "the files in '\(outDir)' were not all written; the best result is printed above")])
         }
-        print(FitReport.summary(outcome, problemPath: problem), terminator: "")
-        if outcome.best == nil { throw Status.simulationFailed }
+        StandardOutput.write(FitReport.summary(outcome, problemPath: problem))
+        if outcome.best == nil { throw RunFailure([.error("every start of the fit failed; the report above says why")]) }
     }
 
     /// Every file a fit of `problem` may write into --out-dir, the manifest last.

@@ -38,32 +38,30 @@ struct Check: ParsableCommand {
         switch FileKind.of(path: path) {
         case .pathway, .sbml, .none: try checkPathway(path)
         case .synapse:
-            let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: path) }
+            let synapse = try SynapseReader.read(path: path)
             print("synapse \(synapse.name): OK (\(synapse.description))")
             print("  blockers:          \(synapse.blockers.keys.sorted().joined(separator: ", "))")
             print("  pathway:           \(synapse.modelPath)")
             try checkPathway(synapse.modelPath)
         case .protocolFile:
-            let p = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: path) }
+            let p = try ProtocolReader.read(path: path)
             print("protocol \(p.name): OK (\(p.description))")
         case .fitProblem:
-            let problem = try report { () throws(DiagnosticsError) in try FitProblemReader.read(path: path) }
+            let problem = try FitProblemReader.read(path: path)
             print("fit problem \(path): OK")
             print("  parameters:        \(problem.parameters.count)")
             print("  experiments:       \(problem.experiments.count)")
             print("  measurements:      \(problem.experiments.map(\.data.points.count).reduce(0, +))")
         case .parameters, .otherTOML:
-            let table = try report { () throws(DiagnosticsError) in try ConfigReader.read(path: path) }
+            let table = try ConfigReader.read(path: path)
             print("\(path): OK (TOML, \(table.entries.count) top-level entries)")
         case .data:
-            let file = try report { () throws(DiagnosticsError) in try SourceFile.read(path: path) }
+            let file = try SourceFile.read(path: path)
             do {
                 let table = try CSVTable(parsing: file.text, path: path)
                 print("table \(path): OK (\(table.header.count) columns, \(table.rows.count) rows: \(table.header.joined(separator: ", ")))")
             } catch {
-                Console.report([Diagnostic(.error, error.message, at: SourceRange(file: file, start: error.offset, end: error.offset + error.length),
-                                           hints: error.hint.map { [$0] } ?? [])])
-                throw Status.badInput
+                throw DiagnosticsError(error.diagnostic(in: file))
             }
         }
     }
@@ -88,13 +86,6 @@ struct Check: ParsableCommand {
         """)
         if s.stateSize == 0 {
             Console.error("warning: '\(path)' has no state variables (no floating species, no rate rules): a simulation would write only the time column")
-        }
-    }
-
-    private func report<T>(_ body: () throws(DiagnosticsError) -> T) throws -> T {
-        do { return try body() } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
         }
     }
 }

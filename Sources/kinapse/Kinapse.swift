@@ -32,29 +32,56 @@ struct Kinapse: ParsableCommand {
         subcommands: [Simulate.self, STDP.self, Fit.self, Check.self, ODEs.self, ListPathways.self, ListSynapses.self, ListProtocols.self, SBMLSuite.self, SBMLCase.self, PlotCommand.self, Export.self, Readouts.self]
     )
 
-    /// Exit codes promised in the documentation: usage errors are 2, not
-    /// ArgumentParser's default EX_USAGE (64).
+    /// The one place where errors are rendered and the exit status chosen (`ExitStatus`):
+    /// commands and libraries throw, and never print an error themselves.
     static func main() {
         Interruption.install()
         if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-            Foundation.exit(2)
+            Console.error(message)
+            Foundation.exit(ExitStatus.badInput.rawValue)
+        }
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            Foundation.exit(parseFailure(error))
         }
         do {
-            var command = try parseAsRoot()
             try command.run()
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
         } catch {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                if !message.isEmpty { print(message) }
-                Foundation.exit(0)
-            }
-            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
-            Foundation.exit(code == .failure ? 1 : 2)
+            Foundation.exit(runFailure(error))
         }
+        // Output printed to standard output is buffered: a full disk or a closed file shows
+        // only now, and must not pass for success.
+        if let failure = StandardOutput.flush() { Foundation.exit(runFailure(failure)) }
+        Foundation.exit(ExitStatus.success.rawValue)
+    }
+
+    /// Parsing and `validate()`: ArgumentParser's messages (with the usage line), under the
+    /// documented statuses rather than its EX_USAGE (64).
+    static func parseFailure(_ error: any Error) -> Int32 {
+        let code = exitCode(for: error)
+        let message = fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { print(message) }
+            guard let failure = StandardOutput.flush() else { return ExitStatus.success.rawValue }
+            Console.report(failure.diagnostics)
+            return failure.exitStatus.rawValue
+        }
+        if !message.isEmpty { Console.error(message) }
+        return ExitStatus.badInput.rawValue
+    }
+
+    /// A command's error, rendered once. An error that no type claims is still bad input:
+    /// status 1 promises partial output, which only a failed run writes.
+    static func runFailure(_ error: any Error) -> Int32 {
+        if let exit = error as? ExitCode { return exit.rawValue }
+        // ArgumentParser's own (help, validation, a clean exit) are its to render; it calls
+        // every other error a failure.
+        if !(error is any UserFacingError), exitCode(for: error) != .failure { return parseFailure(error) }
+        _ = StandardOutput.flush()
+        Console.report(Console.diagnostics(of: error))
+        return ((error as? any UserFacingError)?.exitStatus ?? .badInput).rawValue
     }
 }
 
@@ -71,10 +98,4 @@ extension Kinapse {
         let hint = Suggestions.didYouMean(first, among: names) ?? "commands: \(names.joined(separator: ", "))"
         return "error: unknown \(asked) '\(DiagnosticRenderer.escaped(first))'\nhint: \(hint)\nSee 'kinapse --help'."
     }
-}
-
-/// Exit statuses.
-enum Status {
-    static let simulationFailed = ExitCode(1)
-    static let badInput = ExitCode(2)
 }

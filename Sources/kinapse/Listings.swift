@@ -14,9 +14,8 @@ struct LibraryOptions: ParsableArguments {
     func directory() throws -> String {
         if let library { return library }
         if let first = LibraryPath.directories().first { return first }
-        Console.error("error: no pathway library found; looked in:\n  " + LibraryPath.candidates().joined(separator: "\n  ")
-                      + "\nhint: set KINAPSE_PATH=DIR (a directory like Pathways/), or pass --library DIR")
-        throw Status.badInput
+        throw DiagnosticsError(.error("no pathway library found; looked in:\n  " + LibraryPath.candidates().joined(separator: "\n  "),
+                                      hint: "set KINAPSE_PATH=DIR (a directory like Pathways/), or pass --library DIR"))
     }
 }
 
@@ -72,8 +71,7 @@ enum Library {
 
     static func files(in directory: String, ending: String) throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
-            Console.error("error: cannot read the directory '\(directory)'\nhint: pass --library DIR, or set KINAPSE_PATH=DIR")
-            throw Status.badInput
+            throw DiagnosticsError(.error("cannot read the directory '\(directory)'", hint: "pass --library DIR, or set KINAPSE_PATH=DIR"))
         }
         return names.filter { $0.hasSuffix(ending) }.sorted().map { (directory as NSString).appendingPathComponent($0) }
     }

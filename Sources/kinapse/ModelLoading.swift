@@ -12,11 +12,16 @@ import SynapseModel
 /// Standard error, with colour only when it is a terminal.
 enum Console {
     static var isTerminal: Bool { isatty(2) != 0 }
+    /// A failed write to standard error has nowhere left to be reported, so it is dropped.
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        try? FileHandle.standardError.write(contentsOf: Data((text + "\n").utf8))
     }
     static func report(_ diagnostics: [Diagnostic]) {
         error(DiagnosticRenderer(colored: isTerminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil).render(diagnostics))
+    }
+    /// What an error says: its own diagnostics, or its description for a type that has none.
+    static func diagnostics(of error: any Error) -> [Diagnostic] {
+        (error as? any UserFacingError)?.diagnostics ?? [.error(String(describing: error))]
     }
 }
 
@@ -37,18 +42,12 @@ enum OutputCheck {
 
     /// In `run()`: after the inputs are read and before anything is computed or written.
     static func check(_ outputs: [(option: String, path: String?)], inputs: [String] = [], force: Bool) throws {
-        do { try policy(inputs: inputs, force: force).check(named(outputs)) } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
+        try policy(inputs: inputs, force: force).check(named(outputs))
     }
 
     /// Writes one output atomically, after checking it against everything read by now.
     static func write(_ text: String, to path: String, option: String, force: Bool) throws {
-        do { try policy(force: force).write(text, to: path, option: option) } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
+        try policy(force: force).write(text, to: path, option: option)
     }
 
     private static func named(_ outputs: [(option: String, path: String?)]) -> [(option: String, path: String)] {
@@ -57,43 +56,24 @@ enum OutputCheck {
 }
 
 /// Reads a model file in whichever format its content says (SBML starts with '<', whatever
-/// the file is called), and compiles it. Diagnostics are printed here, once, and turn
-/// into exit status 2.
+/// the file is called), and compiles it.
 enum ModelLoading {
-    static func loadPathway(_ path: String) throws -> Pathway {
-        do throws(DiagnosticsError) {
-            switch FileKind.of(path: path) {
-            case .sbml: return try SBMLLoader.load(path: path)
-            case .pathway, .none: return try AntimonyLoader.load(path: path)
-            case .some(let kind): throw DiagnosticsError(.error("'\(path)' is \(kind.rawValue), not a pathway", at: nil, hint: kind.usage))
-            }
-        } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
+    static func loadPathway(_ path: String) throws(DiagnosticsError) -> Pathway {
+        switch FileKind.of(path: path) {
+        case .sbml: return try SBMLLoader.load(path: path)
+        case .pathway, .none: return try AntimonyLoader.load(path: path)
+        case .some(let kind): throw DiagnosticsError(.error("'\(path)' is \(kind.rawValue), not a pathway", hint: kind.usage))
         }
     }
 
     static func compile(_ pathway: Pathway) throws -> CompiledModel {
-        do {
-            return try ModelCompiler.compile(pathway)
-        } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        }
+        try ModelCompiler.compile(pathway)
     }
-
-    /// Help for `--native-code` on the commands that defer to `simulate`'s description.
-    static let nativeCodeHelp: ArgumentHelp = "Compile the model's equations to machine code with the system C compiler (see 'kinapse simulate --help'): same results, faster."
 
     /// `--native-code`: the model running its equations as machine code (compiled now or
     /// found in the cache).
     static func nativeCode(for model: CompiledModel) throws -> (model: CompiledModel, outcome: NativeCode.Outcome) {
-        do {
-            return try NativeCode.compile(model)
-        } catch {
-            Console.error("error: \(error.message)\nhint: \(error.hint)")
-            throw Status.badInput
-        }
+        try NativeCode.compile(model)
     }
 }
 

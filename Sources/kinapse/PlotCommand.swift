@@ -82,10 +82,7 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         var files: [SourceFile] = []
         for path in csvs {
-            do { files.append(try SourceFile.read(path: path)) } catch {
-                Console.report(error.diagnostics)
-                throw Status.badInput
-            }
+            files.append(try SourceFile.read(path: path))
         }
         func file(_ path: String) -> SourceFile { files.first { $0.path == path } ?? files[0] }
         let options = SVGPlot.CSVPlotOptions(panels: panels, logY: logY, title: title, yLabel: yLabel)
@@ -95,30 +92,23 @@ struct PlotCommand: ParsableCommand {
             figure = tables.count == 1 ? try SVGPlot.figure(for: tables[0], options: options)
                 : try SVGPlot.overlay(tables, labels: labels.isEmpty ? csvs.map(Library.stem) : labels, options: options)
         } catch let error as CSVError {
-            Console.report([diagnostic(error, in: file(error.path))])
-            throw Status.badInput
+            throw DiagnosticsError(error.diagnostic(in: file(error.path)))
         } catch let error as CSVPlotError {
             switch error {
             case .csv(let e), .unrecognised(let e):
-                Console.report([diagnostic(e, in: file(e.path))])
+                throw DiagnosticsError(e.diagnostic(in: file(e.path)))
             case .plot(.unknownColumn(let name, let available)):
                 let hint = Suggestions.didYouMean(name, among: available) ?? "columns of \(csvs[0]): \(available.joined(separator: ", "))"
-                Console.report([Diagnostic(.error, "no column '\(name)' in '\(csvs[0])'", hints: [hint])])
+                throw DiagnosticsError(.error("no column '\(name)' in '\(csvs[0])'", hint: hint))
             case .plot(let e):
-                Console.report([Diagnostic(.error, "\(csvs.joined(separator: ", ")): \(e)")])
+                throw DiagnosticsError(.error("\(csvs.joined(separator: ", ")): \(e)"))
             }
-            throw Status.badInput
         }
         for warning in figure.warnings { Console.error("warning: \(csvs.joined(separator: ", ")): \(warning)") }
         if let out {
             try OutputCheck.write(figure.svg, to: out, option: "--out", force: force)
         } else {
-            print(figure.svg, terminator: "")
+            StandardOutput.write(figure.svg)
         }
-    }
-
-    private func diagnostic(_ e: CSVError, in file: SourceFile) -> Diagnostic {
-        Diagnostic(.error, e.message, at: SourceRange(file: file, start: e.offset, end: e.offset + e.length),
-                   hints: e.hint.map { [$0] } ?? [])
     }
 }

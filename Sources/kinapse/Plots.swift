@@ -15,11 +15,9 @@ enum PlotOutput {
         do { plot = try make() } catch {
             if case .unknownColumn(let name, let available) = error as? PlotError {
                 let hint = Suggestions.didYouMean(name, among: available) ?? "columns: \(available.joined(separator: ", "))"
-                Console.report([Diagnostic(.error, "cannot draw \(path): no column '\(name)' in the run", hints: [hint])])
-            } else {
-                Console.error("error: cannot draw \(path): \(error)")
+                throw DiagnosticsError(.error("cannot draw \(path): no column '\(name)' in the run", hint: hint))
             }
-            throw Status.badInput
+            throw DiagnosticsError(.error("cannot draw \(path): \(error)"))
         }
         for warning in plot.warnings { Console.error("warning: \(warning)") }
         try OutputCheck.write(plot.svg, to: path, option: "--plot", force: force)

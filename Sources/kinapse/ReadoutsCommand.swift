@@ -89,6 +89,9 @@ struct Readouts: ParsableCommand {
     @Option(help: ArgumentHelp("Also a figure: IPSC in % of baseline, PPR, 1/CV² and Rs against minutes from induction.", valueName: "FIG.svg"))
     var plot: String?
 
+    @Flag(help: "Replace a read-only output file.")
+    var force = false
+
     func validate() throws {
         guard (stimTimes != nil) != detectStimulus else {
             throw ValidationError("give the stimulus times with --stim-times T,… or --detect-stimulus (one of them)")
@@ -101,21 +104,19 @@ struct Readouts: ParsableCommand {
         guard baselineMinutes > 0 else { throw ValidationError("--baseline-minutes must be positive") }
         guard cvWindow >= 2 else { throw ValidationError("--cv-window must be at least 2 sweeps") }
         guard failureThreshold > 0 else { throw ValidationError("--failure-threshold must be positive") }
-        try OutputCheck.refuseConflicts([("--out", out), ("--sweeps", sweeps), ("--plot", plot)], inputs: [recording])
+        try OutputCheck.refuseConflicts(outputs, inputs: [recording], force: force)
     }
 
+    var outputs: [(option: String, path: String?)] { [("--out", out), ("--sweeps", sweeps), ("--plot", plot)] }
+
     func run() throws {
-        let file: Recording
-        do { file = try RecordingReader.read(path: recording) } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        }
+        let file = try RecordingReader.read(path: recording)
         guard let channelIndex = file.channelIndex(named: channel) else {
             let names = file.channels.enumerated().map { "\($0.offset) '\($0.element.name)' (\($0.element.unit))" }.joined(separator: ", ")
             let hint = Suggestions.didYouMean(channel, among: file.channels.map(\.name)) ?? "channels of \(recording): \(names)"
-            Console.report([Diagnostic(.error, "\(recording) has no channel '\(channel)'", hints: [hint])])
-            throw Status.badInput
+            throw DiagnosticsError(Diagnostic(.error, "\(recording) has no channel '\(channel)'", hints: [hint]))
         }
+        try OutputCheck.check(outputs, inputs: [recording], force: force)
         var options = ReadoutOptions(channel: channelIndex,
                                      stimuli: stimTimes.map { .times($0.split(separator: ",").compactMap { Seconds(argument: String($0))?.value }) } ?? .detect)
         options.pairInterval = pair?.value
@@ -131,23 +132,11 @@ struct Readouts: ParsableCommand {
         options.cvWindow = cvWindow
         options.sweepLength = sweepLength?.value
 
-        let result: ReadoutResult
-        do { result = try ReadoutAnalysis.analyse(file, options) } catch let error as ReadoutError {
-            Console.report([error.diagnostic])
-            throw Status.badInput
-        } catch let error as DiagnosticsError {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        }
-        do {
-            try AtomicFile.write(result.fitData(source: recording, windowSize: cvWindow), to: out)
-            if let sweeps { try AtomicFile.write(result.sweepTable(), to: sweeps) }
-        } catch {
-            Console.error("error: \(error)")
-            throw Status.badInput
-        }
-        if let plot { try PlotOutput.write({ try Self.figure(result, title: (recording as NSString).lastPathComponent) }, to: plot) }
-        print(Self.summary(result, file: file))
+        let result = try ReadoutAnalysis.analyse(file, options)
+        try OutputCheck.write(result.fitData(source: recording, windowSize: cvWindow), to: out, option: "--out", force: force)
+        if let sweeps { try OutputCheck.write(result.sweepTable(), to: sweeps, option: "--sweeps", force: force) }
+        if let plot { try PlotOutput.write({ try Self.figure(result, title: (recording as NSString).lastPathComponent) }, to: plot, force: force) }
+        StandardOutput.write(Self.summary(result, file: file) + "\n")
     }
 
     static func summary(_ r: ReadoutResult, file: Recording) -> String {

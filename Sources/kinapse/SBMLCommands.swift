@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SBMLTestSuite
+import SourceDiagnostics
 
 /// `kinapse sbml-suite DIR`: runs SBML Test Suite cases and reports pass / fail /
 /// unsupported counts by component tag, plus the ids that did not pass.
@@ -81,8 +82,7 @@ struct SBMLSuite: ParsableCommand {
         let casesDir = Self.casesDirectory(directory)
         var ids = SuiteCase.ids(in: casesDir)
         guard !ids.isEmpty else {
-            Console.error("error: no test cases (folders named 00001, 00002, …) in '\(casesDir)'")
-            throw Status.badInput
+            throw DiagnosticsError(.error("no test cases (folders named 00001, 00002, …) in '\(casesDir)'"))
         }
         if let cases {
             let wanted = try Self.parseRange(cases)
@@ -106,13 +106,12 @@ struct SBMLSuite: ParsableCommand {
             try OutputCheck.write(passing.joined(separator: "\n") + "\n", to: passingList, option: "--passing-list", force: force)
         }
         if let expectPassing {
-            let listed = try String(contentsOfFile: expectPassing, encoding: .utf8)
+            let listed = try SourceFile.read(path: expectPassing).text
                 .split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
                 .filter { !$0.isEmpty && !$0.hasPrefix("#") }
             let regressions = listed.filter { id in results.outcomes[id].map { $0 != .pass } ?? false }
             if !regressions.isEmpty {
-                Console.error("error: \(regressions.count) case(s) listed in \(expectPassing) no longer pass: " + regressions.joined(separator: ", "))
-                throw Status.simulationFailed
+                throw RunFailure([.error("\(regressions.count) case(s) listed in \(expectPassing) no longer pass: " + regressions.joined(separator: ", "))])
             }
             print("no regressions against \(expectPassing) (\(listed.count) cases listed)")
         }

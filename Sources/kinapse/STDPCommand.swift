@@ -50,8 +50,8 @@ struct STDP: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
     var jobs: Int?
 
-    @Flag(name: .customLong("native-code"), help: ModelLoading.nativeCodeHelp)
-    var nativeCode = false
+    @OptionGroup(title: "Solver")
+    var solver: SolverOptions
 
     @Option(help: "Write the window as CSV here (atomically) instead of to standard output.")
     var out: String?
@@ -88,17 +88,9 @@ struct STDP: ParsableCommand {
     var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot)] }
 
     func run() throws {
-        let definition: SynapseDefinition
-        let model: Pathway
-        let base: InductionProtocol
-        do {
-            definition = try SynapseReader.read(path: synapsePath)
-            model = try definition.loadModel()  // reads its imports, so they count as inputs below
-            base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
-        } catch let error as DiagnosticsError {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        }
+        let definition = try SynapseReader.read(path: synapsePath)
+        let model = try definition.loadModel()  // reads its imports, so they count as inputs below
+        let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
@@ -107,25 +99,15 @@ struct STDP: ParsableCommand {
         let interruption = InterruptedRun(message: "kinapse stdp: interrupted; finishing the intervals under way and writing those done")
         defer { interruption.finished() }
         let cancellation = interruption.cancellation
-        let points: [SpikeTimingPoint]
-        do {
-            points = try SpikeTimingSweep.run(synapse: definition, model: model, base: base, deltas: deltas, pairs: pairs, rate: rate,
-                                              blockers: blockers, options: IntegratorOptions(), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                              nativeCode: nativeCode, isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
-        } catch {
-            switch error {
-            case .diagnostics(let e): Console.report(e.diagnostics)
-            case .request: Console.error("error: \(error)")
-            }
-            throw Status.badInput
-        }
+        let points = try SpikeTimingSweep.run(synapse: definition, model: model, base: base, deltas: deltas, pairs: pairs, rate: rate,
+                                              blockers: blockers, options: solver.applied(to: IntegratorOptions()), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                              nativeCode: solver.nativeCode, isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
         var csv = "delta_t_ms,amplitude_change_percent,paired_pulse_ratio_change_percent,inverse_cv2_change_percent,receptor_change_percent,release_probability_change_percent,locus\n"
-        var failed = false
+        var failures: [Diagnostic] = []
         for p in points {
             let ms = String(format: "%g", (p.deltaT * 1000 * 1e6).rounded() / 1e6)
             guard let s = p.summary else {
-                failed = true
-                Console.error("error: pairing at \(ms) ms failed: \(p.failure ?? "no summary")")
+                failures.append(.error("pairing at \(ms) ms failed: \(p.failure ?? "no summary")"))
                 continue
             }
             csv += "\(ms),\(s.amplitudeChange),\(s.pairedPulseRatioChange),\(s.inverseCVSquaredChange),\(s.receptorChange),\(s.releaseProbabilityChange),\(s.locus.rawValue)\n"
@@ -136,13 +118,13 @@ struct STDP: ParsableCommand {
         if let out {
             try OutputCheck.write(csv, to: out, option: "--out", force: force)
         } else {
-            print(csv, terminator: "")
+            StandardOutput.write(csv)
         }
         if let plot {
             let blocked = blockers.isEmpty ? "" : ", blocked: \(blockers.joined(separator: ", "))"
             let name = definition.description.isEmpty ? definition.name : definition.description
             try PlotOutput.window(points, title: "\(name) — spike-timing window (\(pairs) pairs at \(String(format: "%g", rate)) Hz\(blocked))", to: plot, force: force)
         }
-        if failed { throw Status.simulationFailed }
+        if !failures.isEmpty { throw RunFailure(failures) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SourceDiagnostics
 import Foundation
 import KineticsCore
 import ModelCompiler
@@ -9,6 +10,61 @@ import Reporting
 import SBMLTestSuite
 import Fitting
 import PathwayModel
+
+/// Options of `simulate` that only apply to pathways (Antimony or SBML); `SynapseOptions`
+/// holds those of synapses, and each group refuses itself for the other kind of model.
+struct PathwayOptions: ParsableArguments {
+    // `.unconditional` parsing lets a negative number reach validate(), which says what is
+    // wrong with it, where the default parsing takes "-5" for an option and says "missing value".
+    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time of the simulation (model time units, usually s).")
+    var tEnd: Double?
+
+    @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
+    var settings: String?
+
+    @Option(parsing: .unconditional, help: "Number of output points, including 0 and --t-end (default 101, at most \(Simulate.maximumRows)).")
+    var points: Int?
+
+    @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
+    var select: String?
+
+    @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
+    var allowNegative = false
+
+    @Option(name: .customLong("repeat"), parsing: .unconditional, help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
+    var repetitions: Int = 1
+
+    /// Every option of this group that was given, as its name.
+    var given: [String] {
+        [("--t-end", tEnd != nil), ("--settings", settings != nil), ("--points", points != nil), ("--select", select != nil),
+         ("--allow-negative", allowNegative), ("--repeat", repetitions != 1)].filter(\.1).map(\.0)
+    }
+
+    /// The pathway run's own checks; `dt` and `nativeCode` are shared with synapses.
+    func validate(dt: Double?, nativeCode: Bool) throws {
+        if settings != nil {
+            if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
+            if nativeCode { throw ValidationError("--native-code does not apply to --settings: SBML Test Suite cases run interpreted") }
+        } else {
+            guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
+            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be positive (got \(tEnd))") }
+            if let dt, dt > 0, dt.isFinite { try Simulate.validateStep(dt, end: tEnd) }
+        }
+        if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
+        if let points {
+            guard points >= 2 else { throw ValidationError("--points must be positive and at least 2: the start and --t-end (got \(points))") }
+            guard points <= Simulate.maximumRows else {
+                throw ValidationError("--points \(points) is more than the limit of \(Simulate.maximumRows) rows (about 1 GB of CSV); write fewer points or a shorter span")
+            }
+        }
+        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
+    }
+
+    func rejectForSynapse() throws {
+        guard !given.isEmpty else { return }
+        throw ValidationError("\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") to pathways, not to a synapse: its protocol sets the duration, and every species, Pr and N are written on the protocol's grid (--dt sets its spacing)")
+    }
+}
 
 struct Simulate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,19 +102,11 @@ struct Simulate: ParsableCommand {
     /// The file `model` names: a path, or a shipped pathway or synapse by name.
     var modelPath: String { LibraryLookup.resolve(model) ?? model }
 
-    // `.unconditional` parsing lets a negative number reach validate(), which says what is
-    // wrong with it, where the default parsing takes "-5" for an option and says "missing value".
-    @Option(name: .customLong("t-end"), parsing: .unconditional, help: "End time of the simulation (model time units, usually s); pathways only.")
-    var tEnd: Double?
-
-    @Option(help: ArgumentHelp("SBML Test Suite settings file (NNNNN-settings.txt): its time grid, columns and amount/concentration units replace --t-end, --points and --select.", valueName: "FILE"))
-    var settings: String?
+    @OptionGroup(title: "Pathways")
+    var pathwayOptions: PathwayOptions
 
     @OptionGroup(title: "Synapses")
     var synapseOptions: SynapseOptions
-
-    @Option(parsing: .unconditional, help: "Number of output points, including 0 and --t-end (default 101, at most \(Simulate.maximumRows)).")
-    var points: Int?
 
     @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps.")
     var dt: Double?
@@ -72,35 +120,14 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
     var params: String?
 
-    @Option(parsing: .unconditional, help: "Relative tolerance.")
-    var rtol: Double = 1e-6
-
-    @Option(parsing: .unconditional, help: "Absolute tolerance.")
-    var atol: Double = 1e-12
-
-    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times.")
-    var maxSteps: Int = 100_000
-
-    @Option(help: ArgumentHelp("Comma-separated output columns: species, parameters, compartments, rule variables or reaction ids (rates).", valueName: "ID,…"))
-    var select: String?
-
-    @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
-    var allowNegative = false
-
-    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: dense, klu (sparse LU), or auto (dense below \(LinearSolverChoice.sparseThreshold) states, klu above).", valueName: "auto|dense|klu"))
-    var linearSolver: String = LinearSolverChoice.automatic.rawValue
-
     @Flag(help: "Print solver statistics and timings to standard error.")
     var stats = false
 
-    @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (clang, cc or gcc; KINAPSE_CC overrides) instead of interpreting them: same results, faster runs. Compiled models are cached (KINAPSE_CACHE, default ~/.cache/kinapse/native).")
-    var nativeCode = false
+    @OptionGroup(title: "Solver")
+    var solver: SolverOptions
 
     @Option(help: ArgumentHelp("Also draw the run as SVG: time courses for a pathway; Pr, N and the normalised IPSC for a synapse.", valueName: "FIG.svg"))
     var plot: String?
-
-    @Option(name: .customLong("repeat"), parsing: .unconditional, help: ArgumentHelp("Benchmarking: run the simulation N times in this process and report the median integration time (the output is the last run's).", visibility: .hidden))
-    var repetitions: Int = 1
 
     @Flag(help: "Replace read-only output files.")
     var force = false
@@ -118,6 +145,7 @@ struct Simulate: ParsableCommand {
     func validate() throws {
         guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
         if isSynapse {
+            try pathwayOptions.rejectForSynapse()
             try synapseOptions.validate(for: self)
             return
         }
@@ -125,29 +153,9 @@ struct Simulate: ParsableCommand {
         if let kind = FileKind.of(path: modelPath), kind != .pathway, kind != .sbml {
             throw ValidationError("'\(modelPath)' is \(kind.rawValue), not a pathway or synapse; \(kind.usage)")
         }
-        if settings != nil {
-            if tEnd != nil || points != nil || dt != nil || select != nil { throw ValidationError("--settings replaces --t-end, --points, --dt and --select") }
-        } else {
-            guard let tEnd else { throw ValidationError("give --t-end (or --settings)") }
-            guard tEnd.isFinite, tEnd > 0 else { throw ValidationError("--t-end must be positive (got \(tEnd))") }
-            if let dt, dt > 0, dt.isFinite { try Self.validateStep(dt, end: tEnd) }
-        }
-        if points != nil && dt != nil { throw ValidationError("give either --points or --dt, not both") }
-        if let points {
-            guard points >= 2 else { throw ValidationError("--points must be positive and at least 2: the start and --t-end (got \(points))") }
-            guard points <= Self.maximumRows else {
-                throw ValidationError("--points \(points) is more than the limit of \(Self.maximumRows) rows (about 1 GB of CSV); write fewer points or a shorter span")
-            }
-        }
+        try pathwayOptions.validate(dt: dt, nativeCode: solver.nativeCode)
         if let dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive (got \(dt))") }
-        guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") }
-        guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") }
-        guard maxSteps > 0 else { throw ValidationError("--max-steps must be positive (got \(maxSteps))") }
-        guard LinearSolverChoice(rawValue: linearSolver) != nil else {
-            throw ValidationError("--linear-solver must be auto, dense or klu (got '\(linearSolver)')")
-        }
-        guard (1...10_000).contains(repetitions) else { throw ValidationError("--repeat must be between 1 and 10000") }
-        try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + (settings.map { [$0] } ?? []) + (params.map { [$0] } ?? []), force: force)
+        try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + (pathwayOptions.settings.map { [$0] } ?? []) + (params.map { [$0] } ?? []), force: force)
         _ = try parsedAssignments()
     }
 
@@ -185,39 +193,32 @@ struct Simulate: ParsableCommand {
     /// `--params FILE` values (checked against `names`), then `--set` values, which win.
     func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {
         var out: [(name: String, value: Double)] = []
-        if let params {
-            do { out = try ParameterFile.read(path: params, knownNames: names) } catch {
-                Console.report(error.diagnostics)
-                throw Status.badInput
-            }
-        }
+        if let params { out = try ParameterFile.read(path: params, knownNames: names) }
         return out + (try parsedAssignments())
     }
 
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
-        if let settings { return try runWithSettings(settings) }
-        let tEnd = self.tEnd ?? 1
+        if let settings = pathwayOptions.settings { return try runWithSettings(settings) }
+        let tEnd = pathwayOptions.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
         let compileCPUStart = Self.threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(modelPath)
         var compiled = try ModelLoading.compile(pathway)
         var native: NativeCode.Outcome?
-        if nativeCode { (compiled, native) = try ModelLoading.nativeCode(for: compiled) }
+        if solver.nativeCode { (compiled, native) = try ModelLoading.nativeCode(for: compiled) }
         let compileTime = clock.now - compileStart
         let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 
-        let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: points ?? 101)
-        var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol, maximumSteps: maxSteps)
-        options.maximumStepSize = 0
-        options.linearSolver = LinearSolverChoice(rawValue: linearSolver) ?? .automatic
-        let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)
+        let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: pathwayOptions.points ?? 101)
+        let options = solver.applied(to: IntegratorOptions())
+        let columns = pathwayOptions.select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)
         if columns.isEmpty {
             Console.error("warning: '\(modelPath)' has no state variables (no floating species, no rate rules): the output has only the time column")
         }
         var request = SimulationRequest(grid: grid, columns: columns, overrides: try overrides(names: compiled.symbols.keys), options: options)
-        request.stopOnNegativeConcentration = !allowNegative
+        request.stopOnNegativeConcentration = !pathwayOptions.allowNegative
         // Every input is read by now (the model's imports, --params): no output may be one.
         try OutputCheck.check(outputs, force: force)
 
@@ -225,15 +226,10 @@ struct Simulate: ParsableCommand {
         var integrationTimes: [Duration] = []
         var cpuTimes: [Double] = []
         let simulator = Simulator(model: compiled)
-        for _ in 0..<repetitions {
+        for _ in 0..<pathwayOptions.repetitions {
             let simulateStart = clock.now
             let cpuStart = Self.threadCPUSeconds()
-            do {
-                result = try simulator.run(request)
-            } catch {
-                Console.error("error: \(error.message)" + (error.hint.map { "\nhint: \($0)" } ?? ""))
-                throw Status.badInput
-            }
+            result = try simulator.run(request)
             integrationTimes.append(clock.now - simulateStart)
             cpuTimes.append(Self.threadCPUSeconds() - cpuStart)
         }
@@ -246,16 +242,14 @@ struct Simulate: ParsableCommand {
         if let out {
             try OutputCheck.write(csv, to: out, option: "--out", force: force)
         } else {
-            FileHandle.standardOutput.write(Data(csv.utf8))
+            StandardOutput.write(csv)
         }
         if let plot { try PlotOutput.pathway(result.trajectory, of: pathway, to: plot, force: force) }
         if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native) }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
-            Console.error("error: \(failure)")
-            Console.error("note: the \(result.trajectory.rowCount) rows computed before the failure were written" +
-                          (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")
-            throw Status.simulationFailed
+            throw RunFailure(failure.diagnostics + [Diagnostic(.note, "the \(result.trajectory.rowCount) rows computed before the failure were written"
+                                                               + (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")])
         }
     }
 
@@ -280,25 +274,14 @@ struct Simulate: ParsableCommand {
     func runWithSettings(_ path: String) throws {
         let parsed: CaseSettings
         do { parsed = try CaseSettings(path: path) } catch {
-            Console.error("error: cannot read settings '\(path)': \(error)")
-            throw Status.badInput
+            throw DiagnosticsError(.error("cannot read settings '\(path)': \(error)"))
         }
-        var options = SuiteRunner.options
-        if rtol != 1e-6 { options.relativeTolerance = rtol }
-        if atol != 1e-12 { options.absoluteTolerance = atol }
-        do {
-            let (trajectory, failure) = try SuiteRunner.simulate(modelPath: modelPath, settings: parsed, options: options)
-            var csv = CSVWriter.text(trajectory)
-            if let failure { csv += CSVWriter.partialMarker(failure.summary) }
-            if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) } else { FileHandle.standardOutput.write(Data(csv.utf8)) }
-            if let failure {
-                Console.error("error: \(failure)")
-                throw Status.simulationFailed
-            }
-        } catch let error as SuiteRunner.Failure {
-            Console.error("error: \(error.description)")
-            throw Status.badInput
-        }
+        let options = solver.applied(to: SuiteRunner.options)
+        let (trajectory, failure) = try SuiteRunner.simulate(modelPath: modelPath, settings: parsed, options: options)
+        var csv = CSVWriter.text(trajectory)
+        if let failure { csv += CSVWriter.partialMarker(failure.summary) }
+        if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) } else { StandardOutput.write(csv) }
+        if let failure { throw failure }
     }
 
     /// CPU time of the calling thread: on a shared machine it measures the work done,

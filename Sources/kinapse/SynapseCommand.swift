@@ -64,10 +64,6 @@ struct SynapseOptions: ParsableArguments {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
         }
-        if simulate.tEnd != nil { throw ValidationError("--t-end does not apply to a synapse: the protocol sets the duration") }
-        if simulate.points != nil || simulate.select != nil {
-            throw ValidationError("--points and --select apply to pathways; a synapse writes every species, Pr and N on the protocol's grid (--dt sets its spacing)")
-        }
         guard trials >= 0 else { throw ValidationError("--trials must be positive (got \(trials))") }
         guard trials <= Self.maximumTrials else {
             throw ValidationError("--trials \(trials) is more than the limit of \(Self.maximumTrials): more trials do not sharpen the readouts further and only grow --trials-out")
@@ -102,40 +98,29 @@ struct SynapseCommand {
     let simulate: Simulate
 
     func run() throws {
-        let synapse = try report { () throws(DiagnosticsError) in try SynapseReader.read(path: simulate.modelPath) }
-        let protocolPath = try ProtocolLocator.resolve(options.protocol!, near: simulate.modelPath)
-        let proto = try report { () throws(DiagnosticsError) in try ProtocolReader.read(path: protocolPath) }
+        let synapse = try SynapseReader.read(path: simulate.modelPath)
+        let proto = try ProtocolReader.read(path: try ProtocolLocator.resolve(options.protocol!, near: simulate.modelPath))
         // Read the synapse's pathway (and its imports) now, so that outputs and --plot-species
         // are checked against it before the run.
-        let model = try report { () throws(DiagnosticsError) in try synapse.loadModel() }
+        let model = try synapse.loadModel()
         try checkPlotSpecies(model, synapse)
         try OutputCheck.check(options.outputs(of: simulate), inputs: [synapse.modelPath], force: simulate.force)
-        var integrator = IntegratorOptions(relativeTolerance: simulate.rtol, absoluteTolerance: simulate.atol, maximumSteps: simulate.maxSteps)
-        integrator.maximumStepSize = 0
+        let integrator = simulate.solver.applied(to: IntegratorOptions())
         var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: proto, blockers: options.blockers,
                                         overrides: try simulate.overrides(names: modelNames(model)), options: integrator, outputStep: simulate.dt)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
-        request.nativeCode = simulate.nativeCode
+        request.nativeCode = simulate.solver.nativeCode
         let clock = ContinuousClock()
         let start = clock.now
-        let result: SynapseRunResult
-        do {
-            if let list = options.sensitivities {
-                let prepared = try PreparedSynapseRun(request)
-                request.sensitivityParameters = list == "all" ? prepared.model.differentiableParameters
-                    : list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            }
-            if options.checkSensitivities {
-                return try checkSensitivities(request)
-            }
-            result = try SynapseRunner.run(request)
-        } catch {
-            switch error {
-            case .diagnostics(let e): Console.report(e.diagnostics)
-            case .request: Console.error("error: \(error)")
-            }
-            throw Status.badInput
+        if let list = options.sensitivities {
+            let prepared = try PreparedSynapseRun(request)
+            request.sensitivityParameters = list == "all" ? prepared.model.differentiableParameters
+                : list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
+        if options.checkSensitivities {
+            return try checkSensitivities(request)
+        }
+        let result = try SynapseRunner.run(request)
         let elapsed = clock.now - start
 
         if let out = simulate.out {
@@ -155,7 +140,7 @@ struct SynapseCommand {
             let title = (synapse.description.isEmpty ? synapse.name : synapse.description) + " — \(proto.name)\(blocked)"
             try PlotOutput.synapse(result, title: title, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot, force: simulate.force)
         }
-        print(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers), terminator: "")
+        StandardOutput.write(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers))
         if simulate.stats {
             let s = result.statistics
             let c = elapsed.components
@@ -168,10 +153,7 @@ struct SynapseCommand {
             total time: \(String(format: "%.6f", Double(c.seconds) + Double(c.attoseconds) * 1e-18)) s
             """)
         }
-        if let failure = result.failure {
-            Console.error("error: \(failure)")
-            throw Status.simulationFailed
-        }
+        if let failure = result.failure { throw failure }
     }
 
     /// `--check-sensitivities`: the issue #6 acceptance check on this synapse and protocol.
@@ -205,31 +187,22 @@ struct SynapseCommand {
             + [synapse.releaseProbability.value, synapse.receptors.value]
         for name in options.plotSpeciesNames where !drawable.contains(name) {
             let hint = Suggestions.didYouMean(name, among: drawable) ?? "species of \(synapse.modelPath): \(drawable.joined(separator: ", "))"
-            Console.report([Diagnostic(.error, "--plot-species: no column '\(name)' in the run (the floating species of '\(pathway.name)', Pr and N)", hints: [hint])])
-            throw Status.badInput
+            throw DiagnosticsError(.error("--plot-species: no column '\(name)' in the run (the floating species of '\(pathway.name)', Pr and N)", hint: hint))
         }
     }
 
     private func write(_ text: String, to path: String, option: String) throws {
         try OutputCheck.write(text, to: path, option: option, force: simulate.force)
     }
-
-    private func report<T>(_ body: () throws(DiagnosticsError) -> T) throws -> T {
-        do { return try body() } catch {
-            Console.report(error.diagnostics)
-            throw Status.badInput
-        }
-    }
 }
 
-/// Protocol files by name (`InductionProtocols.ProtocolLocator`), with the error printed.
+/// Protocol files by name (`InductionProtocols.ProtocolLocator`), or an error naming every place tried.
 enum ProtocolLocator {
-    static func resolve(_ name: String, near synapsePath: String?) throws -> String {
+    static func resolve(_ name: String, near synapsePath: String?) throws(DiagnosticsError) -> String {
         let (path, known) = InductionProtocols.ProtocolLocator.find(name, near: synapsePath)
         if let path { return path }
         let hint = Suggestions.didYouMean(name, among: known) ?? (known.isEmpty ? "no protocols found in any library directory" : "protocols: \(known.joined(separator: ", "))")
         let tried = InductionProtocols.ProtocolLocator.candidates(name, near: synapsePath)
-        Console.error("error: no protocol '\(name)'; looked for:\n  \(tried.joined(separator: "\n  "))\nhint: \(hint)")
-        throw Status.badInput
+        throw DiagnosticsError(.error("no protocol '\(name)'; looked for:\n  \(tried.joined(separator: "\n  "))", hint: hint))
     }
 }

@@ -1,0 +1,5 @@
+public import SourceDiagnostics
+
+extension ReadoutError: UserFacingError {
+    public var diagnostics: [Diagnostic] { [diagnostic] }
+}

@@ -1,0 +1,5 @@
+import SourceDiagnostics
+
+extension SimulationRequestError: UserFacingError {
+    public var diagnostics: [Diagnostic] { [.error(message, hint: hint)] }
+}
