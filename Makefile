@@ -65,6 +65,7 @@ bench: deps
 	python3 Benchmarks/bench.py .build/release/kinapse --python $(VENV)/bin/python
 	bash Benchmarks/parse_scaling.sh .build/release/kinapse
 	bash Benchmarks/fit_bench.sh .build/release/kinapse
+	python3 Benchmarks/event_bench.py .build/release/kinapse
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).

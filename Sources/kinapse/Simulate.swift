@@ -72,7 +72,7 @@ struct Simulate: ParsableCommand {
     @Flag(name: .customLong("allow-negative"), help: "Do not stop when a species goes negative beyond the solver tolerance.")
     var allowNegative = false
 
-    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: dense, klu (sparse LU), or auto (dense below \(LinearSolverChoice.sparseThreshold) states, klu above).", valueName: "auto|dense|klu"))
+    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: dense, klu (sparse LU), or auto (dense below \(LinearSolverChoice.sparseThreshold) states or when the LU factors fill in, klu otherwise).", valueName: "auto|dense|klu"))
     var linearSolver: String = LinearSolverChoice.automatic.rawValue
 
     @Flag(help: "Print solver statistics and timings to standard error.")
@@ -191,7 +191,12 @@ struct Simulate: ParsableCommand {
             FileHandle.standardOutput.write(Data(csv.utf8))
         }
         if let plot { try PlotOutput.pathway(result.trajectory, to: plot) }
-        if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native) }
+        if stats {
+            printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native)
+            if let sparsity = compiled.jacobianSparsity {
+                Console.error(String(format: "LU fill (symbolic): %.4f", LinearSolverChoice.factorFill(of: sparsity)))
+            }
+        }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
             Console.error("error: \(failure)")
