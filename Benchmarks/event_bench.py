@@ -89,7 +89,7 @@ def events(args):
 
 
 def solvers(args):
-    print(f"== linear solver: integration CPU time (s), median of {args.rounds} processes")
+    print(f"== linear solver: integration CPU time (s), median of {args.rounds} processes x --repeat {args.solver_repeat}")
     models = [("TBS (15 species)", os.path.join(HERE, "models", "tbs_no_cgmp.ant"), 600, 601)]
     for n in (2, 10, 100):
         path = os.path.join(OUT, f"chain_{n}.ant")
@@ -107,7 +107,8 @@ def solvers(args):
         runs = {s: [] for s in ("dense", "klu", "auto")}
         for _ in range(args.rounds):
             for solver in runs:
-                runs[solver].append(stats_of(args.kinapse, path, t_end, points, ["--linear-solver", solver]))
+                runs[solver].append(stats_of(args.kinapse, path, t_end, points,
+                                             ["--linear-solver", solver, "--repeat", str(args.solver_repeat)]))
         t = {s: median_cpu(r) for s, r in runs.items()}
         fill = runs["auto"][0].get("LU fill (symbolic)", "-")
         choice = runs["auto"][0]["linear solver"]
@@ -128,6 +129,8 @@ def main():
     p.add_argument("--base", help="an older kinapse binary to time on the same event models")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--solver-repeat", type=int, default=1,
+                   help="runs per process in the solver table (raise it for the millisecond-scale models)")
     p.add_argument("--counts", default="2500,5000,10000,20000")
     p.add_argument("--skip-events", action="store_true")
     p.add_argument("--skip-solvers", action="store_true")
