@@ -134,9 +134,7 @@ struct Run {
         initialiseTruthValues()
         instance.evaluateCrossings()
         queueCrossings(after: t0)
-        timeSwitchesOnBoundary = trackedTimeSwitches.indices.filter {
-            trackedTimeSwitches[$0].liveValue(timeSwitchFunction(trackedTimeSwitches[$0])) == nil
-        }
+        findTimeSwitchesOnBoundary()
         if let f = processEvents(at: t0) { return fail(f) }
         if let bad = firstNonFinite() {
             return fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
@@ -300,9 +298,7 @@ struct Run {
         if let timeBefore {
             instance.evaluateCrossings()
             for (j, s) in trackedTimeSwitches.enumerated() { refresh(s, switchFunction: timeSwitchFunction(s), before: timeBefore[j]) }
-            timeSwitchesOnBoundary = trackedTimeSwitches.indices.filter {
-                trackedTimeSwitches[$0].liveValue(timeSwitchFunction(trackedTimeSwitches[$0])) == nil
-            }
+            findTimeSwitchesOnBoundary()
             queueCrossings(after: instance.value(ofSlot: 0))
         } else if !timeSwitchesOnBoundary.isEmpty {
             var stillOnBoundary: [Int] = []
@@ -335,6 +331,14 @@ struct Run {
         for e in dependencies.eventsReading[s.relational] where !isStale[e] {
             isStale[e] = true
             staleEvents.append(e)
+        }
+    }
+
+    /// Lists the time switches whose function is zero now (their truth value came from an
+    /// exact comparison or a crossing, not from the side of the boundary they are on).
+    mutating func findTimeSwitchesOnBoundary() {
+        timeSwitchesOnBoundary = trackedTimeSwitches.indices.filter {
+            trackedTimeSwitches[$0].liveValue(timeSwitchFunction(trackedTimeSwitches[$0])) == nil
         }
     }
 
