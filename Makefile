@@ -72,6 +72,7 @@ bench: deps
 	python3 Benchmarks/bench.py .build/release/kinapse --python $(VENV)/bin/python
 	bash Benchmarks/parse_scaling.sh .build/release/kinapse
 	bash Benchmarks/fit_bench.sh .build/release/kinapse
+	python3 Benchmarks/event_bench.py .build/release/kinapse
 	$(SWIFT) build -c release --product kinapse-synth-recording
 	bash Benchmarks/readouts_bench.sh .build/release
 

@@ -2,11 +2,12 @@ internal import CSundials
 internal import CSolverKernels
 internal import CSundialsKLU
 public import KineticsCore
+import Foundation
 
 /// Which linear solver the Newton iteration uses for `(I − γJ) x = b`.
 public enum LinearSolverChoice: String, Sendable, Hashable, CaseIterable {
-    /// Dense LU below `LinearSolverChoice.sparseThreshold` states, KLU (sparse LU) above it
-    /// when the system offers a sparse Jacobian.
+    /// Dense LU for small systems and for systems whose LU factors fill in, KLU (sparse LU)
+    /// for the others, when the system offers a sparse Jacobian (`automatic(states:sparsity:)`).
     case automatic = "auto"
     /// Dense LU (LAPACK-style, SUNDIALS' own): O(n²) memory, O(n³) per factorisation.
     case dense
@@ -23,6 +24,22 @@ public enum LinearSolverChoice: String, Sendable, Hashable, CaseIterable {
     public static let maximumDenseStates = 5_000
     /// Above this fraction of stored entries a sparse factorisation has nothing to gain.
     public static let maximumSparseDensity = 0.25
+    /// The LU fill (`factorFill(of:)`) at which KLU and dense LU take the same time for a
+    /// 1,000-state system, and how that crossover scales with the state count n:
+    /// `fill = factorFillAt1000 · (n / 1000)^−factorFillExponent` (dense LU's fixed costs
+    /// weigh more in small systems, so KLU pays off up to a larger fill there). Measured
+    /// (integration CPU time, release build, random networks of Benchmarks/make_event_models.py,
+    /// Benchmarks/RESULTS.md "Linear solver from the fill"): at 1,000 species KLU is 4.8×
+    /// faster at fill 0.050, even at 0.076 and 0.108, 1.5× slower at 0.149 and 3× slower at
+    /// 0.57; at 200 species 2.3× faster at 0.099, 1.5× at 0.162, even at 0.236 and 0.328.
+    /// The two constants put the crossover through 0.09 at 1,000 and 0.23 at 200 states.
+    public static let factorFillAt1000 = 0.09
+    public static let factorFillExponent = 0.58
+
+    /// The largest LU fill for which `automatic` picks KLU for `n` states.
+    public static func maximumFactorFill(states n: Int) -> Double {
+        factorFillAt1000 * pow(Double(n) / 1000, -factorFillExponent)
+    }
 
     /// The solver `self` means for `system`: `automatic` resolved, `klu` without a
     /// sparsity pattern falls back to dense.
@@ -30,9 +47,37 @@ public enum LinearSolverChoice: String, Sendable, Hashable, CaseIterable {
         guard let sparsity = system.jacobianSparsity else { return .dense }
         switch self {
         case .dense, .klu: return self
-        case .automatic:
-            return system.stateCount >= Self.sparseThreshold && sparsity.density <= Self.maximumSparseDensity ? .klu : .dense
+        case .automatic: return Self.automatic(states: system.stateCount, sparsity: sparsity)
         }
+    }
+
+    /// What `automatic` picks: dense below `sparseThreshold` states (no factorisation is
+    /// costly enough to pay for sparse bookkeeping), KLU above `maximumDenseStates` (dense
+    /// would not fit), and in between KLU when the Jacobian is sparse and its LU factors
+    /// stay sparse too.
+    public static func automatic(states n: Int, sparsity: JacobianSparsity) -> LinearSolverChoice {
+        if n > maximumDenseStates { return .klu }
+        if n < sparseThreshold || sparsity.density > maximumSparseDensity { return .dense }
+        return factorFill(of: sparsity) <= maximumFactorFill(states: n) ? .klu : .dense
+    }
+
+    /// The fraction of the n² entries that KLU's factors of a matrix with this pattern
+    /// hold (L and U with the diagonal once, and the entries off the diagonal blocks), as
+    /// KLU's symbolic analysis estimates it: block triangular form, then AMD's count of
+    /// each diagonal block's Cholesky factor of `A + Aᵀ`. No numbers are factorised. (The
+    /// solver itself orders by COLAMD, for which KLU gives no estimate; AMD's counts are
+    /// the same kind of bound, and the threshold was measured against them.)
+    public static func factorFill(of sparsity: JacobianSparsity) -> Double {
+        let n = sparsity.dimension
+        guard n > 0 else { return 0 }
+        var common = klu_l_common()
+        klu_l_defaults(&common)
+        common.ordering = 0
+        var starts = sparsity.columnStarts.map { Int($0) }, rows = sparsity.rowIndices.map { Int($0) }
+        var symbolic = klu_l_analyze(n, &starts, &rows, &common)
+        guard let s = symbolic?.pointee else { return 1 }
+        klu_l_free_symbolic(&symbolic, &common)
+        return (s.lnz + s.unz - Double(n) + Double(s.nzoff)) / (Double(n) * Double(n))
     }
 }
 

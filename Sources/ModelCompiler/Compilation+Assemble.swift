@@ -54,19 +54,28 @@ extension Compilation {
         }
         let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
 
-        // Event machinery as programs too: each switch's function and (for time switches)
-        // its crossing time, and each event's trigger. They run after the assigned values,
-        // at every discontinuity, so a protocol with a thousand pulses stays cheap.
+        // Event machinery as programs too. The root-found switches' functions run after the
+        // assigned values at every discontinuity; the time switches' functions and crossing
+        // times only when a value they are computed from changes (`EventDependencies`); the
+        // triggers that read more than time switches at every pass (the others are read
+        // one by one, when a switch they read flips).
+        var switchProgram = Program(), crossingProgram = Program()
+        var switchSlots = [Int](repeating: 0, count: relationals.count)
+        var crossingSlots = [Int?](repeating: nil, count: relationals.count)
         builder.resetCache()
-        var switchProgram = Program()
-        let switchSlots = relationals.map { builder.emit($0.function, into: &switchProgram) }
-        let crossingSlots: [Int?] = relationals.map {
-            if case .timed(let crossing) = $0.timing { return builder.emit(crossing, into: &switchProgram) }
-            return nil
+        for k in rootRelationals { switchSlots[k] = builder.emit(relationals[k].function, into: &switchProgram) }
+        builder.resetCache()
+        for (k, r) in relationals.enumerated() {
+            guard case .timed(let crossing) = r.timing else { continue }
+            switchSlots[k] = builder.emit(r.function, into: &crossingProgram)
+            crossingSlots[k] = builder.emit(crossing, into: &crossingProgram)
         }
+        let dependencies = EventDependencies(relationals: relationals, events: events.events)
         builder.resetCache()
         var triggerProgram = Program()
-        let triggerSlots = events.events.map { builder.emit($0.trigger, into: &triggerProgram) }
+        let triggerSlots: [Int?] = events.events.indices.map { i in
+            dependencies.timeOnly[i] ? nil : builder.emit(events.events[i].trigger, into: &triggerProgram)
+        }
 
         // The memory image: constants in their slots, NaN elsewhere until initialised,
         // so a value read before it is computed shows up instead of passing as zero.
@@ -103,9 +112,9 @@ extension Compilation {
         let code = ModelCode(ModelCode.Parts(
             description: description, assignProgram: assignProgram, rhsProgram: rhsProgram,
             jacobianProgram: jacobianProgram, rootProgram: rootProgram, derivativeSlots: derivativeSlots,
-            jacobian: jacobianSlots, rootSlots: rootSlots, switchProgram: switchProgram, switchSlots: switchSlots,
-            crossingSlots: crossingSlots, triggerProgram: triggerProgram, triggerSlots: triggerSlots,
-            memoryImage: image, firstTemporarySlot: firstTemporarySlot))
+            jacobian: jacobianSlots, rootSlots: rootSlots, switchProgram: switchProgram, crossingProgram: crossingProgram,
+            switchSlots: switchSlots, crossingSlots: crossingSlots, triggerProgram: triggerProgram, triggerSlots: triggerSlots,
+            eventDependencies: dependencies, memoryImage: image, firstTemporarySlot: firstTemporarySlot))
         return CompiledModel(code: code, programs: code.bytecode, sensitivities: nil, memoryImage: image, nativeLibrary: nil)
     }
 }

@@ -63,6 +63,8 @@ public final class CompiledModel: Sendable {
     /// Indices into `relationals` that CVODE watches as root functions.
     public var rootRelationals: [Int] { code.rootRelationals }
     public var events: [CompiledEvent] { code.events }
+    /// Which events and crossing times an event instant has to look at again.
+    public var eventDependencies: EventDependencies { code.eventDependencies }
     /// How to compute every value at the start, in dependency order.
     var initialization: [(slot: Int, expression: Symbolic)] { code.initialization }
 
@@ -103,7 +105,7 @@ final class SlotTable<Element: Sendable>: @unchecked Sendable {
 
 /// The programs a model runs, each as bytecode or as machine code.
 struct ModelPrograms: Sendable {
-    var assign, rhs, jacobian, root, switches, triggers: ExecutableProgram
+    var assign, rhs, jacobian, root, switches, crossings, triggers: ExecutableProgram
     /// The right-hand side as machine code, which also moves the state in and the
     /// derivatives out (`NativeSource.StateTransfer`).
     var nativeRightHandSide: NativeRightHandSide?
@@ -141,15 +143,17 @@ final class ModelCode: Sendable {
     let jacobianSparsity: JacobianSparsity?
     let rootSlots: SlotTable<Int32>
 
-    /// Computes every switch function and every time switch's crossing time.
+    /// Computes the function of every root-found switch.
     let switchProgram: ProgramCode
+    /// Computes the function and the crossing time of every time switch.
+    let crossingProgram: ProgramCode
     let switchSlots: [Int]
     let crossingSlots: [Int?]
-    /// The crossing slots of the time switches alone.
-    let timedCrossingSlots: [Int]
-    /// Computes every event's trigger (non-zero: true) from the tracked truth values.
+    /// Computes the trigger (non-zero: true) of every event that reads more than time
+    /// switches; a time-only event's trigger has no slot and is evaluated on its own.
     let triggerProgram: ProgramCode
-    let triggerSlots: [Int]
+    let triggerSlots: [Int?]
+    let eventDependencies: EventDependencies
     /// The memory image of the compilation's own slots (sensitivity slots come after).
     let memoryImage: [Double]
 
@@ -168,8 +172,8 @@ final class ModelCode: Sendable {
         var description: ModelDescription
         var assignProgram: Program, rhsProgram: Program, jacobianProgram: Program, rootProgram: Program
         var derivativeSlots: [Int], jacobian: [(row: Int, column: Int, slot: Int)], rootSlots: [Int]
-        var switchProgram: Program, switchSlots: [Int], crossingSlots: [Int?]
-        var triggerProgram: Program, triggerSlots: [Int]
+        var switchProgram: Program, crossingProgram: Program, switchSlots: [Int], crossingSlots: [Int?]
+        var triggerProgram: Program, triggerSlots: [Int?], eventDependencies: EventDependencies
         var memoryImage: [Double], firstTemporarySlot: Int
     }
 
@@ -191,13 +195,14 @@ final class ModelCode: Sendable {
         jacobianProgram = ProgramCode(parts.jacobianProgram, temporaries: temporaries(
             outputs: parts.jacobian.map(\.slot), renamable: assigned.union(parts.description.jacobianIntermediates.map(\.slot))))
         rootProgram = ProgramCode(parts.rootProgram, temporaries: temporaries(outputs: parts.rootSlots, renamable: assigned))
-        switchProgram = ProgramCode(parts.switchProgram,
-                                    temporaries: temporaries(outputs: parts.switchSlots + parts.crossingSlots.compactMap { $0 }))
+        switchProgram = ProgramCode(parts.switchProgram, temporaries: temporaries(outputs: parts.switchSlots))
+        crossingProgram = ProgramCode(parts.crossingProgram,
+                                      temporaries: temporaries(outputs: parts.switchSlots + parts.crossingSlots.compactMap { $0 }))
         switchSlots = parts.switchSlots
         crossingSlots = parts.crossingSlots
-        timedCrossingSlots = parts.crossingSlots.compactMap { $0 }
-        triggerProgram = ProgramCode(parts.triggerProgram, temporaries: temporaries(outputs: parts.triggerSlots))
+        triggerProgram = ProgramCode(parts.triggerProgram, temporaries: temporaries(outputs: parts.triggerSlots.compactMap { $0 }))
         triggerSlots = parts.triggerSlots
+        eventDependencies = parts.eventDependencies
         memoryImage = parts.memoryImage
 
         let n = parts.description.states.count
@@ -216,7 +221,8 @@ final class ModelCode: Sendable {
     var bytecode: ModelPrograms {
         ModelPrograms(assign: ExecutableProgram(assignProgram), rhs: ExecutableProgram(rhsProgram),
                       jacobian: ExecutableProgram(jacobianProgram), root: ExecutableProgram(rootProgram),
-                      switches: ExecutableProgram(switchProgram), triggers: ExecutableProgram(triggerProgram))
+                      switches: ExecutableProgram(switchProgram), crossings: ExecutableProgram(crossingProgram),
+                      triggers: ExecutableProgram(triggerProgram))
     }
 }
 

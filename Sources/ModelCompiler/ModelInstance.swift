@@ -133,25 +133,28 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     }
 
     /// Evaluates every switch function and crossing time (after `update`).
-    public func evaluateSwitches() { programs.switches.run(memory: memory) }
-    /// `lhs − rhs` of relational `k`, as of the last `evaluateSwitches()`.
-    public func switchValue(_ k: Int) -> Double { memory[code.switchSlots[k]] }
-    /// When time switch `k` flips, as of the last `evaluateSwitches()`; nil for root-found switches.
-    public func crossingTime(_ k: Int) -> Double? { code.crossingSlots[k].map { memory[$0] } }
-    /// The earliest crossing time after `t` of any time switch, as of the last
-    /// `evaluateSwitches()`; +∞ when none is ahead.
-    public func nextCrossing(after t: Double) -> Double {
-        var next = Double.infinity
-        for slot in code.timedCrossingSlots {
-            let c = memory[slot]
-            if c > t, c < next { next = c }
-        }
-        return next
+    public func evaluateSwitches() {
+        programs.switches.run(memory: memory)
+        programs.crossings.run(memory: memory)
     }
+    /// Evaluates the functions of the root-found switches alone (after `update`).
+    public func evaluateRootSwitches() { programs.switches.run(memory: memory) }
+    /// Evaluates the functions and crossing times of the time switches alone: they read
+    /// only time and plain values, so they change only when an event assigns one of those.
+    public func evaluateCrossings() { programs.crossings.run(memory: memory) }
+    /// `lhs − rhs` of relational `k`, as of the last evaluation of its program.
+    public func switchValue(_ k: Int) -> Double { memory[code.switchSlots[k]] }
+    /// When time switch `k` flips, as of the last `evaluateCrossings()`; nil for root-found switches.
+    public func crossingTime(_ k: Int) -> Double? { code.crossingSlots[k].map { memory[$0] } }
 
-    /// Evaluates every event trigger from the tracked truth values (after `update`).
+    /// Evaluates the triggers that read more than time switches (after `update`).
     public func evaluateTriggers() { programs.triggers.run(memory: memory) }
-    public func triggerValue(_ event: Int) -> Bool { memory[code.triggerSlots[event]] != 0 }
+    /// Event `event`'s trigger: as of the last `evaluateTriggers()`, or, for a trigger that
+    /// reads time switches only, from their truth values now.
+    public func triggerValue(_ event: Int) -> Bool {
+        guard let slot = code.triggerSlots[event] else { return TreeInterpreter.evaluate(code.events[event].trigger, memory: memory) != 0 }
+        return memory[slot] != 0
+    }
 
     /// The value in `slot` as of the last `update`. Assigned values (rules,
     /// concentrations, reaction rates) are only valid then: the solver's programs reuse

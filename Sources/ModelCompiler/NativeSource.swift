@@ -511,7 +511,7 @@ extension CompiledModel {
     /// becomes a `NativeRightHandSide` of its own (it also moves the state in and the
     /// derivatives out), so compiling it as a plain program too would be dead code.
     var nativePrograms: [ProgramCode] {
-        [code.jacobianProgram, code.rootProgram, code.assignProgram, code.switchProgram, code.triggerProgram]
+        [code.jacobianProgram, code.rootProgram, code.assignProgram, code.switchProgram, code.triggerProgram, code.crossingProgram]
     }
 
     /// The model's programs as C, for `NativeCode` to compile.
@@ -541,6 +541,7 @@ extension CompiledModel {
         programs.assign = ExecutableProgram(code.assignProgram, native: functions.programs[2])
         programs.switches = ExecutableProgram(code.switchProgram, native: functions.programs[3])
         programs.triggers = ExecutableProgram(code.triggerProgram, native: functions.programs[4])
+        programs.crossings = ExecutableProgram(code.crossingProgram, native: functions.programs[5])
         programs.nativeRightHandSide = functions.rightHandSide
         if let sensitivities {
             programs.sensitivityRHS = ExecutableProgram(sensitivities.rhsProgram, native: functions.sensitivityPrograms[0])

@@ -22,8 +22,26 @@ struct Run {
     var previousTrigger: [Bool]
     /// Each event's `persistent` flag, copied out once.
     let persistent: [Bool]
-    /// Relationals whose truth value events read (the others only mark discontinuities).
-    let trackedSwitches: [TrackedSwitch]
+    /// Relationals whose truth value events read (the others only mark discontinuities):
+    /// the root-found ones, refreshed after every event, and the time switches.
+    let trackedRootSwitches: [TrackedSwitch]
+    let trackedTimeSwitches: [TrackedSwitch]
+    /// Index in `trackedTimeSwitches` of each relational that is one.
+    let trackedTimeSwitchOfRelational: [Int?]
+    let dependencies: EventDependencies
+    /// The time switches ahead, latest first, so that the next one is the last element:
+    /// an event instant takes the switches due from the end instead of scanning them all.
+    var crossingQueue: [(time: Double, relational: Int)] = []
+    /// Time switches (indices in `trackedTimeSwitches`) whose truth value was set exactly
+    /// on their boundary: the next event takes their live value, as it does for every
+    /// switch whose crossing time has not moved (`refreshTruthValues`).
+    var timeSwitchesOnBoundary: [Int] = []
+    /// Time-only events whose trigger reads a switch that changed since their last
+    /// evaluation; `isStale` marks them so each is listed once.
+    var staleEvents: [Int] = []
+    var isStale: [Bool]
+    /// Trigger evaluations so far (for tests: the work of an instant, not of the model).
+    var triggerEvaluations = 0
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
     var random = SeededGenerator(seed: 0x5EED_CA5E)
@@ -51,13 +69,17 @@ struct Run {
         let comparison: Symbolic.BinaryFunction
         /// `time OP c`: time rises through c. `c OP time`: the difference falls.
         let timeOnLeft: Bool
+        let isTimed: Bool
 
         init(_ index: Int, _ r: Relational) {
             relational = index
             truthSlot = r.truthSlot!
             comparison = r.comparison
             timeOnLeft = r.lhs == .slot(0)
+            if case .timed = r.timing { isTimed = true } else { isTimed = false }
         }
+
+        func liveValue(_ g: Double) -> Bool? { Relational.liveValue(comparison, switchFunction: g) }
     }
 
     struct PendingEvent {
@@ -78,9 +100,18 @@ struct Run {
         self.trajectory = Trajectory(columns: columns)
         self.previousTrigger = model.events.map(\.initialValue)
         self.persistent = model.events.map(\.persistent)
-        self.trackedSwitches = model.relationals.indices.compactMap { k in
+        let tracked = model.relationals.indices.compactMap { k in
             model.relationals[k].truthSlot == nil ? nil : TrackedSwitch(k, model.relationals[k])
         }
+        trackedRootSwitches = tracked.filter { !$0.isTimed }
+        trackedTimeSwitches = tracked.filter(\.isTimed)
+        var ofRelational = [Int?](repeating: nil, count: model.relationals.count)
+        for (j, s) in trackedTimeSwitches.enumerated() { ofRelational[s.relational] = j }
+        trackedTimeSwitchOfRelational = ofRelational
+        dependencies = model.eventDependencies
+        // Every trigger is evaluated at the first pass (the general ones at every pass).
+        isStale = model.eventDependencies.timeOnly
+        staleEvents = model.events.indices.filter { model.eventDependencies.timeOnly[$0] }
         self.row = [Double](repeating: 0, count: columns.count)
     }
 
@@ -102,6 +133,9 @@ struct Run {
         }
         instance.update(time: t0, state: y)
         initialiseTruthValues()
+        instance.evaluateCrossings()
+        queueCrossings(after: t0)
+        findTimeSwitchesOnBoundary()
         if let f = processEvents(at: t0) { return fail(f) }
         if let bad = firstNonFinite() {
             return fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
@@ -255,35 +289,97 @@ struct Run {
 
     /// After a discontinuity, comparisons take their live values, except those exactly on
     /// their boundary, which keep the value their crossing gave them.
-    /// `before` holds each relational's `lhs − rhs` from before an event's assignments:
-    /// a comparison the event moved takes its exact value even on the boundary (an event
-    /// setting `m = x` makes `x > m` false, not "still true from its last crossing").
-    func refreshTruthValues(before: [Double]? = nil) {
-        instance.evaluateSwitches()
-        for s in trackedSwitches {
-            let g = instance.switchValue(s.relational)
-            if let v = Relational.liveValue(s.comparison, switchFunction: g) {
-                instance.setValue(v ? 1 : 0, slot: s.truthSlot)
-            } else if let before, g != before[s.relational] {
-                let r = model.relationals[s.relational]
-                let v = instance.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0
-                instance.setValue(v ? 1 : 0, slot: s.truthSlot)
+    /// `rootBefore` holds each tracked root-found relational's `lhs − rhs` from before an
+    /// event's assignments, `timeBefore` each time switch's when the event moved a crossing
+    /// time: a comparison the event moved takes its exact value even on the boundary (an
+    /// event setting `m = x` makes `x > m` false, not "still true from its last crossing").
+    /// A time switch whose crossing did not move has the same function as before, so it can
+    /// change only if it was on its boundary (`timeSwitchesOnBoundary`).
+    mutating func refreshTruthValues(rootBefore: [Double], timeBefore: [Double]?) {
+        instance.evaluateRootSwitches()
+        for (j, s) in trackedRootSwitches.enumerated() {
+            refresh(s, switchFunction: instance.switchValue(s.relational), before: rootBefore[j])
+        }
+        if let timeBefore {
+            instance.evaluateCrossings()
+            for (j, s) in trackedTimeSwitches.enumerated() { refresh(s, switchFunction: timeSwitchFunction(s), before: timeBefore[j]) }
+            findTimeSwitchesOnBoundary()
+            queueCrossings(after: instance.value(ofSlot: 0))
+        } else if !timeSwitchesOnBoundary.isEmpty {
+            var stillOnBoundary: [Int] = []
+            for j in timeSwitchesOnBoundary {
+                let s = trackedTimeSwitches[j]
+                if let v = s.liveValue(timeSwitchFunction(s)) { setTruth(s, v) } else { stillOnBoundary.append(j) }
             }
+            timeSwitchesOnBoundary = stillOnBoundary
         }
     }
 
-    func flipTimedSwitches(at t: Double) {
-        instance.evaluateSwitches()
-        for s in trackedSwitches where instance.crossingTime(s.relational) == t {
-            instance.setValue(Relational.valueAfterCrossing(s.comparison, rising: s.timeOnLeft) ? 1 : 0, slot: s.truthSlot)
+    mutating func refresh(_ s: TrackedSwitch, switchFunction g: Double, before: Double) {
+        if let v = s.liveValue(g) {
+            setTruth(s, v)
+        } else if g != before {
+            let r = model.relationals[s.relational]
+            setTruth(s, instance.evaluate(.binary(r.comparison, r.lhs, r.rhs)) != 0)
+        }
+    }
+
+    /// Sets a tracked comparison's truth value; a time switch that changes marks the
+    /// time-only events reading it for re-evaluation.
+    mutating func setTruth(_ s: TrackedSwitch, _ v: Bool) {
+        let value: Double = v ? 1 : 0
+        guard s.isTimed, instance.value(ofSlot: s.truthSlot) != value else {
+            instance.setValue(value, slot: s.truthSlot)
+            return
+        }
+        instance.setValue(value, slot: s.truthSlot)
+        for e in dependencies.eventsReading[s.relational] where !isStale[e] {
+            isStale[e] = true
+            staleEvents.append(e)
+        }
+    }
+
+    /// Lists the time switches whose function is zero now (their truth value came from an
+    /// exact comparison or a crossing, not from the side of the boundary they are on).
+    mutating func findTimeSwitchesOnBoundary() {
+        timeSwitchesOnBoundary = trackedTimeSwitches.indices.filter {
+            trackedTimeSwitches[$0].liveValue(timeSwitchFunction(trackedTimeSwitches[$0])) == nil
+        }
+    }
+
+    /// A time switch's `lhs − rhs` now, from its crossing time: `time − c` or `c − time`,
+    /// the same operation (so the same value) as its compiled function.
+    func timeSwitchFunction(_ s: TrackedSwitch) -> Double {
+        let t = instance.value(ofSlot: 0), c = instance.crossingTime(s.relational)!
+        return s.timeOnLeft ? t - c : c - t
+    }
+
+    /// Puts every time switch whose crossing lies after `t` in the queue (after the
+    /// crossing times were computed: at the start and when an event moved one).
+    mutating func queueCrossings(after t: Double) {
+        crossingQueue.removeAll(keepingCapacity: true)
+        for k in model.relationals.indices {
+            guard let c = instance.crossingTime(k), c > t, c < .infinity else { continue }
+            crossingQueue.append((c, k))
+        }
+        crossingQueue.sort { ($0.time, $0.relational) > ($1.time, $1.relational) }
+    }
+
+    /// Flips the time switches that cross at `t` (the queue's last entries).
+    mutating func flipTimedSwitches(at t: Double) {
+        while let next = crossingQueue.last, next.time <= t {
+            crossingQueue.removeLast()
+            guard next.time == t, let j = trackedTimeSwitchOfRelational[next.relational] else { continue }
+            let s = trackedTimeSwitches[j]
+            setTruth(s, Relational.valueAfterCrossing(s.comparison, rising: s.timeOnLeft))
         }
     }
 
     /// The next time something switches without the integrator's help: a time switch or
     /// a delayed event falling due.
-    func nextDiscontinuity(after t: Double) -> Double {
-        instance.evaluateSwitches()
-        var next = instance.nextCrossing(after: t)
+    mutating func nextDiscontinuity(after t: Double) -> Double {
+        while let next = crossingQueue.last, next.time <= t { crossingQueue.removeLast() }
+        var next = crossingQueue.last?.time ?? .infinity
         for p in pending where p.executionTime > t && p.executionTime < next { next = p.executionTime }
         return next
     }
@@ -327,16 +423,35 @@ struct Run {
         }
     }
 
+    /// Evaluates the triggers that may have changed: those that read more than time
+    /// switches, and the time-only ones whose switches flipped; the others keep their
+    /// value. Events are visited in document order, as a pass over all of them would.
     mutating func detectTransitions(at t: Double) {
-        instance.evaluateTriggers()
-        // Indices only: copying each event (its arrays of assignments) on every pass
-        // dominated runs with hundreds of stimulus events.
-        for i in 0..<previousTrigger.count {
-            let now = instance.triggerValue(i)
-            if now && !previousTrigger[i] { schedule(i, at: t) }
-            if !now && !persistent[i] && !pending.isEmpty { pending.removeAll { $0.event == i } }
-            previousTrigger[i] = now
+        let general = dependencies.generalEvents
+        if !general.isEmpty { instance.evaluateTriggers() }
+        staleEvents.sort()
+        var g = 0, k = 0
+        while g < general.count || k < staleEvents.count {
+            let i: Int
+            if k == staleEvents.count || (g < general.count && general[g] < staleEvents[k]) {
+                i = general[g]
+                g += 1
+            } else {
+                i = staleEvents[k]
+                isStale[i] = false
+                k += 1
+            }
+            transition(i, at: t)
         }
+        staleEvents.removeAll(keepingCapacity: true)
+    }
+
+    mutating func transition(_ i: Int, at t: Double) {
+        let now = instance.triggerValue(i)
+        triggerEvaluations += 1
+        if now && !previousTrigger[i] { schedule(i, at: t) }
+        if !now && !persistent[i] && !pending.isEmpty { pending.removeAll { $0.event == i } }
+        previousTrigger[i] = now
     }
 
     mutating func schedule(_ i: Int, at t: Double) {
@@ -353,8 +468,9 @@ struct Run {
         let e = model.events[p.event]
         let values = p.values ?? e.assignments.map { instance.evaluate($0.value) }
         if sensitivity != nil { applySensitivityJump(p, values: values) }
-        instance.evaluateSwitches()
-        let before = model.relationals.indices.map { instance.switchValue($0) }
+        instance.evaluateRootSwitches()
+        let rootBefore = trackedRootSwitches.map { instance.switchValue($0.relational) }
+        let timeBefore = dependencies.movesCrossings[p.event] ? trackedTimeSwitches.map { timeSwitchFunction($0) } : nil
         // A species concentration assigned by an event becomes an amount with the
         // compartment size from before the event, even when the same event resizes the
         // compartment (the SBML Test Suite's reading, e.g. case 01779).
@@ -373,7 +489,7 @@ struct Run {
             }
         }
         instance.update(time: instance.value(ofSlot: 0), state: y)
-        refreshTruthValues(before: before)
+        refreshTruthValues(rootBefore: rootBefore, timeBefore: timeBefore)
     }
 
     // MARK: - Sensitivities at events

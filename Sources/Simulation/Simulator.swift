@@ -47,6 +47,8 @@ public struct SimulationResult: Sendable {
     public var failure: SimulationFailure?
     /// ∂(output)/∂(parameter) at every output row, when `sensitivityParameters` was set.
     public var sensitivities: SensitivityTrajectory?
+    /// How many event triggers the run evaluated (tests count the work of event instants).
+    package var triggerEvaluations = 0
 }
 
 /// Why a run stopped before its end time.
@@ -138,9 +140,11 @@ public struct Simulator: Sendable {
             run.enableSensitivities(sensitivity, supplied: supplied)
         }
         run.execute(overrides: overrides)
-        return SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
-                                eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure,
-                                sensitivities: run.sensitivityTrajectory)
+        var result = SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
+                                      eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure,
+                                      sensitivities: run.sensitivityTrajectory)
+        result.triggerEvaluations = run.triggerEvaluations
+        return result
     }
 
     private func suggestion(_ name: String) -> String? {

@@ -245,7 +245,12 @@ struct Simulate: ParsableCommand {
             StandardOutput.write(csv)
         }
         if let plot { try PlotOutput.pathway(result.trajectory, of: pathway, to: plot, force: force) }
-        if stats { printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native) }
+        if stats {
+            printStatistics(result, compile: compileTime, compileCPU: compileCPUTime, integration: integrationTime, cpu: integrationCPUTime, native: native)
+            if let sparsity = compiled.jacobianSparsity {
+                Console.error(String(format: "LU fill (symbolic): %.4f", LinearSolverChoice.factorFill(of: sparsity)))
+            }
+        }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
             throw RunFailure(failure.diagnostics + [Diagnostic(.note, "the \(result.trajectory.rowCount) rows computed before the failure were written"

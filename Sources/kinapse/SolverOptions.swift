@@ -17,7 +17,7 @@ struct SolverOptions: ParsableArguments {
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times (default \(IntegratorOptions().maximumSteps)).")
     var maxSteps: Int?
 
-    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: klu is sparse LU; auto, the default, takes dense below \(LinearSolverChoice.sparseThreshold) states and klu above.", valueName: "auto|dense|klu"))
+    @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration: klu is sparse LU; auto, the default, takes dense below \(LinearSolverChoice.sparseThreshold) states or when the LU factors fill in, klu otherwise.", valueName: "auto|dense|klu"))
     var linearSolver: LinearSolverChoice?
 
     @Flag(name: .customLong("native-code"), help: "Compile the model's equations to machine code with the system C compiler (clang, cc or gcc; KINAPSE_CC overrides) instead of interpreting them: same results, faster runs. Compiled models are cached (KINAPSE_CACHE, default ~/.cache/kinapse/native).")

@@ -143,4 +143,40 @@ import PathwayTestSupport
         }
         #expect(values[0] == -0.8 && values[1] == 0.8)
     }
+
+    /// The symbolic fill: a pattern whose factors need no new entries fills exactly its own
+    /// entries, a full pattern the whole matrix. The bidiagonal chain splits into n blocks
+    /// of one (block triangular form): L and U hold the n diagonal entries, the n − 1
+    /// sub-diagonal ones lie between blocks, (2n − 1)/n² in all. A tridiagonal pattern is one
+    /// block whose factors are bidiagonal: 2n − 1 in L and in U, diagonal once, (3n − 2)/n².
+    @Test func factorFillOfKnownPatterns() {
+        let n = 50
+        let chain = JacobianSparsity(dimension: n, entries: (1..<n).map { (row: $0, column: $0 - 1) })
+        #expect(LinearSolverChoice.factorFill(of: chain) == Double(2 * n - 1) / Double(n * n))
+        let tridiagonal = JacobianSparsity(dimension: n, entries: (1..<n).flatMap { [(row: $0, column: $0 - 1), (row: $0 - 1, column: $0)] })
+        #expect(LinearSolverChoice.factorFill(of: tridiagonal) == Double(3 * n - 2) / Double(n * n))
+        let full = JacobianSparsity(dimension: n, entries: (0..<n).flatMap { i in (0..<n).map { (row: i, column: $0) } })
+        #expect(LinearSolverChoice.factorFill(of: full) == 1)
+    }
+
+    /// `automatic` keeps KLU where the factors stay sparse and takes dense LU where they fill
+    /// in: two 1,000-state banded patterns, both with a Jacobian sparse enough for KLU by
+    /// density alone. A band's factors stay in the band, so the fill is about the band's
+    /// share of the matrix: 41/1000 (KLU) and 161/1000 (dense; the crossover at 1,000 states
+    /// is `factorFillAt1000`, 0.09).
+    @Test func automaticChoosesByFill() throws {
+        func band(_ halfWidth: Int) -> JacobianSparsity {
+            let n = 1000
+            return JacobianSparsity(dimension: n, entries: (0..<n).flatMap { j in
+                (max(0, j - halfWidth)...min(n - 1, j + halfWidth)).map { (row: $0, column: j) }
+            })
+        }
+        let narrow = band(20), wide = band(80)
+        #expect(narrow.density <= LinearSolverChoice.maximumSparseDensity && wide.density <= LinearSolverChoice.maximumSparseDensity)
+        #expect(LinearSolverChoice.factorFill(of: narrow) < 0.05 && LinearSolverChoice.factorFill(of: wide) > 0.15)
+        #expect(LinearSolverChoice.automatic(states: 1000, sparsity: narrow) == .klu)
+        #expect(LinearSolverChoice.automatic(states: 1000, sparsity: wide) == .dense)
+        let chain = try Self.run(Self.chain(30), solver: .automatic, rtol: 1e-6, atol: 1e-12)
+        #expect(chain.linearSolver == .klu)
+    }
 }
