@@ -30,6 +30,7 @@ let jacobianTestModels: [String] = [
     @Test(arguments: jacobianTestModels.indices)
     func symbolicJacobianMatchesCentralDifferences(_ index: Int) throws {
         let model = ModelInstance(try TestModels.compile(jacobianTestModels[index]))
+        _ = model.initialState()  // puts the parameter values into the instance's memory
         for y in samples(model.stateCount, seed: UInt64(index + 1)) {
             let check = checkJacobian(model, at: y, time: 0.3)
             // Central differences with h ≈ 1e-6·|y| are accurate to ~1e-8 here.

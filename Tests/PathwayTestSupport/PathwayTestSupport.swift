@@ -84,7 +84,8 @@ public func checkJacobian(_ model: ModelInstance, at y: [Double], time t: Double
         for j in 0..<n { rowScale = max(rowScale, abs(analytic[i + j * n]), abs(numeric[i + j * n])) }
         for j in 0..<n {
             let a = analytic[i + j * n], b = numeric[i + j * n]
-            let e = abs(a - b) / max(abs(a), abs(b), 1e-3 * rowScale, 1e-12)
+            // A NaN compares false with everything, so it would pass unnoticed: count it as the worst error.
+            let e = a.isFinite && b.isFinite ? abs(a - b) / max(abs(a), abs(b), 1e-3 * rowScale, 1e-12) : .infinity
             if e > maxError { maxError = e; worst = (i, j) }
         }
     }
