@@ -56,7 +56,9 @@ struct SVGWriter {
 public enum XML {
     /// Text safe inside an element or a double- or single-quoted attribute. Characters
     /// XML 1.0 forbids (C0 controls other than tab, newline and carriage return) become
-    /// U+FFFD, so no input can make the document ill-formed.
+    /// U+FFFD, so no input can make the document ill-formed. SBML export has its own
+    /// (`SBMLWriter.escape`): it must round-trip whitespace in attribute values, which a
+    /// figure's labels never carry, so it encodes tab, newline and carriage return instead.
     public static func escape(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)

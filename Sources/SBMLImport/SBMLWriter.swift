@@ -34,7 +34,11 @@ public enum SBMLWriter {
         return w.out
     }
 
-    /// Escapes text for XML content and attribute values.
+    /// Escapes text for XML content and attribute values. Unlike the figures' escaper
+    /// (`Plotting.XML.escape`), which keeps whitespace as it is and shows forbidden
+    /// characters as U+FFFD, this one encodes tab, newline and carriage return as character
+    /// references (an attribute value would otherwise have them normalised to spaces, and
+    /// SBML notes and names must round-trip) and drops forbidden control characters.
     public static func escape(_ s: String) -> String {
         var r = ""
         r.reserveCapacity(s.count)
