@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PathwayModel
+import ModelCompiler
 import SBMLImport
 import Reporting
 
@@ -32,7 +33,7 @@ struct Export: ParsableCommand {
 
     func run() throws {
         let pathway = try ModelLoading.loadPathway(model)
-        _ = try ModelLoading.compile(pathway)
+        _ = try ModelCompiler.compile(pathway)
         try OutputCheck.write(SBMLWriter.write(pathway), to: sbml, option: "--sbml", force: force)
     }
 }

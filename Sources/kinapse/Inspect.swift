@@ -68,7 +68,7 @@ struct Check: ParsableCommand {
 
     func checkPathway(_ path: String) throws {
         let pathway = try ModelLoading.loadPathway(path)
-        let compiled = try ModelLoading.compile(pathway)
+        let compiled = try ModelCompiler.compile(pathway)
         let s = compiled.summary
         print("""
         model \(compiled.name): OK
@@ -104,7 +104,7 @@ struct ODEs: ParsableCommand {
     var jacobian = false
 
     func run() throws {
-        let compiled = try ModelLoading.compile(try ModelLoading.loadPathway(model))
+        let compiled = try ModelCompiler.compile(try ModelLoading.loadPathway(model))
         print(ODEListing(model: compiled).text(includeJacobian: jacobian), terminator: "")
     }
 }

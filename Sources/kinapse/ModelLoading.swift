@@ -4,8 +4,6 @@ import SourceDiagnostics
 import PathwayModel
 import AntimonyFrontEnd
 import SBMLImport
-import ModelCompiler
-import NativeCode
 import Reporting
 import SynapseModel
 
@@ -64,16 +62,6 @@ enum ModelLoading {
         case .pathway, .none: return try AntimonyLoader.load(path: path)
         case .some(let kind): throw DiagnosticsError(.error("'\(path)' is \(kind.rawValue), not a pathway", hint: kind.usage))
         }
-    }
-
-    static func compile(_ pathway: Pathway) throws -> CompiledModel {
-        try ModelCompiler.compile(pathway)
-    }
-
-    /// `--native-code`: the model running its equations as machine code (compiled now or
-    /// found in the cache).
-    static func nativeCode(for model: CompiledModel) throws -> (model: CompiledModel, outcome: NativeCode.Outcome) {
-        try NativeCode.compile(model)
     }
 }
 

@@ -205,9 +205,9 @@ struct Simulate: ParsableCommand {
         let compileStart = clock.now
         let compileCPUStart = Self.threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(modelPath)
-        var compiled = try ModelLoading.compile(pathway)
+        var compiled = try ModelCompiler.compile(pathway)
         var native: NativeCode.Outcome?
-        if solver.nativeCode { (compiled, native) = try ModelLoading.nativeCode(for: compiled) }
+        if solver.nativeCode { (compiled, native) = try NativeCode.compile(compiled) }
         let compileTime = clock.now - compileStart
         let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
 
