@@ -26,22 +26,24 @@ struct Program {
 }
 
 /// Reads the main file and, depth first, every file it imports. Relative import paths are
-/// resolved against the importing file's directory. Cycles, missing files and files
-/// imported twice are errors at the `import` that causes them.
+/// resolved against the importing file's directory. A file is read once: a later import of
+/// a file already read adds nothing, since its models are already defined (so two cell files
+/// can both import the shared components, and a synapse can import both). Cycles and
+/// missing files are errors at the `import` that causes them.
 struct ProgramLoader {
     private(set) var program = Program()
     private var sink: DiagnosticSink
     private var sequence = 0
     /// Canonical paths of the files being read, outermost first (for cycle messages).
     private var activeFiles: [(path: String, shownAs: String)] = []
-    /// Canonical path of every file read so far, with the import that first read it.
-    private var loadedFiles: [String: SourceRange?] = [:]
+    /// Canonical path of every file read so far.
+    private var loadedFiles: Set<String> = []
 
     private init(sink: DiagnosticSink) { self.sink = sink }
 
     static func load(main file: SourceFile, into sink: inout DiagnosticSink) -> Program {
         var loader = ProgramLoader(sink: sink)
-        loader.read(file, isMainFile: true, importedAt: nil)
+        loader.read(file, isMainFile: true)
         sink = loader.sink
         return loader.program
     }
@@ -50,9 +52,9 @@ struct ProgramLoader {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
     }
 
-    private mutating func read(_ file: SourceFile, isMainFile: Bool, importedAt: SourceRange?) {
+    private mutating func read(_ file: SourceFile, isMainFile: Bool) {
         let canonical = Self.canonicalPath(file.path)
-        loadedFiles[canonical] = importedAt
+        loadedFiles.insert(canonical)
         activeFiles.append((canonical, file.path))
         defer { activeFiles.removeLast() }
 
@@ -91,12 +93,7 @@ struct ProgramLoader {
             sink.error("import cycle: \(chain)", at: directive.range)
             return
         }
-        if let firstImport = loadedFiles[canonical] {
-            let where_ = firstImport.map { " (first imported at \($0.file.path):\($0.startLocation))" } ?? ""
-            sink.error("'\(directive.path)' is imported twice\(where_); Antimony would define its models twice",
-                       at: directive.range)
-            return
-        }
+        if loadedFiles.contains(canonical) { return }
         if let problem = SourceFile.sizeProblem(path: path) {
             sink.error("cannot import '\(directive.path)': \(problem)", at: directive.range)
             return
@@ -111,7 +108,7 @@ struct ProgramLoader {
             sink.error("\(reason) imported file '\(directive.path)' (looked for '\(path)')", at: directive.range, hint: hint)
             return
         }
-        read(file, isMainFile: false, importedAt: directive.range)
+        read(file, isMainFile: false)
     }
 
     private mutating func register(_ model: ModelDefinition) {

@@ -55,6 +55,20 @@ struct ImportTests {
         #expect(try result.get().parameter("O_I_x")?.value == .number(1))
     }
 
+    /// Two libraries that share a base file (a diamond): the base is read once, so its model
+    /// is defined once and both libraries can use it.
+    @Test func aFileImportedByTwoLibrariesIsReadOnce() throws {
+        let result = loadFiles([
+            "base.ant": "model leak()\n  g = 2\nend\n",
+            "cellA.ant": "import \"base.ant\"\nmodel cellA()\n  L: leak()\nend\n",
+            "cellB.ant": "import \"base.ant\"\nmodel cellB()\n  L: leak()\nend\n",
+            "main.ant": "import \"cellA.ant\"\nimport \"cellB.ant\"\nimport \"./base.ant\"\nmodel *pair()\n  A: cellA()\n  B: cellB()\nend\n",
+        ])
+        let pathway = try result.get()
+        #expect(pathway.parameter("A_L_g")?.value == .number(2))
+        #expect(pathway.parameter("B_L_g")?.value == .number(2))
+    }
+
     @Test func missingFileIsReportedAtTheImport() {
         let result = loadFiles(["main.ant": "// models\nimport \"nowhere.ant\"\n"])
         #expect(firstError(result).hasPrefix("main.ant:2:8: cannot find imported file 'nowhere.ant'"))
