@@ -16,6 +16,20 @@ public enum NWBReader {
     static let stimulusTypes: Set<String> = ["VoltageClampStimulusSeries", "CurrentClampStimulusSeries", "PatchClampSeries"]
 
     public static func read(path: String) throws(DiagnosticsError) -> Recording {
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        try probe(path: path, timeout: 20 + Double(bytes) / 50e6) { () throws(DiagnosticsError) in
+            try readUnprotected(path: path)
+        }
+        return try readUnprotected(path: path)
+    }
+
+    /// An NWB file held in memory (fuzzing).
+    public static func read(image: [UInt8], path: String) throws(DiagnosticsError) -> Recording {
+        try probe(path: path, timeout: 5) { () throws(DiagnosticsError) in try readUnprotected(image: image, path: path) }
+        return try readUnprotected(image: image, path: path)
+    }
+
+    static func readUnprotected(path: String) throws(DiagnosticsError) -> Recording {
         let file: HDF5.Object
         do { file = try HDF5.open(path: path) } catch {
             throw RecordingError.error(path, "HDF5 cannot open the file (\(error.function) failed); it is damaged or not HDF5",
@@ -24,13 +38,42 @@ public enum NWBReader {
         return try read(file, source: .path(path), path: path)
     }
 
-    /// An NWB file held in memory (fuzzing).
-    public static func read(image: [UInt8], path: String) throws(DiagnosticsError) -> Recording {
+    static func readUnprotected(image: [UInt8], path: String) throws(DiagnosticsError) -> Recording {
         let file: HDF5.Object
         do { file = try HDF5.open(image: image) } catch {
             throw RecordingError.error(path, "HDF5 cannot open the file (\(error.function) failed); it is damaged or not HDF5")
         }
         return try read(file, source: .image(image), path: path)
+    }
+
+    /// Reads the file, and every sample and command of it, in a child process first
+    /// (`IsolatedProbe`): HDF5 1.10.8 crashes or loops on some damaged files, which must
+    /// become a diagnostic rather than take the run down.
+    static func probe(path: String, timeout: Double, _ read: () throws(DiagnosticsError) -> Recording) throws(DiagnosticsError) {
+        let outcome = IsolatedProbe.run(timeout: timeout) {
+            do {
+                let recording = try read()
+                for c in recording.channels.indices {
+                    for k in recording.sweeps.indices {
+                        _ = try recording.samples(channel: c, sweep: k)
+                        _ = try recording.command(channel: c, sweep: k)
+                    }
+                }
+                return true
+            } catch {
+                return false
+            }
+        }
+        let hint = "the file is damaged (an interrupted copy or write?); copy it again, or check it with 'h5dump -H'"
+        switch outcome {
+        case .survived:
+            return
+        case .crashed(let signal, let status):
+            let how = signal.map { "was killed by signal \($0)\($0 == SIGSEGV ? " (segmentation fault)" : "")" } ?? "stopped with status \(status ?? -1)"
+            throw RecordingError.error(path, "HDF5 crashed while reading the file (a reader in a child process \(how)); the file is damaged", hint: hint)
+        case .hung(let seconds):
+            throw RecordingError.error(path, "HDF5 was still reading the file after \(Int(seconds.rounded())) s and was stopped; the file is damaged (a looping structure?)", hint: hint)
+        }
     }
 
     struct SeriesInfo {

@@ -272,4 +272,33 @@ import KinapseUtilities
             for s in r.sweeps.indices { _ = try r.samples(channel: 0, sweep: s) }
         }
     }
+    /// HDF5 1.10.8 segfaults reading variable-length string attributes from a damaged global
+    /// heap (`H5HG_read`). Damaging the heap of a written file in 60 seeded ways: every copy is
+    /// read or refused with a diagnostic, the run survives, and at least one copy is refused as
+    /// a crash of the isolated reader (so the isolation is what saved the run; about a tenth of
+    /// such copies crashed HDF5 when this was written).
+    @Test func aDamagedGlobalHeapIsRefusedNotFatal() throws {
+        let path = RecordingReaderTests.temporary("heap.nwb")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try NWBWriter.write(SyntheticRecording(.short), to: path)
+        let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let heaps = bytes.indices.dropLast(4).filter { Array(bytes[$0..<$0 + 4]) == Array("GCOL".utf8) }
+        try #require(!heaps.isEmpty, "the writer stores variable-length strings in a global heap")
+        var generator = SeededGenerator(seed: 11)
+        var crashes = 0
+        for _ in 0..<60 {
+            var copy = bytes
+            let heap = heaps.randomElement(using: &generator)!
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let offset = min(copy.count - 1, heap + Int.random(in: 0..<200, using: &generator))
+                copy[offset] = UInt8.random(in: 0...255, using: &generator)
+            }
+            do {
+                _ = try NWBReader.read(image: copy, path: "heap.nwb")
+            } catch {
+                if error.diagnostics[0].message.contains("HDF5 crashed") { crashes += 1 }
+            }
+        }
+        #expect(crashes >= 1)
+    }
 }
