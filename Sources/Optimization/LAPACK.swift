@@ -31,7 +31,7 @@ private let lapackLoadFailure: String? = kinapse_lapack_load().map { String(cStr
 /// Loads LAPACK now if it is not loaded yet. Loading sets an environment variable, which is
 /// not safe while other threads may read the environment: the parallel drivers call this
 /// before they start their workers.
-func loadLAPACKBeforeStartingThreads() {
+public func loadLAPACKBeforeStartingThreads() {
     _ = lapackLoadFailure
 }
 

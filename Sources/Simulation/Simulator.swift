@@ -107,19 +107,7 @@ public struct Simulator: Sendable {
             }
             columnSlots.append(slot)
         }
-        var overrides: [Int: Double] = [:]
-        for (name, value) in request.overrides {
-            guard let slot = model.symbols[name] else {
-                throw SimulationRequestError(message: "cannot set '\(name)': no such symbol in model '\(model.name)'", hint: suggestion(name))
-            }
-            if model.assignedValues.contains(where: { $0.slot == slot && $0.kind != .concentration }) {
-                throw SimulationRequestError(message: "cannot set '\(name)': it is computed by a rule or is a reaction rate", hint: nil)
-            }
-            guard value.isFinite else {
-                throw SimulationRequestError(message: "cannot set '\(name)' to \(value): values must be finite", hint: nil)
-            }
-            overrides[slot] = value
-        }
+        let overrides = try model.overrideSlots(request.overrides)
         var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
         if !request.sensitivityParameters.isEmpty {
             guard let sensitivity = model.sensitivities, sensitivity.parameters == request.sensitivityParameters else {
@@ -147,9 +135,32 @@ public struct Simulator: Sendable {
         return result
     }
 
-    private func suggestion(_ name: String) -> String? {
-        if let hint = Suggestions.didYouMean(name, among: model.symbols.keys) { return hint }
-        return "names in this model: " + model.symbols.keys.sorted().prefix(12).joined(separator: ", ")
+    private func suggestion(_ name: String) -> String? { model.suggestion(for: name) }
+}
+
+extension CompiledModel {
+    /// Overrides by name (`--set ID=VALUE`) as memory slots, refusing unknown names, values
+    /// computed by rules or reactions, and non-finite values.
+    public func overrideSlots(_ overrides: [(name: String, value: Double)]) throws(SimulationRequestError) -> [Int: Double] {
+        var slots: [Int: Double] = [:]
+        for (name, value) in overrides {
+            guard let slot = symbols[name] else {
+                throw SimulationRequestError(message: "cannot set '\(name)': no such symbol in model '\(self.name)'", hint: suggestion(for: name))
+            }
+            if assignedValues.contains(where: { $0.slot == slot && $0.kind != .concentration }) {
+                throw SimulationRequestError(message: "cannot set '\(name)': it is computed by a rule or is a reaction rate", hint: nil)
+            }
+            guard value.isFinite else {
+                throw SimulationRequestError(message: "cannot set '\(name)' to \(value): values must be finite", hint: nil)
+            }
+            slots[slot] = value
+        }
+        return slots
+    }
+
+    fileprivate func suggestion(for name: String) -> String? {
+        if let hint = Suggestions.didYouMean(name, among: symbols.keys) { return hint }
+        return "names in this model: " + symbols.keys.sorted().prefix(12).joined(separator: ", ")
     }
 }
 

@@ -180,15 +180,7 @@ struct Simulate: ParsableCommand {
                               + "hint: use \(options.joined(separator: " or ")), or --t-end \(String(format: "%g", steps.rounded(.up) * dt)), or --points N")
     }
 
-    func parsedAssignments() throws -> [(name: String, value: Double)] {
-        try assignments.map { text in
-            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]) else {
-                throw ValidationError("--set expects ID=VALUE with a number, e.g. --set k1=0.5 (got '\(text)')")
-            }
-            return (parts[0], v)
-        }
-    }
+    func parsedAssignments() throws -> [(name: String, value: Double)] { try Assignments.parse(assignments) }
 
     /// `--params FILE` values (checked against `names`), then `--set` values, which win.
     func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {

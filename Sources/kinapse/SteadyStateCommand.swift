@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import ModelCompiler
+import Fitting
+import SteadyState
+import Optimization
+import SourceDiagnostics
+
+/// `--set ID=VALUE` options, shared by every command that takes them.
+enum Assignments {
+    static func parse(_ texts: [String]) throws -> [(name: String, value: Double)] {
+        try texts.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]) else {
+                throw ValidationError("--set expects ID=VALUE with a number, e.g. --set k1=0.5 (got '\(text)')")
+            }
+            return (parts[0], v)
+        }
+    }
+}
+
+struct SteadyStateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "steady-state",
+        abstract: "Find a pathway's steady state (Newton's method, integration as the fallback).",
+        discussion: """
+        Solves dx/dt = 0 with every conservation law (total enzyme, total receptor, …)
+        held at its initial value: Newton's method with the analytic Jacobian on the
+        system reduced by the laws, found from the Jacobian's left null space. When
+        Newton does not converge from the initial state, pseudo-transient continuation
+        (growing implicit Euler steps) takes over; failing that, the model is
+        integrated to t = 1, 10, …, 10⁶ and Newton restarts from each. Events are not
+        applied.
+
+        Prints one line per state variable (species as concentrations) and the laws;
+        --out writes CSV with the columns name,value.
+
+        Examples:
+          kinapse steady-state Pathways/no_cgmp_pkg.ant
+          kinapse steady-state model.ant --set k1=2 --out rest.csv
+        """
+    )
+
+    @Argument(help: "Pathway file (.ant, or SBML); a shipped pathway also by name.")
+    var model: String
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override an initial value or parameter, e.g. --set k1=0.5 (repeatable).", valueName: "ID=VALUE"))
+    var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
+    var params: String?
+
+    @Option(help: "Write CSV (name,value) here (atomically) instead of the table to standard output.")
+    var out: String?
+
+    @Flag(help: "Overwrite a read-only output file.")
+    var force = false
+
+    @Flag(help: "Print the time the search took (load and compile excluded) to standard error.")
+    var stats = false
+
+    func validate() throws {
+        _ = try Assignments.parse(assignments)
+        try OutputCheck.refuseConflicts([("--out", out)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
+    }
+
+    func run() throws {
+        let path = LibraryLookup.resolve(model) ?? model
+        let compiled = try ModelCompiler.compile(ModelLoading.loadPathway(path))
+        var overrides: [(name: String, value: Double)] = []
+        if let params { overrides = try ParameterFile.read(path: params, knownNames: compiled.symbols.keys) }
+        overrides += try Assignments.parse(assignments)
+        try OutputCheck.check([("--out", out)], force: force)
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        loadLAPACKBeforeStartingThreads()
+        let start = clock.now
+        let steady = try SteadyStateSolver.solve(compiled, overrides: overrides)
+        if stats {
+            func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15 }
+            Console.error(String(format: "steady state: %.3f ms, %d Newton iterations, %d conservation laws, %d states (loading LAPACK, once per process: %.1f ms)",
+                                 ms(clock.now - start), steady.newtonIterations, steady.conservationLaws.count, steady.names.count,
+                                 ms(start - loadStart)))
+        }
+
+        if let out {
+            var csv = "name,value\n"
+            for (name, value) in zip(steady.names, steady.values) { csv += "\(name),\(value)\n" }
+            try OutputCheck.write(csv, to: out, option: "--out", force: force)
+            return
+        }
+        let width = steady.names.map(\.count).max() ?? 0
+        var text = ""
+        for (name, value) in zip(steady.names, steady.values) {
+            text += name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(format: "%.10g", value) + "\n"
+        }
+        let how = switch steady.method {
+        case .newton: "Newton's method from the initial state"
+        case .pseudoTransient: "pseudo-transient continuation, then Newton's method"
+        case .presimulation(let time): "integration to t = \(String(format: "%g", time)), then Newton's method"
+        }
+        text += "\n# found by \(how) (\(steady.newtonIterations) iterations); largest |dx/dt|/x = \(String(format: "%.2g", steady.residual))\n"
+        for law in steady.conservationLaws {
+            text += "# conserved: " + Self.describe(law, names: steady.names) + "\n"
+        }
+        StandardOutput.write(text)
+    }
+
+    /// A law as a readable sum, e.g. `A + B` or `E + ES + 0.5*X`.
+    static func describe(_ law: [Double], names: [String]) -> String {
+        var terms: [String] = []
+        for (c, name) in zip(law, names) where c != 0 {
+            let magnitude = abs(c)
+            let coefficient = abs(magnitude - 1) < 1e-9 ? "" : String(format: "%.4g*", magnitude)
+            terms.append((c < 0 ? "- " : (terms.isEmpty ? "" : "+ ")) + coefficient + name)
+        }
+        return terms.joined(separator: " ")
+    }
+}
