@@ -53,6 +53,8 @@ let package = Package(
         // Steady states by Newton's method on the system reduced by its conservation laws,
         // with integration as the fallback (`kinapse steady-state`).
         .target(name: "SteadyState", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "Simulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
+        // Parameter scans (steady state or end of run per value) and Hill fits of dose–response curves (`kinapse scan`).
+        .target(name: "ParameterScans", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "Simulation", "SteadyState", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
         .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
         // HDF5's C library (Debian's libhdf5-dev, serial build), read only through Recordings.
@@ -71,7 +73,7 @@ let package = Package(
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
                 "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
-                "Recordings", "RecordingAnalysis", "SteadyState",
+                "Recordings", "RecordingAnalysis", "SteadyState", "ParameterScans",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -104,6 +106,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "SteadyStateTests", dependencies: ["SteadyState", "SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "AntimonyFrontEnd", "PathwayTestSupport"]),
+        .testTarget(name: "ParameterScansTests", dependencies: ["ParameterScans", "SteadyState", "ModelCompiler", "CVODEIntegration", "PathwayTestSupport"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]

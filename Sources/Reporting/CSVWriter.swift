@@ -25,7 +25,8 @@ public enum CSVWriter {
         "# partial: " + reason.replacingOccurrences(of: "\n", with: " ") + "\n"
     }
 
-    static func format(_ v: Double) -> String {
+    /// One number as the rows write it.
+    public static func format(_ v: Double) -> String {
         if v == 0 { return "0" }  // also turns -0 into 0
         if v.isNaN { return "nan" }  // not "-nan": the sign of a NaN means nothing
         if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }

@@ -116,6 +116,28 @@ public enum SteadyStateSolver {
             hint: "the model may oscillate, grow without bound, or settle slower than t = \(options.presimulationTimes.last ?? 0); simulate it to see")
     }
 
+    /// Any named quantities (rules, reaction rates, parameters, states) at a steady state
+    /// found with the same `overrides`.
+    public static func values(of columns: [String], in model: CompiledModel, at steady: SteadyState,
+                              overrides named: [(name: String, value: Double)] = []) throws(SteadyStateError) -> [Double] {
+        let overrides: [Int: Double]
+        do { overrides = try model.overrideSlots(named) } catch {
+            throw SteadyStateError(message: error.message, hint: error.hint, isBadRequest: true)
+        }
+        var slots: [Int] = []
+        for name in columns {
+            guard let slot = model.symbols[name] else {
+                throw SteadyStateError(message: "unknown output column '\(name)'", hint: Suggestions.didYouMean(name, among: model.symbols.keys),
+                                       isBadRequest: true)
+            }
+            slots.append(slot)
+        }
+        let instance = ModelInstance(model)
+        _ = instance.initialState(overrides: overrides)
+        steady.state.withUnsafeBufferPointer { instance.update(time: 0, state: $0.baseAddress!) }
+        return slots.map { instance.value(ofSlot: $0) }
+    }
+
     /// The states as output columns show them: the value in each name's symbol slot once
     /// the state is loaded and the assigned values computed.
     static func columnValues(_ instance: ModelInstance, _ x: [Double]) -> [Double] {

@@ -1,0 +1,101 @@
+public import ModelCompiler
+public import CVODEIntegration
+import KineticsCore
+import Simulation
+import SteadyState
+import KinapseUtilities
+import SourceDiagnostics
+import Foundation
+
+/// Values a scan gives one parameter: `count` points from `from` to `to`, equally spaced
+/// on a linear or a logarithmic axis (dose–response curves are read on a log axis).
+public struct ScanRange: Sendable, Equatable {
+    public var from: Double
+    public var to: Double
+    public var count: Int
+    public var logarithmic: Bool
+
+    public init(from: Double, to: Double, count: Int, logarithmic: Bool) {
+        self.from = from; self.to = to; self.count = count; self.logarithmic = logarithmic
+    }
+
+    /// Computed from the index (never accumulated), so the ends are exact.
+    public var values: [Double] {
+        guard count > 1 else { return [from] }
+        return (0..<count).map { i in
+            if i == count - 1 { return to }
+            let f = Double(i) / Double(count - 1)
+            // Interpolating the exponents gives whole decades exactly (10⁻³, not 0.000999…).
+            return logarithmic ? Foundation.pow(10, log10(from) + (log10(to) - log10(from)) * f) : from + (to - from) * f
+        }
+    }
+}
+
+/// What a scan point measures: the steady state, or the state at the end of a run.
+public enum ScanReadout: Sendable, Equatable {
+    case steadyState
+    case endOfRun(time: Double, options: IntegratorOptions)
+}
+
+public struct ScanPoint: Sendable {
+    public var value: Double
+    /// One value per requested column; nil when the point could not be computed.
+    public var outputs: [Double]?
+    /// Why not, when `outputs` is nil.
+    public var failure: String?
+}
+
+public struct ScanError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public let hint: String?
+    public var description: String { hint.map { "\(message)\nhint: \($0)" } ?? message }
+}
+
+public enum ParameterScan {
+    /// Sets `parameter` to each value (with `overrides` underneath) and reads `columns`
+    /// at the readout, on up to `jobs` threads. Points are independent runs from the
+    /// model's initial state, so the result does not depend on `jobs` or their order.
+    public static func run(_ model: CompiledModel, parameter: String, values: [Double], columns: [String],
+                           readout: ScanReadout, overrides: [(name: String, value: Double)] = [],
+                           jobs: Int = 1) throws(ScanError) -> [ScanPoint] {
+        guard model.symbols[parameter] != nil else {
+            throw ScanError(message: "cannot scan '\(parameter)': no such symbol in model '\(model.name)'",
+                            hint: Suggestions.didYouMean(parameter, among: model.symbols.keys))
+        }
+        for column in columns where model.symbols[column] == nil {
+            throw ScanError(message: "unknown output column '\(column)'", hint: Suggestions.didYouMean(column, among: model.symbols.keys))
+        }
+        // The request is checked once here, so a bad name fails before any point runs.
+        do { _ = try model.overrideSlots(overrides + [(parameter, values.first ?? 0)]) } catch {
+            throw ScanError(message: error.message, hint: error.hint)
+        }
+        let simulator = Simulator(model: model)
+        let results = ParallelTasks.run(count: values.count, jobs: jobs, makeState: { () in () }) { _, i in
+            point(simulator, parameter: parameter, value: values[i], columns: columns, readout: readout, overrides: overrides)
+        }
+        return results
+    }
+
+    static func point(_ simulator: Simulator, parameter: String, value: Double, columns: [String], readout: ScanReadout,
+                      overrides: [(name: String, value: Double)]) -> ScanPoint {
+        let set = overrides + [(parameter, value)]
+        switch readout {
+        case .steadyState:
+            do {
+                let steady = try SteadyStateSolver.solve(simulator.model, overrides: set)
+                return ScanPoint(value: value, outputs: try SteadyStateSolver.values(of: columns, in: simulator.model, at: steady, overrides: set))
+            } catch {
+                return ScanPoint(value: value, outputs: nil, failure: error.message)
+            }
+        case .endOfRun(let time, let options):
+            do {
+                let result = try simulator.run(SimulationRequest(grid: TimeGrid(end: time, count: 2), columns: columns, overrides: set, options: options))
+                if let failure = result.failure { return ScanPoint(value: value, outputs: nil, failure: failure.summary) }
+                let last = result.trajectory.rowCount - 1
+                return ScanPoint(value: value, outputs: columns.indices.map { result.trajectory.value(row: last, column: $0) })
+            } catch {
+                return ScanPoint(value: value, outputs: nil, failure: "\(error)")
+            }
+        }
+    }
+}
