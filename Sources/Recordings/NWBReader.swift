@@ -252,8 +252,10 @@ struct NWBStorage: SampleStorage {
             let name = parts.removeLast()
             var group = file
             for p in parts { group = try HDF5.group(group, p) }
-            let values = try HDF5.read(try HDF5.dataset(group, name), range: range)
-            return values.map { $0 * s.scale + s.offset }
+            var values = try HDF5.read(try HDF5.dataset(group, name), range: range)
+            // In place: a second array of a long sweep costs more than the arithmetic.
+            values.withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] = v[i] * s.scale + s.offset } }
+            return values
         } catch {
             throw RecordingError.error(displayPath, "cannot read '\(s.dataPath)': \(error.function) failed")
         }
