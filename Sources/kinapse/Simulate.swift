@@ -108,6 +108,9 @@ struct Simulate: ParsableCommand {
     @OptionGroup(title: "Synapses")
     var synapseOptions: SynapseOptions
 
+    @OptionGroup(title: "Stochastic")
+    var stochastic: StochasticOptions
+
     @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps.")
     var dt: Double?
 
@@ -144,12 +147,13 @@ struct Simulate: ParsableCommand {
 
     func validate() throws {
         guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
+        try stochastic.validate(for: self)
         if isSynapse {
             try pathwayOptions.rejectForSynapse()
             try synapseOptions.validate(for: self)
             return
         }
-        try synapseOptions.rejectForPathway()
+        if !stochastic.isStochastic { try synapseOptions.rejectForPathway() }
         if let kind = FileKind.of(path: modelPath), kind != .pathway, kind != .sbml {
             throw ValidationError("'\(modelPath)' is \(kind.rawValue), not a pathway or synapse; \(kind.usage)")
         }
@@ -200,6 +204,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
         if let settings = pathwayOptions.settings { return try runWithSettings(settings) }
+        if stochastic.isStochastic { return try runStochastic() }
         let tEnd = pathwayOptions.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
