@@ -87,12 +87,19 @@ struct Simulate: ParsableCommand {
         --dt must divide --t-end into whole steps: output times are exact multiples
         of --dt, never stretched to fit.
 
+        --method ssa or tau-leap runs a pathway stochastically in molecule counts
+        (--volume sets how many): --trials runs, written as X_mean and X_sd per
+        column (or every trial with --per-trial); the same --seed gives the same
+        file whatever --jobs. See docs/stochastic.md.
+
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
           kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 \\
               --select A,B,J1 --out run.csv --stats
           kinapse simulate Pathways/synapses/vta_no.toml --protocol hfs \\
               --block L-NAME --readouts tests.csv
+          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 2 --method ssa \\
+              --volume 0.1 --trials 1000 --seed 7 --out spread.csv
         """
     )
 
