@@ -53,6 +53,8 @@ public final class StochasticTrial {
     let omega: Double
     let channelCount: Int
     let speciesCount: Int
+    /// `model.hasStateTriggers`, read once per firing without going through the model.
+    let hasStateTriggers: Bool
 
     // Flat buffers of the hot loop (`Implementation Notes`), freed in deinit.
     let counts: UnsafeMutablePointer<Double>
@@ -91,6 +93,7 @@ public final class StochasticTrial {
         instance = ModelInstance(model.compiled)
         omega = model.scale.moleculesPerAmount
         channelCount = model.channels.count
+        hasStateTriggers = model.hasStateTriggers
         speciesCount = model.species.count
         stateVector = Array(repeating: 0, count: model.compiled.stateCount)
         var isMassAction: [Bool] = [], factorSpecies: [Int] = [], factorOrder: [Int] = [], generalLaw: [Symbolic?] = []
@@ -260,8 +263,13 @@ public final class StochasticTrial {
         let initial = instance.initialState(time: start, overrides: overrides)
         stateVector = initial
         for (i, s) in model.species.enumerated() {
-            // Counts start at the nearest whole number of molecules to the initial amount.
-            counts[i] = (initial[s.stateIndex] * omega).rounded()
+            // A fractional initial count x becomes ⌊x⌋ + 1 with probability x − ⌊x⌋, so the
+            // trials' mean starts where the ODE does (0.6 nNOS in a small spine is 0 or 1).
+            let raw = Swift.max(0, initial[s.stateIndex] * omega)
+            // A whole count that came through unit conversions stays whole.
+            let x = Swift.abs(raw - raw.rounded()) <= 1e-9 * Swift.max(1, raw) ? raw.rounded() : raw
+            let whole = x.rounded(.down)
+            counts[i] = whole + (generator.nextUniform() < x - whole ? 1 : 0)
             stateVector[s.stateIndex] = counts[i] / omega
         }
         instance.update(time: start, state: stateVector)
@@ -284,7 +292,7 @@ public final class StochasticTrial {
             steps += 1
             // Round-off in the running sum is cleared before it can matter.
             if firings & 4095 == 0 { total = sum(magnitude) }
-            if model.hasStateTriggers, try checkEvents() {
+            if hasStateTriggers, try checkEvents() {
                 recomputeAll()
                 return .eventFired
             }

@@ -111,7 +111,7 @@ extension StochasticTrial {
                 if mirrorSlot[i] >= 0 { instance.setValue(counts[i] / divisor[i], slot: mirrorSlot[i]) }
             }
             if time >= barrier { return true }
-            if model.hasStateTriggers, try checkEvents() {
+            if hasStateTriggers, try checkEvents() {
                 recomputeAll()
                 return false
             }

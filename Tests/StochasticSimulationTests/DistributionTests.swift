@@ -60,6 +60,17 @@ func binomialCDF(n: Int, p: Double) -> (Int) -> Double {
     }
 }
 
+/// ∅ → X at k, X → ∅ at g·X, in molecule units.
+func birthDeath(initial: Int, k: Double, g: Double) throws -> StochasticModel {
+    try stochasticModel("""
+        model bd()
+          compartment c = 1; species X in c = \(initial);
+          birth: -> X; k; death: X -> ; g*X;
+          k = \(k); g = \(g);
+        end
+        """)
+}
+
 func meanAndVariance(_ x: [Double]) -> (mean: Double, variance: Double) {
     let mean = x.reduce(0, +) / Double(x.count)
     return (mean, x.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(x.count - 1))
@@ -72,13 +83,7 @@ func meanAndVariance(_ x: [Double]) -> (mean: Double, variance: Double) {
     /// exactly (each molecule born at s survives to t with probability e^{−γ(t−s)}; Gillespie
     /// 2007, Annu Rev Phys Chem 58:35, and the stationary law Poisson(k/γ) as t → ∞).
     @Test func birthDeathIsPoisson() throws {
-        let model = try stochasticModel("""
-            model bd()
-              compartment c = 1; species X in c = 0;
-              birth: -> X; k; death: X -> ; g*X;
-              k = 20; g = 1;
-            end
-            """)
+        let model = try birthDeath(initial: 0, k: 20, g: 1)
         #expect(model.channels.map(\.propensity.isMassAction) == [true, true])
         let x = try finalValues(model, column: "X", tEnd: 4, trials: Self.trials)
         let mean = 20 * (1 - exp(-4.0))
@@ -145,13 +150,7 @@ func meanAndVariance(_ x: [Double]) -> (mean: Double, variance: Double) {
     /// m/(1 − γτ/2) (docs/stochastic.md). Near x ≈ m the step rule gives τ = (εx)²/(k + γx),
     /// so over x ∈ m ± 3√m the inflation lies between its values at those ends.
     @Test func tauLeapWithinStatedBias() throws {
-        let model = try stochasticModel("""
-            model bd()
-              compartment c = 1; species X in c = 1000;
-              birth: -> X; k; death: X -> ; g*X;
-              k = 1000; g = 1;
-            end
-            """)
+        let model = try birthDeath(initial: 1000, k: 1000, g: 1)
         let x = try finalValues(model, method: .tauLeap, column: "X", tEnd: 10, trials: Self.trials)
         let n = Double(Self.trials)
         let sample = meanAndVariance(x)
