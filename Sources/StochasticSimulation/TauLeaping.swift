@@ -130,7 +130,7 @@ extension StochasticTrial {
             propensity[j] = evaluatePropensity(j)
             magnitude[j] = Swift.abs(propensity[j])
         }
-        total = sum(magnitude)
+        recomputeSums()
     }
 
     /// The highest order of reaction each species is a reactant in, with how many of its
