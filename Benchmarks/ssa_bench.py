@@ -12,8 +12,9 @@ channels. The model is in molecules (--concentration-unit M with a volume of 1/N
 so both tools fire the same propensities (no reactant appears twice, so the combinatorial
 correction does not arise). Kinapse runs one trial on one thread (--jobs 1) and reports
 its firings; RoadRunner does not count firings, so its rate is Kinapse's firing count
-(the same expected number: same model, same span) over RoadRunner's time. Each tool's
-median over R repetitions is printed as one JSON object.
+(the same expected number: same model, same span) over RoadRunner's time. Times are CPU
+seconds of the simulation alone (process CPU time around it, as the machine may be
+shared); each tool's median over R repetitions is printed as one JSON object.
 """
 import json
 import os
@@ -46,7 +47,7 @@ def kinapse_run(kinapse, model, t_end):
                           "--t-end", str(t_end), "--points", "2", "--volume", repr(volume_fl), "--concentration-unit", "M",
                           "--stats"], check=True, capture_output=True, text=True)
     stats = dict(line.split(": ", 1) for line in out.stderr.splitlines() if ": " in line)
-    return int(stats["firings"]), float(stats["wall time"].split()[0])
+    return int(stats["firings"]), float(stats["cpu time"].split()[0])
 
 
 def roadrunner_run(python, sbml, t_end, repetitions):

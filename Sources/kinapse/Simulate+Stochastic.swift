@@ -75,6 +75,13 @@ struct StochasticOptions: ParsableArguments {
 }
 
 extension Simulate {
+    /// CPU time of the whole process (every worker thread), for `--stats` on a shared machine.
+    static func processCPUSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+    }
+
     /// `simulate PATHWAY --method ssa|tau-leap`: trials of the stochastic model, written as
     /// mean and SD per column (or every trial with --per-trial) through the CSV writer.
     func runStochastic() throws {
@@ -106,9 +113,11 @@ extension Simulate {
         let trials = max(1, synapseOptions.trials)
         let clock = ContinuousClock()
         let start = clock.now
+        let cpuStart = Self.processCPUSeconds()
         let result = try ensemble.run(trials: trials, seed: synapseOptions.seed, times: grid.points, columns: columns,
                                       jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         let elapsed = clock.now - start
+        let cpu = Self.processCPUSeconds() - cpuStart
         let table: Trajectory
         if options.perTrial {
             var t = Trajectory(columns: (0..<trials).flatMap { i in columns.map { "\($0)_\(i + 1)" } })
@@ -141,6 +150,8 @@ extension Simulate {
             firings: \(result.firings)
             wall time: \(String(format: "%.6f", seconds)) s
             firings per second: \(String(format: "%.4g", Double(result.firings) / max(seconds, 1e-9)))
+            cpu time: \(String(format: "%.6f", cpu)) s
+            firings per cpu second: \(String(format: "%.4g", Double(result.firings) / max(cpu, 1e-9)))
             """)
         }
     }
