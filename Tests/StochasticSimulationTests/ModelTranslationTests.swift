@@ -16,6 +16,17 @@ import SourceDiagnostics
         }
     }
 
+    /// X decays at 1/s from 0 molecules; at t = 1 an event sets it to `value`.
+    static func decayRefilledAtOne(_ value: String) -> String {
+        """
+        model m()
+          compartment c = 1; species X in c = 0;
+          J: X -> ; k*X; k = 1;
+          E: at time >= 1: X = \(value);
+        end
+        """
+    }
+
     @Test func rejectsWhatCannotBeCounted() {
         let rateRule = messages("""
             model m()
@@ -62,13 +73,7 @@ import SourceDiagnostics
     /// just before does not. After it, each of 50 molecules decays independently, so the
     /// mean at t is 50·e^{−k(t−1)} with SE √(50p(1−p)/n).
     @Test func timedEventIsExact() throws {
-        let model = try stochasticModel("""
-            model m()
-              compartment c = 1; species X in c = 0;
-              J: X -> ; k*X; k = 1;
-              E: at time >= 1: X = 50;
-            end
-            """)
+        let model = try stochasticModel(Self.decayRefilledAtOne("50"))
         let trials = 2000
         let result = try StochasticEnsemble(model: model, method: .ssa)
             .run(trials: trials, seed: 3, times: [0, 0.999, 1, 2], columns: ["X"], jobs: 2)
@@ -109,13 +114,7 @@ import SourceDiagnostics
     }
 
     @Test func failuresWithinATrialNameTheirCause() throws {
-        let fraction = try trialError("""
-            model m()
-              compartment c = 1; species X in c = 0;
-              J: X -> ; k*X; k = 1;
-              E: at time >= 1: X = 2.5;
-            end
-            """)
+        let fraction = try trialError(Self.decayRefilledAtOne("2.5"))
         #expect(fraction.contains("event 'E' sets 'X' to 2.5") && fraction.contains("whole molecules"), "\(fraction)")
         let exhausted = try trialError("""
             model m()
