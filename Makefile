@@ -76,6 +76,7 @@ bench: deps
 	$(SWIFT) build -c release --product kinapse-synth-recording
 	bash Benchmarks/readouts_bench.sh .build/release
 	bash Benchmarks/steady_state_bench.sh .build/release
+	python3 Benchmarks/ssa_bench.py .build/release/kinapse --python $(VENV)/bin/python
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).

@@ -45,6 +45,9 @@ let package = Package(
         .target(name: "NativeCode", dependencies: ["SourceDiagnostics", "ModelCompiler"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Reporting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
+        // Exact (direct method) and tau-leaping stochastic simulation of a compiled pathway.
+        .target(name: "StochasticSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "ModelCompiler", "KineticsCore", "KinapseUtilities"],
+                swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
         .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
@@ -73,7 +76,7 @@ let package = Package(
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
                 "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
-                "Recordings", "RecordingAnalysis", "SteadyState", "ParameterScans",
+                "Recordings", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -107,6 +110,7 @@ let package = Package(
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "SteadyStateTests", dependencies: ["SteadyState", "SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ParameterScansTests", dependencies: ["ParameterScans", "SteadyState", "ModelCompiler", "CVODEIntegration", "PathwayTestSupport"]),
+        .testTarget(name: "StochasticSimulationTests", dependencies: ["StochasticSimulation", "KinapseUtilities", "PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
         .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
     ],
     swiftLanguageModes: [.v6]

@@ -87,12 +87,19 @@ struct Simulate: ParsableCommand {
         --dt must divide --t-end into whole steps: output times are exact multiples
         of --dt, never stretched to fit.
 
+        --method ssa or tau-leap runs a pathway stochastically in molecule counts
+        (--volume sets how many): --trials runs, written as X_mean and X_sd per
+        column (or every trial with --per-trial); the same --seed gives the same
+        file whatever --jobs. See docs/stochastic.md.
+
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
           kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 \\
               --select A,B,J1 --out run.csv --stats
           kinapse simulate Pathways/synapses/vta_no.toml --protocol hfs \\
               --block L-NAME --readouts tests.csv
+          kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 2 --method ssa \\
+              --volume 0.1 --trials 1000 --seed 7 --out spread.csv
         """
     )
 
@@ -107,6 +114,9 @@ struct Simulate: ParsableCommand {
 
     @OptionGroup(title: "Synapses")
     var synapseOptions: SynapseOptions
+
+    @OptionGroup(title: "Stochastic")
+    var stochastic: StochasticOptions
 
     @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps.")
     var dt: Double?
@@ -144,12 +154,13 @@ struct Simulate: ParsableCommand {
 
     func validate() throws {
         guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
+        try stochastic.validate(for: self)
         if isSynapse {
             try pathwayOptions.rejectForSynapse()
             try synapseOptions.validate(for: self)
             return
         }
-        try synapseOptions.rejectForPathway()
+        if !stochastic.isStochastic { try synapseOptions.rejectForPathway() }
         if let kind = FileKind.of(path: modelPath), kind != .pathway, kind != .sbml {
             throw ValidationError("'\(modelPath)' is \(kind.rawValue), not a pathway or synapse; \(kind.usage)")
         }
@@ -192,6 +203,7 @@ struct Simulate: ParsableCommand {
     func run() throws {
         if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
         if let settings = pathwayOptions.settings { return try runWithSettings(settings) }
+        if stochastic.isStochastic { return try runStochastic() }
         let tEnd = pathwayOptions.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now

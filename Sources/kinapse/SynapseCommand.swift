@@ -24,13 +24,13 @@ struct SynapseOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write one row per test stimulus (Pr, N, amplitude, CV, PPR, …) as CSV.", valueName: "FILE"))
     var readouts: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)).", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)). With --method ssa or tau-leap on a pathway: the number of stochastic trials.", valueName: "N"))
     var trials: Int = 0
 
     @Option(name: .customLong("trials-out"), help: ArgumentHelp("CSV for the Monte Carlo trials (time, trial, conductance, current).", valueName: "FILE"))
     var trialsOut: String?
 
-    @Option(help: "Seed of the Monte Carlo trials (the same seed gives the same trials).")
+    @Option(help: "Seed of the Monte Carlo trials, synaptic or --method ssa/tau-leap (the same seed gives the same trials).")
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("Differentiate the readouts with respect to these model parameters (comma-separated, or 'all'): CVODES forward sensitivities, see docs/sensitivities.md.", valueName: "P,…"))
