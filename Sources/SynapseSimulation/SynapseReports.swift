@@ -97,7 +97,9 @@ public enum SynapseReports {
 
     /// The rows of a biophysical synapse's summary, each with the unit of its change.
     static func recordedRows(_ s: PlasticitySummary) -> [(name: String, baseline: Double, after: Double, change: Double, unit: String)] {
-        var out = rows(s).map { (name: $0.0, baseline: $0.1, after: $0.2, change: $0.3, unit: "%") }
+        // N is whatever symbol the synapse names as its receptors (e.g. a GABA-A conductance), so no unit is claimed.
+        var out = rows(s).map { (name: $0.0 == "receptors per site N" ? "receptors N (as modelled)" : $0.0,
+                                 baseline: $0.1, after: $0.2, change: $0.3, unit: "%") }
         for (name, unit, b, a) in [("E_GABA (mV)", "mV", s.baseline.eGABA, s.after.eGABA),
                                    ("[Cl-]i (mM)", "mM", s.baseline.chloride, s.after.chloride),
                                    ("V_m at the test (mV)", "mV", s.baseline.membranePotential, s.after.membranePotential)] {
