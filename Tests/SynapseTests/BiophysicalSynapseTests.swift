@@ -185,6 +185,18 @@ import PathwayTestSupport
         #expect(b[after] == 0, "the steps end after their width: B \(b[after])")
     }
 
+    /// A command step without a width lasts for the protocol's step: the cell follows the command
+    /// to near 0 mV (less the series-resistance drop) and returns to the holding level after.
+    @Test func commandStepLastsForTheProtocolsStep() throws {
+        let block = InductionBlock(stimulus: "depolarisation", pattern: .step(duration: 2, repeats: 1, repeatInterval: 0))
+        let result = try Self.run(try Self.rig(), Self.short([block]))
+        let t = result.trajectory, v = try #require(t.series("cell_V"))
+        let before = try #require(t.times.lastIndex { $0 <= 29 }), during = try #require(t.times.firstIndex { $0 >= 31 })
+        let after = try #require(t.times.firstIndex { $0 >= 35 })
+        #expect(v[during] - v[before] > 30 && v[during] < 0, "V \(v[before]) -> \(v[during]) mV")
+        #expect(abs(v[after] - v[before]) < 0.5, "V after the step \(v[after]) mV")
+    }
+
     /// `kinapse stdp` hosts a biophysical synapse: terminal spike as pre, somatic current pulse as
     /// post; with no plasticity pathway the window is flat.
     @Test func spikeTimingSweepRunsOnTheRig() throws {
@@ -241,31 +253,29 @@ import PathwayTestSupport
         #expect(message.contains("did you mean 'cell_soma_el_I'?"), "\(message)")
     }
 
-    @Test func defaultSymbolsOfAnotherCellNameSayHowToFixThem() throws {
-        let text = try String(contentsOfFile: Self.rigPath, encoding: .utf8)
-            .replacingOccurrences(of: "test_stimulus = ", with: "cell = \"post\"\ntest_stimulus = ")
-        let message = Self.readError(text)
-        #expect(message.contains("the recording's current is 'post_soma_el_I'"), "\(message)")
-        #expect(message.contains("set [recording] cell/terminal"), "\(message)")
+    /// A mistake in the synapse file (written as a replacement of the shipped text) and what the
+    /// message must say.
+    struct Mistake: Sendable, CustomTestStringConvertible {
+        let written: String, replacement: String, says: [String]
+        var testDescription: String { replacement }
     }
 
-    @Test func quantalReadoutKeysAreRefusedInABiophysicalSynapse() throws {
-        let text = try String(contentsOfFile: Self.rigPath, encoding: .utf8)
-            .replacingOccurrences(of: "sites = 6 ", with: "holding_potential = -70\nsites = 6 ")
-        let message = Self.readError(text)
-        #expect(message.contains("'holding_potential' is simulated in a synapse with a [recording]"), "\(message)")
-        #expect(message.contains("[recording] holding_potential"), "\(message)")
-    }
+    static let mistakes = [
+        Mistake(written: "test_stimulus = ", replacement: "cell = \"post\"\ntest_stimulus = ",
+                says: ["the recording's current is 'post_soma_el_I'", "set [recording] cell/terminal"]),
+        Mistake(written: "sites = 6 ", replacement: "holding_potential = -70\nsites = 6 ",
+                says: ["'holding_potential' is simulated in a synapse with a [recording]", "[recording] holding_potential"]),
+        Mistake(written: "mode = \"voltage_clamp\"", replacement: "mode = \"voltage_clmap\"",
+                says: ["'mode' must be one of \"voltage_clamp\", \"current_clamp\"", "did you mean 'voltage_clamp'?"]),
+        Mistake(written: "test_stimulus = \"inhibitory_afferent\"", replacement: "test_stimulus = \"inhibitory_aferent\"",
+                says: ["test stimulus 'inhibitory_aferent' is not a stimulus", "did you mean 'inhibitory_afferent'?"]),
+    ]
 
-    @Test func badModeAndTestStimulusAreReported() throws {
+    @Test(arguments: mistakes)
+    func mistakesAreReportedWithAHint(_ mistake: Mistake) throws {
         let text = try String(contentsOfFile: Self.rigPath, encoding: .utf8)
-            .replacingOccurrences(of: "mode = \"voltage_clamp\"", with: "mode = \"voltage_clmap\"")
-        let message = Self.readError(text)
-        #expect(message.contains("'mode' must be one of \"voltage_clamp\", \"current_clamp\""), "\(message)")
-        #expect(message.contains("did you mean 'voltage_clamp'?"), "\(message)")
-        let stimulus = Self.readError(try String(contentsOfFile: Self.rigPath, encoding: .utf8)
-            .replacingOccurrences(of: "test_stimulus = \"inhibitory_afferent\"", with: "test_stimulus = \"inhibitory_aferent\""))
-        #expect(stimulus.contains("test stimulus 'inhibitory_aferent' is not a stimulus"), "\(stimulus)")
-        #expect(stimulus.contains("did you mean 'inhibitory_afferent'?"), "\(stimulus)")
+        #expect(text.contains(mistake.written))
+        let message = Self.readError(text.replacingOccurrences(of: mistake.written, with: mistake.replacement))
+        for phrase in mistake.says { #expect(message.contains(phrase), "\(message)") }
     }
 }
