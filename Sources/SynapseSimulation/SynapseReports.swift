@@ -144,6 +144,7 @@ public enum SynapseReports {
 
     static func fmt(_ v: Double) -> String {
         if v == 0 { return "0" }
+        if v.isNaN { return "nan" }  // not measured (a conductance in current clamp)
         if !v.isFinite { return v > 0 ? "inf" : "-inf" }
         return "\(v)"
     }

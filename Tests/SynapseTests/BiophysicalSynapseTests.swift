@@ -125,6 +125,9 @@ import PathwayTestSupport
                           ("chloride = 4 ", "chloride = \(chloride) ")]) { synapse in
             let result = try Self.run(synapse, Self.short())
             #expect(result.summary?.amplitudeUnit == "mV")
+            // Current clamp measures no conductance: the column says so rather than a number.
+            let csv = SynapseReports.readoutsCSV(result.readouts, protocolDefinition: Self.short())
+            #expect(csv.hasPrefix("time,minutes_after_induction,phase,ipsp_mV,") && csv.split(separator: "\n")[1].contains(",nan,"), "\(csv)")
             let r = try #require(result.readouts.last?.recorded)
             #expect(abs(r.eGABA - r.membranePotential) > 2, "E_GABA \(r.eGABA), V_rest \(r.membranePotential) mV")
             #expect((r.amplitude > 0) == (r.eGABA > r.membranePotential) && abs(r.amplitude) > 0.1,
