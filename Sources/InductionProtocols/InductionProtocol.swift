@@ -75,8 +75,12 @@ public struct ScheduledStimulus: Sendable, Hashable {
     public let stimulus: String
     public let time: Double
     public let duration: Double
-    /// Which induction block it comes from.
+    /// Which induction block it comes from (-1: a test stimulus).
     public let block: Int
+
+    public init(stimulus: String, time: Double, duration: Double, block: Int) {
+        self.stimulus = stimulus; self.time = time; self.duration = duration; self.block = block
+    }
 }
 
 /// A stimulus pattern placed in the induction.

@@ -77,6 +77,9 @@ public enum SVGPlot {
         /// Where the change is measured, in seconds after the end of induction (shaded on
         /// the IPSC panel); `nil` when unknown.
         public var analysisWindow: ClosedRange<Double>?
+        /// A biophysical synapse's recorded amplitude ("IPSC" in pA or "IPSP" in mV) and E_GABA (mV),
+        /// drawn in panels of their own; nil for the quantal readout.
+        public var recorded: (name: String, unit: String, values: [Double], eGABA: [Double])?
 
         public init(times: [Double], releaseProbability: [Double], receptors: [Double], amplitudePercent: [Double],
                     inductionStart: Double, inductionEnd: Double, inductionLabel: String = "induction",
@@ -118,6 +121,14 @@ public enum SVGPlot {
         panels.append(Panel(title: "Receptors per release site", yAxis: Axis("N"),
                             series: [Series("N", x: x, y: r.receptors, style: style, colour: Palette.bluishGreen)],
                             bands: [band], height: 130))
+        if let recorded = r.recorded {
+            panels.append(Panel(title: "Recorded \(recorded.name)", yAxis: Axis(recorded.name, unit: recorded.unit, includes: [0]),
+                                series: [Series(recorded.name, x: x, y: recorded.values, style: style, colour: Palette.black)],
+                                bands: [band], height: 150))
+            panels.append(Panel(title: "GABA-A reversal potential", yAxis: Axis("E_GABA", unit: "mV"),
+                                series: [Series("E_GABA", x: x, y: recorded.eGABA, style: style, colour: Palette.reddishPurple)],
+                                bands: [band], height: 130))
+        }
         panels.append(ipscPanel(x: x, percent: r.amplitudePercent, band: band, style: style))
         // Name the shaded period once, in the top panel.
         for i in panels.indices.dropFirst() { panels[i].bands = panels[i].bands.map { Band(from: $0.from, to: $0.to) } }

@@ -40,16 +40,24 @@ public struct ReleaseModel: Sendable, Hashable {
     ///   E[A] = n·Pr·q,  Var[A] = n·Pr·q²·(1 − Pr + CVq²),
     /// so CV² = (1 − Pr + CVq²)/(n·Pr) and failures occur with probability (1 − Pr)^n.
     public func readout(releaseProbability pr: Double, receptors: Double, pairedPulseInterval: Double) -> TestResponse {
-        let n = Double(sites)
         let q = quantum(receptors: receptors)
-        let meanConductance = n * pr * q
-        let variance = n * pr * q * q * (1 - pr + quantalCV * quantalCV)
-        let cv = meanConductance > 0 ? variance.squareRoot() / meanConductance : .infinity
+        let v = variability(releaseProbability: pr, quantum: q)
         return TestResponse(
             releaseProbability: pr, receptors: receptors, quantalConductance: q,
-            meanConductance: meanConductance, meanCurrent: meanConductance * drivingForce,
-            cv: cv, inverseCVSquared: cv > 0 && cv.isFinite ? 1 / (cv * cv) : .infinity,
-            failureRate: pow(1 - pr, n), pairedPulseRatio: pairedPulseRatio(pr, interval: pairedPulseInterval))
+            meanConductance: v.mean, meanCurrent: v.mean * drivingForce,
+            cv: v.cv, inverseCVSquared: v.inverseCVSquared,
+            failureRate: v.failureRate, pairedPulseRatio: pairedPulseRatio(pr, interval: pairedPulseInterval))
+    }
+
+    /// Mean and trial-to-trial variability of the response at release probability `pr` with
+    /// quanta of mean `q` (CV and failures do not depend on q; a biophysical synapse passes 1).
+    public func variability(releaseProbability pr: Double, quantum q: Double = 1)
+        -> (mean: Double, cv: Double, inverseCVSquared: Double, failureRate: Double) {
+        let n = Double(sites)
+        let mean = n * pr * q
+        let variance = n * pr * q * q * (1 - pr + quantalCV * quantalCV)
+        let cv = mean > 0 ? variance.squareRoot() / mean : .infinity
+        return (mean, cv, cv > 0 && cv.isFinite ? 1 / (cv * cv) : .infinity, pow(1 - pr, n))
     }
 
     public var drivingForce: Double { holdingPotential - reversalPotential }
@@ -130,4 +138,11 @@ public struct TestResponse: Sendable, Hashable {
     public var inverseCVSquared: Double
     public var failureRate: Double
     public var pairedPulseRatio: Double
+
+    public init(releaseProbability: Double, receptors: Double, quantalConductance: Double, meanConductance: Double, meanCurrent: Double,
+                cv: Double, inverseCVSquared: Double, failureRate: Double, pairedPulseRatio: Double) {
+        self.releaseProbability = releaseProbability; self.receptors = receptors; self.quantalConductance = quantalConductance
+        self.meanConductance = meanConductance; self.meanCurrent = meanCurrent; self.cv = cv; self.inverseCVSquared = inverseCVSquared
+        self.failureRate = failureRate; self.pairedPulseRatio = pairedPulseRatio
+    }
 }

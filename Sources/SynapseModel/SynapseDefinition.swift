@@ -18,7 +18,13 @@ public struct SynapseDefinition: Sendable {
     public var release: ReleaseModel
     public var stimuli: [String: StimulusMapping]
     public var blockers: [String: Blocker]
+    /// The rig of a biophysical synapse (a `[recording]` table): its test stimuli are spikes
+    /// simulated through the model and read from the recorded current or voltage. Without
+    /// one, Pr and N at each test time go through the quantal model (`release`).
+    public var recording: Recording?
     public var source: SourceFile?
+
+    public var isBiophysical: Bool { recording != nil }
 
     /// How one kind of stimulus acts on the pathways.
     public struct StimulusMapping: Sendable {
@@ -27,6 +33,13 @@ public struct SynapseDefinition: Sendable {
             case increment(target: Located<String>, amount: Amount)
             /// `target = value` while the stimulus lasts, then back to its initial value.
             case hold(target: Located<String>, value: Amount)
+            /// `target += amount` for `width` s from each pulse (a current injection that fires a
+            /// spike), or for the whole of a protocol's step when `width` is nil (a current or
+            /// command step). Additions, so stimuli at one instant all apply.
+            case square(target: Located<String>, amount: Amount, width: Double?)
+
+            /// A square step held for the protocol's step rather than a set width.
+            public var isHeldSquare: Bool { if case .square(_, _, nil) = self { true } else { false } }
         }
         public var name: String
         public var description: String
@@ -45,6 +58,8 @@ public struct SynapseDefinition: Sendable {
         public var description: String
         /// Values set for the whole simulation (target, value).
         public var settings: [(target: Located<String>, value: Double)]
+        /// Bath concentration (µM), stated for the record; the settings carry its effect.
+        public var concentration: Double?
         public var range: SourceRange?
     }
 }
@@ -73,9 +88,28 @@ public enum SynapseReader {
         let pr = top.string("release_probability", required: false, diagnostics: &d) ?? ("Pr", nil)
         let n = top.string("receptors", required: false, diagnostics: &d) ?? ("N", nil)
 
+        var recording: Recording?
+        if var table = top.table("recording", diagnostics: &d) {
+            recording = Recording.read(&table, &d)
+            table.finish(diagnostics: &d)
+        }
         var releaseTable = top.table("release", required: true, diagnostics: &d)
         var release = ReleaseModel(sites: 1, quantalSize: 1, referenceReceptors: 1, tauRecovery: 0)
-        if var r = releaseTable {
+        if var r = releaseTable, recording != nil {
+            // The spikes give the mean response, Pr and the PPR; the quantal model adds only the
+            // trial-to-trial variability (binomial sites, quantal CV) for 1/CV².
+            release.sites = r.integer("sites", minimum: 1, diagnostics: &d) ?? 1
+            release.quantalCV = r.number("quantal_cv", default: 0, minimum: 0, maximum: 2, diagnostics: &d) ?? 0
+            for e in r.table.entries where ["quantal_size", "reference_receptors", "tau_recovery", "tau_facilitation",
+                                             "holding_potential", "reversal_potential"].contains(e.key) {
+                _ = r.value(e.key)
+                d.add(Diagnostic(.error, "'\(e.key)' is simulated in a synapse with a [recording]: the model gives the IPSC, its reversal and its short-term plasticity",
+                                 at: e.keyRange, hints: ["remove it; [release] of a biophysical synapse takes only 'sites' and 'quantal_cv'"
+                                                         + (e.key == "holding_potential" ? " (the holding potential is [recording] holding_potential)" : "")]))
+            }
+            r.finish(diagnostics: &d)
+            releaseTable = r
+        } else if var r = releaseTable {
             release.sites = r.integer("sites", minimum: 1, diagnostics: &d) ?? 1
             release.quantalSize = r.number("quantal_size", minimum: 0, exclusiveMinimum: true, diagnostics: &d) ?? 1
             release.referenceReceptors = r.number("reference_receptors", minimum: 0, exclusiveMinimum: true, diagnostics: &d) ?? 1
@@ -118,8 +152,10 @@ public enum SynapseReader {
                 } else {
                     d.error("blocker '\(entry.key)' needs 'set = { parameter = value, … }'", at: entry.keyRange)
                 }
+                let concentration = b.number("concentration", default: .infinity, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
                 b.finish(diagnostics: &d)
-                blockers[entry.key] = .init(name: entry.key, description: text, settings: settings, range: entry.keyRange)
+                blockers[entry.key] = .init(name: entry.key, description: text, settings: settings,
+                                            concentration: concentration?.isFinite == true ? concentration : nil, range: entry.keyRange)
             }
             table.finish(diagnostics: &d)
         }
@@ -131,7 +167,7 @@ public enum SynapseReader {
         let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
         return SynapseDefinition(name: name, description: description, modelPath: modelPath, modelPathRange: model?.1,
                                  releaseProbability: Located(pr.0, pr.1), receptors: Located(n.0, n.1),
-                                 release: release, stimuli: stimuli, blockers: blockers, source: file)
+                                 release: release, stimuli: stimuli, blockers: blockers, recording: recording, source: file)
     }
 
     /// `model = "x.ant"` names a file beside the synapse file; a copied synapse file whose
@@ -165,8 +201,28 @@ public enum SynapseReader {
                 actions.append(isHold ? .hold(target: target, value: amount) : .increment(target: target, amount: amount))
             }
         }
+        if let v = t.value("step") {
+            if case .table(let table) = v.kind, !table.entries.isEmpty {
+                var i = TableReader(table, name: "'step' of stimulus '\(name)'")
+                let target = i.string("target", diagnostics: &d)
+                let width = i.number("width", default: .infinity, minimum: 0, maximum: 10, exclusiveMinimum: true, diagnostics: &d)
+                var amount: SynapseDefinition.Amount?
+                switch i.value("amplitude")?.kind {
+                case .number(let x) where x.isFinite: amount = .number(x)
+                case .string(let p): amount = .parameter(p, table["amplitude"]?.range)
+                case nil: d.error("'step' of stimulus '\(name)' needs 'amplitude' (a number, or the name of a model parameter)", at: v.range)
+                default: d.error("'amplitude' must be a number or the name of a model parameter", at: table["amplitude"]?.range ?? v.range)
+                }
+                i.finish(diagnostics: &d)
+                if let target, let amount, let width {
+                    actions.append(.square(target: Located(target.0, target.1), amount: amount, width: width.isFinite ? width : nil))
+                }
+            } else {
+                d.error("'step' must be a table, e.g. step = { target = \"pre_I_stim\", amplitude = 20, width = 0.0005 }", at: v.range)
+            }
+        }
         if actions.isEmpty {
-            d.error("stimulus '\(name)' does nothing: give it 'increments = { … }' (pulses) or 'hold = { … }' (periods)", at: range)
+            d.error("stimulus '\(name)' does nothing: give it 'increments = { … }' (pulses), 'hold = { … }' (periods) or 'step = { target, amplitude, width }' (current injections, command steps)", at: range)
         }
         return .init(name: name, description: description, actions: actions, range: range)
     }

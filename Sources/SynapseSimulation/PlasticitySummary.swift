@@ -12,6 +12,10 @@ public struct PlasticitySummary: Sendable {
         public var receptors: Double
         public var releaseProbability: Double
         public var count: Int
+        /// Means of a biophysical synapse's recording (mV, mV, mM), else nil.
+        public var eGABA: Double?
+        public var membranePotential: Double?
+        public var chloride: Double?
     }
     public var baseline: Means
     public var after: Means
@@ -24,6 +28,10 @@ public struct PlasticitySummary: Sendable {
     public var inverseCVSquaredChange: Double { percent(after.inverseCVSquared, baseline.inverseCVSquared) }
     public var receptorChange: Double { percent(after.receptors, baseline.receptors) }
     public var releaseProbabilityChange: Double { percent(after.releaseProbability, baseline.releaseProbability) }
+    /// Shift of E_GABA (mV, after − baseline; positive: depolarising), for a biophysical synapse.
+    public var eGABAShift: Double? { after.eGABA.flatMap { a in baseline.eGABA.map { a - $0 } } }
+    /// Unit of the amplitudes: nS (quantal model), pA (voltage clamp) or mV (current clamp).
+    public var amplitudeUnit: String = "nS"
 
     /// Where the change appears to be expressed, by the rules experimentalists use
     /// (paired-pulse ratio and coefficient-of-variation analysis; e.g. Faber & Korn 1991,
@@ -54,15 +62,19 @@ public struct PlasticitySummary: Sendable {
         self.baseline = b
         self.after = a
         self.window = window
+        if let r = readouts.first?.recorded { amplitudeUnit = r.unit }
     }
 
     static func means(_ rs: [TestReadout]) -> Means? {
         guard !rs.isEmpty else { return nil }
         let n = Double(rs.count)
         func mean(_ f: (TestReadout) -> Double) -> Double { rs.map(f).reduce(0, +) / n }
-        return Means(amplitude: mean(\.response.meanConductance), pairedPulseRatio: mean(\.response.pairedPulseRatio),
+        let recorded = rs.allSatisfy { $0.recorded != nil }
+        func recordedMean(_ f: (RecordedResponse) -> Double) -> Double? { recorded ? mean { f($0.recorded!) } : nil }
+        return Means(amplitude: mean(\.amplitude), pairedPulseRatio: mean(\.response.pairedPulseRatio),
                      inverseCVSquared: mean(\.response.inverseCVSquared), receptors: mean(\.response.receptors),
-                     releaseProbability: mean(\.response.releaseProbability), count: rs.count)
+                     releaseProbability: mean(\.response.releaseProbability), count: rs.count,
+                     eGABA: recordedMean(\.eGABA), membranePotential: recordedMean(\.membranePotential), chloride: recordedMean(\.chloride))
     }
 
     private func percent(_ x: Double, _ reference: Double) -> Double {

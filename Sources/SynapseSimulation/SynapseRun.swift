@@ -49,6 +49,12 @@ public struct TestReadout: Sendable {
     public var normalisedAmplitude: Double
     /// Derivatives of this readout with respect to the request's `sensitivityParameters`.
     public var sensitivities: ReadoutSensitivities?
+    /// The simulated pair of spikes, for a biophysical synapse.
+    public var recorded: RecordedResponse?
+
+    /// The amplitude the summary compares: the recorded IPSC (pA) or IPSP (mV) of a
+    /// biophysical synapse, else the quantal model's mean peak conductance (nS).
+    public var amplitude: Double { recorded?.amplitude ?? response.meanConductance }
 
     public enum Phase: String, Sendable { case baseline, followUp = "follow-up" }
 }
@@ -127,12 +133,19 @@ public enum SynapseRunner {
                 d.add(Diagnostic(.error, "stimulus '\(block.stimulus)' is a pulse (it has increments), but the protocol holds it as a step",
                                  at: block.stimulusRange, hints: ["give the stimulus 'hold = { … }' in the synapse file, or use a train"]))
             }
+            let isStep: Bool = if case .step = block.pattern { true } else { false }
+            for name in block.stimulusNames where !isStep {
+                guard let mapping = synapse.stimuli[name], mapping.actions.contains(where: \.isHeldSquare) else { continue }
+                d.add(Diagnostic(.error, "stimulus '\(name)' injects for the length of a step (it has no 'width'), but the protocol gives it as pulses",
+                                 at: block.stimulusNameRanges[name] ?? block.stimulusRange,
+                                 hints: ["give its 'step' a 'width' in seconds, or use pattern = \"step\""]))
+            }
         }
         for mapping in synapse.stimuli.values {
             for action in mapping.actions {
                 let (target, amount): (Located<String>, SynapseDefinition.Amount)
                 switch action {
-                case .increment(let t, let a), .hold(let t, let a): (target, amount) = (t, a)
+                case .increment(let t, let a), .hold(let t, let a), .square(let t, let a, _): (target, amount) = (t, a)
                 }
                 if !names.contains(target.value) {
                     d.add(Diagnostic(.error, "stimulus '\(mapping.name)' acts on '\(target.value)', which the model does not define",
@@ -164,8 +177,11 @@ public enum SynapseRunner {
         var counter = 0
         func add(at time: Double, _ assignments: [Event.Assignment]) {
             guard !assignments.isEmpty else { return }
+            // Not true before the start, so a stimulus at t = 0 (the first test spike) fires; values
+            // taken when each event runs, so stimuli at one instant add up instead of each adding
+            // to the value before them all.
             pathway.events.append(Event(id: "stimulus_\(counter)", trigger: .binary(.greaterEqual, .time, .number(time)),
-                                        assignments: assignments))
+                                        initialValue: false, useValuesFromTriggerTime: false, assignments: assignments))
             counter += 1
         }
         for s in schedule {
@@ -180,6 +196,11 @@ public enum SynapseRunner {
                 case .hold(let target, let value):
                     onset.append(.init(variable: target.value, expression: amountExpression(value)))
                     offset.append(.init(variable: target.value, expression: initialValue(of: target.value)))
+                case .square(let target, let amount, let width):
+                    let x = target.value
+                    onset.append(.init(variable: x, expression: .binary(.add, .symbol(x, nil), amountExpression(amount))))
+                    let off = [Event.Assignment(variable: x, expression: .binary(.subtract, .symbol(x, nil), amountExpression(amount)))]
+                    if let width { add(at: s.time + width, off) } else { offset += off }
                 }
             }
             add(at: s.time, onset)
@@ -199,9 +220,16 @@ public struct PreparedSynapseRun: Sendable {
     private var preincubation: Simulator?
     private var simulator: Simulator
     private let blockerOverrides: [(name: String, value: Double)]
+    /// The rig's electrode, pipette and channel settings; the request's own overrides win over them.
+    private let recordingOverrides: [(name: String, value: Double)]
     private let grid: TimeGrid
     private let step: Double
     private let columns: [String]
+    /// Where each test stimulus is read (biophysical synapses only).
+    private let samplings: [TestSampling]
+    /// Seconds of unstimulated settling before the baseline: the rig after break-in
+    /// (biophysical synapses) and the drugs' pre-incubation.
+    private let settleDuration: Double
 
     public init(_ request: SynapseRunRequest) throws(SynapseRunError) {
         self.request = request
@@ -226,22 +254,35 @@ public struct PreparedSynapseRun: Sendable {
                 blockerOverrides.append((target.value, value))
             }
         }
+        if let recording = synapse.recording {
+            if !request.sensitivityParameters.isEmpty {
+                throw .request("sensitivities are not available for a synapse with a [recording]: its test stimuli are simulated spikes, whose peaks the sensitivity equations do not follow",
+                               hint: "run without --sensitivities, or compare runs with --set")
+            }
+            RecordedTests.validate(recording, synapse: synapse, pathway: pathway, names: names, &diagnostics)
+            recordingOverrides = recording.values.map { (recording.parameters[$0.setting]!.value, $0.value) }
+        } else {
+            recordingOverrides = []
+        }
         do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
         self.blockerOverrides = blockerOverrides
 
         // Drugs are bath-applied before the recording starts, as in a slice experiment:
         // the blocked synapse first settles without stimuli, so the baseline measures the
         // blocked steady state rather than the drug's wash-in.
+        settleDuration = (request.blockers.isEmpty ? 0 : request.preincubation) + (synapse.recording?.settle ?? 0)
         var preincubationModel: CompiledModel?
-        if !request.blockers.isEmpty, request.preincubation > 0 {
+        if settleDuration > 0 {
             do { preincubationModel = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
         }
 
-        SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule)
+        let tests = synapse.recording.map { RecordedTests.schedule(proto, $0) } ?? []
+        SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule + tests)
 
         let model: CompiledModel
         do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
-        for symbol in [synapse.releaseProbability, synapse.receptors] where model.symbols[symbol.value] == nil {
+        for symbol in synapse.isBiophysical ? [synapse.receptors] : [synapse.releaseProbability, synapse.receptors]
+        where model.symbols[symbol.value] == nil {
             throw .diagnostics(DiagnosticsError(Diagnostic(
                 .error, "the model '\(pathway.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
                 hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
@@ -253,10 +294,21 @@ public struct PreparedSynapseRun: Sendable {
         let stepsPerInterval = max(1, Int((proto.testInterval / (request.outputStep ?? proto.testInterval / 10)).rounded(.up)))
         step = proto.testInterval / Double(stepsPerInterval)
         let intervals = Int((proto.endTime / proto.testInterval).rounded(.up))
-        grid = TimeGrid(start: 0, end: Double(intervals) * proto.testInterval, count: intervals * stepsPerInterval + 1)
-        var columns = model.defaultColumns
-        for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
-        self.columns = columns
+        let end = Double(intervals) * proto.testInterval
+        if let recording = synapse.recording {
+            (grid, samplings) = RecordedTests.grid(proto, recording, step: step, end: end)
+            // The states (the cells' voltages and gates are rate rules, not species) and what the rig reads.
+            var columns = model.states.map(\.name)
+            for symbol in Recording.Readout.allCases.map({ recording.readouts[$0]!.value }) + [synapse.receptors.value]
+            where !columns.contains(symbol) { columns.append(symbol) }
+            self.columns = columns
+        } else {
+            grid = TimeGrid(start: 0, end: end, count: intervals * stepsPerInterval + 1)
+            samplings = []
+            var columns = model.defaultColumns
+            for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
+            self.columns = columns
+        }
     }
 
     /// A compiled model made ready for `request`: differentiated for its sensitivity
@@ -279,6 +331,10 @@ public struct PreparedSynapseRun: Sendable {
     /// This prepared run with sensitivities for `parameters`: the same compiled models,
     /// differentiated (nothing is reloaded or recompiled from the pathway).
     public func differentiated(with parameters: [String]) throws(SynapseRunError) -> PreparedSynapseRun {
+        if request.synapse.isBiophysical, !parameters.isEmpty {
+            throw .request("sensitivities are not available for a synapse with a [recording]: its test stimuli are simulated spikes, whose peaks the sensitivity equations do not follow",
+                           hint: "compare runs with --set instead")
+        }
         var prepared = self
         prepared.request.sensitivityParameters = parameters
         prepared.simulator = try Self.finish(simulator.model, prepared.request)
@@ -306,7 +362,7 @@ public struct PreparedSynapseRun: Sendable {
         let synapse = request.synapse
         let proto = request.protocolDefinition
         let parameters = request.sensitivityParameters
-        var overrides = request.overrides + extra + blockerOverrides
+        var overrides = recordingOverrides + request.overrides + extra + blockerOverrides
         // A value a blocker sets does not move with the parameter it is (the drug wins).
         var initialSensitivities: [String: [Double]] = [:]
         if !parameters.isEmpty {
@@ -330,6 +386,9 @@ public struct PreparedSynapseRun: Sendable {
         }
 
         let trajectory = simulation.trajectory
+        if let recording = synapse.recording {
+            return recordedResult(simulation, recording)
+        }
         let prColumn = columns.firstIndex(of: synapse.releaseProbability.value)!
         let nColumn = columns.firstIndex(of: synapse.receptors.value)!
         var readouts: [TestReadout] = []
@@ -373,6 +432,37 @@ public struct PreparedSynapseRun: Sendable {
                                 compiledStateCount: simulator.model.stateCount, sensitivities: simulation.sensitivities)
     }
 
+    /// The result of a biophysical synapse: each test stimulus read from its simulated spikes,
+    /// with the quantal model's trial-to-trial variability at the simulated Pr.
+    private func recordedResult(_ simulation: SimulationResult, _ recording: Recording) -> SynapseRunResult {
+        let proto = request.protocolDefinition
+        let release = request.synapse.release
+        let recorded = RecordedTests.readouts(simulation.trajectory, samplings: samplings, recording: recording,
+                                              receptors: request.synapse.receptors.value, proto: proto)
+        var readouts = zip(samplings, recorded).map { sampling, r in
+            let variability = release.variability(releaseProbability: r.releaseProbability)
+            // Chord conductance of the peak in voltage clamp; current clamp gives no conductance.
+            let conductance = r.mode == .voltageClamp && r.membranePotential != r.eGABA ? r.amplitude / (r.membranePotential - r.eGABA) : .nan
+            let response = TestResponse(
+                releaseProbability: r.releaseProbability, receptors: r.receptors,
+                quantalConductance: conductance / (Double(release.sites) * r.releaseProbability), meanConductance: conductance,
+                meanCurrent: r.mode == .voltageClamp ? r.amplitude : .nan, cv: variability.cv,
+                inverseCVSquared: variability.inverseCVSquared, failureRate: variability.failureRate, pairedPulseRatio: r.pairedPulseRatio)
+            var readout = TestReadout(time: sampling.time, phase: sampling.time < proto.inductionStart ? .baseline : .followUp,
+                                      response: response, normalisedAmplitude: 0)
+            readout.recorded = r
+            return readout
+        }
+        let baseline = readouts.filter { $0.phase == .baseline }
+        let reference = baseline.isEmpty ? Array(readouts.prefix(1)) : baseline
+        let baselineMean = reference.map(\.amplitude).reduce(0, +) / Double(max(1, reference.count))
+        for i in readouts.indices { readouts[i].normalisedAmplitude = baselineMean != 0 ? 100 * readouts[i].amplitude / baselineMean : 0 }
+        let summary = simulation.failure == nil ? PlasticitySummary(readouts: readouts, protocolDefinition: proto) : nil
+        return SynapseRunResult(trajectory: simulation.trajectory, readouts: readouts, summary: summary, statistics: simulation.statistics,
+                                eventsExecuted: simulation.eventsExecuted, failure: simulation.failure,
+                                compiledStateCount: simulator.model.stateCount, sensitivities: nil)
+    }
+
     /// The readout's derivatives by the chain rule through Pr and N.
     private func readoutSensitivities(pr: Double, n: Double, dPr: [Double], dN: [Double]) -> ReadoutSensitivities {
         let release = request.synapse.release
@@ -390,7 +480,9 @@ public struct PreparedSynapseRun: Sendable {
     /// values as initial-value overrides, with their sensitivities when requested.
     private func preincubate(_ simulator: Simulator, overrides: [(name: String, value: Double)],
                              initialSensitivities: [String: [Double]]) throws(SynapseRunError) -> (values: [(name: String, value: Double)], sensitivities: [String: [Double]]) {
-        var simulationRequest = SimulationRequest(grid: TimeGrid(end: request.preincubation, count: 2), overrides: overrides,
+        // A biophysical model's state includes rate-rule variables (voltages, gates), which must all carry over.
+        let stateColumns = request.synapse.isBiophysical ? simulator.model.states.map(\.name) : nil
+        var simulationRequest = SimulationRequest(grid: TimeGrid(end: settleDuration, count: 2), columns: stateColumns, overrides: overrides,
                                                   options: request.options)
         simulationRequest.sensitivityParameters = request.sensitivityParameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
@@ -402,7 +494,7 @@ public struct PreparedSynapseRun: Sendable {
             throw .request(error.message, hint: error.hint)
         }
         if let failure = result.failure {
-            throw .request("the pre-incubation with the blockers failed: \(failure)", hint: nil)
+            throw .request("the \(request.synapse.isBiophysical ? "settling of the rig" : "pre-incubation with the blockers") failed: \(failure)", hint: nil)
         }
         let last = result.trajectory.rowCount - 1
         let columns = result.trajectory.columns

@@ -42,7 +42,8 @@ struct ListSynapses: ParsableCommand {
         try Library.list(try options.directory(), "synapses", ending: ".toml") { path in
             guard let synapse = try? SynapseReader.read(path: path) else { return nil }
             let blockers = synapse.blockers.keys.sorted()
-            return synapse.description + (blockers.isEmpty ? "" : " [blockers: \(blockers.joined(separator: ", "))]")
+            return synapse.description + " [" + (synapse.recording.map { "recorded: \($0.summary)" } ?? "quantal readout")
+                + (blockers.isEmpty ? "" : "; blockers: \(blockers.joined(separator: ", "))") + "]"
         }
     }
 }

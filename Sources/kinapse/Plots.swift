@@ -42,10 +42,13 @@ enum PlotOutput {
     static func synapse(_ result: SynapseRunResult, title: String, protocolDefinition p: InductionProtocol, species: [String],
                         to path: String, force: Bool) throws {
         let r = result.readouts
-        let readouts = SVGPlot.SynapseReadouts(
+        var readouts = SVGPlot.SynapseReadouts(
             times: r.map(\.time), releaseProbability: r.map(\.response.releaseProbability),
             receptors: r.map(\.response.receptors), amplitudePercent: r.map(\.normalisedAmplitude),
             inductionStart: p.inductionStart, inductionEnd: p.inductionEnd, inductionLabel: p.name, analysisWindow: p.analysisWindow)
+        if let unit = r.first?.recorded?.unit {
+            readouts.recorded = (unit == "pA" ? "IPSC" : "IPSP", unit, r.map(\.amplitude), r.map { $0.recorded?.eGABA ?? .nan })
+        }
         try write({ try SVGPlot.synapseRun(readouts: readouts, pathway: species.isEmpty ? nil : result.trajectory, species: species,
                                            title: title) }, to: path, force: force)
     }

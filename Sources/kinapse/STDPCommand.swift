@@ -102,7 +102,10 @@ struct STDP: ParsableCommand {
         let points = try SpikeTimingSweep.run(synapse: definition, model: model, base: base, deltas: deltas, pairs: pairs, rate: rate,
                                               blockers: blockers, options: solver.applied(to: IntegratorOptions()), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                               nativeCode: solver.nativeCode, isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
-        var csv = "delta_t_ms,amplitude_change_percent,paired_pulse_ratio_change_percent,inverse_cv2_change_percent,receptor_change_percent,release_probability_change_percent,locus\n"
+        // A biophysical synapse also reports the E_GABA shift (mV), the readout of ionic plasticity.
+        let shift = definition.isBiophysical
+        var csv = "delta_t_ms,amplitude_change_percent,paired_pulse_ratio_change_percent,inverse_cv2_change_percent,receptor_change_percent,release_probability_change_percent,locus"
+            + (shift ? ",e_gaba_shift_mV\n" : "\n")
         var failures: [Diagnostic] = []
         for p in points {
             let ms = String(format: "%g", (p.deltaT * 1000 * 1e6).rounded() / 1e6)
@@ -110,7 +113,8 @@ struct STDP: ParsableCommand {
                 failures.append(.error("pairing at \(ms) ms failed: \(p.failure ?? "no summary")"))
                 continue
             }
-            csv += "\(ms),\(s.amplitudeChange),\(s.pairedPulseRatioChange),\(s.inverseCVSquaredChange),\(s.receptorChange),\(s.releaseProbabilityChange),\(s.locus.rawValue)\n"
+            csv += "\(ms),\(s.amplitudeChange),\(s.pairedPulseRatioChange),\(s.inverseCVSquaredChange),\(s.receptorChange),\(s.releaseProbabilityChange),\(s.locus.rawValue)"
+                + (shift ? ",\(s.eGABAShift ?? .nan)\n" : "\n")
         }
         if points.count < deltas.count {
             csv += CSVWriter.partialMarker("interrupted after \(points.count) of \(deltas.count) intervals")

@@ -77,6 +77,9 @@ struct Simulate: ParsableCommand {
         A synapse (.toml) with --protocol: the protocol's baseline, induction and
         follow-up; prints the change in IPSC, PPR, 1/CV², N and Pr and the
         inferred site; --out, --readouts, --summary and --plot write the rest.
+        A biophysical synapse (one with a [recording]) fires every test stimulus
+        as presynaptic spikes through the model and reads the recorded IPSC (pA,
+        voltage clamp) or IPSP (mV, current clamp), E_GABA, [Cl⁻]ᵢ and V_m.
 
         Units: Kinapse does not convert units. The shipped library writes time in s
         and concentrations in µM (reaction rates in µM/s; Pathways/README.md), and

@@ -183,11 +183,16 @@ struct SynapseCommand {
 
     /// `--plot-species` names what the run writes (floating species, Pr, N), checked before the run.
     private func checkPlotSpecies(_ pathway: Pathway, _ synapse: SynapseDefinition) throws {
-        let drawable = pathway.species.filter { !$0.isBoundary && !$0.isConstant }.map(\.id)
+        var drawable = pathway.species.filter { !$0.isBoundary && !$0.isConstant }.map(\.id)
             + [synapse.releaseProbability.value, synapse.receptors.value]
+        if let recording = synapse.recording {
+            // A cell's voltages, gates and ion concentrations are rate rules; the rig's readouts are written too.
+            drawable = pathway.species.filter { !$0.isBoundary && !$0.isConstant }.map(\.id) + pathway.rateRules.map(\.variable)
+                + Recording.Readout.allCases.map { recording.readouts[$0]!.value } + [synapse.receptors.value]
+        }
         for name in options.plotSpeciesNames where !drawable.contains(name) {
             let hint = Suggestions.didYouMean(name, among: drawable) ?? "species of \(synapse.modelPath): \(drawable.joined(separator: ", "))"
-            throw DiagnosticsError(.error("--plot-species: no column '\(name)' in the run (the floating species of '\(pathway.name)', Pr and N)", hint: hint))
+            throw DiagnosticsError(.error("--plot-species: no column '\(name)' in the run (\(synapse.isBiophysical ? "the states of '\(pathway.name)' and the recording's readouts" : "the floating species of '\(pathway.name)', Pr and N"))", hint: hint))
         }
     }
 

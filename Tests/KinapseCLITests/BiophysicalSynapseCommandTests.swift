@@ -1,0 +1,56 @@
+import Testing
+import Foundation
+import PathwayTestSupport
+
+/// `kinapse simulate`, `synapses` and `stdp` on a biophysical synapse (one with a [recording]).
+@Suite struct BiophysicalSynapseCommandTests {
+    /// A short rest protocol (30 s baseline, 30 s follow-up) written beside the outputs.
+    static func shortRest(in dir: URL) throws -> String {
+        let path = dir.appendingPathComponent("short_rest.toml").path
+        try """
+        description = "30 s of baseline and 30 s of follow-up test stimuli"
+        [baseline]
+        duration = 30
+        test_interval = 10
+        [follow_up]
+        duration = 30
+        analysis_window = [0, 30]
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func simulatePrintsTheRecordedReadoutsAndWritesThem() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let proto = try Self.shortRest(in: dir)
+        let r = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", proto, "--readouts", "r.csv", "--summary", "s.csv",
+                             "--plot", "p.svg"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("recording: whole-cell voltage clamp at -40 mV, 4 mM Cl- pipette, Cs+/QX-314"), "\(r.stdout)")
+        #expect(r.stdout.contains("IPSC amplitude (pA)") && r.stdout.contains("E_GABA (mV)") && r.stdout.contains(" mV\n"), "\(r.stdout)")
+        let readouts = try String(contentsOf: dir.appendingPathComponent("r.csv"), encoding: .utf8)
+        #expect(readouts.hasPrefix("time,minutes_after_induction,phase,ipsc_pA,second_ipsc_pA,paired_pulse_ratio,holding_current_pA,V_m_mV,E_GABA_mV"))
+        #expect(readouts.split(separator: "\n").count == 1 + 7, "header and 3 + 4 tests:\n\(readouts)")
+        let summary = try String(contentsOf: dir.appendingPathComponent("s.csv"), encoding: .utf8)
+        #expect(summary.hasPrefix("quantity,baseline,after,change,change_unit\n") && summary.contains("E_GABA (mV),"), "\(summary)")
+        let svg = try String(contentsOf: dir.appendingPathComponent("p.svg"), encoding: .utf8)
+        #expect(svg.contains("Recorded IPSC") && svg.contains("E_GABA"))
+        // The figure's CSV reader takes the recorded readouts too.
+        let plot = try CLI.run(["plot", "r.csv", "--out", "again.svg"], in: dir)
+        #expect(plot.status == 0, "\(plot.stderr)")
+    }
+
+    @Test func synapsesListTheRecording() throws {
+        let r = try CLI.run(["synapses"])
+        let line = r.stdout.split(separator: "\n").first { $0.contains("entorhinal_stellate_rig") }
+        #expect(line?.contains("recorded: whole-cell voltage clamp at -40 mV") == true, "\(r.stdout)")
+        #expect(r.stdout.split(separator: "\n").first { $0.hasPrefix("golgi_granule") }?.contains("quantal readout") == true, "\(r.stdout)")
+    }
+
+    @Test func sensitivitiesAreRefusedWithAReason() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", try Self.shortRest(in: dir), "--sensitivities", "pre_K_D"], in: dir)
+        #expect(r.status != 0 && r.stderr.contains("sensitivities are not available for a synapse with a [recording]"), "\(r.stderr)")
+    }
+}
