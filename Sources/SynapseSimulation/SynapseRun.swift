@@ -174,37 +174,51 @@ public enum SynapseRunner {
                 ?? pathway.species.first { $0.id == name }?.initialValue
                 ?? pathway.compartments.first { $0.id == name }?.size ?? .number(0)
         }
-        var counter = 0
-        func add(at time: Double, _ assignments: [Event.Assignment]) {
-            guard !assignments.isEmpty else { return }
-            // Not true before the start, so a stimulus at t = 0 (the first test spike) fires; values
-            // taken when each event runs, so stimuli at one instant add up instead of each adding
-            // to the value before them all.
-            pathway.events.append(Event(id: "stimulus_\(counter)", trigger: .binary(.greaterEqual, .time, .number(time)),
-                                        initialValue: false, useValuesFromTriggerTime: false, assignments: assignments))
-            counter += 1
+        // Everything due at one instant becomes one event whose values are taken before any
+        // of it applies, as in a rig where two stimuli at the same moment cannot see each
+        // other: increments of one target add up (none is lost), a set value is the base the
+        // increments add to, and the order the protocol lists stimuli in does not matter.
+        struct Instant {
+            var sets: [String: Expression] = [:]
+            var increments: [String: [Expression]] = [:]
+            var order: [String] = []
+            mutating func note(_ name: String) { if !order.contains(name) { order.append(name) } }
+        }
+        var instants: [Double: Instant] = [:]
+        func increment(_ name: String, by amount: Expression, at time: Double) {
+            instants[time, default: Instant()].increments[name, default: []].append(amount)
+            instants[time]!.note(name)
+        }
+        func set(_ name: String, to value: Expression, at time: Double) {
+            instants[time, default: Instant()].sets[name] = value
+            instants[time]!.note(name)
         }
         for s in schedule {
             guard let mapping = synapse.stimuli[s.stimulus] else { continue }
-            var onset: [Event.Assignment] = []
-            var offset: [Event.Assignment] = []
             for action in mapping.actions {
                 switch action {
                 case .increment(let target, let amount):
-                    onset.append(.init(variable: target.value,
-                                       expression: .binary(.add, .symbol(target.value, nil), amountExpression(amount))))
+                    increment(target.value, by: amountExpression(amount), at: s.time)
                 case .hold(let target, let value):
-                    onset.append(.init(variable: target.value, expression: amountExpression(value)))
-                    offset.append(.init(variable: target.value, expression: initialValue(of: target.value)))
+                    set(target.value, to: amountExpression(value), at: s.time)
+                    if s.duration > 0 { set(target.value, to: initialValue(of: target.value), at: s.time + s.duration) }
                 case .square(let target, let amount, let width):
-                    let x = target.value
-                    onset.append(.init(variable: x, expression: .binary(.add, .symbol(x, nil), amountExpression(amount))))
-                    let off = [Event.Assignment(variable: x, expression: .binary(.subtract, .symbol(x, nil), amountExpression(amount)))]
-                    if let width { add(at: s.time + width, off) } else { offset += off }
+                    increment(target.value, by: amountExpression(amount), at: s.time)
+                    let end = width.map { s.time + $0 } ?? (s.duration > 0 ? s.time + s.duration : nil)
+                    if let end { increment(target.value, by: .unary(.negate, amountExpression(amount)), at: end) }
                 }
             }
-            add(at: s.time, onset)
-            if s.duration > 0 { add(at: s.time + s.duration, offset) }
+        }
+        for (counter, time) in instants.keys.sorted().enumerated() {
+            let instant = instants[time]!
+            let assignments = instant.order.map { name in
+                let base = instant.sets[name] ?? .symbol(name, nil)
+                let value = (instant.increments[name] ?? []).reduce(base) { .binary(.add, $0, $1) }
+                return Event.Assignment(variable: name, expression: value)
+            }
+            // Not true before the start, so a stimulus at t = 0 (the first test spike) fires.
+            pathway.events.append(Event(id: "stimulus_\(counter)", trigger: .binary(.greaterEqual, .time, .number(time)),
+                                        initialValue: false, useValuesFromTriggerTime: true, assignments: assignments))
         }
     }
 }
