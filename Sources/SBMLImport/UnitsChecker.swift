@@ -372,13 +372,16 @@ struct UnitsChecker {
             v.constant = args.count == 1 ? args[0].constant.map { -$0 } : folded(-)
             return v
         case "times":
+            // Numbers times numbers are still a number: they declare nothing.
+            if args.allSatisfy(\.bare) { return Value(unit: nil, constant: folded(*), bare: true) }
             var product: PhysicalUnit? = .dimensionless
             for a in args { product = product.flatMap { p in factor(a).map { p * $0 } } }
-            return Value(unit: product, constant: folded(*), bare: args.allSatisfy(\.bare))
+            return Value(unit: product, constant: folded(*))
         case "divide":
             guard args.count == 2 else { return .unknown }
+            if args.allSatisfy(\.bare) { return Value(unit: nil, constant: folded(/), bare: true) }
             let u = factor(args[0]).flatMap { a in factor(args[1]).map { a / $0 } }
-            return Value(unit: u, constant: folded(/), bare: args.allSatisfy(\.bare))
+            return Value(unit: u, constant: folded(/))
         case "power", "root":
             let base = args.first ?? .unknown
             let exponent: Value
@@ -437,9 +440,7 @@ struct UnitsChecker {
             let saved = symbols
             symbols = [:]
             defer { symbols = saved }
-            var v = units(f.body, inner, depth: depth + 1)
-            v.bare = false
-            return v
+            return units(f.body, inner, depth: depth + 1)
         default:
             return .unknown
         }

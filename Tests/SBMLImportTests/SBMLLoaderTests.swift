@@ -70,8 +70,6 @@ import CVODEIntegration
     }
 
     @Test func unsupportedFeaturesAreRefusedWithTheirLocation() throws {
-        let fast = Self.decay.replacingOccurrences(of: "reversible=\"false\"", with: "reversible=\"false\" fast=\"true\"")
-        #expect(Self.message(fast) == "m.xml:11:7: error: unsupported: fast reactions (reaction 'J') (at 11:7)")
         let square = """
         <listOfParameters><parameter id="x" value="1" constant="false"/></listOfParameters>
         <listOfRules><algebraicRule><math xmlns="http://www.w3.org/1998/Math/MathML">
