@@ -14,9 +14,7 @@ import PathwayModel
 /// fast reaction becomes an ordinary reaction with rate `w`, so the model stays an ODE
 /// with an analytic Jacobian. The start must be on the equilibrium too: the species are
 /// moved along the fast reaction by the extent ξ that solves `v(x₀ + c·n·ξ) = 0`, found
-/// by Newton's method written as a chain of initial values (`newtonSteps` steps from
-/// ξ = 0); a chain that has not converged gives NaN, which the engine refuses as a
-/// non-finite initial value rather than starting off the equilibrium.
+/// from ξ = 0 by Newton's method written as initial values (`NewtonChain`).
 ///
 /// Refused: fast reactions that share a species (their fluxes are coupled), species in
 /// compartments whose size changes, events that change a species of a fast reaction or
@@ -25,8 +23,6 @@ import PathwayModel
 /// not differentiable here (user functions are inlined; `abs`, `min`, `max`, `floor`
 /// and the like are not).
 struct FastReactions {
-    static let newtonSteps = 40
-
     var pathway: Pathway
     var usedIds: Set<String>
     let functions: [String: FunctionDefinition]
@@ -95,7 +91,9 @@ struct FastReactions {
 
     mutating func rewrite(reaction f: Int) throws(Refusal) {
         let fast = pathway.reactions[f]
-        let v = try expanded(fast.rate, at: fast.range)
+        guard let v = AlgebraicRuleSolver(pathway: pathway).expandingRules(fast.rate) else {
+            throw Refusal(feature: "a fast reaction whose rate law reads assignment rules nested too deeply", range: fast.range)
+        }
         for e in pathway.events {
             for a in e.assignments where v.symbols.contains(a.variable) {
                 throw Refusal(feature: "an event that changes '\(a.variable)', which fast reaction '\(fast.id)' reads", range: a.range ?? e.range)
@@ -139,19 +137,6 @@ struct FastReactions {
         try equilibrateStart(v, shifts: shifts, reaction: fast)
     }
 
-    /// The rate law with user functions and assignment rules written out, so its partial
-    /// derivatives are in the quantities that actually change.
-    func expanded(_ e: Expression, at range: SourceRange?) throws(Refusal) -> Expression {
-        let rules = Dictionary(pathway.assignmentRules.map { ($0.variable, $0.expression) }, uniquingKeysWith: { a, _ in a })
-        var x = AlgebraicRuleSolver(pathway: pathway).inline(e, depth: 0)
-        for _ in 0..<64 {
-            let ruled = x.symbols.filter { rules[$0] != nil }
-            if ruled.isEmpty { return x }
-            x = AlgebraicRuleSolver(pathway: pathway).inline(x.substituting(rules.filter { ruled.contains($0.key) }), depth: 0)
-        }
-        throw Refusal(feature: "a fast reaction whose rate law reads assignment rules nested too deeply", range: range)
-    }
-
     /// Moves the species' initial values along the fast reaction to where its rate is zero.
     mutating func equilibrateStart(_ v: Expression, shifts: [(species: Species, perExtent: Expression)], reaction: Reaction) throws(Refusal) {
         // Each species' initial value as expressions see it (a concentration unless it has
@@ -182,22 +167,11 @@ struct FastReactions {
         for (s, perExtent) in shifts {
             slope = .binary(.add, slope, .binary(.multiply, try Differentiator.derivative(v, s.id, at: reaction.range), perExtent))
         }
-        var previous: Expression = .number(0), beforePrevious: Expression = .number(0)
-        for k in 1...Self.newtonSteps {
-            let id = name("\(reaction.id)_extent_\(k)")
-            let at = shifted(previous)
-            let step: Expression = .binary(.subtract, previous, .binary(.divide, v.substituting(at), slope.substituting(at)))
-            pathway.parameters.append(Parameter(id: id, value: step, isConstant: true, range: reaction.range))
-            beforePrevious = previous
-            previous = .symbol(id, nil)
-        }
-        // Converged: the last step changed ξ by no more than rounding; otherwise NaN.
-        let converged: Expression = .binary(.lessEqual, .call("abs", [.binary(.subtract, previous, beforePrevious)], nil),
-                                            .binary(.multiply, .number(1e-12), .binary(.add, .number(1), .call("abs", [previous], nil))))
-        let extentId = name("\(reaction.id)_extent")
-        pathway.parameters.append(Parameter(id: extentId, value: .call("piecewise", [previous, converged, .number(.nan)], nil),
-                                            isConstant: true, range: reaction.range))
-        let start = shifted(.symbol(extentId, nil))
+        let (steps, extent) = NewtonChain.build(from: .number(0), base: "\(reaction.id)_extent", range: reaction.range,
+                                                residual: { v.substituting(shifted($0)) }, slope: { slope.substituting(shifted($0)) },
+                                                name: { name($0) })
+        pathway.parameters += steps
+        let start = shifted(extent)
         for (s, _) in shifts {
             guard let i = pathway.species.firstIndex(where: { $0.id == s.id }), let value = start[s.id] else { continue }
             pathway.species[i].initialValue = value

@@ -278,8 +278,16 @@ struct SBMLConverter {
         }
 
         if !algebraic.isEmpty {
-            switch AlgebraicRuleSolver(pathway: pathway).solve(algebraic) {
-            case .solved(let rules): pathway.assignmentRules += rules
+            let eventTargets = Set(model.list("listOfEvents").flatMap { $0.list("listOfEventAssignments") }.compactMap { $0.attribute("variable") })
+            switch AlgebraicRuleSolver(pathway: pathway, eventTargets: eventTargets).solve(algebraic, usedIds: &usedIds) {
+            case .solved(let solution):
+                pathway.assignmentRules += solution.assignmentRules
+                pathway.rateRules += solution.rateRules
+                pathway.parameters += solution.parameters
+                for (v, value) in solution.initialValues {
+                    if let i = pathway.parameters.firstIndex(where: { $0.id == v }) { pathway.parameters[i].value = value }
+                    if let i = pathway.compartments.firstIndex(where: { $0.id == v }) { pathway.compartments[i].size = value }
+                }
             case .unsupported(let feature, let range): diagnostics.add(Self.unsupportedDiagnostic(feature, at: range))
             }
         }
