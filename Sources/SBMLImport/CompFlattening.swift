@@ -8,8 +8,8 @@ import SourceDiagnostics
 ///   at it; `replacedBy` keeps the inner element under the outer id;
 /// - ports resolve to the elements they name; external model files are read from the
 ///   model's directory (with the same safe parser; bounded nesting).
-/// Conversion factors on replacements and submodels, and references by metaid, are
-/// refused as unsupported.
+/// - references by metaid name the element's id, or (for deletions) the element itself.
+/// Conversion factors on replacements are refused as unsupported.
 struct CompFlattener {
     static let compNamespacePrefix = "http://www.sbml.org/sbml/level3/version1/comp/version"
     static let lists = ["listOfFunctionDefinitions", "listOfUnitDefinitions", "listOfCompartments", "listOfSpecies",
@@ -98,8 +98,16 @@ struct CompFlattener {
                 throw Failure(diagnostic: .error("comp: no port '\(portRef)'", at: ref.range))
             }
             return try target(of: port, in: model)
-        } else if compAttribute(ref, "metaIdRef") != nil {
-            throw unsupported("comp references by metaid", ref)
+        } else if let meta = compAttribute(ref, "metaIdRef") {
+            guard let element = element(withMetaid: meta, in: model) else {
+                throw Failure(diagnostic: .error("comp: no element with metaid '\(meta)'", at: ref.range))
+            }
+            // An element without an id (a rule, an event assignment) is named by its metaid.
+            guard let elementId = element.attribute("id") else {
+                if ref.child("sBaseRef") != nil { throw unsupported("a nested comp reference into an element without an id", ref) }
+                return metaidPrefix + meta
+            }
+            id = elementId
         } else if compAttribute(ref, "unitRef") != nil {
             return ""  // units carry no meaning for simulation
         } else {
@@ -116,6 +124,20 @@ struct CompFlattener {
             id += "__" + inner
         }
         return id
+    }
+
+    /// How `target(of:in:)` names an element that has a metaid but no id.
+    static let metaidPrefix = "metaid:"
+
+    /// The element of a model (at any depth of its lists) with this metaid.
+    static func element(withMetaid meta: String, in model: XMLElement) -> XMLElement? {
+        var stack = [model]
+        while let e = stack.popLast() {
+            if e.attribute("metaid") == meta { return e }
+            if e.name == "math" || e.name == "annotation" || e.name == "notes" { continue }
+            stack.append(contentsOf: e.children)
+        }
+        return nil
     }
 
     func flatten(_ model: XMLElement, in doc: XMLElement, directory: String, depth: Int) throws(Failure) -> Flat {
@@ -171,6 +193,7 @@ struct CompFlattener {
                 guard let s = Self.compAttribute(r, "submodelRef") else { continue }
                 let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
                 if t.isEmpty { continue }
+                if t.contains(Self.metaidPrefix) { throw Self.unsupported("replacing an element that has no id", r) }
                 removed.insert(t)
                 rename[t] = id
             }
@@ -278,18 +301,34 @@ struct CompFlattener {
         for (name, items) in flat.lists {
             out.lists[name] = items.filter { e in
                 if let id = e.attribute("id"), ids.contains(id) { return false }
+                if let meta = e.attribute("metaid"), ids.contains(metaidPrefix + meta) { return false }
                 if let v = e.attribute("variable") ?? e.attribute("symbol"), ids.contains(v) { return false }
                 return true
             }.map { e in
                 // Deleted event assignments and reaction parts disappear from their parents.
+                let e = withoutMetaids(ids, e)
                 guard e.name == "event" else { return e }
                 return filteredChildren(e) { child in
                     guard child.name == "listOfEventAssignments" else { return child }
-                    return filteredChildren(child) { a in a.attribute("variable").map { ids.contains($0) } == true ? nil : a }
+                    return filteredChildren(child) { a in
+                        let deleted = a.attribute("variable").map { ids.contains($0) } == true
+                            || a.attribute("metaid").map { ids.contains(metaidPrefix + $0) } == true
+                        return deleted ? nil : a
+                    }
                 }
             }
         }
         return out
+    }
+
+    /// `e` without the descendants (outside math) that deletions name by metaid: an
+    /// event's delay, a kinetic law's local parameter.
+    static func withoutMetaids(_ ids: Set<String>, _ e: XMLElement) -> XMLElement {
+        guard ids.contains(where: { $0.hasPrefix(metaidPrefix) }), e.name != "math" else { return e }
+        return filteredChildren(e) { child in
+            if let meta = child.attribute("metaid"), ids.contains(metaidPrefix + meta) { return nil }
+            return withoutMetaids(ids, child)
+        }
     }
 
     static func filteredChildren(_ e: XMLElement, _ transform: (XMLElement) -> XMLElement?) -> XMLElement {
