@@ -8,8 +8,9 @@ import SourceDiagnostics
 ///   at it; `replacedBy` keeps the inner element under the outer id;
 /// - ports resolve to the elements they name; external model files are read from the
 ///   model's directory (with the same safe parser; bounded nesting).
-/// - references by metaid name the element's id, or (for deletions) the element itself.
-/// Conversion factors on replacements are refused as unsupported.
+/// - references by metaid name the element's id, or (for deletions) the element itself;
+/// - a replaced element with a conversion factor `f` reads as `replacement / f`, and
+///   what sets it sets the replacement to its value times `f`.
 struct CompFlattener {
     static let compNamespacePrefix = "http://www.sbml.org/sbml/level3/version1/comp/version"
     static let lists = ["listOfFunctionDefinitions", "listOfUnitDefinitions", "listOfCompartments", "listOfSpecies",
@@ -147,6 +148,8 @@ struct CompFlattener {
         var rename: [String: String] = [:]
         var removed = Set<String>()
         var subLists: [String: [XMLElement]] = [:]
+        /// Replaced elements with a conversion factor: outer value = inner value × factor.
+        var scaled: [String: String] = [:]
 
         for sub in model.list("listOfSubmodels") where sub.name == "submodel" {
             guard let sid = Self.compAttribute(sub, "id"), let ref = Self.compAttribute(sub, "modelRef") else {
@@ -188,7 +191,6 @@ struct CompFlattener {
         func visitReplacements(_ e: XMLElement) throws(Failure) {
             guard let id = e.attribute("id") else { return }
             for r in e.list("listOfReplacedElements") where r.name == "replacedElement" {
-                if Self.compAttribute(r, "conversionFactor") != nil { throw Self.unsupported("comp conversion factors on replaced elements", r) }
                 if Self.compAttribute(r, "deletion") != nil { continue }
                 guard let s = Self.compAttribute(r, "submodelRef") else { continue }
                 let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
@@ -196,6 +198,7 @@ struct CompFlattener {
                 if t.contains(Self.metaidPrefix) { throw Self.unsupported("replacing an element that has no id", r) }
                 removed.insert(t)
                 rename[t] = id
+                if let cf = Self.compAttribute(r, "conversionFactor") { scaled[t] = cf }
             }
             if let r = e.child("replacedBy"), Self.isComp(r), let s = Self.compAttribute(r, "submodelRef") {
                 let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
@@ -220,7 +223,7 @@ struct CompFlattener {
             for e in subLists[name] ?? [] {
                 if let id = e.attribute("id"), removed.contains(id) { continue }
                 if let v = e.attribute("variable") ?? e.attribute("symbol"), ownTargets.contains(e.name + " " + (rename[v] ?? v)) { continue }
-                items.append(Self.rename(e, rename, shadowed: []))
+                items.append(Self.rename(Self.scalingWrites(e, scaled), rename, shadowed: [], scaled: scaled))
             }
             for e in own[name] ?? [] {
                 if let id = e.attribute("id"), dropOwn.contains(id) { continue }
@@ -362,9 +365,37 @@ struct CompFlattener {
 
     static let referenceAttributes: Set<String> = ["id", "compartment", "species", "variable", "symbol", "conversionFactor"]
 
+    /// `math` times `factor` (or divided by it).
+    static func scaling(_ math: XMLElement, by factor: String, dividing: Bool) -> XMLElement {
+        guard let body = math.children.first(where: { $0.name != "annotation" }) else { return math }
+        let ns = body.namespace
+        let op = XMLElement(name: dividing ? "divide" : "times", namespace: ns, attributes: [], children: [], textParts: [""], range: body.range)
+        let ci = XMLElement(name: "ci", namespace: ns, attributes: [], children: [], textParts: [factor], range: body.range)
+        let product = XMLElement(name: "apply", namespace: ns, attributes: [], children: [op, body, ci], textParts: ["", "", "", ""], range: body.range)
+        return XMLElement(name: math.name, namespace: math.namespace, attributes: math.attributes, children: [product],
+                          textParts: ["", ""], range: math.range)
+    }
+
+    /// Rules, initial and event assignments that set a replaced element with a conversion
+    /// factor set the replacement to their value times the factor.
+    static func scalingWrites(_ e: XMLElement, _ scaled: [String: String]) -> XMLElement {
+        if scaled.isEmpty || e.name == "math" { return e }
+        let target = e.attribute("variable") ?? e.attribute("symbol")
+        let factor = target.flatMap { scaled[$0] }
+        let kids = e.children.map { c in
+            if c.name == "math" { return factor.map { scaling(c, by: $0, dividing: false) } ?? c }
+            return scalingWrites(c, scaled)
+        }
+        return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
+                          textParts: e.textParts.count == kids.count + 1 ? e.textParts : Array(repeating: "", count: kids.count + 1),
+                          range: e.range)
+    }
+
     /// Renames ids in reference attributes and `<ci>`/function names in math, except
-    /// names bound locally (lambda arguments, local parameters).
-    static func rename(_ e: XMLElement, _ map: [String: String], shadowed: Set<String>) -> XMLElement {
+    /// names bound locally (lambda arguments, local parameters). A name in `scaled` (a
+    /// replaced element with a conversion factor) reads as the replacement divided by it.
+    static func rename(_ e: XMLElement, _ map: [String: String], shadowed: Set<String>,
+                       scaled: [String: String] = [:]) -> XMLElement {
         if map.isEmpty { return e }
         var shadowed = shadowed
         if e.name == "kineticLaw" {
@@ -376,8 +407,11 @@ struct CompFlattener {
         if e.name == "ci" {
             let name = MathMLReader.trimmed(e.text)
             guard !shadowed.contains(name), let new = map[name] else { return e }
-            return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: [],
-                              textParts: [new], range: e.range)
+            let renamed = XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: [],
+                                     textParts: [new], range: e.range)
+            guard let factor = scaled[name] else { return renamed }
+            let wrapper = XMLElement(name: "math", namespace: e.namespace, attributes: [], children: [renamed], textParts: ["", ""], range: e.range)
+            return scaling(wrapper, by: factor, dividing: true).children[0]
         }
         let isLocal = e.name == "localParameter" || (e.name == "parameter" && shadowed.contains(e.attribute("id") ?? ""))
         let attributes = e.attributes.map { a -> XMLElement.Attribute in
@@ -385,7 +419,7 @@ struct CompFlattener {
                   let new = map[a.value] else { return a }
             return .init(prefix: a.prefix, name: a.name, namespace: a.namespace, value: new)
         }
-        let kids = e.children.map { rename($0, map, shadowed: shadowed) }
+        let kids = e.children.map { rename($0, map, shadowed: shadowed, scaled: scaled) }
         return XMLElement(name: e.name, namespace: e.namespace, attributes: attributes, children: kids,
                           textParts: e.textParts, range: e.range)
     }
