@@ -17,9 +17,9 @@ public struct UnitsReport: Sendable {
 /// - a species is in substance per compartment size, or in substance when it has only
 ///   substance units or lives in a 0-D compartment; a reaction rate is in extent per time;
 ///   a rate rule's expression is in its variable's units per time;
-/// - a number with `sbml:units` has those units; a bare number counts as a pure factor in
-///   products and quotients and as matching anything in sums and comparisons (it declares
-///   nothing, and `2·k·S` or `1 + S/Km` are what modellers mean);
+/// - a number with `sbml:units` has those units; a bare number declares none: a product
+///   or quotient with one is not checked (as in libSBML: `0.5·V` may be a rate in L/s),
+///   and in sums and comparisons it matches anything (`1 + S/Km`);
 /// - a quantity without declared units makes every expression that multiplies it
 ///   unknown: nothing is reported there (the report lists such quantities instead).
 /// Sizes count: `1/ms` is not `1/s`, so a slip between µM and nM is found.
@@ -354,8 +354,6 @@ struct UnitsChecker {
             guard let q = e.children.first(where: { $0.name == name }), let x = q.children.first else { return nil }
             return units(x, bindings, depth: depth + 1)
         }
-        /// A bare number is a pure factor; anything else unknown makes the product unknown.
-        func factor(_ v: Value) -> PhysicalUnit? { v.bare ? .dimensionless : v.unit }
         func folded(_ op: (Double, Double) -> Double) -> Double? {
             guard let first = args.first?.constant else { return nil }
             var r = first
@@ -372,15 +370,17 @@ struct UnitsChecker {
             v.constant = args.count == 1 ? args[0].constant.map { -$0 } : folded(-)
             return v
         case "times":
-            // Numbers times numbers are still a number: they declare nothing.
+            // Numbers times numbers are still a number: they declare nothing. A bare number
+            // among other factors may carry units (`0.5·V` a rate in L/s), so, as in libSBML,
+            // a product or quotient with one is not checked (its units stay unknown).
             if args.allSatisfy(\.bare) { return Value(unit: nil, constant: folded(*), bare: true) }
             var product: PhysicalUnit? = .dimensionless
-            for a in args { product = product.flatMap { p in factor(a).map { p * $0 } } }
+            for a in args { product = product.flatMap { p in a.unit.map { p * $0 } } }
             return Value(unit: product, constant: folded(*))
         case "divide":
             guard args.count == 2 else { return .unknown }
             if args.allSatisfy(\.bare) { return Value(unit: nil, constant: folded(/), bare: true) }
-            let u = factor(args[0]).flatMap { a in factor(args[1]).map { a / $0 } }
+            let u = args[0].unit.flatMap { a in args[1].unit.map { a / $0 } }
             return Value(unit: u, constant: folded(/))
         case "power", "root":
             let base = args.first ?? .unknown
@@ -393,7 +393,7 @@ struct UnitsChecker {
                 exponent = Value(unit: degree.unit, constant: degree.constant.map { 1 / $0 }, bare: degree.bare)
             }
             dimensionless(exponent, at: e, "an exponent")
-            guard let b = factor(base) else { return .unknown }
+            guard let b = base.unit else { return .unknown }
             if let n = exponent.constant { return Value(unit: b.power(n), constant: nil) }
             if !b.isDimensionless {
                 report("a quantity in \(b) is raised to a power that is not a constant number", at: e,
@@ -414,7 +414,7 @@ struct UnitsChecker {
             return agree(args, at: e, "the arguments of <rem/>")
         case "quotient":
             guard args.count == 2 else { return .unknown }
-            return .of(factor(args[0]).flatMap { a in factor(args[1]).map { a / $0 } })
+            return .of(args[0].unit.flatMap { a in args[1].unit.map { a / $0 } })
         case "eq", "neq", "gt", "lt", "geq", "leq":
             _ = agree(args, at: e, "the compared quantities")
             return Value(unit: .dimensionless, constant: nil)

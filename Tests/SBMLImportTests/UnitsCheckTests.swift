@@ -203,12 +203,12 @@ import SBMLImport
             <listOfRules>
               <assignmentRule variable="n">\(Self.math("<apply><ci>hill</ci>\(Self.ci("S"))\(Self.ci("Km"))</apply>"))</assignmentRule>
               <rateRule variable="x">\(Self.math(Self.apply("times", "<cn>2</cn>", Self.ci("k"), Self.ci("x"), Self.apply("exp", Self.apply("minus", Self.ci("n"))))))</rateRule>
-              <assignmentRule variable="Su">\(Self.math(Self.apply("plus", Self.apply("times", Self.ci("Su"), "<cn>0</cn>"), Self.ci("Kd"))))</assignmentRule>
+              <assignmentRule variable="Su">\(Self.math(Self.apply("plus", Self.ci("Su"), Self.ci("Kd"))))</assignmentRule>
             </listOfRules>
             """ + Self.event(delay: "<delay>\(Self.math("<cn xmlns:sbml=\"http://www.sbml.org/sbml/level3/version2/core\" sbml:units=\"second\">5</cn>"))</delay>",
                              assignments: "<eventAssignment variable=\"x\">\(Self.math(Self.apply("times", Self.ci("S"), Self.ci("V"))))</eventAssignment>")
         let report = try Self.check(Self.model(body))
-        // nM + µM·0 is still a sum of nM and µM: the one inconsistency is that one.
+        // µM + nM: the one inconsistency is that sum.
         #expect(report.diagnostics.count == 1)
         #expect(report.diagnostics.first?.message.contains("µmol/L and nmol/L") == true)
         let mended = body.replacingOccurrences(of: "<ci>Kd</ci>", with: "<ci>Su</ci>")
