@@ -23,7 +23,7 @@ struct Check: ParsableCommand {
           kinapse check Pathways/no_cgmp_pkg.ant
           kinapse check Pathways/synapses/golgi_granule.toml
           kinapse check Pathways/protocols/tbs.toml
-          kinapse check model.xml --units
+          kinapse check Pathways/no_cgmp_pkg.ant --units
 
         --units also checks a pathway's units (docs/units.md): every rate law, rule,
         initial and event assignment against the units it must have; inconsistencies
@@ -34,7 +34,7 @@ struct Check: ParsableCommand {
     @Argument(help: "Any input file: pathway (.ant or SBML), synapse, protocol, fit problem, parameter file or CSV; a shipped pathway or synapse also by name.")
     var model: String
 
-    @Flag(help: "Also check the pathway's units (dimensional analysis of every rate law, rule and assignment); exit status 1 when they are inconsistent.")
+    @Flag(help: "Also check the pathway's units (dimensional analysis of every rate law, rule and assignment); exit status 2 when they are inconsistent.")
     var units = false
 
     var path: String { LibraryLookup.resolve(model) ?? model }

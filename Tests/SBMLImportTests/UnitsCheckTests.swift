@@ -2,6 +2,8 @@ import Testing
 import Foundation
 import SourceDiagnostics
 import SBMLImport
+import AntimonyFrontEnd
+import PathwayTestSupport
 
 /// Small models with one deliberate unit error each: the checker must report exactly one
 /// inconsistency, at the element marked `<!--here-->` in the model text, and a model with
@@ -223,6 +225,16 @@ import SBMLImport
         #expect(bad.diagnostics.first?.message.contains("mol/(L·s)") == true)
         let good = try Self.check(Self.model(Self.reaction(Self.kineticRate), level: 2))
         #expect(good.diagnostics.isEmpty)
+    }
+
+    /// The shipped pathways declare no units (the Antimony reader passes over them), so
+    /// their exports check clean with every quantity listed as undeclared.
+    @Test(arguments: TestModels.shippedPathways.map(\.path))
+    func shippedPathwaysCheckClean(_ path: String) throws {
+        let text = SBMLWriter.write(try AntimonyLoader.load(path: path))
+        let report = try Self.check(text)
+        #expect(report.diagnostics.isEmpty, "\(path): \(report.diagnostics.map { String(describing: $0) })")
+        #expect(report.undeclared.contains("the model's time units"))
     }
 
     @Test func undeclaredUnitsAreListedNotGuessed() throws {
