@@ -9,6 +9,8 @@ import SourceDiagnostics
 /// - ports resolve to the elements they name; external model files are read from the
 ///   model's directory (with the same safe parser; bounded nesting).
 /// - references by metaid name the element's id, or (for deletions) the element itself;
+/// - a reference to an element a submodel's own replacement renamed follows the rename
+///   (chained replacedBy);
 /// - a replaced element with a conversion factor `f` reads as `replacement / f`, and
 ///   what sets it sets the replacement to its value times `f`.
 struct CompFlattener {
@@ -23,6 +25,9 @@ struct CompFlattener {
     struct Flat {
         var lists: [String: [XMLElement]] = [:]
         var conversionFactor: String?
+        /// Ids of submodel elements that replacements renamed, to what they are now called
+        /// (so an outer reference through this model finds them: chained replacedBy).
+        var aliases: [String: String] = [:]
     }
 
     let document: XMLElement
@@ -120,9 +125,13 @@ struct CompFlattener {
                 throw unsupported("a nested comp reference into '\(id)', which is not a submodel", nested)
             }
             _ = sub
-            guard let inner = compAttribute(nested, "idRef") else { throw unsupported("nested comp references by port or metaid", nested) }
-            if nested.child("sBaseRef") != nil { throw unsupported("comp references nested three deep", nested) }
-            id += "__" + inner
+            // Deeper references name submodels of submodels: a, b, c → a__b__c.
+            var level: XMLElement? = nested
+            while let current = level {
+                guard let inner = compAttribute(current, "idRef") else { throw unsupported("nested comp references by port or metaid", current) }
+                id += "__" + inner
+                level = current.child("sBaseRef")
+            }
         }
         return id
     }
@@ -150,6 +159,7 @@ struct CompFlattener {
         var subLists: [String: [XMLElement]] = [:]
         /// Replaced elements with a conversion factor: outer value = inner value × factor.
         var scaled: [String: String] = [:]
+        var subAliases: [String: [String: String]] = [:]
 
         for sub in model.list("listOfSubmodels") where sub.name == "submodel" {
             guard let sid = Self.compAttribute(sub, "id"), let ref = Self.compAttribute(sub, "modelRef") else {
@@ -159,6 +169,7 @@ struct CompFlattener {
             let extentFactor = Self.compAttribute(sub, "extentConversionFactor")
             let (definition, defDoc, defDir) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
             var inner = try flatten(definition, in: defDoc, directory: defDir, depth: depth + 1)
+            subAliases[sid] = inner.aliases
             // Deletions, by id relative to the definition.
             var deleted = Set<String>()
             for d in sub.list("listOfDeletions") where d.name == "deletion" {
@@ -193,7 +204,7 @@ struct CompFlattener {
             for r in e.list("listOfReplacedElements") where r.name == "replacedElement" {
                 if Self.compAttribute(r, "deletion") != nil { continue }
                 guard let s = Self.compAttribute(r, "submodelRef") else { continue }
-                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
+                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth, aliases: subAliases[s] ?? [:])
                 if t.isEmpty { continue }
                 if t.contains(Self.metaidPrefix) { throw Self.unsupported("replacing an element that has no id", r) }
                 removed.insert(t)
@@ -201,7 +212,7 @@ struct CompFlattener {
                 if let cf = Self.compAttribute(r, "conversionFactor") { scaled[t] = cf }
             }
             if let r = e.child("replacedBy"), Self.isComp(r), let s = Self.compAttribute(r, "submodelRef") {
-                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
+                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth, aliases: subAliases[s] ?? [:])
                 dropOwn.insert(id)
                 rename[t] = id
             }
@@ -236,18 +247,22 @@ struct CompFlattener {
             flat.lists[name] = items
         }
         if let cf = flat.conversionFactor { flat.conversionFactor = rename[cf] ?? cf }
+        for (sid, aliases) in subAliases {
+            for (old, new) in aliases { flat.aliases["\(sid)__\(old)"] = rename["\(sid)__\(new)"] ?? "\(sid)__\(new)" }
+        }
+        for (old, new) in rename { flat.aliases[old] = new }
         return flat
     }
 
     func subTarget(_ r: XMLElement, _ submodel: String, model: XMLElement, doc: XMLElement, directory: String,
-                   depth: Int) throws(Failure) -> String {
+                   depth: Int, aliases: [String: String]) throws(Failure) -> String {
         guard let sub = model.list("listOfSubmodels").first(where: { Self.compAttribute($0, "id") == submodel }),
               let ref = Self.compAttribute(sub, "modelRef") else {
             throw Failure(diagnostic: .error("comp: no submodel '\(submodel)'", at: r.range))
         }
         let (definition, _, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
         let t = try Self.target(of: r, in: definition)
-        return t.isEmpty ? "" : "\(submodel)__\(t)"
+        return t.isEmpty ? "" : "\(submodel)__\(aliases[t] ?? t)"
     }
 
     /// A submodel's time and extent conversion factors: its time is `time / t`, its
