@@ -340,7 +340,7 @@ struct CompFlattener {
     }
 
     /// `e` without the descendants (outside math) that deletions name by metaid: an
-    /// event's delay, a kinetic law's local parameter.
+    /// event's delay.
     static func withoutMetaids(_ ids: Set<String>, _ e: XMLElement) -> XMLElement {
         guard ids.contains(where: { $0.hasPrefix(metaidPrefix) }), e.name != "math" else { return e }
         return filteredChildren(e) { child in
