@@ -47,7 +47,7 @@ enum Builtins {
     ]
 
     /// Functions the engine knows but does not implement yet: refused, never misread.
-    static let unsupported: Set<String> = ["delay", "rateOf", "root", "sqr", "csymbol"]
+    static let unsupported: Set<String> = ["rateOf", "root", "sqr", "csymbol"]
 
     static func arity(of name: String) -> Arity? {
         if unary[name] != nil { return .exactly(1) }

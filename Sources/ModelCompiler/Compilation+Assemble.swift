@@ -108,7 +108,8 @@ extension Compilation {
             symbolKinds: symbolKinds, displayNames: pathway.displayNames, summary: summary,
             derivativeExpressions: derivatives, assignedValues: order,
             jacobianExpressions: jacobianExpressions, jacobianIntermediates: intermediates, slotNames: slotNames,
-            relationals: relationals, rootRelationals: rootRelationals, events: events.events, initialization: initialization)
+            relationals: relationals, rootRelationals: rootRelationals, events: events.events, initialization: initialization,
+            delays: delayTerms)
         let code = ModelCode(ModelCode.Parts(
             description: description, assignProgram: assignProgram, rhsProgram: rhsProgram,
             jacobianProgram: jacobianProgram, rootProgram: rootProgram, derivativeSlots: derivativeSlots,

@@ -87,7 +87,9 @@ extension Compilation {
     /// True when the expression reads only plain values (parameters, compartments,
     /// boundary species) and time: no state, no assigned value.
     func isStateFree(_ e: Symbolic) -> Bool {
-        e.slots.allSatisfy { stateIndexOfSlot[$0] == nil && !assignedSlots.contains($0) }
+        e.slots.allSatisfy { slot in
+            stateIndexOfSlot[slot] == nil && !assignedSlots.contains(slot) && !delayTerms.contains { $0.slot == slot }
+        }
     }
 
     /// Comparisons inside rate laws and rules: switches the integrator should stop at
@@ -166,6 +168,11 @@ extension Compilation {
         for v in order where v.kind != .concentration {
             expressionFor[v.slot] = v.expression
             label[v.slot] = (v.name, nil)
+        }
+        // At the start, a delayed value is the value itself (the history before it is constant).
+        for d in delayTerms {
+            expressionFor[d.slot] = d.value
+            label[d.slot] = (slotNames[d.slot] ?? "delay", nil)
         }
         if diagnostics.hasErrors { return [] }
 

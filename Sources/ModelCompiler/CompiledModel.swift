@@ -67,6 +67,8 @@ public final class CompiledModel: Sendable {
     public var eventDependencies: EventDependencies { code.eventDependencies }
     /// How to compute every value at the start, in dependency order.
     var initialization: [(slot: Int, expression: Symbolic)] { code.initialization }
+    /// `delay(e, τ)` terms (empty for an ordinary ODE model).
+    public var delays: [DelayTerm] { code.delays }
 
     /// Whether the programs run as native code.
     public var runsNativeCode: Bool { programs.nativeRightHandSide != nil }
@@ -124,6 +126,8 @@ struct ModelDescription: Sendable {
     var relationals: [Relational], rootRelationals: [Int], events: [CompiledEvent]
     /// How to compute every value at the start, in dependency order.
     var initialization: [(slot: Int, expression: Symbolic)]
+    /// `delay(e, τ)` terms, whose slots the instance fills from its history.
+    var delays: [DelayTerm] = []
 }
 
 /// Everything compiling a pathway produces: slot layout, program code, symbols, events

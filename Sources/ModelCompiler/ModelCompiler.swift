@@ -53,6 +53,11 @@ struct Compilation {
     /// Slots of the assigned values, once they are ordered.
     var assignedSlots: Set<Int> = []
     var symbolKinds: [String: SymbolKind] = [:]
+    /// `delay(e, τ)` terms, one per distinct pair, and where each interval is written.
+    var delayTerms: [DelayTerm] = []
+    var delayRanges: [SourceRange?] = []
+    /// Set while resolving a delayed expression's past, where `rateOf` is zero.
+    var rateOfIsZero = false
 
     init(pathway: Pathway) { self.pathway = pathway }
 
@@ -80,6 +85,8 @@ struct Compilation {
         let derivatives = buildDerivatives()
         try diagnostics.throwIfErrors()
         let events = buildEvents()
+        try diagnostics.throwIfErrors()
+        checkDelayIntervals()
         try diagnostics.throwIfErrors()
         let initialization = buildInitialization(order: order)
         try diagnostics.throwIfErrors()
@@ -318,7 +325,11 @@ struct Compilation {
     mutating func resolveCall(_ name: String, _ args: [Expression], range: SourceRange?, context: SourceRange?,
                               bound: [String: Symbolic], depth: Int) -> Symbolic {
         if name == "rateOf", functions[name] == nil {
+            if rateOfIsZero { return .zero }
             return resolveRateOf(args, range: range, context: context, bound: bound, depth: depth)
+        }
+        if name == "delay", functions[name] == nil {
+            return resolveDelay(args, range: range, context: context, bound: bound, depth: depth)
         }
         if let f = functions[name] {
             guard args.count == f.parameters.count else {

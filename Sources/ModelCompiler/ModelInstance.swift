@@ -37,6 +37,8 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     let valueSensitivityCount: Int
     /// |value| of each sensitivity parameter at the start of the last run (1 when zero).
     public internal(set) var parameterScales: [Double]
+    /// The past of the delayed expressions, for a model with `delay(e, τ)`.
+    let delayHistory: DelayHistory?
 
     public init(_ model: CompiledModel) {
         self.model = model
@@ -57,6 +59,10 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
         valueSensitivities = .allocate(capacity: max(1, valueSensitivityCount))
         valueSensitivities.initialize(repeating: 0, count: max(1, valueSensitivityCount))
         parameterScales = [Double](repeating: 1, count: parameterCount)
+        let code = model.code
+        delayHistory = code.delays.isEmpty ? nil : DelayHistory(terms: code.delays, hasComputedPast: code.delays.map { term in
+            term.past != term.value || ModelInstance.readsTime(term.value, initialization: code.initialization)
+        })
     }
 
     deinit {
@@ -79,12 +85,84 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     func load(time: Double, state: UnsafePointer<Double>) {
         memory[0] = time
         for i in 0..<stateCount { memory[Int(stateSlots[i])] = state[i] }
+        if let delayHistory { fillDelayed(delayHistory, time: time) }
     }
+
+    /// Each delayed slot gets its expression's value one delay before `time` (once a run
+    /// has started its history; until then the slots hold their initial values).
+    func fillDelayed(_ history: DelayHistory, time: Double) {
+        guard !history.isEmpty else { return }
+        for (k, term) in history.terms.enumerated() {
+            let past = time - history.lags[k]
+            memory[term.slot] = past < history.startTime && history.hasComputedPast[k]
+                ? prehistory(term, at: past) : history.value(k, at: past)
+        }
+    }
+
+    /// A delayed expression before the start: the model's initial values computed as if
+    /// the run started at `t`, so an expression of time (a rule `x = sin(time)`, an initial
+    /// value `sin(time)`) has its own past and everything else is constant, rates of change
+    /// included (the SBML Test Suite's reading, cases 00937, 00940, 01400). Computed in a
+    /// scratch copy of memory.
+    func prehistory(_ term: DelayTerm, at t: Double) -> Double {
+        let scratch = UnsafeMutablePointer<Double>.allocate(capacity: max(1, memoryCount))
+        defer { scratch.deallocate() }
+        scratch.initialize(from: memory, count: memoryCount)
+        scratch[0] = t
+        for (slot, expression) in code.initialization { scratch[slot] = TreeInterpreter.evaluate(expression, memory: scratch) }
+        return TreeInterpreter.evaluate(term.past, memory: scratch)
+    }
+
+    // MARK: Delays
+
+    /// Whether an expression's value at the start depends on the start time, directly or
+    /// through the initial values it reads.
+    static func readsTime(_ e: Symbolic, initialization: [(slot: Int, expression: Symbolic)]) -> Bool {
+        let expressionOf = Dictionary(initialization.map { ($0.slot, $0.expression) }, uniquingKeysWith: { a, _ in a })
+        var seen = Set<Int>(), stack = Array(e.slots)
+        while let slot = stack.popLast() {
+            if slot == 0 { return true }
+            guard seen.insert(slot).inserted, let next = expressionOf[slot] else { continue }
+            stack.append(contentsOf: next.slots)
+        }
+        return false
+    }
+
+    /// Starts the history of the delayed expressions at `t0` (after `update`); nothing
+    /// without delays.
+    public func startHistory(time t0: Double) {
+        guard let delayHistory else { return }
+        delayHistory.start(time: t0, values: delayHistory.terms.map { TreeInterpreter.evaluate($0.value, memory: memory) })
+    }
+
+    /// Records the delayed expressions at `time` for `state`; `newSegment` after a
+    /// discontinuity (an event changed values), so interpolation does not reach across it.
+    public func recordHistory(time: Double, state: UnsafePointer<Double>, newSegment: Bool) {
+        guard let delayHistory else { return }
+        update(time: time, state: state)
+        delayHistory.record(time: time, values: delayHistory.terms.map { TreeInterpreter.evaluate($0.value, memory: memory) },
+                            newSegment: newSegment)
+    }
+
+    /// The latest time the solver may advance to before the history needs its next sample
+    /// (∞ without delays).
+    public var nextHistoryTime: Double {
+        guard let delayHistory, let spacing = delayHistory.spacing else { return .infinity }
+        return delayHistory.lastTime + spacing
+    }
+
+    /// Largest solver step the history allows: half the shortest delay (nil: no bound).
+    public var maximumDelayStep: Double? { delayHistory?.shortestLag.map { $0 / 2 } }
+
+    /// The next time after `t` at which the start's discontinuity reaches the solution
+    /// through a delay (∞ without delays).
+    public func nextDelayBreakpoint(after t: Double) -> Double { delayHistory?.nextBreakpoint(after: t) ?? .infinity }
 
     public var jacobianSparsity: JacobianSparsity? { code.jacobianSparsity }
 
     public func evaluateRHS(time: Double, state: UnsafePointer<Double>, derivative: UnsafeMutablePointer<Double>) {
         if let native = programs.nativeRightHandSide {
+            if let delayHistory { fillDelayed(delayHistory, time: time) }
             native(time, state, derivative, memory)
             return
         }
@@ -120,7 +198,9 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     /// The native right-hand side over this instance's memory, for the integrator to call
     /// without going through Swift (the memory never moves while the instance lives).
     public var directRightHandSide: DirectRightHandSide? {
-        programs.nativeRightHandSide.map { DirectRightHandSide(function: $0, context: memory) }
+        // Delayed values are filled in Swift before each evaluation, so a model with delays
+        // is always called through `evaluateRHS`.
+        delayHistory == nil ? programs.nativeRightHandSide.map { DirectRightHandSide(function: $0, context: memory) } : nil
     }
 
     // MARK: Values for events and output
@@ -171,12 +251,28 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     public func initialState(time t0: Double = 0, overrides: [Int: Double] = [:]) -> [Double] {
         memory.update(from: model.memoryImage, count: memoryCount)
         memory[0] = t0
-        for (slot, expression) in code.initialization {
-            if let v = overrides[slot] {
-                memory[slot] = v
-                continue
+        func initialize(skipping skipped: Set<Int>) {
+            for (slot, expression) in code.initialization where !skipped.contains(slot) {
+                if let v = overrides[slot] {
+                    memory[slot] = v
+                    continue
+                }
+                memory[slot] = TreeInterpreter.evaluate(expression, memory: memory)
             }
-            memory[slot] = TreeInterpreter.evaluate(expression, memory: memory)
+        }
+        initialize(skipping: [])
+        if let delayHistory {
+            // The delay intervals are fixed now; a delayed expression of time starts from its
+            // value one interval back, and the values read from it are computed again.
+            delayHistory.prepare(time: t0, lags: delayHistory.terms.map { TreeInterpreter.evaluate($0.lag, memory: memory) })
+            let early = delayHistory.terms.indices.filter { delayHistory.hasComputedPast[$0] && delayHistory.lags[$0] > 0 }
+            if !early.isEmpty {
+                for k in early {
+                    let term = delayHistory.terms[k]
+                    memory[term.slot] = prehistory(term, at: t0 - delayHistory.lags[k])
+                }
+                initialize(skipping: Set(early.map { delayHistory.terms[$0].slot }))
+            }
         }
         var y = [Double](repeating: 0, count: stateCount)
         for (i, s) in code.states.enumerated() {

@@ -216,6 +216,12 @@ public final class CompiledSensitivities: Sendable {
             return ids.isEmpty ? nil : ids.joined(separator: ", ")
         }
         let printer = SymbolicPrinter(names: model.slotNames)
+        if let d = model.delays.first {
+            // A delayed value depends on the parameters through the whole past, which the
+            // sensitivity programs (taking it as an input) would leave out.
+            throw SensitivityError("sensitivities are not supported for model '\(model.name)': it reads the delayed value \(model.slotNames[d.slot] ?? "delay(…)")",
+                                   hint: "compare with finite differences instead")
+        }
         for k in model.rootRelationals {
             let r = model.relationals[k]
             let what = eventsReading(r).map { "event \($0) triggers on" } ?? "a rate law or rule switches on"

@@ -2,28 +2,44 @@ import SourceDiagnostics
 import PathwayModel
 
 /// Algebraic rules (`0 = f(x, …)`) solved on import: each rule is matched to a variable
-/// nothing else determines, and when `f` is linear in that variable the rule becomes
-/// the assignment rule `x := −f(0)/f′`. Rules that are not linear in their variable,
-/// or whose variables are coupled, are refused as unsupported (they need a DAE solver).
+/// nothing else determines. When `f` is linear in that variable the rule becomes the
+/// assignment rule `x := −f(0)/f′`. Otherwise (a parameter or compartment) the DAE is
+/// reduced to an ODE: `x` gets the rate rule from `df/dt = 0`,
+/// `x′ = −(∂f/∂t + Σ ∂f/∂y·rateOf(y))/(∂f/∂x)`, and starts at the root of `f` that
+/// Newton's method finds from its declared value (`NewtonChain`). Refused: a non-linear
+/// rule that reads another rule's variable (the two would be coupled) and non-linear
+/// rules for species.
 struct AlgebraicRuleSolver {
     let pathway: Pathway
     let functions: [String: FunctionDefinition]
+    /// Variables events assign: a rule determines its variable at every instant, so these
+    /// cannot be it.
+    let eventTargets: Set<String>
 
-    init(pathway: Pathway) {
+    init(pathway: Pathway, eventTargets: Set<String> = []) {
         self.pathway = pathway
         self.functions = Dictionary(pathway.functions.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.eventTargets = eventTargets
     }
 
     enum Outcome {
-        case solved([Rule])
+        /// Assignment rules, rate rules, the Newton parameters, and new initial values.
+        case solved(Solution)
         case unsupported(String, SourceRange?)
     }
 
-    /// Variables the rules may determine: not constant, not set by another rule, not
-    /// changed by reactions.
+    struct Solution {
+        var assignmentRules: [Rule] = []
+        var rateRules: [Rule] = []
+        var parameters: [Parameter] = []
+        var initialValues: [String: Expression] = [:]
+    }
+
+    /// Variables the rules may determine: not constant, not set by another rule or by an
+    /// event, not changed by reactions.
     func candidates() -> Set<String> {
         var out = Set<String>()
-        var ruled = Set(pathway.assignmentRules.map(\.variable))
+        var ruled = Set(pathway.assignmentRules.map(\.variable)).union(eventTargets)
         ruled.formUnion(pathway.rateRules.map(\.variable))
         var inReactions = Set<String>()
         for r in pathway.reactions { for ref in r.reactants + r.products { inReactions.insert(ref.species) } }
@@ -35,7 +51,7 @@ struct AlgebraicRuleSolver {
         return out
     }
 
-    func solve(_ rules: [(Expression, SourceRange?)]) -> Outcome {
+    func solve(_ rules: [(Expression, SourceRange?)], usedIds: inout Set<String>) -> Outcome {
         let candidates = candidates()
         let expanded = rules.map { (inline($0.0, depth: 0), $0.1) }
         // Bipartite matching of rules to variables (augmenting paths; models are small).
@@ -57,15 +73,72 @@ struct AlgebraicRuleSolver {
                 return .unsupported("an algebraic rule that determines no free variable (overdetermined model)", rules[r].1)
             }
         }
-        var out: [Rule] = []
+        var out = Solution()
         for (v, r) in owner.sorted(by: { $0.value < $1.value }) {
-            guard let (a, b) = Self.linear(expanded[r].0, in: v), a != .number(0) else {
-                return .unsupported("an algebraic rule that is not linear in '\(v)' (a DAE solver is needed)", rules[r].1)
+            if let (a, b) = Self.linear(expanded[r].0, in: v), a != .number(0) {
+                // a·v + b = 0  →  v = −b / a
+                out.assignmentRules.append(Rule(variable: v, expression: .binary(.divide, .unary(.negate, b), a), range: rules[r].1))
+                continue
             }
-            // a·v + b = 0  →  v = −b / a
-            out.append(Rule(variable: v, expression: .binary(.divide, .unary(.negate, b), a), range: rules[r].1))
+            let others = Set(owner.keys).subtracting([v])
+            guard expanded[r].0.symbols.isDisjoint(with: others) else {
+                return .unsupported("non-linear algebraic rules that are coupled through '\(v)'", rules[r].1)
+            }
+            do {
+                try reduce(expanded[r].0, for: v, range: rules[r].1, into: &out, usedIds: &usedIds)
+            } catch {
+                return .unsupported(error.feature, error.range)
+            }
         }
         return .solved(out)
+    }
+
+    /// Index reduction of `0 = g` for `v` (see the type's comment).
+    func reduce(_ g: Expression, for v: String, range: SourceRange?, into out: inout Solution,
+                usedIds: inout Set<String>) throws(FastReactions.Refusal) {
+        let start: Expression
+        if let p = pathway.parameters.first(where: { $0.id == v }) {
+            start = p.value ?? .number(1)
+        } else if let c = pathway.compartments.first(where: { $0.id == v }) {
+            start = c.size ?? .number(1)
+        } else {
+            throw FastReactions.Refusal(feature: "an algebraic rule that is not linear in species '\(v)'", range: range)
+        }
+        guard let expandedRule = expandingRules(g) else {
+            throw FastReactions.Refusal(feature: "an algebraic rule that reads assignment rules nested too deeply", range: range)
+        }
+        let slope = try Differentiator.derivative(expandedRule, v, at: range)
+        var numerator = try Differentiator.derivative(expandedRule, time: true, at: range)
+        for y in expandedRule.symbols.sorted() where y != v {
+            let partial = try Differentiator.derivative(expandedRule, y, at: range)
+            numerator = .binary(.add, numerator, .binary(.multiply, partial, .call("rateOf", [.symbol(y, nil)], nil)))
+        }
+        out.rateRules.append(Rule(variable: v, expression: .unary(.negate, .binary(.divide, numerator, slope)), range: range))
+        // A declared value that is missing (NaN) gives Newton no start; 1 is the neutral guess.
+        let guess: Expression = { if case .number(let x) = start, x.isNaN { return .number(1) } else { return start } }()
+        let (parameters, root) = NewtonChain.build(
+            from: guess, base: "\(v)_consistent", range: range,
+            residual: { expandedRule.substituting([v: $0]) }, slope: { slope.substituting([v: $0]) },
+            name: { base in
+                var candidate = base, i = 2
+                while usedIds.contains(candidate) { candidate = "\(base)_\(i)"; i += 1 }
+                usedIds.insert(candidate)
+                return candidate
+            })
+        out.parameters += parameters
+        out.initialValues[v] = root
+    }
+
+    /// User functions and assignment rules written out, so that partial derivatives are
+    /// in the quantities that change on their own; nil when rules nest more than 64 deep.
+    func expandingRules(_ e: Expression) -> Expression? {
+        let rules = Dictionary(pathway.assignmentRules.map { ($0.variable, $0.expression) }, uniquingKeysWith: { a, _ in a })
+        var x = inline(e, depth: 0)
+        for _ in 0..<64 {
+            if x.symbols.isDisjoint(with: rules.keys) { return x }
+            x = inline(x.substituting(rules), depth: 0)
+        }
+        return nil
     }
 
     /// User functions replaced by their bodies, so linearity can be judged.

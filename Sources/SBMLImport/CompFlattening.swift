@@ -8,8 +8,11 @@ import SourceDiagnostics
 ///   at it; `replacedBy` keeps the inner element under the outer id;
 /// - ports resolve to the elements they name; external model files are read from the
 ///   model's directory (with the same safe parser; bounded nesting).
-/// Conversion factors on replacements and submodels, and references by metaid, are
-/// refused as unsupported.
+/// - references by metaid name the element's id, or (for deletions) the element itself;
+/// - a reference to an element a submodel's own replacement renamed follows the rename
+///   (chained replacedBy);
+/// - a replaced element with a conversion factor `f` reads as `replacement / f`, and
+///   what sets it sets the replacement to its value times `f`.
 struct CompFlattener {
     static let compNamespacePrefix = "http://www.sbml.org/sbml/level3/version1/comp/version"
     static let lists = ["listOfFunctionDefinitions", "listOfUnitDefinitions", "listOfCompartments", "listOfSpecies",
@@ -22,6 +25,9 @@ struct CompFlattener {
     struct Flat {
         var lists: [String: [XMLElement]] = [:]
         var conversionFactor: String?
+        /// Ids of submodel elements that replacements renamed, to what they are now called
+        /// (so an outer reference through this model finds them: chained replacedBy).
+        var aliases: [String: String] = [:]
     }
 
     let document: XMLElement
@@ -98,8 +104,16 @@ struct CompFlattener {
                 throw Failure(diagnostic: .error("comp: no port '\(portRef)'", at: ref.range))
             }
             return try target(of: port, in: model)
-        } else if compAttribute(ref, "metaIdRef") != nil {
-            throw unsupported("comp references by metaid", ref)
+        } else if let meta = compAttribute(ref, "metaIdRef") {
+            guard let element = element(withMetaid: meta, in: model) else {
+                throw Failure(diagnostic: .error("comp: no element with metaid '\(meta)'", at: ref.range))
+            }
+            // An element without an id (a rule, an event assignment) is named by its metaid.
+            guard let elementId = element.attribute("id") else {
+                if ref.child("sBaseRef") != nil { throw unsupported("a nested comp reference into an element without an id", ref) }
+                return metaidPrefix + meta
+            }
+            id = elementId
         } else if compAttribute(ref, "unitRef") != nil {
             return ""  // units carry no meaning for simulation
         } else {
@@ -111,11 +125,29 @@ struct CompFlattener {
                 throw unsupported("a nested comp reference into '\(id)', which is not a submodel", nested)
             }
             _ = sub
-            guard let inner = compAttribute(nested, "idRef") else { throw unsupported("nested comp references by port or metaid", nested) }
-            if nested.child("sBaseRef") != nil { throw unsupported("comp references nested three deep", nested) }
-            id += "__" + inner
+            // Deeper references name submodels of submodels: a, b, c → a__b__c.
+            var level: XMLElement? = nested
+            while let current = level {
+                guard let inner = compAttribute(current, "idRef") else { throw unsupported("nested comp references by port or metaid", current) }
+                id += "__" + inner
+                level = current.child("sBaseRef")
+            }
         }
         return id
+    }
+
+    /// How `target(of:in:)` names an element that has a metaid but no id.
+    static let metaidPrefix = "metaid:"
+
+    /// The element of a model (at any depth of its lists) with this metaid.
+    static func element(withMetaid meta: String, in model: XMLElement) -> XMLElement? {
+        var stack = [model]
+        while let e = stack.popLast() {
+            if e.attribute("metaid") == meta { return e }
+            if e.name == "math" || e.name == "annotation" || e.name == "notes" { continue }
+            stack.append(contentsOf: e.children)
+        }
+        return nil
     }
 
     func flatten(_ model: XMLElement, in doc: XMLElement, directory: String, depth: Int) throws(Failure) -> Flat {
@@ -125,6 +157,9 @@ struct CompFlattener {
         var rename: [String: String] = [:]
         var removed = Set<String>()
         var subLists: [String: [XMLElement]] = [:]
+        /// Replaced elements with a conversion factor: outer value = inner value × factor.
+        var scaled: [String: String] = [:]
+        var subAliases: [String: [String: String]] = [:]
 
         for sub in model.list("listOfSubmodels") where sub.name == "submodel" {
             guard let sid = Self.compAttribute(sub, "id"), let ref = Self.compAttribute(sub, "modelRef") else {
@@ -134,6 +169,7 @@ struct CompFlattener {
             let extentFactor = Self.compAttribute(sub, "extentConversionFactor")
             let (definition, defDoc, defDir) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
             var inner = try flatten(definition, in: defDoc, directory: defDir, depth: depth + 1)
+            subAliases[sid] = inner.aliases
             // Deletions, by id relative to the definition.
             var deleted = Set<String>()
             for d in sub.list("listOfDeletions") where d.name == "deletion" {
@@ -166,16 +202,17 @@ struct CompFlattener {
         func visitReplacements(_ e: XMLElement) throws(Failure) {
             guard let id = e.attribute("id") else { return }
             for r in e.list("listOfReplacedElements") where r.name == "replacedElement" {
-                if Self.compAttribute(r, "conversionFactor") != nil { throw Self.unsupported("comp conversion factors on replaced elements", r) }
                 if Self.compAttribute(r, "deletion") != nil { continue }
                 guard let s = Self.compAttribute(r, "submodelRef") else { continue }
-                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
+                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth, aliases: subAliases[s] ?? [:])
                 if t.isEmpty { continue }
+                if t.contains(Self.metaidPrefix) { throw Self.unsupported("replacing an element that has no id", r) }
                 removed.insert(t)
                 rename[t] = id
+                if let cf = Self.compAttribute(r, "conversionFactor") { scaled[t] = cf }
             }
             if let r = e.child("replacedBy"), Self.isComp(r), let s = Self.compAttribute(r, "submodelRef") {
-                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth)
+                let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth, aliases: subAliases[s] ?? [:])
                 dropOwn.insert(id)
                 rename[t] = id
             }
@@ -197,7 +234,7 @@ struct CompFlattener {
             for e in subLists[name] ?? [] {
                 if let id = e.attribute("id"), removed.contains(id) { continue }
                 if let v = e.attribute("variable") ?? e.attribute("symbol"), ownTargets.contains(e.name + " " + (rename[v] ?? v)) { continue }
-                items.append(Self.rename(e, rename, shadowed: []))
+                items.append(Self.rename(Self.scalingWrites(e, scaled), rename, shadowed: [], scaled: scaled))
             }
             for e in own[name] ?? [] {
                 if let id = e.attribute("id"), dropOwn.contains(id) { continue }
@@ -210,18 +247,22 @@ struct CompFlattener {
             flat.lists[name] = items
         }
         if let cf = flat.conversionFactor { flat.conversionFactor = rename[cf] ?? cf }
+        for (sid, aliases) in subAliases {
+            for (old, new) in aliases { flat.aliases["\(sid)__\(old)"] = rename["\(sid)__\(new)"] ?? "\(sid)__\(new)" }
+        }
+        for (old, new) in rename { flat.aliases[old] = new }
         return flat
     }
 
     func subTarget(_ r: XMLElement, _ submodel: String, model: XMLElement, doc: XMLElement, directory: String,
-                   depth: Int) throws(Failure) -> String {
+                   depth: Int, aliases: [String: String]) throws(Failure) -> String {
         guard let sub = model.list("listOfSubmodels").first(where: { Self.compAttribute($0, "id") == submodel }),
               let ref = Self.compAttribute(sub, "modelRef") else {
             throw Failure(diagnostic: .error("comp: no submodel '\(submodel)'", at: r.range))
         }
         let (definition, _, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
         let t = try Self.target(of: r, in: definition)
-        return t.isEmpty ? "" : "\(submodel)__\(t)"
+        return t.isEmpty ? "" : "\(submodel)__\(aliases[t] ?? t)"
     }
 
     /// A submodel's time and extent conversion factors: its time is `time / t`, its
@@ -278,18 +319,34 @@ struct CompFlattener {
         for (name, items) in flat.lists {
             out.lists[name] = items.filter { e in
                 if let id = e.attribute("id"), ids.contains(id) { return false }
+                if let meta = e.attribute("metaid"), ids.contains(metaidPrefix + meta) { return false }
                 if let v = e.attribute("variable") ?? e.attribute("symbol"), ids.contains(v) { return false }
                 return true
             }.map { e in
                 // Deleted event assignments and reaction parts disappear from their parents.
+                let e = withoutMetaids(ids, e)
                 guard e.name == "event" else { return e }
                 return filteredChildren(e) { child in
                     guard child.name == "listOfEventAssignments" else { return child }
-                    return filteredChildren(child) { a in a.attribute("variable").map { ids.contains($0) } == true ? nil : a }
+                    return filteredChildren(child) { a in
+                        let deleted = a.attribute("variable").map { ids.contains($0) } == true
+                            || a.attribute("metaid").map { ids.contains(metaidPrefix + $0) } == true
+                        return deleted ? nil : a
+                    }
                 }
             }
         }
         return out
+    }
+
+    /// `e` without the descendants (outside math) that deletions name by metaid: an
+    /// event's delay.
+    static func withoutMetaids(_ ids: Set<String>, _ e: XMLElement) -> XMLElement {
+        guard ids.contains(where: { $0.hasPrefix(metaidPrefix) }), e.name != "math" else { return e }
+        return filteredChildren(e) { child in
+            if let meta = child.attribute("metaid"), ids.contains(metaidPrefix + meta) { return nil }
+            return withoutMetaids(ids, child)
+        }
     }
 
     static func filteredChildren(_ e: XMLElement, _ transform: (XMLElement) -> XMLElement?) -> XMLElement {
@@ -323,9 +380,37 @@ struct CompFlattener {
 
     static let referenceAttributes: Set<String> = ["id", "compartment", "species", "variable", "symbol", "conversionFactor"]
 
+    /// `math` times `factor` (or divided by it).
+    static func scaling(_ math: XMLElement, by factor: String, dividing: Bool) -> XMLElement {
+        guard let body = math.children.first(where: { $0.name != "annotation" }) else { return math }
+        let ns = body.namespace
+        let op = XMLElement(name: dividing ? "divide" : "times", namespace: ns, attributes: [], children: [], textParts: [""], range: body.range)
+        let ci = XMLElement(name: "ci", namespace: ns, attributes: [], children: [], textParts: [factor], range: body.range)
+        let product = XMLElement(name: "apply", namespace: ns, attributes: [], children: [op, body, ci], textParts: ["", "", "", ""], range: body.range)
+        return XMLElement(name: math.name, namespace: math.namespace, attributes: math.attributes, children: [product],
+                          textParts: ["", ""], range: math.range)
+    }
+
+    /// Rules, initial and event assignments that set a replaced element with a conversion
+    /// factor set the replacement to their value times the factor.
+    static func scalingWrites(_ e: XMLElement, _ scaled: [String: String]) -> XMLElement {
+        if scaled.isEmpty || e.name == "math" { return e }
+        let target = e.attribute("variable") ?? e.attribute("symbol")
+        let factor = target.flatMap { scaled[$0] }
+        let kids = e.children.map { c in
+            if c.name == "math" { return factor.map { scaling(c, by: $0, dividing: false) } ?? c }
+            return scalingWrites(c, scaled)
+        }
+        return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
+                          textParts: e.textParts.count == kids.count + 1 ? e.textParts : Array(repeating: "", count: kids.count + 1),
+                          range: e.range)
+    }
+
     /// Renames ids in reference attributes and `<ci>`/function names in math, except
-    /// names bound locally (lambda arguments, local parameters).
-    static func rename(_ e: XMLElement, _ map: [String: String], shadowed: Set<String>) -> XMLElement {
+    /// names bound locally (lambda arguments, local parameters). A name in `scaled` (a
+    /// replaced element with a conversion factor) reads as the replacement divided by it.
+    static func rename(_ e: XMLElement, _ map: [String: String], shadowed: Set<String>,
+                       scaled: [String: String] = [:]) -> XMLElement {
         if map.isEmpty { return e }
         var shadowed = shadowed
         if e.name == "kineticLaw" {
@@ -337,8 +422,11 @@ struct CompFlattener {
         if e.name == "ci" {
             let name = MathMLReader.trimmed(e.text)
             guard !shadowed.contains(name), let new = map[name] else { return e }
-            return XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: [],
-                              textParts: [new], range: e.range)
+            let renamed = XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: [],
+                                     textParts: [new], range: e.range)
+            guard let factor = scaled[name] else { return renamed }
+            let wrapper = XMLElement(name: "math", namespace: e.namespace, attributes: [], children: [renamed], textParts: ["", ""], range: e.range)
+            return scaling(wrapper, by: factor, dividing: true).children[0]
         }
         let isLocal = e.name == "localParameter" || (e.name == "parameter" && shadowed.contains(e.attribute("id") ?? ""))
         let attributes = e.attributes.map { a -> XMLElement.Attribute in
@@ -346,7 +434,7 @@ struct CompFlattener {
                   let new = map[a.value] else { return a }
             return .init(prefix: a.prefix, name: a.name, namespace: a.namespace, value: new)
         }
-        let kids = e.children.map { rename($0, map, shadowed: shadowed) }
+        let kids = e.children.map { rename($0, map, shadowed: shadowed, scaled: scaled) }
         return XMLElement(name: e.name, namespace: e.namespace, attributes: attributes, children: kids,
                           textParts: e.textParts, range: e.range)
     }

@@ -5,7 +5,7 @@ import PathwayModel
 ///
 /// Operators the engine has no instruction for are rewritten into ones it has
 /// (`sech x` → `1/cosh x`, `log_b x` → `ln x / ln b`, `rem` → `a − b·trunc(a/b)`);
-/// the `delay` csymbol is refused.
+/// `delay` and `rateOf` become calls the compiler knows.
 struct MathMLReader {
     static let avogadro = 6.02214179e23
     static let timeURL = "http://www.sbml.org/sbml/symbols/time"
@@ -101,7 +101,7 @@ struct MathMLReader {
             switch url {
             case timeURL: return .time
             case avogadroURL: return .number(avogadro)
-            case delayURL: throw unsupported("the delay csymbol (delay differential equations)", e)
+            case delayURL: throw invalid("delay must be applied to a value and a time interval", e)
             case rateOfURL: throw invalid("rateOf must be applied to an argument", e)
             default: throw unsupported("csymbol '\(url)'", e)
             }
@@ -187,7 +187,9 @@ struct MathMLReader {
             let url = trimmed(head.attribute("definitionURL") ?? "")
             switch url {
             case rateOfURL: return .call("rateOf", [try one()], r)
-            case delayURL: throw unsupported("the delay csymbol (delay differential equations)", head)
+            case delayURL:
+                try need(2)
+                return .call("delay", args, r)
             default: throw unsupported("csymbol '\(url)' applied as a function", head)
             }
         case "plus":

@@ -9,7 +9,8 @@ import PathwayModel
 /// - species references with an id become parameters of that id, so rules, events and
 ///   math can read and change them; variable stoichiometry and conversion factors
 ///   become stoichiometry expressions;
-/// - species in 0-D compartments are counted in amounts.
+/// - species in 0-D compartments are counted in amounts;
+/// - fast reactions are held at equilibrium (`FastReactions`).
 /// Anything else is refused with `unsupported: …`.
 struct SBMLConverter {
     let root: XMLElement
@@ -215,10 +216,11 @@ struct SBMLConverter {
         }
 
         // Reactions.
+        var fastReactions: [Int] = []
         for r in model.list("listOfReactions") where r.name == "reaction" {
             guard let id = r.attribute("id") else { invalid("reaction without an id", r); continue }
             keepName(of: r, id: id)
-            if bool(r, "fast") == true { unsupported("fast reactions (reaction '\(id)')", r) }
+            if bool(r, "fast") == true { fastReactions.append(pathway.reactions.count) }
             var renames: [String: Expression] = [:]
             let law = r.child("kineticLaw")
             if let law {
@@ -276,8 +278,16 @@ struct SBMLConverter {
         }
 
         if !algebraic.isEmpty {
-            switch AlgebraicRuleSolver(pathway: pathway).solve(algebraic) {
-            case .solved(let rules): pathway.assignmentRules += rules
+            let eventTargets = Set(model.list("listOfEvents").flatMap { $0.list("listOfEventAssignments") }.compactMap { $0.attribute("variable") })
+            switch AlgebraicRuleSolver(pathway: pathway, eventTargets: eventTargets).solve(algebraic, usedIds: &usedIds) {
+            case .solved(let solution):
+                pathway.assignmentRules += solution.assignmentRules
+                pathway.rateRules += solution.rateRules
+                pathway.parameters += solution.parameters
+                for (v, value) in solution.initialValues {
+                    if let i = pathway.parameters.firstIndex(where: { $0.id == v }) { pathway.parameters[i].value = value }
+                    if let i = pathway.compartments.firstIndex(where: { $0.id == v }) { pathway.compartments[i].size = value }
+                }
             case .unsupported(let feature, let range): diagnostics.add(Self.unsupportedDiagnostic(feature, at: range))
             }
         }
@@ -302,6 +312,16 @@ struct SBMLConverter {
                 persistent: triggerElement.flatMap { bool($0, "persistent") } ?? true,
                 useValuesFromTriggerTime: bool(e, "useValuesFromTriggerTime") ?? true,
                 assignments: assignments, range: e.range))
+        }
+
+        if !fastReactions.isEmpty {
+            var rewriter = FastReactions(pathway: pathway, usedIds: usedIds)
+            do {
+                pathway = try rewriter.rewrite(fastReactions)
+                usedIds = rewriter.usedIds
+            } catch {
+                diagnostics.add(Self.unsupportedDiagnostic(error.feature, at: error.range))
+            }
         }
     }
 }

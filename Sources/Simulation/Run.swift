@@ -137,6 +137,8 @@ struct Run {
         queueCrossings(after: t0)
         findTimeSwitchesOnBoundary()
         if let f = processEvents(at: t0) { return fail(f) }
+        instance.update(time: t0, state: y)
+        instance.startHistory(time: t0)
         if let bad = firstNonFinite() {
             return fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
                                           reachedTime: t0, culprit: bad, hint: "check its initial value and the values it is computed from"))
@@ -149,7 +151,7 @@ struct Run {
 
         let integrator: Integrator
         do {
-            integrator = try Integrator(system: instance, initialTime: t0, initialState: y, options: request.options)
+            integrator = try Integrator(system: instance, initialTime: t0, initialState: y, options: delayBoundedOptions())
             if let sensitivity {
                 try integrator.enableSensitivities(sensitivity, initial: sens, method: request.sensitivityMethod)
             }
@@ -163,7 +165,7 @@ struct Run {
         var nextSwitch = nextDiscontinuity(after: t)
         while t < grid.end {
             let stop = min(nextSwitch, grid.end)
-            let target = min(grid[nextOutput < grid.count ? nextOutput : grid.count - 1], stop)
+            let target = min(grid[nextOutput < grid.count ? nextOutput : grid.count - 1], stop, instance.nextHistoryTime)
             // A target a rounding step away (an output at 10.21 just after a pulse at
             // 10.209999999999999) is already reached: CVODE would refuse it as "too close".
             if target - t <= 8 * max(abs(t), 1).ulp {
@@ -180,6 +182,7 @@ struct Run {
                 let step = try integrator.advance(to: target)
                 integrator.withState { state in y.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: state) } }
                 if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
+                instance.recordHistory(time: step.time, state: y, newSegment: false)
                 if request.stopOnNegativeConcentration, let f = negativeSpecies(at: integrator.time) { return fail(f) }
                 switch step {
                 case .reached(let reached), .stopTime(let reached):
@@ -213,6 +216,7 @@ struct Run {
     }
 
     mutating func restart(_ integrator: Integrator, at t: Double) throws(CVODEError) {
+        instance.recordHistory(time: t, state: y, newSegment: true)
         if sensitivity != nil {
             try y.withUnsafeBufferPointer { buffer throws(CVODEError) in
                 try sens.withUnsafeBufferPointer { s throws(CVODEError) in try integrator.reinitialize(time: t, state: buffer, sensitivities: s) }
@@ -220,6 +224,16 @@ struct Run {
             return
         }
         try y.withUnsafeBufferPointer { buffer throws(CVODEError) in try integrator.reinitialize(time: t, state: buffer) }
+    }
+
+    /// The solver options, with the step bounded by half the shortest delay (the history
+    /// must hold every past time a step reads; `DelayHistory`).
+    func delayBoundedOptions() -> IntegratorOptions {
+        var options = request.options
+        if let h = instance.maximumDelayStep {
+            options.maximumStepSize = options.maximumStepSize > 0 ? min(options.maximumStepSize, h) : h
+        }
+        return options
     }
 
     /// Writes every output row whose time has been reached.
@@ -379,7 +393,7 @@ struct Run {
     /// a delayed event falling due.
     mutating func nextDiscontinuity(after t: Double) -> Double {
         while let next = crossingQueue.last, next.time <= t { crossingQueue.removeLast() }
-        var next = crossingQueue.last?.time ?? .infinity
+        var next = min(crossingQueue.last?.time ?? .infinity, instance.nextDelayBreakpoint(after: t))
         for p in pending where p.executionTime > t && p.executionTime < next { next = p.executionTime }
         return next
     }
@@ -570,5 +584,14 @@ struct Run {
             if best == nil || r > best!.1 { best = (i, r) }
         }
         return best.map { model.states[$0.0].name }
+    }
+}
+
+extension IntegrationStep {
+    /// Where the step ended, whatever ended it.
+    fileprivate var time: Double {
+        switch self {
+        case .reached(let t), .stopTime(let t), .root(let t, _): t
+        }
     }
 }

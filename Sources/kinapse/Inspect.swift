@@ -8,6 +8,7 @@ import InductionProtocols
 import SynapseModel
 import Fitting
 import Plotting
+import SBMLImport
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,11 +23,19 @@ struct Check: ParsableCommand {
           kinapse check Pathways/no_cgmp_pkg.ant
           kinapse check Pathways/synapses/golgi_granule.toml
           kinapse check Pathways/protocols/tbs.toml
+          kinapse check Pathways/no_cgmp_pkg.ant --units
+
+        --units also checks a pathway's units (docs/units.md): every rate law, rule,
+        initial and event assignment against the units it must have; inconsistencies
+        are warnings at their line:column, and quantities without units are listed.
         """
     )
 
     @Argument(help: "Any input file: pathway (.ant or SBML), synapse, protocol, fit problem, parameter file or CSV; a shipped pathway or synapse also by name.")
     var model: String
+
+    @Flag(help: "Also check the pathway's units (dimensional analysis of every rate law, rule and assignment); exit status 2 when they are inconsistent.")
+    var units = false
 
     var path: String { LibraryLookup.resolve(model) ?? model }
 
@@ -87,6 +96,22 @@ struct Check: ParsableCommand {
         if s.stateSize == 0 {
             Console.error("warning: '\(path)' has no state variables (no floating species, no rate rules): a simulation would write only the time column")
         }
+        if units { try checkUnits(path, pathway) }
+    }
+
+    /// SBML is checked as written; an Antimony pathway through its SBML export, which
+    /// carries no units because the Antimony reader passes over unit declarations.
+    func checkUnits(_ path: String, _ pathway: Pathway) throws {
+        let report = FileKind.of(path: path) == .sbml
+            ? try SBMLUnitsChecker.check(path: path)
+            : try SBMLUnitsChecker.check(source: SourceFile(path: path + " (exported to SBML)", text: SBMLWriter.write(pathway)))
+        if !report.undeclared.isEmpty {
+            let shown = report.undeclared.prefix(12).joined(separator: ", ")
+            let more = report.undeclared.count > 12 ? ", and \(report.undeclared.count - 12) more" : ""
+            print("  units not declared: \(shown)\(more) (expressions using them were not checked)")
+        }
+        guard report.diagnostics.isEmpty else { throw DiagnosticsError(report.diagnostics) }
+        print("  units:             consistent where declared")
     }
 }
 

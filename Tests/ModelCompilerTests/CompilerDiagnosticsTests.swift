@@ -26,7 +26,8 @@ let semanticCases: [SemanticCase] = [
     SemanticCase(name: "division by a literal zero", source: "A = 1\nJ1: A -> ; A/0", message: "division by zero", line: 2, column: 12),
     SemanticCase(name: "event assigns a rule variable", source: "A = 1\nB := 2*A\nE1: at (time > 1): B = 3", message: "an event cannot assign 'B': it is defined by an assignment rule", line: 3, column: 20),
     SemanticCase(name: "recursive function", source: "function f(x)\n  f(x) + 1\nend\nA = 1\nJ1: A -> ; f(A)", message: "function 'f' calls itself", line: 2, column: 3),
-    SemanticCase(name: "unsupported delay", source: "A = 1\nJ1: A -> ; delay(A, 1)", message: "unsupported: the function 'delay' is not implemented yet", line: 2, column: 12),
+    SemanticCase(name: "delay interval that changes", source: "A = 1\nJ1: A -> ; delay(A, A)", message: "unsupported: a delay interval that changes during the run", line: 2, column: 21),
+    SemanticCase(name: "negative delay interval", source: "A = 1\nJ1: A -> ; delay(A, -1)", message: "the delay interval must be a non-negative number", line: 2, column: 12),
     SemanticCase(name: "rate rule without initial value", source: "x' = 1", message: "has no value", line: 1, column: 1),
 ]
 
