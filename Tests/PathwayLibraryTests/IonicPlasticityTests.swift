@@ -48,7 +48,7 @@ import Simulation
         let example = try Probe(file: "woodin_pairing_example.ant")
         let result = try example.simulator.run(SimulationRequest(
             grid: grid, columns: columns,
-            overrides: [("dt_pair", dt), ("pre_t_spike", testSpikes.before), ("pre_isi", testSpikes.after - testSpikes.before)] + overrides,
+            overrides: [("t_start", 10), ("dt_pair", dt), ("pre_t_spike", testSpikes.before), ("pre_isi", testSpikes.after - testSpikes.before)] + overrides,
             options: IntegratorOptions(relativeTolerance: 1e-6, absoluteTolerance: 1e-10, maximumSteps: 1_000_000)))
         #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
         let run = result.trajectory
