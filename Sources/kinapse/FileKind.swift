@@ -59,7 +59,7 @@ enum FileKind: String {
         let fields = line.split(separator: ",", omittingEmptySubsequences: false)
         guard fields.count >= 2, !line.contains("="), !line.contains(";"), !line.contains("->"), !line.contains(":") else { return false }
         let firstWord = fields[0].split(separator: " ").first.map(String.init) ?? ""
-        let declarations: Set<String> = ["species", "var", "const", "compartment", "function", "model", "import", "unit", "formula", "substanceOnly"]
+        let declarations: Set<String> = ["species", "var", "const", "compartment", "function", "model", "module", "import", "unit", "formula", "substanceOnly"]
         return !declarations.contains(firstWord)
     }
 }
