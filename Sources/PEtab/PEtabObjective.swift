@@ -14,7 +14,8 @@ public struct PEtabEvaluation: Sendable {
     /// Per measurement (table order): the simulated observable y and its σ.
     public var simulated: [Double]
     public var sigmas: [Double]
-    /// ∂objective/∂θ (estimated parameters, scaled coordinates), when asked.
+    /// ∂objective/∂θ (estimated parameters, scaled coordinates), when asked and the model
+    /// provides sensitivities (`PEtabModel.providesGradient`).
     public var gradient: [Double]?
 
     /// What a fit minimises: −(llh + log prior), the negative log-posterior up to a constant.
@@ -22,24 +23,25 @@ public struct PEtabEvaluation: Sendable {
 }
 
 extension PEtabModel {
-    /// Evaluates the problem at scaled coordinates `theta` of the estimated parameters.
-    ///
-    /// Per measurement with data m, simulation y, noise σ and transformation t (identity,
-    /// ln, log10), with d = t(m) − t(y):
-    /// - normal: log p = −½ ln(2πσ²) − ½ (d/σ)²;
-    /// - Laplace: log p = −ln(2σ) − |d|/σ;
-    /// - minus the change of variables ln|dt/dm|: ln m for `log`, ln(m ln 10) for `log10`.
-    public func evaluate(theta: [Double], gradient wantGradient: Bool) throws(PEtabSimulationFailure) -> PEtabEvaluation {
-        precondition(theta.count == problem.estimated.count, "one coordinate per estimated parameter")
-        let derivatives = wantGradient && providesGradient
-        let x = problem.values(theta: theta)
-        let np = theta.count
+    /// One measurement's simulated observable y and noise σ, with their derivatives with
+    /// respect to the estimated parameters' linear values when asked.
+    struct Prediction {
+        var y: Double
+        var sigma: Double
+        var dy: [Double]?
+        var dSigma: [Double]?
+    }
+
+    /// Simulates every condition at parameter values `x` and computes each measurement's
+    /// y and σ from the formulas (chain rule through their inputs: model quantities by
+    /// forward sensitivities, placeholders and table parameters directly). Derivatives need
+    /// `providesGradient`.
+    func predictions(x: [Double], derivatives: Bool) throws(PEtabSimulationFailure) -> [Prediction] {
+        precondition(!derivatives || providesGradient, "derivatives need the model's sensitivities")
+        let np = problem.estimated.count
         let evaluator = ObservableFormulas(formulas)
-        var result = PEtabEvaluation(logLikelihood: 0, chiSquare: 0, logPrior: 0, simulated: [], sigmas: [],
-                                     gradient: wantGradient ? [Double](repeating: 0, count: np) : nil)
-        result.simulated.reserveCapacity(problem.measurements.count)
-        // ∂(−llh)/∂x in linear units, per estimated position.
-        var dx = [Double](repeating: 0, count: np)
+        var out: [Prediction] = []
+        out.reserveCapacity(problem.measurements.count)
         var runs: [SimulatedRows?] = Array(repeating: nil, count: simulations.count)
         for (m, measurement) in problem.measurements.enumerated() {
             let (s, row) = measurementRows[m]
@@ -47,7 +49,6 @@ extension PEtabModel {
             let rows = runs[s]!
             let r = row ?? rows.values.count - 1
             let o = measurement.observable
-            let observable = problem.observables[o]
             func placeholderValue(_ v: PEtabProblem.Value) -> Double {
                 switch v {
                 case .number(let n): n
@@ -63,28 +64,63 @@ extension PEtabModel {
                 }
             }
             evaluator.load(time: rows.times[r], inputs: inputValues)
-            let y = evaluator.value(2 * o), sigma = evaluator.value(2 * o + 1)
-            result.simulated.append(y)
-            result.sigmas.append(sigma)
-            let term = Self.density(measurement.value, y, sigma, observable.transformation, observable.distribution)
+            var p = Prediction(y: evaluator.value(2 * o), sigma: evaluator.value(2 * o + 1))
+            if derivatives {
+                var dy = [Double](repeating: 0, count: np), dSigma = dy
+                for (j, input) in inputs.enumerated() {
+                    let py = evaluator.partial(2 * o, input: j), ps = evaluator.partial(2 * o + 1, input: j)
+                    guard py != 0 || ps != 0 else { continue }
+                    func add(_ k: Int?) {
+                        guard let k else { return }
+                        dy[k] += py
+                        dSigma[k] += ps
+                    }
+                    switch input {
+                    case .column(let c):
+                        if let d = rows.derivatives?[r][c] {
+                            for k in 0..<np where d[k] != 0 {
+                                dy[k] += py * d[k]
+                                dSigma[k] += ps * d[k]
+                            }
+                        }
+                    case .parameter(let i): add(estimatedPosition[i])
+                    case .observablePlaceholder(let q, let v):
+                        if q == o, case .parameter(let i) = measurement.observableParameters[v] { add(estimatedPosition[i]) }
+                    case .noisePlaceholder(let q, let v):
+                        if q == o, case .parameter(let i) = measurement.noiseParameters[v] { add(estimatedPosition[i]) }
+                    }
+                }
+                p.dy = dy
+                p.dSigma = dSigma
+            }
+            out.append(p)
+        }
+        return out
+    }
+
+    /// Evaluates the problem at scaled coordinates `theta` of the estimated parameters.
+    ///
+    /// Per measurement with data m, simulation y, noise σ and transformation t (identity,
+    /// ln, log10), with d = t(m) − t(y):
+    /// - normal: log p = −½ ln(2πσ²) − ½ (d/σ)²;
+    /// - Laplace: log p = −ln(2σ) − |d|/σ;
+    /// - minus the change of variables ln|dt/dm|: ln m for `log`, ln(m ln 10) for `log10`.
+    public func evaluate(theta: [Double], gradient wantGradient: Bool) throws(PEtabSimulationFailure) -> PEtabEvaluation {
+        let x = problem.values(theta: theta)
+        let np = theta.count
+        let derivatives = wantGradient && providesGradient
+        let predictions = try predictions(x: x, derivatives: derivatives)
+        var result = PEtabEvaluation(logLikelihood: 0, chiSquare: 0, logPrior: 0, simulated: predictions.map(\.y),
+                                     sigmas: predictions.map(\.sigma), gradient: derivatives ? [Double](repeating: 0, count: np) : nil)
+        // ∂(−llh)/∂x in linear units, per estimated position.
+        var dx = [Double](repeating: 0, count: np)
+        for (measurement, p) in zip(problem.measurements, predictions) {
+            let observable = problem.observables[measurement.observable]
+            let term = Self.density(measurement.value, p.y, p.sigma, observable.transformation, observable.distribution)
             result.logLikelihood += term.logDensity
             result.chiSquare += term.chiSquare
-            guard wantGradient else { continue }
-            // Chain rule: ∂(−log p)/∂y · dy/dx + ∂(−log p)/∂σ · dσ/dx over the formulas' inputs.
-            for (j, input) in inputs.enumerated() {
-                let dy = evaluator.partial(2 * o, input: j), ds = evaluator.partial(2 * o + 1, input: j)
-                let weight = -(term.dY * dy + term.dSigma * ds)
-                guard weight != 0 else { continue }
-                switch input {
-                case .column(let c):
-                    if let d = rows.derivatives?[r][c] { for k in 0..<np { dx[k] += weight * d[k] } }
-                case .parameter(let i):
-                    if let k = estimatedPosition[i] { dx[k] += weight }
-                case .observablePlaceholder(let q, let p):
-                    if q == o, case .parameter(let i) = measurement.observableParameters[p], let k = estimatedPosition[i] { dx[k] += weight }
-                case .noisePlaceholder(let q, let p):
-                    if q == o, case .parameter(let i) = measurement.noiseParameters[p], let k = estimatedPosition[i] { dx[k] += weight }
-                }
+            if let dy = p.dy, let ds = p.dSigma {
+                for k in 0..<np { dx[k] -= term.dY * dy[k] + term.dSigma * ds[k] }
             }
         }
         for (k, i) in problem.estimated.enumerated() {
@@ -102,11 +138,11 @@ extension PEtabModel {
     static func density(_ m: Double, _ y: Double, _ sigma: Double, _ t: PEtabProblem.Observable.Transformation,
                         _ distribution: PEtabProblem.Observable.Distribution)
         -> (logDensity: Double, chiSquare: Double, dY: Double, dSigma: Double) {
-        let tm: Double, ty: Double, dty: Double, jacobian: Double
-        switch t {
-        case .lin: (tm, ty, dty, jacobian) = (m, y, 1, 0)
-        case .log: (tm, ty, dty, jacobian) = (log(m), log(y), 1 / y, log(m))
-        case .log10: (tm, ty, dty, jacobian) = (log10(m), log10(y), 1 / (y * M_LN10), log(m * M_LN10))
+        let (tm, ty, dty) = transformed(m, y, t)
+        let jacobian = switch t {
+        case .lin: 0.0
+        case .log: log(m)
+        case .log10: log(m * M_LN10)
         }
         let d = tm - ty
         let z = d / sigma

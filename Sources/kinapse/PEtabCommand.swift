@@ -3,6 +3,7 @@ import Foundation
 import SourceDiagnostics
 import CVODEIntegration
 import PEtab
+import Optimization
 
 struct PEtabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct PEtabCommand: ParsableCommand {
           kinapse petab llh problem.yaml --simulations simulations.tsv
           kinapse petab fit problem.yaml --starts 20 --max-time 180 --out-dir fit
         """,
-        subcommands: [PEtabCheck.self, PEtabLikelihood.self])
+        subcommands: [PEtabCheck.self, PEtabLikelihood.self, PEtabFit.self])
 }
 
 /// Solver settings of the PEtab subcommands.
@@ -142,7 +143,92 @@ struct PEtabLikelihood: ParsableCommand {
     }
 }
 
-extension Duration {
-    /// The duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+struct PEtabFit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit the estimated parameters: multi-start Levenberg–Marquardt.",
+        discussion: """
+        Starts from a seeded Latin hypercube over the scaled bounds, runs bounded
+        Levenberg–Marquardt from each with forward-sensitivity gradients, and
+        reports PEtab's objective -(llh + log prior) of every start. Writes into
+        --out-dir: starts.tsv (one row per start, best first),
+        best_parameters.tsv (the parameter table with the best values as
+        nominalValue, usable as the problem's parameter_file) and
+        simulations.tsv (the simulation table at the best point). Normal noise
+        and normal or uniform priors only (Laplace terms have no least-squares
+        form). The same seed gives the same files, whatever --jobs.
+
+        Example:
+          kinapse petab fit problem.yaml --starts 50 --jobs 2 --max-time 180
+        """)
+
+    @Argument(help: "PEtab problem (.yaml).")
+    var problem: String
+
+    @Option(parsing: .unconditional, help: "Starts of the multi-start (default 20).")
+    var starts: Int = 20
+
+    @Option(parsing: .unconditional, help: "Seed of the Latin-hypercube starts (default 1).")
+    var seed: UInt64 = 1
+
+    // Optional, so that the help does not print this machine's core count as the default.
+    @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
+    var jobs: Int?
+
+    @Option(name: .customLong("max-time"), parsing: .unconditional,
+            help: ArgumentHelp("Wall-clock budget in seconds: no start begins after it, running starts stop at their best point.", valueName: "SECONDS"))
+    var maxTime: Double?
+
+    @Option(name: .customLong("out-dir"), help: ArgumentHelp("Directory for the result files (created if missing).", valueName: "DIR"))
+    var outDir: String = "petab-fit"
+
+    @OptionGroup(title: "Solver")
+    var solver: PEtabSolverOptions
+
+    @Flag(help: "No progress on standard error.")
+    var quiet = false
+
+    @Flag(help: "Replace read-only output files.")
+    var force = false
+
+    func validate() throws {
+        guard starts >= 1, starts <= Fit.maximumStarts else { throw ValidationError("--starts must be between 1 and \(Fit.maximumStarts) (got \(starts))") }
+        guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
+        if let maxTime { guard maxTime > 0, maxTime.isFinite else { throw ValidationError("--max-time must be a positive number of seconds (got \(maxTime))") } }
+    }
+
+    func run() throws {
+        let p = try PEtabReader.read(path: problem)
+        let names = ["starts.tsv", "best_parameters.tsv", "simulations.tsv"]
+        do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+            throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
+        }
+        try OutputCheck.check(names.map { ("--out-dir", path($0)) }, force: force)
+        let model = try PEtabModel(p, settings: solver.settings(gradient: true))
+        _ = try PEtabLeastSquares(model)
+        let progress = ProgressReporter(total: starts, label: "petab fit", quiet: quiet)
+        let interruption = InterruptedRun(message: "kinapse petab fit: interrupted; writing the best result so far")
+        defer { interruption.finished() }
+        let cancellation = interruption.cancellation
+        if let maxTime {
+            // The budget is a deadline on the same flag Ctrl-C raises.
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: maxTime)
+                cancellation.cancel()
+            }
+        }
+        let clock = ContinuousClock(), began = clock.now
+        let outcome = try PEtabFitRun.run(model, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
+                                          cancellation: cancellation, progress: { progress.advance() })
+        let wall = (clock.now - began).seconds
+        try OutputCheck.write(outcome.startsTable, to: path("starts.tsv"), option: "--out-dir", force: force)
+        if let best = outcome.best, let evaluation = best.evaluation {
+            try OutputCheck.write(outcome.parameterTable(best.theta), to: path("best_parameters.tsv"), option: "--out-dir", force: force)
+            try OutputCheck.write(PEtabTables.simulationTable(p, evaluation), to: path("simulations.tsv"), option: "--out-dir", force: force)
+        }
+        StandardOutput.write(outcome.summary(wallTime: wall))
+        if outcome.best == nil { throw RunFailure([.error("every start of the fit failed; starts.tsv says why")]) }
+    }
+
+    func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
 }

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 import PEtab
+import Optimization
 
 /// The objective's gradient from forward sensitivities (chain rule through formulas,
 /// placeholders, noise, scales, priors and pre-equilibration) against central finite
@@ -47,5 +48,28 @@ struct PEtabGradientTests {
           arguments: ["Boehm_JProteomeRes2014", "Weber_BMC2015", "Schwen_PONE2014"])
     func benchmarkProblem(_ name: String) throws {
         try Self.check(PEtabBenchmarkTests.path(name))
+    }
+
+    /// The fit's least-squares form: ½‖r‖² differs from the objective by a constant, and
+    /// Jᵀr is the objective's gradient. Tolerance: both sides come from the same solver
+    /// runs, so only rounding separates them (1e-9 relative), plus the solver error between
+    /// two points' runs for the difference (rtol 1e-11 · |objective| ≲ 1e-8).
+    @Test(.enabled(if: PEtabFiles.haveBenchmark, "../shared/petab/benchmark is absent"),
+          arguments: ["Boehm_JProteomeRes2014", "Schwen_PONE2014", "Raia_CancerResearch2011"])
+    func leastSquaresFormMatchesTheObjective(_ name: String) throws {
+        let problem = try PEtabReader.read(path: PEtabBenchmarkTests.path(name))
+        let model = try PEtabModel(problem, settings: Self.settings)
+        let ls = try PEtabLeastSquares(model)
+        let a = problem.nominalTheta
+        let b = a.enumerated().map { k, t in t + 0.03 * Double(k % 3 - 1) }
+        let la = try ls.evaluate(at: a, jacobian: true), lb = try ls.evaluate(at: b, jacobian: false)
+        let ea = try model.evaluate(theta: a, gradient: true), eb = try model.evaluate(theta: b, gradient: false)
+        let difference = (la.objective - lb.objective) - (ea.objective - eb.objective)
+        #expect(abs(difference) < 1e-6 * max(1, abs(ea.objective)), "½‖r‖² and the objective differ by \(difference) between two points")
+        let j = try #require(la.jacobian), g = try #require(ea.gradient)
+        for k in g.indices {
+            let jtr = (0..<j.rows).map { j[$0, k] * la.residuals[$0] }.reduce(0, +)
+            #expect(abs(jtr - g[k]) <= 1e-7 * max(1, abs(g[k])), "parameter \(k): Jᵀr \(jtr), gradient \(g[k])")
+        }
     }
 }
