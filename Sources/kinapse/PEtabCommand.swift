@@ -14,7 +14,7 @@ struct PEtabCommand: ParsableCommand {
         model and its condition, observable, measurement and parameter tables.
 
         Examples:
-          kinapse petab check ../shared/petab/benchmark/Boehm_JProteomeRes2014/Boehm_JProteomeRes2014.yaml
+          kinapse petab check Boehm_JProteomeRes2014.yaml
           kinapse petab llh problem.yaml --simulations simulations.tsv
           kinapse petab fit problem.yaml --starts 20 --max-time 180 --out-dir fit
         """,
