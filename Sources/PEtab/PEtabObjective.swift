@@ -43,9 +43,10 @@ extension PEtabModel {
         var out: [Prediction] = []
         out.reserveCapacity(problem.measurements.count)
         var runs: [SimulatedRows?] = Array(repeating: nil, count: simulations.count)
+        var steadyStates: [Int: CarriedStates] = [:]
         for (m, measurement) in problem.measurements.enumerated() {
             let (s, row) = measurementRows[m]
-            if runs[s] == nil { runs[s] = try simulate(s, x: x, derivatives: derivatives) }
+            if runs[s] == nil { runs[s] = try simulate(s, x: x, derivatives: derivatives, steadyStates: &steadyStates) }
             let rows = runs[s]!
             let r = row ?? rows.values.count - 1
             let o = measurement.observable

@@ -179,11 +179,7 @@ struct TableReader {
             let id = table.cell(r, c[0])
             guard !id.isEmpty else { diagnostics.error("parameterId is missing", at: id.range); continue }
             if parameters.contains(where: { $0.id == id.text }) { diagnostics.error("parameter '\(id.text)' is listed twice", at: id.range) }
-            let scaleCell = table.cell(r, c[1])
-            let scale = PEtabProblem.Scale(rawValue: scaleCell.text)
-            if scale == nil {
-                diagnostics.error("unknown parameterScale '\(scaleCell.text)'", at: scaleCell.range, hint: "use lin, log or log10")
-            }
+            let scale: PEtabProblem.Scale? = choice(table, r, c[1], default: nil, name: "parameterScale")
             let estimateCell = table.cell(r, c[5])
             guard ["0", "1"].contains(estimateCell.text) else {
                 diagnostics.error("estimate must be 0 or 1, not '\(estimateCell.text)'", at: estimateCell.range)
@@ -213,6 +209,19 @@ struct TableReader {
         }
     }
 
+    /// A column of named choices; `fallback` when the column or the cell is absent (nil:
+    /// the cell is required).
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ table: TSVTable, _ r: Int, _ column: Int?, default fallback: T?,
+                                                             name: String) -> T? where T.RawValue == String {
+        let cell = column.map { table.cell(r, $0) }
+        guard let cell, !cell.isEmpty || fallback == nil else { return fallback }
+        if let v = T(rawValue: cell.text) { return v }
+        let names = T.allCases.map(\.rawValue)
+        diagnostics.error("unknown \(name) '\(cell.text)'", at: cell.range,
+                          hint: "use " + names.dropLast().joined(separator: ", ") + " or " + names.last!)
+        return nil
+    }
+
     mutating func readPrior(_ table: TSVTable, _ r: Int, _ typeColumn: Int?, _ parameterColumn: Int?) -> PEtabProblem.Prior? {
         guard let typeColumn else { return nil }
         let typeCell = table.cell(r, typeColumn)
@@ -239,24 +248,8 @@ struct TableReader {
             let id = table.cell(r, c[0])
             guard !id.isEmpty else { diagnostics.error("observableId is missing", at: id.range); continue }
             if observables.contains(where: { $0.id == id.text }) { diagnostics.error("observable '\(id.text)' is listed twice", at: id.range) }
-            var t = PEtabProblem.Observable.Transformation.lin
-            if let transformation, !table.cell(r, transformation).isEmpty {
-                let cell = table.cell(r, transformation)
-                guard let v = PEtabProblem.Observable.Transformation(rawValue: cell.text) else {
-                    diagnostics.error("unknown observableTransformation '\(cell.text)'", at: cell.range, hint: "use lin, log or log10")
-                    continue
-                }
-                t = v
-            }
-            var n = PEtabProblem.Observable.Distribution.normal
-            if let distribution, !table.cell(r, distribution).isEmpty {
-                let cell = table.cell(r, distribution)
-                guard let v = PEtabProblem.Observable.Distribution(rawValue: cell.text) else {
-                    diagnostics.error("unknown noiseDistribution '\(cell.text)'", at: cell.range, hint: "use normal or laplace")
-                    continue
-                }
-                n = v
-            }
+            guard let t = choice(table, r, transformation, default: PEtabProblem.Observable.Transformation.lin, name: "observableTransformation"),
+                  let n = choice(table, r, distribution, default: PEtabProblem.Observable.Distribution.normal, name: "noiseDistribution") else { continue }
             let formulaCell = table.cell(r, c[1]), noiseCell = table.cell(r, c[2])
             if formulaCell.isEmpty { diagnostics.error("observableFormula is missing", at: formulaCell.range) }
             if noiseCell.isEmpty { diagnostics.error("noiseFormula is missing", at: noiseCell.range, hint: "give a number, a parameter or noiseParameter1_\(id.text)") }

@@ -31,11 +31,15 @@ extension PEtabModel {
     /// Runs simulation `s` at parameter values `x` (every parameter, linear units):
     /// pre-equilibration to steady state when asked, the run through the measured times,
     /// and a final run to steady state for `inf` times (its row is last).
-    func simulate(_ s: Int, x: [Double], derivatives: Bool) throws(PEtabSimulationFailure) -> SimulatedRows {
+    /// A pre-equilibration shared by several simulations runs once per evaluation:
+    /// `steadyStates` keeps each condition's.
+    func simulate(_ s: Int, x: [Double], derivatives: Bool,
+                  steadyStates: inout [Int: CarriedStates]) throws(PEtabSimulationFailure) -> SimulatedRows {
         let plan = simulations[s]
         var carried: CarriedStates?
         if let p = plan.preequilibration {
-            carried = try steadyState(condition: p, x: x, from: nil, start: 0, derivatives: derivatives).states
+            if steadyStates[p] == nil { steadyStates[p] = try steadyState(condition: p, x: x, from: nil, start: 0, derivatives: derivatives).states }
+            carried = steadyStates[p]
         }
         let main = try run(condition: plan.condition, x: x, carried: carried, reinitialise: true, times: plan.times, derivatives: derivatives)
         var rows = SimulatedRows(values: main.values, derivatives: main.derivatives, times: plan.times)
