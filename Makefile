@@ -16,7 +16,7 @@ LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.
 BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build run test bench crosscheck clean sbml-suite fuzz sensitivity-check
+.PHONY: all deps build run test bench crosscheck clean sbml-suite fuzz sensitivity-check petab
 
 all: build
 
@@ -62,6 +62,11 @@ test: deps
 SBML_SUITE ?= ../shared/sbml-test-suite
 sbml-suite: build
 	.build/release/kinapse sbml-suite $(SBML_SUITE) --expect-passing Fixtures/sbml-suite-passing.txt
+
+# The PEtab benchmark problems (../shared/petab/benchmark): llh against the references,
+# load and gradient times (Benchmarks/petab_bench.sh; add --fit 180 for the multi-starts).
+petab: build
+	Benchmarks/petab_bench.sh .build/release/kinapse
 
 # One table: Kinapse against the C baselines and libRoadRunner (PyPI, in .build-venv) on the
 # TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings.

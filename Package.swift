@@ -50,6 +50,8 @@ let package = Package(
                 swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
         .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
+        // PEtab v1 problems: YAML, tables and SBML → simulations, likelihood and gradient (`kinapse petab`).
+        .target(name: "PEtab", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "Fitting", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
         .target(name: "Optimization", dependencies: ["SourceDiagnostics", "CLapack", "KinapseUtilities"], swiftSettings: strictSettings),
@@ -76,7 +78,7 @@ let package = Package(
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
                 "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
-                "Recordings", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation",
+                "Recordings", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation", "PEtab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -106,6 +108,7 @@ let package = Package(
         .testTarget(name: "NativeCodeTests", dependencies: ["NativeCode", "ModelCompiler", "AntimonyFrontEnd", "Simulation", "KineticsCore", "CVODEIntegration", "PathwayTestSupport", "SourceDiagnostics"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "PEtabTests", dependencies: ["PEtab", "SourceDiagnostics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "SteadyStateTests", dependencies: ["SteadyState", "SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "AntimonyFrontEnd", "PathwayTestSupport"]),

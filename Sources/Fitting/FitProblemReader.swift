@@ -381,7 +381,7 @@ public enum FitProblemReader {
 
 extension PathwayModel.Expression {
     /// Every identifier with the place it was written (repeats included).
-    var symbolsWithRanges: [(String, SourceRange?)] {
+    package var symbolsWithRanges: [(String, SourceRange?)] {
         switch self {
         case .number, .time: []
         case .symbol(let name, let r): [(name, r)]

@@ -5,16 +5,16 @@ import ModelCompiler
 /// The observables' formulas, compiled once per fit by the model compiler (no second
 /// expression language) and shared by every worker: which quantities they read (model
 /// columns or synapse readouts), and their partial derivatives with respect to those.
-struct CompiledFormulas: Sendable {
+package struct CompiledFormulas: Sendable {
     /// The quantities the formulas read, in slot order.
-    let inputs: [String]
+    package let inputs: [String]
     let model: CompiledModel
     let inputSlots: [Int]
     let outputSlots: [Int]
     /// ∂(observable k)/∂(input j), symbolic.
     let partials: [[Symbolic]]
 
-    init(expressions: [Expression]) throws(DiagnosticsError) {
+    package init(expressions: [Expression]) throws(DiagnosticsError) {
         var names = Set<String>()
         for e in expressions { names.formUnion(e.symbols) }
         inputs = names.sorted()
@@ -42,13 +42,13 @@ struct CompiledFormulas: Sendable {
 /// time, their values and their partial derivatives.
 ///
 /// Not thread-safe (its model instance holds the formulas' memory): one per worker.
-final class ObservableFormulas {
+package final class ObservableFormulas {
     let compiled: CompiledFormulas
     private let model: ModelInstance
     /// The quantities the formulas read, in slot order.
-    var inputs: [String] { compiled.inputs }
+    package var inputs: [String] { compiled.inputs }
 
-    init(_ compiled: CompiledFormulas) {
+    package init(_ compiled: CompiledFormulas) {
         self.compiled = compiled
         model = ModelInstance(compiled.model)
         // Memory holds the constants and the time slot only after an initialisation.
@@ -58,17 +58,17 @@ final class ObservableFormulas {
     static func outputName(_ k: Int) -> String { "observable_\(k)" }
 
     /// Loads one time's inputs (in `inputs` order) and computes every formula.
-    func load(time: Double, inputs values: [Double]) {
+    package func load(time: Double, inputs values: [Double]) {
         for (slot, v) in zip(compiled.inputSlots, values) { model.setValue(v, slot: slot) }
         var none = 0.0
         model.update(time: time, state: &none)
     }
 
     /// Observable `k` of the last `load`.
-    func value(_ k: Int) -> Double { model.value(ofSlot: compiled.outputSlots[k]) }
+    package func value(_ k: Int) -> Double { model.value(ofSlot: compiled.outputSlots[k]) }
 
     /// ∂(observable k)/∂(input j) at the last `load`.
-    func partial(_ k: Int, input j: Int) -> Double {
+    package func partial(_ k: Int, input j: Int) -> Double {
         let p = compiled.partials[k][j]
         if let c = p.constantValue { return c }
         return model.evaluate(p)

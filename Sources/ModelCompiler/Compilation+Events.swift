@@ -73,7 +73,16 @@ extension Compilation {
     }
 
     /// Classifies a comparison as timed (`time` against a state-free value) or root-found.
+    /// `time ± c OP b` (libAntimony writes `time >= t0` as `time - t0 >= 0`) is moved to
+    /// `time OP b ∓ c` first, so it is timed too.
     func makeRelational(_ f: Symbolic.BinaryFunction, _ a: Symbolic, _ b: Symbolic, truthSlot: Int?) -> Relational {
+        func timeFree(_ e: Symbolic) -> Bool { isStateFree(e) && !e.slots.contains(0) }
+        var (a, b) = (a, b)
+        if case .binary(let op, .slot(0), let c) = a, op == .add || op == .subtract, timeFree(c), timeFree(b) {
+            (a, b) = (.slot(0), op == .subtract ? b + c : b - c)
+        } else if case .binary(let op, .slot(0), let c) = b, op == .add || op == .subtract, timeFree(c), timeFree(a) {
+            (a, b) = (op == .subtract ? a + c : a - c, .slot(0))
+        }
         let g = a - b
         var timing = Relational.Timing.root
         if a == .slot(0), isStateFree(b), !b.slots.contains(0) {
