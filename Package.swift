@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
-        .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
+        .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KinapseUtilities"]),
     ],
     swiftLanguageModes: [.v6]
 )
