@@ -309,6 +309,11 @@ import PathwayTestSupport
         try files.copy("Pathways/protocols/tbs.toml", as: "tbs.toml")
         let proto = try CLI.run(["simulate", "tbs.toml", "--t-end", "1"], in: files.dir)
         #expect(proto.status == 2 && proto.stderr.contains("is an induction protocol, not a pathway or synapse"), "\(proto.stderr)")
+        // A library file that opens with a module of several arguments (commas on its first
+        // line, no comment before) is Antimony, not a CSV table.
+        try files.add("module.ant", "module leak(V, E)\n  I := g*(V - E)\n  g = 1\nend\nmodel *cell()\n  L: leak(V, E)\n  E = -70\n  V' = -L.I\n  V = -60\nend\n")
+        let module = try CLI.run(["simulate", "module.ant", "--t-end", "1", "--points", "2"], in: files.dir)
+        #expect(module.status == 0 && module.stdout.hasPrefix("time,V"), "\(module.stderr)")
         #expect(files.changed().isEmpty)
     }
 
