@@ -63,10 +63,7 @@ public enum SteadyStateSolver {
     /// its value.
     public static func solve(_ model: CompiledModel, overrides named: [(name: String, value: Double)] = [],
                              options: SteadyStateOptions = SteadyStateOptions()) throws(SteadyStateError) -> SteadyState {
-        let overrides: [Int: Double]
-        do { overrides = try model.overrideSlots(named) } catch {
-            throw SteadyStateError(message: error.message, hint: error.hint, isBadRequest: true)
-        }
+        let overrides = try overrideSlots(named, in: model)
         let instance = ModelInstance(model)
         let x0 = instance.initialState(overrides: overrides)
         let n = x0.count
@@ -120,10 +117,7 @@ public enum SteadyStateSolver {
     /// found with the same `overrides`.
     public static func values(of columns: [String], in model: CompiledModel, at steady: SteadyState,
                               overrides named: [(name: String, value: Double)] = []) throws(SteadyStateError) -> [Double] {
-        let overrides: [Int: Double]
-        do { overrides = try model.overrideSlots(named) } catch {
-            throw SteadyStateError(message: error.message, hint: error.hint, isBadRequest: true)
-        }
+        let overrides = try overrideSlots(named, in: model)
         var slots: [Int] = []
         for name in columns {
             guard let slot = model.symbols[name] else {
@@ -134,15 +128,25 @@ public enum SteadyStateSolver {
         }
         let instance = ModelInstance(model)
         _ = instance.initialState(overrides: overrides)
-        steady.state.withUnsafeBufferPointer { instance.update(time: 0, state: $0.baseAddress!) }
+        return read(slots, instance, at: steady.state)
+    }
+
+    /// The states as output columns show them (concentrations for amount-based species).
+    static func columnValues(_ instance: ModelInstance, _ x: [Double]) -> [Double] {
+        read(instance.model.states.map { instance.model.symbols[$0.name] ?? $0.slot }, instance, at: x)
+    }
+
+    /// The values in `slots` once the state `x` is loaded and the assigned values computed.
+    private static func read(_ slots: [Int], _ instance: ModelInstance, at x: [Double]) -> [Double] {
+        x.withUnsafeBufferPointer { instance.update(time: 0, state: $0.baseAddress!) }
         return slots.map { instance.value(ofSlot: $0) }
     }
 
-    /// The states as output columns show them: the value in each name's symbol slot once
-    /// the state is loaded and the assigned values computed.
-    static func columnValues(_ instance: ModelInstance, _ x: [Double]) -> [Double] {
-        x.withUnsafeBufferPointer { instance.update(time: 0, state: $0.baseAddress!) }
-        return instance.model.states.map { instance.value(ofSlot: instance.model.symbols[$0.name] ?? $0.slot) }
+    /// Overrides by name as slots; a bad name is the request's fault.
+    private static func overrideSlots(_ named: [(name: String, value: Double)], in model: CompiledModel) throws(SteadyStateError) -> [Int: Double] {
+        do { return try model.overrideSlots(named) } catch {
+            throw SteadyStateError(message: error.message, hint: error.hint, isBadRequest: true)
+        }
     }
 
     /// Jacobians at the initial state and at three states scattered around it (each

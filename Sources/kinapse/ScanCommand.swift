@@ -98,9 +98,7 @@ struct ScanCommand: ParsableCommand {
         let path = LibraryLookup.resolve(model) ?? model
         var compiled = try ModelCompiler.compile(ModelLoading.loadPathway(path))
         if solver.nativeCode { compiled = try NativeCode.compile(compiled).model }
-        var overrides: [(name: String, value: Double)] = []
-        if let params { overrides = try ParameterFile.read(path: params, knownNames: compiled.symbols.keys) }
-        overrides += try Assignments.parse(assignments)
+        let overrides = try Assignments.overrides(params: params, assignments: assignments, names: compiled.symbols.keys)
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? compiled.states.map(\.name)
         if let hill, !columns.contains(hill) {
             throw ValidationError("--hill \(hill) must be one of the output columns (\(columns.joined(separator: ", ")))")

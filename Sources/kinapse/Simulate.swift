@@ -198,9 +198,7 @@ struct Simulate: ParsableCommand {
 
     /// `--params FILE` values (checked against `names`), then `--set` values, which win.
     func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {
-        var out: [(name: String, value: Double)] = []
-        if let params { out = try ParameterFile.read(path: params, knownNames: names) }
-        return out + (try parsedAssignments())
+        try Assignments.overrides(params: params, assignments: assignments, names: names)
     }
 
     func run() throws {

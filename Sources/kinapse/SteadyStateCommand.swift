@@ -6,19 +6,6 @@ import SteadyState
 import Optimization
 import SourceDiagnostics
 
-/// `--set ID=VALUE` options, shared by every command that takes them.
-enum Assignments {
-    static func parse(_ texts: [String]) throws -> [(name: String, value: Double)] {
-        try texts.map { text in
-            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]) else {
-                throw ValidationError("--set expects ID=VALUE with a number, e.g. --set k1=0.5 (got '\(text)')")
-            }
-            return (parts[0], v)
-        }
-    }
-}
-
 struct SteadyStateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steady-state",
@@ -67,9 +54,7 @@ struct SteadyStateCommand: ParsableCommand {
     func run() throws {
         let path = LibraryLookup.resolve(model) ?? model
         let compiled = try ModelCompiler.compile(ModelLoading.loadPathway(path))
-        var overrides: [(name: String, value: Double)] = []
-        if let params { overrides = try ParameterFile.read(path: params, knownNames: compiled.symbols.keys) }
-        overrides += try Assignments.parse(assignments)
+        let overrides = try Assignments.overrides(params: params, assignments: assignments, names: compiled.symbols.keys)
         try OutputCheck.check([("--out", out)], force: force)
         let clock = ContinuousClock()
         let loadStart = clock.now
