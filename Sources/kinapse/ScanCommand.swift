@@ -3,7 +3,6 @@ import Foundation
 import ModelCompiler
 import NativeCode
 import CVODEIntegration
-import Fitting
 import ParameterScans
 import Reporting
 import SourceDiagnostics

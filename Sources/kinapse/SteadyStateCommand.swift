@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import ModelCompiler
-import Fitting
 import SteadyState
 import Optimization
 import SourceDiagnostics
