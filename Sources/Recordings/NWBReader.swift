@@ -17,16 +17,20 @@ public enum NWBReader {
 
     public static func read(path: String) throws(DiagnosticsError) -> Recording {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        try probe(path: path, timeout: 20 + Double(bytes) / 50e6) { () throws(DiagnosticsError) in
-            try readUnprotected(path: path)
+        return try HDF5.gate.within { () throws(DiagnosticsError) -> Recording in
+            try probe(path: path, timeout: 20 + Double(bytes) / 50e6) { () throws(DiagnosticsError) in
+                try readUnprotected(path: path)
+            }
+            return try readUnprotected(path: path)
         }
-        return try readUnprotected(path: path)
     }
 
     /// An NWB file held in memory (fuzzing).
     public static func read(image: [UInt8], path: String) throws(DiagnosticsError) -> Recording {
-        try probe(path: path, timeout: 5) { () throws(DiagnosticsError) in try readUnprotected(image: image, path: path) }
-        return try readUnprotected(image: image, path: path)
+        return try HDF5.gate.within { () throws(DiagnosticsError) -> Recording in
+            try probe(path: path, timeout: 5) { () throws(DiagnosticsError) in try readUnprotected(image: image, path: path) }
+            return try readUnprotected(image: image, path: path)
+        }
     }
 
     static func readUnprotected(path: String) throws(DiagnosticsError) -> Recording {
@@ -48,9 +52,13 @@ public enum NWBReader {
 
     /// Reads the file, and every sample and command of it, in a child process first
     /// (`IsolatedProbe`): HDF5 1.10.8 crashes or loops on some damaged files, which must
-    /// become a diagnostic rather than take the run down.
+    /// become a diagnostic rather than take the run down. Callers hold `HDF5.gate` for the
+    /// probe and the read after it, so that the Swift code the child runs (lazily made
+    /// constants, such as the set of series types) is never half made by another thread
+    /// at the fork: a child inherits such a one-time initialisation in progress and spins
+    /// on it for ever, which the probe would mistake for a looping file.
     static func probe(path: String, timeout: Double, _ read: () throws(DiagnosticsError) -> Recording) throws(DiagnosticsError) {
-        let outcome = IsolatedProbe.run(timeout: timeout) {
+        let outcome = IsolatedProbe.run(timeout: timeout, gate: HDF5.gate) {
             do {
                 let recording = try read()
                 for c in recording.channels.indices {
