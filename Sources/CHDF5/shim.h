@@ -27,4 +27,11 @@ static inline hid_t kinapse_h5p_file_access(void) { return H5P_FILE_ACCESS; }
 /// diagnostics of their own.
 static inline void kinapse_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+/// Whether HDF5 would print an error stack raised on the calling thread.
+static inline int kinapse_h5_prints_errors(void) {
+    H5E_auto2_t function = NULL;
+    void *data = NULL;
+    return H5Eget_auto2(H5E_DEFAULT, &function, &data) >= 0 && function != NULL;
+}
+
 #endif

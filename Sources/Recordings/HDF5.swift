@@ -13,8 +13,27 @@ package enum HDF5 {
     /// Held around every call into the library, and by `IsolatedProbe`'s fork (see `ForkGate`).
     package static let gate = ForkGate()
 
-    /// One-time library set-up: HDF5 prints its error stack unless told not to.
-    private static let silenced: Void = { kinapse_h5_silence_errors() }()
+    /// Runs one use of the library: under `gate`, with this thread's error printing off.
+    /// HDF5 prints its error stack unless told not to, and its thread-safe build (Debian's)
+    /// keeps one stack, and one such setting, per thread: silencing the first thread only left
+    /// the others printing to stderr.
+    static func exclusive<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        try gate.within { () throws(E) -> T in
+            _ = noTerminationAtExit
+            kinapse_h5_silence_errors()
+            return try body()
+        }
+    }
+
+    /// HDF5 closes itself from an `atexit` handler, and in the thread-safe build that handler
+    /// sometimes fails to release the per-thread error stacks of threads that used the library,
+    /// printing "HDF5: infinite loop closing library" as the process ends (seen at the end of
+    /// test runs). Every file is closed when its `Object` is released, so nothing is left for
+    /// the handler to flush; it is not registered. Must precede any other call into HDF5.
+    private static let noTerminationAtExit: Void = { _ = H5dont_atexit() }()
+
+    /// Whether an HDF5 error raised on this thread would be printed to stderr (tests).
+    package static var printsErrorsOnThisThread: Bool { gate.within { kinapse_h5_prints_errors() != 0 } }
 
     package final class Object {
         let id: hid_t
@@ -24,7 +43,7 @@ package enum HDF5 {
         init(id: hid_t, path: String, close: @escaping (hid_t) -> herr_t) {
             self.id = id; self.path = path; self.close = close
         }
-        deinit { HDF5.gate.within { _ = close(id) } }
+        deinit { HDF5.exclusive { _ = close(id) } }
     }
 
     static func check(_ id: hid_t, _ function: String, _ object: String) throws(Failure) -> hid_t {
@@ -39,16 +58,14 @@ package enum HDF5 {
     // MARK: - Files
 
     package static func open(path: String) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
-            _ = silenced
+        return try exclusive { () throws(Failure) -> Object in
             let id = try check(H5Fopen(path, kinapse_h5f_acc_rdonly(), kinapse_h5_default()), "H5Fopen", path)
             return Object(id: id, path: "/", close: H5Fclose)
         }
     }
 
     package static func create(path: String) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
-            _ = silenced
+        return try exclusive { () throws(Failure) -> Object in
             let id = try check(H5Fcreate(path, kinapse_h5f_acc_trunc(), kinapse_h5_default(), kinapse_h5_default()), "H5Fcreate", path)
             return Object(id: id, path: "/", close: H5Fclose)
         }
@@ -56,8 +73,7 @@ package enum HDF5 {
 
     /// Opens an HDF5 file held in memory (the fuzz target's input) through the core driver.
     package static func open(image: [UInt8]) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
-            _ = silenced
+        return try exclusive { () throws(Failure) -> Object in
             let fapl = try check(H5Pcreate(kinapse_h5p_file_access()), "H5Pcreate", "file image")
             defer { H5Pclose(fapl) }
             try check(H5Pset_fapl_core(fapl, 1 << 16, false), "H5Pset_fapl_core", "file image")
@@ -74,13 +90,13 @@ package enum HDF5 {
     package enum Kind { case group, dataset, other }
 
     package static func exists(_ parent: Object, _ name: String) -> Bool {
-        return gate.within { () -> Bool in
+        return exclusive { () -> Bool in
             H5Lexists(parent.id, name, kinapse_h5_default()) > 0 && H5Oexists_by_name(parent.id, name, kinapse_h5_default()) > 0
         }
     }
 
     package static func kind(_ parent: Object, _ name: String) -> Kind {
-        return gate.within { () -> Kind in
+        return exclusive { () -> Kind in
             guard exists(parent, name) else { return .other }
             let id = H5Oopen(parent.id, name, kinapse_h5_default())
             guard id >= 0 else { return .other }
@@ -94,14 +110,14 @@ package enum HDF5 {
     }
 
     package static func group(_ parent: Object, _ name: String) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
+        return try exclusive { () throws(Failure) -> Object in
             let id = try check(H5Gopen2(parent.id, name, kinapse_h5_default()), "H5Gopen2", join(parent.path, name))
             return Object(id: id, path: join(parent.path, name), close: H5Gclose)
         }
     }
 
     package static func dataset(_ parent: Object, _ name: String) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
+        return try exclusive { () throws(Failure) -> Object in
             let id = try check(H5Dopen2(parent.id, name, kinapse_h5_default()), "H5Dopen2", join(parent.path, name))
             return Object(id: id, path: join(parent.path, name), close: H5Dclose)
         }
@@ -109,7 +125,7 @@ package enum HDF5 {
 
     /// Names of a group's members, in name order.
     package static func members(_ group: Object) throws(Failure) -> [String] {
-        return try gate.within { () throws(Failure) -> [String] in
+        return try exclusive { () throws(Failure) -> [String] in
             var info = H5G_info_t()
             try check(H5Gget_info(group.id, &info), "H5Gget_info", group.path)
             var names: [String] = []
@@ -128,7 +144,7 @@ package enum HDF5 {
 
     /// The path a soft link points to (NWB links a series to its electrode this way).
     package static func softLinkTarget(_ parent: Object, _ name: String) -> String? {
-        return gate.within { () -> String? in
+        return exclusive { () -> String? in
             var info = H5L_info_t()
             guard H5Lexists(parent.id, name, kinapse_h5_default()) > 0,
                   H5Lget_info(parent.id, name, &info, kinapse_h5_default()) >= 0, info.type == H5L_TYPE_SOFT else { return nil }
@@ -160,7 +176,7 @@ package enum HDF5 {
 
     /// A string attribute, fixed-length or variable-length; nil when absent or not a string.
     package static func stringAttribute(_ object: Object, _ name: String) -> String? {
-        return gate.within { () -> String? in
+        return exclusive { () -> String? in
             withScalarAttribute(object, name) { attribute, type -> String? in
                 guard H5Tget_class(type) == H5T_STRING else { return nil }
                 if H5Tis_variable_str(type) > 0 {
@@ -184,7 +200,7 @@ package enum HDF5 {
 
     /// A numeric scalar attribute as a Double; nil when absent or not a single number.
     package static func numberAttribute(_ object: Object, _ name: String) -> Double? {
-        return gate.within { () -> Double? in
+        return exclusive { () -> Double? in
             withScalarAttribute(object, name) { attribute, type -> Double? in
                 let typeClass = H5Tget_class(type)
                 guard typeClass == H5T_FLOAT || typeClass == H5T_INTEGER else { return nil }
@@ -199,7 +215,7 @@ package enum HDF5 {
 
     /// Number of elements of a one-dimensional (or scalar) numeric dataset.
     package static func length(_ dataset: Object) throws(Failure) -> Int {
-        return try gate.within { () throws(Failure) -> Int in
+        return try exclusive { () throws(Failure) -> Int in
             let space = try check(H5Dget_space(dataset.id), "H5Dget_space", dataset.path)
             defer { H5Sclose(space) }
             let rank = H5Sget_simple_extent_ndims(space)
@@ -222,7 +238,7 @@ package enum HDF5 {
 
     /// Elements `range` of a numeric dataset (all of a scalar), converted to Double by HDF5.
     package static func read(_ dataset: Object, range: Range<Int>? = nil) throws(Failure) -> [Double] {
-        return try gate.within { () throws(Failure) -> [Double] in
+        return try exclusive { () throws(Failure) -> [Double] in
             let count = try length(dataset)
             let r = range ?? 0..<count
             guard r.lowerBound >= 0, r.upperBound <= count else { throw Failure(function: "read (range outside the dataset)", object: dataset.path) }
@@ -253,7 +269,7 @@ package enum HDF5 {
     // MARK: - Writing (the project's own NWB test recordings)
 
     package static func createGroup(_ parent: Object, _ name: String) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
+        return try exclusive { () throws(Failure) -> Object in
             let id = try check(H5Gcreate2(parent.id, name, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default()), "H5Gcreate2", join(parent.path, name))
             return Object(id: id, path: join(parent.path, name), close: H5Gclose)
         }
@@ -274,7 +290,7 @@ package enum HDF5 {
     @discardableResult
     package static func writeDataset(_ parent: Object, _ name: String, _ values: [Double], as storage: Storage = .float64,
                                      scalar: Bool = false) throws(Failure) -> Object {
-        return try gate.within { () throws(Failure) -> Object in
+        return try exclusive { () throws(Failure) -> Object in
             var dims = [hsize_t(values.count)]
             let space = try check(scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, &dims, nil), "H5Screate", name)
             defer { H5Sclose(space) }
@@ -291,7 +307,7 @@ package enum HDF5 {
     /// A variable-length UTF-8 string dataset (NWB's text fields): a scalar, or with
     /// `asList` a list of one (fields the schema declares as lists, such as file_create_date).
     package static func writeStringDataset(_ parent: Object, _ name: String, _ value: String, asList: Bool = false) throws(Failure) {
-        try gate.within { () throws(Failure) -> Void in
+        try exclusive { () throws(Failure) -> Void in
             try writeVariableString(value, at: join(parent.path, name), asList: asList) { type, space in
                 H5Dcreate2(parent.id, name, type, space, kinapse_h5_default(), kinapse_h5_default(), kinapse_h5_default())
             } write: { id, type, p in H5Dwrite(id, type, kinapse_h5_all(), kinapse_h5_all(), kinapse_h5_default(), p) } close: { H5Dclose($0) }
@@ -299,7 +315,7 @@ package enum HDF5 {
     }
 
     package static func writeString(_ object: Object, _ name: String, _ value: String) throws(Failure) {
-        try gate.within { () throws(Failure) -> Void in
+        try exclusive { () throws(Failure) -> Void in
             try writeVariableString(value, at: "\(object.path)@\(name)") { type, space in
                 H5Acreate2(object.id, name, type, space, kinapse_h5_default(), kinapse_h5_default())
             } write: { id, type, p in H5Awrite(id, type, p) } close: { H5Aclose($0) }
@@ -326,7 +342,7 @@ package enum HDF5 {
     }
 
     package static func writeNumber(_ object: Object, _ name: String, _ value: Double, as storage: Storage = .float64) throws(Failure) {
-        try gate.within { () throws(Failure) -> Void in
+        try exclusive { () throws(Failure) -> Void in
             let space = try check(H5Screate(H5S_SCALAR), "H5Screate", object.path)
             defer { H5Sclose(space) }
             let attribute = try check(H5Acreate2(object.id, name, fileType(storage), space, kinapse_h5_default(), kinapse_h5_default()), "H5Acreate2", "\(object.path)@\(name)")
@@ -337,7 +353,7 @@ package enum HDF5 {
     }
 
     package static func softLink(_ parent: Object, _ name: String, to target: String) throws(Failure) {
-        try gate.within { () throws(Failure) -> Void in
+        try exclusive { () throws(Failure) -> Void in
             try check(H5Lcreate_soft(target, parent.id, name, kinapse_h5_default(), kinapse_h5_default()), "H5Lcreate_soft", join(parent.path, name))
         }
     }

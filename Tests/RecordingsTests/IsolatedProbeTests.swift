@@ -97,3 +97,23 @@ import PathwayTestSupport
         #expect(IsolatedProbe.stuckChildren.load(ordering: .relaxed) == before)
     }
 }
+
+/// HDF5's thread-safe build keeps error printing per thread: a read on any thread must leave
+/// it off there, or a damaged file prints HDF5's own error stack beside the diagnostic.
+@Suite struct HDF5ErrorPrintingTests {
+    @Test func everyThreadThatUsesHDF5IsSilenced() throws {
+        let fixture = TestModels.repositoryRoot.appendingPathComponent("Fixtures/recordings/short.nwb").path
+        let results = Mutex<[Bool]>([])
+        let threads = 3
+        let done = DispatchSemaphore(value: 0)
+        for _ in 0..<threads {
+            Thread.detachNewThread {
+                let opened = (try? HDF5.open(path: fixture)) != nil
+                results.withLock { $0.append(opened && !HDF5.printsErrorsOnThisThread) }
+                done.signal()
+            }
+        }
+        for _ in 0..<threads { done.wait() }
+        #expect(results.withLock { $0 } == Array(repeating: true, count: threads))
+    }
+}
