@@ -94,8 +94,9 @@ struct CompFlattener {
     }
 
     /// The id a port or id reference names inside a model (following nested sBaseRefs
-    /// into sub-submodels: `a` then `b` → `a__b`).
-    static func target(of ref: XMLElement, in model: XMLElement) throws(Failure) -> String {
+    /// into sub-submodels: `a` then `b` → `a__b`; the last may be a metaid, looked up in
+    /// `document`).
+    static func target(of ref: XMLElement, in model: XMLElement, document: XMLElement? = nil) throws(Failure) -> String {
         var id: String
         if let idRef = compAttribute(ref, "idRef") {
             id = idRef
@@ -108,8 +109,9 @@ struct CompFlattener {
             guard let element = element(withMetaid: meta, in: model) else {
                 throw Failure(diagnostic: .error("comp: no element with metaid '\(meta)'", at: ref.range))
             }
-            // An element without an id (a rule, an event assignment) is named by its metaid.
-            guard let elementId = element.attribute("id") else {
+            // An element without an id (a rule, an event assignment) is named by its metaid,
+            // and so is a local parameter, whose id means another thing outside its reaction.
+            guard let elementId = element.attribute("id"), element.name != "localParameter" else {
                 if ref.child("sBaseRef") != nil { throw unsupported("a nested comp reference into an element without an id", ref) }
                 return metaidPrefix + meta
             }
@@ -128,8 +130,19 @@ struct CompFlattener {
             // Deeper references name submodels of submodels: a, b, c → a__b__c.
             var level: XMLElement? = nested
             while let current = level {
-                guard let inner = compAttribute(current, "idRef") else { throw unsupported("nested comp references by port or metaid", current) }
-                id += "__" + inner
+                if let inner = compAttribute(current, "idRef") {
+                    id += "__" + inner
+                } else if let meta = compAttribute(current, "metaIdRef"), current.child("sBaseRef") == nil {
+                    guard let document, let element = element(withMetaid: meta, in: document) else {
+                        throw unsupported("a nested comp reference by metaid to an element outside this file", current)
+                    }
+                    // Metaids keep their value when submodels are instantiated, so an element
+                    // without an id is still found by it.
+                    guard let elementId = element.attribute("id"), element.name != "localParameter" else { return metaidPrefix + meta }
+                    id += "__" + elementId
+                } else {
+                    throw unsupported("nested comp references by port", current)
+                }
                 level = current.child("sBaseRef")
             }
         }
@@ -173,7 +186,7 @@ struct CompFlattener {
             // Deletions, by id relative to the definition.
             var deleted = Set<String>()
             for d in sub.list("listOfDeletions") where d.name == "deletion" {
-                deleted.insert(try Self.target(of: d, in: definition))
+                deleted.insert(try Self.target(of: d, in: definition, document: defDoc))
             }
             if !deleted.isEmpty { inner = Self.removing(deleted, from: inner) }
             // Species of the submodel inherit its model-wide conversion factor.
@@ -199,6 +212,8 @@ struct CompFlattener {
         var own: [String: [XMLElement]] = [:]
         for name in Self.lists { own[name] = model.list(name) }
         var dropOwn = Set<String>()
+        /// Local parameters replaced by an outer element: metaid → the outer id.
+        var localReplacements: [String: String] = [:]
         func visitReplacements(_ e: XMLElement) throws(Failure) {
             guard let id = e.attribute("id") else { return }
             for r in e.list("listOfReplacedElements") where r.name == "replacedElement" {
@@ -206,7 +221,14 @@ struct CompFlattener {
                 guard let s = Self.compAttribute(r, "submodelRef") else { continue }
                 let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth, aliases: subAliases[s] ?? [:])
                 if t.isEmpty { continue }
-                if t.contains(Self.metaidPrefix) { throw Self.unsupported("replacing an element that has no id", r) }
+                if let m = t.range(of: Self.metaidPrefix) {
+                    let meta = String(t[m.upperBound...])
+                    guard Self.isLocalParameter(meta, in: subLists["listOfReactions"] ?? []) else {
+                        throw Self.unsupported("replacing an element that has no id", r)
+                    }
+                    localReplacements[meta] = id
+                    continue
+                }
                 removed.insert(t)
                 rename[t] = id
                 if let cf = Self.compAttribute(r, "conversionFactor") { scaled[t] = cf }
@@ -234,6 +256,7 @@ struct CompFlattener {
             for e in subLists[name] ?? [] {
                 if let id = e.attribute("id"), removed.contains(id) { continue }
                 if let v = e.attribute("variable") ?? e.attribute("symbol"), ownTargets.contains(e.name + " " + (rename[v] ?? v)) { continue }
+                let e = Self.replacingLocalParameters(e, localReplacements)
                 items.append(Self.rename(Self.scalingWrites(e, scaled), rename, shadowed: [], scaled: scaled))
             }
             for e in own[name] ?? [] {
@@ -260,8 +283,8 @@ struct CompFlattener {
               let ref = Self.compAttribute(sub, "modelRef") else {
             throw Failure(diagnostic: .error("comp: no submodel '\(submodel)'", at: r.range))
         }
-        let (definition, _, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
-        let t = try Self.target(of: r, in: definition)
+        let (definition, definitionDocument, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
+        let t = try Self.target(of: r, in: definition, document: definitionDocument)
         return t.isEmpty ? "" : "\(submodel)__\(aliases[t] ?? t)"
     }
 
@@ -337,6 +360,29 @@ struct CompFlattener {
             }
         }
         return out
+    }
+
+    static func isLocalParameter(_ meta: String, in reactions: [XMLElement]) -> Bool {
+        reactions.contains { r in
+            r.child("kineticLaw")?.list("listOfLocalParameters").contains { $0.attribute("metaid") == meta } == true
+        }
+    }
+
+    /// A reaction whose local parameters named (by metaid) in `replacements` are gone, its
+    /// kinetic law reading the outer elements that replace them instead.
+    static func replacingLocalParameters(_ reaction: XMLElement, _ replacements: [String: String]) -> XMLElement {
+        guard !replacements.isEmpty, let law = reaction.child("kineticLaw") else { return reaction }
+        var renames: [String: String] = [:]
+        for p in law.list("listOfLocalParameters") {
+            if let meta = p.attribute("metaid"), let new = replacements[meta], let id = p.attribute("id") { renames[id] = new }
+        }
+        guard !renames.isEmpty else { return reaction }
+        let kept = filteredChildren(law) { child in
+            guard child.name == "listOfLocalParameters" else { return child }
+            return filteredChildren(child) { p in p.attribute("metaid").flatMap { replacements[$0] } == nil ? p : nil }
+        }
+        let renamed = rename(kept, renames, shadowed: [])
+        return filteredChildren(reaction) { $0.name == "kineticLaw" ? renamed : $0 }
     }
 
     /// `e` without the descendants (outside math) that deletions name by metaid: an

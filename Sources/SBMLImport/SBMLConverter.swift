@@ -19,6 +19,12 @@ struct SBMLConverter {
     var diagnostics = DiagnosticCollector()
     var pathway = Pathway(name: "model")
     var usedIds = Set<String>()
+    /// The fbc constraints, when the model has any.
+    var fluxBalance: FluxBalanceConstraints?
+    /// Whether any reaction has a kinetic law (a pure flux-balance model has none).
+    var hasKineticLaws = false
+    /// SBML ids the pathway knows by another name (an element called `time`).
+    var renamedIds: [String: String] = [:]
 
     init(root: XMLElement) { self.root = root }
 
@@ -83,7 +89,8 @@ struct SBMLConverter {
             throw DiagnosticsError(Self.unsupportedDiagnostic("SBML Level \(root.attribute("level") ?? "?") (Levels 2 and 3 are read)", at: root.range))
         }
         for a in root.attributes where a.name == "required" && !a.prefix.isEmpty && a.value == "true"
-            && a.namespace?.hasPrefix(CompFlattener.compNamespacePrefix) != true {
+            && a.namespace?.hasPrefix(CompFlattener.compNamespacePrefix) != true
+            && a.namespace?.hasPrefix(FluxBalanceReader.namespacePrefix) != true {
             diagnostics.add(Self.unsupportedDiagnostic("the SBML package '\(a.prefix)'", at: root.range))
         }
         try diagnostics.throwIfErrors()
@@ -98,11 +105,26 @@ struct SBMLConverter {
             }
         }
         for c in model.children where c.namespace != root.namespace && c.namespace != nil {
-            if c.name == "annotation" || c.name == "notes" { continue }
+            if c.name == "annotation" || c.name == "notes" || FluxBalanceReader.isFluxBalance(c) { continue }
             unsupported("package element <\(c.name)>", c)
+        }
+        // `time` names the simulation time in the engine; in SBML it is a legal id, and
+        // `<ci>time</ci>` reads the element (the time is a csymbol).
+        collectIds(model)
+        if usedIds.contains("time") {
+            var name = "time_"
+            while usedIds.contains(name) { name += "_" }
+            model = CompFlattener.rename(model, ["time": name], shadowed: [])
+            renamedIds["time"] = name
+            usedIds.insert(name)
         }
         pathway.name = model.attribute("id") ?? "model"
         convert(model)
+        if FluxBalanceReader.uses(model) {
+            var reader = FluxBalanceReader(diagnostics: diagnostics)
+            fluxBalance = reader.read(model, pathway: pathway)
+            diagnostics = reader.diagnostics
+        }
         try diagnostics.throwIfErrors()
         return pathway
     }
@@ -223,6 +245,7 @@ struct SBMLConverter {
             if bool(r, "fast") == true { fastReactions.append(pathway.reactions.count) }
             var renames: [String: Expression] = [:]
             let law = r.child("kineticLaw")
+            if law != nil { hasKineticLaws = true }
             if let law {
                 for p in law.list("listOfLocalParameters") + law.list("listOfParameters")
                 where p.name == "localParameter" || p.name == "parameter" {
