@@ -194,11 +194,21 @@ struct CompFlattener {
             for (_, items) in inner.lists { for e in items { Self.collectIds(e, into: &ids) } }
             var prefix: [String: String] = [:]
             for id in ids { prefix[id] = "\(sid)__\(id)" }
+            // Reads of a reaction the outer model replaces take the replacement's factor only.
+            var replacedReactions = Set<String>()
+            for r in model.list("listOfReactions") {
+                for e in r.list("listOfReplacedElements") where e.name == "replacedElement" && Self.compAttribute(e, "submodelRef") == sid
+                    && Self.compAttribute(e, "deletion") == nil {
+                    replacedReactions.insert(try subTarget(e, sid, model: model, doc: doc, directory: directory, depth: depth, aliases: inner.aliases))
+                }
+            }
+            let reactions = Set((inner.lists["listOfReactions"] ?? []).compactMap { $0.attribute("id").map { prefix[$0] ?? $0 } })
+                .subtracting(replacedReactions)
             for (name, items) in inner.lists {
                 subLists[name, default: []] += items.map { e in
                     var renamed = Self.rename(e, prefix, shadowed: [])
                     if timeFactor != nil || extentFactor != nil {
-                        renamed = Self.convertingUnits(renamed, time: timeFactor, extent: extentFactor)
+                        renamed = Self.convertingUnits(renamed, time: timeFactor, extent: extentFactor, reactions: reactions)
                     }
                     if name == "listOfSpecies", let cf = inner.conversionFactor, renamed.attribute("conversionFactor") == nil {
                         renamed = Self.withAttribute(renamed, "conversionFactor", prefix[cf] ?? cf)
@@ -289,9 +299,10 @@ struct CompFlattener {
     }
 
     /// A submodel's time and extent conversion factors: its time is `time / t`, its
-    /// rates of change are divided by `t`, its reaction extents multiplied by `e`, and
-    /// its delays multiplied by `t`.
-    static func convertingUnits(_ e: XMLElement, time t: String?, extent x: String?) -> XMLElement {
+    /// rates of change are divided by `t`, its reaction extents multiplied by `e`, its
+    /// delays (of events and of the delay csymbol) multiplied by `t`, and its reads of
+    /// its own `reactions`' rates multiplied by `t / e`.
+    static func convertingUnits(_ e: XMLElement, time t: String?, extent x: String?, reactions: Set<String>) -> XMLElement {
         func mapMath(_ e: XMLElement, _ f: (XMLElement) -> XMLElement) -> XMLElement {
             let kids = e.children.map { c -> XMLElement in
                 guard c.name == "math", let body = c.children.first(where: { $0.name != "annotation" }) else { return c }
@@ -308,19 +319,31 @@ struct CompFlattener {
             return XMLElement(name: "apply", namespace: ns, attributes: [], children: [opElement, a, ci],
                               textParts: ["", "", "", ""], range: a.range)
         }
-        func scaleTime(_ m: XMLElement) -> XMLElement {
-            guard let t else { return m }
-            if m.name == "csymbol", MathMLReader.trimmed(m.attribute("definitionURL") ?? "") == MathMLReader.timeURL {
+        // The submodel's math reads its own time and its own reaction rates, which are
+        // the outer ones converted back: time / t and rate · t / x.
+        func scaleReads(_ m: XMLElement) -> XMLElement {
+            if let t, m.name == "csymbol", MathMLReader.trimmed(m.attribute("definitionURL") ?? "") == MathMLReader.timeURL {
                 return apply("divide", m, t)
             }
+            if m.name == "ci", reactions.contains(MathMLReader.trimmed(m.text)) {
+                var rate = m
+                if let x { rate = apply("divide", rate, x) }
+                if let t { rate = apply("times", rate, t) }
+                return rate
+            }
             if m.children.isEmpty { return m }
-            let kids = m.children.map(scaleTime)
+            var kids = m.children.map(scaleReads)
+            // A delay is a span of the submodel's time: outer span = inner span · t.
+            if let t, m.name == "apply", kids.count == 3, kids[0].name == "csymbol",
+               MathMLReader.trimmed(kids[0].attribute("definitionURL") ?? "") == MathMLReader.delayURL {
+                kids[2] = apply("times", kids[2], t)
+            }
             return XMLElement(name: m.name, namespace: m.namespace, attributes: m.attributes, children: kids,
                               textParts: m.textParts, range: m.range)
         }
         func walk(_ e: XMLElement) -> XMLElement {
             var out = e
-            if e.name == "math" { return mapMath(XMLElement(name: "wrapper", namespace: nil, attributes: [], children: [e], textParts: ["", ""], range: e.range), scaleTime).children[0] }
+            if e.name == "math" { return mapMath(XMLElement(name: "wrapper", namespace: nil, attributes: [], children: [e], textParts: ["", ""], range: e.range), scaleReads).children[0] }
             let kids = e.children.map(walk)
             out = XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
                              textParts: e.textParts, range: e.range)

@@ -315,6 +315,14 @@ struct SBMLConverter {
             }
         }
 
+        // Species whose rate rule sets their concentration, by compartment: the state is the
+        // concentration, so an event resizing the compartment must keep the amount.
+        let rateRuleSpecies = Set(pathway.rateRules.map(\.variable))
+        var concentrationStates: [String: [String]] = [:]
+        for s in pathway.species where rateRuleSpecies.contains(s.id) && !s.hasOnlySubstanceUnits {
+            concentrationStates[s.compartment, default: []].append(s.id)
+        }
+
         // Events.
         for (n, e) in model.list("listOfEvents").enumerated() where e.name == "event" {
             let id = e.attribute("id") ?? "event\(n + 1)"
@@ -328,6 +336,25 @@ struct SBMLConverter {
                 guard let v = a.attribute("variable") else { invalid("event assignment without a variable", a); continue }
                 guard let value = math(a) else { continue }
                 assignments.append(Event.Assignment(variable: v, expression: value, range: a.range))
+            }
+            for resize in assignments {
+                guard let species = concentrationStates[resize.variable] else { continue }
+                // Values are taken when the assignments run only without a delay or with
+                // useValuesFromTriggerTime false; otherwise the old size is not known then.
+                if delay != nil && bool(e, "useValuesFromTriggerTime") != false {
+                    unsupported("a delayed event resizing a compartment whose species '\(species[0])' has a rate rule", e)
+                    break
+                }
+                // New concentration = (assigned or current concentration) · old size / new size.
+                let size = Expression.symbol(resize.variable, resize.range)
+                for s in species {
+                    let scale = { (c: Expression) in Expression.binary(.divide, .binary(.multiply, c, size), resize.expression) }
+                    if let k = assignments.firstIndex(where: { $0.variable == s }) {
+                        assignments[k].expression = scale(assignments[k].expression)
+                    } else {
+                        assignments.append(Event.Assignment(variable: s, expression: scale(.symbol(s, resize.range)), range: resize.range))
+                    }
+                }
             }
             pathway.events.append(Event(
                 id: id, trigger: trigger, delay: delay, priority: priority,
