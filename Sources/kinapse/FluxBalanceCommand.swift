@@ -10,16 +10,17 @@ struct FluxBalanceCommand: ParsableCommand {
         commandName: "fba",
         abstract: "Optimal steady-state fluxes of an SBML fbc model (flux-balance analysis, GLPK).",
         discussion: """
-        Reads the model's fbc flux bounds (fbc version 1 <fluxBound> elements or version 2
-        bound parameters, with rules and initial assignments applied at the start) and its
-        active objective, then solves the linear program: every species that is neither a
-        boundary nor constant at steady state (S·v = 0), every flux within its bounds, the
-        objective maximised or minimised by GLPK's simplex method. Kinetic laws are not
-        used ('kinapse simulate' integrates them).
+        Reads the model's fbc flux bounds (fbc version 1 <fluxBound> elements or
+        version 2 bound parameters, with rules and initial assignments applied at
+        the start) and its active objective, then solves the linear program with
+        GLPK's simplex method: S·v = 0 for every species that is neither a boundary
+        nor constant, every flux within its bounds, the objective maximised or
+        minimised. Kinetic laws are not used ('kinapse simulate' integrates them).
+        Where several flux distributions reach the optimum, one of them is shown.
 
-        Prints the objective and one line per reaction; --out writes CSV with the columns
-        name,value (objectives first). An infeasible or unbounded problem is reported with
-        exit status 1, after its values (NaN) are written.
+        Prints the objective and one line per reaction; --out writes CSV with the
+        columns name,value (objectives first). An infeasible or unbounded problem
+        is reported with exit status 1, after its values (NaN) are written.
 
         Examples:
           kinapse fba model.xml
