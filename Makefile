@@ -2,13 +2,14 @@
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
 # Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev),
-# HDF5 (libhdf5-dev, for NWB recordings) and LAPACK/BLAS (liblapack-dev, libblas-dev) first
-# if they are missing.
+# HDF5 (libhdf5-dev, for NWB recordings), GLPK (libglpk-dev, for flux-balance analysis) and
+# LAPACK/BLAS (liblapack-dev, libblas-dev) first if they are missing.
 
 SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 KLU_H      := /usr/include/suitesparse/klu.h
 HDF5_H     := /usr/include/hdf5/serial/hdf5.h
+GLPK_H     := /usr/include/glpk.h
 VENV       := .build-venv
 # LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them), which fitting
 # loads at run time (Sources/CLapack/include/kinapse_lapack.h says why it is not linked).
@@ -35,6 +36,11 @@ deps:
 		echo "kinapse: HDF5 headers missing; installing libhdf5-dev"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libhdf5-dev; \
+	fi
+	@if [ ! -f $(GLPK_H) ]; then \
+		echo "kinapse: GLPK headers missing; installing libglpk-dev"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libglpk-dev; \
 	fi
 	@if [ -z "$(LAPACK_SO)" ] || [ -z "$(BLAS_SO)" ]; then \
 		echo "kinapse: LAPACK/BLAS missing; installing liblapack-dev libblas-dev"; \

@@ -60,8 +60,12 @@ let package = Package(
         .target(name: "SteadyState", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "Simulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         // Parameter scans (steady state or end of run per value) and Hill fits of dose–response curves (`kinapse scan`).
         .target(name: "ParameterScans", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "Simulation", "SteadyState", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
+        // GLPK, the GNU Linear Programming Kit (Debian's libglpk-dev), read only through FluxBalance.
+        .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
+        // Flux-balance analysis of SBML fbc models: linear programs solved by GLPK (`kinapse fba`).
+        .target(name: "FluxBalance", dependencies: ["CGLPK", "SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler"], swiftSettings: strictSettings),
         // Runs and judges SBML Test Suite cases (the `sbml-suite` command and the regression test).
-        .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "SBMLTestSuite", dependencies: ["SourceDiagnostics", "PathwayModel", "SBMLImport", "ModelCompiler", "CVODEIntegration", "Simulation", "KineticsCore", "FluxBalance"], swiftSettings: strictSettings),
         // HDF5's C library (Debian's libhdf5-dev, serial build), read only through Recordings.
         .systemLibrary(name: "CHDF5", providers: [.apt(["libhdf5-dev"])]),
         // Recorded electrophysiology: ABF1/ABF2 and NWB icephys readers.
@@ -78,7 +82,7 @@ let package = Package(
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
                 "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
-                "Recordings", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation", "PEtab",
+                "Recordings", "FluxBalance", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation", "PEtab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -104,6 +108,7 @@ let package = Package(
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"], exclude: ["Snapshots"]),
+        .testTarget(name: "FluxBalanceTests", dependencies: ["FluxBalance", "SBMLImport", "SourceDiagnostics"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "NativeCodeTests", dependencies: ["NativeCode", "ModelCompiler", "AntimonyFrontEnd", "Simulation", "KineticsCore", "CVODEIntegration", "PathwayTestSupport", "SourceDiagnostics"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),

@@ -94,8 +94,9 @@ struct CompFlattener {
     }
 
     /// The id a port or id reference names inside a model (following nested sBaseRefs
-    /// into sub-submodels: `a` then `b` → `a__b`).
-    static func target(of ref: XMLElement, in model: XMLElement) throws(Failure) -> String {
+    /// into sub-submodels: `a` then `b` → `a__b`; the last may be a metaid, looked up in
+    /// `document`).
+    static func target(of ref: XMLElement, in model: XMLElement, document: XMLElement? = nil) throws(Failure) -> String {
         var id: String
         if let idRef = compAttribute(ref, "idRef") {
             id = idRef
@@ -108,8 +109,9 @@ struct CompFlattener {
             guard let element = element(withMetaid: meta, in: model) else {
                 throw Failure(diagnostic: .error("comp: no element with metaid '\(meta)'", at: ref.range))
             }
-            // An element without an id (a rule, an event assignment) is named by its metaid.
-            guard let elementId = element.attribute("id") else {
+            // An element without an id (a rule, an event assignment) is named by its metaid,
+            // and so is a local parameter, whose id means another thing outside its reaction.
+            guard let elementId = element.attribute("id"), element.name != "localParameter" else {
                 if ref.child("sBaseRef") != nil { throw unsupported("a nested comp reference into an element without an id", ref) }
                 return metaidPrefix + meta
             }
@@ -128,8 +130,19 @@ struct CompFlattener {
             // Deeper references name submodels of submodels: a, b, c → a__b__c.
             var level: XMLElement? = nested
             while let current = level {
-                guard let inner = compAttribute(current, "idRef") else { throw unsupported("nested comp references by port or metaid", current) }
-                id += "__" + inner
+                if let inner = compAttribute(current, "idRef") {
+                    id += "__" + inner
+                } else if let meta = compAttribute(current, "metaIdRef"), current.child("sBaseRef") == nil {
+                    guard let document, let element = element(withMetaid: meta, in: document) else {
+                        throw unsupported("a nested comp reference by metaid to an element outside this file", current)
+                    }
+                    // Metaids keep their value when submodels are instantiated, so an element
+                    // without an id is still found by it.
+                    guard let elementId = element.attribute("id"), element.name != "localParameter" else { return metaidPrefix + meta }
+                    id += "__" + elementId
+                } else {
+                    throw unsupported("nested comp references by port", current)
+                }
                 level = current.child("sBaseRef")
             }
         }
@@ -173,7 +186,7 @@ struct CompFlattener {
             // Deletions, by id relative to the definition.
             var deleted = Set<String>()
             for d in sub.list("listOfDeletions") where d.name == "deletion" {
-                deleted.insert(try Self.target(of: d, in: definition))
+                deleted.insert(try Self.target(of: d, in: definition, document: defDoc))
             }
             if !deleted.isEmpty { inner = Self.removing(deleted, from: inner) }
             // Species of the submodel inherit its model-wide conversion factor.
@@ -181,11 +194,21 @@ struct CompFlattener {
             for (_, items) in inner.lists { for e in items { Self.collectIds(e, into: &ids) } }
             var prefix: [String: String] = [:]
             for id in ids { prefix[id] = "\(sid)__\(id)" }
+            // Reads of a reaction the outer model replaces take the replacement's factor only.
+            var replacedReactions = Set<String>()
+            for r in model.list("listOfReactions") {
+                for e in r.list("listOfReplacedElements") where e.name == "replacedElement" && Self.compAttribute(e, "submodelRef") == sid
+                    && Self.compAttribute(e, "deletion") == nil {
+                    replacedReactions.insert(try subTarget(e, sid, model: model, doc: doc, directory: directory, depth: depth, aliases: inner.aliases))
+                }
+            }
+            let reactions = Set((inner.lists["listOfReactions"] ?? []).compactMap { $0.attribute("id").map { prefix[$0] ?? $0 } })
+                .subtracting(replacedReactions)
             for (name, items) in inner.lists {
                 subLists[name, default: []] += items.map { e in
                     var renamed = Self.rename(e, prefix, shadowed: [])
                     if timeFactor != nil || extentFactor != nil {
-                        renamed = Self.convertingUnits(renamed, time: timeFactor, extent: extentFactor)
+                        renamed = Self.convertingUnits(renamed, time: timeFactor, extent: extentFactor, reactions: reactions)
                     }
                     if name == "listOfSpecies", let cf = inner.conversionFactor, renamed.attribute("conversionFactor") == nil {
                         renamed = Self.withAttribute(renamed, "conversionFactor", prefix[cf] ?? cf)
@@ -199,6 +222,8 @@ struct CompFlattener {
         var own: [String: [XMLElement]] = [:]
         for name in Self.lists { own[name] = model.list(name) }
         var dropOwn = Set<String>()
+        /// Local parameters replaced by an outer element: metaid → the outer id.
+        var localReplacements: [String: String] = [:]
         func visitReplacements(_ e: XMLElement) throws(Failure) {
             guard let id = e.attribute("id") else { return }
             for r in e.list("listOfReplacedElements") where r.name == "replacedElement" {
@@ -206,7 +231,14 @@ struct CompFlattener {
                 guard let s = Self.compAttribute(r, "submodelRef") else { continue }
                 let t = try subTarget(r, s, model: model, doc: doc, directory: directory, depth: depth, aliases: subAliases[s] ?? [:])
                 if t.isEmpty { continue }
-                if t.contains(Self.metaidPrefix) { throw Self.unsupported("replacing an element that has no id", r) }
+                if let m = t.range(of: Self.metaidPrefix) {
+                    let meta = String(t[m.upperBound...])
+                    guard Self.isLocalParameter(meta, in: subLists["listOfReactions"] ?? []) else {
+                        throw Self.unsupported("replacing an element that has no id", r)
+                    }
+                    localReplacements[meta] = id
+                    continue
+                }
                 removed.insert(t)
                 rename[t] = id
                 if let cf = Self.compAttribute(r, "conversionFactor") { scaled[t] = cf }
@@ -234,6 +266,7 @@ struct CompFlattener {
             for e in subLists[name] ?? [] {
                 if let id = e.attribute("id"), removed.contains(id) { continue }
                 if let v = e.attribute("variable") ?? e.attribute("symbol"), ownTargets.contains(e.name + " " + (rename[v] ?? v)) { continue }
+                let e = Self.replacingLocalParameters(e, localReplacements)
                 items.append(Self.rename(Self.scalingWrites(e, scaled), rename, shadowed: [], scaled: scaled))
             }
             for e in own[name] ?? [] {
@@ -260,15 +293,16 @@ struct CompFlattener {
               let ref = Self.compAttribute(sub, "modelRef") else {
             throw Failure(diagnostic: .error("comp: no submodel '\(submodel)'", at: r.range))
         }
-        let (definition, _, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
-        let t = try Self.target(of: r, in: definition)
+        let (definition, definitionDocument, _) = try self.definition(ref, in: doc, directory: directory, at: sub, depth: depth)
+        let t = try Self.target(of: r, in: definition, document: definitionDocument)
         return t.isEmpty ? "" : "\(submodel)__\(aliases[t] ?? t)"
     }
 
     /// A submodel's time and extent conversion factors: its time is `time / t`, its
-    /// rates of change are divided by `t`, its reaction extents multiplied by `e`, and
-    /// its delays multiplied by `t`.
-    static func convertingUnits(_ e: XMLElement, time t: String?, extent x: String?) -> XMLElement {
+    /// rates of change are divided by `t`, its reaction extents multiplied by `e`, its
+    /// delays (of events and of the delay csymbol) multiplied by `t`, and its reads of
+    /// its own `reactions`' rates multiplied by `t / e`.
+    static func convertingUnits(_ e: XMLElement, time t: String?, extent x: String?, reactions: Set<String>) -> XMLElement {
         func mapMath(_ e: XMLElement, _ f: (XMLElement) -> XMLElement) -> XMLElement {
             let kids = e.children.map { c -> XMLElement in
                 guard c.name == "math", let body = c.children.first(where: { $0.name != "annotation" }) else { return c }
@@ -285,19 +319,31 @@ struct CompFlattener {
             return XMLElement(name: "apply", namespace: ns, attributes: [], children: [opElement, a, ci],
                               textParts: ["", "", "", ""], range: a.range)
         }
-        func scaleTime(_ m: XMLElement) -> XMLElement {
-            guard let t else { return m }
-            if m.name == "csymbol", MathMLReader.trimmed(m.attribute("definitionURL") ?? "") == MathMLReader.timeURL {
+        // The submodel's math reads its own time and its own reaction rates, which are
+        // the outer ones converted back: time / t and rate · t / x.
+        func scaleReads(_ m: XMLElement) -> XMLElement {
+            if let t, m.name == "csymbol", MathMLReader.trimmed(m.attribute("definitionURL") ?? "") == MathMLReader.timeURL {
                 return apply("divide", m, t)
             }
+            if m.name == "ci", reactions.contains(MathMLReader.trimmed(m.text)) {
+                var rate = m
+                if let x { rate = apply("divide", rate, x) }
+                if let t { rate = apply("times", rate, t) }
+                return rate
+            }
             if m.children.isEmpty { return m }
-            let kids = m.children.map(scaleTime)
+            var kids = m.children.map(scaleReads)
+            // A delay is a span of the submodel's time: outer span = inner span · t.
+            if let t, m.name == "apply", kids.count == 3, kids[0].name == "csymbol",
+               MathMLReader.trimmed(kids[0].attribute("definitionURL") ?? "") == MathMLReader.delayURL {
+                kids[2] = apply("times", kids[2], t)
+            }
             return XMLElement(name: m.name, namespace: m.namespace, attributes: m.attributes, children: kids,
                               textParts: m.textParts, range: m.range)
         }
         func walk(_ e: XMLElement) -> XMLElement {
             var out = e
-            if e.name == "math" { return mapMath(XMLElement(name: "wrapper", namespace: nil, attributes: [], children: [e], textParts: ["", ""], range: e.range), scaleTime).children[0] }
+            if e.name == "math" { return mapMath(XMLElement(name: "wrapper", namespace: nil, attributes: [], children: [e], textParts: ["", ""], range: e.range), scaleReads).children[0] }
             let kids = e.children.map(walk)
             out = XMLElement(name: e.name, namespace: e.namespace, attributes: e.attributes, children: kids,
                              textParts: e.textParts, range: e.range)
@@ -337,6 +383,29 @@ struct CompFlattener {
             }
         }
         return out
+    }
+
+    static func isLocalParameter(_ meta: String, in reactions: [XMLElement]) -> Bool {
+        reactions.contains { r in
+            r.child("kineticLaw")?.list("listOfLocalParameters").contains { $0.attribute("metaid") == meta } == true
+        }
+    }
+
+    /// A reaction whose local parameters named (by metaid) in `replacements` are gone, its
+    /// kinetic law reading the outer elements that replace them instead.
+    static func replacingLocalParameters(_ reaction: XMLElement, _ replacements: [String: String]) -> XMLElement {
+        guard !replacements.isEmpty, let law = reaction.child("kineticLaw") else { return reaction }
+        var renames: [String: String] = [:]
+        for p in law.list("listOfLocalParameters") {
+            if let meta = p.attribute("metaid"), let new = replacements[meta], let id = p.attribute("id") { renames[id] = new }
+        }
+        guard !renames.isEmpty else { return reaction }
+        let kept = filteredChildren(law) { child in
+            guard child.name == "listOfLocalParameters" else { return child }
+            return filteredChildren(child) { p in p.attribute("metaid").flatMap { replacements[$0] } == nil ? p : nil }
+        }
+        let renamed = rename(kept, renames, shadowed: [])
+        return filteredChildren(reaction) { $0.name == "kineticLaw" ? renamed : $0 }
     }
 
     /// `e` without the descendants (outside math) that deletions name by metaid: an

@@ -19,6 +19,12 @@ struct SBMLConverter {
     var diagnostics = DiagnosticCollector()
     var pathway = Pathway(name: "model")
     var usedIds = Set<String>()
+    /// The fbc constraints, when the model has any.
+    var fluxBalance: FluxBalanceConstraints?
+    /// Whether any reaction has a kinetic law (a pure flux-balance model has none).
+    var hasKineticLaws = false
+    /// SBML ids the pathway knows by another name (an element called `time`).
+    var renamedIds: [String: String] = [:]
 
     init(root: XMLElement) { self.root = root }
 
@@ -83,7 +89,8 @@ struct SBMLConverter {
             throw DiagnosticsError(Self.unsupportedDiagnostic("SBML Level \(root.attribute("level") ?? "?") (Levels 2 and 3 are read)", at: root.range))
         }
         for a in root.attributes where a.name == "required" && !a.prefix.isEmpty && a.value == "true"
-            && a.namespace?.hasPrefix(CompFlattener.compNamespacePrefix) != true {
+            && a.namespace?.hasPrefix(CompFlattener.compNamespacePrefix) != true
+            && a.namespace?.hasPrefix(FluxBalanceReader.namespacePrefix) != true {
             diagnostics.add(Self.unsupportedDiagnostic("the SBML package '\(a.prefix)'", at: root.range))
         }
         try diagnostics.throwIfErrors()
@@ -98,11 +105,26 @@ struct SBMLConverter {
             }
         }
         for c in model.children where c.namespace != root.namespace && c.namespace != nil {
-            if c.name == "annotation" || c.name == "notes" { continue }
+            if c.name == "annotation" || c.name == "notes" || FluxBalanceReader.isFluxBalance(c) { continue }
             unsupported("package element <\(c.name)>", c)
+        }
+        // `time` names the simulation time in the engine; in SBML it is a legal id, and
+        // `<ci>time</ci>` reads the element (the time is a csymbol).
+        collectIds(model)
+        if usedIds.contains("time") {
+            var name = "time_"
+            while usedIds.contains(name) { name += "_" }
+            model = CompFlattener.rename(model, ["time": name], shadowed: [])
+            renamedIds["time"] = name
+            usedIds.insert(name)
         }
         pathway.name = model.attribute("id") ?? "model"
         convert(model)
+        if FluxBalanceReader.uses(model) {
+            var reader = FluxBalanceReader(diagnostics: diagnostics)
+            fluxBalance = reader.read(model, pathway: pathway)
+            diagnostics = reader.diagnostics
+        }
         try diagnostics.throwIfErrors()
         return pathway
     }
@@ -223,6 +245,7 @@ struct SBMLConverter {
             if bool(r, "fast") == true { fastReactions.append(pathway.reactions.count) }
             var renames: [String: Expression] = [:]
             let law = r.child("kineticLaw")
+            if law != nil { hasKineticLaws = true }
             if let law {
                 for p in law.list("listOfLocalParameters") + law.list("listOfParameters")
                 where p.name == "localParameter" || p.name == "parameter" {
@@ -292,6 +315,14 @@ struct SBMLConverter {
             }
         }
 
+        // Species whose rate rule sets their concentration, by compartment: the state is the
+        // concentration, so an event resizing the compartment must keep the amount.
+        let rateRuleSpecies = Set(pathway.rateRules.map(\.variable))
+        var concentrationStates: [String: [String]] = [:]
+        for s in pathway.species where rateRuleSpecies.contains(s.id) && !s.hasOnlySubstanceUnits {
+            concentrationStates[s.compartment, default: []].append(s.id)
+        }
+
         // Events.
         for (n, e) in model.list("listOfEvents").enumerated() where e.name == "event" {
             let id = e.attribute("id") ?? "event\(n + 1)"
@@ -305,6 +336,25 @@ struct SBMLConverter {
                 guard let v = a.attribute("variable") else { invalid("event assignment without a variable", a); continue }
                 guard let value = math(a) else { continue }
                 assignments.append(Event.Assignment(variable: v, expression: value, range: a.range))
+            }
+            for resize in assignments {
+                guard let species = concentrationStates[resize.variable] else { continue }
+                // Values are taken when the assignments run only without a delay or with
+                // useValuesFromTriggerTime false; otherwise the old size is not known then.
+                if delay != nil && bool(e, "useValuesFromTriggerTime") != false {
+                    unsupported("a delayed event resizing a compartment whose species '\(species[0])' has a rate rule", e)
+                    break
+                }
+                // New concentration = (assigned or current concentration) · old size / new size.
+                let size = Expression.symbol(resize.variable, resize.range)
+                for s in species {
+                    let scale = { (c: Expression) in Expression.binary(.divide, .binary(.multiply, c, size), resize.expression) }
+                    if let k = assignments.firstIndex(where: { $0.variable == s }) {
+                        assignments[k].expression = scale(assignments[k].expression)
+                    } else {
+                        assignments.append(Event.Assignment(variable: s, expression: scale(.symbol(s, resize.range)), range: resize.range))
+                    }
+                }
             }
             pathway.events.append(Event(
                 id: id, trigger: trigger, delay: delay, priority: priority,

@@ -66,21 +66,23 @@ public struct ExpectedResults: Sendable {
     /// Row-major, `columns.count` values per time.
     public var rows: [[Double]]
 
-    public init(path: String) throws {
+    /// `hasTimeColumn: false` reads a steady-state result (flux balance): a header and one
+    /// row of values, with no time; `times` is then empty.
+    public init(path: String, hasTimeColumn: Bool = true) throws {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         var lines = text.split(whereSeparator: \.isNewline).map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !lines.isEmpty else { throw CaseSettings.FormatError(description: "results: empty file") }
         let header = lines.removeFirst().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        columns = Array(header.dropFirst())
+        columns = Array(header.dropFirst(hasTimeColumn ? 1 : 0))
         times = []
         rows = []
         for line in lines {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { Self.number(String($0)) }
-            guard cells.count == header.count, let t = cells[0] else {
+            guard cells.count == header.count, !hasTimeColumn || cells[0] != nil else {
                 throw CaseSettings.FormatError(description: "results: malformed row '\(line)'")
             }
-            times.append(t)
-            rows.append(cells.dropFirst().map { $0 ?? .nan })
+            if hasTimeColumn { times.append(cells[0]!) }
+            rows.append(cells.dropFirst(hasTimeColumn ? 1 : 0).map { $0 ?? .nan })
         }
     }
 

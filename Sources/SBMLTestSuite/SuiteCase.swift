@@ -6,6 +6,7 @@ import SBMLImport
 import ModelCompiler
 import CVODEIntegration
 import Simulation
+import FluxBalance
 
 /// One case of the SBML Test Suite: its files and tags.
 public struct SuiteCase: Sendable {
@@ -89,20 +90,33 @@ public enum SuiteRunner {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
         public let isUnsupported: Bool
+
+        public init(description: String, isUnsupported: Bool) {
+            self.description = description; self.isUnsupported = isUnsupported
+        }
+
+        /// A model that could not be read: its first refusal (`unsupported: …`), else its first error.
+        init(_ error: DiagnosticsError) {
+            let first = error.diagnostics.first { $0.message.hasPrefix("unsupported:") } ?? error.diagnostics.first
+            self.init(description: first?.message ?? "\(error)", isUnsupported: first?.message.hasPrefix("unsupported:") ?? false)
+        }
+
+        var outcome: CaseOutcome { isUnsupported ? .unsupported(description) : .fail(description) }
     }
 
     /// Simulates an SBML model on a case's grid and returns exactly the requested
     /// columns, each species in the unit (amount or concentration) the settings ask for.
     public static func simulate(modelPath: String, settings: CaseSettings,
                                 options: IntegratorOptions = SuiteRunner.options) throws(Failure) -> (Trajectory, SimulationFailure?) {
+        let sbml: SBMLModel
         let pathway: Pathway
         let model: CompiledModel
         do {
-            pathway = try SBMLLoader.load(path: modelPath)
+            sbml = try SBMLLoader.loadModel(path: modelPath)
+            pathway = sbml.pathway
             model = try ModelCompiler.compile(pathway)
         } catch {
-            let first = error.diagnostics.first { $0.message.hasPrefix("unsupported:") } ?? error.diagnostics.first
-            throw Failure(description: first?.message ?? "\(error)", isUnsupported: first?.message.hasPrefix("unsupported:") ?? false)
+            throw Failure(error)
         }
         // Per variable: the column to read and, for species, a compartment to scale by.
         var requested: [String] = []
@@ -113,9 +127,10 @@ public enum SuiteRunner {
         }
         var plan: [(column: Int, scale: Int?, multiply: Bool)] = []
         let speciesById = Dictionary(pathway.species.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        for v in settings.variables {
+        for id in settings.variables {
+            let v = sbml.pathwayName(id)
             guard model.symbols[v] != nil else {
-                throw Failure(description: "the model has no quantity '\(v)'", isUnsupported: false)
+                throw Failure(description: "the model has no quantity '\(id)'", isUnsupported: false)
             }
             let c = column(v)
             if let s = speciesById[v] {
@@ -160,7 +175,8 @@ public enum SuiteRunner {
     /// Runs one case and judges it by the suite's rule:
     /// |expected − actual| ≤ absolute + relative·|expected| at every point.
     public static func run(_ c: SuiteCase, options: IntegratorOptions = SuiteRunner.options) -> CaseOutcome {
-        if c.testType != "TimeCourse" { return .unsupported("unsupported: \(c.testType) (flux balance analysis is not a time course)") }
+        if c.testType == "FluxBalanceSteadyState" { return runFluxBalance(c) }
+        if c.testType != "TimeCourse" { return .unsupported("unsupported: test type \(c.testType)") }
         guard let modelPath = c.modelPath else { return .fail("no SBML file") }
         let settings: CaseSettings
         let expected: ExpectedResults
@@ -171,7 +187,7 @@ public enum SuiteRunner {
         let trajectory: Trajectory
         let failure: SimulationFailure?
         do { (trajectory, failure) = try simulate(modelPath: modelPath, settings: settings, options: options) } catch {
-            return error.isUnsupported ? .unsupported(error.description) : .fail(error.description)
+            return error.outcome
         }
         if let failure { return .fail("simulation failed at t = \(failure.reachedTime): \(failure.reason)") }
         return compare(trajectory, expected, settings)
@@ -188,12 +204,38 @@ public enum SuiteRunner {
             guard let k = actual.columns.firstIndex(of: name) else { return .fail("no column '\(name)'") }
             for i in 0..<expected.times.count {
                 let e = expected.rows[i][j], a = actual.value(row: i, column: k)
-                let ok: Bool
-                if e.isNaN { ok = a.isNaN } else if e.isInfinite { ok = a == e } else {
-                    ok = abs(e - a) <= settings.absolute + settings.relative * abs(e)
-                }
-                if !ok { return .fail("\(name) at t = \(expected.times[i]): \(a), expected \(e)") }
+                if !agrees(a, e, settings) { return .fail("\(name) at t = \(expected.times[i]): \(a), expected \(e)") }
             }
+        }
+        return .pass
+    }
+
+    /// The suite's rule for one value: NaN and infinities exactly, anything else within
+    /// `absolute + relative·|expected|`.
+    static func agrees(_ actual: Double, _ expected: Double, _ settings: CaseSettings) -> Bool {
+        if expected.isNaN { return actual.isNaN }
+        if expected.isInfinite { return actual == expected }
+        return abs(expected - actual) <= settings.absolute + settings.relative * abs(expected)
+    }
+
+    /// A flux-balance case: the optimal fluxes and objective values the settings name,
+    /// against the one row of expected values (NaN where the problem is infeasible).
+    static func runFluxBalance(_ c: SuiteCase) -> CaseOutcome {
+        guard let modelPath = c.modelPath else { return .fail("no SBML file") }
+        let settings: CaseSettings
+        let expected: ExpectedResults
+        do {
+            settings = try CaseSettings(path: c.settingsPath)
+            expected = try ExpectedResults(path: c.resultsPath, hasTimeColumn: false)
+        } catch { return .fail("cannot read the case: \(error)") }
+        guard let row = expected.rows.first, expected.rows.count == 1 else { return .fail("results: expected one row of values") }
+        let result: FluxBalanceResult
+        do { result = try FluxBalanceAnalysis.solve(SBMLLoader.loadModel(path: modelPath)) } catch {
+            return Failure(error).outcome
+        }
+        for (name, e) in zip(expected.columns, row) {
+            guard let a = result.value(of: name) else { return .fail("no reaction or objective '\(name)'") }
+            if !agrees(a, e, settings) { return .fail("\(name): \(a), expected \(e) (\(result.status.rawValue))") }
         }
         return .pass
     }
