@@ -5,8 +5,8 @@ import ConfigFiles
 
 /// Where a constant's value comes from, as its comment says.
 enum SourceKind: String, CaseIterable {
-    /// An author–year reference (`Bhalla & Iyengar 1999`), or a bracketed key (`[BI99]`)
-    /// that a comment of the same file defines by one.
+    /// An author–year reference (`Bhalla & Iyengar 1999`) or a DOI, or a bracketed key
+    /// (`[BI99]`) that a comment of the same file defines by one.
     case cited
     /// "fitted to …" or "fitted: …".
     case fitted
@@ -126,6 +126,9 @@ enum ParameterSources {
     nonisolated(unsafe) static let authorYear = try! Regex(
         #"[A-Z][A-Za-z'\-]+(?: et al\.?|(?:,? (?:&|and) [A-Z][A-Za-z'\-]+)|(?:, [A-Z][A-Za-z'\-]+)+(?:,? (?:&|and) [A-Z][A-Za-z'\-]+)?)?,? \(?(?:19|20)[0-9]{2}[a-z]?\b"#)
 
+    /// A DOI (`doi:10.1089/ars.2010.3297`), which names one publication as well as its authors do.
+    nonisolated(unsafe) static let doi = try! Regex(#"(?:doi:\s?)?10\.[0-9]{4,9}/[^\s,;)]+"#)
+
     /// A bracketed list of keys, each ending in a two-digit year: `[BI99]`, `[Gol06, BIOMD118]`.
     nonisolated(unsafe) static let bracketedKeys = try! Regex(#"\[([A-Za-z][A-Za-z0-9&+.\-]*[0-9]{2}[a-z]?(?:, ?[A-Za-z][A-Za-z0-9&+.\- ]*)*)\]"#)
 
@@ -135,7 +138,9 @@ enum ParameterSources {
 
     private static func citationOffset(in text: String, keys defined: Set<String>) -> Int? {
         var offsets: [Int] = []
-        if let match = text.firstMatch(of: authorYear) { offsets.append(text.distance(from: text.startIndex, to: match.range.lowerBound)) }
+        for pattern in [authorYear, doi] {
+            if let match = text.firstMatch(of: pattern) { offsets.append(text.distance(from: text.startIndex, to: match.range.lowerBound)) }
+        }
         if let match = text.matches(of: bracketedKeys).first(where: { keys(in: $0).contains(where: defined.contains) }) {
             offsets.append(text.distance(from: text.startIndex, to: match.range.lowerBound))
         }
@@ -143,7 +148,7 @@ enum ParameterSources {
     }
 
     /// Keys that a comment paragraph of the file (consecutive comment lines) defines: a key
-    /// followed, before the next key, by an author–year reference, as in a sources list
+    /// followed at once by an author–year reference, as in a sources list
     /// (`[BI99]   Bhalla & Iyengar 1999, Science 283:381`).
     static func definedKeys(_ comments: [SourceComment]) -> Set<String> {
         var paragraphs: [String] = []
@@ -161,7 +166,10 @@ enum ParameterSources {
             let found = paragraph.matches(of: bracketedKeys)
             for (i, match) in found.enumerated() {
                 let end = i + 1 < found.count ? found[i + 1].range.lowerBound : paragraph.endIndex
-                if paragraph[match.range.upperBound..<end].contains(authorYear) { keys.formUnion(Self.keys(in: match)) }
+                let entry = paragraph[match.range.upperBound..<end].drop(while: { $0 == " " || $0 == "=" || $0 == ":" })
+                if [authorYear, doi].contains(where: { entry.firstMatch(of: $0)?.range.lowerBound == entry.startIndex }) {
+                    keys.formUnion(Self.keys(in: match))
+                }
             }
         }
         return keys
