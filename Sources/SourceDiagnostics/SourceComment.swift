@@ -57,7 +57,12 @@ public struct CommentAttachment: Sendable {
 
     /// The comment after the code on `line`, if any.
     public func trailing(line: Int) -> String? {
-        trailingByLine[line].map { $0.joined(separator: " ") }
+        trailingByLine[line].map { Self.oneLine($0) }
+    }
+
+    /// The words of `texts` on one line, single-spaced.
+    private static func oneLine(_ texts: [String]) -> String {
+        texts.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }) }.joined(separator: " ")
     }
 
     /// The comment paragraph directly above the run of value lines that contains `line`.
@@ -69,7 +74,7 @@ public struct CommentAttachment: Sendable {
             paragraph.insert(text, at: 0)
             above -= 1
         }
-        let joined = paragraph.filter { !$0.isEmpty }.joined(separator: " ")
+        let joined = Self.oneLine(paragraph)
         return joined.isEmpty ? nil : joined
     }
 }

@@ -8,7 +8,7 @@ enum SourceKind: String, CaseIterable {
     /// An author–year reference (`Bhalla & Iyengar 1999`) or a DOI, or a bracketed key
     /// (`[BI99]`) that a comment of the same file defines by one.
     case cited
-    /// "fitted to …" or "fitted: …".
+    /// "fitted to …", "fitted: …" or "fitted (…)": fitted, and to what.
     case fitted
     /// "assumption…", with the reason.
     case assumption
@@ -38,7 +38,7 @@ struct ParameterSource {
 ///
 /// The comment that counts is the one after the value on its line; when that one names no
 /// source, the comment paragraph heading the block of value lines the constant stands in.
-/// Of the markers `fitted to` (or `fitted:`), `assumption`, `steady state`/`resting state`/`computed` and a
+/// Of the markers `fitted to` (or `fitted:`, `fitted (`), `assumption`, `steady state`/`resting state`/`computed` and a
 /// citation, the one written first decides, so "assumption: …; [BI99] has 20 uM" is an
 /// assumption and "[BI99] 1/s; resting steady state" is cited.
 enum ParameterSources {
@@ -114,7 +114,7 @@ enum ParameterSources {
         func offset(of phrase: String) -> Int? {
             lowered.range(of: phrase).map { lowered.distance(from: lowered.startIndex, to: $0.lowerBound) }
         }
-        consider(["fitted to", "fitted:"].compactMap(offset(of:)).min(), .fitted)
+        consider(["fitted to", "fitted:", "fitted ("].compactMap(offset(of:)).min(), .fitted)
         consider(offset(of: "assumption"), .assumption)
         consider(["steady state", "resting state", "rest of the", "computed"].compactMap(offset(of:)).min(), .computed)
         consider(citationOffset(in: text, keys: keys), .cited)
@@ -129,11 +129,15 @@ enum ParameterSources {
     /// A DOI (`doi:10.1089/ars.2010.3297`), which names one publication as well as its authors do.
     nonisolated(unsafe) static let doi = try! Regex(#"(?:doi:\s?)?10\.[0-9]{4,9}/[^\s,;)]+"#)
 
-    /// A bracketed list of keys, each ending in a two-digit year: `[BI99]`, `[Gol06, BIOMD118]`.
-    nonisolated(unsafe) static let bracketedKeys = try! Regex(#"\[([A-Za-z][A-Za-z0-9&+.\-]*[0-9]{2}[a-z]?(?:, ?[A-Za-z][A-Za-z0-9&+.\- ]*)*)\]"#)
+    /// A bracketed list of keys, each ending in a two-digit year and perhaps followed by a
+    /// place in the source: `[BI99]`, `[Gol06, BIOMD0000000118]`, `[Pos08 Fig. 2b]`.
+    nonisolated(unsafe) static let bracketedKeys = try! Regex(#"\[([^\]\n]+)\]"#)
+    nonisolated(unsafe) static let keyPattern = try! Regex(#"^[A-Za-z][A-Za-z0-9&+.\-]*[0-9]{2}[a-z]?$"#)
 
     private static func keys(in match: Regex<AnyRegexOutput>.Match) -> [String] {
-        (match.output[1].substring ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        (match.output[1].substring ?? "").split(separator: ",").compactMap { item in
+            item.split(separator: " ").first.map(String.init).flatMap { $0.wholeMatch(of: keyPattern) != nil ? $0 : nil }
+        }
     }
 
     private static func citationOffset(in text: String, keys defined: Set<String>) -> Int? {
@@ -179,7 +183,7 @@ enum ParameterSources {
 
     /// A unit: `1/s`, `uM`, `1/(uM*s)`, `1/(mM ms)`, `uM/s`, `nS`, `mV`, `um^3`.
     nonisolated(unsafe) static let unitPattern = try! Regex(
-        #"^(?:1/\([A-Za-z0-9^* ]+\)|(?:uM|nM|mM|pM|ms|s|min|h|mV|mS|nS|pS|uS|pA|nA|pF|uF|Hz|um|mm|cm|1)(?:\^-?[0-9]+)?(?:[*/](?:\([A-Za-z0-9^* ]+\)|(?:uM|nM|mM|pM|ms|s|min|h|mV|mS|nS|pS|uS|pA|nA|pF|uF|Hz|um|mm|cm)(?:\^-?[0-9]+)?))*)(?=$|[\s),;])"#)
+        #"^(?:1/\([A-Za-z0-9^* ]+\)|(?:uM|nM|mM|pM|ms|s|min|h|mV|mS|nS|pS|uS|pA|nA|pF|uF|Hz|um|mm|cm|1)(?:\^-?[0-9]+)?(?:[*/](?:\([A-Za-z0-9^* ]+\)|(?:uM|nM|mM|pM|ms|s|min|h|mV|mS|nS|pS|uS|pA|nA|pF|uF|Hz|um|mm|cm)(?:\^-?[0-9]+)?))*)(?=$|[\s),;:])"#)
 
     /// The units a comment declares: every clause (between `,` and `;`, a leading
     /// `[KEY]` aside) that starts with a unit. With several constants on one line, the
