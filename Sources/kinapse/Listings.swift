@@ -78,7 +78,7 @@ struct ListPathways: ParsableCommand {
 
     func validate() throws {
         if !sources, !files.isEmpty || out != nil {
-            throw ValidationError("FILEs and --out apply to --sources: 'kinapse pathways --sources \((files + [out ?? ""]).first { !$0.isEmpty } ?? "FILE")'")
+            throw ValidationError("FILEs and --out apply to --sources, as in 'kinapse pathways --sources FILE --out sources.csv'")
         }
         try OutputCheck.refuseConflicts([("--out", out)], inputs: files, force: force)
     }
@@ -88,8 +88,9 @@ struct ListPathways: ParsableCommand {
             try Library.list(try options.directory(), nil, ending: ".ant") { Library.firstComment($0) ?? "" }
             return
         }
+        let reader = ParameterSources()
         var rows: [ParameterSource] = []
-        for (path, shown) in try inputs() { rows += try ParameterSources.read(path, shownAs: shown) }
+        for (path, shown) in try inputs() { rows += try reader.read(path, shownAs: shown) }
         StandardOutput.write(ParameterSources.table(rows))
         if let out {
             let text = out.lowercased().hasSuffix(".md") ? ParameterSources.markdown(rows) : ParameterSources.csv(rows)

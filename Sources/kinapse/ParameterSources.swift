@@ -41,25 +41,22 @@ struct ParameterSource {
 /// Of the markers `fitted to` (or `fitted:`, `fitted (`), `assumption`, `steady state`/`resting state`/`computed` and a
 /// citation, the one written first decides, so "assumption: …; [BI99] has 20 uM" is an
 /// assumption and "[BI99] 1/s; resting steady state" is cited.
-enum ParameterSources {
+struct ParameterSources {
     /// The constants of `path`, shown as `shownPath` (a path relative to the library, so
     /// that the table reads the same on every machine).
-    static func read(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
+    func read(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
         if path.lowercased().hasSuffix(".toml") { return try readSynapse(path, shownAs: shownPath) }
         let listing = try WrittenConstants.read(path: path)
         let keys = definedKeys(listing.comments)
         return listing.constants.map { c in
-            let location = c.range.startLocation
-            let (kind, comment) = decide(trailing: c.trailingComment, heading: c.headingComment, keys: keys)
-            return ParameterSource(file: shownPath, line: location.line, column: location.column, name: c.name, value: c.value,
-                                   role: c.role.rawValue, unit: unit(in: comment, position: c.positionOnLine, of: c.countOnLine),
-                                   kind: kind, comment: comment)
+            row(shownPath, c.range, c.name, c.value, role: c.role.rawValue, trailing: c.trailingComment, heading: c.headingComment,
+                keys: keys, position: c.positionOnLine, of: c.countOnLine)
         }
     }
 
     /// Numbers of a synapse file outside `[blockers.*]` (a blocker is a manipulation the file
     /// names, not a constant of the synapse).
-    private static func readSynapse(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
+    private func readSynapse(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
         let file = try SourceFile.read(path: path)
         let (table, comments) = try ConfigReader.readKeepingComments(file)
         var numbers: [(name: String, value: Double, range: SourceRange)] = []
@@ -84,16 +81,24 @@ enum ParameterSources {
         let attachment = CommentAttachment(comments: comments, codeLines: codeLines, valueLines: Set(numbers.map { lineOf($0.range) }))
         let keys = definedKeys(comments)
         return numbers.map { n in
-            let location = n.range.startLocation
-            let (kind, comment) = decide(trailing: attachment.trailing(line: location.line), heading: attachment.heading(line: location.line), keys: keys)
-            return ParameterSource(file: shownPath, line: location.line, column: location.column, name: n.name, value: n.value,
-                                   role: "synapse constant", unit: unit(in: comment, position: 0, of: 1), kind: kind, comment: comment)
+            let line = lineOf(n.range)
+            return row(shownPath, n.range, n.name, n.value, role: "synapse constant", trailing: attachment.trailing(line: line),
+                       heading: attachment.heading(line: line), keys: keys, position: 0, of: 1)
         }
+    }
+
+    /// One row: the source and unit its comments give a constant, the `position`-th of `count` on its line.
+    private func row(_ file: String, _ range: SourceRange, _ name: String, _ value: Double, role: String, trailing: String?,
+                     heading: String?, keys: Set<String>, position: Int, of count: Int) -> ParameterSource {
+        let location = range.startLocation
+        let (kind, comment) = decide(trailing: trailing, heading: heading, keys: keys)
+        return ParameterSource(file: file, line: location.line, column: location.column, name: name, value: value, role: role,
+                               unit: unit(in: comment, position: position, of: count), kind: kind, comment: comment)
     }
 
     // MARK: - Classification
 
-    private static func decide(trailing: String?, heading: String?, keys: Set<String>) -> (SourceKind, String) {
+    private func decide(trailing: String?, heading: String?, keys: Set<String>) -> (SourceKind, String) {
         if let trailing {
             let kind = classify(trailing, keys: keys)
             if kind != .missing || heading == nil { return (kind, trailing) }
@@ -104,7 +109,7 @@ enum ParameterSources {
     }
 
     /// The kind whose marker comes first in `text`.
-    static func classify(_ text: String, keys: Set<String>) -> SourceKind {
+    func classify(_ text: String, keys: Set<String>) -> SourceKind {
         let lowered = text.lowercased()
         var first: (offset: Int, kind: SourceKind)?
         func consider(_ offset: Int?, _ kind: SourceKind) {
@@ -123,24 +128,24 @@ enum ParameterSources {
 
     /// `Name 1999`, `Name et al. 1999`, `Name & Name 1999`, `Name, Name & Name 1999`,
     /// `Name et al. (1999)`: a capitalised surname list followed by a year.
-    nonisolated(unsafe) static let authorYear = try! Regex(
+    let authorYear = try! Regex(
         #"[A-Z][A-Za-z'\-]+(?: et al\.?|(?:,? (?:&|and) [A-Z][A-Za-z'\-]+)|(?:, [A-Z][A-Za-z'\-]+)+(?:,? (?:&|and) [A-Z][A-Za-z'\-]+)?)?,? \(?(?:19|20)[0-9]{2}[a-z]?\b"#)
 
     /// A DOI (`doi:10.1089/ars.2010.3297`), which names one publication as well as its authors do.
-    nonisolated(unsafe) static let doi = try! Regex(#"(?:doi:\s?)?10\.[0-9]{4,9}/[^\s,;)]+"#)
+    let doi = try! Regex(#"(?:doi:\s?)?10\.[0-9]{4,9}/[^\s,;)]+"#)
 
     /// A bracketed list of keys, each ending in a two-digit year and perhaps followed by a
     /// place in the source: `[BI99]`, `[Gol06, BIOMD0000000118]`, `[Pos08 Fig. 2b]`.
-    nonisolated(unsafe) static let bracketedKeys = try! Regex(#"\[([^\]\n]+)\]"#)
-    nonisolated(unsafe) static let keyPattern = try! Regex(#"^[A-Za-z][A-Za-z0-9&+.\-]*[0-9]{2}[a-z]?$"#)
+    let bracketedKeys = try! Regex(#"\[([^\]\n]+)\]"#)
+    let keyPattern = try! Regex(#"^[A-Za-z][A-Za-z0-9&+.\-]*[0-9]{2}[a-z]?$"#)
 
-    private static func keys(in match: Regex<AnyRegexOutput>.Match) -> [String] {
+    private func keys(in match: Regex<AnyRegexOutput>.Match) -> [String] {
         (match.output[1].substring ?? "").split(separator: ",").compactMap { item in
             item.split(separator: " ").first.map(String.init).flatMap { $0.wholeMatch(of: keyPattern) != nil ? $0 : nil }
         }
     }
 
-    private static func citationOffset(in text: String, keys defined: Set<String>) -> Int? {
+    private func citationOffset(in text: String, keys defined: Set<String>) -> Int? {
         var offsets: [Int] = []
         for pattern in [authorYear, doi] {
             if let match = text.firstMatch(of: pattern) { offsets.append(text.distance(from: text.startIndex, to: match.range.lowerBound)) }
@@ -154,7 +159,7 @@ enum ParameterSources {
     /// Keys that a comment paragraph of the file (consecutive comment lines) defines: a key
     /// followed at once by an author–year reference, as in a sources list
     /// (`[BI99]   Bhalla & Iyengar 1999, Science 283:381`).
-    static func definedKeys(_ comments: [SourceComment]) -> Set<String> {
+    func definedKeys(_ comments: [SourceComment]) -> Set<String> {
         var paragraphs: [String] = []
         var lastLine = -2
         for comment in comments {
@@ -172,7 +177,7 @@ enum ParameterSources {
                 let end = i + 1 < found.count ? found[i + 1].range.lowerBound : paragraph.endIndex
                 let entry = paragraph[match.range.upperBound..<end].drop(while: { $0 == " " || $0 == "=" || $0 == ":" })
                 if [authorYear, doi].contains(where: { entry.firstMatch(of: $0)?.range.lowerBound == entry.startIndex }) {
-                    keys.formUnion(Self.keys(in: match))
+                    keys.formUnion(self.keys(in: match))
                 }
             }
         }
@@ -182,13 +187,13 @@ enum ParameterSources {
     // MARK: - Units
 
     /// A unit: `1/s`, `uM`, `1/(uM*s)`, `1/(mM ms)`, `uM/s`, `nS`, `mV`, `um^3`.
-    nonisolated(unsafe) static let unitPattern = try! Regex(
+    let unitPattern = try! Regex(
         #"^(?:1/\([A-Za-z0-9^* ]+\)|(?:uM|nM|mM|pM|ms|s|min|h|mV|mS|nS|pS|uS|pA|nA|pF|uF|Hz|um|mm|cm|1)(?:\^-?[0-9]+)?(?:[*/](?:\([A-Za-z0-9^* ]+\)|(?:uM|nM|mM|pM|ms|s|min|h|mV|mS|nS|pS|uS|pA|nA|pF|uF|Hz|um|mm|cm)(?:\^-?[0-9]+)?))*)(?=$|[\s),;:])"#)
 
     /// The units a comment declares: every clause (between `,` and `;`, a leading
     /// `[KEY]` aside) that starts with a unit. With several constants on one line, the
     /// comment's units are read in the order of the constants, when there are as many.
-    static func unit(in comment: String, position: Int, of count: Int) -> String {
+    func unit(in comment: String, position: Int, of count: Int) -> String {
         var units: [String] = []
         for clause in comment.split(whereSeparator: { $0 == "," || $0 == ";" }) {
             var words = clause.drop(while: { $0 == " " })
@@ -261,7 +266,8 @@ enum ParameterSources {
         for r in rows {
             if r.file != currentFile {
                 currentFile = r.file
-                out += "\n## \(r.file)\n\n| line | name | value | unit | source | comment |\n|---:|---|---:|---|---|---|\n"
+                out += "\n## \(r.file)\n\n\(Summary(rows.filter { $0.file == currentFile }).line)\n\n"
+                    + "| line | name | value | unit | source | comment |\n|---:|---|---:|---|---|---|\n"
             }
             out += "| \(r.line) | `\(r.name)` | \(number(r.value)) | \(r.unit) | \(r.kind.rawValue) | \(oneLine(r.comment, limit: nil).replacingOccurrences(of: "|", with: "\\|")) |\n"
         }

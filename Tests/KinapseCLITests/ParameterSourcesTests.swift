@@ -131,4 +131,18 @@ import PathwayTestSupport
         #expect(r.status == 2)
         #expect(r.stderr.contains("bad.ant:2:"), "\(r.stderr)")
     }
+
+    @Test func filesWithoutSourcesAndAnOutputOverAnInputAreRefused() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.ant")
+        let text = "k = 2   // assumption: any\n"
+        try text.write(to: model, atomically: true, encoding: .utf8)
+        let withoutFlag = try CLI.run(["pathways", model.path])
+        #expect(withoutFlag.status == 2)
+        #expect(withoutFlag.stderr.contains("--sources"), "\(withoutFlag.stderr)")
+        let overInput = try CLI.run(["pathways", "--sources", model.path, "--out", model.path])
+        #expect(overInput.status == 2, "\(overInput.stderr)")
+        #expect(try String(contentsOf: model, encoding: .utf8) == text)
+    }
 }
