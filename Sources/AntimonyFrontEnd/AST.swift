@@ -158,4 +158,6 @@ enum TopLevelItem: Sendable {
 struct ParsedFile: Sendable {
     var file: SourceFile
     var items: [TopLevelItem]
+    /// Every comment, in file order; the statements above carry none.
+    var comments: [SourceComment] = []
 }

@@ -10,6 +10,7 @@ struct Lexer {
     private let bytes: [UInt8]
     private var position = 0
     private var tokens: [Token] = []
+    private var comments: [SourceComment] = []
 
     private init(file: SourceFile) {
         self.file = file
@@ -18,9 +19,15 @@ struct Lexer {
 
     /// The tokens of `file`, always ending with `.endOfFile`. Problems go to `sink`.
     static func tokenize(_ file: SourceFile, into sink: inout DiagnosticSink) -> [Token] {
+        tokenizeKeepingComments(file, into: &sink).tokens
+    }
+
+    /// The tokens and, beside them, every comment: the parser never sees comments, but what
+    /// they say about a value (its source, its unit) is read back from them.
+    static func tokenizeKeepingComments(_ file: SourceFile, into sink: inout DiagnosticSink) -> (tokens: [Token], comments: [SourceComment]) {
         var lexer = Lexer(file: file)
         lexer.run(&sink)
-        return lexer.tokens
+        return (lexer.tokens, lexer.comments)
     }
 
     private mutating func run(_ sink: inout DiagnosticSink) {
@@ -35,10 +42,14 @@ struct Lexer {
                 append(.newline, from: start)
             case UInt8(ascii: "#"):
                 skipLineComment()
+                keepComment(from: start, opening: 1, closing: 0)
             case UInt8(ascii: "/") where peek(1) == UInt8(ascii: "/"):
                 skipLineComment()
+                keepComment(from: start, opening: 2, closing: 0)
             case UInt8(ascii: "/") where peek(1) == UInt8(ascii: "*"):
-                if !skipBlockComment() {
+                if skipBlockComment() {
+                    keepComment(from: start, opening: 2, closing: 2)
+                } else {
                     sink.error("unterminated comment: '/*' has no closing '*/'", at: range(start, start + 2))
                     position = bytes.count
                 }
@@ -64,6 +75,13 @@ struct Lexer {
     }
 
     // MARK: - Pieces
+
+    /// Records the comment from `start` to the current position, its delimiters (`opening`
+    /// and `closing` bytes long) and surrounding blanks left out of its text.
+    private mutating func keepComment(from start: Int, opening: Int, closing: Int) {
+        let words = String(decoding: bytes[(start + opening)..<(position - closing)], as: UTF8.self)
+        comments.append(SourceComment(range: range(start, position), words: words))
+    }
 
     private mutating func skipLineComment() {
         while position < bytes.count, bytes[position] != UInt8(ascii: "\n") { position += 1 }

@@ -27,11 +27,17 @@ struct Parser {
     }
 
     static func parse(_ file: SourceFile, into sink: inout DiagnosticSink) -> ParsedFile {
-        let tokens = Lexer.tokenize(file, into: &sink)
+        parseKeepingTokens(file, into: &sink).parsed
+    }
+
+    /// The parsed file and the tokens it was read from, for readers that need to know where
+    /// code stands (which lines a comment shares with a statement).
+    static func parseKeepingTokens(_ file: SourceFile, into sink: inout DiagnosticSink) -> (parsed: ParsedFile, tokens: [Token]) {
+        let (tokens, comments) = Lexer.tokenizeKeepingComments(file, into: &sink)
         var parser = Parser(tokens: tokens, sink: sink)
         let items = parser.parseTopLevel()
         sink = parser.sink
-        return ParsedFile(file: file, items: items)
+        return (ParsedFile(file: file, items: items, comments: comments), tokens)
     }
 
     /// One expression filling `file` (blank space around it allowed), for formulas written

@@ -18,15 +18,23 @@ public struct ConfigReader {
     let bytes: [UInt8]
     var position = 0
     var diagnostics = DiagnosticCollector()
+    /// Every `#` comment, in file order.
+    var comments: [SourceComment] = []
 
     public static func read(_ file: SourceFile) throws(DiagnosticsError) -> ConfigTable {
+        try readKeepingComments(file).table
+    }
+
+    /// The table and every comment of the file, for what comments say about values (their
+    /// source, their unit).
+    public static func readKeepingComments(_ file: SourceFile) throws(DiagnosticsError) -> (table: ConfigTable, comments: [SourceComment]) {
         guard file.utf8.count <= maximumSize else {
             throw DiagnosticsError(.error("\(file.path) is larger than \(maximumSize >> 20) MiB; configuration files are small", at: nil))
         }
         var reader = ConfigReader(file: file, bytes: file.utf8)
         let root = reader.readDocument()
         try reader.diagnostics.throwIfErrors()
-        return root
+        return (root, reader.comments)
     }
 
     public static func read(path: String) throws(DiagnosticsError) -> ConfigTable {
@@ -368,11 +376,18 @@ public struct ConfigReader {
             if b == UInt8(ascii: " ") || b == UInt8(ascii: "\t") || b == UInt8(ascii: "\n") || b == UInt8(ascii: "\r") {
                 position += 1
             } else if b == UInt8(ascii: "#") {
-                while let c = peek(), c != UInt8(ascii: "\n") { position += 1 }
+                skipComment()
             } else {
                 break
             }
         }
+    }
+
+    /// Skips a `#` comment to the end of its line, keeping its words.
+    mutating func skipComment() {
+        let start = position
+        skipToNextLine()
+        comments.append(SourceComment(range: range(start, position), words: String(decoding: bytes[(start + 1)..<position], as: UTF8.self)))
     }
 
     mutating func skipToNextLine() {
@@ -382,7 +397,7 @@ public struct ConfigReader {
     /// After a complete statement only a comment may follow on the line.
     mutating func endOfLine() {
         skipSpaces()
-        if peek() == UInt8(ascii: "#") { skipToNextLine() }
+        if peek() == UInt8(ascii: "#") { skipComment() }
         guard let b = peek(), b != UInt8(ascii: "\n"), b != UInt8(ascii: "\r") else { return }
         diagnostics.error("expected the end of the line after the value", at: range(position, position + 1),
                           hint: "one 'key = value' per line")

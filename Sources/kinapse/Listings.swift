@@ -50,12 +50,72 @@ struct ListSynapses: ParsableCommand {
 
 struct ListPathways: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "pathways", abstract: "List the shipped pathway files.",
-        discussion: "Example:\n  kinapse pathways")
+        commandName: "pathways", abstract: "List the shipped pathway files, or every constant in them with its source.",
+        discussion: """
+        With --sources: one row per numeric constant of the shipped pathways, cells and
+        synapses (or of the FILEs named), with its unit and its source as its comment says:
+        cited, fitted, assumption, computed (the resting state) or missing; then a summary.
+
+        Examples:
+          kinapse pathways
+          kinapse pathways --sources
+          kinapse pathways --sources Pathways/calcineurin_pka.ant --out sources.csv
+          kinapse pathways --sources --out docs/parameter-sources.md
+        """)
     @OptionGroup var options: LibraryOptions
 
+    @Flag(help: "List every numeric constant with its source instead of the files.")
+    var sources = false
+
+    @Argument(help: "Pathway (.ant) or synapse (.toml) files to list the constants of, with --sources (default: the whole library).")
+    var files: [String] = []
+
+    @Option(help: "With --sources, also write the rows to FILE: Markdown if it ends in .md, else CSV.")
+    var out: String?
+
+    @Flag(help: "Overwrite a read-only output file.")
+    var force = false
+
+    func validate() throws {
+        if !sources, !files.isEmpty || out != nil {
+            throw ValidationError("FILEs and --out apply to --sources, as in 'kinapse pathways --sources FILE --out sources.csv'")
+        }
+        try OutputCheck.refuseConflicts([("--out", out)], inputs: files, force: force)
+    }
+
     func run() throws {
-        try Library.list(try options.directory(), nil, ending: ".ant") { Library.firstComment($0) ?? "" }
+        guard sources else {
+            try Library.list(try options.directory(), nil, ending: ".ant") { Library.firstComment($0) ?? "" }
+            return
+        }
+        let reader = ParameterSources()
+        var rows: [ParameterSource] = []
+        for (path, shown) in try inputs() { rows += try reader.read(path, shownAs: shown) }
+        StandardOutput.write(ParameterSources.table(rows))
+        if let out {
+            let text = out.lowercased().hasSuffix(".md") ? ParameterSources.markdown(rows) : ParameterSources.csv(rows)
+            try OutputCheck.write(text, to: out, option: "--out", force: force)
+        }
+    }
+
+    /// The files named, or the library's pathways, cells and synapses (shown relative to it).
+    private func inputs() throws -> [(path: String, shown: String)] {
+        if !files.isEmpty {
+            for path in files where !path.hasSuffix(".ant") && !path.hasSuffix(".toml") {
+                throw DiagnosticsError(.error("'\(path)' is neither a pathway (.ant) nor a synapse (.toml)",
+                                              hint: "--sources lists the constants of pathway and synapse files"))
+            }
+            return files.map { ($0, $0) }
+        }
+        let library = try options.directory()
+        var found: [(String, String)] = []
+        for (subdirectory, ending) in [(nil, ".ant"), ("cells", ".ant"), ("synapses", ".ant"), ("synapses", ".toml")] as [(String?, String)] {
+            let directory = subdirectory.map { (library as NSString).appendingPathComponent($0) } ?? library
+            for path in try Library.files(in: directory, ending: ending) {
+                found.append((path, (subdirectory.map { $0 + "/" } ?? "") + (path as NSString).lastPathComponent))
+            }
+        }
+        return found
     }
 }
 

@@ -96,4 +96,13 @@ import SourceDiagnostics
         #expect(diagnostics.diagnostics.first?.message == "'rate' must be greater than 0 (got -5)")
         #expect(diagnostics.diagnostics.first?.range?.startLocation == SourceLocation(line: 1, column: 8))
     }
+
+    @Test func commentsAreKeptWithTheirLinesBesideTheSameTable() throws {
+        let text = "# header\nsites = 5   # assumption\n[release]\nq = 0.4 # nS; cited\nlist = [1, # one\n  2]\n"
+        let file = SourceFile(path: "x.toml", text: text)
+        let (table, comments) = try ConfigReader.readKeepingComments(file)
+        #expect(comments.map(\.text) == ["header", "assumption", "nS; cited", "one"])
+        #expect(comments.map(\.line) == [1, 2, 4, 5])
+        #expect(table.keys == (try ConfigReader.read(file)).keys)
+    }
 }

@@ -1,0 +1,148 @@
+import Testing
+import Foundation
+import PathwayTestSupport
+
+/// `kinapse pathways --sources`: every numeric constant of the shipped library with the
+/// source its comment names, the sourced fraction it must keep, and the docs table it writes.
+@Suite struct ParameterSourcesTests {
+    /// One CSV row of `--out FILE.csv`, by column name.
+    struct Row {
+        let fields: [String: String]
+        subscript(_ column: String) -> String { fields[column] ?? "" }
+        var place: String { "\(self["file"]):\(self["line"]) \(self["name"])" }
+    }
+
+    /// Runs the command with `arguments` and `--out` into a fresh directory; the rows written.
+    static func rows(_ arguments: [String] = [], in directory: URL? = nil) throws -> (rows: [Row], stdout: String) {
+        let dir = try directory ?? CLI.temporaryDirectory()
+        defer { if directory == nil { try? FileManager.default.removeItem(at: dir) } }
+        let out = dir.appendingPathComponent("sources.csv")
+        let r = try CLI.run(["pathways", "--sources"] + arguments + ["--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try parseCSV(String(contentsOf: out, encoding: .utf8))
+        guard let header = lines.first else { return ([], r.stdout) }
+        return (lines.dropFirst().map { Row(fields: Dictionary(uniqueKeysWithValues: zip(header, $0))) }, r.stdout)
+    }
+
+    /// RFC 4180 fields: quoted when they hold a comma, a quote or a line break.
+    static func parseCSV(_ text: String) -> [[String]] {
+        var records: [[String]] = [], record: [String] = [], field = "", quoted = false
+        var characters = text.makeIterator()
+        while let c = characters.next() {
+            if quoted {
+                if c == "\"" {
+                    if let next = characters.next() {
+                        if next == "\"" { field.append("\"") } else {
+                            quoted = false
+                            if next == "," { record.append(field); field = "" } else if next == "\n" { record.append(field); records.append(record); record = []; field = "" }
+                        }
+                    } else { quoted = false }
+                } else { field.append(c) }
+            } else if c == "\"" { quoted = true
+            } else if c == "," { record.append(field); field = ""
+            } else if c == "\n" { record.append(field); records.append(record); record = []; field = ""
+            } else { field.append(c) }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        return records
+    }
+
+    /// Sourced fraction = (cited + fitted) / (all constants − computed), where a constant is
+    /// every number written as a value in the shipped .ant files and the synapse .toml files
+    /// (blockers aside), `computed` marks values set to the model's resting steady state
+    /// (derived, not chosen), `cited` an author–year reference or a key a comment of the same
+    /// file defines by one, and `fitted` a comment "fitted to …".
+    @Test func atLeastSeventyPercentOfTheLibrarysConstantsAreSourced() throws {
+        let rows = try Self.rows().rows
+        #expect(rows.count > 400, "the library lists only \(rows.count) constants")
+        let counted = rows.filter { $0["source"] != "computed" }
+        let sourced = counted.filter { $0["source"] == "cited" || $0["source"] == "fitted" }
+        let fraction = Double(sourced.count) / Double(max(1, counted.count))
+        // The library is not there yet; once it is, this known issue stops occurring and the
+        // test fails until the wrapper is removed, so the bar cannot slip back unnoticed.
+        withKnownIssue("the shipped library is below 70 % sourced") {
+            #expect(fraction >= 0.70, "sourced \(sourced.count) of \(counted.count) = \(Int((100 * fraction).rounded())) %")
+        }
+    }
+
+    @Test func everyConstantOfTheLibraryNamesItsSource() throws {
+        let missing = try Self.rows().rows.filter { $0["source"] == "missing" }
+        // Files being edited elsewhere still hold constants without a source: see the fraction test.
+        withKnownIssue("some shipped constants name no source yet") {
+            #expect(missing.count == 0, "constants name no source (cited, fitted, assumption or computed): \(missing.prefix(20).map(\.place))")
+        }
+    }
+
+    /// docs/parameter-sources.md is what the command writes (KINAPSE_UPDATE_SNAPSHOTS=1 rewrites it).
+    @Test func theDocsTableIsCurrent() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("parameter-sources.md")
+        let r = try CLI.run(["pathways", "--sources", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOf: out, encoding: .utf8)
+        let docs = TestModels.repositoryRoot.appendingPathComponent("docs")
+        if let problem = try Snapshot.mismatch(text, name: "parameter-sources.md", in: docs) { Issue.record(Comment(rawValue: problem)) }
+    }
+
+    /// One constant per way of naming a source, in one file: what each row must say.
+    @Test func eachCommentIsClassifiedByItsFirstMarker() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.ant")
+        try """
+            // Sources:
+            //   [AB99]  Able & Baker 1999, J Physiol 500:1, Table 2.
+            //   [XY01]  a review without authors.
+            model *m()
+              k1 = 2;           // [AB99 Table 2] 1/s
+              k2 = 3;           // 1/(uM*s); assumption: diffusion-limited association
+              k3 = 0.5;         // fitted to the IPSC decay of Fig. 3
+              k4 = 7;           // [XY01] uM
+              k5 = 1; k6 = 2;   // uM, 1/s [AB99]
+              k9 = 6;           // doi:10.1000/xyz123, Table 1
+              k7 = 4;           // Carver et al. 2003 J Neurosci 23:1, eq. 4; assumption: rounded
+              k8 = 5
+              // ---- initial values: resting steady state ----
+              S = 0.25;
+              J: S -> ; k1*S;
+            end
+            """.write(to: model, atomically: true, encoding: .utf8)
+        let rows = try Self.rows([model.path], in: dir).rows
+        let expected: [(name: String, source: String, unit: String)] = [
+            ("k1", "cited", "1/s"), ("k2", "assumption", "1/(uM*s)"), ("k3", "fitted", ""), ("k4", "missing", "uM"),
+            ("k5", "cited", "uM"), ("k6", "cited", "1/s"), ("k9", "cited", ""), ("k7", "cited", ""), ("k8", "missing", ""), ("S", "computed", ""),
+        ]
+        #expect(rows.map(\.["name"]) == expected.map(\.name))
+        for (row, e) in zip(rows, expected) {
+            #expect(row["source"] == e.source, "\(e.name): \(row["comment"])")
+            #expect(row["unit"] == e.unit, "\(e.name)")
+        }
+        #expect(rows.last?["role"] == "initial value")
+        #expect(rows.first?["line"] == "5")
+    }
+
+    @Test func aFileThatDoesNotParseIsAnErrorAtItsLine() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("bad.ant")
+        try "model *m()\n  k1 = 2 *;\nend\n".write(to: model, atomically: true, encoding: .utf8)
+        let r = try CLI.run(["pathways", "--sources", model.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("bad.ant:2:"), "\(r.stderr)")
+    }
+
+    @Test func filesWithoutSourcesAndAnOutputOverAnInputAreRefused() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = dir.appendingPathComponent("m.ant")
+        let text = "k = 2   // assumption: any\n"
+        try text.write(to: model, atomically: true, encoding: .utf8)
+        let withoutFlag = try CLI.run(["pathways", model.path])
+        #expect(withoutFlag.status == 2)
+        #expect(withoutFlag.stderr.contains("--sources"), "\(withoutFlag.stderr)")
+        let overInput = try CLI.run(["pathways", "--sources", model.path, "--out", model.path])
+        #expect(overInput.status == 2, "\(overInput.stderr)")
+        #expect(try String(contentsOf: model, encoding: .utf8) == text)
+    }
+}
