@@ -14,7 +14,7 @@ import PathwayTestSupport
 /// Units as in the files: s, mV, pA, mM Cl⁻, µM Ca²⁺ and BAPTA, nS.
 ///
 /// The terminal's spikes dominate the cost, so the runs thin the test stimuli to one every 300 s
-/// (the pairing itself keeps its 150 pairs); each pairing run takes about 20 s CPU in a debug build.
+/// (the pairing itself keeps its 150 pairs); each pairing run takes about 15 s CPU in a debug build.
 @Suite struct IonicPlasticityTests {
     /// The paper's mean depolarising shift of E_GABA after pairing within ±20 ms and its SEM (mV).
     /// Not verified: the paper's text could not be read in this work (searched: its abstract,
