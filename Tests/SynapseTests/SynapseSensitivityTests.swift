@@ -107,7 +107,7 @@ extension SynapseSensitivityTests {
 /// `make sensitivity-check` (Benchmarks/sensitivity_check.sh).
 @Suite struct ShippedSynapseSensitivityTests {
     static let cases: [(synapse: String, protocolName: String, blockers: [String])] = [
-        ("hippocampal_bdnf", "depolarisation", []), ("cortical_pyramidal", "chemical_iltp", []),
+        ("hippocampal_bdnf", "depolarisation", []), ("cortical_camkii", "chemical_iltp", []),
         ("purkinje_rp", "depolarisation", []),
     ]
 
