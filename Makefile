@@ -2,14 +2,17 @@
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
 # Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev),
-# HDF5 (libhdf5-dev, for NWB recordings) and LAPACK/BLAS (liblapack-dev, libblas-dev) first
-# if they are missing.
+# HDF5 (libhdf5-dev, for NWB recordings), LAPACK/BLAS (liblapack-dev, libblas-dev) and
+# OpenMPI (openmpi-bin, for MPI runs) first if they are missing.
 
 SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
 KLU_H      := /usr/include/suitesparse/klu.h
 HDF5_H     := /usr/include/hdf5/serial/hdf5.h
 VENV       := .build-venv
+# OpenMPI (openmpi-bin: mpirun and libmpi), for `mpirun -n N kinapse …` and its tests; kinapse
+# loads libmpi only when mpirun starts it (Sources/CMPI/include/kinapse_mpi.h), so no headers.
+MPIRUN     := /usr/bin/mpirun
 # LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them), which fitting
 # loads at run time (Sources/CLapack/include/kinapse_lapack.h says why it is not linked).
 LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.so))
@@ -35,6 +38,11 @@ deps:
 		echo "kinapse: HDF5 headers missing; installing libhdf5-dev"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libhdf5-dev; \
+	fi
+	@if [ ! -x $(MPIRUN) ]; then \
+		echo "kinapse: OpenMPI's mpirun missing; installing openmpi-bin"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openmpi-bin; \
 	fi
 	@if [ -z "$(LAPACK_SO)" ] || [ -z "$(BLAS_SO)" ]; then \
 		echo "kinapse: LAPACK/BLAS missing; installing liblapack-dev libblas-dev"; \

@@ -4,8 +4,8 @@ import InductionProtocols
 /// paired-pulse ratio and 1/CV² in the analysis window after induction relative to the
 /// baseline, the model's own ΔN and ΔPr, and the site of expression inferred from the
 /// readouts alone.
-public struct PlasticitySummary: Sendable {
-    public struct Means: Sendable {
+public struct PlasticitySummary: Sendable, Codable {
+    public struct Means: Sendable, Codable {
         public var amplitude: Double
         public var pairedPulseRatio: Double
         public var inverseCVSquared: Double
@@ -49,7 +49,7 @@ public struct PlasticitySummary: Sendable {
         return .postsynaptic
     }
 
-    public enum Locus: String, Sendable { case none = "no change", presynaptic, postsynaptic }
+    public enum Locus: String, Sendable, Codable { case none = "no change", presynaptic, postsynaptic }
 
     init?(readouts: [TestReadout], protocolDefinition p: InductionProtocol) {
         let base = readouts.filter { $0.phase == .baseline }

@@ -59,6 +59,9 @@ struct STDP: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw the window as SVG.", valueName: "FIG.svg"))
     var plot: String?
 
+    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    var sharding: ShardOptions
+
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
@@ -85,13 +88,14 @@ struct STDP: ParsableCommand {
         try OutputCheck.refuseConflicts(outputs, inputs: [synapsePath], force: force)
     }
 
-    var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot)] }
+    var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot), sharding.output] }
 
     func run() throws {
         let definition = try SynapseReader.read(path: synapsePath)
         let model = try definition.loadModel()  // reads its imports, so they count as inputs below
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
+        sharding.install(force: force)
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
         // Ctrl-C (or SIGTERM): no new interval begins, those running finish, and the window

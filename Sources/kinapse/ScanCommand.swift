@@ -61,6 +61,9 @@ struct ScanCommand: ParsableCommand {
     @Option(help: "Write CSV here (atomically) instead of to standard output.")
     var out: String?
 
+    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    var sharding: ShardOptions
+
     @Flag(help: "Overwrite a read-only output file.")
     var force = false
 
@@ -89,7 +92,7 @@ struct ScanCommand: ParsableCommand {
         _ = try Assignments.parse(assignments)
         if let tEnd, !(tEnd > 0 && tEnd.isFinite) { throw ValidationError("--t-end must be positive (got \(tEnd))") }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
-        try OutputCheck.refuseConflicts([("--out", out)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
+        try OutputCheck.refuseConflicts([("--out", out), sharding.output], inputs: [model] + (params.map { [$0] } ?? []), force: force)
     }
 
     func run() throws {
@@ -102,7 +105,8 @@ struct ScanCommand: ParsableCommand {
         if let hill, !columns.contains(hill) {
             throw ValidationError("--hill \(hill) must be one of the output columns (\(columns.joined(separator: ", ")))")
         }
-        try OutputCheck.check([("--out", out)], force: force)
+        try OutputCheck.check([("--out", out), sharding.output], force: force)
+        sharding.install(force: force)
 
         let readout: ScanReadout = tEnd.map { .endOfRun(time: $0, options: solver.applied(to: IntegratorOptions())) } ?? .steadyState
         let points = try ParameterScan.run(compiled, parameter: name, values: range.values, columns: columns, readout: readout,
