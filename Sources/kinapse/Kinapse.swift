@@ -29,7 +29,7 @@ struct Kinapse: ParsableCommand {
         Exit status: 0 success, 1 simulation failure, 2 bad input or usage.
         """,
         version: "0.1.0",
-        subcommands: [Simulate.self, STDP.self, Fit.self, Check.self, ODEs.self, ListPathways.self, ListSynapses.self, ListProtocols.self, SteadyStateCommand.self, ScanCommand.self, SBMLSuite.self, SBMLCase.self, Merge.self, PlotCommand.self, Export.self, Readouts.self, PEtabCommand.self]
+        subcommands: [Simulate.self, STDP.self, Fit.self, Check.self, ODEs.self, ListPathways.self, ListSynapses.self, ListProtocols.self, SteadyStateCommand.self, ScanCommand.self, SensitivityCommand.self, SBMLSuite.self, SBMLCase.self, Merge.self, PlotCommand.self, Export.self, Readouts.self, PEtabCommand.self]
     )
 
     /// The one place where errors are rendered and the exit status chosen (`ExitStatus`):
