@@ -77,7 +77,8 @@ petab: build
 	Benchmarks/petab_bench.sh .build/release/kinapse
 
 # One table: Kinapse against the C baselines and libRoadRunner (PyPI, in .build-venv) on the
-# TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings.
+# TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings,
+# and fits and stdp sweeps on 1 and 2 MPI ranks (Benchmarks/mpi_bench.sh).
 bench: deps
 	$(SWIFT) build -c release --product kinapse
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
@@ -90,6 +91,7 @@ bench: deps
 	bash Benchmarks/readouts_bench.sh .build/release
 	bash Benchmarks/steady_state_bench.sh .build/release
 	python3 Benchmarks/ssa_bench.py .build/release/kinapse --python $(VENV)/bin/python
+	bash Benchmarks/mpi_bench.sh .build/release/kinapse
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).
