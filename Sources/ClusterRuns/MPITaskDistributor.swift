@@ -18,6 +18,9 @@ public final class MPITaskDistributor: TaskDistributor {
     private let batches = Atomic<Int>(0)
     /// Prints per-batch statistics (tasks per rank, wait per assignment) on standard error.
     private let reportsStatistics: Bool
+    /// Whether rank 0 runs tasks besides handing them out (`KINAPSE_MPI_LEAD_COMPUTES=0`: it
+    /// only hands out, for a job with many ranks, and so that a test knows who ran what).
+    private let leadComputes: Bool
 
     private static let requestTag: Int32 = 1
     private static let assignmentTag: Int32 = 2
@@ -26,6 +29,7 @@ public final class MPITaskDistributor: TaskDistributor {
     public init(job: MPIJob) {
         self.job = job
         reportsStatistics = ProcessInfo.processInfo.environment["KINAPSE_MPI_STATISTICS"] == "1"
+        leadComputes = ProcessInfo.processInfo.environment["KINAPSE_MPI_LEAD_COMPUTES"] != "0"
     }
 
     public func distribute(_ batch: DistributedBatch) -> [TaskOutcome]? {
@@ -66,11 +70,14 @@ public final class MPITaskDistributor: TaskDistributor {
 
     private func lead(_ batch: DistributedBatch, number: Int) -> [TaskOutcome] {
         let ledger = Ledger(count: batch.count, ranks: job.size, isCancelled: batch.isCancelled)
-        let local = Thread {
-            batch.runLocally(1, { ledger.take(for: 0) }, { i, outcome in ledger.state.withLock { $0.outcomes[i] = outcome } })
+        if leadComputes {
+            Thread {
+                batch.runLocally(1, { ledger.take(for: 0) }, { i, outcome in ledger.state.withLock { $0.outcomes[i] = outcome } })
+                ledger.localFinished.store(true, ordering: .releasing)
+            }.start()
+        } else {
             ledger.localFinished.store(true, ordering: .releasing)
         }
-        local.start()
         var working = job.size - 1
         var waits = Array(repeating: 0.0, count: job.size)
         var pause: UInt32 = 20

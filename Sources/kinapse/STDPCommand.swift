@@ -69,10 +69,7 @@ struct STDP: ParsableCommand {
     var force = false
 
     func validate() throws {
-        guard LibraryLookup.resolve(synapse) != nil else { throw LibraryLookup.notFound(synapse) }
-        if let kind = FileKind.of(path: synapsePath), kind != .synapse {
-            throw ValidationError("'\(synapsePath)' is \(kind.rawValue), not a synapse definition; \(kind.usage)")
-        }
+        try LibraryLookup.requireSynapse(synapse)
         let parts = dt.split(separator: ":", omittingEmptySubsequences: false).compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         if parts.count == 3, parts[2] > 0, parts[1] >= parts[0], (parts[1] - parts[0]) / parts[2] >= Double(Self.maximumIntervals) {
             throw ValidationError("--dt \(dt) is \(Int((parts[1] - parts[0]) / parts[2]) + 1) intervals, more than the limit of \(Self.maximumIntervals): each is a full protocol run; use a larger step")

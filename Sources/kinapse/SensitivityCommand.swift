@@ -38,11 +38,8 @@ struct SensitivityCommand: ParsableCommand {
     @Option(name: .customLong("block"), parsing: .singleValue, help: ArgumentHelp("Apply a blocker declared by the synapse (repeatable).", valueName: "NAME"))
     var blockers: [String] = []
 
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a parameter or initial value, e.g. --set k_pot=0.06 (repeatable).", valueName: "ID=VALUE"))
-    var assignments: [String] = []
-
-    @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
-    var params: String?
+    @OptionGroup
+    var values: ParameterValueOptions
 
     @OptionGroup(title: "Solver")
     var solver: SolverOptions
@@ -54,15 +51,11 @@ struct SensitivityCommand: ParsableCommand {
     var force = false
 
     func validate() throws {
-        guard LibraryLookup.resolve(synapse) != nil else { throw LibraryLookup.notFound(synapse) }
-        if let kind = FileKind.of(path: synapsePath), kind != .synapse {
-            throw ValidationError("'\(synapsePath)' is \(kind.rawValue), not a synapse definition; \(kind.usage)")
-        }
-        _ = try Assignments.parse(assignments)
+        try LibraryLookup.requireSynapse(synapse)
         if parameters.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--parameters expects names separated by commas, or 'all' (got '\(parameters)')")
         }
-        try OutputCheck.refuseConflicts([("--out", out)], inputs: [synapsePath] + (params.map { [$0] } ?? []), force: force)
+        try OutputCheck.refuseConflicts([("--out", out)], inputs: [synapsePath] + values.inputs, force: force)
     }
 
     func run() throws {
@@ -72,7 +65,7 @@ struct SensitivityCommand: ParsableCommand {
         try OutputCheck.check([("--out", out)], inputs: [definition.modelPath], force: force)
         let names = Set(model.parameters.map(\.id) + model.species.map(\.id) + model.compartments.map(\.id))
         var request = SynapseRunRequest(synapse: definition, model: model, protocolDefinition: proto, blockers: blockers,
-                                        overrides: try Assignments.overrides(params: params, assignments: assignments, names: names),
+                                        overrides: try values.overrides(names: names),
                                         options: solver.applied(to: IntegratorOptions()))
         request.nativeCode = solver.nativeCode
         try AmplitudeChangeSensitivities.requireQuantal(request)
