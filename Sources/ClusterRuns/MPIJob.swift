@@ -44,20 +44,25 @@ public final class MPIJob: Sendable {
         exit(3)
     }
 
+    /// Microseconds between polls once a wait is long: each poll wakes the thread and runs
+    /// OpenMPI's progress engine (about 9 % of a core at 1 ms under a heavy load), while a
+    /// task waits at most this long for its successor (tasks here take 0.1 s and more).
+    static let longestPause: UInt32 = 4000
+
     func send(_ bytes: [UInt8], to destination: Int, tag: Int32) {
         let code = bytes.withUnsafeBytes { kinapse_mpi_send($0.baseAddress, $0.count, Int32(destination), tag) }
         if code != 0 { abort("sending \(bytes.count) bytes to rank \(destination) failed (MPI error \(code))") }
     }
 
     /// The next message with `tag` from `source` (nil: any rank), and its sender. Waits by
-    /// polling with a growing sleep (20 µs to 1 ms) rather than in MPI_Recv, which spins a
-    /// core: on a machine with as many ranks as cores that core belongs to a rank's work.
+    /// polling with a growing sleep (20 µs to `longestPause`) rather than in MPI_Recv, which
+    /// spins a core: on a machine with as many ranks as cores that core belongs to a rank's work.
     func receive(from source: Int?, tag: Int32) -> (sender: Int, bytes: [UInt8]) {
         var pause: UInt32 = 20
         while true {
             if let message = poll(from: source, tag: tag) { return message }
             usleep(pause)
-            pause = min(pause * 2, 1000)
+            pause = min(pause * 2, Self.longestPause)
         }
     }
 

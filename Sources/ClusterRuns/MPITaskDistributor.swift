@@ -84,7 +84,7 @@ public final class MPITaskDistributor: TaskDistributor {
         while working > 0 || !ledger.localFinished.load(ordering: .acquiring) {
             guard working > 0, let (sender, bytes) = job.poll(from: nil, tag: Self.requestTag) else {
                 usleep(pause)
-                pause = min(pause * 2, 1000)
+                pause = min(pause * 2, MPIJob.longestPause)
                 continue
             }
             pause = 20

@@ -56,22 +56,30 @@ struct ShardOptions: ParsableArguments {
     var output: (option: String, path: String?) { ("--shard-out", shardOut) }
 
     /// From here on the command's first batch of tasks is this share, written to
-    /// --shard-out, after which the process ends; call once the inputs are read.
-    func install(force: Bool) {
+    /// --shard-out, after which `cleanup` runs (what a `defer` of the command would have
+    /// undone, such as a directory lock) and the process ends; call once the inputs are read.
+    func install(force: Bool, cleanup: @escaping @Sendable () -> Void = {}) {
         guard let shard, let (index, count) = Shard.parse(shard), let path = shardOut else { return }
         TaskDistribution.install(ShardTaskDistributor(index: index, count: count, arguments: Self.commandWithoutShard()) { shard in
-            let undone = shard.outcomes.values.filter { $0 == .notRun }.count
-            if undone > 0 {
-                Console.error("error: interrupted with \(undone) of this shard's \(shard.outcomes.count) tasks not run; no shard written")
-                Foundation.exit(ExitStatus.simulationFailed.rawValue)
-            }
-            do {
-                try OutputCheck.write(shard.text, to: path, option: "--shard-out", force: force)
-            } catch {
-                Foundation.exit(Kinapse.runFailure(error))
-            }
-            Foundation.exit(ExitStatus.success.rawValue)
+            let status = Self.write(shard, to: path, force: force)
+            cleanup()
+            Foundation.exit(status)
         })
+    }
+
+    /// Writes a finished shard; the exit status.
+    private static func write(_ shard: Shard, to path: String, force: Bool) -> Int32 {
+        let undone = shard.outcomes.values.filter { $0 == .notRun }.count
+        if undone > 0 {
+            Console.error("error: interrupted with \(undone) of this shard's \(shard.outcomes.count) tasks not run; no shard written")
+            return ExitStatus.simulationFailed.rawValue
+        }
+        do {
+            try OutputCheck.write(shard.text, to: path, option: "--shard-out", force: force)
+        } catch {
+            return Kinapse.runFailure(error)
+        }
+        return ExitStatus.success.rawValue
     }
 
     /// This process's arguments without the program name and the shard options.

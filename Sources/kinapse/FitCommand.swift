@@ -109,7 +109,7 @@ struct Fit: ParsableCommand {
         defer { lock.release() }
         // Every input (problem, model, data, protocols) is read by now: no output may be one.
         try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot), sharding.output], force: force)
-        sharding.install(force: force)
+        sharding.install(force: force, cleanup: { lock.release() })
         let outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
                                         progress: { _ in progress.advance() },
                                         profileProgress: { _, _ in profiles.advance() })

@@ -134,6 +134,23 @@ enum MPIRun {
         return nil
     }
 
+    /// A fit in two shards: the shards leave no lock in the results directory, and merge
+    /// (which runs the profiles) writes the whole fit's files.
+    @Test func fitShardsMergedAreTheWholeFit() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fit = ["fit", FitCommandTests.blowup, "--starts", "4", "--seed", "11", "--jobs", "1", "--quiet"]
+        let whole = try CLI.run(fit + ["--out-dir", "whole"], in: dir)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        for k in 1...2 {
+            let r = try CLI.run(fit + ["--out-dir", "merged", "--shard", "\(k)/2", "--shard-out", "fit\(k).shard"], in: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let merged = try CLI.run(["merge", "fit1.shard", "fit2.shard"], in: dir)
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(try Self.files(in: dir.appendingPathComponent("merged")) == Self.files(in: dir.appendingPathComponent("whole")))
+    }
+
     /// Two shards joined by merge give the whole run's file, byte for byte.
     @Test func shardsMergedAreTheWholeRun() throws {
         let dir = try CLI.temporaryDirectory()
