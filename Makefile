@@ -2,8 +2,9 @@
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
 #   make test   build and run the test suite
 # Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev),
-# HDF5 (libhdf5-dev, for NWB recordings), GLPK (libglpk-dev, for flux-balance analysis) and
-# LAPACK/BLAS (liblapack-dev, libblas-dev) first if they are missing.
+# HDF5 (libhdf5-dev, for NWB recordings), GLPK (libglpk-dev, for flux-balance analysis),
+# LAPACK/BLAS (liblapack-dev, libblas-dev) and OpenMPI (openmpi-bin, for MPI runs) first if
+# they are missing.
 
 SWIFT      ?= swift
 SUNDIALS_H := /usr/include/cvodes/cvodes.h
@@ -11,6 +12,9 @@ KLU_H      := /usr/include/suitesparse/klu.h
 HDF5_H     := /usr/include/hdf5/serial/hdf5.h
 GLPK_H     := /usr/include/glpk.h
 VENV       := .build-venv
+# OpenMPI (openmpi-bin: mpirun and libmpi), for `mpirun -n N kinapse …` and its tests; kinapse
+# loads libmpi only when mpirun starts it (Sources/CMPI/include/kinapse_mpi.h), so no headers.
+MPIRUN     := /usr/bin/mpirun
 # LAPACK and BLAS (liblapack-dev, libblas-dev; OpenBLAS also provides them), which fitting
 # loads at run time (Sources/CLapack/include/kinapse_lapack.h says why it is not linked).
 LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.so))
@@ -41,6 +45,11 @@ deps:
 		echo "kinapse: GLPK headers missing; installing libglpk-dev"; \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libglpk-dev; \
+	fi
+	@if [ ! -x $(MPIRUN) ]; then \
+		echo "kinapse: OpenMPI's mpirun missing; installing openmpi-bin"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq openmpi-bin; \
 	fi
 	@if [ -z "$(LAPACK_SO)" ] || [ -z "$(BLAS_SO)" ]; then \
 		echo "kinapse: LAPACK/BLAS missing; installing liblapack-dev libblas-dev"; \
@@ -75,7 +84,8 @@ petab: build
 	Benchmarks/petab_bench.sh .build/release/kinapse
 
 # One table: Kinapse against the C baselines and libRoadRunner (PyPI, in .build-venv) on the
-# TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings.
+# TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings,
+# and fits and stdp sweeps on 1 and 2 MPI ranks (Benchmarks/mpi_bench.sh).
 bench: deps
 	$(SWIFT) build -c release --product kinapse
 	@[ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)
@@ -88,6 +98,7 @@ bench: deps
 	bash Benchmarks/readouts_bench.sh .build/release
 	bash Benchmarks/steady_state_bench.sh .build/release
 	python3 Benchmarks/ssa_bench.py .build/release/kinapse --python $(VENV)/bin/python
+	bash Benchmarks/mpi_bench.sh .build/release/kinapse
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).

@@ -44,7 +44,11 @@ let package = Package(
         // Compiles a model's programs to machine code with the system C compiler (`--native-code`).
         .target(name: "NativeCode", dependencies: ["SourceDiagnostics", "ModelCompiler"], swiftSettings: strictSettings),
         .target(name: "Simulation", dependencies: ["SourceDiagnostics", "ModelCompiler", "CVODEIntegration", "KineticsCore", "KinapseUtilities"], swiftSettings: strictSettings),
-        .target(name: "Reporting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
+        .target(name: "Reporting", dependencies: ["SourceDiagnostics", "KineticsCore", "KinapseUtilities"], swiftSettings: strictSettings),
+        // OpenMPI, loaded only when mpirun launched the process (kinapse_mpi.h says why not linked).
+        .target(name: "CMPI"),
+        // MPI jobs: the ranks share the batches of ParallelTasks, rank 0 writes (`mpirun -n N kinapse …`).
+        .target(name: "ClusterRuns", dependencies: ["CMPI", "KinapseUtilities"], swiftSettings: strictSettings),
         // Exact (direct method) and tau-leaping stochastic simulation of a compiled pathway.
         .target(name: "StochasticSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "ModelCompiler", "KineticsCore", "KinapseUtilities"],
                 swiftSettings: strictSettings),
@@ -82,7 +86,7 @@ let package = Package(
                 "SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler",
                 "CVODEIntegration", "Simulation", "Reporting", "KineticsCore", "SBMLTestSuite",
                 "InductionProtocols", "SynapseModel", "SynapseSimulation", "Plotting", "Fitting", "Optimization", "NativeCode", "ConfigFiles", "KinapseUtilities",
-                "Recordings", "FluxBalance", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation", "PEtab",
+                "Recordings", "FluxBalance", "RecordingAnalysis", "SteadyState", "ParameterScans", "StochasticSimulation", "PEtab", "ClusterRuns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings

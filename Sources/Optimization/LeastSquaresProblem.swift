@@ -4,7 +4,7 @@ import Glibc
 
 /// Where a Jacobian came from; reported with every run so a fit can say how its
 /// gradients were obtained.
-public enum JacobianSource: String, Sendable, Hashable {
+public enum JacobianSource: String, Sendable, Hashable, Codable {
     /// Closed-form derivatives (test problems, linear models).
     case analytic
     /// Forward sensitivities integrated with the model (CVODES).

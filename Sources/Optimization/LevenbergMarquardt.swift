@@ -28,14 +28,14 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
 }
 
 /// Which test ended a converged run.
-public enum ConvergenceCriterion: String, Sendable, Hashable {
+public enum ConvergenceCriterion: String, Sendable, Hashable, Codable {
     case gradient
     case stepSize = "step size"
     case objectiveChange = "objective change"
 }
 
 /// How a run ended.
-public enum RunStatus: Sendable, Hashable, CustomStringConvertible {
+public enum RunStatus: Sendable, Hashable, Codable, CustomStringConvertible {
     case converged(ConvergenceCriterion)
     case maxIterations
     case maxEvaluations
@@ -60,7 +60,7 @@ public enum RunStatus: Sendable, Hashable, CustomStringConvertible {
 
 /// The outcome of one run. For a failed start, `theta` is the last accepted point (the start
 /// itself when the first evaluation failed) and `objective` is +∞ when it was never evaluated.
-public struct LeastSquaresResult: Sendable, Hashable {
+public struct LeastSquaresResult: Sendable, Hashable, Codable {
     /// Final point, scaled coordinates.
     public var theta: [Double]
     /// ½‖r‖² at `theta`.

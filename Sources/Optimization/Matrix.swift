@@ -1,6 +1,6 @@
 /// A dense real matrix stored column-major, the layout LAPACK expects: entry (i, j) is at
 /// `elements[i + j * rows]`.
-public struct Matrix: Sendable, Hashable {
+public struct Matrix: Sendable, Hashable, Codable {
     public let rows: Int
     public let columns: Int
     public var elements: [Double]

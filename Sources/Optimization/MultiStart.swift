@@ -24,7 +24,8 @@ public struct MultiStartOptions: Sendable, Hashable {
 }
 
 /// One start of a multi-start fit.
-public struct StartResult: Sendable {
+/// Portable, so that the starts of a fit can run on several MPI ranks (`ParallelTasks`).
+public struct StartResult: Sendable, Codable, PortableResult {
     /// Position in the list of starts (additional starts first, then the sample).
     public var index: Int
     /// Start point, scaled coordinates.

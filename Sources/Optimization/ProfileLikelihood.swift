@@ -38,7 +38,7 @@ public struct ProfileOptions: Sendable, Hashable {
 }
 
 /// One point of a profile: parameter i held at `value`, the others re-optimised.
-public struct ProfilePoint: Sendable, Hashable {
+public struct ProfilePoint: Sendable, Hashable, Codable {
     /// The profiled parameter's scaled value.
     public var value: Double
     /// Optimised objective with the parameter held there.
@@ -49,7 +49,7 @@ public struct ProfilePoint: Sendable, Hashable {
 }
 
 /// How one side of a profile ended.
-public enum ProfileSideEnd: Sendable, Hashable, CustomStringConvertible {
+public enum ProfileSideEnd: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The objective rose past the threshold; `at` is the interpolated crossing (scaled).
     case crossed(at: Double)
     /// The parameter reached its bound with the objective still below the threshold.
@@ -83,7 +83,8 @@ public enum Identifiability: String, Sendable, Hashable {
 }
 
 /// The profile likelihood of one parameter.
-public struct ParameterProfile: Sendable, Hashable {
+/// Portable, so that the profiles of a fit can run on several MPI ranks (`ParallelTasks`).
+public struct ParameterProfile: Sendable, Hashable, Codable, PortableResult {
     public var parameter: Int
     /// Points by increasing value, the optimum among them.
     public var points: [ProfilePoint]

@@ -37,7 +37,7 @@ public enum ScanReadout: Sendable, Equatable {
     case endOfRun(time: Double, options: IntegratorOptions)
 }
 
-public struct ScanPoint: Sendable {
+public struct ScanPoint: Sendable, Codable, PortableResult {
     public var value: Double
     /// One value per requested column; nil when the point could not be computed.
     public var outputs: [Double]?

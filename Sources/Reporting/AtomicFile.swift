@@ -1,5 +1,6 @@
 import Foundation
 import Dispatch
+import KinapseUtilities
 
 /// Output files are written whole or not at all: to a temporary file beside the target,
 /// then renamed over it, so an interrupted run never leaves a truncated result.
@@ -100,6 +101,9 @@ public enum AtomicFile {
     }
 
     public static func write(_ text: String, to path: String, force: Bool = false) throws(WriteError) {
+        // Under MPI every rank runs the whole command and rank 0 alone writes: the ranks
+        // never race for a file, and the file is the one a single process writes.
+        guard JobRank.speaksForJob else { return }
         switch try Target(path, force: force).method {
         case .replace(let target, let mode): try replace(target, with: text, mode: mode, named: path)
         case .writeThrough(let target): try writeThrough(target, text: text, named: path)

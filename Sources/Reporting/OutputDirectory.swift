@@ -1,4 +1,5 @@
 import Foundation
+import KinapseUtilities
 
 /// A lock on a results directory, so two runs never write their files into it at once:
 /// a file `.kinapse-fit.lock` created with O_EXCL and holding the owner's process id,
@@ -11,10 +12,12 @@ public final class OutputDirectoryLock: Sendable {
     /// Creates the directory if needed and takes its lock; the refusal says why not
     /// (not writable, locked by a running process, or a stale lock and how to clear it).
     public init(_ directory: String) throws(OutputPolicy.Refusal) {
+        path = (directory as NSString).appendingPathComponent(Self.fileName)
+        // Under MPI rank 0 alone writes, so it alone makes the directory and holds the lock.
+        guard JobRank.speaksForJob else { return }
         if let reason = Self.makeDirectory(directory) {
             throw OutputPolicy.Refusal(message: "cannot create the output directory '\(directory)': \(reason)", hint: "choose another --out-dir")
         }
-        path = (directory as NSString).appendingPathComponent(Self.fileName)
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o644)
         if fd >= 0 {
             let text = "\(getpid())\n"
@@ -36,7 +39,7 @@ public final class OutputDirectoryLock: Sendable {
             hint: "check the files in '\(directory)', then remove '\(path)' and run again")
     }
 
-    public func release() { unlink(path) }
+    public func release() { if JobRank.speaksForJob { unlink(path) } }
 
     /// `mkdir -p`, with the system's reason when it fails (Foundation's is a bare error code).
     static func makeDirectory(_ path: String) -> String? {

@@ -1,4 +1,5 @@
 import Foundation
+import KinapseUtilities
 
 /// What a run may write. An output may not be any file the run reads (compared by device
 /// and inode for files that exist, so `./a/../x.csv`, a symbolic link and a hard link to
@@ -27,6 +28,9 @@ public struct OutputPolicy: Sendable {
     /// refused output never leaves the others half written. `outputs` pairs each path with
     /// the option that named it (`--out`).
     public func check(_ outputs: [(option: String, path: String)]) throws(Refusal) {
+        // Rank 0 of an MPI job checks and writes; the others write nothing, and an output
+        // directory rank 0 has yet to create would fail their check.
+        guard JobRank.speaksForJob else { return }
         let inputIDs = inputs.compactMap { input in Self.identity(input).map { (input, $0) } }
         let inputPaths = Dictionary(inputs.map { (Self.resolved($0), $0) }, uniquingKeysWith: { first, _ in first })
         for output in outputs {

@@ -4,8 +4,8 @@ import InductionProtocols
 /// paired-pulse ratio and 1/CV² in the analysis window after induction relative to the
 /// baseline, the model's own ΔN and ΔPr, and the site of expression inferred from the
 /// readouts alone.
-public struct PlasticitySummary: Sendable {
-    public struct Means: Sendable {
+public struct PlasticitySummary: Sendable, Codable {
+    public struct Means: Sendable, Codable {
         public var amplitude: Double
         public var pairedPulseRatio: Double
         public var inverseCVSquared: Double
@@ -49,20 +49,26 @@ public struct PlasticitySummary: Sendable {
         return .postsynaptic
     }
 
-    public enum Locus: String, Sendable { case none = "no change", presynaptic, postsynaptic }
+    public enum Locus: String, Sendable, Codable { case none = "no change", presynaptic, postsynaptic }
 
     init?(readouts: [TestReadout], protocolDefinition p: InductionProtocol) {
-        let base = readouts.filter { $0.phase == .baseline }
+        let (base, after) = Self.compared(readouts, protocolDefinition: p)
+        guard let b = Self.means(base), let a = Self.means(after) else { return nil }
+        self.baseline = b
+        self.after = a
+        self.window = p.analysisWindow
+        if let r = readouts.first?.recorded { amplitudeUnit = r.unit }
+    }
+
+    /// The readouts the summary compares: the baseline, and the follow-up readouts in the
+    /// protocol's analysis window (measured from the end of induction).
+    static func compared(_ readouts: [TestReadout], protocolDefinition p: InductionProtocol) -> (baseline: [TestReadout], after: [TestReadout]) {
         let window = p.analysisWindow
         let end = p.inductionEnd
         let after = readouts.filter {
             $0.phase == .followUp && $0.time - end >= window.lowerBound && $0.time - end <= window.upperBound
         }
-        guard let b = Self.means(base), let a = Self.means(after) else { return nil }
-        self.baseline = b
-        self.after = a
-        self.window = window
-        if let r = readouts.first?.recorded { amplitudeUnit = r.unit }
+        return (readouts.filter { $0.phase == .baseline }, after)
     }
 
     static func means(_ rs: [TestReadout]) -> Means? {

@@ -6,7 +6,7 @@ public import PathwayModel
 public import CVODEIntegration
 
 /// One point of a spike-timing window: the plasticity one pairing interval produces.
-public struct SpikeTimingPoint: Sendable {
+public struct SpikeTimingPoint: Sendable, Codable, PortableResult {
     /// Post minus pre, seconds.
     public var deltaT: Double
     public var summary: PlasticitySummary?

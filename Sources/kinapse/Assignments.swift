@@ -21,3 +21,22 @@ enum Assignments {
         return out + (try parse(assignments))
     }
 }
+
+/// `--set ID=VALUE` (repeatable) and `--params FILE`, for commands that run a model at
+/// chosen parameter values.
+struct ParameterValueOptions: ParsableArguments {
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override an initial value or parameter, e.g. --set k1=0.5 (repeatable).", valueName: "ID=VALUE"))
+    var assignments: [String] = []
+
+    @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
+    var params: String?
+
+    func validate() throws { _ = try Assignments.parse(assignments) }
+
+    /// The files these options read.
+    var inputs: [String] { params.map { [$0] } ?? [] }
+
+    func overrides(names: some Collection<String>) throws -> [(name: String, value: Double)] {
+        try Assignments.overrides(params: params, assignments: assignments, names: names)
+    }
+}

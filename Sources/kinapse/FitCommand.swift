@@ -64,6 +64,9 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default; a model whose events fire on state-dependent conditions falls back to finite differences, and the report says so) or 'fd' (central finite differences).", valueName: "METHOD"))
     var gradient: String = "sensitivities"
 
+    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    var sharding: ShardOptions
+
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
@@ -86,7 +89,7 @@ struct Fit: ParsableCommand {
         if (outDir as NSString).standardizingPath == (problem as NSString).standardizingPath {
             throw ValidationError("--out-dir is the problem file itself")
         }
-        try OutputCheck.refuseConflicts([("--plot", plot)], inputs: [problem], force: force)
+        try OutputCheck.refuseConflicts([("--plot", plot), sharding.output], inputs: [problem], force: force)
     }
 
     func run() throws {
@@ -105,7 +108,8 @@ struct Fit: ParsableCommand {
         let lock = try OutputDirectoryLock(outDir)
         defer { lock.release() }
         // Every input (problem, model, data, protocols) is read by now: no output may be one.
-        try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot)], force: force)
+        try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot), sharding.output], force: force)
+        sharding.install(force: force, cleanup: { lock.release() })
         let outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
                                         progress: { _ in progress.advance() },
                                         profileProgress: { _, _ in profiles.advance() })
@@ -150,7 +154,7 @@ struct Fit: ParsableCommand {
         }
         if let plot { try PlotOutput.fit(outcome, to: plot, force: force) }
         try OutputCheck.write(ResultManifest.text(files: done, problem: problem), to: path(ResultManifest.name), option: "--out-dir", force: force)
-        for stale in earlier where !done.contains(stale) { unlink(path(stale)) }
+        for stale in earlier where !done.contains(stale) && JobRank.speaksForJob { unlink(path(stale)) }
     }
 
     func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }

@@ -29,13 +29,14 @@ struct Kinapse: ParsableCommand {
         Exit status: 0 success, 1 simulation failure, 2 bad input or usage.
         """,
         version: "0.1.0",
-        subcommands: [Simulate.self, STDP.self, Fit.self, Check.self, ODEs.self, ListPathways.self, ListSynapses.self, ListProtocols.self, SteadyStateCommand.self, FluxBalanceCommand.self, ScanCommand.self, SBMLSuite.self, SBMLCase.self, PlotCommand.self, Export.self, Readouts.self, PEtabCommand.self]
+        subcommands: [Simulate.self, STDP.self, Fit.self, Check.self, ODEs.self, ListPathways.self, ListSynapses.self, ListProtocols.self, SteadyStateCommand.self, FluxBalanceCommand.self, ScanCommand.self, SensitivityCommand.self, SBMLSuite.self, SBMLCase.self, Merge.self, PlotCommand.self, Export.self, Readouts.self, PEtabCommand.self]
     )
 
     /// The one place where errors are rendered and the exit status chosen (`ExitStatus`):
     /// commands and libraries throw, and never print an error themselves.
     static func main() {
         Interruption.install()
+        let job = Cluster.start()
         if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
             Console.error(message)
             Foundation.exit(ExitStatus.badInput.rawValue)
@@ -54,6 +55,7 @@ struct Kinapse: ParsableCommand {
         // Output printed to standard output is buffered: a full disk or a closed file shows
         // only now, and must not pass for success.
         if let failure = StandardOutput.flush() { Foundation.exit(runFailure(failure)) }
+        job?.finish()
         Foundation.exit(ExitStatus.success.rawValue)
     }
 

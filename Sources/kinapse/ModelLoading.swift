@@ -69,6 +69,14 @@ enum ModelLoading {
 /// (`kinapse simulate golgi_granule`, `kinapse stdp entorhinal_stellate`) from the library
 /// (`LibraryPath`), so that every name the listings print works from any directory.
 enum LibraryLookup {
+    /// `validate()` of a command whose argument names a synapse: it exists and is one.
+    static func requireSynapse(_ name: String) throws {
+        guard let path = resolve(name) else { throw notFound(name) }
+        if let kind = FileKind.of(path: path), kind != .synapse {
+            throw ValidationError("'\(path)' is \(kind.rawValue), not a synapse definition; \(kind.usage)")
+        }
+    }
+
     /// Where a bare name is looked for, relative to each library directory.
     static let places: [(directory: String, ending: String)] = [("synapses", "toml"), ("", "ant"), ("", "xml")]
 

@@ -59,6 +59,9 @@ struct STDP: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw the window as SVG.", valueName: "FIG.svg"))
     var plot: String?
 
+    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    var sharding: ShardOptions
+
     @Flag(help: "No progress on standard error.")
     var quiet = false
 
@@ -66,10 +69,7 @@ struct STDP: ParsableCommand {
     var force = false
 
     func validate() throws {
-        guard LibraryLookup.resolve(synapse) != nil else { throw LibraryLookup.notFound(synapse) }
-        if let kind = FileKind.of(path: synapsePath), kind != .synapse {
-            throw ValidationError("'\(synapsePath)' is \(kind.rawValue), not a synapse definition; \(kind.usage)")
-        }
+        try LibraryLookup.requireSynapse(synapse)
         let parts = dt.split(separator: ":", omittingEmptySubsequences: false).compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
         if parts.count == 3, parts[2] > 0, parts[1] >= parts[0], (parts[1] - parts[0]) / parts[2] >= Double(Self.maximumIntervals) {
             throw ValidationError("--dt \(dt) is \(Int((parts[1] - parts[0]) / parts[2]) + 1) intervals, more than the limit of \(Self.maximumIntervals): each is a full protocol run; use a larger step")
@@ -85,13 +85,14 @@ struct STDP: ParsableCommand {
         try OutputCheck.refuseConflicts(outputs, inputs: [synapsePath], force: force)
     }
 
-    var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot)] }
+    var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot), sharding.output] }
 
     func run() throws {
         let definition = try SynapseReader.read(path: synapsePath)
         let model = try definition.loadModel()  // reads its imports, so they count as inputs below
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
+        sharding.install(force: force)
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
         // Ctrl-C (or SIGTERM): no new interval begins, those running finish, and the window

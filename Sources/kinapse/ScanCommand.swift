@@ -45,11 +45,8 @@ struct ScanCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Fit a Hill curve to this column and print IC50/EC50, Hill coefficient, top and bottom.", valueName: "COLUMN"))
     var hill: String?
 
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override an initial value or parameter, e.g. --set k1=0.5 (repeatable).", valueName: "ID=VALUE"))
-    var assignments: [String] = []
-
-    @Option(help: ArgumentHelp("Parameter values from a file, e.g. the best_parameters.toml of 'kinapse fit' (--set still overrides them).", valueName: "FILE"))
-    var params: String?
+    @OptionGroup
+    var values: ParameterValueOptions
 
     // Optional, so that the help does not print this machine's core count as the default.
     @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
@@ -60,6 +57,9 @@ struct ScanCommand: ParsableCommand {
 
     @Option(help: "Write CSV here (atomically) instead of to standard output.")
     var out: String?
+
+    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    var sharding: ShardOptions
 
     @Flag(help: "Overwrite a read-only output file.")
     var force = false
@@ -86,10 +86,9 @@ struct ScanCommand: ParsableCommand {
 
     func validate() throws {
         _ = try parsedVary()
-        _ = try Assignments.parse(assignments)
         if let tEnd, !(tEnd > 0 && tEnd.isFinite) { throw ValidationError("--t-end must be positive (got \(tEnd))") }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
-        try OutputCheck.refuseConflicts([("--out", out)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
+        try OutputCheck.refuseConflicts([("--out", out), sharding.output], inputs: [model] + values.inputs, force: force)
     }
 
     func run() throws {
@@ -97,12 +96,13 @@ struct ScanCommand: ParsableCommand {
         let path = LibraryLookup.resolve(model) ?? model
         var compiled = try ModelCompiler.compile(ModelLoading.loadPathway(path))
         if solver.nativeCode { compiled = try NativeCode.compile(compiled).model }
-        let overrides = try Assignments.overrides(params: params, assignments: assignments, names: compiled.symbols.keys)
+        let overrides = try values.overrides(names: compiled.symbols.keys)
         let columns = select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? compiled.states.map(\.name)
         if let hill, !columns.contains(hill) {
             throw ValidationError("--hill \(hill) must be one of the output columns (\(columns.joined(separator: ", ")))")
         }
-        try OutputCheck.check([("--out", out)], force: force)
+        try OutputCheck.check([("--out", out), sharding.output], force: force)
+        sharding.install(force: force)
 
         let readout: ScanReadout = tEnd.map { .endOfRun(time: $0, options: solver.applied(to: IntegratorOptions())) } ?? .steadyState
         let points = try ParameterScan.run(compiled, parameter: name, values: range.values, columns: columns, readout: readout,

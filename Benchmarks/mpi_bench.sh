@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# MPI benchmark (issue 23), release build: the same work on 1 and on 2 MPI ranks.
+#  1. a 32-start fit (BENCH_MPI_STARTS) of the hippocampal_bdnf fixture, no profiles;
+#  2. a 41-interval stdp sweep (-100:100:5 ms) of the entorhinal stellate synapse;
+# each with one thread per rank (--jobs 1), so that 2 ranks on 2 cores is the whole
+# machine. Prints wall times, the speed-up (goal ≥ 1.8× on 2 cores), whether the outputs of
+# 1 and 2 ranks are byte-identical, and the scheduling overhead per task: the mean time a
+# rank waits between returning a result and receiving its next task (KINAPSE_MPI_STATISTICS).
+# Usage: Benchmarks/mpi_bench.sh PATH_TO_KINAPSE   (make bench calls it)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+kinapse="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+starts="${BENCH_MPI_STARTS:-32}"
+out=".build-bench/mpi"
+rm -rf "$out"
+mkdir -p "$out"
+if ! command -v mpirun > /dev/null; then
+    echo "MPI benchmark skipped: mpirun is not installed (Debian: openmpi-bin; make deps installs it)"
+    exit 0
+fi
+# As root in a container: allowed explicitly; no cross-memory attach for shared memory.
+# Unbound: bound to cores (OpenMPI's default for 2 ranks) a rank whose core another program
+# is using stalls (measured: 23 starts against 9, then 16 against 16 unbound).
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+mpi=(mpirun --oversubscribe --allow-run-as-root --bind-to none)
+
+timed() {  # label, then the command; prints wall seconds, keeps stderr in $out/label.err
+    local label="$1" t0 t1
+    shift
+    t0="${EPOCHREALTIME/,/.}"
+    KINAPSE_MPI_STATISTICS=1 "$@" > "$out/$label.out" 2> "$out/$label.err"
+    t1="${EPOCHREALTIME/,/.}"
+    python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$t1"
+}
+
+report() {  # what, 1-rank seconds, 2-rank seconds, 1-rank output, 2-rank output, 2-rank stderr
+    local same="differ"
+    if diff -r "$4" "$5" > /dev/null; then same="byte-identical"; fi
+    python3 - "$@" "$same" <<'PY'
+import re, sys
+what, t1, t2, _, _, err, same = sys.argv[1:]
+waits = [float(w) for w in re.findall(r"rank 1 ([0-9.]+) ms", open(err).read())]
+tasks = re.findall(r"\(rank 0: (\d+), rank 1: (\d+)\)", open(err).read())
+split = ", ".join(f"{a}+{b}" for a, b in tasks)
+wait = f"{max(waits):.3f} ms" if waits else "n/a"
+print(f"{what}: 1 rank {float(t1):.1f} s, 2 ranks {float(t2):.1f} s, speed-up {float(t1) / float(t2):.2f}x "
+      f"(goal >= 1.8x); tasks per rank {split}; scheduling overhead per task {wait}; outputs {same}")
+PY
+}
+
+echo
+echo "MPI benchmark (release build, OpenMPI $(mpirun --version 2>/dev/null | head -1 | grep -o '[0-9][0-9.]*' | head -1)) on $(nproc) cores"
+problem="Fixtures/fit/hippocampal_bdnf/problem.toml"
+fit=(fit "$problem" --starts "$starts" --seed 5 --jobs 1 --no-profiles --quiet)
+t1="$(timed fit1 "${mpi[@]}" -n 1 "$kinapse" "${fit[@]}" --out-dir "$out/fit1")"
+t2="$(timed fit2 "${mpi[@]}" -n 2 "$kinapse" "${fit[@]}" --out-dir "$out/fit2")"
+report "fit, $starts starts (no profiles)" "$t1" "$t2" "$out/fit1" "$out/fit2" "$out/fit2.err"
+
+stdp=(stdp entorhinal_stellate --dt -100:100:5 --jobs 1 --quiet)
+t1="$(timed stdp1 "${mpi[@]}" -n 1 "$kinapse" "${stdp[@]}" --out "$out/stdp1.csv")"
+t2="$(timed stdp2 "${mpi[@]}" -n 2 "$kinapse" "${stdp[@]}" --out "$out/stdp2.csv")"
+mkdir -p "$out/stdp1" "$out/stdp2"
+mv "$out/stdp1.csv" "$out/stdp1/window.csv"
+mv "$out/stdp2.csv" "$out/stdp2/window.csv"
+report "stdp, 41 intervals" "$t1" "$t2" "$out/stdp1" "$out/stdp2" "$out/stdp2.err"
