@@ -228,11 +228,12 @@ public enum SynapseRunner {
                 return Event.Assignment(variable: name, expression: value)
             }
             // Not true before the start, so a stimulus at t = 0 (the first test spike) fires.
-            // A moved instant may meet another (a pairing at Δt = 0): its values are taken when
-            // it runs, so increments of one target from both still add up.
+            // A moved instant may meet another (a pairing at Δt = 0): both take their values at
+            // that moment, so stimuli of different targets cannot see each other (as in one
+            // event), but two increments of one target would keep only one.
             let time: Expression = when.offset.map { .binary(.add, .number(when.time), .symbol($0, nil)) } ?? .number(when.time)
             pathway.events.append(Event(id: "stimulus_\(counter)", trigger: .binary(.greaterEqual, .time, time),
-                                        initialValue: false, useValuesFromTriggerTime: when.offset == nil, assignments: assignments))
+                                        initialValue: false, useValuesFromTriggerTime: true, assignments: assignments))
         }
     }
 }
