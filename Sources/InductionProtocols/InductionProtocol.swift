@@ -29,6 +29,11 @@ public struct InductionProtocol: Sendable {
 
     public var inductionStart: Double { baselineDuration }
 
+    /// The first induction block that is a pairing (the one `kinapse stdp` sweeps).
+    public var pairingBlock: Int? {
+        induction.firstIndex { if case .pairing = $0.pattern { true } else { false } }
+    }
+
     /// End of the last induction stimulus (the start of induction if there is none).
     public var inductionEnd: Double {
         induction.map { inductionStart + $0.start + $0.pattern.duration }.max() ?? inductionStart
@@ -56,12 +61,30 @@ public struct InductionProtocol: Sendable {
     }
 
     /// Every stimulus of the induction, in time order.
-    public var schedule: [ScheduledStimulus] {
+    public var schedule: [ScheduledStimulus] { schedule(offsetting: nil) }
+
+    /// The schedule with the pairing of block `index` timed by two model parameters: its pre
+    /// stimuli at their Δt = 0 time plus `preOffset`, its post stimuli plus `postOffset`, so one
+    /// compiled model runs the pairing at any Δt (`PairingOffsets.values(deltaT:)` gives the two
+    /// values); every other block is as in `schedule`.
+    public func schedule(offsettingPairingOf index: Int, preOffset: String, postOffset: String) -> [ScheduledStimulus] {
+        schedule(offsetting: (index, preOffset, postOffset))
+    }
+
+    private func schedule(offsetting: (block: Int, pre: String, post: String)?) -> [ScheduledStimulus] {
         var out: [(ScheduledStimulus, order: Int)] = []
         for (blockIndex, block) in induction.enumerated() {
             let t0 = inductionStart + block.start
-            for s in block.pattern.stimuli(defaultStimulus: block.stimulus) {
-                out.append((ScheduledStimulus(stimulus: s.stimulus, time: t0 + s.offset, duration: s.duration, block: blockIndex), out.count))
+            var pattern = block.pattern
+            var offsets: [String: String] = [:]
+            if let offsetting, offsetting.block == blockIndex, case .pairing(let pre, let post, _, let pairs, let rate) = pattern {
+                pattern = .pairing(pre: pre, post: post, deltaT: 0, pairs: pairs, rate: rate)
+                // A pairing of one stimulus with itself shifts both by the post offset.
+                offsets = [pre: offsetting.pre, post: offsetting.post]
+            }
+            for s in pattern.stimuli(defaultStimulus: block.stimulus) {
+                out.append((ScheduledStimulus(stimulus: s.stimulus, time: t0 + s.offset, duration: s.duration, block: blockIndex,
+                                              offset: offsets[s.stimulus]), out.count))
             }
         }
         // Stable: simultaneous stimuli keep the order the protocol lists them in (in a
@@ -73,13 +96,25 @@ public struct InductionProtocol: Sendable {
 /// One stimulus at one time: a pulse (`duration == 0`) or a period.
 public struct ScheduledStimulus: Sendable, Hashable {
     public let stimulus: String
+    /// Seconds; plus the value of `offset`, when there is one.
     public let time: Double
     public let duration: Double
     /// Which induction block it comes from (-1: a test stimulus).
     public let block: Int
+    /// A model parameter (s) added to `time`, so the compiled model leaves the time open.
+    public let offset: String?
 
-    public init(stimulus: String, time: Double, duration: Double, block: Int) {
-        self.stimulus = stimulus; self.time = time; self.duration = duration; self.block = block
+    public init(stimulus: String, time: Double, duration: Double, block: Int, offset: String? = nil) {
+        self.stimulus = stimulus; self.time = time; self.duration = duration; self.block = block; self.offset = offset
+    }
+}
+
+/// The two offsets that place a pairing's stimuli at a given Δt (`schedule(offsettingPairingOf:…)`).
+public enum PairingOffsets {
+    /// Seconds added to the pre and post stimuli of the Δt = 0 pairing: the one that comes
+    /// second moves by |Δt|, as `StimulusPattern.stimuli` shifts a post-first pairing.
+    public static func values(deltaT: Double) -> (pre: Double, post: Double) {
+        (max(0, -deltaT), max(0, deltaT))
     }
 }
 
@@ -156,13 +191,13 @@ public enum StimulusPattern: Sendable, Hashable {
             }
             return out
         case .pairing(let pre, let post, let deltaT, let pairs, let rate):
-            // Shift so that nothing falls before the block's start when post comes first.
-            let shift = max(0, -deltaT)
+            // Whichever comes second is shifted, so nothing falls before the block's start.
+            let shift = PairingOffsets.values(deltaT: deltaT)
             var out: [(stimulus: String, offset: Double, duration: Double)] = []
             for k in 0..<pairs {
-                let t = shift + Double(k) / rate
-                out.append((pre, t, 0))
-                out.append((post, t + deltaT, 0))
+                let t = Double(k) / rate
+                out.append((pre, t + shift.pre, 0))
+                out.append((post, t + shift.post, 0))
             }
             return out
         case .step(let duration, let repeats, let repeatInterval):

@@ -1,9 +1,6 @@
 import Foundation
 import KinapseUtilities
-public import InductionProtocols
-public import SynapseModel
-public import PathwayModel
-public import CVODEIntegration
+import InductionProtocols
 
 /// One point of a spike-timing window: the plasticity one pairing interval produces.
 public struct SpikeTimingPoint: Sendable, Codable, PortableResult {
@@ -16,31 +13,47 @@ public struct SpikeTimingPoint: Sendable, Codable, PortableResult {
 
 /// Sweeps the pairing interval of a pairing protocol: the emergent plasticity window.
 public enum SpikeTimingSweep {
-    /// Runs one protocol per `deltaT`, each with `pairs` pairings at `rate` Hz, spread over
-    /// `jobs` threads. Results come back in the order of `deltas`, whatever the thread count,
-    /// so output is identical for any `jobs`. Once `isCancelled` returns true no further
-    /// interval begins; the result then holds only the intervals that ran, still in order.
-    public static func run(synapse: SynapseDefinition, model: Pathway, base: InductionProtocol, deltas: [Double], pairs: Int, rate: Double,
-                           blockers: [String], options: IntegratorOptions, jobs: Int, nativeCode: Bool = false,
+    /// Runs `base`'s protocol once per `deltaT` (s, post minus pre), its pairing block given
+    /// `pairs` pairings at `rate` Hz, spread over `jobs` threads. The model is compiled once
+    /// for every interval whose protocol ends at the same time (all of them, unless an interval
+    /// moves the follow-up by a test interval), the pairing's timing left to parameters.
+    /// Results come back in the order of `deltas`, whatever the thread count, so output is
+    /// identical for any `jobs`. Once `isCancelled` returns true no further interval begins;
+    /// the result then holds only the intervals that ran, still in order.
+    public static func run(_ base: SynapseRunRequest, deltas: [Double], pairs: Int, rate: Double, jobs: Int,
                            isCancelled: (@Sendable () -> Bool)? = nil,
                            progress: (@Sendable () -> Void)? = nil) throws(SynapseRunError) -> [SpikeTimingPoint] {
-        guard let index = base.induction.firstIndex(where: { if case .pairing = $0.pattern { true } else { false } }),
-              case .pairing(let pre, let post, _, _, _) = base.induction[index].pattern else {
-            throw .request("protocol '\(base.name)' has no pairing block to sweep", hint: "use a protocol with pattern = \"pairing\", e.g. pairing")
+        let proto = base.protocolDefinition
+        guard let index = proto.pairingBlock, case .pairing(let pre, let post, _, _, _) = proto.induction[index].pattern else {
+            throw .request("protocol '\(proto.name)' has no pairing block to sweep", hint: "use a protocol with pattern = \"pairing\", e.g. pairing")
         }
+        let protocols = deltas.map { deltaT in
+            var p = proto
+            p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltaT, pairs: pairs, rate: rate)
+            return p
+        }
+        // One preparation per follow-up start: the test stimuli are compiled in, the pairing is not.
+        var group: [Int] = []
+        var preparedRuns: [PreparedSynapseRun] = []
+        var starts: [Double] = []
+        for p in protocols {
+            if let g = starts.firstIndex(of: p.followUpStart) { group.append(g); continue }
+            var request = base
+            request.protocolDefinition = p
+            request.offsetPairing = true
+            preparedRuns.append(try PreparedSynapseRun(request))
+            starts.append(p.followUpStart)
+            group.append(starts.count - 1)
+        }
+        let prepared = group.map { preparedRuns[$0] }
         let results = ParallelTasks.run(count: deltas.count, jobs: jobs, isCancelled: isCancelled, makeState: {}) { _, i in
-            var p = base
-            p.induction[index].pattern = .pairing(pre: pre, post: post, deltaT: deltas[i], pairs: pairs, rate: rate)
             do throws(SynapseRunError) {
-                var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: p, blockers: blockers, options: options)
-                request.nativeCode = nativeCode
-                let r = try SynapseRunner.run(request)
-                // Only a point that ran counts as progress: a request error (an unknown
-                // blocker, a missing model) fails every point alike, and the user should
-                // see the error, not a progress bar running to "done" before it.
+                let r = try prepared[i].run(overrides: PreparedSynapseRun.pairingOverrides(deltaT: deltas[i]))
                 progress?()
+                // The analysis window counts from the end of this interval's own pairing.
+                let summary = r.failure == nil ? PlasticitySummary(readouts: r.readouts, protocolDefinition: protocols[i]) : nil
                 return Result<SpikeTimingPoint, SynapseRunError>.success(
-                    SpikeTimingPoint(deltaT: deltas[i], summary: r.summary, failure: r.failure.map { "\($0)" }))
+                    SpikeTimingPoint(deltaT: deltas[i], summary: summary, failure: r.failure.map { "\($0)" }))
             } catch {
                 return .failure(error)
             }

@@ -31,6 +31,10 @@ public struct SynapseRunRequest: Sendable {
     public var sensitivityMethod: SensitivityMethod = .staggered
     /// Run the model as native code (`NativeCode.compile`): same results, faster.
     public var nativeCode = false
+    /// Compile the protocol's pairing with its timing left to two model parameters
+    /// (`PreparedSynapseRun.pairingOffsetParameters`), so one prepared run serves every
+    /// pairing interval: run each with `PreparedSynapseRun.pairingOverrides(deltaT:)`.
+    public var offsetPairing = false
 
     public init(synapse: SynapseDefinition, model: Pathway, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
@@ -178,46 +182,57 @@ public enum SynapseRunner {
         // of it applies, as in a rig where two stimuli at the same moment cannot see each
         // other: increments of one target add up (none is lost), a set value is the base the
         // increments add to, and the order the protocol lists stimuli in does not matter.
+        // An instant moved by a parameter (`ScheduledStimulus.offset`) is its own event.
         struct Instant {
             var sets: [String: Expression] = [:]
             var increments: [String: [Expression]] = [:]
             var order: [String] = []
             mutating func note(_ name: String) { if !order.contains(name) { order.append(name) } }
         }
-        var instants: [Double: Instant] = [:]
-        func increment(_ name: String, by amount: Expression, at time: Double) {
-            instants[time, default: Instant()].increments[name, default: []].append(amount)
-            instants[time]!.note(name)
+        struct When: Hashable, Comparable {
+            var time: Double
+            var offset: String?
+            static func < (a: When, b: When) -> Bool { (a.time, a.offset ?? "") < (b.time, b.offset ?? "") }
         }
-        func set(_ name: String, to value: Expression, at time: Double) {
-            instants[time, default: Instant()].sets[name] = value
-            instants[time]!.note(name)
+        var instants: [When: Instant] = [:]
+        func increment(_ name: String, by amount: Expression, at when: When) {
+            instants[when, default: Instant()].increments[name, default: []].append(amount)
+            instants[when]!.note(name)
+        }
+        func set(_ name: String, to value: Expression, at when: When) {
+            instants[when, default: Instant()].sets[name] = value
+            instants[when]!.note(name)
         }
         for s in schedule {
             guard let mapping = synapse.stimuli[s.stimulus] else { continue }
+            func at(_ time: Double) -> When { When(time: time, offset: s.offset) }
             for action in mapping.actions {
                 switch action {
                 case .increment(let target, let amount):
-                    increment(target.value, by: amountExpression(amount), at: s.time)
+                    increment(target.value, by: amountExpression(amount), at: at(s.time))
                 case .hold(let target, let value):
-                    set(target.value, to: amountExpression(value), at: s.time)
-                    if s.duration > 0 { set(target.value, to: initialValue(of: target.value), at: s.time + s.duration) }
+                    set(target.value, to: amountExpression(value), at: at(s.time))
+                    if s.duration > 0 { set(target.value, to: initialValue(of: target.value), at: at(s.time + s.duration)) }
                 case .square(let target, let amount, let width):
-                    increment(target.value, by: amountExpression(amount), at: s.time)
+                    increment(target.value, by: amountExpression(amount), at: at(s.time))
                     let end = width.map { s.time + $0 } ?? (s.duration > 0 ? s.time + s.duration : nil)
-                    if let end { increment(target.value, by: .unary(.negate, amountExpression(amount)), at: end) }
+                    if let end { increment(target.value, by: .unary(.negate, amountExpression(amount)), at: at(end)) }
                 }
             }
         }
-        for (counter, time) in instants.keys.sorted().enumerated() {
-            let instant = instants[time]!
+        for (counter, when) in instants.keys.sorted().enumerated() {
+            let instant = instants[when]!
             let assignments = instant.order.map { name in
                 let base = instant.sets[name] ?? .symbol(name, nil)
                 let value = (instant.increments[name] ?? []).reduce(base) { .binary(.add, $0, $1) }
                 return Event.Assignment(variable: name, expression: value)
             }
             // Not true before the start, so a stimulus at t = 0 (the first test spike) fires.
-            pathway.events.append(Event(id: "stimulus_\(counter)", trigger: .binary(.greaterEqual, .time, .number(time)),
+            // A moved instant may meet another (a pairing at Δt = 0): both take their values at
+            // that moment, so stimuli of different targets cannot see each other (as in one
+            // event), but two increments of one target would keep only one.
+            let time: Expression = when.offset.map { .binary(.add, .number(when.time), .symbol($0, nil)) } ?? .number(when.time)
+            pathway.events.append(Event(id: "stimulus_\(counter)", trigger: .binary(.greaterEqual, .time, time),
                                         initialValue: false, useValuesFromTriggerTime: true, assignments: assignments))
         }
     }
@@ -284,6 +299,22 @@ public struct PreparedSynapseRun: Sendable {
         // Drugs are bath-applied before the recording starts, as in a slice experiment:
         // the blocked synapse first settles without stimuli, so the baseline measures the
         // blocked steady state rather than the drug's wash-in.
+        // The pairing's offsets are parameters of the settling model too, so one set of
+        // overrides serves both.
+        var schedule = proto.schedule
+        if request.offsetPairing {
+            guard let index = proto.pairingBlock, case .pairing(_, _, let deltaT, _, _) = proto.induction[index].pattern else {
+                throw .request("protocol '\(proto.name)' has no pairing block to time", hint: "use a protocol with pattern = \"pairing\", e.g. pairing")
+            }
+            let parameters = Self.pairingOffsetParameters
+            for name in [parameters.pre, parameters.post] where names.contains(name) {
+                throw .request("the model defines '\(name)', a name kinapse keeps for the timing of a pairing", hint: "rename it in \(synapse.modelPath)")
+            }
+            for override in Self.pairingOverrides(deltaT: deltaT) {
+                pathway.parameters.append(Parameter(id: override.name, value: .number(override.value)))
+            }
+            schedule = proto.schedule(offsettingPairingOf: index, preOffset: parameters.pre, postOffset: parameters.post)
+        }
         settleDuration = (request.blockers.isEmpty ? 0 : request.preincubation) + (synapse.recording?.settle ?? 0)
         var preincubationModel: CompiledModel?
         if settleDuration > 0 {
@@ -291,7 +322,7 @@ public struct PreparedSynapseRun: Sendable {
         }
 
         let tests = synapse.recording.map { RecordedTests.schedule(proto, $0) } ?? []
-        SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: proto.schedule + tests)
+        SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: schedule + tests)
 
         let model: CompiledModel
         do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
@@ -340,6 +371,16 @@ public struct PreparedSynapseRun: Sendable {
             }
         }
         return Simulator(model: model)
+    }
+
+    /// Model parameters (s) added to the times of a pairing's pre and post stimuli when the
+    /// request asks for `offsetPairing`.
+    public static let pairingOffsetParameters = (pre: "kinapse_pairing_pre_offset", post: "kinapse_pairing_post_offset")
+
+    /// The overrides that run an `offsetPairing` preparation at `deltaT` (s, post minus pre).
+    public static func pairingOverrides(deltaT: Double) -> [(name: String, value: Double)] {
+        let values = PairingOffsets.values(deltaT: deltaT)
+        return [(pairingOffsetParameters.pre, values.pre), (pairingOffsetParameters.post, values.post)]
     }
 
     /// This prepared run with sensitivities for `parameters`: the same compiled models,

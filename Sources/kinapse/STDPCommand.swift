@@ -100,9 +100,12 @@ struct STDP: ParsableCommand {
         let interruption = InterruptedRun(message: "kinapse stdp: interrupted; finishing the intervals under way and writing those done")
         defer { interruption.finished() }
         let cancellation = interruption.cancellation
-        let points = try SpikeTimingSweep.run(synapse: definition, model: model, base: base, deltas: deltas, pairs: pairs, rate: rate,
-                                              blockers: blockers, options: solver.applied(to: IntegratorOptions()), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                              nativeCode: solver.nativeCode, isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
+        var request = SynapseRunRequest(synapse: definition, model: model, protocolDefinition: base, blockers: blockers,
+                                        options: solver.applied(to: IntegratorOptions()))
+        request.nativeCode = solver.nativeCode
+        let points = try SpikeTimingSweep.run(request, deltas: deltas, pairs: pairs, rate: rate,
+                                              jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                              isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
         // A biophysical synapse also reports the E_GABA shift (mV), the readout of ionic plasticity.
         let shift = definition.isBiophysical
         var csv = "delta_t_ms,amplitude_change_percent,paired_pulse_ratio_change_percent,inverse_cv2_change_percent,receptor_change_percent,release_probability_change_percent,locus"

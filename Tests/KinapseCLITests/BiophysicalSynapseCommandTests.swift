@@ -26,7 +26,7 @@ import PathwayTestSupport
         let r = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", proto, "--readouts", "r.csv", "--summary", "s.csv",
                              "--plot", "p.svg"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("recording: whole-cell voltage clamp at -40 mV, 4 mM Cl- pipette, Cs+/QX-314"), "\(r.stdout)")
+        #expect(r.stdout.contains("recording: whole-cell voltage clamp at -47 mV, 2 mM Cl- pipette"), "\(r.stdout)")
         #expect(r.stdout.contains("IPSC amplitude (pA)") && r.stdout.contains("E_GABA (mV)") && r.stdout.contains(" mV\n"), "\(r.stdout)")
         let readouts = try String(contentsOf: dir.appendingPathComponent("r.csv"), encoding: .utf8)
         #expect(readouts.hasPrefix("time,minutes_after_induction,phase,ipsc_pA,second_ipsc_pA,paired_pulse_ratio,holding_current_pA,V_m_mV,E_GABA_mV"))
@@ -43,7 +43,7 @@ import PathwayTestSupport
     @Test func synapsesListTheRecording() throws {
         let r = try CLI.run(["synapses"])
         let line = r.stdout.split(separator: "\n").first { $0.contains("entorhinal_stellate_rig") }
-        #expect(line?.contains("recorded: whole-cell voltage clamp at -40 mV") == true, "\(r.stdout)")
+        #expect(line?.contains("recorded: whole-cell voltage clamp at -47 mV") == true, "\(r.stdout)")
         #expect(r.stdout.split(separator: "\n").first { $0.hasPrefix("golgi_granule") }?.contains("quantal readout") == true, "\(r.stdout)")
     }
 

@@ -16,8 +16,8 @@ import PathwayTestSupport
         let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/entorhinal_stellate.toml").path)
         let base = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/pairing.toml").path)
         let deltas = [-0.08, -0.02, -0.01, 0.01, 0.02, 0.08]
-        let points = try SpikeTimingSweep.run(synapse: synapse, model: try synapse.loadModel(), base: base, deltas: deltas, pairs: 60, rate: 1,
-                                              blockers: [], options: IntegratorOptions(), jobs: 2)
+        let request = SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: base)
+        let points = try SpikeTimingSweep.run(request, deltas: deltas, pairs: 60, rate: 1, jobs: 2)
         let change = Dictionary(uniqueKeysWithValues: points.map { ($0.deltaT, $0.summary!.amplitudeChange) })
         #expect(change[-0.01]! <= -15, "post 10 ms before pre: \(change[-0.01]!) %")
         #expect(change[-0.02]! < -5, "post 20 ms before pre: \(change[-0.02]!) %")
