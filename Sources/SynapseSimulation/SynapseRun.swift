@@ -164,19 +164,15 @@ public enum SynapseRunner {
     }
 
     /// One event per stimulus: increments at pulses; for periods, a set at the start and a
-    /// restore of the initial value at the end. Time triggers, so the integrator lands on
-    /// every one exactly.
+    /// restore at the end of the value the target had just before the start (kept in a
+    /// parameter of its own, so a `--set`, rig or blocker value comes back, not the file's).
+    /// Time triggers, so the integrator lands on every one exactly.
     static func addStimulusEvents(to pathway: inout Pathway, synapse: SynapseDefinition, schedule: [ScheduledStimulus]) {
         func amountExpression(_ a: SynapseDefinition.Amount) -> Expression {
             switch a {
             case .number(let x): .number(x)
             case .parameter(let p, _): .symbol(p, nil)
             }
-        }
-        func initialValue(of name: String) -> Expression {
-            pathway.parameters.first { $0.id == name }?.value
-                ?? pathway.species.first { $0.id == name }?.initialValue
-                ?? pathway.compartments.first { $0.id == name }?.size ?? .number(0)
         }
         // Everything due at one instant becomes one event whose values are taken before any
         // of it applies, as in a rig where two stimuli at the same moment cannot see each
@@ -185,6 +181,10 @@ public enum SynapseRunner {
         // An instant moved by a parameter (`ScheduledStimulus.offset`) is its own event.
         struct Instant {
             var sets: [String: Expression] = [:]
+            /// Ends of holds: the value comes back unless a hold starting now sets another.
+            var restores: [String: Expression] = [:]
+            /// Starts of holds: the parameter that keeps each target's value from before.
+            var saves: [(parameter: String, target: String)] = []
             var increments: [String: [Expression]] = [:]
             var order: [String] = []
             mutating func note(_ name: String) { if !order.contains(name) { order.append(name) } }
@@ -212,7 +212,13 @@ public enum SynapseRunner {
                     increment(target.value, by: amountExpression(amount), at: at(s.time))
                 case .hold(let target, let value):
                     set(target.value, to: amountExpression(value), at: at(s.time))
-                    if s.duration > 0 { set(target.value, to: initialValue(of: target.value), at: at(s.time + s.duration)) }
+                    if s.duration > 0 {
+                        let saved = "kinapse_held_\(pathway.parameters.count)"
+                        pathway.parameters.append(Parameter(id: saved, value: .number(0), isConstant: false))
+                        instants[at(s.time)]!.saves.append((saved, target.value))
+                        instants[at(s.time + s.duration), default: Instant()].restores[target.value] = .symbol(saved, nil)
+                        instants[at(s.time + s.duration)]!.note(target.value)
+                    }
                 case .square(let target, let amount, let width):
                     increment(target.value, by: amountExpression(amount), at: at(s.time))
                     let end = width.map { s.time + $0 } ?? (s.duration > 0 ? s.time + s.duration : nil)
@@ -222,10 +228,15 @@ public enum SynapseRunner {
         }
         for (counter, when) in instants.keys.sorted().enumerated() {
             let instant = instants[when]!
-            let assignments = instant.order.map { name in
-                let base = instant.sets[name] ?? .symbol(name, nil)
+            var assignments = instant.order.map { name in
+                let base = instant.sets[name] ?? instant.restores[name] ?? .symbol(name, nil)
                 let value = (instant.increments[name] ?? []).reduce(base) { .binary(.add, $0, $1) }
                 return Event.Assignment(variable: name, expression: value)
+            }
+            // A hold that starts as another of the same target ends keeps what that one
+            // restores, so back-to-back holds end at the value from before the first.
+            assignments += instant.saves.map { save in
+                Event.Assignment(variable: save.parameter, expression: instant.restores[save.target] ?? .symbol(save.target, nil))
             }
             // Not true before the start, so a stimulus at t = 0 (the first test spike) fires.
             // A moved instant may meet another (a pairing at Δt = 0): both take their values at

@@ -202,6 +202,40 @@ import PathwayTestSupport
         #expect(c.bAfter == 0, "the steps end after their width: B \(c.bAfter)")
     }
 
+    /// A hold ends at the value its target had before it, not at the file's: with C set to 3
+    /// for the run (as `--set`, the rig or a blocker would), C is 5 during each of two
+    /// back-to-back holds and 3 again after them. Reading the file's value, C came back to 0.
+    @Test func aHoldRestoresTheValueFromBeforeIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-hold-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try """
+        model *held()
+          C = 0; k = 0
+          J: C -> ; k*C
+          Pr := 0.5; N := 1
+        end
+        """.write(to: dir.appendingPathComponent("held.ant"), atomically: true, encoding: .utf8)
+        try """
+        model = "held.ant"
+        [release]
+        sites = 1
+        quantal_size = 1
+        reference_receptors = 1
+        tau_recovery = 0
+        [stimuli.depolarise]
+        hold = { C = 5 }
+        """.write(to: dir.appendingPathComponent("held.toml"), atomically: true, encoding: .utf8)
+        let synapse = try SynapseReader.read(path: dir.appendingPathComponent("held.toml").path)
+        let proto = InductionProtocol(name: "holds", baselineDuration: 10, testInterval: 10,
+                                      induction: [InductionBlock(stimulus: "depolarise", pattern: .step(duration: 2, repeats: 2, repeatInterval: 2))],
+                                      followUpDuration: 10, analysisWindow: 0...10)
+        let t = try Self.run(synapse, proto, overrides: [("C", 3)]).trajectory
+        let c = try #require(t.series("C"))
+        let at = try [5.0, 11, 13, 20].map { time in c[try #require(t.times.firstIndex { $0 >= time })] }
+        #expect(at == [3, 5, 5, 3], "C before, during both holds, after: \(at)")
+    }
+
     /// The pairing timed by parameters (one compiled model for every Δt, as `kinapse stdp` runs
     /// it): prepared at Δt = 0 and run at +5 ms, A has counted the pre stimulus alone at 10.002 s
     /// and both by 12 s; run at 0, the steps of both stimuli are on at once and end together.
