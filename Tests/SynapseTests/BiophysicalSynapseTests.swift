@@ -150,33 +150,39 @@ import PathwayTestSupport
         }
     }
 
-    /// A synthetic synapse in `dir` whose stimuli `pre` and `post` each add 1 to A (no dynamics)
-    /// and hold B up by 1 for 5 s.
-    static func counterSynapse(in dir: URL) throws -> SynapseDefinition {
+    /// A synthetic synapse `name` in `dir`: the model `body` (no release dynamics: Pr 0.5, one
+    /// site) and the stimulus tables `stimuli`.
+    static func syntheticSynapse(_ name: String, body: String, stimuli: String, in dir: URL) throws -> SynapseDefinition {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try "model *\(name)()\n\(body)\n  Pr := 0.5; N := 1\nend\n"
+            .write(to: dir.appendingPathComponent("\(name).ant"), atomically: true, encoding: .utf8)
         try """
-        model *counter()
-          A = 0; B = 0; k = 0
-          J: A -> ; k*A
-          J2: B -> ; k*B
-          Pr := 0.5; N := 1
-        end
-        """.write(to: dir.appendingPathComponent("counter.ant"), atomically: true, encoding: .utf8)
-        try """
-        model = "counter.ant"
+        model = "\(name).ant"
         [release]
         sites = 1
         quantal_size = 1
         reference_receptors = 1
         tau_recovery = 0
-        [stimuli.pre]
-        increments = { A = 1 }
-        step = { target = "B", amplitude = 1, width = 5 }
-        [stimuli.post]
-        increments = { A = 1 }
-        step = { target = "B", amplitude = 1, width = 5 }
-        """.write(to: dir.appendingPathComponent("counter.toml"), atomically: true, encoding: .utf8)
-        return try SynapseReader.read(path: dir.appendingPathComponent("counter.toml").path)
+        \(stimuli)
+        """.write(to: dir.appendingPathComponent("\(name).toml"), atomically: true, encoding: .utf8)
+        return try SynapseReader.read(path: dir.appendingPathComponent("\(name).toml").path)
+    }
+
+    /// A synthetic synapse in `dir` whose stimuli `pre` and `post` each add 1 to A (no dynamics)
+    /// and hold B up by 1 for 5 s.
+    static func counterSynapse(in dir: URL) throws -> SynapseDefinition {
+        try syntheticSynapse("counter", body: """
+              A = 0; B = 0; k = 0
+              J: A -> ; k*A
+              J2: B -> ; k*B
+            """, stimuli: """
+            [stimuli.pre]
+            increments = { A = 1 }
+            step = { target = "B", amplitude = 1, width = 5 }
+            [stimuli.post]
+            increments = { A = 1 }
+            step = { target = "B", amplitude = 1, width = 5 }
+            """, in: dir)
     }
 
     /// One pairing at Δt = 0 of the counter's two stimuli, 10 s into the protocol.
@@ -208,25 +214,13 @@ import PathwayTestSupport
     @Test func aHoldRestoresTheValueFromBeforeIt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-hold-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try """
-        model *held()
-          C = 0; k = 0
-          J: C -> ; k*C
-          Pr := 0.5; N := 1
-        end
-        """.write(to: dir.appendingPathComponent("held.ant"), atomically: true, encoding: .utf8)
-        try """
-        model = "held.ant"
-        [release]
-        sites = 1
-        quantal_size = 1
-        reference_receptors = 1
-        tau_recovery = 0
-        [stimuli.depolarise]
-        hold = { C = 5 }
-        """.write(to: dir.appendingPathComponent("held.toml"), atomically: true, encoding: .utf8)
-        let synapse = try SynapseReader.read(path: dir.appendingPathComponent("held.toml").path)
+        let synapse = try Self.syntheticSynapse("held", body: """
+              C = 0; k = 0
+              J: C -> ; k*C
+            """, stimuli: """
+            [stimuli.depolarise]
+            hold = { C = 5 }
+            """, in: dir)
         let proto = InductionProtocol(name: "holds", baselineDuration: 10, testInterval: 10,
                                       induction: [InductionBlock(stimulus: "depolarise", pattern: .step(duration: 2, repeats: 2, repeatInterval: 2))],
                                       followUpDuration: 10, analysisWindow: 0...10)
