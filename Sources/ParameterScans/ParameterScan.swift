@@ -37,12 +37,41 @@ public enum ScanReadout: Sendable, Equatable {
     case endOfRun(time: Double, options: IntegratorOptions)
 }
 
+/// The points of a one- or two-dimensional grid: every combination of the ranges' values,
+/// the first range varying slowest (so a CSV of the grid reads as blocks of the first value).
+public struct ScanGrid: Sendable, Equatable {
+    public var names: [String]
+    public var ranges: [ScanRange]
+
+    public init(names: [String], ranges: [ScanRange]) {
+        precondition(names.count == ranges.count, "one name per range")
+        self.names = names; self.ranges = ranges
+    }
+
+    public var count: Int { ranges.reduce(1) { $0 * $1.count } }
+
+    /// Row-major: point i of a 2-D grid is (values₀[i / n₁], values₁[i % n₁]).
+    public var points: [[Double]] {
+        var out: [[Double]] = [[]]
+        for range in ranges {
+            let values = range.values
+            out = out.flatMap { prefix in values.map { prefix + [$0] } }
+        }
+        return out
+    }
+}
+
 public struct ScanPoint: Sendable, Codable, PortableResult {
-    public var value: Double
+    /// The grid coordinates: one value per varied name.
+    public var values: [Double]
     /// One value per requested column; nil when the point could not be computed.
     public var outputs: [Double]?
     /// Why not, when `outputs` is nil.
     public var failure: String?
+
+    public init(values: [Double], outputs: [Double]?, failure: String? = nil) {
+        self.values = values; self.outputs = outputs; self.failure = failure
+    }
 }
 
 public struct ScanError: Error, Sendable, CustomStringConvertible {
@@ -53,48 +82,57 @@ public struct ScanError: Error, Sendable, CustomStringConvertible {
 
 public enum ParameterScan {
     /// Sets `parameter` to each value (with `overrides` underneath) and reads `columns`
-    /// at the readout, on up to `jobs` threads. Points are independent runs from the
-    /// model's initial state, so the result does not depend on `jobs` or their order.
+    /// at the readout: a one-dimensional `run(_:grid:…)`.
     public static func run(_ model: CompiledModel, parameter: String, values: [Double], columns: [String],
                            readout: ScanReadout, overrides: [(name: String, value: Double)] = [],
                            jobs: Int = 1) throws(ScanError) -> [ScanPoint] {
-        guard model.symbols[parameter] != nil else {
-            throw ScanError(message: "cannot scan '\(parameter)': no such symbol in model '\(model.name)'",
-                            hint: Suggestions.didYouMean(parameter, among: model.symbols.keys))
+        try run(model, names: [parameter], points: values.map { [$0] }, columns: columns, readout: readout, overrides: overrides, jobs: jobs)
+    }
+
+    /// Sets `names` to each point's values (with `overrides` underneath) and reads `columns`
+    /// at the readout, on up to `jobs` threads (or MPI ranks). Points are independent runs
+    /// from the model's initial state, so the result does not depend on `jobs` or their order.
+    public static func run(_ model: CompiledModel, names: [String], points: [[Double]], columns: [String],
+                           readout: ScanReadout, overrides: [(name: String, value: Double)] = [],
+                           jobs: Int = 1) throws(ScanError) -> [ScanPoint] {
+        for name in names where model.symbols[name] == nil {
+            throw ScanError(message: "cannot scan '\(name)': no such symbol in model '\(model.name)'",
+                            hint: Suggestions.didYouMean(name, among: model.symbols.keys))
         }
         for column in columns where model.symbols[column] == nil {
             throw ScanError(message: "unknown output column '\(column)'", hint: Suggestions.didYouMean(column, among: model.symbols.keys))
         }
         // The request is checked once here, so a bad name fails before any point runs.
-        do { _ = try model.overrideSlots(overrides + [(parameter, values.first ?? 0)]) } catch {
+        let first = zip(names, points.first ?? names.map { _ in 0 }).map { (name: $0.0, value: $0.1) }
+        do { _ = try model.overrideSlots(overrides + first) } catch {
             throw ScanError(message: error.message, hint: error.hint)
         }
         let simulator = Simulator(model: model)
-        let results = ParallelTasks.run(count: values.count, jobs: jobs, makeState: { () in () }) { _, i in
-            point(simulator, parameter: parameter, value: values[i], columns: columns, readout: readout, overrides: overrides)
+        let results = ParallelTasks.run(count: points.count, jobs: jobs, makeState: { () in () }) { _, i in
+            point(simulator, names: names, values: points[i], columns: columns, readout: readout, overrides: overrides)
         }
         return results
     }
 
-    static func point(_ simulator: Simulator, parameter: String, value: Double, columns: [String], readout: ScanReadout,
+    static func point(_ simulator: Simulator, names: [String], values: [Double], columns: [String], readout: ScanReadout,
                       overrides: [(name: String, value: Double)]) -> ScanPoint {
-        let set = overrides + [(parameter, value)]
+        let set = overrides + zip(names, values).map { (name: $0.0, value: $0.1) }
         switch readout {
         case .steadyState:
             do {
                 let steady = try SteadyStateSolver.solve(simulator.model, overrides: set)
-                return ScanPoint(value: value, outputs: try SteadyStateSolver.values(of: columns, in: simulator.model, at: steady, overrides: set))
+                return ScanPoint(values: values, outputs: try SteadyStateSolver.values(of: columns, in: simulator.model, at: steady, overrides: set))
             } catch {
-                return ScanPoint(value: value, outputs: nil, failure: error.message)
+                return ScanPoint(values: values, outputs: nil, failure: error.message)
             }
         case .endOfRun(let time, let options):
             do {
                 let result = try simulator.run(SimulationRequest(grid: TimeGrid(end: time, count: 2), columns: columns, overrides: set, options: options))
-                if let failure = result.failure { return ScanPoint(value: value, outputs: nil, failure: failure.summary) }
+                if let failure = result.failure { return ScanPoint(values: values, outputs: nil, failure: failure.summary) }
                 let last = result.trajectory.rowCount - 1
-                return ScanPoint(value: value, outputs: columns.indices.map { result.trajectory.value(row: last, column: $0) })
+                return ScanPoint(values: values, outputs: columns.indices.map { result.trajectory.value(row: last, column: $0) })
             } catch {
-                return ScanPoint(value: value, outputs: nil, failure: "\(error)")
+                return ScanPoint(values: values, outputs: nil, failure: "\(error)")
             }
         }
     }

@@ -104,7 +104,8 @@ struct FigureRenderer {
             svg.element("text", [("x", NumberFormat.coordinate(left)), ("y", NumberFormat.coordinate(Metrics.padding + Metrics.titleFont)),
                                  ("font-size", NumberFormat.coordinate(Metrics.titleFont)), ("font-weight", "bold")], text: title)
         }
-        let xScale = ScaleMap(lower: xTicks.lower, upper: xTicks.upper, from: left, to: left + plotWidth, logarithmic: false)
+        let xScale = ScaleMap(lower: xTicks.lower, upper: xTicks.upper, from: left, to: left + plotWidth,
+                              logarithmic: figure.xAxis.scale == .logarithmic)
         for (i, p) in prepared.enumerated() {
             let frame = Frame(left: left, top: panelTops[i], width: plotWidth, height: p.height)
             drawPanel(p, index: i, frame: frame, xScale: xScale, xTicks: xTicks,
@@ -121,14 +122,14 @@ struct FigureRenderer {
     // MARK: Data
 
     private func prepare(_ panel: Panel, warnings: inout [String]) throws(PlotError) -> PreparedPanel {
-        let logarithmic = panel.yAxis.scale == .logarithmic
+        let logarithmic = panel.yAxis.scale == .logarithmic, logarithmicX = figure.xAxis.scale == .logarithmic
         var runs: [[[(x: Double, y: Double, error: Double?)]]] = []
         var lowest = Double.infinity, highest = -Double.infinity
         var anyPoint = false, anyPositive = false
         for s in panel.series {
             var seriesRuns: [[(x: Double, y: Double, error: Double?)]] = []
             var current: [(x: Double, y: Double, error: Double?)] = []
-            var nonFinite = 0, nonPositive = 0
+            var nonFinite = 0, nonPositive = 0, nonPositiveX = 0
             for i in s.x.indices {
                 let x = s.x[i], y = s.y[i]
                 guard x.isFinite, y.isFinite else {
@@ -137,8 +138,8 @@ struct FigureRenderer {
                     continue
                 }
                 anyPoint = true
-                if logarithmic, y <= 0 {
-                    nonPositive += 1
+                if logarithmic && y <= 0 || logarithmicX && x <= 0 {
+                    if logarithmic && y <= 0 { nonPositive += 1 } else { nonPositiveX += 1 }
                     if !current.isEmpty { seriesRuns.append(current); current = [] }
                     continue
                 }
@@ -157,11 +158,17 @@ struct FigureRenderer {
             if nonPositive > 0 {
                 warnings.append("'\(s.name)': log y axis: skipped \(nonPositive) value\(nonPositive == 1 ? "" : "s") ≤ 0")
             }
+            if nonPositiveX > 0 {
+                warnings.append("'\(s.name)': log x axis: skipped \(nonPositiveX) point\(nonPositiveX == 1 ? "" : "s") at x ≤ 0")
+            }
             runs.append(seriesRuns)
         }
         let name = panel.title ?? panel.yAxis.label
         if logarithmic, anyPoint, !anyPositive {
             throw .logAxis("no value in panel '\(name)' is positive, so none can be drawn on a log scale (plot it on a linear axis)")
+        }
+        if logarithmicX, anyPoint, !anyPositive {
+            throw .logAxis("no point of panel '\(name)' has a positive x value, so none can be drawn on a log x axis")
         }
         guard anyPoint else {
             throw .nothingToPlot(panel.series.isEmpty ? "panel '\(name)' has no series" : "panel '\(name)' has no finite values")

@@ -7,6 +7,7 @@ import InductionProtocols
 import SynapseModel
 import SynapseSimulation
 import PathwayModel
+import ParameterScans
 
 /// `--plot FIG.svg` on simulate and stdp: the figure beside the CSV, written atomically.
 enum PlotOutput {
@@ -57,5 +58,33 @@ enum PlotOutput {
         let done = points.filter { $0.summary != nil }
         try write({ try SVGPlot.window(deltaT: done.map { $0.deltaT * 1000 }, change: done.map { $0.summary!.amplitudeChange },
                                        title: title) }, to: path, force: force)
+    }
+
+    /// A scan's figure: for one varied name, each column against it in its own panel; for two,
+    /// a heat map of `heatMapColumn` (default: the first column) over the grid.
+    static func scan(_ grid: ScanGrid, columns: [String], points: [ScanPoint], heatMapColumn: String?, title: String,
+                     to path: String, force: Bool) throws {
+        let done = points.filter { $0.outputs != nil }
+        func axis(_ k: Int) -> Axis { Axis(grid.names[k], scale: grid.ranges[k].logarithmic ? .logarithmic : .linear, tight: true) }
+        if grid.names.count == 1 {
+            let x = done.map { $0.values[0] }
+            let panels = columns.enumerated().map { c, column in
+                Panel(yAxis: Axis(column), series: [Series(column, x: x, y: done.map { $0.outputs![c] }, style: .linePoints)], height: 160)
+            }
+            try write({ try Figure(title: title, xAxis: axis(0), panels: panels).render() }, to: path, force: force)
+            return
+        }
+        let column = heatMapColumn ?? columns[0]
+        let c = columns.firstIndex(of: column)!
+        let (xs, ys) = (grid.ranges[1].values, grid.ranges[0].values)
+        // Row j of the map is the first name's j-th value; a failed or missing point is NaN (grey).
+        var values = [[Double]](repeating: [Double](repeating: .nan, count: xs.count), count: ys.count)
+        // Placed by their coordinates (the same numbers as the ranges'), since an interrupted scan may skip points.
+        for p in points {
+            guard let outputs = p.outputs, let j = ys.firstIndex(of: p.values[0]), let i = xs.firstIndex(of: p.values[1]) else { continue }
+            values[j][i] = outputs[c]
+        }
+        try write({ try HeatMap(title: title, xAxis: axis(1), yAxis: axis(0), x: xs, y: ys, values: values, colourLabel: column).render() },
+                  to: path, force: force)
     }
 }

@@ -35,15 +35,33 @@ import PathwayTestSupport
         let doses = ScanRange(from: 1e-4, to: 1e2, count: 31, logarithmic: true).values
         let points = try ParameterScan.run(model, parameter: "A", values: doses, columns: ["RL"], readout: .steadyState, jobs: 2)
         for p in points {
-            let exact = 3.0 / (1 + 3 + p.value / 0.05)
+            let exact = 3.0 / (1 + 3 + p.values[0] / 0.05)
             let rl = try #require(p.outputs?.first)
             #expect(abs(rl - exact) <= 1e-12 * exact)
         }
-        let fit = try HillFit.fit(doses: points.map(\.value), responses: points.map { $0.outputs![0] })
+        let fit = try HillFit.fit(doses: points.map { $0.values[0] }, responses: points.map { $0.outputs![0] })
         #expect(abs(fit.midpoint - 0.2) <= 0.01 * 0.2)
         #expect(abs(fit.hill - 1) <= 0.01)
         #expect(abs(fit.top - 0.75) <= 1e-3 && abs(fit.bottom) <= 1e-3)
         #expect(abs(fit.midpoint - 0.2) <= 1e-6 * 0.2)
+    }
+
+    /// A two-dimensional grid (antagonist × agonist) visits every combination, the first name
+    /// slowest, and each point is the closed form RL = (L/K_L)/(1 + L/K_L + A/K_A) there.
+    @Test func twoDimensionalGridFollowsTheClosedFormAtEveryPoint() throws {
+        let model = try TestModels.compile(Self.receptor)
+        let grid = ScanGrid(names: ["A", "L"], ranges: [ScanRange(from: 0.01, to: 1, count: 3, logarithmic: true),
+                                                        ScanRange(from: 1, to: 4, count: 4, logarithmic: false)])
+        #expect(grid.count == 12)
+        #expect(grid.points.prefix(5).map { $0 } == [[0.01, 1], [0.01, 2], [0.01, 3], [0.01, 4], [0.1, 1]])
+        let points = try ParameterScan.run(model, names: grid.names, points: grid.points, columns: ["RL"], readout: .steadyState, jobs: 2)
+        #expect(points.map(\.values) == grid.points)
+        for p in points {
+            let (a, l) = (p.values[0], p.values[1])
+            let exact = l / (1 + l + a / 0.05)
+            let rl = try #require(p.outputs?.first)
+            #expect(abs(rl - exact) <= 1e-10 * exact, "A = \(a), L = \(l)")
+        }
     }
 
     /// Every point starts from the model's initial state, so threads change nothing.

@@ -1,0 +1,75 @@
+import Testing
+import Foundation
+
+/// `kinapse scan` on a synapse and over two dimensions, through the command line.
+@Suite struct ScanCommandTests {
+    /// A synapse whose ΔIPSC is 300·w % (three pulses each adding w to N = 1 + W, Pr = p0).
+    static func writeProbe(in dir: URL) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try """
+            model *scan_probe()
+              W = 0; w = 0.1; p0 = 0.5; k = 0
+              J: W -> ; k*W
+              Pr := p0; N := 1 + W
+            end
+            """.write(to: dir.appendingPathComponent("scan_probe.ant"), atomically: true, encoding: .utf8)
+        try """
+            model = "scan_probe.ant"
+            [release]
+            sites = 1
+            quantal_size = 1
+            reference_receptors = 1
+            tau_recovery = 0
+            [stimuli.pre]
+            increments = { W = "w" }
+            """.write(to: dir.appendingPathComponent("scan_probe.toml"), atomically: true, encoding: .utf8)
+        try """
+            description = "three pulses"
+            [baseline]
+            duration = 30
+            test_interval = 10
+            [[induction]]
+            stimulus = "pre"
+            pattern = "train"
+            rate = 1
+            count = 3
+            [follow_up]
+            duration = 30
+            analysis_window = [0, 30]
+            """.write(to: dir.appendingPathComponent("three.toml"), atomically: true, encoding: .utf8)
+    }
+
+    @Test func aSynapseScanWritesTheSummaryPerGridPointAndAHeatMap() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-scan-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeProbe(in: dir)
+        let r = try CLI.run(["scan", "scan_probe.toml", "--protocol", "three.toml", "--vary", "w=0.1:0.3:3", "--vary", "p0=0.1:1:2:log",
+                             "--out", "grid.csv", "--plot", "grid.svg", "--quiet", "--jobs", "2"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOf: dir.appendingPathComponent("grid.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(lines.first == "w,p0,delta_ipsc_percent,delta_ppr_percent,delta_inverse_cv2_percent,delta_receptors_percent,delta_pr_percent")
+        #expect(lines.count == 7)
+        for line in lines.dropFirst() {
+            let v = line.split(separator: ",").compactMap { Double($0) }
+            #expect(abs(v[2] - 300 * v[0]) <= 1e-9, "\(line)")
+        }
+        let svg = try String(contentsOf: dir.appendingPathComponent("grid.svg"), encoding: .utf8)
+        #expect(svg.contains("class=\"cells\"") && svg.contains("delta_ipsc_percent"))
+    }
+
+    @Test(arguments: [
+        (["--vary", "w=0.1:0.3:3", "--vary", "w=1:2:2"], "--vary names 'w' twice"),
+        (["--vary", "w=0.1:0.3:3", "--vary", "p0=1:2:2", "--vary", "k=1:2:2"], "at most two --vary"),
+        (["--vary", "w=0.1:0.3:3"], "needs --protocol"),
+        (["--vary", "w=0:0.3:3:log", "--protocol", "three.toml"], "positive FROM and TO"),
+        (["--vary", "w=0.1:0.3:3", "--vary", "p0=1:2:2", "--protocol", "three.toml", "--hill", "delta_ipsc_percent"], "one-dimensional"),
+    ])
+    func badGridsAreRefusedBeforeAnyRun(arguments: [String], message: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-scan-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeProbe(in: dir)
+        let r = try CLI.run(["scan", "scan_probe.toml"] + arguments, in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+}
