@@ -36,3 +36,19 @@ import Testing
         #expect(throws: PlotError.self) { try map.render() }
     }
 }
+
+/// The ranking chart of `kinapse sensitivity --plot`.
+@Suite struct BarChartTests {
+    /// One bar per finite value, coloured by sign, whiskers away from zero, and an all-positive
+    /// chart's axis starting at zero.
+    @Test func barsFollowTheirSigns() throws {
+        let chart = BarChart(labels: ["a", "b", "c"], values: [2, -1, .nan], errors: [0.5, 0.5, 0], valueAxis: Axis("effect"))
+        let plot = try chart.render()
+        let bars = plot.svg.components(separatedBy: "<g class=\"bars\"")[1].components(separatedBy: "</g>")[0]
+        #expect(bars.components(separatedBy: "<rect").count - 1 == 2)
+        #expect(bars.contains(Palette.blue.description) && bars.contains(Palette.vermillion.description))
+        #expect(plot.warnings == ["bar chart: skipped 1 non-finite value"])
+        let positive = try BarChart(labels: ["a"], values: [3], errors: [1], valueAxis: Axis("x")).render().svg
+        #expect(positive.contains(">0</text>") && !positive.contains(">−1</text>") && !positive.contains(">-1</text>"))
+    }
+}
