@@ -16,10 +16,15 @@ typedef void (*dgesvd_fn)(const char *, const char *, const int *, const int *, 
                           const int *, double *, double *, const int *, double *, const int *,
                           double *, const int *, int *, size_t, size_t);
 
+typedef void (*dgeev_fn)(const char *, const char *, const int *, double *, const int *, double *,
+                         double *, double *, const int *, double *, const int *, double *,
+                         const int *, int *, size_t, size_t);
+
 static dgeqrf_fn dgeqrf_ptr;
 static dormqr_fn dormqr_ptr;
 static dtrtrs_fn dtrtrs_ptr;
 static dgesvd_fn dgesvd_ptr;
+static dgeev_fn dgeev_ptr;
 static char load_error[512];
 
 /// Finds `name` in `library`, or records why not.
@@ -50,7 +55,8 @@ const char *kinapse_lapack_load(void) {
     dormqr_ptr = (dormqr_fn)find(library, "dormqr_");
     dtrtrs_ptr = (dtrtrs_fn)find(library, "dtrtrs_");
     dgesvd_ptr = (dgesvd_fn)find(library, "dgesvd_");
-    return dgeqrf_ptr && dormqr_ptr && dtrtrs_ptr && dgesvd_ptr ? NULL : load_error;
+    dgeev_ptr = (dgeev_fn)find(library, "dgeev_");
+    return dgeqrf_ptr && dormqr_ptr && dtrtrs_ptr && dgesvd_ptr && dgeev_ptr ? NULL : load_error;
 }
 
 void kinapse_dgeqrf(const int *m, const int *n, double *a, const int *lda, double *tau,
@@ -76,4 +82,10 @@ void kinapse_dgesvd(const char *jobu, const char *jobvt, const int *m, const int
                     const int *ldvt, double *work, const int *lwork, int *info,
                     size_t jobu_len, size_t jobvt_len) {
     dgesvd_ptr(jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info, jobu_len, jobvt_len);
+}
+
+void kinapse_dgeev(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda,
+                   double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
+                   double *work, const int *lwork, int *info, size_t jobvl_len, size_t jobvr_len) {
+    dgeev_ptr(jobvl, jobvr, n, a, lda, wr, wi, vl, ldvl, vr, ldvr, work, lwork, info, jobvl_len, jobvr_len);
 }

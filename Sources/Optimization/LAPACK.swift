@@ -90,6 +90,30 @@ public struct SingularValueDecomposition: Sendable {
     }
 }
 
+/// Eigenvalues of a square matrix (LAPACK `dgeev`, Hessenberg QR), as (real, imaginary)
+/// pairs; complex ones come in conjugate pairs, the one with positive imaginary part first.
+public func eigenvalues(of a: Matrix) throws(LinearAlgebraError) -> [(real: Double, imaginary: Double)] {
+    try requireLAPACK("dgeev")
+    precondition(a.rows == a.columns, "eigenvalues of a square matrix")
+    let n = a.rows
+    guard n > 0 else { return [] }
+    var aa = a.elements
+    var wr = Array(repeating: 0.0, count: n), wi = Array(repeating: 0.0, count: n)
+    var vl = [0.0], vr = [0.0]
+    var jobvl = fortranCharacter("N"), jobvr = fortranCharacter("N")
+    var nn = Int32(n), lda = Int32(n), ldv = Int32(1)
+    var info: Int32 = 0
+    var lwork: Int32 = -1
+    var query = 0.0
+    kinapse_dgeev(&jobvl, &jobvr, &nn, &aa, &lda, &wr, &wi, &vl, &ldv, &vr, &ldv, &query, &lwork, &info, 1, 1)
+    try check(info, "dgeev")
+    lwork = max(Int32(query), Int32(3 * n))
+    var work = Array(repeating: 0.0, count: Int(lwork))
+    kinapse_dgeev(&jobvl, &jobvr, &nn, &aa, &lda, &wr, &wi, &vl, &ldv, &vr, &ldv, &work, &lwork, &info, 1, 1)
+    try check(info, "dgeev")
+    return zip(wr, wi).map { ($0, $1) }
+}
+
 /// Householder QR factorisation `A = Q R` of an m × n matrix (LAPACK `dgeqrf`), with
 /// `Qᵀ b` by `dormqr` and triangular solves by `dtrtrs`.
 public struct QRFactorization: Sendable {

@@ -18,8 +18,13 @@ struct SteadyStateCommand: ParsableCommand {
         integrated to t = 1, 10, …, 10⁶ and Newton restarts from each. Events are not
         applied.
 
-        Prints one line per state variable (species as concentrations) and the laws;
-        --out writes CSV with the columns name,value.
+        Stability: the eigenvalues of the Jacobian at the steady state (LAPACK dgeev), less
+        one zero per conservation law; stable when every real part is negative, with the
+        slowest relaxation time 1/|Re λ|.
+
+        Prints one line per state variable (species as concentrations), the laws and the
+        stability; --out writes CSV with the columns name,value (the stability then goes to
+        standard error); --eigenvalues FILE writes them as CSV (real,imaginary).
 
         Examples:
           kinapse steady-state Pathways/no_cgmp_pkg.ant
@@ -39,6 +44,9 @@ struct SteadyStateCommand: ParsableCommand {
     @Option(help: "Write CSV (name,value) here (atomically) instead of the table to standard output.")
     var out: String?
 
+    @Option(help: ArgumentHelp("Write the eigenvalues of the free subspace as CSV (real,imaginary; 1/time unit).", valueName: "FILE"))
+    var eigenvalues: String?
+
     @Flag(help: "Overwrite a read-only output file.")
     var force = false
 
@@ -47,23 +55,30 @@ struct SteadyStateCommand: ParsableCommand {
 
     func validate() throws {
         _ = try Assignments.parse(assignments)
-        try OutputCheck.refuseConflicts([("--out", out)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
+        try OutputCheck.refuseConflicts([("--out", out), ("--eigenvalues", eigenvalues)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
     }
 
     func run() throws {
         let path = LibraryLookup.resolve(model) ?? model
         let compiled = try ModelCompiler.compile(ModelLoading.loadPathway(path))
         let overrides = try Assignments.overrides(params: params, assignments: assignments, names: compiled.symbols.keys)
-        try OutputCheck.check([("--out", out)], force: force)
+        try OutputCheck.check([("--out", out), ("--eigenvalues", eigenvalues)], force: force)
         let clock = ContinuousClock()
         let loadStart = clock.now
         loadLAPACKBeforeStartingThreads()
         let start = clock.now
         let steady = try SteadyStateSolver.solve(compiled, overrides: overrides)
+        let searched = clock.now
+        let stability = try SteadyStateSolver.stability(of: steady, in: compiled, overrides: overrides)
+        if let eigenvalues {
+            var csv = "real,imaginary\n"
+            for e in stability.eigenvalues { csv += "\(e.real),\(e.imaginary)\n" }
+            try OutputCheck.write(csv, to: eigenvalues, option: "--eigenvalues", force: force)
+        }
         if stats {
             func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15 }
             Console.error(String(format: "steady state: %.3f ms, %d Newton iterations, %d conservation laws, %d states (loading LAPACK, once per process: %.1f ms)",
-                                 ms(clock.now - start), steady.newtonIterations, steady.conservationLaws.count, steady.names.count,
+                                 ms(searched - start), steady.newtonIterations, steady.conservationLaws.count, steady.names.count,
                                  ms(start - loadStart)))
         }
 
@@ -71,6 +86,7 @@ struct SteadyStateCommand: ParsableCommand {
             var csv = "name,value\n"
             for (name, value) in zip(steady.names, steady.values) { csv += "\(name),\(value)\n" }
             try OutputCheck.write(csv, to: out, option: "--out", force: force)
+            Console.error(Self.describe(stability))
             return
         }
         let width = steady.names.map(\.count).max() ?? 0
@@ -87,7 +103,25 @@ struct SteadyStateCommand: ParsableCommand {
         for law in steady.conservationLaws {
             text += "# conserved: " + Self.describe(law, names: steady.names) + "\n"
         }
+        text += Self.describe(stability) + "\n"
         StandardOutput.write(text)
+    }
+
+    /// One line: the verdict, the leading eigenvalue and what it means for the return to rest.
+    static func describe(_ s: Stability) -> String {
+        guard let lead = s.eigenvalues.first else { return "# stability: no free direction (every state is fixed by a conservation law)" }
+        let λ = String(format: "%.4g", lead.real) + (lead.imaginary == 0 ? "" : String(format: " ± %.4gi", abs(lead.imaginary)))
+        let count = "\(s.eigenvalues.count) eigenvalue\(s.eigenvalues.count == 1 ? "" : "s")"
+        switch s.verdict {
+        case .stable:
+            return "# stability: stable (\(count) with negative real part; leading \(λ), slowest relaxation "
+                + String(format: "%.4g", s.slowestTimeConstant!) + " time units\(s.oscillatory ? ", damped oscillation" : ""))"
+        case .unstable:
+            let growing = s.eigenvalues.filter { $0.real > 0 }.count
+            return "# stability: UNSTABLE (\(growing) of \(count) with positive real part; leading \(λ)): a perturbation grows away from this state"
+        case .marginal:
+            return "# stability: marginal (leading eigenvalue \(λ) has zero real part): linearisation cannot decide"
+        }
     }
 
     /// A law as a readable sum, e.g. `A + B` or `E + ES + 0.5*X`.

@@ -47,4 +47,9 @@ void kinapse_dgesvd(const char *jobu, const char *jobvt, const int *m, const int
                     const int *ldvt, double *work, const int *lwork, int *info,
                     size_t jobu_len, size_t jobvt_len);
 
+/// Eigenvalues (and optionally eigenvectors) of a general square matrix (Hessenberg QR): dgeev.
+void kinapse_dgeev(const char *jobvl, const char *jobvr, const int *n, double *a, const int *lda,
+                   double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
+                   double *work, const int *lwork, int *info, size_t jobvl_len, size_t jobvr_len);
+
 #endif
