@@ -17,6 +17,11 @@ struct ConservationLaws {
 
     var count: Int { laws.count }
 
+    /// Laws found before (a steady state's), with their replaced states.
+    init(laws: [[Double]], replacedStates: [Int]) {
+        self.laws = laws; self.replacedStates = replacedStates
+    }
+
     /// `jacobians` are n × n, column-major, at different states.
     init(jacobians: [[Double]], stateCount n: Int) throws(LinearAlgebraError) {
         guard n > 0, !jacobians.isEmpty else {

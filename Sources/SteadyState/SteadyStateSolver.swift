@@ -46,6 +46,8 @@ public struct SteadyState: Sendable {
     public var method: Method
     /// Conservation laws found (one row per law, over `names`), fixed at their initial totals.
     public var conservationLaws: [[Double]]
+    /// For each law, the state whose equation it replaced in the reduced system.
+    var replacedStates: [Int] = []
 }
 
 public struct SteadyStateError: Error, Sendable, CustomStringConvertible {
@@ -78,14 +80,14 @@ public enum SteadyStateSolver {
         var system = ReducedSystem(instance: instance, laws: laws, initial: x0, options: options)
         if let (x, iterations) = system.newton(from: x0) {
             return SteadyState(state: x, names: names, values: columnValues(instance, x), residual: system.residual(x),
-                               newtonIterations: iterations, method: .newton, conservationLaws: laws.laws)
+                               newtonIterations: iterations, method: .newton, conservationLaws: laws.laws, replacedStates: laws.replacedStates)
         }
         // Pseudo-transient continuation: implicit Euler steps whose size grows as the
         // residual falls, following the dynamics' own path to rest far more cheaply than
         // an integrator with error control (Kelley & Keyes 1998, SIAM J Numer Anal 35:508).
         if let (x, iterations) = system.pseudoTransient(from: x0) {
             return SteadyState(state: x, names: names, values: columnValues(instance, x), residual: system.residual(x),
-                               newtonIterations: iterations, method: .pseudoTransient, conservationLaws: laws.laws)
+                               newtonIterations: iterations, method: .pseudoTransient, conservationLaws: laws.laws, replacedStates: laws.replacedStates)
         }
         // Presimulation: integrate, then restart Newton from where the model has got to.
         // The final row holds each state variable under its name (concentrations for
@@ -105,7 +107,7 @@ public enum SteadyStateSolver {
             guard x.allSatisfy(\.isFinite) else { break }
             if let (y, iterations) = system.newton(from: x) {
                 return SteadyState(state: y, names: names, values: columnValues(instance, y), residual: system.residual(y),
-                                   newtonIterations: iterations, method: .presimulation(time: time), conservationLaws: laws.laws)
+                                   newtonIterations: iterations, method: .presimulation(time: time), conservationLaws: laws.laws, replacedStates: laws.replacedStates)
             }
         }
         throw SteadyStateError(
@@ -143,7 +145,7 @@ public enum SteadyStateSolver {
     }
 
     /// Overrides by name as slots; a bad name is the request's fault.
-    private static func overrideSlots(_ named: [(name: String, value: Double)], in model: CompiledModel) throws(SteadyStateError) -> [Int: Double] {
+    static func overrideSlots(_ named: [(name: String, value: Double)], in model: CompiledModel) throws(SteadyStateError) -> [Int: Double] {
         do { return try model.overrideSlots(named) } catch {
             throw SteadyStateError(message: error.message, hint: error.hint, isBadRequest: true)
         }
@@ -211,7 +213,7 @@ struct ReducedSystem {
         return g
     }
 
-    private func reducedJacobian(_ x: [Double]) -> Matrix {
+    func reducedJacobian(_ x: [Double]) -> Matrix {
         var j = [Double](repeating: 0, count: n * n)
         x.withUnsafeBufferPointer { xs in j.withUnsafeMutableBufferPointer { instance.evaluateJacobian(time: 0, state: xs.baseAddress!, jacobian: $0.baseAddress!) } }
         for (k, row) in laws.replacedStates.enumerated() {

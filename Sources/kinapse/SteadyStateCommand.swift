@@ -26,6 +26,11 @@ struct SteadyStateCommand: ParsableCommand {
         stability; --out writes CSV with the columns name,value (the stability then goes to
         standard error); --eigenvalues FILE writes them as CSV (real,imaginary).
 
+        --sensitivities P,… (or all) differentiates the steady state: (∂G/∂x)·s = −∂G/∂p on
+        the reduced system G (the laws' rows carry ∂x₀/∂p, so init(X) moves the totals),
+        one factorisation for every parameter. --sensitivities-out writes CSV: name,
+        parameter, value, derivative, normalised ((p/y)·∂y/∂p).
+
         Examples:
           kinapse steady-state Pathways/no_cgmp_pkg.ant
           kinapse steady-state model.ant --set k1=2 --out rest.csv
@@ -44,6 +49,12 @@ struct SteadyStateCommand: ParsableCommand {
     @Option(help: "Write CSV (name,value) here (atomically) instead of the table to standard output.")
     var out: String?
 
+    @Option(help: ArgumentHelp("Differentiate the steady state with respect to these parameters (or init(X), or 'all').", valueName: "P,…"))
+    var sensitivities: String?
+
+    @Option(name: .customLong("sensitivities-out"), help: ArgumentHelp("Where --sensitivities writes its CSV (default: standard output after the table).", valueName: "FILE"))
+    var sensitivitiesOut: String?
+
     @Option(help: ArgumentHelp("Write the eigenvalues of the free subspace as CSV (real,imaginary; 1/time unit).", valueName: "FILE"))
     var eigenvalues: String?
 
@@ -55,14 +66,15 @@ struct SteadyStateCommand: ParsableCommand {
 
     func validate() throws {
         _ = try Assignments.parse(assignments)
-        try OutputCheck.refuseConflicts([("--out", out), ("--eigenvalues", eigenvalues)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
+        if sensitivitiesOut != nil, sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
+        try OutputCheck.refuseConflicts([("--out", out), ("--eigenvalues", eigenvalues), ("--sensitivities-out", sensitivitiesOut)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
     }
 
     func run() throws {
         let path = LibraryLookup.resolve(model) ?? model
         let compiled = try ModelCompiler.compile(ModelLoading.loadPathway(path))
         let overrides = try Assignments.overrides(params: params, assignments: assignments, names: compiled.symbols.keys)
-        try OutputCheck.check([("--out", out), ("--eigenvalues", eigenvalues)], force: force)
+        try OutputCheck.check([("--out", out), ("--eigenvalues", eigenvalues), ("--sensitivities-out", sensitivitiesOut)], force: force)
         let clock = ContinuousClock()
         let loadStart = clock.now
         loadLAPACKBeforeStartingThreads()
@@ -74,6 +86,22 @@ struct SteadyStateCommand: ParsableCommand {
             var csv = "real,imaginary\n"
             for e in stability.eigenvalues { csv += "\(e.real),\(e.imaginary)\n" }
             try OutputCheck.write(csv, to: eigenvalues, option: "--eigenvalues", force: force)
+        }
+        var sensitivityCSV: String?
+        if let sensitivities {
+            let names = sensitivities == "all" ? compiled.differentiableParameters
+                : sensitivities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let d = try SteadyStateSolver.sensitivities(of: steady, in: compiled, parameters: names, overrides: overrides)
+            let used = Dictionary(overrides.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            let values = compiled.initialValues(of: names.map { $0.hasPrefix("init(") ? String($0.dropFirst(5).dropLast()) : $0 })
+            var csv = "name,parameter,value,derivative,normalised\n"
+            for (c, column) in d.columns.enumerated() {
+                for (k, p) in names.enumerated() {
+                    let pv = used[p] ?? values[k], y = d.values[c], dydp = d.derivatives[c][k]
+                    csv += "\(column),\(p),\(y),\(dydp),\(y == 0 ? Double.nan : pv / y * dydp)\n"
+                }
+            }
+            if let sensitivitiesOut { try OutputCheck.write(csv, to: sensitivitiesOut, option: "--sensitivities-out", force: force) } else { sensitivityCSV = csv }
         }
         if stats {
             func ms(_ d: Duration) -> Double { Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) * 1e-15 }
@@ -87,6 +115,7 @@ struct SteadyStateCommand: ParsableCommand {
             for (name, value) in zip(steady.names, steady.values) { csv += "\(name),\(value)\n" }
             try OutputCheck.write(csv, to: out, option: "--out", force: force)
             Console.error(Self.describe(stability))
+            if let sensitivityCSV { StandardOutput.write(sensitivityCSV) }
             return
         }
         let width = steady.names.map(\.count).max() ?? 0
@@ -104,6 +133,7 @@ struct SteadyStateCommand: ParsableCommand {
             text += "# conserved: " + Self.describe(law, names: steady.names) + "\n"
         }
         text += Self.describe(stability) + "\n"
+        if let sensitivityCSV { text += "\n" + sensitivityCSV }
         StandardOutput.write(text)
     }
 
