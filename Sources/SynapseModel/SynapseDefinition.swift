@@ -58,9 +58,29 @@ public struct SynapseDefinition: Sendable {
         public var description: String
         /// Values set for the whole simulation (target, value).
         public var settings: [(target: Located<String>, value: Double)]
-        /// Bath concentration (µM), stated for the record; the settings carry its effect.
+        /// The concentration (µM) `--block` applies: the one the synapse's source used.
         public var concentration: Double?
+        /// Half-maximal concentration (µM) and Hill coefficient of the drug at its target, when
+        /// known: the settings then act in proportion to occupancy C^h/(C^h + IC50^h) (each
+        /// target moves that fraction of the way from its unblocked value to its set value),
+        /// so any concentration can be applied (`--drug NAME=C`). Without them the block is
+        /// all or none.
+        public var ic50: Double?
+        public var hill: Double = 1
+        /// Where the drug is applied: the bath (every cell and terminal) or the recording
+        /// pipette (the recorded cell only); its targets say where it acts.
+        public var route: Route = .bath
         public var range: SourceRange?
+
+        public enum Route: String, Sendable, CaseIterable { case bath, pipette }
+
+        /// The fraction of its full effect the drug has at `concentration` (µM): the receptor
+        /// occupancy of the Hill equation, or 1 for an all-or-none block.
+        public func fraction(at concentration: Double) -> Double {
+            guard let ic50 else { return 1 }
+            let x = Foundation.pow(concentration / ic50, hill)
+            return x.isInfinite ? 1 : x / (1 + x)
+        }
     }
 }
 
@@ -153,9 +173,24 @@ public enum SynapseReader {
                     d.error("blocker '\(entry.key)' needs 'set = { parameter = value, … }'", at: entry.keyRange)
                 }
                 let concentration = b.number("concentration", default: .infinity, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
+                let ic50 = b.number("ic50", default: .infinity, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
+                let hill = b.number("hill", default: 1, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
+                var route = SynapseDefinition.Blocker.Route.bath
+                if let (text, range) = b.string("route", required: false, diagnostics: &d) {
+                    if let r = SynapseDefinition.Blocker.Route(rawValue: text) { route = r } else {
+                        d.error("route must be \"bath\" or \"pipette\" (got \"\(text)\")", at: range)
+                    }
+                }
+                if ic50?.isFinite == true, concentration?.isFinite != true {
+                    d.error("blocker '\(entry.key)' has an ic50 but no concentration: give the concentration its source applied (µM)", at: entry.keyRange)
+                }
                 b.finish(diagnostics: &d)
-                blockers[entry.key] = .init(name: entry.key, description: text, settings: settings,
-                                            concentration: concentration?.isFinite == true ? concentration : nil, range: entry.keyRange)
+                var blocker = SynapseDefinition.Blocker(name: entry.key, description: text, settings: settings,
+                                                        concentration: concentration?.isFinite == true ? concentration : nil, range: entry.keyRange)
+                blocker.ic50 = ic50?.isFinite == true ? ic50 : nil
+                blocker.hill = hill ?? 1
+                blocker.route = route
+                blockers[entry.key] = blocker
             }
             table.finish(diagnostics: &d)
         }

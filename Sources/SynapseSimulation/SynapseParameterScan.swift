@@ -27,6 +27,10 @@ public enum SynapseParameterScan {
             + (biophysical ? [s.eGABAShift ?? .nan] : [])
     }
 
+    /// A varied name `drug:NAME` is the concentration (µM) of the blocker NAME, which the
+    /// synapse must declare with an IC50.
+    public static let drugPrefix = "drug:"
+
     /// Compiles `base`'s protocol once and runs it at every point (`names[k]` set to
     /// `point[k]`, after the request's own overrides and before its blockers'), on up to
     /// `jobs` threads or MPI ranks. Results come back in the order of `points`, identical
@@ -35,14 +39,30 @@ public enum SynapseParameterScan {
     public static func run(_ base: SynapseRunRequest, names: [String], points: [[Double]], jobs: Int,
                            isCancelled: (@Sendable () -> Bool)? = nil,
                            progress: (@Sendable () -> Void)? = nil) throws(SynapseRunError) -> [SynapseScanPoint] {
-        let prepared = try PreparedSynapseRun(base)
-        for name in names where prepared.model.symbols[name] == nil {
+        // A drug axis needs its drug in the preparation (so the settling includes it); each
+        // point then overrides its concentration.
+        var request = base
+        let drugAxes = names.enumerated().filter { $0.element.hasPrefix(drugPrefix) }.map { ($0.offset, String($0.element.dropFirst(drugPrefix.count))) }
+        for (_, drug) in drugAxes where !request.drugs.contains(where: { $0.name == drug }) { request.drugs.append((drug, 0)) }
+        let prepared = try PreparedSynapseRun(request)
+        for name in names where !name.hasPrefix(drugPrefix) && prepared.model.symbols[name] == nil {
             throw .request("cannot scan '\(name)': no such symbol in synapse model '\(prepared.model.name)'",
                            hint: Suggestions.didYouMean(name, among: prepared.model.symbols.keys))
         }
+        let variants: [PreparedSynapseRun]
+        if drugAxes.isEmpty {
+            variants = [prepared]
+        } else {
+            variants = try points.map { point throws(SynapseRunError) in
+                var drugs = request.drugs
+                for (axis, drug) in drugAxes { drugs.removeAll { $0.name == drug }; drugs.append((drug, point[axis])) }
+                return try prepared.withDrugs(drugs)
+            }
+        }
         let results = ParallelTasks.run(count: points.count, jobs: jobs, isCancelled: isCancelled, makeState: {}) { _, i in
             do throws(SynapseRunError) {
-                let r = try prepared.run(overrides: zip(names, points[i]).map { (name: $0.0, value: $0.1) })
+                let overrides = zip(names, points[i]).filter { !$0.0.hasPrefix(drugPrefix) }.map { (name: $0.0, value: $0.1) }
+                let r = try variants[drugAxes.isEmpty ? 0 : i].run(overrides: overrides)
                 progress?()
                 return Result<SynapseScanPoint, SynapseRunError>.success(
                     SynapseScanPoint(values: points[i], summary: r.failure == nil ? r.summary : nil, failure: r.failure.map { "\($0)" }))

@@ -16,8 +16,11 @@ public struct SynapseRunRequest: Sendable {
     /// The synapse's pathway, loaded by the caller (`SynapseDefinition.loadModel()`).
     public var model: Pathway
     public var protocolDefinition: InductionProtocol
-    /// Names of blockers (declared by the synapse) applied throughout.
+    /// Names of blockers (declared by the synapse) applied throughout, each at the
+    /// concentration the synapse declares for it.
     public var blockers: [String]
+    /// Drugs (blockers the synapse declares with an IC50) at chosen concentrations (µM).
+    public var drugs: [(name: String, concentration: Double)] = []
     public var overrides: [(name: String, value: Double)]
     public var options: IntegratorOptions
     /// Spacing of the time-course output; test stimuli always fall on it.
@@ -259,7 +262,10 @@ public struct PreparedSynapseRun: Sendable {
     /// The blocked, unstimulated model for the pre-incubation (only with blockers).
     private var preincubation: Simulator?
     private var simulator: Simulator
-    private let blockerOverrides: [(name: String, value: Double)]
+    /// What the blockers and drugs do: each target moved `fraction` of the way to its set value.
+    private var drugEffects: [DrugEffect]
+    /// The targets' values in the file, where no override sets them.
+    private var drugTargetValues: [String: Double] = [:]
     /// The rig's electrode, pipette and channel settings; the request's own overrides win over them.
     private let recordingOverrides: [(name: String, value: Double)]
     private let grid: TimeGrid
@@ -279,21 +285,7 @@ public struct PreparedSynapseRun: Sendable {
         var diagnostics = DiagnosticCollector()
         let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
         SynapseRunner.validateStimuli(synapse, proto, names: names, &diagnostics)
-        var blockerOverrides: [(name: String, value: Double)] = []
-        for blockerName in request.blockers {
-            guard let blocker = synapse.blockers[blockerName] else {
-                let known = synapse.blockers.keys.sorted()
-                throw .request("synapse '\(synapse.name)' has no blocker '\(blockerName)'",
-                               hint: Suggestions.didYouMean(blockerName, among: known) ?? "blockers of this synapse: \(known.joined(separator: ", "))")
-            }
-            for (target, value) in blocker.settings {
-                if !names.contains(target.value) {
-                    diagnostics.add(Diagnostic(.error, "blocker '\(blockerName)' sets '\(target.value)', which the model does not define",
-                                               at: target.range, hints: Suggestions.didYouMean(target.value, among: names).map { [$0] } ?? []))
-                }
-                blockerOverrides.append((target.value, value))
-            }
-        }
+        let drugEffects = DrugEffect.effects(of: request, names: names, &diagnostics)
         if let recording = synapse.recording {
             if !request.sensitivityParameters.isEmpty {
                 throw .request("sensitivities are not available for a synapse with a [recording]: its test stimuli are simulated spikes, whose peaks the sensitivity equations do not follow",
@@ -305,7 +297,7 @@ public struct PreparedSynapseRun: Sendable {
             recordingOverrides = []
         }
         do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
-        self.blockerOverrides = blockerOverrides
+        self.drugEffects = try drugEffects.get()
 
         // Drugs are bath-applied before the recording starts, as in a slice experiment:
         // the blocked synapse first settles without stimuli, so the baseline measures the
@@ -326,7 +318,7 @@ public struct PreparedSynapseRun: Sendable {
             }
             schedule = proto.schedule(offsettingPairingOf: index, preOffset: parameters.pre, postOffset: parameters.post)
         }
-        settleDuration = (request.blockers.isEmpty ? 0 : request.preincubation) + (synapse.recording?.settle ?? 0)
+        settleDuration = (request.blockers.isEmpty && request.drugs.isEmpty ? 0 : request.preincubation) + (synapse.recording?.settle ?? 0)
         var preincubationModel: CompiledModel?
         if settleDuration > 0 {
             do { preincubationModel = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
@@ -344,6 +336,8 @@ public struct PreparedSynapseRun: Sendable {
                 hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
         }
         simulator = try Self.finish(model, request)
+        let targets = self.drugEffects.map(\.target)
+        drugTargetValues = Dictionary(zip(targets, model.initialValues(of: targets)), uniquingKeysWith: { a, _ in a })
         preincubation = try preincubationModel.map { model throws(SynapseRunError) in try Self.finish(model, request) }
 
         // Output grid: a whole number of steps per test interval, so every test time is a grid point.
@@ -394,6 +388,20 @@ public struct PreparedSynapseRun: Sendable {
         return [(pairingOffsetParameters.pre, values.pre), (pairingOffsetParameters.post, values.post)]
     }
 
+    /// This prepared run with its drugs at other concentrations: the same compiled models
+    /// (a drug acts through overrides), so a dose–response scan compiles once.
+    public func withDrugs(_ drugs: [(name: String, concentration: Double)]) throws(SynapseRunError) -> PreparedSynapseRun {
+        var prepared = self
+        prepared.request.drugs = drugs
+        var diagnostics = DiagnosticCollector()
+        let effects = DrugEffect.effects(of: prepared.request, names: Set(simulator.model.symbols.keys), &diagnostics)
+        do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
+        prepared.drugEffects = try effects.get()
+        let targets = prepared.drugEffects.map(\.target)
+        prepared.drugTargetValues = Dictionary(zip(targets, simulator.model.initialValues(of: targets)), uniquingKeysWith: { a, _ in a })
+        return prepared
+    }
+
     /// This prepared run with sensitivities for `parameters`: the same compiled models,
     /// differentiated (nothing is reloaded or recompiled from the pathway).
     public func differentiated(with parameters: [String]) throws(SynapseRunError) -> PreparedSynapseRun {
@@ -428,7 +436,9 @@ public struct PreparedSynapseRun: Sendable {
         let synapse = request.synapse
         let proto = request.protocolDefinition
         let parameters = request.sensitivityParameters
-        var overrides = recordingOverrides + request.overrides + extra + blockerOverrides
+        let given = recordingOverrides + request.overrides + extra
+        let blockerOverrides = DrugEffect.overrides(drugEffects, given: given, fileValues: drugTargetValues)
+        var overrides = given + blockerOverrides
         // A value a blocker sets does not move with the parameter it is (the drug wins).
         var initialSensitivities: [String: [Double]] = [:]
         if !parameters.isEmpty {

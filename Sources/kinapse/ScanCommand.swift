@@ -21,7 +21,8 @@ struct ScanCommand: ParsableCommand {
         --protocol at every point and gives the summary's changes: ΔIPSC, ΔPPR, Δ(1/CV²),
         ΔN and ΔPr in percent, and for a synapse with a [recording] the E_GABA shift in mV.
         Anything with a name can be varied: a parameter, an initial value, a stimulus's
-        strength, the parameter a drug acts on.
+        strength; on a synapse also a drug's concentration (µM) as drug:NAME, for a blocker
+        the synapse declares with an ic50 (a dose–response curve of the plasticity).
 
         Two --vary options make a two-dimensional grid (the first varies slowest); :log at
         the end of a range (or --log for all) spaces its values logarithmically. --plot draws
@@ -36,7 +37,8 @@ struct ScanCommand: ParsableCommand {
         Examples:
           kinapse scan receptor.ant --vary A=1e-4:100:41:log --select RL --hill RL
           kinapse scan Pathways/no_cgmp_pkg.ant --vary Ca_rest=0.05:1:20 --t-end 60 --plot ca.svg
-          kinapse scan golgi_granule --protocol tbs --vary Pr_max=0.2:0.8:4 --vary dCa_NMDA=0.5:2:4 --plot grid.svg
+          kinapse scan golgi_granule --protocol tbs --vary Pr0=0.2:0.8:4 --vary dCa_NMDA=0.05:0.4:4 --plot grid.svg
+          kinapse scan SYNAPSE.toml --protocol P --vary drug:AM251=0.001:10:17:log --hill delta_ipsc_percent
         """
     )
 
@@ -60,6 +62,9 @@ struct ScanCommand: ParsableCommand {
 
     @Option(name: .customLong("block"), parsing: .singleValue, help: ArgumentHelp("Synapses: apply a blocker the synapse declares at every point (repeatable).", valueName: "NAME"))
     var blockers: [String] = []
+
+    @Option(name: .customLong("drug"), parsing: .singleValue, help: DrugArguments.help)
+    var drugs: [String] = []
 
     @Option(help: ArgumentHelp("Fit a Hill curve to this column of a one-dimensional scan and print IC50/EC50, Hill coefficient, top and bottom.", valueName: "COLUMN"))
     var hill: String?
@@ -138,8 +143,11 @@ struct ScanCommand: ParsableCommand {
             try LibraryLookup.requireSynapse(model)
             if `protocol` == nil { throw ValidationError("a synapse scan needs --protocol NAME: the induction run at every point") }
             if select != nil || tEnd != nil { throw ValidationError("--select and --t-end apply to pathways; a synapse scan reports the summary's changes") }
-        } else if `protocol` != nil || !blockers.isEmpty {
-            throw ValidationError("--protocol and --block apply to synapse definitions (.toml)")
+            _ = try DrugArguments.parse(drugs)
+        } else if `protocol` != nil || !blockers.isEmpty || !drugs.isEmpty {
+            throw ValidationError("--protocol, --block and --drug apply to synapse definitions (.toml)")
+        } else if let drug = vary.first(where: { $0.hasPrefix(SynapseParameterScan.drugPrefix) }) {
+            throw ValidationError("--vary \(drug): a drug's concentration is varied on a synapse (.toml)")
         }
         try OutputCheck.refuseConflicts(outputs, inputs: [modelPath] + values.inputs, force: force)
     }
@@ -198,6 +206,7 @@ struct ScanCommand: ParsableCommand {
         var request = SynapseRunRequest(synapse: definition, model: model, protocolDefinition: proto, blockers: blockers,
                                         overrides: try values.overrides(names: names), options: solver.applied(to: IntegratorOptions()))
         request.nativeCode = solver.nativeCode
+        request.drugs = try DrugArguments.parse(drugs)
         let progress = ProgressReporter(total: grid.count, label: "scan", quiet: quiet)
         // Ctrl-C (or SIGTERM): no new point begins, those running finish, and the points so
         // far are written, marked partial.

@@ -18,6 +18,9 @@ struct SynapseOptions: ParsableArguments {
     @Option(name: .customLong("block"), parsing: .singleValue, help: ArgumentHelp("Apply a blocker declared by the synapse (repeatable), e.g. --block L-NAME.", valueName: "NAME"))
     var blockers: [String] = []
 
+    @Option(name: .customLong("drug"), parsing: .singleValue, help: DrugArguments.help)
+    var drugs: [String] = []
+
     @Option(help: ArgumentHelp("Write the change caused by the protocol (baseline vs the analysis window) as CSV.", valueName: "FILE"))
     var summary: String?
 
@@ -64,6 +67,7 @@ struct SynapseOptions: ParsableArguments {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
         }
+        _ = try DrugArguments.parse(drugs)
         guard trials >= 0 else { throw ValidationError("--trials must be positive (got \(trials))") }
         guard trials <= Self.maximumTrials else {
             throw ValidationError("--trials \(trials) is more than the limit of \(Self.maximumTrials): more trials do not sharpen the readouts further and only grow --trials-out")
@@ -85,9 +89,9 @@ struct SynapseOptions: ParsableArguments {
     }
 
     func rejectForPathway() throws {
-        if `protocol` != nil || !blockers.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil || plotSpecies != nil
+        if `protocol` != nil || !blockers.isEmpty || !drugs.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil || plotSpecies != nil
             || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities || checkJobs != nil {
-            throw ValidationError("--protocol, --block, --summary, --readouts, --trials, --plot-species and --sensitivities apply to synapse definitions (.toml)")
+            throw ValidationError("--protocol, --block, --drug, --summary, --readouts, --trials, --plot-species and --sensitivities apply to synapse definitions (.toml)")
         }
     }
 }
@@ -108,6 +112,7 @@ struct SynapseCommand {
         let integrator = simulate.solver.applied(to: IntegratorOptions())
         var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: proto, blockers: options.blockers,
                                         overrides: try simulate.overrides(names: modelNames(model)), options: integrator, outputStep: simulate.dt)
+        request.drugs = try DrugArguments.parse(options.drugs)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         request.nativeCode = simulate.solver.nativeCode
         let clock = ContinuousClock()

@@ -22,6 +22,11 @@ import Foundation
             tau_recovery = 0
             [stimuli.pre]
             increments = { W = "w" }
+            [blockers.X]
+            concentration = 10
+            ic50 = 1
+            route = "bath"
+            set = { w = 0 }
             """.write(to: dir.appendingPathComponent("scan_probe.toml"), atomically: true, encoding: .utf8)
         try """
             description = "three pulses"
@@ -55,6 +60,19 @@ import Foundation
         }
         let svg = try String(contentsOf: dir.appendingPathComponent("grid.svg"), encoding: .utf8)
         #expect(svg.contains("class=\"cells\"") && svg.contains("delta_ipsc_percent"))
+    }
+
+    /// A dose–response of the plasticity: ΔIPSC = 30/(1 + C/IC50) % with IC50 = 1 µM, so the
+    /// Hill fit of the scan gives the IC50 back (the issue's 1 %; here an exact Hill curve).
+    @Test func aDrugScanGivesItsIC50Back() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-scan-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.writeProbe(in: dir)
+        let r = try CLI.run(["scan", "scan_probe.toml", "--protocol", "three.toml", "--vary", "drug:X=0.01:100:17:log",
+                             "--hill", "delta_ipsc_percent", "--out", "dose.csv", "--quiet"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let ic50 = r.stderr.components(separatedBy: "IC50 = ").dropFirst().first.flatMap { Double($0.prefix { !$0.isWhitespace && $0 != "," }) }
+        #expect(ic50.map { abs($0 - 1) < 0.01 } == true, "\(r.stderr)")
     }
 
     @Test(arguments: [

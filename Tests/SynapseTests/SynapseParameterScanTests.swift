@@ -27,6 +27,14 @@ import SynapseSimulation
             tau_recovery = 0
             [stimuli.pre]
             increments = { W = "w" }
+            [blockers.X]
+            description = "graded: takes the increment w toward 0 with IC50 1 uM, Hill 1"
+            concentration = 10
+            ic50 = 1
+            set = { w = 0 }
+            [blockers.Y]
+            description = "all or none"
+            set = { w = 0 }
             """.write(to: dir.appendingPathComponent("scan_probe.toml"), atomically: true, encoding: .utf8)
         return try SynapseReader.read(path: dir.appendingPathComponent("scan_probe.toml").path)
     }
@@ -67,5 +75,52 @@ import SynapseSimulation
         } throws: { error in
             "\(error)".contains("cannot scan 'p00'") && "\(error)".contains("'p0'")
         }
+    }
+
+    /// A drug graded by the Hill equation: at C µM the increment is w·(1 − C/(C + 1)), so
+    /// ΔIPSC = 300·0.1/(1 + C) %, a Hill curve in C with IC50 1 µM and h = 1, at every point of
+    /// a dose–response scan; --block applies the declared 10 µM (1/11 of the increment left).
+    @Test func aDrugsConcentrationGradesItsEffect() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-scan-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let doses = [0.01, 0.1, 0.5, 1, 2, 10, 100.0]
+        let scan = try SynapseParameterScan.run(try Self.request(in: dir), names: ["drug:X"], points: doses.map { [$0] }, jobs: 2)
+        for (p, c) in zip(scan, doses) {
+            let change = try #require(p.summary?.amplitudeChange)
+            #expect(abs(change - 30 / (1 + c)) <= 1e-9, "at \(c) µM: \(change)")
+        }
+        var request = try Self.request(in: dir)
+        request.blockers = ["X"]
+        let declared = try #require(try SynapseRunner.run(request).summary?.amplitudeChange)
+        #expect(abs(declared - 30 / 11) <= 1e-9)
+        request.blockers = ["Y"]
+        #expect(abs(try #require(try SynapseRunner.run(request).summary?.amplitudeChange)) <= 1e-12)
+        request.blockers = []
+        request.drugs = [("Y", 1)]
+        #expect { try SynapseRunner.run(request) } throws: { "\($0)".contains("all-or-none block") }
+    }
+}
+
+/// The `[blockers.*]` keys of a graded drug, read with their errors at their place.
+@Suite struct GradedBlockerReaderTests {
+    static func read(_ blocker: String) throws -> SynapseDefinition {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-blocker-\(UUID().uuidString).toml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "model = \"x.ant\"\n[release]\nsites = 1\nquantal_size = 1\nreference_receptors = 1\ntau_recovery = 0\n[blockers.D]\n\(blocker)\n".write(toFile: path, atomically: true, encoding: .utf8)
+        return try SynapseReader.read(path: path)
+    }
+
+    @Test func icHillAndRouteAreRead() throws {
+        let d = try #require(try Self.read("concentration = 5\nic50 = 0.2\nhill = 2\nroute = \"pipette\"\nset = { g = 0 }").blockers["D"])
+        #expect(d.ic50 == 0.2 && d.hill == 2 && d.route == .pipette && d.concentration == 5)
+        // Occupancy at the IC50 is one half; at 5 µM (25 IC50s, squared) 625/626.
+        #expect(abs(d.fraction(at: 0.2) - 0.5) < 1e-15 && abs(d.fraction(at: 5) - 625.0 / 626) < 1e-15)
+    }
+
+    @Test(arguments: [("ic50 = 1\nset = { g = 0 }", "has an ic50 but no concentration"),
+                      ("concentration = 1\nroute = \"vein\"\nset = { g = 0 }", "route must be \"bath\" or \"pipette\""),
+                      ("concentration = 1\nic50 = -1\nset = { g = 0 }", "ic50")])
+    func badKeysAreReportedAtTheirPlace(text: String, message: String) {
+        #expect { try Self.read(text) } throws: { "\($0)".contains(message) }
     }
 }

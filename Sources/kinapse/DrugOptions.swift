@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `--drug NAME=CONC`: a blocker the synapse declares with an IC50, at a chosen concentration
+/// (µM), its effect graded by the Hill equation (docs/file-formats.md, `[blockers.*]`).
+enum DrugArguments {
+    static let help = ArgumentHelp("Apply a drug the synapse declares with an ic50 at this concentration in µM (repeatable), e.g. --drug AM251=0.5.",
+                                   valueName: "NAME=µM")
+
+    static func parse(_ written: [String]) throws -> [(name: String, concentration: Double)] {
+        try written.map { text in
+            let parts = text.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty, let c = Double(parts[1]), c >= 0, c.isFinite else {
+                throw ValidationError("--drug expects NAME=CONCENTRATION in µM, e.g. --drug AM251=0.5 (got '\(text)')")
+            }
+            return (parts[0], c)
+        }
+    }
+}
