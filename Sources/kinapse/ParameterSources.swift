@@ -211,7 +211,8 @@ struct ParameterSources {
         var total: Int { counts.values.reduce(0, +) }
         /// Constants whose source counts: all but those set to a computed resting state.
         var counted: Int { total - (counts[.computed] ?? 0) }
-        var sourced: Int { (counts[.cited] ?? 0) + (counts[.fitted] ?? 0) }
+        /// Cited only: a value fitted to data is not a sourced value (the library's rule).
+        var sourced: Int { counts[.cited] ?? 0 }
         var fraction: Double { counted == 0 ? 1 : Double(sourced) / Double(counted) }
 
         init(_ rows: [ParameterSource]) { for row in rows { counts[row.kind, default: 0] += 1 } }
@@ -219,8 +220,7 @@ struct ParameterSources {
         var line: String {
             let parts = SourceKind.allCases.map { "\(counts[$0] ?? 0) \($0.rawValue)" }
             return "\(total) constants: " + parts.joined(separator: ", ")
-                + String(format: "; sourced (cited + fitted) %d of %d = %.1f %%", sourced, counted, 100 * fraction)
-                + String(format: " (cited alone %.1f %%)", counted == 0 ? 100 : 100 * Double(counts[.cited] ?? 0) / Double(counted))
+                + String(format: "; sourced (cited) %d of %d = %.1f %%", sourced, counted, 100 * fraction)
         }
     }
 
