@@ -42,8 +42,29 @@ struct StochasticOptions: ParsableArguments {
             help: ArgumentHelp("Hybrid on a synapse: count this rate-rule variable in whole units (UNITS per unit of its value, default 1) and fire its rate rule's terms as jumps (repeatable).", valueName: "VAR[=UNITS]"))
     var discrete: [String] = []
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Stochastic methods: volume of a compartment of size 1 (default 1 fL); molecules = concentration × unit × size × volume × N_A.", valueName: "FL"))
-    var volume: Double?
+    /// `--volume FL`, or `--volume C=FL,…` naming the compartments whose volume is given.
+    struct Volume: ExpressibleByArgument {
+        var femtolitres: Double?
+        var compartments: [(name: String, femtolitres: Double)] = []
+
+        init?(argument: String) {
+            if let v = Double(argument) {
+                femtolitres = v
+                return
+            }
+            for item in argument.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2, !parts[0].isEmpty, let v = Double(parts[1]) else { return nil }
+                compartments.append((parts[0], v))
+            }
+            if compartments.isEmpty { return nil }
+        }
+
+        var values: [Double] { femtolitres.map { [$0] } ?? compartments.map(\.femtolitres) }
+    }
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stochastic methods: volume in fL of a compartment of size 1 (default 1), or of named compartments (C=FL,…); the model's sizes scale the others. Molecules = concentration × unit × volume × N_A.", valueName: "FL|C=FL,…"))
+    var volume: Volume?
 
     @Option(name: .customLong("concentration-unit"), help: "Stochastic methods: the model's concentration unit (default uM, as in the shipped library).")
     var concentrationUnit: ConcentrationUnit?
@@ -128,12 +149,36 @@ struct StochasticOptions: ParsableArguments {
             throw ValidationError("--rtol and --atol apply to --method ode or hybrid: ssa and tau-leap integrate nothing")
         }
         guard (0...Self.maximumTrials).contains(s.trials) else { throw ValidationError("--trials must be between 1 and \(Self.maximumTrials) (got \(s.trials))") }
-        if let volume { guard volume.isFinite, volume > 0 else { throw ValidationError("--volume must be positive (got \(volume))") } }
+        if let bad = volume?.values.first(where: { !($0.isFinite && $0 > 0) }) { throw ValidationError("--volume must be positive (got \(bad))") }
         if let jobs { guard jobs >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs))") } }
     }
 }
 
 extension Simulate {
+    /// Litres per unit of compartment size: from `--volume FL` directly, or from the named
+    /// compartments' volumes over their model sizes, which must agree because the model's
+    /// sizes fix the ratios of its volumes (its transport fluxes are written for them).
+    static func litresPerSizeUnit(_ volume: StochasticOptions.Volume?, compiled: CompiledModel) throws -> Double {
+        guard let volume, !volume.compartments.isEmpty else { return (volume?.femtolitres ?? 1) * 1e-15 }
+        let probe = ModelInstance(compiled)
+        probe.update(time: 0, state: probe.initialState())
+        var scales: [(name: String, litres: Double)] = []
+        for (name, fl) in volume.compartments {
+            guard compiled.symbolKinds[name] == .compartment, let slot = compiled.symbols[name] else {
+                let compartments = compiled.symbolKinds.filter { $0.value == .compartment }.map(\.key).sorted()
+                throw DiagnosticsError(.error("--volume names '\(name)', which is not a compartment of the model",
+                                              hint: Suggestions.didYouMean(name, among: compartments) ?? "compartments: \(compartments.joined(separator: ", "))"))
+            }
+            scales.append((name, fl * 1e-15 / probe.value(ofSlot: slot)))
+        }
+        let first = scales[0]
+        if let other = scales.first(where: { abs($0.litres - first.litres) > 1e-9 * first.litres }) {
+            throw DiagnosticsError(.error("--volume gives '\(first.name)' and '\(other.name)' volumes whose ratio differs from the ratio of their sizes in the model",
+                                          hint: "name one compartment (the others scale with their sizes), or change the sizes in the model"))
+        }
+        return first.litres
+    }
+
     /// CPU time of the whole process (every worker thread), for `--stats` on a shared machine.
     static func processCPUSeconds() -> Double {
         var t = timespec()
@@ -148,7 +193,8 @@ extension Simulate {
         let tEnd = pathwayOptions.tEnd ?? 1
         let pathway = try ModelLoading.loadPathway(modelPath)
         let compiled = try ModelCompiler.compile(pathway)
-        let scale = MoleculeScale(femtolitres: options.volume ?? 1, molarPerConcentrationUnit: (options.concentrationUnit ?? .uM).molar)
+        let scale = MoleculeScale(litresPerSizeUnit: try Self.litresPerSizeUnit(options.volume, compiled: compiled),
+                                  molarPerConcentrationUnit: (options.concentrationUnit ?? .uM).molar)
         let model = try StochasticModel(pathway: pathway, compiled: compiled, scale: scale, continuousChange: options.method == .hybrid)
         let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: pathwayOptions.points ?? 101)
         let columns = pathwayOptions.select.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } ?? Self.defaultColumns(compiled, pathway)

@@ -54,6 +54,33 @@ import PathwayTestSupport
         #expect(abs((last[1] + last[3]) * 602.214076 - 30.11) < 1, "\(last)")
     }
 
+    /// A compartment's volume by name: `--volume c=2` on a compartment of size 2 is the
+    /// scale of `--volume 1` (the same molecules, so the same file for a seed); a second
+    /// compartment whose volume breaks the model's size ratio, or an unknown name, is refused.
+    @Test func volumePerCompartment() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("two.ant")
+        try """
+            model two()
+              compartment c = 2; compartment d = 0.5; species A in c = 0.05; species B in d = 0;
+              J: A -> B; k1*A*c;
+              k1 = 1;
+            end
+            """.write(to: file, atomically: true, encoding: .utf8)
+        func run(_ volume: String) throws -> CommandResult {
+            try CLI.run(["simulate", file.path, "--method", "ssa", "--t-end", "1", "--points", "3", "--trials", "20", "--seed", "2", "--volume", volume])
+        }
+        let plain = try run("1")
+        #expect(plain.status == 0, "\(plain.stderr)")
+        #expect(try run("c=2").stdout == plain.stdout)
+        #expect(try run("c=2,d=0.5").stdout == plain.stdout)
+        let ratio = try run("c=2,d=2")
+        #expect(ratio.status != 0 && ratio.stderr.contains("ratio differs from the ratio of their sizes"), "\(ratio.stderr)")
+        let unknown = try run("cc=2")
+        #expect(unknown.status != 0 && unknown.stderr.contains("'cc', which is not a compartment"), "\(unknown.stderr)")
+    }
+
     @Test func refusesWhatItCannotHonour() throws {
         let synapse = try CLI.run(["simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs", "--method", "ssa"])
         #expect(synapse.status == 2 && synapse.stderr.contains("need --method hybrid"), "\(synapse.stderr)")
