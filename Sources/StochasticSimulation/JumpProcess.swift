@@ -47,13 +47,16 @@ public struct JumpSet: Sendable {
     static let counter = prefix + "R", threshold = prefix + "xi", event = prefix + "fire"
 
     /// `pathway` with the machinery added: one assignment rule per channel for its signed
-    /// propensity, the counter R with its rate rule, ξ and the event `R ≥ ξ`.
-    public func installed(in pathway: Pathway) throws(DiagnosticsError) -> Pathway {
+    /// propensity, the counter R with its rate rule, ξ and the event `R ≥ ξ`. The rate
+    /// rules of `counted` variables (split into channels by `channels(splitting:)`) become
+    /// zero, so that only jumps move them.
+    public func installed(in pathway: Pathway, counting counted: Set<String> = []) throws(DiagnosticsError) -> Pathway {
         let names = pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id) + pathway.reactions.map(\.id)
         if let clash = names.first(where: { $0.hasPrefix(Self.prefix) }) {
             throw DiagnosticsError(.error("'\(clash)' begins with '\(Self.prefix)', which stochastic jumps keep for their own quantities", hint: "rename it"))
         }
         var derived = pathway
+        for i in derived.rateRules.indices where counted.contains(derived.rateRules[i].variable) { derived.rateRules[i].expression = .number(0) }
         var total: Expression?
         for (k, c) in channels.enumerated() {
             let name = Self.prefix + "a\(k)"

@@ -39,11 +39,7 @@ extension Simulate {
                                         overrides: try overrides(names: Set(pathway.parameters.map(\.id) + pathway.species.map(\.id))),
                                         options: solver.applied(to: IntegratorOptions()), outputStep: dt)
         // The counted variables move only by jumps in the protocol run; the settling before it stays deterministic.
-        request.pathwayTransform = { p throws(DiagnosticsError) in
-            var p = try jumps.installed(in: p)
-            for i in p.rateRules.indices where countedNames.contains(p.rateRules[i].variable) { p.rateRules[i].expression = .number(0) }
-            return p
-        }
+        request.pathwayTransform = { p throws(DiagnosticsError) in try jumps.installed(in: p, counting: countedNames) }
         let prepared = try PreparedSynapseRun(request)
         let bound = jumps.bound(to: prepared.model)
         let trials = max(1, synapseOptions.trials)

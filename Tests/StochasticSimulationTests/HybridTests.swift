@@ -2,6 +2,9 @@ import Testing
 import Foundation
 import PathwayTestSupport
 import ModelCompiler
+import Simulation
+import KineticsCore
+import KinapseUtilities
 @testable import StochasticSimulation
 
 /// A hybrid model of `text` in molecule units, partitioned for outputs every `interval`.
@@ -26,6 +29,37 @@ func kolmogorovSmirnov(_ a: [Double], _ b: [Double]) -> Double {
 }
 
 @Suite struct HybridTests {
+    /// What a synapse's `--discrete` does, on a variable whose rate rule is a birth–death
+    /// (N′ = kin − kout·N, N = 0): its terms become a birth at kin and a death at kout·N,
+    /// so N at t is Poisson(kin/kout·(1 − e^{−kout·t})) exactly. 2,000 trials, KS at α = 0.01.
+    @Test func countedRateRuleIsABirthDeath() throws {
+        let pathway = try TestModels.pathway("""
+            model counted()
+              N' = kin - kout*N;
+              N = 0; kin = 3; kout = 1;
+            end
+            """)
+        let rule = try #require(pathway.rateRules.first { $0.variable == "N" })
+        let channels = JumpSet.channels(splitting: rule, moleculesPerValue: 1)
+        #expect(channels.map { $0.changes.map(\.delta) } == [[1], [-1]])
+        let jumps = JumpSet(channels: channels)
+        let compiled = try ModelCompiler.compile(try jumps.installed(in: pathway, counting: ["N"]))
+        let simulator = Simulator(model: compiled)
+        let bound = jumps.bound(to: compiled)
+        let trials = 2000
+        var values: [Double] = []
+        for i in 0..<trials {
+            var generator = SeededGenerator(seed: StochasticEnsemble.trialSeed(9, trial: i))
+            let threshold = JumpSet.Bound.threshold(&generator)
+            let action = JumpAction(bound, generator: generator)
+            let result = try simulator.run(SimulationRequest(grid: TimeGrid(times: [0, 2]), columns: ["N"], overrides: [threshold]), eventAction: action)
+            values.append(result.trajectory.value(row: 1, column: 0))
+        }
+        #expect(values.allSatisfy { $0 == $0.rounded() && $0 >= 0 })
+        let d = kolmogorovSmirnov(values, cdf: poissonCDF(mean: 3 * (1 - exp(-2))))
+        #expect(d < ksCritical(trials), "D = \(d), mean \(meanAndVariance(values).mean)")
+    }
+
     /// A slow birth–death of X whose birth rate reads A, while A ⇌ B isomerises fast and
     /// starts away from equilibrium (A = 8000, B = 2000 molecules). Partitioned with outputs
     /// every second, A ⇌ B fires about 2·10⁴ times per interval among thousands of molecules
