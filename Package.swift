@@ -50,7 +50,7 @@ let package = Package(
         // MPI jobs: the ranks share the batches of ParallelTasks, rank 0 writes (`mpirun -n N kinapse …`).
         .target(name: "ClusterRuns", dependencies: ["CMPI", "KinapseUtilities"], swiftSettings: strictSettings),
         // Exact (direct method) and tau-leaping stochastic simulation of a compiled pathway.
-        .target(name: "StochasticSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "ModelCompiler", "KineticsCore", "KinapseUtilities"],
+        .target(name: "StochasticSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "KinapseUtilities"],
                 swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
         .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),

@@ -45,6 +45,7 @@ struct Run {
     var pending: [PendingEvent] = []
     var scheduleCounter = 0
     var random = SeededGenerator(seed: 0x5EED_CA5E)
+    var eventAction: (any EventAction)?
     var nextOutput = 0
     var row: [Double]
     /// Species checked for going negative (those that started non-negative), and the
@@ -503,6 +504,10 @@ struct Run {
             }
         }
         instance.update(time: instance.value(ofSlot: 0), state: y)
+        if let eventAction {
+            eventAction.executed(event: p.event, state: &y, instance: instance)
+            instance.update(time: instance.value(ofSlot: 0), state: y)
+        }
         refreshTruthValues(rootBefore: rootBefore, timeBefore: timeBefore)
     }
 

@@ -83,6 +83,14 @@ public struct SimulationRequestError: Error, Sendable, CustomStringConvertible {
     public var description: String { hint.map { "\(message)\nhint: \($0)" } ?? message }
 }
 
+/// Work an event does beyond its assignments, supplied for one run by its caller: the
+/// hybrid stochastic method fires a reaction when its jump event runs.
+public protocol EventAction: AnyObject {
+    /// Called after each event execution has applied its assignments, with the state and
+    /// memory as of that instant; what it changes in `state` and in memory values stands.
+    func executed(event: Int, state: inout [Double], instance: ModelInstance)
+}
+
 /// Runs a compiled model through time with SBML event semantics:
 /// - an event fires when its trigger goes from false to true; its assignments are
 ///   computed at trigger time (or at execution time when asked) and applied together;
@@ -98,7 +106,8 @@ public struct Simulator: Sendable {
 
     public init(model: CompiledModel) { self.model = model }
 
-    public func run(_ request: SimulationRequest) throws(SimulationRequestError) -> SimulationResult {
+    /// Runs `request`; `eventAction`, if given, is called after every event execution.
+    public func run(_ request: SimulationRequest, eventAction: (any EventAction)? = nil) throws(SimulationRequestError) -> SimulationResult {
         let columns = request.columns ?? model.defaultColumns
         var columnSlots: [Int] = []
         for name in columns {
@@ -109,6 +118,7 @@ public struct Simulator: Sendable {
         }
         let overrides = try model.overrideSlots(request.overrides)
         var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
+        run.eventAction = eventAction
         if !request.sensitivityParameters.isEmpty {
             guard let sensitivity = model.sensitivities, sensitivity.parameters == request.sensitivityParameters else {
                 throw SimulationRequestError(

@@ -9,13 +9,24 @@ import Foundation
 public struct StochasticEnsemble: Sendable {
     public let model: StochasticModel
     public let method: StochasticMethod
+    /// The partitioned model, for the hybrid method.
+    public let hybrid: HybridModel?
     public var settings = TauLeapSettings()
-    /// Initial values and parameters to replace, by slot (species as concentrations).
+    /// Initial values and parameters to replace, by slot (species as concentrations); the
+    /// hybrid method takes its overrides when it is partitioned (`HybridModel`).
     public var overrides: [Int: Double] = [:]
 
     public init(model: StochasticModel, method: StochasticMethod) {
         self.model = model
         self.method = method
+        hybrid = nil
+    }
+
+    /// Trials of the hybrid method on `hybrid`.
+    public init(hybrid: HybridModel) {
+        model = hybrid.stochastic
+        method = .ssa
+        self.hybrid = hybrid
     }
 
     /// Every trial's values at `times`: `result.values[trial]` holds rows of `columns`
@@ -70,14 +81,19 @@ public struct StochasticEnsemble: Sendable {
                     isCancelled: (@Sendable () -> Bool)? = nil) throws(StochasticRunError) -> Result {
         let slots = columns.map { model.compiled.symbols[$0]! }
         let outcomes: [Result.Trial?] = ParallelTasks.run(count: trials, jobs: jobs, isCancelled: isCancelled,
-                                                          makeState: { () throws(Never) in StochasticTrial(model) }) { trial, i in
+                                                          makeState: { () throws(Never) in Worker(model: model, hybrid: hybrid) }) { worker, i in
             var row: [Double] = []
             do throws(StochasticRunError) {
-                try trial.run(method: method, seed: Self.trialSeed(seed, trial: i), times: times, columns: slots,
-                              settings: settings, overrides: overrides, into: &row)
-                return Result.Trial(values: row, firings: trial.firings, error: nil)
+                switch worker {
+                case .exact(let trial):
+                    try trial.run(method: method, seed: Self.trialSeed(seed, trial: i), times: times, columns: slots,
+                                  settings: settings, overrides: overrides, into: &row)
+                case .hybrid(let trial):
+                    try trial.run(seed: Self.trialSeed(seed, trial: i), times: times, columns: columns, into: &row)
+                }
+                return Result.Trial(values: row, firings: worker.firings, error: nil)
             } catch {
-                return Result.Trial(values: row, firings: trial.firings, error: error)
+                return Result.Trial(values: row, firings: worker.firings, error: error)
             }
         }
         var values: [[Double]] = []
@@ -89,6 +105,25 @@ public struct StochasticEnsemble: Sendable {
             firings += outcome.firings
         }
         return Result(times: times, columns: columns, values: values, firings: firings)
+    }
+}
+
+extension StochasticEnsemble {
+    /// What one thread reuses from trial to trial.
+    enum Worker {
+        case exact(StochasticTrial)
+        case hybrid(HybridTrial)
+
+        init(model: StochasticModel, hybrid: HybridModel?) {
+            self = hybrid.map { .hybrid(HybridTrial($0)) } ?? .exact(StochasticTrial(model))
+        }
+
+        var firings: Int {
+            switch self {
+            case .exact(let t): t.firings
+            case .hybrid(let t): t.firings
+            }
+        }
     }
 }
 

@@ -72,6 +72,9 @@ public final class StochasticModel: Sendable {
     /// One direction of one reaction.
     public struct Channel: Sendable {
         public let name: String
+        /// Index of the reaction in the pathway, and which part of its rate law this channel fires.
+        public let reaction: Int
+        public let part: LawPart
         /// Net change of each species when the channel fires once.
         public let changes: [(species: Int, delta: Int)]
         public let propensity: Propensity
@@ -80,6 +83,9 @@ public final class StochasticModel: Sendable {
         let reactants: [(species: Int, count: Int)]
         let range: SourceRange?
     }
+
+    /// The whole rate law, or one side of a reversible law written `F − B`.
+    public enum LawPart: Sendable { case whole, forward, reverse }
 
     public enum Propensity: Sendable {
         /// `coefficient·Ω / Π(moleculesPerValue)^order × Π falling factorials`, where
@@ -91,12 +97,15 @@ public final class StochasticModel: Sendable {
     }
 
     /// Builds the stochastic form of `pathway`, compiled as `compiled`; throws, naming each
-    /// construct that cannot be simulated with integer molecule counts.
-    public init(pathway: Pathway, compiled: CompiledModel, scale: MoleculeScale) throws(DiagnosticsError) {
+    /// construct that cannot be simulated with integer molecule counts. With `continuousChange`
+    /// (the hybrid method, whose deterministic part integrates them) rate rules, laws that
+    /// read time and any event trigger are allowed.
+    public init(pathway: Pathway, compiled: CompiledModel, scale: MoleculeScale, continuousChange: Bool = false) throws(DiagnosticsError) {
         guard scale.moleculesPerAmount.isFinite, scale.moleculesPerAmount > 0 else {
             throw DiagnosticsError(.error("the volume must be positive and finite (got \(scale.moleculesPerAmount) molecules per amount unit)"))
         }
         var builder = Builder(pathway: pathway, compiled: compiled, scale: scale)
+        builder.continuousChange = continuousChange
         try builder.build()
         self.compiled = compiled
         self.scale = scale
@@ -119,6 +128,7 @@ private struct Builder {
     let pathway: Pathway
     let compiled: CompiledModel
     let scale: MoleculeScale
+    var continuousChange = false
     var diagnostics = DiagnosticCollector()
     var species: [StochasticModel.StochasticSpecies] = []
     var speciesOfValueSlot: [Int: Int] = [:]
@@ -136,7 +146,7 @@ private struct Builder {
     }
 
     mutating func build() throws(DiagnosticsError) {
-        rejectContinuousChange()
+        if !continuousChange { rejectContinuousChange() }
         try diagnostics.throwIfErrors()
         collectSpecies()
         for v in compiled.assignedValues where v.kind != .concentration { inlinable[v.slot] = v.expression }
@@ -222,7 +232,7 @@ private struct Builder {
             }
         }
         let law = inlined(rate)
-        if law.slots.contains(0) {
+        if law.slots.contains(0) && !continuousChange {
             diagnostics.error("the rate law of reaction '\(r.id)' depends on time; exact stochastic simulation needs propensities that change only when molecules or events change them",
                               at: r.range, hint: "drive time-dependent inputs with events (e.g. at time > t0: S = …)")
             return
@@ -231,15 +241,16 @@ private struct Builder {
         // A reversible reaction written as forward minus backward rate gives both directions
         // their own noise, rather than firing only the net flux.
         if r.isReversible, case .binary(.subtract, let forward, let backward) = law {
-            append(name: r.id, law: forward, changes: changes, reactants: consumed, range: r.range)
-            append(name: r.id + "_reverse", law: backward, changes: changes.map { ($0.species, -$0.delta) },
+            append(name: r.id, reaction: index, part: .forward, law: forward, changes: changes, reactants: consumed, range: r.range)
+            append(name: r.id + "_reverse", reaction: index, part: .reverse, law: backward, changes: changes.map { ($0.species, -$0.delta) },
                    reactants: produced, range: r.range)
         } else {
-            append(name: r.id, law: law, changes: changes, reactants: consumed, range: r.range)
+            append(name: r.id, reaction: index, part: .whole, law: law, changes: changes, reactants: consumed, range: r.range)
         }
     }
 
-    mutating func append(name: String, law: Symbolic, changes: [(species: Int, delta: Int)], reactants: [Int: Int], range: SourceRange?) {
+    mutating func append(name: String, reaction: Int, part: StochasticModel.LawPart, law: Symbolic, changes: [(species: Int, delta: Int)],
+                         reactants: [Int: Int], range: SourceRange?) {
         let reactantList = reactants.sorted { $0.key < $1.key }.map { (species: $0.key, count: $0.value) }
         let propensity: StochasticModel.Propensity
         if let coefficient = massActionCoefficient(law, reactants: reactants) {
@@ -249,7 +260,7 @@ private struct Builder {
             mirrored.formUnion(speciesRead(by: law))
         }
         reads.append(speciesRead(by: law))
-        channels.append(.init(name: name, changes: changes, propensity: propensity, reactants: reactantList, range: range))
+        channels.append(.init(name: name, reaction: reaction, part: part, changes: changes, propensity: propensity, reactants: reactantList, range: range))
     }
 
     /// The species-free factor `K` when `law` is `K·Π[Xᵢ]^νᵢ` with exactly the reactants'
@@ -288,7 +299,7 @@ private struct Builder {
             triggerRelationals.append(k)
             let read = speciesRead(by: inlined(r.function))
             readByTriggers.formUnion(read)
-            if case .root = r.timing, inlined(r.function).slots.contains(0) {
+            if case .root = r.timing, inlined(r.function).slots.contains(0), !continuousChange {
                 let event = compiled.events.first { $0.trigger.slots.contains(r.truthSlot!) }
                 diagnostics.error("the trigger of event '\(event?.id ?? "?")' compares time with a changing quantity; stochastic simulation lands only time-only triggers and state triggers exactly",
                                   at: pathway.events.first { $0.id == event?.id }?.range)

@@ -38,6 +38,9 @@ public struct SynapseRunRequest: Sendable {
     /// (`PreparedSynapseRun.pairingOffsetParameters`), so one prepared run serves every
     /// pairing interval: run each with `PreparedSynapseRun.pairingOverrides(deltaT:)`.
     public var offsetPairing = false
+    /// Applied to the pathway of the protocol run (stimuli added, after the settling),
+    /// e.g. to add the jumps of the hybrid stochastic method.
+    public var pathwayTransform: (@Sendable (Pathway) throws(DiagnosticsError) -> Pathway)?
 
     public init(synapse: SynapseDefinition, model: Pathway, protocolDefinition: InductionProtocol, blockers: [String] = [],
                 overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
@@ -326,6 +329,9 @@ public struct PreparedSynapseRun: Sendable {
 
         let tests = synapse.recording.map { RecordedTests.schedule(proto, $0) } ?? []
         SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: schedule + tests)
+        if let transform = request.pathwayTransform {
+            do { pathway = try transform(pathway) } catch { throw .diagnostics(error) }
+        }
 
         let model: CompiledModel
         do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
@@ -431,8 +437,11 @@ public struct PreparedSynapseRun: Sendable {
     public var model: CompiledModel { simulator.model }
 
     /// Runs the prepared protocol. `overrides` are applied after the request's own (and
-    /// before the blockers', which always win), e.g. the parameter values of a fit.
-    public func run(overrides extra: [(name: String, value: Double)] = []) throws(SynapseRunError) -> SynapseRunResult {
+    /// before the blockers', which always win), e.g. the parameter values of a fit;
+    /// `protocolOverrides` only to the protocol run (values the settling model lacks), and
+    /// `eventAction` is called at its events.
+    public func run(overrides extra: [(name: String, value: Double)] = [], protocolOverrides: [(name: String, value: Double)] = [],
+                    eventAction: (any EventAction)? = nil) throws(SynapseRunError) -> SynapseRunResult {
         let synapse = request.synapse
         let proto = request.protocolDefinition
         let parameters = request.sensitivityParameters
@@ -450,13 +459,13 @@ public struct PreparedSynapseRun: Sendable {
             initialSensitivities.merge(settled.sensitivities) { $1 }
         }
 
-        var simulationRequest = SimulationRequest(grid: grid, columns: columns, overrides: overrides, options: request.options)
+        var simulationRequest = SimulationRequest(grid: grid, columns: columns, overrides: overrides + protocolOverrides, options: request.options)
         simulationRequest.sensitivityParameters = parameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
         let simulation: SimulationResult
         do {
-            simulation = try simulator.run(simulationRequest)
+            simulation = try simulator.run(simulationRequest, eventAction: eventAction)
         } catch {
             throw .request(error.message, hint: error.hint)
         }

@@ -93,7 +93,9 @@ struct Simulate: ParsableCommand {
         --method ssa or tau-leap runs a pathway stochastically in molecule counts
         (--volume sets how many): --trials runs, written as X_mean and X_sd per
         column (or every trial with --per-trial); the same --seed gives the same
-        file whatever --jobs. See docs/stochastic.md.
+        file whatever --jobs. --method hybrid keeps fast reactions deterministic;
+        on a synapse it counts each --discrete variable (e.g. receptors) in whole
+        units and gives the amplitude change of every trial. See docs/stochastic.md.
 
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
@@ -160,6 +162,7 @@ struct Simulate: ParsableCommand {
         try stochastic.validate(for: self)
         if isSynapse {
             try pathwayOptions.rejectForSynapse()
+            if stochastic.isStochastic { return }
             try synapseOptions.validate(for: self)
             return
         }
@@ -202,7 +205,7 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        if isSynapse { return try SynapseCommand(options: synapseOptions, simulate: self).run() }
+        if isSynapse { return stochastic.isStochastic ? try runStochasticSynapse() : try SynapseCommand(options: synapseOptions, simulate: self).run() }
         if let settings = pathwayOptions.settings { return try runWithSettings(settings) }
         if stochastic.isStochastic { return try runStochastic() }
         let tEnd = pathwayOptions.tEnd ?? 1
