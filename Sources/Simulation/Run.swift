@@ -6,8 +6,9 @@ import CVODEIntegration
 /// One simulation from start to end: the integration loop and the event machinery.
 struct Run {
     let model: CompiledModel
-    /// This run's memory, and the system the integrator drives.
-    let instance: ModelInstance
+    /// This run's memory, and the system the integrator drives (replaced by a copy of its
+    /// own when a paused run is resumed).
+    var instance: ModelInstance
     let request: SimulationRequest
     let columnSlots: [Int]
     var trajectory: Trajectory
@@ -15,6 +16,8 @@ struct Run {
     var eventsExecuted = 0
     var linearSolver = LinearSolverChoice.dense
     var failure: SimulationFailure?
+    /// Where `integrate(until:)` stopped, when it stopped before the end of the grid.
+    var pausedAt: Double?
 
     /// The state as events see and change it (the integrator gets a copy on restart).
     var y: [Double] = []
@@ -126,6 +129,12 @@ struct Run {
     // MARK: - Main loop
 
     mutating func execute(overrides: [Int: Double]) {
+        guard begin(overrides: overrides) else { return }
+        integrate(from: request.grid.start, restarting: false, until: nil)
+    }
+
+    /// The initial state and the events at the start; false if the run already failed.
+    mutating func begin(overrides: [Int: Double]) -> Bool {
         let grid = request.grid
         let t0 = grid.start
         y = instance.initialState(time: t0, overrides: overrides)
@@ -137,19 +146,31 @@ struct Run {
         instance.evaluateCrossings()
         queueCrossings(after: t0)
         findTimeSwitchesOnBoundary()
-        if let f = processEvents(at: t0) { return fail(f) }
+        if let f = processEvents(at: t0) {
+            fail(f)
+            return false
+        }
         instance.update(time: t0, state: y)
         instance.startHistory(time: t0)
         if let bad = firstNonFinite() {
-            return fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
-                                          reachedTime: t0, culprit: bad, hint: "check its initial value and the values it is computed from"))
+            fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
+                                   reachedTime: t0, culprit: bad, hint: "check its initial value and the values it is computed from"))
+            return false
         }
         recordOutputs(upTo: t0)
         if request.stopOnNegativeConcentration {
             watchedForNegative = model.states.indices.filter { model.states[$0].kind != .raw && y[$0] >= 0 }
             peakAmount = y.map(abs)
         }
+        return true
+    }
 
+    /// Integrates from `t0` (where the state and the events are settled) to the end of the
+    /// grid, or stops at `pause` once the events due then have run, before the solver would
+    /// restart (`pausedAt`). `restarting`: `t0` is such a pause, so the outputs due at it are
+    /// still to be written, as an uninterrupted run writes them after its restart.
+    mutating func integrate(from t0: Double, restarting: Bool, until pause: Double?) {
+        let grid = request.grid
         let integrator: Integrator
         do {
             integrator = try Integrator(system: instance, initialTime: t0, initialState: y, options: delayBoundedOptions())
@@ -159,13 +180,21 @@ struct Run {
         } catch {
             return fail(SimulationFailure(reason: error.description, flagName: error.flagName, reachedTime: t0, culprit: nil, hint: nil))
         }
-        defer { statistics = integrator.statistics }
+        // A resumed run adds its solver's work to that of the run it continues.
+        let earlier = statistics
+        defer { statistics = earlier + integrator.statistics }
         linearSolver = integrator.linearSolverKind
 
         var t = t0
         var nextSwitch = nextDiscontinuity(after: t)
+        if restarting { recordOutputs(upTo: t) }
+        let pause = pause ?? .infinity
+        if t0 >= pause {
+            pausedAt = t0
+            return
+        }
         while t < grid.end {
-            let stop = min(nextSwitch, grid.end)
+            let stop = min(nextSwitch, grid.end, pause)
             let target = min(grid[nextOutput < grid.count ? nextOutput : grid.count - 1], stop, instance.nextHistoryTime)
             // A target a rounding step away (an output at 10.21 just after a pulse at
             // 10.209999999999999) is already reached: CVODE would refuse it as "too close".
@@ -179,7 +208,7 @@ struct Run {
             do {
                 // Always set: SUNDIALS 6 keeps an old stop time across re-initialisation and
                 // would refuse to integrate once it lies behind; +∞ clears it in effect.
-                try integrator.setStopTime(nextSwitch)
+                try integrator.setStopTime(min(nextSwitch, pause))
                 let step = try integrator.advance(to: target)
                 integrator.withState { state in y.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: state) } }
                 if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
@@ -194,8 +223,17 @@ struct Run {
                         instance.update(time: t, state: y)
                         flipTimedSwitches(at: t)
                         if let f = processEvents(at: t) { return fail(f) }
+                        if t >= pause {
+                            pausedAt = t
+                            return
+                        }
                         try restart(integrator, at: t)
                         nextSwitch = nextDiscontinuity(after: t)
+                    } else if t >= pause {
+                        t = pause
+                        instance.update(time: t, state: y)
+                        pausedAt = t
+                        return
                     }
                 case .root(let reached, let directions):
                     t = reached
@@ -205,15 +243,41 @@ struct Run {
                         if let slot = r.truthSlot { instance.setValue(r.valueAfterCrossing(rising: d > 0) ? 1 : 0, slot: slot) }
                     }
                     if let f = processEvents(at: t) { return fail(f) }
+                    if t >= pause {
+                        pausedAt = t
+                        return
+                    }
                     try restart(integrator, at: t)
                     nextSwitch = nextDiscontinuity(after: t)
                 }
             } catch {
-                statistics = integrator.statistics
                 return fail(describe(error, integrator: integrator))
             }
             recordOutputs(upTo: t)
         }
+    }
+
+    /// The plain value of every tracked comparison and every event trigger now.
+    func comparisonsAndTriggers() -> [Bool] {
+        instance.evaluateTriggers()
+        return model.relationals.filter { $0.truthSlot != nil }.map { instance.evaluate(.binary($0.comparison, $0.lhs, $0.rhs)) != 0 }
+            + model.events.indices.map { instance.triggerValue($0) }
+    }
+
+    /// Takes values set at a pause (`t`, already in memory; `before` is
+    /// `comparisonsAndTriggers()` from before they were set): the crossing times again.
+    /// Returns the name of a comparison or trigger whose value they changed (then the run
+    /// would not be the one paused), nil when none did.
+    mutating func takeValuesSetAtPause(_ t: Double, before: [Bool]) -> String? {
+        instance.update(time: t, state: y)
+        let after = comparisonsAndTriggers()
+        if let k = zip(before, after).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset {
+            let tracked = model.relationals.filter { $0.truthSlot != nil }
+            return k < tracked.count ? "a comparison in the model" : "the trigger of event '\(model.events[k - tracked.count].id)'"
+        }
+        instance.evaluateCrossings()
+        queueCrossings(after: t)
+        return nil
     }
 
     mutating func restart(_ integrator: Integrator, at t: Double) throws(CVODEError) {

@@ -51,6 +51,18 @@ public struct SimulationResult: Sendable {
     package var triggerEvaluations = 0
 }
 
+/// A run stopped part-way by `Simulator.run(_:pausingAt:)`: everything it had, its memory
+/// copied out. Unchecked: the model instance inside is never used again, every resume runs
+/// in a copy of `memory` of its own.
+public struct SimulationCheckpoint: @unchecked Sendable {
+    fileprivate let run: Run
+    fileprivate let memory: [Double]
+    /// Where the run stopped (s); nil when it failed or ended before the pause.
+    public var time: Double? { run.pausedAt }
+    /// The solver's work up to the checkpoint.
+    public var statistics: SolverStatistics { run.statistics }
+}
+
 /// Why a run stopped before its end time.
 public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
     public let reason: String
@@ -108,6 +120,57 @@ public struct Simulator: Sendable {
 
     /// Runs `request`; `eventAction`, if given, is called after every event execution.
     public func run(_ request: SimulationRequest, eventAction: (any EventAction)? = nil) throws(SimulationRequestError) -> SimulationResult {
+        let prepared = try prepare(request, eventAction: eventAction)
+        var run = prepared.run
+        run.execute(overrides: prepared.overrides)
+        return Self.result(of: run)
+    }
+
+    /// Runs `request` up to `time` and stops there, once the events due then have run, to be
+    /// continued by `resume(_:overrides:)` as often as wanted: the work before `time` is done
+    /// once. A run that fails (or ends) before `time` gives a checkpoint that resumes to that
+    /// result. Not for runs with sensitivities or delays (their solver and history state
+    /// would have to travel too).
+    public func run(_ request: SimulationRequest, pausingAt time: Double) throws(SimulationRequestError) -> SimulationCheckpoint {
+        guard request.sensitivityParameters.isEmpty, model.delays.isEmpty else {
+            throw SimulationRequestError(message: "a run with sensitivities or delays cannot be paused and resumed", hint: nil)
+        }
+        let prepared = try prepare(request)
+        var run = prepared.run
+        if run.begin(overrides: prepared.overrides) { run.integrate(from: request.grid.start, restarting: false, until: time) }
+        return SimulationCheckpoint(run: run, memory: run.instance.withMemory { Array($0) })
+    }
+
+    /// Continues `checkpoint` (made by this simulator) to the end of its grid, in memory of
+    /// its own, with `overrides` (plain values, not states) set first. The overrides may only
+    /// change what has not happened yet, e.g. the times of later events: one that would
+    /// change a comparison or an event trigger at the checkpoint is refused. The result is
+    /// the whole run, the rows before the checkpoint included, and the same bytes whichever
+    /// thread or process resumes it.
+    public func resume(_ checkpoint: SimulationCheckpoint, overrides: [(name: String, value: Double)] = []) throws(SimulationRequestError) -> SimulationResult {
+        var run = checkpoint.run
+        guard let t = run.pausedAt else { return Self.result(of: run) }
+        let slots = try model.overrideSlots(overrides)
+        let stateSlots = Set(model.states.flatMap { state -> [Int] in
+            if case .amount(let concentration, _) = state.kind { return [state.slot, concentration] }
+            return [state.slot]
+        })
+        if let (name, _) = overrides.first(where: { stateSlots.contains(model.symbols[$0.name]!) }) {
+            throw SimulationRequestError(message: "cannot set '\(name)' when resuming a run: it is a state, integrated up to there", hint: nil)
+        }
+        run.instance = ModelInstance(model)
+        run.instance.withMemory { m in _ = m.update(fromContentsOf: checkpoint.memory) }
+        let before = run.comparisonsAndTriggers()
+        for (slot, value) in slots { run.instance.setValue(value, slot: slot) }
+        if let changed = run.takeValuesSetAtPause(t, before: before) {
+            throw SimulationRequestError(message: "the values set when resuming at t = \(t) s change \(changed) there", hint: "pause the run earlier, before anything they change")
+        }
+        run.pausedAt = nil
+        run.integrate(from: t, restarting: true, until: nil)
+        return Self.result(of: run)
+    }
+
+    private func prepare(_ request: SimulationRequest, eventAction: (any EventAction)? = nil) throws(SimulationRequestError) -> (run: Run, overrides: [Int: Double]) {
         let columns = request.columns ?? model.defaultColumns
         var columnSlots: [Int] = []
         for name in columns {
@@ -137,7 +200,10 @@ public struct Simulator: Sendable {
             }
             run.enableSensitivities(sensitivity, supplied: supplied)
         }
-        run.execute(overrides: overrides)
+        return (run, overrides)
+    }
+
+    private static func result(of run: Run) -> SimulationResult {
         var result = SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
                                       eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure,
                                       sensitivities: run.sensitivityTrajectory)

@@ -22,7 +22,18 @@ public struct SynapseDefinition: Sendable {
     /// simulated through the model and read from the recorded current or voltage. Without
     /// one, Pr and N at each test time go through the quantal model (`release`).
     public var recording: Recording?
+    /// The solver tolerances of this synapse's runs (`[solver]`), where the command line
+    /// gives none; nil keeps the library's defaults.
+    public var solver = SolverTolerances()
     public var source: SourceFile?
+
+    /// `[solver] rtol` and `atol`: a synapse whose states are all of order one or more (mV,
+    /// µM, fractions of channels) needs no absolute tolerance of 1e-12.
+    public struct SolverTolerances: Sendable {
+        public var relative: Double?
+        public var absolute: Double?
+        public init(relative: Double? = nil, absolute: Double? = nil) { self.relative = relative; self.absolute = absolute }
+    }
 
     public var isBiophysical: Bool { recording != nil }
 
@@ -194,6 +205,15 @@ public enum SynapseReader {
             }
             table.finish(diagnostics: &d)
         }
+        var solver = SynapseDefinition.SolverTolerances()
+        if var table = top.table("solver", diagnostics: &d) {
+            // A NaN default marks a key left out (a written value is finite or refused).
+            solver.relative = table.number("rtol", default: .nan, minimum: 0, maximum: 0.1, exclusiveMinimum: true, diagnostics: &d)
+            solver.absolute = table.number("atol", default: .nan, minimum: 0, maximum: 1, exclusiveMinimum: true, diagnostics: &d)
+            if solver.relative?.isNaN == true { solver.relative = nil }
+            if solver.absolute?.isNaN == true { solver.absolute = nil }
+            table.finish(diagnostics: &d)
+        }
         top.finish(diagnostics: &d)
         try d.throwIfErrors()
 
@@ -202,7 +222,7 @@ public enum SynapseReader {
         let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
         return SynapseDefinition(name: name, description: description, modelPath: modelPath, modelPathRange: model?.1,
                                  releaseProbability: Located(pr.0, pr.1), receptors: Located(n.0, n.1),
-                                 release: release, stimuli: stimuli, blockers: blockers, recording: recording, source: file)
+                                 release: release, stimuli: stimuli, blockers: blockers, recording: recording, solver: solver, source: file)
     }
 
     /// `model = "x.ant"` names a file beside the synapse file; a copied synapse file whose

@@ -45,10 +45,29 @@ public enum SpikeTimingSweep {
             starts.append(p.followUpStart)
             group.append(starts.count - 1)
         }
+        // Settling, baseline and whatever precedes the first pairing stimulus are the same for
+        // every interval: each preparation runs them once, here (so the same on every process
+        // of an MPI job), and each interval continues from there.
+        var checkpoints: [SynapseCheckpoint?] = []
+        for (g, run) in preparedRuns.enumerated() {
+            guard let end = run.pairingPrefixEnd else {
+                checkpoints.append(nil)
+                continue
+            }
+            let first = group.firstIndex(of: g)!
+            checkpoints.append(try run.checkpoint(at: end, overrides: PreparedSynapseRun.pairingOverrides(deltaT: deltas[first])))
+        }
         let prepared = group.map { preparedRuns[$0] }
+        let prefixes = group.map { checkpoints[$0] }
         let results = ParallelTasks.run(count: deltas.count, jobs: jobs, isCancelled: isCancelled, makeState: {}) { _, i in
             do throws(SynapseRunError) {
-                let r = try prepared[i].run(overrides: PreparedSynapseRun.pairingOverrides(deltaT: deltas[i]))
+                let overrides = PreparedSynapseRun.pairingOverrides(deltaT: deltas[i])
+                let r: SynapseRunResult
+                if let checkpoint = prefixes[i] {
+                    r = try prepared[i].run(from: checkpoint, overrides: overrides)
+                } else {
+                    r = try prepared[i].run(overrides: overrides)
+                }
                 progress?()
                 // The analysis window counts from the end of this interval's own pairing.
                 let summary = r.failure == nil ? PlasticitySummary(readouts: r.readouts, protocolDefinition: protocols[i]) : nil

@@ -42,11 +42,22 @@ public struct SynapseRunRequest: Sendable {
     /// e.g. to add the jumps of the hybrid stochastic method.
     public var pathwayTransform: (@Sendable (Pathway) throws(DiagnosticsError) -> Pathway)?
 
+    /// `options` nil: the synapse's own (`SynapseDefinition.integratorOptions`).
     public init(synapse: SynapseDefinition, model: Pathway, protocolDefinition: InductionProtocol, blockers: [String] = [],
-                overrides: [(name: String, value: Double)] = [], options: IntegratorOptions = IntegratorOptions(),
+                overrides: [(name: String, value: Double)] = [], options: IntegratorOptions? = nil,
                 outputStep: Double? = nil) {
         self.synapse = synapse; self.model = model; self.protocolDefinition = protocolDefinition; self.blockers = blockers
-        self.overrides = overrides; self.options = options; self.outputStep = outputStep
+        self.overrides = overrides; self.options = options ?? synapse.integratorOptions; self.outputStep = outputStep
+    }
+}
+
+extension SynapseDefinition {
+    /// The library's solver defaults with the synapse's `[solver]` tolerances in their place.
+    public var integratorOptions: IntegratorOptions {
+        var options = IntegratorOptions()
+        if let rtol = solver.relative { options.relativeTolerance = rtol }
+        if let atol = solver.absolute { options.absoluteTolerance = atol }
+        return options
     }
 }
 
@@ -255,6 +266,14 @@ public enum SynapseRunner {
     }
 }
 
+/// A protocol run paused part-way (`PreparedSynapseRun.checkpoint(at:overrides:)`), to be
+/// continued by the prepared run that made it, on any thread or process.
+public struct SynapseCheckpoint: Sendable {
+    let simulation: SimulationCheckpoint
+    /// Where the run stopped (s); nil when it failed before.
+    public var time: Double? { simulation.time }
+}
+
 /// A synapse, protocol and blockers compiled once, to run many times with different
 /// parameter values (`run(overrides:)`) without reloading or recompiling the pathway.
 ///
@@ -279,6 +298,11 @@ public struct PreparedSynapseRun: Sendable {
     /// Seconds of unstimulated settling before the baseline: the rig after break-in
     /// (biophysical synapses) and the drugs' pre-incubation.
     private let settleDuration: Double
+    /// With `offsetPairing`: the last instant at which every pairing interval's run is still
+    /// the same (a stimulus not moved by the offsets, before the first that is), where a
+    /// sweep pauses once and continues each interval (`checkpoint(at:overrides:)`); nil when
+    /// no stimulus comes before the pairing.
+    public let pairingPrefixEnd: Double?
 
     public init(_ request: SynapseRunRequest) throws(SynapseRunError) {
         self.request = request
@@ -328,6 +352,11 @@ public struct PreparedSynapseRun: Sendable {
         }
 
         let tests = synapse.recording.map { RecordedTests.schedule(proto, $0) } ?? []
+        if let firstMoved = schedule.filter({ $0.offset != nil }).map(\.time).min() {
+            pairingPrefixEnd = (schedule + tests).filter { $0.offset == nil && $0.time < firstMoved }.map(\.time).max()
+        } else {
+            pairingPrefixEnd = nil
+        }
         SynapseRunner.addStimulusEvents(to: &pathway, synapse: synapse, schedule: schedule + tests)
         if let transform = request.pathwayTransform {
             do { pathway = try transform(pathway) } catch { throw .diagnostics(error) }
@@ -442,8 +471,44 @@ public struct PreparedSynapseRun: Sendable {
     /// `eventAction` is called at its events.
     public func run(overrides extra: [(name: String, value: Double)] = [], protocolOverrides: [(name: String, value: Double)] = [],
                     eventAction: (any EventAction)? = nil) throws(SynapseRunError) -> SynapseRunResult {
-        let synapse = request.synapse
-        let proto = request.protocolDefinition
+        let simulationRequest = try mainRequest(overrides: extra, protocolOverrides: protocolOverrides)
+        let simulation: SimulationResult
+        do {
+            simulation = try simulator.run(simulationRequest, eventAction: eventAction)
+        } catch {
+            throw .request(error.message, hint: error.hint)
+        }
+        return try result(of: simulation)
+    }
+
+    /// Runs the prepared protocol up to `time` (s), settling included, to be continued by
+    /// `run(from:overrides:)`, as often as wanted, with overrides that change only what comes
+    /// later (e.g. `pairingOverrides` when `time` is `pairingPrefixEnd`). Not with sensitivities.
+    public func checkpoint(at time: Double, overrides extra: [(name: String, value: Double)] = []) throws(SynapseRunError) -> SynapseCheckpoint {
+        let simulationRequest = try mainRequest(overrides: extra)
+        do {
+            return SynapseCheckpoint(simulation: try simulator.run(simulationRequest, pausingAt: time))
+        } catch {
+            throw .request(error.message, hint: error.hint)
+        }
+    }
+
+    /// Continues `checkpoint` (made by this prepared run) to the end of the protocol with
+    /// `extra` set at the checkpoint: the result is the whole run's.
+    public func run(from checkpoint: SynapseCheckpoint, overrides extra: [(name: String, value: Double)] = []) throws(SynapseRunError) -> SynapseRunResult {
+        let simulation: SimulationResult
+        do {
+            simulation = try simulator.resume(checkpoint.simulation, overrides: extra)
+        } catch {
+            throw .request(error.message, hint: error.hint)
+        }
+        return try result(of: simulation)
+    }
+
+    /// The main run's request: the overrides in their order of precedence, and the settled
+    /// state (with its sensitivities) when the synapse settles first.
+    private func mainRequest(overrides extra: [(name: String, value: Double)],
+                             protocolOverrides: [(name: String, value: Double)] = []) throws(SynapseRunError) -> SimulationRequest {
         let parameters = request.sensitivityParameters
         let given = recordingOverrides + request.overrides + extra
         let blockerOverrides = DrugEffect.overrides(drugEffects, given: given, fileValues: drugTargetValues)
@@ -463,13 +528,14 @@ public struct PreparedSynapseRun: Sendable {
         simulationRequest.sensitivityParameters = parameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
-        let simulation: SimulationResult
-        do {
-            simulation = try simulator.run(simulationRequest, eventAction: eventAction)
-        } catch {
-            throw .request(error.message, hint: error.hint)
-        }
+        return simulationRequest
+    }
 
+    /// The readouts and summary of a finished main run.
+    private func result(of simulation: SimulationResult) throws(SynapseRunError) -> SynapseRunResult {
+        let synapse = request.synapse
+        let proto = request.protocolDefinition
+        let parameters = request.sensitivityParameters
         let trajectory = simulation.trajectory
         if let recording = synapse.recording {
             return recordedResult(simulation, recording)

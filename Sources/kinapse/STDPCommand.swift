@@ -101,7 +101,7 @@ struct STDP: ParsableCommand {
         defer { interruption.finished() }
         let cancellation = interruption.cancellation
         var request = SynapseRunRequest(synapse: definition, model: model, protocolDefinition: base, blockers: blockers,
-                                        options: solver.applied(to: IntegratorOptions()))
+                                        options: solver.applied(to: definition.integratorOptions))
         request.nativeCode = solver.nativeCode
         let points = try SpikeTimingSweep.run(request, deltas: deltas, pairs: pairs, rate: rate,
                                               jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,

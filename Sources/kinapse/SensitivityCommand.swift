@@ -170,7 +170,7 @@ struct SensitivityCommand: ParsableCommand {
         let names = Set(model.parameters.map(\.id) + model.species.map(\.id) + model.compartments.map(\.id))
         var request = SynapseRunRequest(synapse: definition, model: model, protocolDefinition: proto, blockers: blockers,
                                         overrides: try values.overrides(names: names),
-                                        options: solver.applied(to: IntegratorOptions()))
+                                        options: solver.applied(to: definition.integratorOptions))
         request.nativeCode = solver.nativeCode
         return (definition, proto, request)
     }

@@ -109,7 +109,7 @@ struct SynapseCommand {
         let model = try synapse.loadModel()
         try checkPlotSpecies(model, synapse)
         try OutputCheck.check(options.outputs(of: simulate), inputs: [synapse.modelPath], force: simulate.force)
-        let integrator = simulate.solver.applied(to: IntegratorOptions())
+        let integrator = simulate.solver.applied(to: synapse.integratorOptions)
         var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: proto, blockers: options.blockers,
                                         overrides: try simulate.overrides(names: modelNames(model)), options: integrator, outputStep: simulate.dt)
         request.drugs = try DrugArguments.parse(options.drugs)
