@@ -73,4 +73,18 @@ import PathwayTestSupport
         let s = try #require(try Self.run("golgi_granule", try Self.restTiming([block])).summary)
         #expect(abs(s.amplitudeChange) < 5, "\(afferent), \(pulses) pulse(s): ΔIPSC \(s.amplitudeChange) %")
     }
+
+    /// Mossy-fibre TBS with the granule cell released from the clamp (its firing state, after
+    /// Mapelli et al. 2016): its Ca²⁺ makes NO and release is potentiated, presynaptically
+    /// (+19.1 % in the full run, Pathways/README.md). L-NAME removes the NO part and leaves the
+    /// terminal's presynaptic-NMDA part (+4.3 % after TBS with the cell held, < 15 %).
+    @Test func golgiGranuleTBSWithTheGranuleCellFiringPotentiatesRelease() throws {
+        let proto = Self.thinned(try Self.protocolFile("mapelli_tbs_current_clamp"))
+        let s = try #require(try Self.run("golgi_granule", proto).summary)
+        #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
+        #expect(s.releaseProbabilityChange >= 5 && s.pairedPulseRatioChange <= -1, "ΔPr \(s.releaseProbabilityChange) %, ΔPPR \(s.pairedPulseRatioChange) %")
+        #expect(s.locus == .presynaptic, "inferred \(s.locus)")
+        let noNO = try #require(try Self.run("golgi_granule", proto, blockers: ["L-NAME"]).summary)
+        #expect(noNO.amplitudeChange < 15 && noNO.amplitudeChange < s.amplitudeChange / 2, "with L-NAME ΔIPSC \(noNO.amplitudeChange) %")
+    }
 }
