@@ -20,16 +20,10 @@ import PathwayTestSupport
         try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/\(name).toml").path)
     }
 
-    static func protocolFile(_ name: String) throws -> InductionProtocol {
-        try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/\(name).toml").path)
-    }
+    static func protocolFile(_ name: String) throws -> InductionProtocol { try BiophysicalSynapseTests.protocolFile(name) }
 
     /// `proto` with one test stimulus every 300 s.
-    static func thinned(_ proto: InductionProtocol) -> InductionProtocol {
-        var p = proto
-        p.testInterval = 300
-        return p
-    }
+    static func thinned(_ proto: InductionProtocol) -> InductionProtocol { IonicPlasticityTests.thinned(proto) }
 
     /// The rest protocol's timing (10-min baseline, 30-min follow-up, window 20–30 min) around `induction`.
     static func restTiming(_ induction: [InductionBlock]) throws -> InductionProtocol {
