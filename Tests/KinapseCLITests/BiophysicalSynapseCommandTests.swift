@@ -44,7 +44,7 @@ import PathwayTestSupport
         let r = try CLI.run(["synapses"])
         let line = r.stdout.split(separator: "\n").first { $0.contains("entorhinal_stellate_rig") }
         #expect(line?.contains("recorded: whole-cell voltage clamp at -47 mV") == true, "\(r.stdout)")
-        #expect(r.stdout.split(separator: "\n").first { $0.hasPrefix("golgi_granule") }?.contains("quantal readout") == true, "\(r.stdout)")
+        #expect(r.stdout.split(separator: "\n").first { $0.hasPrefix("cortical_camkii") }?.contains("quantal readout") == true, "\(r.stdout)")
     }
 
     @Test func sensitivitiesAreRefusedWithAReason() throws {

@@ -27,7 +27,7 @@ struct NativeCodeCommandTests {
     /// the sweep's intervals, which differ only in event times, share one library.
     @Test func synapseRunsAndSweepsWriteTheSameResults() throws {
         let cache = Self.cache + "-synapse"
-        let run = ["simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs"]
+        let run = ["simulate", "Pathways/synapses/cortical_camkii.toml", "--protocol", "depolarisation"]
         let bytecode = try CLI.run(run), native = try CLI.run(run + ["--native-code"], environment: ["KINAPSE_CACHE": cache])
         #expect(bytecode.status == 0 && native.status == 0, "\(native.stderr)")
         #expect(native.stdout == bytecode.stdout)

@@ -142,7 +142,7 @@ import PathwayTestSupport
             let r = try CLI.run([listing], in: elsewhere)
             #expect(r.status == 0 && !r.stdout.isEmpty, "\(listing): \(r.stderr)")
         }
-        let run = try CLI.run(["simulate", "golgi_granule", "--protocol", "tbs"], in: elsewhere)
+        let run = try CLI.run(["simulate", "cortical_camkii", "--protocol", "depolarisation"], in: elsewhere)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("site of expression"), "\(run.stdout)")
         let pathway = try CLI.run(["simulate", "no_cgmp_pkg", "--t-end", "1", "--points", "2"], in: elsewhere)

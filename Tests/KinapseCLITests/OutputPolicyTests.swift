@@ -47,13 +47,16 @@ struct InputFiles {
 @Suite(.serialized) struct OutputEqualsInputTests {
     static let decay = "A = 10; B = 0; k = 0.5\nJ1: A -> B; k*A\n"
 
-    /// A synapse beside its pathway, which imports another; its protocol in ../protocols.
+    /// A synapse beside its pathways and its cell, which imports the terminal and the components; its protocol in ../protocols.
     static func synapseInputs() throws -> InputFiles {
         var files = try InputFiles()
         try files.copy("Pathways/synapses/golgi_granule.toml", as: "lib/synapses/golgi_granule.toml")
         try files.copy("Pathways/synapses/golgi_granule.ant", as: "lib/synapses/golgi_granule.ant")
         try files.copy("Pathways/no_cgmp_pkg.ant", as: "lib/no_cgmp_pkg.ant")
         try files.copy("Pathways/presynaptic_nmda.ant", as: "lib/presynaptic_nmda.ant")
+        for cell in ["cerebellar_granule", "gabaergic_terminal", "components"] {
+            try files.copy("Pathways/cells/\(cell).ant", as: "lib/cells/\(cell).ant")
+        }
         try files.copy("Pathways/protocols/tbs.toml", as: "lib/protocols/tbs.toml")
         try files.copy("Pathways/protocols/pairing.toml", as: "lib/protocols/pairing.toml")
         try files.add("params.toml", "[parameters]\nk_pot = 0.05\n")
@@ -85,7 +88,7 @@ struct InputFiles {
         defer { files.remove() }
         // The case: an output naming a pathway the synapse's own pathway imports.
         let inputs = ["lib/synapses/golgi_granule.toml", "lib/synapses/golgi_granule.ant", "lib/no_cgmp_pkg.ant",
-                      "lib/presynaptic_nmda.ant", "lib/protocols/tbs.toml", "params.toml"]
+                      "lib/presynaptic_nmda.ant", "lib/cells/components.ant", "lib/protocols/tbs.toml", "params.toml"]
         for input in inputs {
             for option in ["--out", "--readouts", "--summary", "--plot"] {
                 try expectRefused(["simulate", "lib/synapses/golgi_granule.toml", "--protocol", "tbs", "--params", "params.toml", option, input], files)

@@ -12,9 +12,9 @@ import Foundation
     }
 
     @Test func unknownParameterIsNamedWithANeighbour() throws {
-        let r = try CLI.run(["sensitivity", "golgi_granule", "--protocol", "tbs", "--parameters", "a_pott"])
+        let r = try CLI.run(["sensitivity", "cortical_camkii", "--protocol", "depolarisation", "--parameters", "Ca_depoll"])
         #expect(r.status == 2)
-        #expect(r.stderr.contains("cannot differentiate with respect to 'a_pott'") && r.stderr.contains("did you mean 'a_pot'?"), "\(r.stderr)")
+        #expect(r.stderr.contains("cannot differentiate with respect to 'Ca_depoll'") && r.stderr.contains("did you mean 'Ca_depol'?"), "\(r.stderr)")
     }
 
     /// Agonist L and antagonist A compete for R (kon/koff as written): at rest RL = (L/K_L)/D,

@@ -135,7 +135,7 @@ import PathwayTestSupport
         print("tutorial: \(count) commands in \(blocks.count) blocks ran in a clone of \(revision.prefix(12))")
 
         // Numbers the prose quotes are what the commands print or write.
-        for quoted in ["+19.1 %", "+0.6 %"] {
+        for quoted in ["+4.3 %", "+0.0 %"] {
             #expect(readme.contains(quoted) && r.stdout.contains(quoted), "'\(quoted)': in the README and in the output?")
         }
         let window = (try? String(contentsOf: clone.appendingPathComponent("window.csv"), encoding: .utf8)) ?? ""

@@ -1,0 +1,84 @@
+import Testing
+import Foundation
+import InductionProtocols
+import SynapseModel
+import SynapseSimulation
+import PathwayTestSupport
+
+/// The cerebellar Golgi → granule synapse on the biophysical layer (Pathways/synapses/
+/// golgi_granule): a Golgi terminal spiking onto the D'Angelo et al. 2001 granule cell in
+/// whole-cell voltage clamp, whose mossy-fibre glutamate reaches the granule cell's NMDA
+/// receptors (Ca²⁺ → NO → PKG on release) and the terminal's presynaptic NMDA receptors.
+/// Units as in the files: s, mV, pA, mM Cl⁻.
+///
+/// The terminal's spikes dominate the cost, so the runs thin the test stimuli to one pair every
+/// 300 s (2 in the baseline, 2 in the 20–30-min window); the inductions keep every pulse.
+@Suite struct CerebellarRigTests {
+    static let root = TestModels.repositoryRoot
+
+    static func synapse(_ name: String) throws -> SynapseDefinition {
+        try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/\(name).toml").path)
+    }
+
+    static func protocolFile(_ name: String) throws -> InductionProtocol { try BiophysicalSynapseTests.protocolFile(name) }
+
+    /// `proto` with one test stimulus every 300 s.
+    static func thinned(_ proto: InductionProtocol) -> InductionProtocol { IonicPlasticityTests.thinned(proto) }
+
+    /// The rest protocol's timing (10-min baseline, 30-min follow-up, window 20–30 min) around `induction`.
+    static func restTiming(_ induction: [InductionBlock]) throws -> InductionProtocol {
+        var p = thinned(try protocolFile("rest"))
+        p.induction = induction
+        return p
+    }
+
+    static func run(_ name: String, _ proto: InductionProtocol, blockers: [String] = []) throws -> SynapseRunResult {
+        let synapse = try synapse(name)
+        let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: proto,
+                                                             blockers: blockers))
+        #expect(result.failure == nil, "\(name): \(result.failure.map(String.init(describing:)) ?? "")")
+        return result
+    }
+
+    // MARK: - Golgi → granule
+
+    /// Rest, with no drug and under each declared blocker (from the baseline after the 30-min
+    /// wash-in): |ΔIPSC| < 2 % over the 40-minute protocol. The IPSC is in pA, inward at −70 mV
+    /// with E_GABA from the dialysed Cl⁻ more than 20 mV above V_m, and E_GABA does not move.
+    @Test(arguments: ["", "L-NAME", "APV", "MK-801-internal", "presynaptic-APV"])
+    func golgiGranuleRestIsStable(blocker: String) throws {
+        let result = try Self.run("golgi_granule", Self.thinned(try Self.protocolFile("rest")), blockers: blocker.isEmpty ? [] : [blocker])
+        let s = try #require(result.summary)
+        #expect(abs(s.amplitudeChange) < 2, "rest \(blocker): ΔIPSC \(s.amplitudeChange) %")
+        #expect(s.amplitudeUnit == "pA")
+        let first = try #require(result.readouts.first?.recorded)
+        #expect(first.amplitude < -10 && first.amplitude > -200, "IPSC \(first.amplitude) pA")
+        #expect(first.eGABA - first.membranePotential >= 20, "driving force \(first.eGABA - first.membranePotential) mV")
+        #expect(abs(try #require(s.eGABAShift)) < 0.1, "E_GABA moved \(s.eGABAShift ?? .nan) mV")
+        // The Golgi terminal's Pr and PPR come from its Ca²⁺ channels and pool (cells/README.md: Pr 0.63, PPR 0.58 at 50 ms).
+        #expect(first.releaseProbability > 0.4 && first.releaseProbability < 0.9, "Pr \(first.releaseProbability)")
+        #expect(first.pairedPulseRatio > 0.3 && first.pairedPulseRatio < 1, "PPR \(first.pairedPulseRatio)")
+    }
+
+    /// Weak stimuli of each afferent: a single pulse and 5 pulses at 1 Hz leave |ΔIPSC| < 5 % at 20–30 min.
+    @Test(arguments: ["inhibitory_afferent", "excitatory_afferent"], [1, 5])
+    func golgiGranuleWeakStimuliLeaveTheIPSC(afferent: String, pulses: Int) throws {
+        let block = InductionBlock(stimulus: afferent, pattern: .train(rate: 1, count: pulses, repeats: 1, repeatInterval: 0))
+        let s = try #require(try Self.run("golgi_granule", try Self.restTiming([block])).summary)
+        #expect(abs(s.amplitudeChange) < 5, "\(afferent), \(pulses) pulse(s): ΔIPSC \(s.amplitudeChange) %")
+    }
+
+    /// Mossy-fibre TBS with the granule cell released from the clamp (its firing state, after
+    /// Mapelli et al. 2016): its Ca²⁺ makes NO and release is potentiated, presynaptically
+    /// (+19.1 % in the full run, Pathways/README.md). L-NAME removes the NO part and leaves the
+    /// terminal's presynaptic-NMDA part (+4.3 % after TBS with the cell held, < 15 %).
+    @Test func golgiGranuleTBSWithTheGranuleCellFiringPotentiatesRelease() throws {
+        let proto = Self.thinned(try Self.protocolFile("mapelli_tbs_current_clamp"))
+        let s = try #require(try Self.run("golgi_granule", proto).summary)
+        #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
+        #expect(s.releaseProbabilityChange >= 5 && s.pairedPulseRatioChange <= -1, "ΔPr \(s.releaseProbabilityChange) %, ΔPPR \(s.pairedPulseRatioChange) %")
+        #expect(s.locus == .presynaptic, "inferred \(s.locus)")
+        let noNO = try #require(try Self.run("golgi_granule", proto, blockers: ["L-NAME"]).summary)
+        #expect(noNO.amplitudeChange < 15 && noNO.amplitudeChange < s.amplitudeChange / 2, "with L-NAME ΔIPSC \(noNO.amplitudeChange) %")
+    }
+}
