@@ -10,7 +10,7 @@ import PathwayTestSupport
 /// `spinal_lamina1` (tonic lamina I neuron; mGluR1/5 → store Ca²⁺ → nNOS, Fenselau et al. 2011).
 /// Each NO cascade reads the neuron's own Ca²⁺ shell, and PKG scales the terminal's fusion rate,
 /// so the change must be presynaptic (Pr and PPR move, receptors do not), need every step of its
-/// route, and stay away from rest and weak stimuli. Runs share one short schedule: a 120-s
+/// route, and stay away from rest and weak stimuli. Runs share one short schedule: a 240-s
 /// baseline and tests every 120 s up to 30 min after induction, the 20–30-min window analysed
 /// (each run is a few seconds of CPU in a debug build, most of it the terminal's test spikes).
 @Suite struct NitricOxideRigTests {
@@ -26,7 +26,7 @@ import PathwayTestSupport
     }
 
     static func schedule(_ induction: [InductionBlock]) -> InductionProtocol {
-        InductionProtocol(name: "short", baselineDuration: 120, testInterval: 120, induction: induction, followUpDuration: 1800,
+        InductionProtocol(name: "short", baselineDuration: 240, testInterval: 120, induction: induction, followUpDuration: 1800,
                           analysisWindow: 1200...1800)
     }
 
@@ -39,7 +39,7 @@ import PathwayTestSupport
 
     /// The rig: IPSC in pA with at least 20 mV of driving force, E_GABA reported, and at rest
     /// (no induction) the IPSC stays within 2 %, also under each declared blocker.
-    @Test(arguments: ["vta_no"])
+    @Test(arguments: ["vta_no", "spinal_lamina1"])
     func restStaysWithinTwoPercentUnderEveryBlocker(name: String) throws {
         let synapse = try Self.synapse(name)
         let control = try Self.run(synapse, [])
@@ -56,48 +56,64 @@ import PathwayTestSupport
         }
     }
 
-    /// Nugent et al. 2007 (protocols/nugent_hfs.toml): two 100-Hz trains in current clamp
-    /// potentiate the IPSC by at least 15 % at 20–30 min through more release (Pr up, PPR down,
-    /// receptors unchanged); L-NAME, ODQ, APV and postsynaptic BAPTA each leave less than 5 %. The
-    /// size follows from the cascade, not a ceiling: one train gives less than two, four more.
-    @Test func vtaTetanusPotentiatesReleaseThroughNMDAReceptorsAndNO() throws {
-        let synapse = try Self.synapse("vta_no")
-        let blocks = try Self.published("nugent_hfs")
-        let s = try #require(try Self.run(synapse, blocks).summary)
-        #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
-        #expect(s.releaseProbabilityChange >= 5, "ΔPr \(s.releaseProbabilityChange) %")
-        #expect(s.pairedPulseRatioChange <= -1, "ΔPPR \(s.pairedPulseRatioChange) %")
-        #expect(abs(s.receptorChange) < 1e-9, "ΔN \(s.receptorChange) %")
-        #expect(s.locus == .presynaptic, "\(s.locus)")
-        for blocker in ["L-NAME", "ODQ", "APV", "BAPTA"] {
-            let b = try #require(try Self.run(synapse, blocks, blockers: [blocker]).summary)
-            #expect(abs(b.amplitudeChange) < 5, "with \(blocker): ΔIPSC \(b.amplitudeChange) %")
-        }
-        func trains(_ n: Int) throws -> Double {
-            var changed = blocks
-            for i in changed.indices {
-                if case .train(let rate, let count, _, let interval) = changed[i].pattern {
-                    changed[i].pattern = .train(rate: rate, count: count, repeats: n, repeatInterval: interval)
-                } else if case .step(_, let repeats, let interval) = changed[i].pattern {
-                    changed[i].pattern = .step(duration: Double(n - 1) * 20 + 3, repeats: repeats, repeatInterval: interval)
-                }
+    /// `blocks` with every train repeated `n` times instead, and a step that spans the trains
+    /// (the tetanus's current-clamp window) stretched by the trains added or removed.
+    static func withTrains(_ blocks: [InductionBlock], _ n: Int) -> [InductionBlock] {
+        var trainRepeats = 1, trainInterval = 0.0
+        for b in blocks { if case .train(_, _, let r, let i) = b.pattern { trainRepeats = r; trainInterval = i } }
+        return blocks.map { block in
+            var b = block
+            if case .train(let rate, let count, _, let interval) = b.pattern {
+                b.pattern = .train(rate: rate, count: count, repeats: n, repeatInterval: interval)
+            } else if case .step(let duration, let repeats, let interval) = b.pattern {
+                b.pattern = .step(duration: duration + Double(n - trainRepeats) * trainInterval, repeats: repeats, repeatInterval: interval)
             }
-            return try #require(try Self.run(synapse, changed).summary).amplitudeChange
+            return b
         }
-        let one = try trains(1), four = try trains(4)
-        #expect(one < s.amplitudeChange - 3 && four > s.amplitudeChange + 2, "1, 2, 4 trains: \(one), \(s.amplitudeChange), \(four) %")
     }
 
-    /// Weak stimuli, given as the published induction is (the tetanus's current-clamp step for the
-    /// excitatory afferent): a single pulse and 5 pulses at 1 Hz of each afferent leave |ΔIPSC| < 5 %.
-    @Test(arguments: ["excitatory_afferent", "inhibitory_afferent"])
-    func vtaWeakStimuliLeaveTheIPSC(afferent: String) throws {
-        let synapse = try Self.synapse("vta_no")
-        let clamp = try #require(try Self.published("nugent_hfs").first { $0.stimulus == "current_clamp" })
+    /// The published tetanus potentiates the IPSC by at least 15 % at 20–30 min through more
+    /// release (Pr up, PPR down, receptors unchanged), each abolishing blocker leaves less than
+    /// 5 %, and the size follows from the cascade, not a ceiling: one train gives less.
+    static func tetanusIsPresynapticGradedAndBlocked(_ name: String, _ protocolName: String, abolishing: [String]) throws {
+        let synapse = try Self.synapse(name)
+        let blocks = try Self.published(protocolName)
+        let s = try #require(try Self.run(synapse, blocks).summary)
+        #expect(s.amplitudeChange >= 15, "\(name): ΔIPSC \(s.amplitudeChange) %")
+        #expect(s.releaseProbabilityChange >= 5, "\(name): ΔPr \(s.releaseProbabilityChange) %")
+        #expect(s.pairedPulseRatioChange <= -1, "\(name): ΔPPR \(s.pairedPulseRatioChange) %")
+        #expect(abs(s.receptorChange) < 1e-9, "\(name): ΔN \(s.receptorChange) %")
+        #expect(s.locus == .presynaptic, "\(name): \(s.locus)")
+        for blocker in abolishing {
+            let b = try #require(try Self.run(synapse, blocks, blockers: [blocker]).summary)
+            #expect(abs(b.amplitudeChange) < 5, "\(name) with \(blocker): ΔIPSC \(b.amplitudeChange) %")
+        }
+        let one = try #require(try Self.run(synapse, Self.withTrains(blocks, 1)).summary).amplitudeChange
+        #expect(one < s.amplitudeChange - 3, "\(name): one train \(one) %, published \(s.amplitudeChange) %")
+    }
+
+    /// Nugent et al. 2007 (protocols/nugent_hfs.toml: two 100-Hz trains in current clamp); their
+    /// L-NAME, ODQ, APV and postsynaptic BAPTA each abolish it.
+    @Test func vtaTetanusPotentiatesReleaseThroughNMDAReceptorsAndNO() throws {
+        try Self.tetanusIsPresynapticGradedAndBlocked("vta_no", "nugent_hfs", abolishing: ["L-NAME", "ODQ", "APV", "BAPTA"])
+    }
+
+    /// Fenselau et al. 2011 (protocols/fenselau_hfs.toml: three 100-Hz trains of the primary
+    /// afferents); group I mGluR antagonists and L-NAME each abolish it.
+    @Test func laminaITetanusPotentiatesReleaseThroughMGluRsAndNO() throws {
+        try Self.tetanusIsPresynapticGradedAndBlocked("spinal_lamina1", "fenselau_hfs", abolishing: ["LY367385-MPEP", "L-NAME"])
+    }
+
+    /// Weak stimuli given as the published induction is (inside the tetanus's current-clamp step
+    /// where it has one): a single pulse and 5 pulses at 1 Hz of each afferent leave |ΔIPSC| < 5 %.
+    @Test(arguments: [("vta_no", "nugent_hfs"), ("spinal_lamina1", "fenselau_hfs")], ["excitatory_afferent", "inhibitory_afferent"])
+    func weakStimuliLeaveTheIPSC(synapse: (name: String, protocolName: String), afferent: String) throws {
+        let rig = try Self.synapse(synapse.name)
+        let clamp = try Self.published(synapse.protocolName).filter { $0.stimulus == "current_clamp" }
         for count in [1, 5] {
             let pulses = InductionBlock(stimulus: afferent, pattern: .train(rate: 1, count: count, repeats: 1, repeatInterval: 0), start: 1)
-            let s = try #require(try Self.run(synapse, [clamp, pulses]).summary)
-            #expect(abs(s.amplitudeChange) < 5, "\(afferent) x \(count): ΔIPSC \(s.amplitudeChange) %")
+            let s = try #require(try Self.run(rig, clamp + [pulses]).summary)
+            #expect(abs(s.amplitudeChange) < 5, "\(synapse.name), \(afferent) x \(count): ΔIPSC \(s.amplitudeChange) %")
         }
     }
 }
