@@ -244,7 +244,7 @@ enum CLI {
         let text = try String(contentsOf: a, encoding: .utf8)
         #expect(text == (try String(contentsOf: b, encoding: .utf8)))
         let rows = text.split(separator: "\n")
-        #expect(rows.first == "time,trial,conductance_nS,current_pA")
+        #expect(rows.first == "time,trial,amplitude_pA")   // vta_no is a rig synapse: trials of the recorded IPSC
         // 4 trials per test stimulus: 60 baseline and 241 follow-up stimuli.
         #expect(rows.count == 1 + 4 * 301)
         #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4"]).status == 2)
