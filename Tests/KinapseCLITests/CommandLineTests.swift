@@ -244,7 +244,7 @@ enum CLI {
         let text = try String(contentsOf: a, encoding: .utf8)
         #expect(text == (try String(contentsOf: b, encoding: .utf8)))
         let rows = text.split(separator: "\n")
-        #expect(rows.first == "time,trial,conductance_nS,current_pA")
+        #expect(rows.first == "time,trial,amplitude_pA")   // vta_no is a rig synapse: trials of the recorded IPSC
         // 4 trials per test stimulus: 60 baseline and 241 follow-up stimuli.
         #expect(rows.count == 1 + 4 * 301)
         #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4"]).status == 2)
@@ -262,15 +262,15 @@ enum CLI {
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("— hfs</text>"), "the title is the synapse's description and the protocol")
         let withSpecies = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
-                                       "--plot-species", "NOS_cGMP,RelP"])
+                                       "--plot-species", "NOS_cGMP,pot_RelP"])
         #expect(withSpecies.status == 0, "\(withSpecies.stderr)")
         let drawn = try String(contentsOf: synapseFigure, encoding: .utf8)
-        #expect(drawn.contains(">Pathway</text>") && drawn.contains(">NOS_cGMP</text>") && drawn.contains(">RelP</text>"))
+        #expect(drawn.contains(">Pathway</text>") && drawn.contains(">NOS_cGMP</text>") && drawn.contains(">pot_RelP</text>"))
         let typo = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
-                                "--plot-species", "RelQ"])
+                                "--plot-species", "pot_RelQ"])
         #expect(typo.status == 2)
-        #expect(typo.stderr.contains("no column 'RelQ'") && typo.stderr.contains("hint: did you mean 'RelP'?"), "\(typo.stderr)")
-        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot-species", "RelP"]).status == 2)
+        #expect(typo.stderr.contains("no column 'pot_RelQ'") && typo.stderr.contains("hint: did you mean 'pot_RelP'?"), "\(typo.stderr)")
+        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot-species", "pot_RelP"]).status == 2)
         let windowFigure = dir.appendingPathComponent("window.svg")
         let w = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--plot", windowFigure.path])
         #expect(w.status == 0, "\(w.stderr)")
