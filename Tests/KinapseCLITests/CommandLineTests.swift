@@ -237,7 +237,7 @@ enum CLI {
         defer { try? FileManager.default.removeItem(at: dir) }
         let a = dir.appendingPathComponent("a.csv"), b = dir.appendingPathComponent("b.csv")
         for out in [a, b] {
-            let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4",
+            let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--trials", "4",
                                  "--trials-out", out.path, "--seed", "11"])
             #expect(r.status == 0, "\(r.stderr)")
         }
@@ -247,7 +247,7 @@ enum CLI {
         #expect(rows.first == "time,trial,amplitude_pA")   // vta_no is a rig synapse: trials of the recorded IPSC
         // 4 trials per test stimulus: 60 baseline and 241 follow-up stimuli.
         #expect(rows.count == 1 + 4 * 301)
-        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "4"]).status == 2)
+        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--trials", "4"]).status == 2)
     }
 }
 
@@ -256,21 +256,21 @@ enum CLI {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let synapseFigure = dir.appendingPathComponent("run.svg")
-        let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path])
+        let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--plot", synapseFigure.path])
         #expect(r.status == 0, "\(r.stderr)")
         let svg = try String(contentsOf: synapseFigure, encoding: .utf8)
         #expect(svg.hasPrefix("<svg") || svg.hasPrefix("<?xml"))
         #expect(svg.contains("— hfs</text>"), "the title is the synapse's description and the protocol")
-        let withSpecies = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
+        let withSpecies = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--plot", synapseFigure.path,
                                        "--plot-species", "NOS_cGMP,pot_RelP"])
         #expect(withSpecies.status == 0, "\(withSpecies.stderr)")
         let drawn = try String(contentsOf: synapseFigure, encoding: .utf8)
         #expect(drawn.contains(">Pathway</text>") && drawn.contains(">NOS_cGMP</text>") && drawn.contains(">pot_RelP</text>"))
-        let typo = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot", synapseFigure.path,
+        let typo = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--plot", synapseFigure.path,
                                 "--plot-species", "pot_RelQ"])
         #expect(typo.status == 2)
         #expect(typo.stderr.contains("no column 'pot_RelQ'") && typo.stderr.contains("hint: did you mean 'pot_RelP'?"), "\(typo.stderr)")
-        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--plot-species", "pot_RelP"]).status == 2)
+        #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--plot-species", "pot_RelP"]).status == 2)
         let windowFigure = dir.appendingPathComponent("window.svg")
         let w = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--plot", windowFigure.path])
         #expect(w.status == 0, "\(w.stderr)")

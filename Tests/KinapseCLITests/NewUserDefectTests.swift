@@ -117,7 +117,7 @@ import PathwayTestSupport
         (["simulate", "model.ant", "--t-end", "1e12", "--dt", "1e-3"], "more than the limit of 10000000"),
         (["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-100:100:0.001"], "more than the limit of 10000"),
         (["fit", "fit.toml", "--starts", "1000000"], "--starts 1000000 is more than the limit of 100000"),
-        (["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--trials", "1000000", "--trials-out", "t.csv"], "--trials 1000000 is more than the limit of 100000"),
+        (["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--trials", "1000000", "--trials-out", "t.csv"], "--trials 1000000 is more than the limit of 100000"),
     ])
     func sizeOptionsHaveLimitsAndSayWhy(arguments: [String], message: String) throws {
         let files = try OutputEqualsInputTests.fitInputs()
@@ -154,7 +154,7 @@ import PathwayTestSupport
         var files = try InputFiles()
         defer { files.remove() }
         try files.copy("Pathways/synapses/vta_no.toml", as: "mine.toml")
-        let r = try CLI.run(["simulate", "mine.toml", "--protocol", "hfs"], in: files.dir)
+        let r = try CLI.run(["simulate", "mine.toml", "--protocol", "hfs", "--native-code"], in: files.dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(files.changed().isEmpty)
     }
@@ -228,7 +228,7 @@ import PathwayTestSupport
         let run = try String(contentsOfFile: files.path("run.svg"), encoding: .utf8)
         #expect(run.contains(">concentration (µM)</text>") && run.contains(">rate (µM/s)</text>"), "species and rates get their own axes")
         let synapse = try CLI.run(["simulate", TestModels.repositoryRoot.appendingPathComponent("Pathways/synapses/vta_no.toml").path,
-                                   "--protocol", "hfs", "--block", "L-NAME", "--plot", "syn.svg"], in: files.dir)
+                                   "--protocol", "hfs", "--native-code", "--block", "L-NAME", "--plot", "syn.svg"], in: files.dir)
         #expect(synapse.status == 0, "\(synapse.stderr)")
         let svg = try String(contentsOfFile: files.path("syn.svg"), encoding: .utf8)
         #expect(svg.contains(">analysis window</text>"), "the window the summary averages over is shaded")
@@ -349,7 +349,7 @@ import PathwayTestSupport
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("run.csv"), figure = dir.appendingPathComponent("run.svg")
-        let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--out", out.path,
+        let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--out", out.path,
                              "--plot", figure.path, "--plot-species", "NOS_cGMQ"])
         #expect(r.status == 2 && r.stderr.contains("no column 'NOS_cGMQ'") && r.stderr.contains("did you mean 'NOS_cGMP'?"), "\(r.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "nothing half written")

@@ -134,10 +134,10 @@ import PathwayTestSupport
         let twice = try CLI.run(["simulate", s.model.path, "--t-end", "1", "--out", s.out.path, "--plot", s.out.path])
         #expect(twice.status == 2 && twice.stderr.contains("both name"), "\(twice.stderr)")
         // A synapse's own pathway file and its protocol are inputs too.
-        let synapseModel = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs",
+        let synapseModel = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code",
                                         "--readouts", "Pathways/synapses/vta_no.ant"])
         #expect(synapseModel.status == 2 && synapseModel.stderr.contains("refusing to overwrite an input"), "\(synapseModel.stderr)")
-        let proto = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs",
+        let proto = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code",
                                  "--summary", "Pathways/protocols/hfs.toml"])
         #expect(proto.status == 2 && proto.stderr.contains("refusing to overwrite an input"), "\(proto.stderr)")
     }
@@ -166,7 +166,7 @@ import PathwayTestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         func run(seed: String, _ tag: String) throws -> [Data] {
             let files = ["out", "readouts", "summary", "trials"].map { dir.appendingPathComponent("\(tag)-\($0).csv") }
-            let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--seed", seed,
+            let r = try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--seed", seed,
                                  "--out", files[0].path, "--readouts", files[1].path, "--summary", files[2].path,
                                  "--trials", "2", "--trials-out", files[3].path])
             #expect(r.status == 0, "\(r.stderr)")
