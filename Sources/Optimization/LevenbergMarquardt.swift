@@ -14,6 +14,10 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// Converged when both the actual and the predicted relative reduction of the objective
     /// are below this (Moré 1978's `ftol` test).
     public var objectiveTolerance = 1e-10
+    /// When set, the objective-change test is absolute instead: both reductions below this,
+    /// in objective units. Suits NLLs whose ½‖r‖² carries a large constant (error-model
+    /// residuals), which makes a relative test loose in likelihood units.
+    public var objectiveAbsoluteTolerance: Double?
     /// Initial trust-region radius in scaled units; nil: a tenth of the box diagonal when the
     /// box is finite, else max(1, ‖θ₀‖).
     public var initialTrustRadius: Double?
@@ -78,6 +82,9 @@ public struct LeastSquaresResult: Sendable, Hashable, Codable {
     /// Of which with a Jacobian.
     public var jacobianEvaluations: Int
     public var status: RunStatus
+
+    /// Whether the run failed because its start point could not be evaluated at all.
+    public var failedAtStart: Bool { status.isFailed && jacobian == nil && iterations == 0 }
 }
 
 /// Bounded Levenberg–Marquardt in trust-region form (Moré 1978), for ½‖r(θ)‖² on a box.
@@ -267,8 +274,8 @@ private struct Run<Problem: LeastSquaresProblem> {
                 } else if ratio > 0.75 {
                     radius = max(radius, 2 * stepNorm)
                 }
-                let relativeChangeSmall = f > 0 && abs(actual) <= options.objectiveTolerance * f
-                    && predicted <= options.objectiveTolerance * f && ratio <= 2
+                let changeLimit = options.objectiveAbsoluteTolerance ?? options.objectiveTolerance * f
+                let objectiveChangeSmall = changeLimit > 0 && abs(actual) <= changeLimit && predicted <= changeLimit && ratio <= 2
                 if ratio > 1e-4 {
                     if candidate.jacobian == nil {
                         if evaluations >= options.maxEvaluations {
@@ -290,7 +297,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     theta = trial
                     current = candidate
                     iterations += 1
-                    if relativeChangeSmall {
+                    if objectiveChangeSmall {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
                     }
                     if stepNorm <= xtol * (xtol + norm2(theta)) {
@@ -298,7 +305,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     }
                     break
                 }
-                if relativeChangeSmall {
+                if objectiveChangeSmall {
                     return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
                 }
                 if radius <= xtol * (xtol + thetaNorm) {

@@ -168,4 +168,22 @@ import Glibc
         #expect(result.evaluations == 1 + problem.evaluateWithout + problem.jacobianFromKnownResiduals)
         #expect(result.jacobianEvaluations == 1 + result.iterations)
     }
+    /// r = (θ², C): Gauss–Newton halves θ each step, so from θₖ the predicted reduction is
+    /// ½θₖ⁴ and the step leaves ½θₖ⁴/16. The objective-change test fires on the first step
+    /// predicting at most the limit L, which leaves an excess ½θ⁴ in (L/256, L/16]. With
+    /// C = 100 (½‖r‖² ≈ 5000, like a likelihood's error-model constants) the relative test
+    /// at 1e-10 has L = 5e-7, the absolute one at 1e-10 has L = 1e-10.
+    @Test func absoluteObjectiveToleranceIgnoresTheConstant() {
+        let problem = ClosureProblem(parameterCount: 1, residuals: { t in [t[0] * t[0], 100] },
+                                     jacobian: { t in Matrix(rows: 2, columns: 1, columnMajor: [2 * t[0], 0]) })
+        var options = LevenbergMarquardtOptions()
+        options.gradientTolerance = 0
+        let relative = LevenbergMarquardt(options: options).minimize(problem, from: [1], lower: [-2], upper: [2])
+        options.objectiveAbsoluteTolerance = 1e-10
+        let absolute = LevenbergMarquardt(options: options).minimize(problem, from: [1], lower: [-2], upper: [2])
+        func excess(_ r: LeastSquaresResult) -> Double { 0.5 * pow(r.theta[0], 4) }
+        #expect(relative.status == .converged(.objectiveChange) && absolute.status == .converged(.objectiveChange))
+        #expect(excess(relative) > 5e-7 / 256 && excess(relative) <= 5e-7 / 16 * 1.01, "relative: \(excess(relative))")
+        #expect(excess(absolute) > 1e-10 / 256 && excess(absolute) <= 1e-10 / 16 * 1.01, "absolute: \(excess(absolute))")
+    }
 }
