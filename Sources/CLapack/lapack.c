@@ -15,11 +15,14 @@ typedef void (*dtrtrs_fn)(const char *, const char *, const char *, const int *,
 typedef void (*dgesvd_fn)(const char *, const char *, const int *, const int *, double *,
                           const int *, double *, double *, const int *, double *, const int *,
                           double *, const int *, int *, size_t, size_t);
+typedef void (*dsyev_fn)(const char *, const char *, const int *, double *, const int *, double *,
+                         double *, const int *, int *, size_t, size_t);
 
 static dgeqrf_fn dgeqrf_ptr;
 static dormqr_fn dormqr_ptr;
 static dtrtrs_fn dtrtrs_ptr;
 static dgesvd_fn dgesvd_ptr;
+static dsyev_fn dsyev_ptr;
 static char load_error[512];
 
 /// Finds `name` in `library`, or records why not.
@@ -50,7 +53,8 @@ const char *kinapse_lapack_load(void) {
     dormqr_ptr = (dormqr_fn)find(library, "dormqr_");
     dtrtrs_ptr = (dtrtrs_fn)find(library, "dtrtrs_");
     dgesvd_ptr = (dgesvd_fn)find(library, "dgesvd_");
-    return dgeqrf_ptr && dormqr_ptr && dtrtrs_ptr && dgesvd_ptr ? NULL : load_error;
+    dsyev_ptr = (dsyev_fn)find(library, "dsyev_");
+    return dgeqrf_ptr && dormqr_ptr && dtrtrs_ptr && dgesvd_ptr && dsyev_ptr ? NULL : load_error;
 }
 
 void kinapse_dgeqrf(const int *m, const int *n, double *a, const int *lda, double *tau,
@@ -76,4 +80,10 @@ void kinapse_dgesvd(const char *jobu, const char *jobvt, const int *m, const int
                     const int *ldvt, double *work, const int *lwork, int *info,
                     size_t jobu_len, size_t jobvt_len) {
     dgesvd_ptr(jobu, jobvt, m, n, a, lda, s, u, ldu, vt, ldvt, work, lwork, info, jobu_len, jobvt_len);
+}
+
+void kinapse_dsyev(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                   double *w, double *work, const int *lwork, int *info,
+                   size_t jobz_len, size_t uplo_len) {
+    dsyev_ptr(jobz, uplo, n, a, lda, w, work, lwork, info, jobz_len, uplo_len);
 }

@@ -81,6 +81,9 @@ public struct PEtabFitOptions: Sendable {
     public var objectiveChange = 1e-6
     /// ‖projected gradient‖∞ in likelihood units per scaled unit (fides' default `gatol`).
     public var gradientTolerance = 1e-6
+    /// Gauss–Newton (Levenberg–Marquardt), or the secant hybrid for landscapes where large
+    /// residuals slow it down.
+    public var localModel = LocalModel.gaussNewton
 
     public init() {}
 
@@ -94,6 +97,7 @@ public struct PEtabFitOptions: Sendable {
         o.optimizer.maxEvaluations = maxEvaluations
         o.optimizer.objectiveAbsoluteTolerance = objectiveChange
         o.optimizer.gradientTolerance = gradientTolerance
+        o.optimizer.localModel = localModel
         return o
     }
 }

@@ -237,10 +237,15 @@ struct PEtabOptimizerOptions: ParsableArguments {
         if let maxIterations { guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be positive (got \(maxIterations))") } }
     }
 
-    var isSet: Bool { maxIterations != nil }
+    @Option(name: .customLong("local-model"),
+            help: "The quadratic model of each step: gauss-newton (Levenberg–Marquardt, the default) or secant-hybrid (adds a secant estimate of the residuals' curvature where that predicts better, as NL2SOL does).")
+    var localModel: LocalModel?
+
+    var isSet: Bool { maxIterations != nil || localModel != nil }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
+        if let localModel { options.localModel = localModel }
         if let maxIterations {
             options.maxIterations = maxIterations
             options.maxEvaluations = max(options.maxEvaluations, 5 * maxIterations)
@@ -248,6 +253,8 @@ struct PEtabOptimizerOptions: ParsableArguments {
         return options
     }
 }
+
+extension LocalModel: ExpressibleByArgument {}
 
 /// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
 enum PEtabDriver {

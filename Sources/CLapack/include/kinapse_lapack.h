@@ -47,4 +47,9 @@ void kinapse_dgesvd(const char *jobu, const char *jobvt, const int *m, const int
                     const int *ldvt, double *work, const int *lwork, int *info,
                     size_t jobu_len, size_t jobvt_len);
 
+/// Eigenvalues (ascending) and eigenvectors of a symmetric matrix: dsyev.
+void kinapse_dsyev(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                   double *w, double *work, const int *lwork, int *info,
+                   size_t jobz_len, size_t uplo_len);
+
 #endif
