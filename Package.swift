@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "StochasticSimulation", dependencies: ["SourceDiagnostics", "PathwayModel", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "KinapseUtilities"],
                 swiftSettings: strictSettings),
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
-        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
+        .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         // PEtab v1 problems: YAML, tables and SBML → simulations, likelihood and gradient (`kinapse petab`).
         .target(name: "PEtab", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "Fitting", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "NativeCodeTests", dependencies: ["NativeCode", "ModelCompiler", "AntimonyFrontEnd", "Simulation", "KineticsCore", "CVODEIntegration", "PathwayTestSupport", "SourceDiagnostics"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),
-        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport", "AntimonyFrontEnd", "SBMLImport"]),
         .testTarget(name: "PEtabTests", dependencies: ["PEtab", "SourceDiagnostics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),

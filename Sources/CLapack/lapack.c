@@ -15,6 +15,8 @@ typedef void (*dtrtrs_fn)(const char *, const char *, const char *, const int *,
 typedef void (*dgesvd_fn)(const char *, const char *, const int *, const int *, double *,
                           const int *, double *, double *, const int *, double *, const int *,
                           double *, const int *, int *, size_t, size_t);
+typedef void (*dsyev_fn)(const char *, const char *, const int *, double *, const int *, double *,
+                         double *, const int *, int *, size_t, size_t);
 
 typedef void (*dgeev_fn)(const char *, const char *, const int *, double *, const int *, double *,
                          double *, double *, const int *, double *, const int *, double *,
@@ -25,6 +27,7 @@ static dormqr_fn dormqr_ptr;
 static dtrtrs_fn dtrtrs_ptr;
 static dgesvd_fn dgesvd_ptr;
 static dgeev_fn dgeev_ptr;
+static dsyev_fn dsyev_ptr;
 static char load_error[512];
 
 /// Finds `name` in `library`, or records why not.
@@ -56,7 +59,8 @@ const char *kinapse_lapack_load(void) {
     dtrtrs_ptr = (dtrtrs_fn)find(library, "dtrtrs_");
     dgesvd_ptr = (dgesvd_fn)find(library, "dgesvd_");
     dgeev_ptr = (dgeev_fn)find(library, "dgeev_");
-    return dgeqrf_ptr && dormqr_ptr && dtrtrs_ptr && dgesvd_ptr && dgeev_ptr ? NULL : load_error;
+    dsyev_ptr = (dsyev_fn)find(library, "dsyev_");
+    return dgeqrf_ptr && dormqr_ptr && dtrtrs_ptr && dgesvd_ptr && dgeev_ptr && dsyev_ptr ? NULL : load_error;
 }
 
 void kinapse_dgeqrf(const int *m, const int *n, double *a, const int *lda, double *tau,
@@ -88,4 +92,10 @@ void kinapse_dgeev(const char *jobvl, const char *jobvr, const int *n, double *a
                    double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
                    double *work, const int *lwork, int *info, size_t jobvl_len, size_t jobvr_len) {
     dgeev_ptr(jobvl, jobvr, n, a, lda, wr, wi, vl, ldvl, vr, ldvr, work, lwork, info, jobvl_len, jobvr_len);
+}
+
+void kinapse_dsyev(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                   double *w, double *work, const int *lwork, int *info,
+                   size_t jobz_len, size_t uplo_len) {
+    dsyev_ptr(jobz, uplo, n, a, lda, w, work, lwork, info, jobz_len, uplo_len);
 }

@@ -7,6 +7,7 @@ import SynapseModel
 import SynapseSimulation
 import Optimization
 import Foundation
+import SBMLImport
 
 /// Reads fit problem files (format: docs/file-formats.md, "Fit problem files"). Every
 /// name is checked against the model, the synapse's blockers and the protocols, with the
@@ -344,11 +345,23 @@ public enum FitProblemReader {
             let pathway = try synapse.loadModel()
             return LoadedModel(source: .synapse(synapse, model: pathway), pathway: pathway)
         }
+        if isSBML(path) {
+            let pathway = try SBMLLoader.load(path: path)
+            return LoadedModel(source: .pathway(path: path, pathway: pathway), pathway: pathway)
+        }
         guard path.lowercased().hasSuffix(".ant") else {
-            throw DiagnosticsError(Diagnostic(.error, "the model must be a pathway (.ant) or a synapse (.toml)", at: range))
+            throw DiagnosticsError(Diagnostic(.error, "the model must be a pathway (.ant), an SBML model (.xml, .sbml) or a synapse (.toml)", at: range))
         }
         let pathway = try AntimonyLoader.load(path: path)
         return LoadedModel(source: .pathway(path: path, pathway: pathway), pathway: pathway)
+    }
+
+    /// SBML by its extension, or by content (an XML document) whatever the file is called.
+    static func isSBML(_ path: String) -> Bool {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".xml") || lower.hasSuffix(".sbml") { return true }
+        guard let file = SourceFile.readIfPresent(path: path) else { return false }
+        return file.text.drop(while: \.isWhitespace).first == "<"
     }
 
     /// The names a problem may use, by what they may be used for.

@@ -114,6 +114,35 @@ public func eigenvalues(of a: Matrix) throws(LinearAlgebraError) -> [(real: Doub
     return zip(wr, wi).map { ($0, $1) }
 }
 
+/// Eigendecomposition `A = V diag(λ) Vᵀ` of a symmetric n × n matrix (LAPACK `dsyev`; only
+/// the upper triangle is read), eigenvalues ascending.
+public struct SymmetricEigendecomposition: Sendable {
+    /// n eigenvalues, ascending.
+    public let eigenvalues: [Double]
+    /// n × n, orthonormal columns: column k belongs to `eigenvalues[k]`.
+    public let vectors: Matrix
+
+    public init(of a: Matrix) throws(LinearAlgebraError) {
+        precondition(a.rows == a.columns, "an eigendecomposition needs a square matrix")
+        try requireLAPACK("dsyev")
+        let n = a.rows
+        var aa = a.elements
+        var w = Array(repeating: 0.0, count: n)
+        if n > 0 {
+            var jobz = fortranCharacter("V"), uplo = fortranCharacter("U")
+            var nn = Int32(n), lda = Int32(n), info: Int32 = 0, lwork: Int32 = -1, query = 0.0
+            kinapse_dsyev(&jobz, &uplo, &nn, &aa, &lda, &w, &query, &lwork, &info, 1, 1)
+            try check(info, "dsyev")
+            lwork = max(1, Int32(query))
+            var work = Array(repeating: 0.0, count: Int(lwork))
+            kinapse_dsyev(&jobz, &uplo, &nn, &aa, &lda, &w, &work, &lwork, &info, 1, 1)
+            try check(info, "dsyev")
+        }
+        eigenvalues = w
+        vectors = Matrix(rows: n, columns: n, columnMajor: aa)
+    }
+}
+
 /// Householder QR factorisation `A = Q R` of an m × n matrix (LAPACK `dgeqrf`), with
 /// `Qᵀ b` by `dormqr` and triangular solves by `dtrtrs`.
 public struct QRFactorization: Sendable {

@@ -14,6 +14,10 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// Converged when both the actual and the predicted relative reduction of the objective
     /// are below this (Moré 1978's `ftol` test).
     public var objectiveTolerance = 1e-10
+    /// When set, the objective-change test is absolute instead: both reductions below this,
+    /// in objective units. Suits NLLs whose ½‖r‖² carries a large constant (error-model
+    /// residuals), which makes a relative test loose in likelihood units.
+    public var objectiveAbsoluteTolerance: Double?
     /// Initial trust-region radius in scaled units; nil: a tenth of the box diagonal when the
     /// box is finite, else max(1, ‖θ₀‖).
     public var initialTrustRadius: Double?
@@ -23,8 +27,21 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// Singular values of J below this fraction of the largest are dropped from the
     /// Gauss–Newton step (λ = 0), which makes it the minimum-norm step when J is singular.
     public var singularValueCutoff = 1e-12
+    /// The quadratic model each step minimises in its trust region.
+    public var localModel = LocalModel.gaussNewton
 
     public init() {}
+}
+
+/// The Hessian of the quadratic model of ½‖r‖² that a trust-region step minimises.
+public enum LocalModel: String, Sendable, Hashable, CaseIterable, Codable {
+    /// JᵀJ, the Fisher information of an NLL: Levenberg–Marquardt.
+    case gaussNewton = "gauss-newton"
+    /// JᵀJ + S, S a structured secant approximation of Σ rᵢ∇²rᵢ, used for a step when it
+    /// predicted the last step's reduction better than JᵀJ did (NL2SOL: Dennis, Gay &
+    /// Welsch, ACM TOMS 7:348–368, 1981). Helps where residuals stay large at the optimum,
+    /// where Gauss–Newton converges only linearly.
+    case secantHybrid = "secant-hybrid"
 }
 
 /// Which test ended a converged run.
@@ -78,6 +95,9 @@ public struct LeastSquaresResult: Sendable, Hashable, Codable {
     /// Of which with a Jacobian.
     public var jacobianEvaluations: Int
     public var status: RunStatus
+
+    /// Whether the run failed because its start point could not be evaluated at all.
+    public var failedAtStart: Bool { status.isFailed && jacobian == nil && iterations == 0 }
 }
 
 /// Bounded Levenberg–Marquardt in trust-region form (Moré 1978), for ½‖r(θ)‖² on a box.
@@ -192,6 +212,9 @@ private struct Run<Problem: LeastSquaresProblem> {
         var iterations = 0
         var failuresInARow = 0
         let xtol = options.stepTolerance
+        // The secant term S (n × n), and whether the next step uses JᵀJ + S.
+        var secant = Matrix(rows: n, columns: n)
+        var useSecant = false
 
         while true {
             let jac = current.jacobian!
@@ -214,10 +237,16 @@ private struct Run<Problem: LeastSquaresProblem> {
             if iterations >= options.maxIterations {
                 return result(theta: theta, at: current, iterations: iterations, status: .maxIterations)
             }
-            let subproblem: TrustRegionSubproblem
+            let subproblem: any StepSubproblem
+            let curvature = useSecant ? secant : nil
             do {
-                subproblem = try TrustRegionSubproblem(jacobian: jac.selectingColumns(free), residuals: r,
-                                                       cutoff: options.singularValueCutoff)
+                if let curvature {
+                    subproblem = try SymmetricTrustRegionSubproblem(hessian: Self.freeHessian(jac, curvature, free),
+                                                                    gradient: free.map { g[$0] })
+                } else {
+                    subproblem = try TrustRegionSubproblem(jacobian: jac.selectingColumns(free), residuals: r,
+                                                           cutoff: options.singularValueCutoff)
+                }
             } catch {
                 return result(theta: theta, at: current, iterations: iterations,
                               status: .failed(reason: "linear algebra: \(error)"))
@@ -230,7 +259,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                 let pFree = subproblem.step(radius: radius)
                 var p = Array(repeating: 0.0, count: n)
                 for (k, i) in free.enumerated() { p[i] = pFree[k] }
-                let (trial, step, predicted) = bestFeasibleStep(theta: theta, p: p, jacobian: jac, gradient: g)
+                let (trial, step, predicted) = bestFeasibleStep(theta: theta, p: p, jacobian: jac, gradient: g, curvature: curvature)
                 let stepNorm = norm2(step)
                 if !(predicted > 0) || stepNorm == 0 {
                     // Nothing to gain inside this radius (roundoff level): shrink.
@@ -267,8 +296,8 @@ private struct Run<Problem: LeastSquaresProblem> {
                 } else if ratio > 0.75 {
                     radius = max(radius, 2 * stepNorm)
                 }
-                let relativeChangeSmall = f > 0 && abs(actual) <= options.objectiveTolerance * f
-                    && predicted <= options.objectiveTolerance * f && ratio <= 2
+                let changeLimit = options.objectiveAbsoluteTolerance ?? options.objectiveTolerance * f
+                let objectiveChangeSmall = changeLimit > 0 && abs(actual) <= changeLimit && predicted <= changeLimit && ratio <= 2
                 if ratio > 1e-4 {
                     if candidate.jacobian == nil {
                         if evaluations >= options.maxEvaluations {
@@ -287,10 +316,17 @@ private struct Run<Problem: LeastSquaresProblem> {
                             continue
                         }
                     }
+                    if options.localModel == .secantHybrid {
+                        // Which model predicted this step better (with the S it was taken under) picks the next one.
+                        let gaussNewton = predictedReduction(step, jacobian: jac, gradient: g, curvature: nil)
+                        let augmented = predictedReduction(step, jacobian: jac, gradient: g, curvature: secant)
+                        useSecant = abs(actual - augmented) < abs(actual - gaussNewton)
+                        secant = Self.updatedSecant(secant, step: step, oldJacobian: jac, oldGradient: g, new: candidate)
+                    }
                     theta = trial
                     current = candidate
                     iterations += 1
-                    if relativeChangeSmall {
+                    if objectiveChangeSmall {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
                     }
                     if stepNorm <= xtol * (xtol + norm2(theta)) {
@@ -298,7 +334,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     }
                     break
                 }
-                if relativeChangeSmall {
+                if objectiveChangeSmall {
                     return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
                 }
                 if radius <= xtol * (xtol + thetaNorm) {
@@ -317,17 +353,62 @@ private struct Run<Problem: LeastSquaresProblem> {
         return max(1, norm2(theta))
     }
 
-    /// Of the projected step clamp(θ + p) and the step truncated at the first bound, the one
-    /// with the larger predicted reduction −(gᵀs + ½‖Js‖²). Returns the trial point, the step
-    /// and its predicted reduction.
-    func bestFeasibleStep(theta: [Double], p: [Double], jacobian: Matrix, gradient: [Double])
-        -> (trial: [Double], step: [Double], predicted: Double) {
-        func predicted(_ s: [Double]) -> Double {
-            let js = jacobian.multiplied(by: s)
-            var gs = 0.0
-            for i in s.indices { gs += gradient[i] * s[i] }
-            return -(gs + halfSquaredNorm(js))
+    /// The reduction the model predicts for step s: −(gᵀs + ½‖Js‖² + ½ sᵀSs), S the secant
+    /// term when the model has one.
+    func predictedReduction(_ s: [Double], jacobian: Matrix, gradient: [Double], curvature: Matrix?) -> Double {
+        let js = jacobian.multiplied(by: s)
+        var gs = 0.0
+        for i in s.indices { gs += gradient[i] * s[i] }
+        var sss = 0.0
+        if let curvature { sss = zip(s, curvature.multiplied(by: s)).reduce(0) { $0 + $1.0 * $1.1 } }
+        return -(gs + halfSquaredNorm(js) + 0.5 * sss)
+    }
+
+    /// (JᵀJ + S) restricted to the free variables.
+    static func freeHessian(_ jacobian: Matrix, _ secant: Matrix, _ free: [Int]) -> Matrix {
+        var h = jacobian.selectingColumns(free).gram
+        for (a, i) in free.enumerated() { for (b, j) in free.enumerated() { h[a, b] += secant[i, j] } }
+        return h
+    }
+
+    /// The structured secant update of NL2SOL (Dennis, Gay & Welsch 1981, §3): after the step
+    /// s, with y = J₊ᵀr₊ − Jᵀr (the gradient's change) and y# = J₊ᵀr₊ − Jᵀr₊ (the change
+    /// that S must explain), S is first sized by min(1, |sᵀy#| / |sᵀSs|), then updated so that
+    /// S₊s = y#: S₊ = S + (w yᵀ + y wᵀ)/(yᵀs) − (wᵀs) y yᵀ/(yᵀs)², w = y# − S s. Without
+    /// positive curvature (yᵀs ≤ 0) S is kept.
+    static func updatedSecant(_ secant: Matrix, step s: [Double], oldJacobian: Matrix, oldGradient: [Double],
+                              new: LeastSquaresEvaluation) -> Matrix {
+        guard let newJacobian = new.jacobian else { return secant }
+        let newGradient = newJacobian.transposeMultiplied(by: new.residuals)
+        let oldJacobianNewResiduals = oldJacobian.transposeMultiplied(by: new.residuals)
+        let y = zip(newGradient, oldGradient).map { $0 - $1 }
+        let ySharp = zip(newGradient, oldJacobianNewResiduals).map { $0 - $1 }
+        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
+        let ys = dot(y, s)
+        guard ys > 0 else { return secant }
+        var out = secant
+        let sSs = dot(s, secant.multiplied(by: s))
+        if sSs != 0 {
+            let size = min(1, abs(dot(s, ySharp)) / abs(sSs))
+            for k in out.elements.indices { out.elements[k] *= size }
         }
+        let w = zip(ySharp, out.multiplied(by: s)).map { $0 - $1 }
+        let ws = dot(w, s)
+        let n = s.count
+        for j in 0..<n {
+            for i in 0..<n {
+                out[i, j] += (w[i] * y[j] + y[i] * w[j]) / ys - ws * y[i] * y[j] / (ys * ys)
+            }
+        }
+        return out
+    }
+
+    /// Of the projected step clamp(θ + p) and the step truncated at the first bound, the one
+    /// with the larger predicted reduction (`predictedReduction`). Returns the trial point,
+    /// the step and its predicted reduction.
+    func bestFeasibleStep(theta: [Double], p: [Double], jacobian: Matrix, gradient: [Double], curvature: Matrix?)
+        -> (trial: [Double], step: [Double], predicted: Double) {
+        func predicted(_ s: [Double]) -> Double { predictedReduction(s, jacobian: jacobian, gradient: gradient, curvature: curvature) }
         let projected = clamp(zip(theta, p).map { $0 + $1 })
         let projectedStep = zip(projected, theta).map { $0 - $1 }
         var fraction = 1.0
@@ -353,10 +434,81 @@ private struct Run<Problem: LeastSquaresProblem> {
     }
 }
 
+/// A trust-region subproblem: the step of the quadratic model within a radius.
+protocol StepSubproblem {
+    func step(radius: Double) -> [Double]
+}
+
+/// min gᵀp + ½ pᵀHp subject to ‖p‖ ≤ Δ for a symmetric H that may be indefinite, through
+/// H = V diag(e) Vᵀ: p(λ) = −V (e + λ)⁻¹ Vᵀg with λ ≥ max(0, −e_min) (Moré & Sorensen,
+/// SIAM J. Sci. Stat. Comput. 4:553–572, 1983). The Newton step when H is positive
+/// definite and it fits; else ‖p(λ)‖ ≈ Δ (to 10 %, as `TrustRegionSubproblem`); in the
+/// hard case (g has no weight on the lowest eigenvector) the lowest eigenvector fills
+/// the step up to Δ.
+struct SymmetricTrustRegionSubproblem: StepSubproblem {
+    let eigenvalues: [Double]
+    let v: Matrix
+    /// Vᵀg
+    let projected: [Double]
+
+    init(hessian: Matrix, gradient: [Double]) throws(LinearAlgebraError) {
+        let e = try SymmetricEigendecomposition(of: hessian)
+        eigenvalues = e.eigenvalues
+        v = e.vectors
+        projected = v.transposeMultiplied(by: gradient)
+    }
+
+    private func norm(_ lambda: Double) -> (norm: Double, derivative: Double) {
+        var sq = 0.0, d = 0.0
+        for k in eigenvalues.indices {
+            let denom = eigenvalues[k] + lambda
+            let c = projected[k] / denom
+            sq += c * c
+            d -= c * c / denom
+        }
+        let norm = sq.squareRoot()
+        return (norm, norm > 0 ? d / norm : 0)
+    }
+
+    private func coefficients(_ lambda: Double) -> [Double] {
+        eigenvalues.indices.map { k in
+            let denom = eigenvalues[k] + lambda
+            return denom > 0 ? -projected[k] / denom : 0
+        }
+    }
+
+    func step(radius: Double) -> [Double] {
+        guard let lowest = eigenvalues.first else { return [] }
+        let scale = max(abs(lowest), abs(eigenvalues.last!), .leastNormalMagnitude)
+        if lowest > 1e-12 * scale, norm(0).norm <= 1.1 * radius { return v.multiplied(by: coefficients(0)) }
+        let floor = max(0, -lowest) + 1e-12 * scale
+        let (atFloor, _) = norm(floor)
+        if atFloor < radius {
+            // Hard case: the rest of the step along the lowest eigenvector.
+            var c = coefficients(floor)
+            c[0] = 0
+            let rest = c.reduce(0) { $0 + $1 * $1 }
+            c[0] = -((radius * radius - rest).squareRoot()) * (projected[0] > 0 ? 1 : -1)
+            return v.multiplied(by: c)
+        }
+        let gradientNorm = projected.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        var lo = floor, hi = floor + gradientNorm / radius, lambda = floor
+        for _ in 0..<60 {
+            let (pn, dp) = norm(lambda)
+            if abs(pn - radius) <= 0.1 * radius { break }
+            if pn > radius { lo = max(lo, lambda) } else { hi = min(hi, lambda) }
+            var next = dp < 0 ? lambda + (1 / pn - 1 / radius) * pn * pn / dp : .nan
+            if !(next > lo && next < hi) { next = 0.5 * (lo + hi) }
+            lambda = next
+        }
+        return v.multiplied(by: coefficients(lambda))
+    }
+}
+
 /// min ‖J p + r‖ subject to ‖p‖ ≤ Δ through the SVD J = U S Vᵀ: p(λ) = −V (S² + λ)⁻¹ S Uᵀ r,
 /// with λ ≥ 0 found so that ‖p(λ)‖ ≈ Δ (Moré–Hebden iteration on 1/‖p‖, Moré 1978 §5),
 /// or λ = 0 when the Gauss–Newton step already fits.
-struct TrustRegionSubproblem {
+struct TrustRegionSubproblem: StepSubproblem {
     let singularValues: [Double]
     /// (Uᵀ r)_k · s_k
     let weights: [Double]

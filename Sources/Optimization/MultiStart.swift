@@ -15,6 +15,9 @@ public struct MultiStartOptions: Sendable, Hashable {
     /// Starts placed before the sampled ones (scaled coordinates), e.g. the model's
     /// nominal values; they get indices 0, 1, … and are moved into the box.
     public var additionalStarts: [[Double]] = []
+    /// How often a start point whose model cannot be evaluated is replaced by a new uniform
+    /// draw from the box before the start counts as failed (0: never).
+    public var redraws = 0
     public var optimizer = LevenbergMarquardtOptions()
 
     public init() {}
@@ -28,8 +31,10 @@ public struct MultiStartOptions: Sendable, Hashable {
 public struct StartResult: Sendable, Codable, PortableResult {
     /// Position in the list of starts (additional starts first, then the sample).
     public var index: Int
-    /// Start point, scaled coordinates.
+    /// Start point, scaled coordinates: the last one drawn when earlier ones were redrawn.
     public var start: [Double]
+    /// Points drawn for this start before `start` that could not be evaluated.
+    public var redraws: Int
     /// The optimiser's outcome: final point, objective, iterations, evaluations, status.
     public var run: LeastSquaresResult
     /// Wall time of this start. The only field that differs between otherwise identical fits.
@@ -90,6 +95,9 @@ public struct MultiStartResult: Sendable {
 
     public var failedStarts: [StartResult] { starts.filter { $0.status.isFailed } }
 
+    /// Start points replaced because the model could not be evaluated there.
+    public var redrawnPoints: Int { starts.reduce(0) { $0 + $1.redraws } }
+
     /// Fraction of all starts (failed ones included) whose objective is within
     /// `relativeTolerance · |best| + absoluteTolerance` of the best (Hass et al. 2019 judge
     /// a fit by how often the best value is reached).
@@ -132,8 +140,16 @@ public enum MultiStart {
                                                          onDone: progressReporter(total: points.count, progress)) { problem, k in
             let clock = ContinuousClock()
             let began = clock.now
-            let run = optimizer.minimize(problem, from: points[k], lower: lower, upper: upper)
-            return StartResult(index: k, start: points[k], run: run, wallTime: clock.now - began)
+            var point = points[k], redraws = 0
+            var run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
+            // Each start has its own stream of replacements, so a redraw never depends on the worker.
+            var replacements = SeededGenerator(seed: options.seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(k + 1)))
+            while run.failedAtStart && redraws < options.redraws && !(cancellation?.isCancelled ?? false) {
+                point = lower.indices.map { lower[$0] + replacements.nextUniform() * (upper[$0] - lower[$0]) }
+                redraws += 1
+                run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
+            }
+            return StartResult(index: k, start: point, redraws: redraws, run: run, wallTime: clock.now - began)
         }
         return MultiStartResult(space: space, starts: results.compactMap { $0 }, plannedStarts: points.count)
     }

@@ -134,4 +134,19 @@ public struct PEtabProblem: Sendable {
 
     /// The nominal point in scaled coordinates.
     public var nominalTheta: [Double] { estimated.map { parameters[$0].scale.scaled(parameters[$0].nominal) } }
+
+    /// The parameter table with `theta`'s values as nominal values (fixed ones unchanged),
+    /// which `PEtabReader.point(parameterTable:for:)` reads back.
+    public func parameterTable(_ theta: [Double]) -> String {
+        let x = values(theta: theta)
+        let withPriors = parameters.contains { $0.prior != nil }
+        var lines = [(["parameterId", "parameterScale", "lowerBound", "upperBound", "nominalValue", "estimate"]
+                      + (withPriors ? ["objectivePriorType", "objectivePriorParameters"] : [])).joined(separator: "\t")]
+        for (i, p) in parameters.enumerated() {
+            var cells = [p.id, p.scale.rawValue, p.estimated ? "\(p.lower)" : "", p.estimated ? "\(p.upper)" : "", "\(x[i])", p.estimated ? "1" : "0"]
+            if withPriors { cells += p.prior.map { [$0.kind.rawValue, "\($0.first);\($0.second)"] } ?? ["", ""] }
+            lines.append(cells.joined(separator: "\t"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
 }

@@ -75,6 +75,48 @@ public enum PEtabReader {
                             observables: reader.observables, conditions: reader.conditions, measurements: reader.measurements)
     }
 
+    /// The point θ (scaled coordinates of the estimated parameters) that a parameter table
+    /// at `path` gives `problem` through its `nominalValue` column, e.g. the
+    /// `best_parameters.tsv` of a fit. Every estimated parameter must be listed; listed
+    /// fixed parameters must keep their value, since θ cannot carry a change to them.
+    public static func point(parameterTable path: String, for problem: PEtabProblem) throws(DiagnosticsError) -> [Double] {
+        let table = try TSVTable(SourceFile.read(path: path))
+        var reader = TableReader(pathway: problem.pathway)
+        guard let c = reader.requiredColumns(table, ["parameterId", "nominalValue"], what: "parameter table") else {
+            throw DiagnosticsError(reader.diagnostics.diagnostics)
+        }
+        var theta = problem.nominalTheta
+        var listed = Set<Int>()
+        for r in table.rows.indices {
+            let id = table.cell(r, c[0])
+            guard let i = problem.parameterIndex(id.text) else {
+                reader.diagnostics.error("'\(id.text)' is not a parameter of problem \(problem.name)", at: id.range,
+                                         hint: Suggestions.didYouMean(id.text, among: problem.parameters.map(\.id)))
+                continue
+            }
+            guard let value = reader.numberCell(table.cell(r, c[1]), what: "nominalValue") else { continue }
+            let parameter = problem.parameters[i]
+            if let k = problem.estimated.firstIndex(of: i) {
+                if parameter.scale != .lin, value <= 0 {
+                    reader.diagnostics.error("a \(parameter.scale.rawValue)-scaled parameter needs a positive value (got \(value))",
+                                             at: table.cell(r, c[1]).range)
+                }
+                theta[k] = parameter.scale.scaled(value)
+                listed.insert(i)
+            } else if value != parameter.nominal {
+                reader.diagnostics.error("'\(id.text)' is fixed at \(parameter.nominal) in the problem; this table gives \(value)",
+                                         at: table.cell(r, c[1]).range, hint: "change fixed parameters in the problem's own parameter table")
+            }
+        }
+        let missing = problem.estimated.filter { !listed.contains($0) }.map { problem.parameters[$0].id }
+        if !missing.isEmpty {
+            reader.diagnostics.error("the table gives no value for the estimated parameter\(missing.count == 1 ? "" : "s") \(missing.joined(separator: ", "))",
+                                     at: table.headerRange, hint: "list every estimated parameter with its nominalValue")
+        }
+        try reader.diagnostics.throwIfErrors()
+        return theta
+    }
+
     /// A file entry: one path, or a list of paths.
     static func files(_ node: YAMLNode, _ key: String, in range: SourceRange,
                       _ d: inout DiagnosticCollector) -> [(path: String, range: SourceRange)] {

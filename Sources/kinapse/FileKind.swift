@@ -10,6 +10,7 @@ enum FileKind: String {
     case synapse = "a synapse definition"
     case protocolFile = "an induction protocol"
     case fitProblem = "a fit problem"
+    case petabProblem = "a PEtab problem"
     case parameters = "a parameter file"
     case data = "a data table (CSV)"
     case otherTOML = "a TOML file of unknown kind"
@@ -20,7 +21,7 @@ enum FileKind: String {
         case .pathway, .sbml: "simulate it with 'kinapse simulate FILE --t-end T'"
         case .synapse: "simulate it with 'kinapse simulate FILE --protocol NAME', or sweep it with 'kinapse stdp FILE'"
         case .protocolFile: "a protocol is applied to a synapse: 'kinapse simulate SYNAPSE.toml --protocol FILE'"
-        case .fitProblem: "fit it with 'kinapse fit FILE'"
+        case .fitProblem, .petabProblem: "fit it with 'kinapse fit FILE'"
         case .parameters: "parameters are applied with 'kinapse simulate MODEL --params FILE'"
         case .data: "draw it with 'kinapse plot FILE', or name it as an experiment's data in a fit problem"
         case .otherTOML: "see docs/file-formats.md for the synapse, protocol and fit problem formats"
@@ -38,6 +39,7 @@ enum FileKind: String {
         let meaningful = lines.filter { !$0.isEmpty && !$0.hasPrefix("#") && !$0.hasPrefix("//") }
         guard let first = meaningful.first else { return path.lowercased().hasSuffix(".toml") ? .otherTOML : .pathway }
         if first.hasPrefix("<") { return .sbml }
+        if meaningful.contains(where: { $0.hasPrefix("format_version:") }) { return .petabProblem }
         let tables = Set(meaningful.filter { $0.hasPrefix("[") }.map { line in
             String(line.drop(while: { $0 == "[" }).prefix(while: { $0 != "]" && $0 != "." }))
         })

@@ -6,6 +6,7 @@ import Optimization
 import KinapseUtilities
 import Fitting
 import Plotting
+import PEtab
 
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,14 +30,23 @@ struct Fit: ParsableCommand {
         after the fit, the best result is printed to standard output and the exit
         status is 2.
 
+        A PEtab v1 problem (its YAML file; docs/petab.md) is fitted as 'kinapse petab
+        fit' does, writing starts.tsv, best_parameters.tsv and simulations.tsv;
+        with --evaluate nothing is fitted: the objective, llh and chi2 at the
+        nominal parameters (or those of --params) are printed and the simulation
+        table is written to --out-dir. PEtab problems integrate at rtol 1e-8,
+        atol 1e-12 unless --rtol/--atol say otherwise.
+
         Examples:
+          kinapse fit Boehm_JProteomeRes2014.yaml --time-budget 180 --jobs 1
+          kinapse fit Boehm_JProteomeRes2014.yaml --evaluate --params best.tsv
           kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
               --starts 20 --out-dir fit-out --plot fit.svg
           kinapse simulate Pathways/synapses/hippocampal_bdnf.toml \\
               --protocol hfs --params fit-out/best_parameters.toml
         """)
 
-    @Argument(help: "Fit problem (.toml).")
+    @Argument(help: "Fit problem (.toml), or a PEtab problem (.yaml).")
     var problem: String
 
     @Option(parsing: .unconditional, help: "Starts of the multi-start (default: the problem's, else 20; at most \(Fit.maximumStarts)).")
@@ -55,8 +65,20 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw data and fitted curves as SVG, one panel per experiment and observable.", valueName: "FIG.svg"))
     var plot: String?
 
+    @OptionGroup(title: "Budget")
+    var budget: FitBudgetOptions
+
     @OptionGroup(title: "Solver")
     var solver: SolverOptions
+
+    @OptionGroup(title: "PEtab problems")
+    var optimizer: PEtabOptimizerOptions
+
+    @Flag(help: "PEtab problems: evaluate instead of fitting (objective, llh, chi2 and simulations.tsv).")
+    var evaluate = false
+
+    @Option(help: ArgumentHelp("PEtab problems: with --evaluate, the point to evaluate, as a parameter table (e.g. a fit's best_parameters.tsv).", valueName: "FILE.tsv"))
+    var params: String?
 
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
     var noProfiles = false
@@ -90,9 +112,22 @@ struct Fit: ParsableCommand {
             throw ValidationError("--out-dir is the problem file itself")
         }
         try OutputCheck.refuseConflicts([("--plot", plot), sharding.output], inputs: [problem], force: force)
+        if isPEtab {
+            let unused = [("--plot", plot != nil), ("--gradient", gradient != "sensitivities"), ("--native-code", solver.nativeCode),
+                          ("--shard", sharding.shard != nil)].filter(\.1).map(\.0)
+            if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
+            if params != nil, !evaluate { throw ValidationError("--params names the point of --evaluate; add --evaluate") }
+        } else {
+            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--local-model", optimizer.isSet)].filter(\.1).map(\.0)
+            if let first = petabOnly.first { throw ValidationError("\(first) applies to PEtab problems (.yaml); '\(problem)' is a fit problem") }
+        }
     }
 
+    /// A PEtab problem's YAML file, judged by its content.
+    var isPEtab: Bool { FileKind.of(path: problem) == .petabProblem }
+
     func run() throws {
+        if isPEtab { return try runPEtab() }
         var fitProblem = try FitProblemReader.read(path: problem)
         fitProblem.options = solver.applied(to: fitProblem.options)
         let settings = FitSettings(problem: fitProblem, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
@@ -110,6 +145,7 @@ struct Fit: ParsableCommand {
         // Every input (problem, model, data, protocols) is read by now: no output may be one.
         try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot), sharding.output], force: force)
         sharding.install(force: force, cleanup: { lock.release() })
+        budget.start(raising: cancellation)
         let outcome = try FitRunner.run(fitProblem, settings: settings, cancellation: cancellation,
                                         progress: { _ in progress.advance() },
                                         profileProgress: { _, _ in profiles.advance() })
@@ -124,6 +160,29 @@ struct Fit: ParsableCommand {
         }
         StandardOutput.write(FitReport.summary(outcome, problemPath: problem))
         if outcome.best == nil { throw RunFailure([.error("every start of the fit failed; the report above says why")]) }
+    }
+
+    /// `kinapse fit PROBLEM.yaml`: the PEtab fit, or with --evaluate one evaluation.
+    func runPEtab() throws {
+        var settings = PEtabSettings()
+        if let rtol = solver.rtol { settings.relativeTolerance = rtol }
+        if let atol = solver.atol { settings.absoluteTolerance = atol }
+        if let maxSteps = solver.maxSteps { settings.maximumSteps = maxSteps }
+        if let linearSolver = solver.linearSolver { settings.linearSolver = linearSolver }
+        if evaluate {
+            do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+                throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
+            }
+            settings.gradient = false
+            return try PEtabDriver.evaluate(problem, params: params, settings: settings,
+                                            simulations: ("--out-dir", path("simulations.tsv")), force: force)
+        }
+        var options = optimizer.applied(to: PEtabFitOptions())
+        if let starts { options.starts = starts }
+        if let seed { options.seed = seed }
+        if let jobs { options.jobs = jobs }
+        settings.gradient = true
+        try PEtabDriver.fit(problem, options: options, budget: budget, settings: settings, outDir: outDir, quiet: quiet, force: force)
     }
 
     /// Every file a fit of `problem` may write into --out-dir, the manifest last.

@@ -9,6 +9,7 @@ import SynapseModel
 import Fitting
 import Plotting
 import SBMLImport
+import PEtab
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -61,6 +62,12 @@ struct Check: ParsableCommand {
             print("  parameters:        \(problem.parameters.count)")
             print("  experiments:       \(problem.experiments.count)")
             print("  measurements:      \(problem.experiments.map(\.data.points.count).reduce(0, +))")
+        case .petabProblem:
+            let problem = try PEtabReader.read(path: path)
+            print("PEtab problem \(problem.name): OK (fit it with 'kinapse fit', more with 'kinapse petab check')")
+            print("  parameters:        \(problem.parameters.count) (\(problem.estimated.count) estimated)")
+            print("  conditions:        \(problem.conditions.count)")
+            print("  measurements:      \(problem.measurements.count)")
         case .parameters, .otherTOML:
             let table = try ConfigReader.read(path: path)
             print("\(path): OK (TOML, \(table.entries.count) top-level entries)")

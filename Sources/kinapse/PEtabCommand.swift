@@ -4,6 +4,7 @@ import SourceDiagnostics
 import CVODEIntegration
 import PEtab
 import Optimization
+import KinapseUtilities
 
 struct PEtabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +17,7 @@ struct PEtabCommand: ParsableCommand {
         Examples:
           kinapse petab check Boehm_JProteomeRes2014.yaml
           kinapse petab llh problem.yaml --simulations simulations.tsv
-          kinapse petab fit problem.yaml --starts 20 --max-time 180 --out-dir fit
+          kinapse petab fit problem.yaml --starts 20 --time-budget 180 --out-dir fit
         """,
         subcommands: [PEtabCheck.self, PEtabLikelihood.self, PEtabFit.self])
 }
@@ -93,19 +94,23 @@ struct PEtabCheck: ParsableCommand {
 struct PEtabLikelihood: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llh",
-        abstract: "Log-likelihood, chi-square and priors at the nominal parameters.",
+        abstract: "Log-likelihood, chi-square and priors at the nominal or a given point.",
         discussion: """
-        Simulates every condition at the parameter table's nominal values and
-        prints PEtab's log-likelihood (llh), chi2, the priors' log density and the
-        objective -(llh + log prior). --simulations writes the simulated value of
-        every measurement as a PEtab simulation table.
+        Simulates every condition at the parameter table's nominal values (or at
+        the values of --params) and prints PEtab's log-likelihood (llh), chi2, the
+        priors' log density and the objective -(llh + log prior). --simulations
+        writes the simulated value of every measurement as a PEtab simulation
+        table. 'kinapse fit PROBLEM.yaml --evaluate' does the same.
 
         Example:
-          kinapse petab llh problem.yaml --simulations simulations.tsv
+          kinapse petab llh problem.yaml --params fit/best_parameters.tsv --simulations simulations.tsv
         """)
 
     @Argument(help: "PEtab problem (.yaml).")
     var problem: String
+
+    @Option(help: ArgumentHelp("Evaluate at this parameter table's nominalValue column (e.g. a fit's best_parameters.tsv).", valueName: "FILE.tsv"))
+    var params: String?
 
     @Option(help: ArgumentHelp("Write the simulation table (TSV).", valueName: "FILE.tsv"))
     var simulations: String?
@@ -120,29 +125,12 @@ struct PEtabLikelihood: ParsableCommand {
     var force = false
 
     func validate() throws {
-        try OutputCheck.refuseConflicts([("--simulations", simulations)], inputs: [problem], force: force)
+        try OutputCheck.refuseConflicts([("--simulations", simulations)], inputs: [problem] + [params].compactMap { $0 }, force: force)
     }
 
     func run() throws {
-        let p = try PEtabReader.read(path: problem)
-        try OutputCheck.check([("--simulations", simulations)], force: force)
-        let model = try PEtabModel(p, settings: solver.settings(gradient: gradient))
-        let start = ContinuousClock.now, cpu = clock()
-        let e: PEtabEvaluation
-        do { e = try model.evaluate(theta: p.nominalTheta, gradient: gradient) } catch {
-            throw RunFailure([.error("the problem cannot be simulated at its nominal parameters: \(error.description)")])
-        }
-        let seconds = (ContinuousClock.now - start).seconds
-        let cpuSeconds = Double(clock() - cpu) / Double(CLOCKS_PER_SEC)
-        var out = String(format: "llh %.6f\nchi2 %.6f\nlog prior %.6f\nobjective %.6f\n", e.logLikelihood, e.chiSquare, e.logPrior, e.objective)
-        if let g = e.gradient {
-            out += model.gradientUnavailable.map { "gradient: unavailable (\($0))\n" }
-                ?? String(format: "gradient norm %.6g\n", g.map { $0 * $0 }.reduce(0, +).squareRoot())
-        }
-        // CPU time too: on a shared machine the wall time says more about the neighbours.
-        out += String(format: "evaluated in %.4f s (CPU %.4f s)\n", seconds, cpuSeconds)
-        if let simulations { try OutputCheck.write(PEtabTables.simulationTable(p, e), to: simulations, option: "--simulations", force: force) }
-        StandardOutput.write(out)
+        try PEtabDriver.evaluate(problem, params: params, settings: solver.settings(gradient: gradient),
+                                 simulations: simulations.map { ("--simulations", $0) }, force: force)
     }
 }
 
@@ -151,7 +139,8 @@ struct PEtabFit: ParsableCommand {
         commandName: "fit",
         abstract: "Fit the estimated parameters: multi-start Levenberg–Marquardt.",
         discussion: """
-        Starts from a seeded Latin hypercube over the scaled bounds, runs bounded
+        Starts from a seeded Latin hypercube over the scaled bounds (a point the
+        model cannot be simulated at is redrawn), runs bounded
         Levenberg–Marquardt from each with forward-sensitivity gradients, and
         reports PEtab's objective -(llh + log prior) of every start. Writes into
         --out-dir: starts.tsv (one row per start, best first),
@@ -159,17 +148,18 @@ struct PEtabFit: ParsableCommand {
         nominalValue, usable as the problem's parameter_file) and
         simulations.tsv (the simulation table at the best point). Normal noise
         and normal or uniform priors only (Laplace terms have no least-squares
-        form). The same seed gives the same files, whatever --jobs.
+        form). The same seed gives the same files, whatever --jobs, unless a
+        budget cuts the fit short. 'kinapse fit PROBLEM.yaml' does the same.
 
         Example:
-          kinapse petab fit problem.yaml --starts 50 --jobs 2 --max-time 180
+          kinapse petab fit problem.yaml --starts 1000 --jobs 1 --time-budget 180
         """)
 
     @Argument(help: "PEtab problem (.yaml).")
     var problem: String
 
-    @Option(parsing: .unconditional, help: "Starts of the multi-start (default 20).")
-    var starts: Int = 20
+    @Option(parsing: .unconditional, help: "Starts of the multi-start (default \(PEtabFitOptions().starts)).")
+    var starts: Int?
 
     @Option(parsing: .unconditional, help: "Seed of the Latin-hypercube starts (default 1).")
     var seed: UInt64 = 1
@@ -178,12 +168,14 @@ struct PEtabFit: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
     var jobs: Int?
 
-    @Option(name: .customLong("max-time"), parsing: .unconditional,
-            help: ArgumentHelp("Wall-clock budget in seconds: no start begins after it, running starts stop at their best point.", valueName: "SECONDS"))
-    var maxTime: Double?
-
     @Option(name: .customLong("out-dir"), help: ArgumentHelp("Directory for the result files (created if missing).", valueName: "DIR"))
     var outDir: String = "petab-fit"
+
+    @OptionGroup(title: "Budget")
+    var budget: FitBudgetOptions
+
+    @OptionGroup(title: "Local optimiser")
+    var optimizer: PEtabOptimizerOptions
 
     @OptionGroup(title: "Solver")
     var solver: PEtabSolverOptions
@@ -195,43 +187,129 @@ struct PEtabFit: ParsableCommand {
     var force = false
 
     func validate() throws {
-        guard starts >= 1, starts <= Fit.maximumStarts else { throw ValidationError("--starts must be between 1 and \(Fit.maximumStarts) (got \(starts))") }
+        if let starts { guard starts >= 1, starts <= Fit.maximumStarts else { throw ValidationError("--starts must be between 1 and \(Fit.maximumStarts) (got \(starts))") } }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
-        if let maxTime { guard maxTime > 0, maxTime.isFinite else { throw ValidationError("--max-time must be a positive number of seconds (got \(maxTime))") } }
     }
 
     func run() throws {
-        let p = try PEtabReader.read(path: problem)
+        var options = optimizer.applied(to: PEtabFitOptions())
+        if let starts { options.starts = starts }
+        options.seed = seed
+        if let jobs { options.jobs = jobs }
+        try PEtabDriver.fit(problem, options: options, budget: budget, settings: solver.settings(gradient: true),
+                            outDir: outDir, quiet: quiet, force: force)
+    }
+}
+
+/// How long a fit may run. Either budget stops handing out starts and ends running ones at
+/// their best point, as Ctrl-C does.
+struct FitBudgetOptions: ParsableArguments {
+    @Option(name: .customLong("max-time"), parsing: .unconditional,
+            help: ArgumentHelp("Wall-clock budget in seconds.", valueName: "SECONDS"))
+    var maxTime: Double?
+
+    @Option(name: .customLong("time-budget"), parsing: .unconditional,
+            help: ArgumentHelp("CPU budget in seconds, every worker thread counted: the same work whatever else the machine runs.", valueName: "SECONDS"))
+    var timeBudget: Double?
+
+    func validate() throws {
+        for (name, value) in [("--max-time", maxTime), ("--time-budget", timeBudget)] {
+            if let value { guard value > 0, value.isFinite else { throw ValidationError("\(name) must be a positive number of seconds (got \(value))") } }
+        }
+    }
+
+    var isSet: Bool { maxTime != nil || timeBudget != nil }
+
+    /// Starts the clocks; call when the fit begins.
+    func start(raising cancellation: CancellationFlag) {
+        if let maxTime { cancellation.cancel(afterWallSeconds: maxTime) }
+        if let timeBudget { cancellation.cancel(afterCPUSeconds: timeBudget) }
+    }
+}
+
+/// The local optimiser's limits in a PEtab fit.
+struct PEtabOptimizerOptions: ParsableArguments {
+    @Option(name: .customLong("max-iterations"), parsing: .unconditional,
+            help: "Accepted steps per start (default \(PEtabFitOptions().maxIterations)).")
+    var maxIterations: Int?
+
+    func validate() throws {
+        if let maxIterations { guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be positive (got \(maxIterations))") } }
+    }
+
+    @Option(name: .customLong("local-model"),
+            help: "The quadratic model of each step: gauss-newton (Levenberg–Marquardt, the default) or secant-hybrid (adds a secant estimate of the residuals' curvature where that predicts better, as NL2SOL does).")
+    var localModel: LocalModel?
+
+    var isSet: Bool { maxIterations != nil || localModel != nil }
+
+    func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
+        var options = base
+        if let localModel { options.localModel = localModel }
+        if let maxIterations {
+            options.maxIterations = maxIterations
+            options.maxEvaluations = max(options.maxEvaluations, 5 * maxIterations)
+        }
+        return options
+    }
+}
+
+extension LocalModel: ExpressibleByArgument {}
+
+/// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
+enum PEtabDriver {
+    /// Prints llh, χ², log prior and objective at the nominal point or the one `params`
+    /// gives; writes the simulation table when asked.
+    static func evaluate(_ path: String, params: String?, settings: PEtabSettings,
+                         simulations: (option: String, path: String)?, force: Bool) throws {
+        let p = try PEtabReader.read(path: path)
+        let theta = try params.map { try PEtabReader.point(parameterTable: $0, for: p) } ?? p.nominalTheta
+        try OutputCheck.check([(simulations?.option ?? "--simulations", simulations?.path)], inputs: [path, p.modelPath], force: force)
+        let model = try PEtabModel(p, settings: settings)
+        let start = ContinuousClock.now, cpu = processCPUSeconds()
+        let e: PEtabEvaluation
+        do { e = try model.evaluate(theta: theta, gradient: settings.gradient) } catch {
+            throw RunFailure([.error("the problem cannot be simulated at \(params == nil ? "its nominal parameters" : "the parameters of '\(params!)'"): \(error.description)")])
+        }
+        let seconds = (ContinuousClock.now - start).seconds
+        let cpuSeconds = processCPUSeconds() - cpu
+        var out = String(format: "llh %.6f\nchi2 %.6f\nlog prior %.6f\nobjective %.6f\n", e.logLikelihood, e.chiSquare, e.logPrior, e.objective)
+        if let g = e.gradient {
+            out += model.gradientUnavailable.map { "gradient: unavailable (\($0))\n" }
+                ?? String(format: "gradient norm %.6g\n", g.map { $0 * $0 }.reduce(0, +).squareRoot())
+        }
+        // CPU time too: on a shared machine the wall time says more about the neighbours.
+        out += String(format: "evaluated in %.4f s (CPU %.4f s)\n", seconds, cpuSeconds)
+        if let simulations { try OutputCheck.write(PEtabTables.simulationTable(p, e), to: simulations.path, option: simulations.option, force: force) }
+        StandardOutput.write(out)
+    }
+
+    /// The multi-start fit and its files in `outDir`.
+    static func fit(_ path: String, options: PEtabFitOptions, budget: FitBudgetOptions, settings: PEtabSettings,
+                    outDir: String, quiet: Bool, force: Bool) throws {
+        let p = try PEtabReader.read(path: path)
         let names = ["starts.tsv", "best_parameters.tsv", "simulations.tsv"]
+        func file(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
         }
-        try OutputCheck.check(names.map { ("--out-dir", path($0)) }, force: force)
-        let model = try PEtabModel(p, settings: solver.settings(gradient: true))
+        try OutputCheck.check(names.map { ("--out-dir", file($0)) }, inputs: [path, p.modelPath], force: force)
+        let model = try PEtabModel(p, settings: settings)
         _ = try PEtabLeastSquares(model)
-        let progress = ProgressReporter(total: starts, label: "petab fit", quiet: quiet)
-        let interruption = InterruptedRun(message: "kinapse petab fit: interrupted; writing the best result so far")
+        let progress = ProgressReporter(total: options.starts, label: "fit", quiet: quiet)
+        let interruption = InterruptedRun(message: "kinapse fit: interrupted; writing the best result so far")
         defer { interruption.finished() }
-        let cancellation = interruption.cancellation
-        if let maxTime {
-            // The budget is a deadline on the same flag Ctrl-C raises.
-            Thread.detachNewThread {
-                Thread.sleep(forTimeInterval: maxTime)
-                cancellation.cancel()
-            }
-        }
-        let clock = ContinuousClock(), began = clock.now
-        let outcome = try PEtabFitRun.run(model, starts: starts, seed: seed, jobs: jobs ?? MultiStartOptions.availableCores,
-                                          cancellation: cancellation, progress: { progress.advance() })
-        let wall = (clock.now - began).seconds
-        try OutputCheck.write(outcome.startsTable, to: path("starts.tsv"), option: "--out-dir", force: force)
+        let clock = ContinuousClock(), began = clock.now, cpu = processCPUSeconds()
+        budget.start(raising: interruption.cancellation)
+        let outcome = try PEtabFitRun.run(model, options: options, cancellation: interruption.cancellation,
+                                          progress: { progress.advance() })
+        let wall = (clock.now - began).seconds, cpuSeconds = processCPUSeconds() - cpu
+        try OutputCheck.write(outcome.startsTable, to: file("starts.tsv"), option: "--out-dir", force: force)
         if let best = outcome.best, let evaluation = best.evaluation {
-            try OutputCheck.write(outcome.parameterTable(best.theta), to: path("best_parameters.tsv"), option: "--out-dir", force: force)
-            try OutputCheck.write(PEtabTables.simulationTable(p, evaluation), to: path("simulations.tsv"), option: "--out-dir", force: force)
+            try OutputCheck.write(p.parameterTable(best.theta), to: file("best_parameters.tsv"), option: "--out-dir", force: force)
+            try OutputCheck.write(PEtabTables.simulationTable(p, evaluation), to: file("simulations.tsv"), option: "--out-dir", force: force)
         }
-        StandardOutput.write(outcome.summary(wallTime: wall))
+        StandardOutput.write(outcome.summary(wallTime: wall, cpuTime: cpuSeconds))
         if outcome.best == nil { throw RunFailure([.error("every start of the fit failed; starts.tsv says why")]) }
     }
-
-    func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
 }

@@ -179,13 +179,6 @@ extension Simulate {
         return first.litres
     }
 
-    /// CPU time of the whole process (every worker thread), for `--stats` on a shared machine.
-    static func processCPUSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-    }
-
     /// `simulate PATHWAY --method ssa|tau-leap`: trials of the stochastic model, written as
     /// mean and SD per column (or every trial with --per-trial) through the CSV writer.
     func runStochastic() throws {
@@ -230,11 +223,11 @@ extension Simulate {
         let trials = max(1, synapseOptions.trials)
         let clock = ContinuousClock()
         let start = clock.now
-        let cpuStart = Self.processCPUSeconds()
+        let cpuStart = processCPUSeconds()
         let result = try ensemble.run(trials: trials, seed: synapseOptions.seed, times: grid.points, columns: columns,
                                       jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount)
         let elapsed = clock.now - start
-        let cpu = Self.processCPUSeconds() - cpuStart
+        let cpu = processCPUSeconds() - cpuStart
         let table: Trajectory
         if options.perTrial {
             var t = Trajectory(columns: (0..<trials).flatMap { i in columns.map { "\($0)_\(i + 1)" } })

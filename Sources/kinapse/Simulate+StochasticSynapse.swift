@@ -46,7 +46,7 @@ extension Simulate {
         let seed = synapseOptions.seed
         let clock = ContinuousClock()
         let start = clock.now
-        let cpuStart = Self.processCPUSeconds()
+        let cpuStart = processCPUSeconds()
         let outcomes: [SynapseTrial?] = ParallelTasks.run(count: trials, jobs: options.jobs ?? ProcessInfo.processInfo.activeProcessorCount,
                                                           makeState: { () throws(Never) in () }) { _, i in
             var generator = SeededGenerator(seed: StochasticEnsemble.trialSeed(seed, trial: i))
@@ -81,7 +81,7 @@ extension Simulate {
             trials: \(trials)
             jumps: \(results.map(\.jumps).reduce(0, +))
             wall time: \(String(format: "%.3f", seconds)) s
-            cpu time: \(String(format: "%.3f", Self.processCPUSeconds() - cpuStart)) s
+            cpu time: \(String(format: "%.3f", processCPUSeconds() - cpuStart)) s
             """)
         }
     }

@@ -4,6 +4,8 @@ import Foundation
 import Optimization
 import ModelCompiler
 import PathwayTestSupport
+import AntimonyFrontEnd
+import SBMLImport
 
 @Suite struct FitRunTests {
     /// Noise-free data from the closed form: every start that converges lands on the truth,
@@ -39,6 +41,19 @@ import PathwayTestSupport
         #expect(worst < 1e-5, "largest difference from the closed form: \(worst)")
         let csv = try #require(FitReport.curveCSV(outcome, experiment: 0)).split(separator: "\n")
         #expect(csv.first == "time,B_obs" && csv.count == curve.times.count + 1)
+    }
+
+    /// A fit problem may name an SBML model: the decay model written as SBML fits as the
+    /// Antimony one does, to the same rates (noise-free data; as above, 1e-5).
+    @Test func anSBMLModelFitsLikeItsAntimony() throws {
+        let files = try ProblemFiles(problem: ProblemFiles.problem.replacingOccurrences(of: "decay.ant", with: "decay.xml"))
+        defer { files.remove() }
+        let pathway = try AntimonyLoader.load(path: files.directory.appendingPathComponent("decay.ant").path)
+        try SBMLWriter.write(pathway).write(to: files.directory.appendingPathComponent("decay.xml"), atomically: true, encoding: .utf8)
+        let problem = try files.read()
+        let outcome = try FitRunner.run(problem, settings: FitSettings(problem: problem, starts: 2, jobs: 1, profiles: false))
+        let best = try #require(outcome.bestValues)
+        #expect(abs(best[0] / 0.5 - 1) < 1e-5 && abs(best[1] / 0.1 - 1) < 1e-5, "k1, k2 = \(best)")
     }
 
     /// A model with an event on a state-dependent condition has no forward sensitivities

@@ -168,4 +168,50 @@ import Glibc
         #expect(result.evaluations == 1 + problem.evaluateWithout + problem.jacobianFromKnownResiduals)
         #expect(result.jacobianEvaluations == 1 + result.iterations)
     }
+    /// r = (θ², C): Gauss–Newton halves θ each step, so from θₖ the predicted reduction is
+    /// ½θₖ⁴ and the step leaves ½θₖ⁴/16. The objective-change test fires on the first step
+    /// predicting at most the limit L, which leaves an excess ½θ⁴ in (L/256, L/16]. With
+    /// C = 100 (½‖r‖² ≈ 5000, like a likelihood's error-model constants) the relative test
+    /// at 1e-10 has L = 5e-7, the absolute one at 1e-10 has L = 1e-10.
+    @Test func absoluteObjectiveToleranceIgnoresTheConstant() {
+        let problem = ClosureProblem(parameterCount: 1, residuals: { t in [t[0] * t[0], 100] },
+                                     jacobian: { t in Matrix(rows: 2, columns: 1, columnMajor: [2 * t[0], 0]) })
+        var options = LevenbergMarquardtOptions()
+        options.gradientTolerance = 0
+        let relative = LevenbergMarquardt(options: options).minimize(problem, from: [1], lower: [-2], upper: [2])
+        options.objectiveAbsoluteTolerance = 1e-10
+        let absolute = LevenbergMarquardt(options: options).minimize(problem, from: [1], lower: [-2], upper: [2])
+        func excess(_ r: LeastSquaresResult) -> Double { 0.5 * pow(r.theta[0], 4) }
+        #expect(relative.status == .converged(.objectiveChange) && absolute.status == .converged(.objectiveChange))
+        #expect(excess(relative) > 5e-7 / 256 && excess(relative) <= 5e-7 / 16 * 1.01, "relative: \(excess(relative))")
+        #expect(excess(absolute) > 1e-10 / 256 && excess(absolute) <= 1e-10 / 16 * 1.01, "absolute: \(excess(absolute))")
+    }
+
+    /// The large-residual example of Dennis & Schnabel (Numerical Methods for Unconstrained
+    /// Optimization and Nonlinear Equations, 1983, chapter 10): rᵢ = e^{tᵢx} − yᵢ,
+    /// t = (1, 2, 3), y = (2, 4, −4).
+    /// The residuals stay large at the minimum, where Gauss–Newton converges only linearly;
+    /// the secant hybrid must reach the same point in fewer steps. x* solves
+    /// f'(x) = Σ tᵢe^{tᵢx}(e^{tᵢx} − yᵢ) = 0, found here by bisection to 1e-14. Near x*
+    /// (f ≈ 16.4, f″ ≈ 7.5) objective changes below ε·f are roundoff, so a run can place x
+    /// only to √(2ε f / f″) ≈ 3e-8 before its trust region collapses: 1e-7 allowed.
+    @Test func secantHybridConvergesFasterOnLargeResiduals() throws {
+        let t = [1.0, 2, 3], y = [2.0, 4, -4]
+        let problem = ClosureProblem(parameterCount: 1, residuals: { x in zip(t, y).map { exp($0 * x[0]) - $1 } },
+                                     jacobian: { x in Matrix(rows: 3, columns: 1, columnMajor: t.map { $0 * exp($0 * x[0]) }) })
+        func derivative(_ x: Double) -> Double { zip(t, y).reduce(0) { $0 + $1.0 * exp($1.0 * x) * (exp($1.0 * x) - $1.1) } }
+        var lo = -2.0, hi = 1.0
+        while hi - lo > 1e-14 { let mid = 0.5 * (lo + hi); if derivative(mid) > 0 { hi = mid } else { lo = mid } }
+        var options = LevenbergMarquardtOptions()
+        options.gradientTolerance = 1e-10
+        options.objectiveTolerance = 0
+        let gaussNewton = LevenbergMarquardt(options: options).minimize(problem, from: [1], lower: [-5], upper: [5])
+        options.localModel = .secantHybrid
+        let hybrid = LevenbergMarquardt(options: options).minimize(problem, from: [1], lower: [-5], upper: [5])
+        for run in [gaussNewton, hybrid] {
+            #expect(run.status.isConverged && abs(run.theta[0] - lo) < 1e-7, "\(run.status) at \(run.theta[0]), x* = \(lo)")
+        }
+        #expect(hybrid.iterations < gaussNewton.iterations, "hybrid \(hybrid.iterations), Gauss–Newton \(gaussNewton.iterations) iterations")
+        print("large residuals: Gauss–Newton \(gaussNewton.iterations) iterations, secant hybrid \(hybrid.iterations)")
+    }
 }

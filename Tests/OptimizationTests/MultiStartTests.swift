@@ -186,4 +186,52 @@ import Glibc
         let back = space.unscaled(theta)
         #expect(abs(back[0] / 0.01 - 1) < 1e-15 && back[1] == 0.5)
     }
+    /// r = θ − 0.5 on [0, 1]², which cannot be evaluated where θ₀ > 0.7: 3 of 10
+    /// Latin-hypercube points (strata 8–10) start there. With redraws every start gets a
+    /// point that can be evaluated and converges; without, those 3 fail.
+    @Test func startsThatCannotBeEvaluatedAreRedrawn() throws {
+        struct Unsimulable: Error {}
+        let space = try ParameterSpace(["a", "b"].map { EstimatedParameter(name: $0, lower: 0, upper: 1, scale: .linear) })
+        let make: @Sendable () -> any LeastSquaresProblem = {
+            ClosureProblem(parameterCount: 2, residuals: { t in
+                guard t[0] <= 0.7 else { throw Unsimulable() }
+                return t.map { $0 - 0.5 }
+            }, jacobian: { _ in Matrix(rows: 2, columns: 2, columnMajor: [1, 0, 0, 1]) })
+        }
+        var options = MultiStartOptions()
+        options.starts = 10
+        options.seed = 11
+        options.jobs = 1
+        let plain = try MultiStart.run(space: space, options: options, makeProblem: make)
+        #expect(plain.failedStarts.count == 3 && plain.redrawnPoints == 0)
+        #expect(plain.failedStarts.allSatisfy { $0.run.failedAtStart })
+
+        options.redraws = 50
+        let redrawn = try MultiStart.run(space: space, options: options, makeProblem: make)
+        #expect(redrawn.failedStarts.isEmpty)
+        #expect(redrawn.redrawnPoints >= 3, "\(redrawn.redrawnPoints) redraws")
+        for s in redrawn.starts {
+            #expect(s.start[0] <= 0.7 && s.status.isConverged && abs(s.theta[0] - 0.5) < 1e-12)
+        }
+        // The starts that could be evaluated are untouched; the replacements do not depend on the worker.
+        for (a, b) in zip(plain.starts, redrawn.starts) where !a.status.isFailed { #expect(a.run == b.run && b.redraws == 0) }
+        options.jobs = 3
+        let parallel = try MultiStart.run(space: space, options: options, makeProblem: make)
+        #expect(parallel.starts.map(\.run) == redrawn.starts.map(\.run) && parallel.starts.map(\.start) == redrawn.starts.map(\.start))
+    }
+
+    /// The CPU budget counts every thread: busy work on this one raises the flag once the
+    /// process has used the budget, and not long after (the watcher's last sleep is at most
+    /// the remaining budget over the cores, so it overshoots by a poll of 10 ms per core
+    /// plus scheduling; 0.15 s allowed).
+    @Test func cpuBudgetRaisesTheFlag() {
+        let flag = CancellationFlag()
+        let began = processCPUSeconds()
+        flag.cancel(afterCPUSeconds: 0.2)
+        var x = 0.0
+        let clock = ContinuousClock(), wallStart = clock.now
+        while !flag.isCancelled && clock.now - wallStart < .seconds(60) { x = sin(x + 1) }
+        let used = processCPUSeconds() - began
+        #expect(flag.isCancelled && used >= 0.2 && used < 0.35, "CPU used \(used) s (\(x))")
+    }
 }

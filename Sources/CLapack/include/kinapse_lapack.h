@@ -52,4 +52,9 @@ void kinapse_dgeev(const char *jobvl, const char *jobvr, const int *n, double *a
                    double *wr, double *wi, double *vl, const int *ldvl, double *vr, const int *ldvr,
                    double *work, const int *lwork, int *info, size_t jobvl_len, size_t jobvr_len);
 
+/// Eigenvalues (ascending) and eigenvectors of a symmetric matrix: dsyev.
+void kinapse_dsyev(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                   double *w, double *work, const int *lwork, int *info,
+                   size_t jobz_len, size_t uplo_len);
+
 #endif

@@ -1,0 +1,52 @@
+import Testing
+import Foundation
+import PathwayTestSupport
+
+/// `kinapse fit PROBLEM.yaml` as a user runs it: the PEtab fit and `--evaluate`.
+/// Test-suite case 0001 of ../shared/petab (two species, four parameters).
+private let case0001 = TestModels.repositoryRoot.appendingPathComponent("../shared/petab/test-suite/cases/0001/_0001.yaml").standardizedFileURL.path
+
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: case0001), "../shared/petab/test-suite is absent"))
+struct PEtabCommandTests {
+
+    static func number(_ key: String, in text: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(key + " ") }.flatMap { Double($0.dropFirst(key.count + 1).split(separator: " ")[0]) }
+    }
+
+    /// At the nominal point the printed llh and χ² are the case's solution (tolerance 1e-3,
+    /// the case's own); a fit's best_parameters.tsv evaluates to the objective the fit
+    /// printed (both print 6 decimals of the same computation: 2e-6).
+    @Test func evaluateAtTheNominalPointAndAtTheFittedOne() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let nominal = try CLI.run(["fit", case0001, "--evaluate", "--out-dir", dir.appendingPathComponent("nominal").path])
+        #expect(nominal.status == 0, "\(nominal.stderr)")
+        let llh = try #require(Self.number("llh", in: nominal.stdout)), chi2 = try #require(Self.number("chi2", in: nominal.stdout))
+        #expect(abs(llh - -0.84750169713188) < 1e-3 && abs(chi2 - 0.79183798368486) < 1e-3, "\(nominal.stdout)")
+        let table = try String(contentsOf: dir.appendingPathComponent("nominal/simulations.tsv"), encoding: .utf8)
+        #expect(table.hasPrefix("observableId\t") && table.contains("simulation"))
+
+        let fitDir = dir.appendingPathComponent("fit")
+        let fit = try CLI.run(["fit", case0001, "--starts", "2", "--jobs", "1", "--time-budget", "60", "--out-dir", fitDir.path, "--quiet"])
+        #expect(fit.status == 0, "\(fit.stderr)")
+        #expect(fit.stdout.contains("start points redrawn") && fit.stdout.contains("CPU time"), "\(fit.stdout)")
+        let best = try #require(Self.number("best objective", in: fit.stdout))
+        let again = try CLI.run(["fit", case0001, "--evaluate", "--params", fitDir.appendingPathComponent("best_parameters.tsv").path,
+                                 "--out-dir", dir.appendingPathComponent("again").path])
+        #expect(again.status == 0, "\(again.stderr)")
+        let objective = try #require(Self.number("objective", in: again.stdout))
+        #expect(abs(objective - best) <= 2e-6, "fit printed \(best), --evaluate \(objective)")
+    }
+
+    @Test func optionsOfTheOtherKindOfProblemAreRefused() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plot = try CLI.run(["fit", case0001, "--plot", dir.appendingPathComponent("f.svg").path, "--out-dir", dir.path])
+        #expect(plot.status != 0 && plot.stderr.contains("--plot does not apply to a PEtab problem"), "\(plot.stderr)")
+        let params = try CLI.run(["fit", case0001, "--params", "p.tsv", "--out-dir", dir.path])
+        #expect(params.status != 0 && params.stderr.contains("--params names the point of --evaluate"), "\(params.stderr)")
+        let toml = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
+        let evaluate = try CLI.run(["fit", toml, "--evaluate", "--out-dir", dir.path])
+        #expect(evaluate.status != 0 && evaluate.stderr.contains("--evaluate applies to PEtab problems"), "\(evaluate.stderr)")
+    }
+}

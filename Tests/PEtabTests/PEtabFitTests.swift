@@ -1,0 +1,67 @@
+import Testing
+import Foundation
+import PEtab
+import SourceDiagnostics
+
+/// The fit's parameter table read back as a point to evaluate, and a small fit.
+@Suite(.enabled(if: PEtabFiles.haveBenchmark, "../shared/petab/benchmark is absent"))
+struct PEtabFitTests {
+    static func temporaryFile(_ text: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-petab-\(UUID().uuidString).tsv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Boehm has log10 parameters and fixed ones: the table a fit writes gives back its θ
+    /// (Swift prints the shortest round-tripping decimal, so only log10(10^θ) rounds: 1e-12).
+    @Test func parameterTableGivesBackItsPoint() throws {
+        let problem = try PEtabReader.read(path: PEtabBenchmarkTests.path("Boehm_JProteomeRes2014"))
+        let theta = problem.nominalTheta.enumerated().map { k, t in t + 0.1 * Double(k % 3 - 1) }
+        let path = try Self.temporaryFile(problem.parameterTable(theta))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let back = try PEtabReader.point(parameterTable: path, for: problem)
+        #expect(back.count == theta.count)
+        for (a, b) in zip(back, theta) { #expect(abs(a - b) <= 1e-12 * max(1, abs(b)), "\(a) vs \(b)") }
+    }
+
+    @Test func parameterTableErrorsPointAtTheirCell() throws {
+        let problem = try PEtabReader.read(path: PEtabBenchmarkTests.path("Boehm_JProteomeRes2014"))
+        let table = problem.parameterTable(problem.nominalTheta)
+        var lines = table.split(separator: "\n").map(String.init)
+        let estimated = problem.parameters[problem.estimated[0]].id
+        let fixed = try #require(problem.parameters.first { !$0.estimated })
+        // One estimated parameter dropped, one misspelt, one fixed value changed.
+        lines.removeAll { $0.hasPrefix(estimated + "\t") }
+        let second = problem.parameters[problem.estimated[1]].id
+        lines = lines.map { $0.hasPrefix(second + "\t") ? second + "x" + String($0.dropFirst(second.count)) : $0 }
+        lines = lines.map { $0.hasPrefix(fixed.id + "\t") ? $0.replacingOccurrences(of: "\t\(fixed.nominal)\t", with: "\t\(fixed.nominal + 1)\t") : $0 }
+        let path = try Self.temporaryFile(lines.joined(separator: "\n") + "\n")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let error = try #require(throws: DiagnosticsError.self) { try PEtabReader.point(parameterTable: path, for: problem) }
+        let messages = error.diagnostics.map(\.message)
+        #expect(messages.contains { $0.contains("no value for the estimated parameters \(estimated), \(second)") }, "\(messages)")
+        #expect(messages.contains { $0.contains("'\(second)x' is not a parameter") }, "\(messages)")
+        #expect(error.diagnostics.contains { $0.hints.contains { $0.contains("did you mean '\(second)'") } })
+        #expect(messages.contains { $0.contains("'\(fixed.id)' is fixed at") }, "\(messages)")
+        #expect(error.diagnostics.allSatisfy { $0.range != nil })
+    }
+
+    /// Test-suite case 0001 (two species, four linear parameters): three starts reach an
+    /// objective no worse than the nominal point's, since the maximum likelihood is at least
+    /// that good, to the solver's accuracy (rtol 1e-8 on an objective of order 1: 1e-6).
+    @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
+    func smallFitReachesTheNominalObjective() throws {
+        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
+        let model = try PEtabModel(problem)
+        let nominal = try model.evaluate(theta: problem.nominalTheta, gradient: false).objective
+        var options = PEtabFitOptions()
+        options.starts = 3
+        options.jobs = 1
+        let outcome = try PEtabFitRun.run(model, options: options, cancellation: nil)
+        let best = try #require(outcome.best?.evaluation)
+        #expect(best.objective <= nominal + 1e-6, "best \(best.objective), nominal \(nominal)")
+        #expect(outcome.starts.count == 3 && outcome.redrawnPoints == 0)
+        let summary = outcome.summary(wallTime: 1, cpuTime: 1)
+        #expect(summary.contains("start points redrawn (the model could not be simulated there): 0") && summary.contains("CPU time 1.0 s"))
+    }
+}
