@@ -127,9 +127,13 @@ struct ParameterSources {
     }
 
     /// `Name 1999`, `Name et al. 1999`, `Name & Name 1999`, `Name, Name & Name 1999`,
-    /// `Name et al. (1999)`: a capitalised surname list followed by a year.
-    let authorYear = try! Regex(
-        #"[A-Z][A-Za-z'\-]+(?: et al\.?|(?:,? (?:&|and) [A-Z][A-Za-z'\-]+)|(?:, [A-Z][A-Za-z'\-]+)+(?:,? (?:&|and) [A-Z][A-Za-z'\-]+)?)?,? \(?(?:19|20)[0-9]{2}[a-z]?\b"#)
+    /// `Name et al. (1999)`: a capitalised surname list followed by a year. A surname may
+    /// carry particles (`De Koninck`, `van der Walt`).
+    let authorYear: Regex<AnyRegexOutput> = {
+        let name = #"(?:(?:[Dd]e|[Dd]el|[Dd]en|[Dd]er|[Dd]i|[Dd]a|[Dd]u|[Ll]a|[Ll]e|[Vv]an|[Vv]on) )*[A-Z][A-Za-z'\-]+"#
+        return try! Regex(name + #"(?: et al\.?|(?:,? (?:&|and) "# + name + #")|(?:, "# + name + #")+(?:,? (?:&|and) "# + name
+                          + #")?)?,? \(?(?:19|20)[0-9]{2}[a-z]?\b"#)
+    }()
 
     /// A DOI (`doi:10.1089/ars.2010.3297`), which names one publication as well as its authors do.
     let doi = try! Regex(#"(?:doi:\s?)?10\.[0-9]{4,9}/[^\s,;)]+"#)

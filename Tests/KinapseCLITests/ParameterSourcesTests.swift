@@ -94,6 +94,7 @@ import PathwayTestSupport
             // Sources:
             //   [AB99]  Able & Baker 1999, J Physiol 500:1, Table 2.
             //   [XY01]  a review without authors.
+            //   [PD05]  Prescott & De Koninck 2005, J Neurosci 25:1; ModelDB 53569.
             model *m()
               k1 = 2;           // [AB99 Table 2] 1/s
               k2 = 3;           // 1/(uM*s); assumption: diffusion-limited association
@@ -103,6 +104,8 @@ import PathwayTestSupport
               k9 = 6;           // doi:10.1000/xyz123, Table 1
               k7 = 4;           // Carver et al. 2003 J Neurosci 23:1, eq. 4; assumption: rounded
               k8 = 5
+              k10 = 8;          // [PD05] mS/cm^2
+              k11 = 9;          // van der Walt & Smith 2015, matplotlib
               // ---- initial values: resting steady state ----
               S = 0.25;
               J: S -> ; k1*S;
@@ -111,7 +114,8 @@ import PathwayTestSupport
         let rows = try Self.rows([model.path], in: dir).rows
         let expected: [(name: String, source: String, unit: String)] = [
             ("k1", "cited", "1/s"), ("k2", "assumption", "1/(uM*s)"), ("k3", "fitted", ""), ("k4", "missing", "uM"),
-            ("k5", "cited", "uM"), ("k6", "cited", "1/s"), ("k9", "cited", ""), ("k7", "cited", ""), ("k8", "missing", ""), ("S", "computed", ""),
+            ("k5", "cited", "uM"), ("k6", "cited", "1/s"), ("k9", "cited", ""), ("k7", "cited", ""), ("k8", "missing", ""),
+            ("k10", "cited", "mS/cm^2"), ("k11", "cited", ""), ("S", "computed", ""),
         ]
         #expect(rows.map(\.["name"]) == expected.map(\.name))
         for (row, e) in zip(rows, expected) {
@@ -119,7 +123,7 @@ import PathwayTestSupport
             #expect(row["unit"] == e.unit, "\(e.name)")
         }
         #expect(rows.last?["role"] == "initial value")
-        #expect(rows.first?["line"] == "5")
+        #expect(rows.first?["line"] == "6")
     }
 
     @Test func aFileThatDoesNotParseIsAnErrorAtItsLine() throws {
