@@ -1,6 +1,5 @@
 import ModelCompiler
 import Optimization
-import SourceDiagnostics
 
 /// How a steady state moves with the parameters: ∂x*/∂p without integrating.
 ///
@@ -31,14 +30,7 @@ extension SteadyStateSolver {
             throw SteadyStateError(message: error.message, hint: error.hint, isBadRequest: true)
         }
         let columns = columns ?? steady.names
-        var slots: [Int] = []
-        for name in columns {
-            guard let slot = differentiated.symbols[name] else {
-                throw SteadyStateError(message: "unknown output column '\(name)'", hint: Suggestions.didYouMean(name, among: differentiated.symbols.keys),
-                                       isBadRequest: true)
-            }
-            slots.append(slot)
-        }
+        let slots = try columnSlots(columns, in: differentiated)
         let overrides = try overrideSlots(named, in: differentiated)
         let instance = ModelInstance(differentiated)
         let x0 = instance.initialState(overrides: overrides)

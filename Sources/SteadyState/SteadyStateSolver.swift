@@ -120,14 +120,7 @@ public enum SteadyStateSolver {
     public static func values(of columns: [String], in model: CompiledModel, at steady: SteadyState,
                               overrides named: [(name: String, value: Double)] = []) throws(SteadyStateError) -> [Double] {
         let overrides = try overrideSlots(named, in: model)
-        var slots: [Int] = []
-        for name in columns {
-            guard let slot = model.symbols[name] else {
-                throw SteadyStateError(message: "unknown output column '\(name)'", hint: Suggestions.didYouMean(name, among: model.symbols.keys),
-                                       isBadRequest: true)
-            }
-            slots.append(slot)
-        }
+        let slots = try columnSlots(columns, in: model)
         let instance = ModelInstance(model)
         _ = instance.initialState(overrides: overrides)
         return read(slots, instance, at: steady.state)
@@ -142,6 +135,19 @@ public enum SteadyStateSolver {
     private static func read(_ slots: [Int], _ instance: ModelInstance, at x: [Double]) -> [Double] {
         x.withUnsafeBufferPointer { instance.update(time: 0, state: $0.baseAddress!) }
         return slots.map { instance.value(ofSlot: $0) }
+    }
+
+    /// The memory slots of named output columns; an unknown name is the request's fault.
+    static func columnSlots(_ columns: [String], in model: CompiledModel) throws(SteadyStateError) -> [Int] {
+        var slots: [Int] = []
+        for name in columns {
+            guard let slot = model.symbols[name] else {
+                throw SteadyStateError(message: "unknown output column '\(name)'", hint: Suggestions.didYouMean(name, among: model.symbols.keys),
+                                       isBadRequest: true)
+            }
+            slots.append(slot)
+        }
+        return slots
     }
 
     /// Overrides by name as slots; a bad name is the request's fault.

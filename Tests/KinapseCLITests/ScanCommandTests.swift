@@ -1,33 +1,12 @@
 import Testing
 import Foundation
+import PathwayTestSupport
 
 /// `kinapse scan` on a synapse and over two dimensions, through the command line.
 @Suite struct ScanCommandTests {
-    /// A synapse whose ΔIPSC is 300·w % (three pulses each adding w to N = 1 + W, Pr = p0).
+    /// `ScanProbe`'s synapse (ΔIPSC = 300·w % for three pulses) and its three-pulse protocol.
     static func writeProbe(in dir: URL) throws {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try """
-            model *scan_probe()
-              W = 0; w = 0.1; p0 = 0.5; k = 0
-              J: W -> ; k*W
-              Pr := p0; N := 1 + W
-            end
-            """.write(to: dir.appendingPathComponent("scan_probe.ant"), atomically: true, encoding: .utf8)
-        try """
-            model = "scan_probe.ant"
-            [release]
-            sites = 1
-            quantal_size = 1
-            reference_receptors = 1
-            tau_recovery = 0
-            [stimuli.pre]
-            increments = { W = "w" }
-            [blockers.X]
-            concentration = 10
-            ic50 = 1
-            route = "bath"
-            set = { w = 0 }
-            """.write(to: dir.appendingPathComponent("scan_probe.toml"), atomically: true, encoding: .utf8)
+        try ScanProbe.write(in: dir)
         try """
             description = "three pulses"
             [baseline]

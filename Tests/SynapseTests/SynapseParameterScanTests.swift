@@ -3,39 +3,13 @@ import Foundation
 import InductionProtocols
 import SynapseModel
 import SynapseSimulation
+import PathwayTestSupport
 
 /// `kinapse scan SYNAPSE`: a protocol run at every point of a parameter grid.
 @Suite struct SynapseParameterScanTests {
-    /// A synapse whose plasticity has a closed form: each `pre` pulse adds `w` to W, nothing
-    /// decays, and N = 1 + W while Pr = p0. Three pulses give N = 1 + 3w after induction, so
-    /// ΔIPSC = ΔN = 300·w % whatever p0 is, and ΔPr = ΔPPR = 0.
+    /// The closed-form probe synapse of `ScanProbe` (ΔIPSC = 300·w % for three pulses).
     static func probe(in dir: URL) throws -> SynapseDefinition {
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try """
-            model *scan_probe()
-              W = 0; w = 0.1; p0 = 0.5; k = 0
-              J: W -> ; k*W
-              Pr := p0; N := 1 + W
-            end
-            """.write(to: dir.appendingPathComponent("scan_probe.ant"), atomically: true, encoding: .utf8)
-        try """
-            model = "scan_probe.ant"
-            [release]
-            sites = 1
-            quantal_size = 1
-            reference_receptors = 1
-            tau_recovery = 0
-            [stimuli.pre]
-            increments = { W = "w" }
-            [blockers.X]
-            description = "graded: takes the increment w toward 0 with IC50 1 uM, Hill 1"
-            concentration = 10
-            ic50 = 1
-            set = { w = 0 }
-            [blockers.Y]
-            description = "all or none"
-            set = { w = 0 }
-            """.write(to: dir.appendingPathComponent("scan_probe.toml"), atomically: true, encoding: .utf8)
+        try ScanProbe.write(in: dir)
         return try SynapseReader.read(path: dir.appendingPathComponent("scan_probe.toml").path)
     }
 
