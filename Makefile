@@ -20,6 +20,11 @@ MPIRUN     := /usr/bin/mpirun
 LAPACK_SO  := $(firstword $(wildcard /usr/lib/*/liblapack.so /usr/lib/liblapack.so))
 BLAS_SO    := $(firstword $(wildcard /usr/lib/*/libblas.so /usr/lib/libblas.so))
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The tests build optimised, since a rig synapse's full protocol costs ~3 s optimised and
+# 30–60 s in a debug build, in a directory of their own (so `make run` and `make test` never
+# rebuild each other's), with @testable imports (-enable-testing) and the test-only hooks the
+# shipped binary lacks (KINAPSE_TEST_HOOKS: forced solver faults, a pause before renames).
+TESTS      := -c release --scratch-path .build/tests -Xswiftc -enable-testing -Xswiftc -DKINAPSE_TEST_HOOKS
 
 .PHONY: all deps build run test bench crosscheck clean sbml-suite fuzz sensitivity-check petab
 
@@ -70,8 +75,8 @@ run: build
 # The test suite includes the SBML Test Suite regression check: every case listed in
 # Fixtures/sbml-suite-passing.txt must still pass (skipped when ../shared is absent).
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) build $(TESTS) --build-tests
+	$(SWIFT) test $(TESTS) --skip-build
 
 # The full SBML Test Suite report (release build), checked against the passing list.
 SBML_SUITE ?= ../shared/sbml-test-suite

@@ -1,4 +1,4 @@
-#if DEBUG
+#if DEBUG || KINAPSE_TEST_HOOKS
 import Foundation
 internal import CSundials
 
@@ -6,7 +6,8 @@ internal import CSundials
 /// failure is reported (message, time, culprit, partial output) without hunting for a
 /// model that happens to fail that way on this machine's SUNDIALS.
 ///
-/// Debug builds only: release builds contain neither this type nor its hooks. Set from
+/// Debug and test builds only (`make test` defines KINAPSE_TEST_HOOKS): the shipped release
+/// build contains neither this type nor its hooks. Set from
 /// the environment, read once per process, so that it reaches a `kinapse` subprocess:
 ///
 ///     KINAPSE_INJECT_FAULT=too-much-work@12.5      CVODE gives up with CV_TOO_MUCH_WORK at t = 12.5

@@ -184,7 +184,7 @@ public final class Integrator {
     /// knows), nor in a debug build asked to poison the right-hand side.
     private static func directRightHandSide(of system: any ODESystem) -> DirectRightHandSide? {
         guard system.stateCount > 0 else { return nil }
-        #if DEBUG
+        #if DEBUG || KINAPSE_TEST_HOOKS
         if InjectedFault.current?.kind == .nan { return nil }
         #endif
         return system.directRightHandSide
@@ -223,17 +223,17 @@ public final class Integrator {
         lastErrorMessage = nil
         var reached = time
         var target = tout
-        #if DEBUG
+        #if DEBUG || KINAPSE_TEST_HOOKS
         // A forced failure (tests only) stops at its time, then reports its flag.
         let fault = InjectedFault.current.flatMap { $0.flag != nil && time < $0.time && $0.time <= tout ? $0 : nil }
         if let fault { target = fault.time }
         #endif
         let flag = CVode(memory, target, y, &reached, CV_NORMAL)
         time = reached
-        #if DEBUG
+        #if DEBUG || KINAPSE_TEST_HOOKS
         if let fault, let faultFlag = fault.flag, flag == CV_SUCCESS, reached >= fault.time {
             throw CVODEError(stage: .integration, flag: faultFlag, flagName: Self.flagName(faultFlag), function: "CVode", reachedTime: reached,
-                             message: "forced by \(InjectedFault.environmentVariable) (debug builds only)", nonFiniteComponent: nil)
+                             message: "forced by \(InjectedFault.environmentVariable) (debug and test builds only)", nonFiniteComponent: nil)
         }
         #endif
         switch flag {
@@ -312,7 +312,7 @@ private let rhsCallback: CVRhsFn = { t, y, ydot, userData in
             return 0
         }
         integrator.callbackSystem.pointee.evaluateRHS(time: t, state: kinapse_nvector_data(y)!, derivative: out)
-        #if DEBUG
+        #if DEBUG || KINAPSE_TEST_HOOKS
         if let fault = InjectedFault.current, fault.kind == .nan, t >= fault.time { out[0] = .nan }
         #endif
         // A non-finite derivative is reported as recoverable, so CVODE retries with a

@@ -89,10 +89,13 @@ extension Symbolic {
                     let outer = Symbolic.constant(n) * .make(.power, a, .constant(n - 1))
                     return Self.merge(ga, gb) { da, _ in outer * da }
                 }
+                // b·a^(b−1)·da rather than a^b·b·da/a, and a^b·ln a taken as its limit 0 at
+                // a = 0: both stay finite where the base is zero (a Hill term G^n at G = 0).
+                let baseZero = Symbolic.make(.equal, a, .zero)
                 return Self.merge(ga, gb) { da, db in
-                    let lnTerm = db == .zero ? Symbolic.zero : db * .make(.ln, a)
-                    let powTerm = da == .zero ? Symbolic.zero : b * da / a
-                    return self * (lnTerm + powTerm)
+                    let lnTerm = db == .zero ? Symbolic.zero : db * .select(baseZero, then: .zero, else: self * .make(.ln, a))
+                    let powTerm = da == .zero ? Symbolic.zero : b * .make(.power, a, b - .one) * da
+                    return lnTerm + powTerm
                 }
             case .min: return Self.merge(ga, gb) { .select(.make(.lessEqual, a, b), then: $0, else: $1) }
             case .max: return Self.merge(ga, gb) { .select(.make(.greaterEqual, a, b), then: $0, else: $1) }

@@ -124,7 +124,7 @@ public enum AtomicFile {
                 throw WriteError(path: named, reason: error.localizedDescription)
             }
             if let mode { chmod(temporary.path, mode) }
-            #if DEBUG
+            #if DEBUG || KINAPSE_TEST_HOOKS
             Interruption.pauseForTests()
             #endif
             if rename(temporary.path, url.path) != 0 {
@@ -260,7 +260,7 @@ public enum Interruption {
         _exit(128 + signalNumber)
     }
 
-    #if DEBUG
+    #if DEBUG || KINAPSE_TEST_HOOKS
     /// Tests only: `KINAPSE_PAUSE_BEFORE_RENAME=SECONDS` holds every atomic write between
     /// writing its temporary file and renaming it, so that a test can deliver a signal
     /// exactly mid-write.

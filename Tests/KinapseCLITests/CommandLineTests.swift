@@ -10,15 +10,7 @@ struct CommandResult {
 }
 
 enum CLI {
-    /// The executable sits beside the test bundle in SwiftPM's build directory.
-    static var executable: URL {
-        let candidates = [
-            Bundle.main.bundleURL.appendingPathComponent("kinapse"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kinapse"),
-            TestModels.repositoryRoot.appendingPathComponent(".build/debug/kinapse"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
-    }
+    static var executable: URL { TestModels.kinapseExecutable }
 
     /// `launcher`: a program that starts kinapse itself (mpirun), given the arguments.
     static func run(_ arguments: [String], in directory: URL? = nil, environment: [String: String] = [:],

@@ -102,6 +102,42 @@ let jacobianTestModels: [String] = [
     }
 }
 
+/// A power whose exponent is a parameter, at a base of exactly zero (a Hill term G^n before any G
+/// is made): its derivatives are the limits, n·G^(n−1) = 0 and G^n·ln G → 0, not 0/0.
+@Suite struct ZeroBasePowerTests {
+    static let model = "G = 0; n = 4; k = 0.5\nJ1: -> G; 1 + G^n - k*G"
+
+    @Test func jacobianAtAZeroBaseIsFinite() throws {
+        let instance = ModelInstance(try TestModels.compile(Self.model))
+        var state = instance.initialState()
+        #expect(state == [0])
+        var jacobian = [Double.nan]
+        state.withUnsafeMutableBufferPointer { y in
+            jacobian.withUnsafeMutableBufferPointer { instance.evaluateJacobian(time: 0, state: y.baseAddress!, jacobian: $0.baseAddress!) }
+        }
+        // ∂/∂G (1 + G^4 − 0.5·G) = 4·G³ − 0.5 = −0.5 at G = 0, exactly.
+        #expect(jacobian == [-0.5])
+    }
+
+    @Test func sensitivityToTheExponentAtAZeroBaseIsFinite() throws {
+        let instance = ModelInstance(try TestModels.compile(Self.model).differentiated(with: ["n"]))
+        var state = instance.initialState()
+        var sensitivity = [0.0], derivative = [Double.nan]
+        sensitivity.withUnsafeMutableBufferPointer { s in
+            derivative.withUnsafeMutableBufferPointer { d in
+                state.withUnsafeMutableBufferPointer { y in
+                    let inputs = [s.baseAddress!], outputs = [d.baseAddress!]
+                    inputs.withUnsafeBufferPointer { i in
+                        outputs.withUnsafeBufferPointer { instance.evaluateSensitivityRHS(time: 0, state: y.baseAddress!, sensitivities: i.baseAddress!, derivatives: $0.baseAddress!) }
+                    }
+                }
+            }
+        }
+        // dS/dt = (4·G³ − 0.5)·S + G⁴·ln G, and both terms are 0 at G = 0, S = 0 (the limit).
+        #expect(derivative == [0])
+    }
+}
+
 @Suite struct LevelThreeVersionTwoFunctionTests {
     /// quotient truncates toward zero and rem keeps the dividend's sign (C's fmod);
     /// implies is ¬a ∨ b.

@@ -33,6 +33,18 @@ public enum TestModels {
         return url
     }
 
+    /// The `kinapse` executable of the build that made this test binary (SwiftPM puts both in
+    /// one directory, .build/debug or .build/release), so the CLI tests run the same configuration.
+    public static var kinapseExecutable: URL {
+        let candidates = [
+            Bundle.main.bundleURL.appendingPathComponent("kinapse"),
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("kinapse"),
+            repositoryRoot.appendingPathComponent(".build/release/kinapse"),
+            repositoryRoot.appendingPathComponent(".build/debug/kinapse"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
     /// Every `.ant` file under Pathways/, Benchmarks/models/ and Fixtures/crosscheck/.
     public static var shippedPathways: [URL] {
         let fm = FileManager.default

@@ -6,7 +6,7 @@ import PathwayTestSupport
 /// `kinapse readouts` as a user runs it: bad recordings and bad requests exit with status 2
 /// and one clear message; nothing is written then.
 @Suite struct ReadoutsCommandTests {
-    static let kinapse = TestModels.repositoryRoot.appendingPathComponent(".build/debug/kinapse").path
+    static let kinapse = TestModels.kinapseExecutable.path
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let process = Process()
