@@ -293,6 +293,21 @@ import PathwayTestSupport
         #expect(ca.max()! > 0.15, "peak Ca2+ \(ca.max()!) uM")
     }
 
+    /// The Purkinje cell (cells/purkinje.ant, the Khaliq, Gouwens & Raman 2003 channel set) fires
+    /// spontaneously from its -70 mV state. Reference: an independent SciPy integration (LSODA, rtol
+    /// 1e-7, steps of at most 0.05 ms) of the ModelDB 48332 mechanism files in their own units, from
+    /// the same state: 57 upward crossings of -20 mV in 2 s, 27 in the second second, peak +28.86 mV
+    /// and trough -69.05 mV there. Both integrations hold spike times far below one interspike
+    /// interval (37 ms), so the counts agree to the one spike that may straddle the end; 0.2 mV covers
+    /// sampling the extremes on a 0.05-ms grid (the peak's curvature moves it by < 0.1 mV).
+    @Test func purkinjeCellFiresSpontaneouslyAsTheSourceModel() throws {
+        let v = try Probe(file: "purkinje.ant").series("cell_V", tEnd: 2, points: 40001)
+        let up = (1..<v.count).filter { v[$0 - 1] < -20 && v[$0] >= -20 }
+        #expect(abs(up.count - 57) <= 1 && abs(up.filter { $0 > 20000 }.count - 27) <= 1, "\(up.count) spikes in 2 s")
+        let late = v[20000...]
+        #expect(abs(late.max()! - 28.86) < 0.2 && abs(late.min()! + 69.05) < 0.2, "peak \(late.max()!) mV, trough \(late.min()!) mV")
+    }
+
     /// The voltage just before dV/dt first exceeds 10 V/s (10,000 mV/s), or nil without a spike.
     static func threshold(_ run: Trajectory) -> Double? {
         guard let v = run.series("cell_V") else { return nil }

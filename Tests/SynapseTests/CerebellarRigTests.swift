@@ -40,6 +40,23 @@ import PathwayTestSupport
         return result
     }
 
+    /// Rest of a rig synapse under `blocker` ("" for none): |ΔIPSC| < 2 % over the 40-minute
+    /// protocol; the first IPSC in pA within `amplitude` with at least 20 mV of driving force;
+    /// E_GABA unmoved; the terminal's Pr and PPR, outputs of its Ca²⁺ channels and pool
+    /// (cells/README.md: Pr 0.63, PPR 0.58 at 50 ms), in their physiological ranges.
+    static func expectStableRest(_ name: String, blocker: String, amplitude: ClosedRange<Double>) throws {
+        let result = try run(name, thinned(try protocolFile("rest")), blockers: blocker.isEmpty ? [] : [blocker])
+        let s = try #require(result.summary)
+        #expect(abs(s.amplitudeChange) < 2, "\(name) rest \(blocker): ΔIPSC \(s.amplitudeChange) %")
+        #expect(s.amplitudeUnit == "pA")
+        let first = try #require(result.readouts.first?.recorded)
+        #expect(amplitude.contains(first.amplitude), "IPSC \(first.amplitude) pA")
+        #expect(first.eGABA - first.membranePotential >= 20, "driving force \(first.eGABA - first.membranePotential) mV")
+        #expect(abs(try #require(s.eGABAShift)) < 0.1, "E_GABA moved \(s.eGABAShift ?? .nan) mV")
+        #expect(first.releaseProbability > 0.4 && first.releaseProbability < 0.9, "Pr \(first.releaseProbability)")
+        #expect(first.pairedPulseRatio > 0.3 && first.pairedPulseRatio < 1, "PPR \(first.pairedPulseRatio)")
+    }
+
     // MARK: - Golgi → granule
 
     /// Rest, with no drug and under each declared blocker (from the baseline after the 30-min
@@ -47,17 +64,7 @@ import PathwayTestSupport
     /// with E_GABA from the dialysed Cl⁻ more than 20 mV above V_m, and E_GABA does not move.
     @Test(arguments: ["", "L-NAME", "APV", "MK-801-internal", "presynaptic-APV"])
     func golgiGranuleRestIsStable(blocker: String) throws {
-        let result = try Self.run("golgi_granule", Self.thinned(try Self.protocolFile("rest")), blockers: blocker.isEmpty ? [] : [blocker])
-        let s = try #require(result.summary)
-        #expect(abs(s.amplitudeChange) < 2, "rest \(blocker): ΔIPSC \(s.amplitudeChange) %")
-        #expect(s.amplitudeUnit == "pA")
-        let first = try #require(result.readouts.first?.recorded)
-        #expect(first.amplitude < -10 && first.amplitude > -200, "IPSC \(first.amplitude) pA")
-        #expect(first.eGABA - first.membranePotential >= 20, "driving force \(first.eGABA - first.membranePotential) mV")
-        #expect(abs(try #require(s.eGABAShift)) < 0.1, "E_GABA moved \(s.eGABAShift ?? .nan) mV")
-        // The Golgi terminal's Pr and PPR come from its Ca²⁺ channels and pool (cells/README.md: Pr 0.63, PPR 0.58 at 50 ms).
-        #expect(first.releaseProbability > 0.4 && first.releaseProbability < 0.9, "Pr \(first.releaseProbability)")
-        #expect(first.pairedPulseRatio > 0.3 && first.pairedPulseRatio < 1, "PPR \(first.pairedPulseRatio)")
+        try Self.expectStableRest("golgi_granule", blocker: blocker, amplitude: -200 ... -10)
     }
 
     /// Weak stimuli of each afferent: a single pulse and 5 pulses at 1 Hz leave |ΔIPSC| < 5 % at 20–30 min.
