@@ -99,7 +99,7 @@ extension SynapseSensitivityTests {
 
 /// Every parameter of shipped synapses against finite differences. In `make test` (debug
 /// build) this is the directional check (all parameters perturbed at once along two random
-/// ±|p| directions) for three synapses whose protocols are cheap and hold steps (events
+/// ±|p| directions) for two synapses whose protocols are cheap and hold steps (events
 /// that set parameters and restore them), on protocols shortened to a 1 min baseline and a
 /// 2 min follow-up (the whole induction is kept, so every run crosses it); pulse trains and
 /// the pre-incubation are covered by the toy synapse above. The per-parameter check of
@@ -107,8 +107,7 @@ extension SynapseSensitivityTests {
 /// `make sensitivity-check` (Benchmarks/sensitivity_check.sh).
 @Suite struct ShippedSynapseSensitivityTests {
     static let cases: [(synapse: String, protocolName: String, blockers: [String])] = [
-        ("hippocampal_bdnf", "depolarisation", []), ("cortical_camkii", "chemical_iltp", []),
-        ("purkinje_rp", "depolarisation", []),
+        ("cortical_camkii", "chemical_iltp", []), ("purkinje_rp", "depolarisation", []),
     ]
 
     @Test(arguments: cases.indices)
