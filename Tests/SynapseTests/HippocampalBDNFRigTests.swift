@@ -11,8 +11,9 @@ import PathwayTestSupport
 /// et al. 2009) or by its GABA-B receptors under trains of the GABAergic afferents (row 1:
 /// Fiorentino et al. 2009; Gubellini et al. 2005), and TrkB scales the terminal's fusion rate, so
 /// the change must be presynaptic, need its route, and stay away from rest and weak stimuli. Runs
-/// share one short schedule: a 240-s baseline and tests every 120 s up to 30 min after
-/// induction, the 20–30-min window analysed; one run per protocol and drug, in parallel.
+/// share one sparse schedule (the model is deterministic, so few tests give exact means): tests
+/// every 300 s, a 600-s baseline, up to 30 min after induction, the 20–30-min window analysed;
+/// one run per protocol and drug, in parallel.
 @Suite struct HippocampalBDNFRigTests {
     static let root = TestModels.repositoryRoot
 
@@ -27,7 +28,7 @@ import PathwayTestSupport
 
     static func run(_ induction: [InductionBlock], blockers: [String] = []) throws -> PlasticitySummary {
         let synapse = try Self.synapse
-        let schedule = InductionProtocol(name: "short", baselineDuration: 240, testInterval: 120, induction: induction,
+        let schedule = InductionProtocol(name: "short", baselineDuration: 600, testInterval: 300, induction: induction,
                                          followUpDuration: 1800, analysisWindow: 1200...1800)
         let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(),
                                                              protocolDefinition: schedule, blockers: blockers))
