@@ -22,7 +22,8 @@ public struct PEtabSettings: Sendable {
     public var steadyStateRelativeTolerance: Double?
     public var steadyStateAbsoluteTolerance: Double?
     /// Run the model and its sensitivity programs as machine code (`NativeCode`): the same
-    /// values, a cheaper gradient, and a C compilation at load unless the library is cached.
+    /// values, a gradient a few per cent cheaper (most of its time is in CVODES, docs/petab.md),
+    /// and a C compilation at load unless the library is cached.
     public var nativeCode = false
     public init() {}
 

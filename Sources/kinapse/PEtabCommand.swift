@@ -36,7 +36,7 @@ struct PEtabSolverOptions: ParsableArguments {
     @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration (default auto).", valueName: "auto|dense|klu"))
     var linearSolver: LinearSolverChoice?
 
-    @Flag(name: .customLong("native-code"), help: "Compile the model and its sensitivity equations to machine code with the system C compiler (cached in KINAPSE_CACHE): the same values, cheaper gradients.")
+    @Flag(name: .customLong("native-code"), help: "Compile the model and its sensitivity equations to machine code with the system C compiler (cached in KINAPSE_CACHE): the same values, gradients a few per cent cheaper.")
     var nativeCode = false
 
     func validate() throws {
