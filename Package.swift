@@ -55,7 +55,7 @@ let package = Package(
         // Parameter estimation: fit problems, data, observables, objective (`kinapse fit`).
         .target(name: "Fitting", dependencies: ["SourceDiagnostics", "ConfigFiles", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "InductionProtocols", "SynapseModel", "SynapseSimulation", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         // PEtab v1 problems: YAML, tables and SBML → simulations, likelihood and gradient (`kinapse petab`).
-        .target(name: "PEtab", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "Simulation", "KineticsCore", "CVODEIntegration", "Fitting", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
+        .target(name: "PEtab", dependencies: ["SourceDiagnostics", "PathwayModel", "AntimonyFrontEnd", "SBMLImport", "ModelCompiler", "NativeCode", "Simulation", "KineticsCore", "CVODEIntegration", "Fitting", "Optimization", "KinapseUtilities"], swiftSettings: strictSettings),
         .target(name: "Plotting", dependencies: ["SourceDiagnostics", "KineticsCore"], swiftSettings: strictSettings),
         // Bounded Levenberg–Marquardt, seeded multi-start and profile likelihoods (model-agnostic).
         .target(name: "Optimization", dependencies: ["SourceDiagnostics", "CLapack", "KinapseUtilities"], swiftSettings: strictSettings),
@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "NativeCodeTests", dependencies: ["NativeCode", "ModelCompiler", "AntimonyFrontEnd", "Simulation", "KineticsCore", "CVODEIntegration", "PathwayTestSupport", "SourceDiagnostics"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport", "AntimonyFrontEnd", "SBMLImport"]),
-        .testTarget(name: "PEtabTests", dependencies: ["PEtab", "SourceDiagnostics"]),
+        .testTarget(name: "PEtabTests", dependencies: ["PEtab", "NativeCode", "SourceDiagnostics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "SteadyStateTests", dependencies: ["SteadyState", "SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "AntimonyFrontEnd", "PathwayTestSupport"]),

@@ -113,7 +113,7 @@ struct Fit: ParsableCommand {
         }
         try OutputCheck.refuseConflicts([("--plot", plot), sharding.output], inputs: [problem], force: force)
         if isPEtab {
-            let unused = [("--plot", plot != nil), ("--gradient", gradient != "sensitivities"), ("--native-code", solver.nativeCode),
+            let unused = [("--plot", plot != nil), ("--gradient", gradient != "sensitivities"),
                           ("--shard", sharding.shard != nil)].filter(\.1).map(\.0)
             if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
             if params != nil, !evaluate { throw ValidationError("--params names the point of --evaluate; add --evaluate") }
@@ -169,6 +169,7 @@ struct Fit: ParsableCommand {
         if let atol = solver.atol { settings.absoluteTolerance = atol }
         if let maxSteps = solver.maxSteps { settings.maximumSteps = maxSteps }
         if let linearSolver = solver.linearSolver { settings.linearSolver = linearSolver }
+        settings.nativeCode = solver.nativeCode
         if evaluate {
             do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
                 throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))

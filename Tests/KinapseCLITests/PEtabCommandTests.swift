@@ -38,6 +38,23 @@ struct PEtabCommandTests {
         #expect(abs(objective - best) <= 2e-6, "fit printed \(best), --evaluate \(objective)")
     }
 
+    /// `--native-code` reaches both commands and changes no printed number: llh to the 6
+    /// decimals printed (2e-6), the gradient norm to its 6 significant digits (1e-5 relative).
+    @Test func nativeCodeGivesTheSameNumbers() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let interpreted = try CLI.run(["petab", "llh", case0001, "--gradient"])
+        let native = try CLI.run(["petab", "llh", case0001, "--gradient", "--native-code"])
+        #expect(interpreted.status == 0 && native.status == 0, "\(interpreted.stderr)\(native.stderr)")
+        let llh = try #require(Self.number("llh", in: interpreted.stdout)), nativeLLH = try #require(Self.number("llh", in: native.stdout))
+        #expect(abs(llh - nativeLLH) <= 2e-6, "llh \(llh) interpreted, \(nativeLLH) native")
+        let norm = try #require(Self.number("gradient norm", in: interpreted.stdout))
+        let nativeNorm = try #require(Self.number("gradient norm", in: native.stdout))
+        #expect(abs(norm - nativeNorm) <= 1e-5 * max(1, abs(norm)), "gradient norm \(norm) interpreted, \(nativeNorm) native")
+        let evaluate = try CLI.run(["fit", case0001, "--evaluate", "--native-code", "--out-dir", dir.path])
+        #expect(evaluate.status == 0 && Self.number("llh", in: evaluate.stdout).map { abs($0 - llh) <= 2e-6 } == true, "\(evaluate.stdout)\(evaluate.stderr)")
+    }
+
     @Test func optionsOfTheOtherKindOfProblemAreRefused() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -2,6 +2,7 @@ import Testing
 import Foundation
 import PEtab
 import Optimization
+import NativeCode
 
 /// The objective's gradient from forward sensitivities (chain rule through formulas,
 /// placeholders, noise, scales, priors and pre-equilibration) against central finite
@@ -70,6 +71,28 @@ struct PEtabGradientTests {
         for k in g.indices {
             let jtr = (0..<j.rows).map { j[$0, k] * la.residuals[$0] }.reduce(0, +)
             #expect(abs(jtr - g[k]) <= 1e-7 * max(1, abs(g[k])), "parameter \(k): Jᵀr \(jtr), gradient \(g[k])")
+        }
+    }
+
+    /// The model and its sensitivity programs as machine code (`PEtabSettings.nativeCode`)
+    /// against the interpreted ones, at the tolerances `petab llh` uses: the translation
+    /// keeps every operation and its order, so only a rounding difference could separate
+    /// the runs, and two solver runs within rtol 1e-8 of the same solution differ by at
+    /// most ~1e-8 relative per measurement, hence 1e-6 on llh and 1e-4 on each gradient
+    /// component (sensitivities are controlled less tightly than states).
+    /// Boehm: placeholders; Weber: pre-equilibration into step inputs.
+    @Test(.enabled(if: PEtabFiles.haveBenchmark && (try? Toolchain.find()) != nil, "no benchmark problems or no C compiler"),
+          arguments: ["Boehm_JProteomeRes2014", "Weber_BMC2015"])
+    func nativeCodeGivesTheInterpretedObjectiveAndGradient(_ name: String) throws {
+        let problem = try PEtabReader.read(path: PEtabBenchmarkTests.path(name))
+        var native = PEtabSettings()
+        native.nativeCode = true
+        let a = try PEtabModel(problem, settings: PEtabSettings()).evaluate(theta: problem.nominalTheta, gradient: true)
+        let b = try PEtabModel(problem, settings: native).evaluate(theta: problem.nominalTheta, gradient: true)
+        #expect(abs(a.logLikelihood - b.logLikelihood) <= 1e-6 * max(1, abs(a.logLikelihood)), "llh \(a.logLikelihood) interpreted, \(b.logLikelihood) native")
+        let ga = try #require(a.gradient), gb = try #require(b.gradient)
+        for k in ga.indices {
+            #expect(abs(ga[k] - gb[k]) <= 1e-4 * max(1, abs(ga[k])), "parameter \(k): gradient \(ga[k]) interpreted, \(gb[k]) native")
         }
     }
 }
