@@ -104,6 +104,7 @@ bench: deps
 	bash Benchmarks/steady_state_bench.sh .build/release
 	python3 Benchmarks/ssa_bench.py .build/release/kinapse --python $(VENV)/bin/python
 	bash Benchmarks/mpi_bench.sh .build/release/kinapse
+	bash Benchmarks/rig_bench.sh .build/release/kinapse
 
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).

@@ -47,10 +47,13 @@ extension Compilation {
             jacobianSlots.append((i, j, builder.emit(e, into: &jacobianProgram)))
         }
 
+        // The root functions run after every solver step: they compute only the assigned
+        // values they read (a membrane voltage for a rate law's switch, not every reaction
+        // rate), each from the same expression as everywhere else, so to the same bits.
         var rootProgram = Program()
-        if !rootRelationals.isEmpty {
-            builder.restore(assigned)
-            rootProgram = assignProgram
+        builder.resetCache()
+        for v in Self.assignedValues(order, readBy: rootRelationals.map { relationals[$0].function }) {
+            builder.emit(v.expression, storingInto: v.slot, program: &rootProgram)
         }
         let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
 
@@ -117,5 +120,18 @@ extension Compilation {
             switchSlots: switchSlots, crossingSlots: crossingSlots, triggerProgram: triggerProgram, triggerSlots: triggerSlots,
             eventDependencies: dependencies, memoryImage: image, firstTemporarySlot: firstTemporarySlot))
         return CompiledModel(code: code, programs: code.bytecode, sensitivities: nil, memoryImage: image, nativeLibrary: nil)
+    }
+
+    /// The assigned values (in `order`, which computes each after those it reads) that
+    /// `expressions` read, directly or through other assigned values.
+    static func assignedValues(_ order: [AssignedValue], readBy expressions: [Symbolic]) -> [AssignedValue] {
+        var needed = Set<Int>()
+        for e in expressions { e.visitSlots { needed.insert($0) } }
+        var kept: [AssignedValue] = []
+        for v in order.reversed() where needed.contains(v.slot) {
+            v.expression.visitSlots { needed.insert($0) }
+            kept.append(v)
+        }
+        return kept.reversed()
     }
 }
