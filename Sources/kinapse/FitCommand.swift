@@ -164,12 +164,8 @@ struct Fit: ParsableCommand {
 
     /// `kinapse fit PROBLEM.yaml`: the PEtab fit, or with --evaluate one evaluation.
     func runPEtab() throws {
-        var settings = PEtabSettings()
-        if let rtol = solver.rtol { settings.relativeTolerance = rtol }
-        if let atol = solver.atol { settings.absoluteTolerance = atol }
-        if let maxSteps = solver.maxSteps { settings.maximumSteps = maxSteps }
-        if let linearSolver = solver.linearSolver { settings.linearSolver = linearSolver }
-        settings.nativeCode = solver.nativeCode
+        var settings = PEtabSettings(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
+                                     nativeCode: solver.nativeCode, gradient: true)
         if evaluate {
             do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
                 throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))

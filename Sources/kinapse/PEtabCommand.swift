@@ -46,14 +46,21 @@ struct PEtabSolverOptions: ParsableArguments {
     }
 
     func settings(gradient: Bool) -> PEtabSettings {
-        var s = PEtabSettings()
-        if let rtol { s.relativeTolerance = rtol }
-        if let atol { s.absoluteTolerance = atol }
-        if let maxSteps { s.maximumSteps = maxSteps }
-        if let linearSolver { s.linearSolver = linearSolver }
-        s.nativeCode = nativeCode
-        s.gradient = gradient
-        return s
+        PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode, gradient: gradient)
+    }
+}
+
+extension PEtabSettings {
+    /// The defaults with what a command line gave (`nil`: keep the default); `kinapse petab`
+    /// and `kinapse fit PROBLEM.yaml` both build their settings here.
+    init(rtol: Double?, atol: Double?, maxSteps: Int?, linearSolver: LinearSolverChoice?, nativeCode: Bool, gradient: Bool) {
+        self.init()
+        if let rtol { relativeTolerance = rtol }
+        if let atol { absoluteTolerance = atol }
+        if let maxSteps { maximumSteps = maxSteps }
+        if let linearSolver { self.linearSolver = linearSolver }
+        self.nativeCode = nativeCode
+        self.gradient = gradient
     }
 }
 
