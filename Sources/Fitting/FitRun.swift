@@ -1,6 +1,7 @@
 public import Optimization
 public import KinapseUtilities
 import Foundation
+import Synchronization
 
 /// How `kinapse fit` runs a problem (command-line settings over the problem's options).
 public struct FitSettings: Sendable {
@@ -51,11 +52,10 @@ public struct FitOutcome: Sendable {
 }
 
 /// Counts simulations across worker threads.
-final class SimulationCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add(_ n: Int) { lock.lock(); count += n; lock.unlock() }
-    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+final class SimulationCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ n: Int) { count.add(n, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }
 
 /// The fit's objective as the optimiser sees it. One per worker.

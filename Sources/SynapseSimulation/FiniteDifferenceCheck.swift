@@ -2,8 +2,8 @@ import Foundation
 public import CVODEIntegration
 import KinapseUtilities
 
-/// Checks a synapse run's sensitivities against central finite differences: the
-/// acceptance test of issue #6, used by the tests and by `kinapse simulate … --check-sensitivities`.
+/// Checks a synapse run's sensitivities against central finite differences; used by the tests
+/// and by `kinapse simulate … --check-sensitivities`.
 ///
 /// Both runs use tight tolerances (rtol 1e-10, atol 1e-14 unless the request asks for
 /// tighter), so the finite differences are accurate: the global error of each run is

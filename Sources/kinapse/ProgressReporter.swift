@@ -1,18 +1,18 @@
 import Foundation
+import Synchronization
 
 /// Progress on standard error for work that takes more than a second: a redrawn bar with
 /// count, rate and time left on a terminal; a plain line every few seconds otherwise (logs,
 /// CI); nothing with `--quiet`. Thread-safe: workers report completions as they finish.
-final class ProgressReporter: @unchecked Sendable {
+final class ProgressReporter: Sendable {
     enum Mode { case bar, lines, silent }
 
     private let total: Int
     private let label: String
     private let mode: Mode
-    private let lock = NSLock()
     private let start = Date()
-    private var done = 0
-    private var lastLine = Date.distantPast
+    /// Completions so far and when the last plain line was written.
+    private let state = Mutex((done: 0, lastLine: Date.distantPast))
 
     init(total: Int, label: String, quiet: Bool, isTerminal: Bool = isatty(2) != 0) {
         self.total = total
@@ -21,22 +21,23 @@ final class ProgressReporter: @unchecked Sendable {
     }
 
     func advance() {
-        lock.lock()
-        defer { lock.unlock() }
-        done += 1
-        let now = Date()
-        switch mode {
-        case .silent: return
-        case .bar: emit("\r" + line(now: now) + "\u{1B}[K" + (done == total ? "\n" : ""))
-        case .lines:
-            guard done == total || now.timeIntervalSince(lastLine) >= 5 else { return }
-            lastLine = now
-            emit(line(now: now) + "\n")
+        // The line is written under the lock, so two workers' lines never interleave.
+        state.withLock { state in
+            state.done += 1
+            let now = Date()
+            switch mode {
+            case .silent: return
+            case .bar: emit("\r" + line(done: state.done, now: now) + "\u{1B}[K" + (state.done == total ? "\n" : ""))
+            case .lines:
+                guard state.done == total || now.timeIntervalSince(state.lastLine) >= 5 else { return }
+                state.lastLine = now
+                emit(line(done: state.done, now: now) + "\n")
+            }
         }
     }
 
     /// `label [#####-----] 12/41  3.1/s  ETA 9 s`
-    func line(now: Date) -> String {
+    func line(done: Int, now: Date) -> String {
         let elapsed = max(now.timeIntervalSince(start), 1e-9)
         let rate = Double(done) / elapsed
         let remaining = rate > 0 ? Double(total - done) / rate : 0

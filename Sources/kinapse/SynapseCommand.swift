@@ -161,7 +161,7 @@ struct SynapseCommand {
         if let failure = result.failure { throw failure }
     }
 
-    /// `--check-sensitivities`: the issue #6 acceptance check on this synapse and protocol.
+    /// `--check-sensitivities`: forward sensitivities against central differences on this synapse and protocol.
     private func checkSensitivities(_ request: SynapseRunRequest) throws(SynapseRunError) {
         let parameters = request.sensitivityParameters.isEmpty ? nil : request.sensitivityParameters
         let report = try FiniteDifferenceCheck.run(request, parameters: parameters,

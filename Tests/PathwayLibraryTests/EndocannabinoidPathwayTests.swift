@@ -20,7 +20,7 @@ import PathwayTestSupport
 
     /// The depolarisation raises Ca²⁺ into the µM range (mean ≈ dCa·50 Hz / k_Ca_ext ≈ 1.25 µM)
     /// and back to rest (50 nM) after it ends.
-    /// Source: resting Ca²⁺ 30–100 nM and µM-range transients (issue 4 acceptance figures).
+    /// Source: resting Ca²⁺ 30–100 nM and µM-range transients (the pathway library's acceptance figures).
     @Test func depolarisationGivesMicromolarCalcium() throws {
         let r = try depolarisation()
         let during = r.column("Ca")[120...150]

@@ -20,7 +20,7 @@ import PathwayTestSupport
     }
 
     /// Resting free Ca²⁺ is in the 30–100 nM range and 100 Hz bursts raise it to µM levels
-    /// (issue 4 acceptance figures; the file's Ca_rest and dCa are assumptions that aim at
+    /// (the pathway library's acceptance figures; the file's Ca_rest and dCa are assumptions that aim at
     /// them). Measured: 50 nM at rest, peak 1.6 µM, back to rest within 1 s of the last pulse.
     @Test func calciumRestsLowAndRisesToMicromolar() throws {
         let r = try thetaBurst()
