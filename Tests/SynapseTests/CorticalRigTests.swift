@@ -5,13 +5,16 @@ import SynapseModel
 import SynapseSimulation
 import PathwayTestSupport
 
-/// The neocortical layer-5 synapse on the rig (Pathways/synapses/neocortical_l5): a basket-cell
+/// The neocortical layer-5 synapses on the rig. neocortical_l5 (Pathways/synapses/neocortical_l5): a basket-cell
 /// terminal onto the Pospischil et al. 2008 IB pyramidal cell with an R-type current, in whole-cell
 /// voltage clamp, whose somatic inhibition Kurotani et al. 2008 (Neuron 57:905) find depressed by
 /// firing from a depolarised membrane (L-type Ca²⁺) and potentiated by firing on slow oscillations
 /// (R-type Ca²⁺). Each Ca²⁺ channel type fills its own microdomain; the L-type domain drives
 /// calcineurin (receptor dispersal and gephyrin loss), the R-type domain CaMKII (insertion).
-/// Units as in the files: s, mV, pA.
+/// auditory_cortex_l5 (Pathways/synapses/auditory_cortex_l5) puts the same cell in the auditory
+/// cortex, where pairing stimulation of its excitatory and inhibitory inputs with postsynaptic spikes
+/// (D'amour & Froemke 2015, Neuron 86:514) should potentiate the IPSC through NMDA-receptor and L-type
+/// Ca²⁺ (row 13); there CaMKII reads the cell's shell Ca²⁺. Units as in the files: s, mV, pA.
 ///
 /// The terminal's test spikes and the cell's induction spikes carry the cost, so the runs thin the
 /// test stimuli to one pair every 300 s (2 in the baseline, 2 in the 20–30-min window) and keep
@@ -76,6 +79,43 @@ import PathwayTestSupport
         withKnownIssue("the slow oscillation depresses instead of potentiating (row 11 not reproduced on the rig)") {
             #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
             #expect(abs(blocked.amplitudeChange) < 5, "with SNX-482 ΔIPSC \(blocked.amplitudeChange) %")
+        }
+    }
+
+    // MARK: - Row 13: auditory cortex, D'amour & Froemke 2015
+
+    static let auditoryName = "auditory_cortex_l5"
+
+    /// Rest on the auditory-cortex synapse, with no drug and under each declared blocker.
+    @Test(arguments: ["", "APV", "nifedipine"])
+    func auditoryRestIsStable(blocker: String) throws {
+        try CerebellarRigTests.expectStableRest(Self.auditoryName, blocker: blocker, amplitude: -400 ... -50)
+    }
+
+    /// Weak stimuli of the excitatory afferent (the pairing's presynaptic stimulus) in voltage clamp
+    /// at −85 mV: a single pulse and 5 pulses at 1 Hz leave |ΔIPSC| < 5 %.
+    @Test(arguments: [1, 5])
+    func weakExcitatoryStimuliLeaveTheIPSC(pulses: Int) throws {
+        let block = InductionBlock(stimulus: "excitatory_afferent", pattern: .train(rate: 1, count: pulses, repeats: 1, repeatInterval: 0))
+        let s = try #require(try CerebellarRigTests.run(Self.auditoryName, try CerebellarRigTests.restTiming([block])).summary)
+        #expect(abs(s.amplitudeChange) < 5, "\(pulses) pulse(s): ΔIPSC \(s.amplitudeChange) %")
+    }
+
+    /// The pairing fires one spike per pair; the spike's L-type and NMDA-receptor Ca²⁺ lifts the shell
+    /// to ~0.39 µM for ~70 ms, below CaMKII's half-activation (0.7 µM, Hill 4), so CaMKII stays near
+    /// rest and the IPSC does not move (+0.2 % in the full run, APV +0.2 %, nifedipine 0.0 %). The
+    /// potentiation of row 13 (≥ 15 %) is a known issue.
+    @Test func froemkePairingDoesNotPotentiate() throws {
+        let proto = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("froemke_pairing"))
+        let result = try CerebellarRigTests.run(Self.auditoryName, proto)
+        let s = try #require(result.summary)
+        #expect(abs(s.amplitudeChange) < 2, "ΔIPSC \(s.amplitudeChange) %")
+        // The pairing reached CaMKII (autophosphorylated CaMKII rises over 100-fold from rest in the
+        // full run), so the missing potentiation is not a pairing that failed to fire the cell.
+        let camkii = try #require(result.trajectory.series("GA_CaMKII_P"))
+        #expect(camkii.max()! > 10*camkii[0], "CaMKII_P from \(camkii[0]) to at most \(camkii.max()!) uM")
+        withKnownIssue("one spike per pair leaves CaMKII near rest (row 13 not reproduced on the rig)") {
+            #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
         }
     }
 }
