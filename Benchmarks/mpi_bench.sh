@@ -2,8 +2,9 @@
 # MPI benchmark (issue 23), release build: the same work on 1 and on 2 MPI ranks.
 #  1. a 32-start fit (BENCH_MPI_STARTS) of the hippocampal_bdnf fixture, no profiles;
 #  2. a 41-interval stdp sweep (-100:100:5 ms) of the biophysical entorhinal stellate synapse
-#     (entorhinal_stellate_rig, Haas pairing, native code): an interval costs about two
-#     seconds, so the sweep (~100 s on one rank) measures scaling, not start-up;
+#     (entorhinal_stellate_rig, Haas pairing, native code): an interval costs 2.5 s
+#     (measured, the same within 0.1 s for every interval), so the sweep (~105 s on one
+#     rank) measures scaling, not start-up;
 #  3. the same 41 intervals on the increment synapse (entorhinal_stellate), a sweep of about
 #     a second in all: it cannot reach 1.8x, since mpirun's own launch and teardown (measured
 #     first, with /bin/true) are a fixed part of it as large as its tasks; it is here to show that;
@@ -30,8 +31,10 @@ fi
 # As root in a container: allowed explicitly; no cross-memory attach for shared memory.
 # Unbound: bound to cores (OpenMPI's default for 2 ranks) a rank whose core another program
 # is using stalls (measured: 23 starts against 9, then 16 against 16 unbound).
+# One machine: shared memory only (btl self,vader; pml ob1), which halves MPI_Init against
+# OpenMPI probing every network transport it ships (measured 0.33-0.40 s -> 0.16-0.19 s).
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
-mpi=(mpirun --oversubscribe --allow-run-as-root --bind-to none)
+mpi=(mpirun --oversubscribe --allow-run-as-root --bind-to none --mca btl self,vader --mca pml ob1)
 
 timed() {  # label, then the command; prints wall seconds, keeps stderr in $out/label.err
     local label="$1" t0 t1

@@ -11,9 +11,9 @@ model ready (the batch begun: compiled, native code loaded, the shared settle/ba
 run), the tasks it ran (count, total, mean and range, and the mean gap between one task's end
 and the next one's start: the scheduling overhead per task), its last task's end, the batch
 gathered (results from every rank), command done (outputs written by rank 0), MPI_Finalize
-done; then mpirun's exit. A 1-rank run has no batch marks (MPI is not started): its tasks are
-the gaps between the stdp sweep's 'interval done' marks, and its model ready is estimated as
-the first interval's end less the median interval.
+done; then mpirun's exit. A 1-rank run has no batch marks (MPI is not started): it shows when
+its first interval ended (model ready plus that interval) and, as its tasks, the gaps between
+the stdp sweep's later 'interval done' marks.
 """
 import re
 import statistics
@@ -47,9 +47,6 @@ for rank in sorted(ranks):
     else:
         # One process: the intervals run one after another, each ending where the next begins.
         durations = [b - a for a, b in zip(ends, ends[1:])]
-        if ends and durations:
-            ready = ends[0] - statistics.median(durations)
-            durations.insert(0, ends[0] - ready)
         gaps = []
         last = ends[-1] if ends else None
     init_begun, init_done = first(events, "MPI_Init begun"), first(events, "MPI_Init done")
@@ -58,7 +55,8 @@ for rank in sorted(ranks):
              f"{min(durations):.2f}-{max(durations):.2f})" if durations else "no tasks")
     overhead = f"; gap between tasks {1000 * statistics.mean(gaps):.1f} ms" if gaps else ""
     print(f"  rank {rank}: started {at(first(events, 'started'))}; {init}; inputs read {at(first(events, 'inputs read'))}; "
-          f"model ready {at(ready)}{' (estimated)' if not begun and ready is not None else ''}; {tasks}{overhead}; "
+          + (f"model ready {at(ready)}; " if begun else f"first interval ended {at(ends[0] if ends else None)}; then ")
+          + f"{tasks}{overhead}; "
           f"last task ended {at(last)}; gathered {at(first(events, r'batch 1 gathered'))}; "
           f"command done {at(first(events, 'command done'))}; MPI_Finalize done {at(first(events, 'MPI_Finalize done'))}")
 print(f"  mpirun returned {ended - launched:.2f}")

@@ -30,7 +30,7 @@ public final class MPIJob: Sendable {
     /// The job when `mpirun` launched this process with more than one rank; nil for a plain
     /// run, and for one rank, which has nobody to share with and so neither loads nor starts
     /// MPI. MPI starts on a thread of its own while the command reads and compiles its inputs
-    /// (MPI_Init takes 0.2–0.7 s, measured on 2 cores); its first use waits for it, and a
+    /// (MPI_Init took 0.15–0.7 s with 2 ranks on 2 cores); its first use waits for it, and a
     /// start that fails calls `failedToStart` with the reason then.
     public static func launch(failedToStart: @escaping @Sendable (String) -> Never) -> MPIJob? {
         guard let (rank, size) = JobRank.launched, size > 1 else { return nil }
