@@ -3,8 +3,9 @@ import KinapseUtilities
 import Synchronization
 
 /// Where a run's wall time goes, process by process: with `KINAPSE_MPI_TIMELINE=1` each
-/// phase (start, MPI start-up, inputs read, model compiled, each batch and task, outputs
-/// written, MPI's end) is stamped as it happens, one line on standard error:
+/// phase (start, MPI start-up, inputs read, each batch begun, that is the model ready, and
+/// its tasks, the batch gathered, command done, MPI's end) is stamped as it happens, one line
+/// on standard error:
 ///
 ///     kinapse timeline: rank R SECONDS EVENT
 ///
