@@ -35,7 +35,10 @@ public final class MPITaskDistributor: TaskDistributor {
     public func distribute(_ batch: DistributedBatch) -> [TaskOutcome]? {
         guard job.size > 1 else { return nil }
         let number = batches.add(1, ordering: .relaxed).newValue
-        return job.rank == 0 ? lead(batch, number: number) : follow(batch, number: number)
+        JobTimeline.mark("batch \(number) begun: \(batch.count) tasks")
+        let outcomes = job.rank == 0 ? lead(batch, number: number) : follow(batch, number: number)
+        JobTimeline.mark("batch \(number) gathered")
+        return outcomes
     }
 
     // MARK: - Rank 0
@@ -72,7 +75,14 @@ public final class MPITaskDistributor: TaskDistributor {
         let ledger = Ledger(count: batch.count, ranks: job.size, isCancelled: batch.isCancelled)
         if leadComputes {
             Thread {
-                batch.runLocally(1, { ledger.take(for: 0) }, { i, outcome in ledger.state.withLock { $0.outcomes[i] = outcome } })
+                batch.runLocally(1, {
+                    let next = ledger.take(for: 0)
+                    if let next { JobTimeline.mark("task \(next) begun") }
+                    return next
+                }, { i, outcome in
+                    JobTimeline.mark("task \(i) ended")
+                    ledger.state.withLock { $0.outcomes[i] = outcome }
+                })
                 ledger.localFinished.store(true, ordering: .releasing)
             }.start()
         } else {
@@ -147,8 +157,13 @@ public final class MPITaskDistributor: TaskDistributor {
             if !first { courier.waited += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18 }
             let (batchNumber, index) = (reader.int(), reader.int())
             if batchNumber != number { job.abort("rank 0 assigned a task of batch \(batchNumber) during batch \(number)") }
-            return index >= 0 ? index : nil
-        }, { i, outcome in courier.finished = (i, outcome) })
+            guard index >= 0 else { return nil }
+            JobTimeline.mark("task \(index) begun")
+            return index
+        }, { i, outcome in
+            JobTimeline.mark("task \(i) ended")
+            courier.finished = (i, outcome)
+        })
         var reader = ByteReader(job.receive(from: 0, tag: Self.resultsTag).bytes)
         let count = reader.int()
         guard count == batch.count else { job.abort("rank 0 sent \(count) results for a batch of \(batch.count) tasks") }

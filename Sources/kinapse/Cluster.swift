@@ -6,19 +6,18 @@ import SourceDiagnostics
 
 /// Runs across processes: MPI ranks under `mpirun`.
 enum Cluster {
-    /// Starts MPI when mpirun launched this process and shares out the batches of tasks;
-    /// the other ranks' standard output and error go to /dev/null, since rank 0 says
-    /// everything once (a rank's death is reported by mpirun, with its rank).
+    /// Starts MPI when mpirun launched this process with two or more ranks and shares out
+    /// the batches of tasks; the other ranks' standard output and error go to /dev/null,
+    /// since rank 0 says everything once (a rank's death is reported by mpirun, with its rank).
     static func start() -> MPIJob? {
-        let job: MPIJob?
-        do {
-            job = try MPIJob.startIfLaunched()
-        } catch {
-            Console.error("error: \(error)\nhint: run kinapse without mpirun, or install OpenMPI (libopenmpi3)")
+        JobTimeline.mark("started")
+        let launched = MPIJob.launch { failure in
+            Console.error("error: \(failure)\nhint: run kinapse without mpirun, or install OpenMPI (libopenmpi3)")
             Foundation.exit(ExitStatus.badInput.rawValue)
         }
-        guard let job else { return nil }
+        guard let job = launched else { return nil }
         if job.rank != 0 {
+            JobTimeline.keepStandardError()
             let null = open("/dev/null", O_WRONLY)
             if null >= 0 {
                 dup2(null, 1)

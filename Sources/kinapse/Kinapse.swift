@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterRuns
 import Foundation
 import Reporting
 import SourceDiagnostics
@@ -55,6 +56,7 @@ struct Kinapse: ParsableCommand {
         // Output printed to standard output is buffered: a full disk or a closed file shows
         // only now, and must not pass for success.
         if let failure = StandardOutput.flush() { Foundation.exit(runFailure(failure)) }
+        JobTimeline.mark("command done")
         job?.finish()
         Foundation.exit(ExitStatus.success.rawValue)
     }

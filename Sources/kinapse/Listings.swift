@@ -35,17 +35,32 @@ struct ListProtocols: ParsableCommand {
 struct ListSynapses: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapses", abstract: "List the shipped synapse definitions.",
-        discussion: "Example:\n  kinapse synapses")
+        discussion: "Examples:\n  kinapse synapses\n  kinapse synapses --with-sensitivities")
     @OptionGroup var options: LibraryOptions
 
+    @Flag(help: "List only the synapses whose runs give sensitivities (simulate --sensitivities): those with a quantal readout.")
+    var withSensitivities = false
+
     func run() throws {
-        try Library.list(try options.directory(), "synapses", ending: ".toml") { path in
-            guard let synapse = try? SynapseReader.read(path: path) else { return nil }
+        let directory = (try options.directory() as NSString).appendingPathComponent("synapses")
+        let rows = try Library.files(in: directory, ending: ".toml").compactMap { path -> (String, String)? in
+            guard let synapse = try? SynapseReader.read(path: path) else {
+                return withSensitivities ? nil : (Library.stem(path), Library.notLoading)
+            }
+            if withSensitivities && !synapse.givesSensitivities { return nil }
             let blockers = synapse.blockers.keys.sorted()
-            return synapse.description + " [" + (synapse.recording.map { "recorded: \($0.summary)" } ?? "quantal readout")
-                + (blockers.isEmpty ? "" : "; blockers: \(blockers.joined(separator: ", "))") + "]"
+            return (Library.stem(path), synapse.description + " [" + (synapse.recording.map { "recorded: \($0.summary)" } ?? "quantal readout")
+                + (blockers.isEmpty ? "" : "; blockers: \(blockers.joined(separator: ", "))") + "]")
         }
+        Library.printTable(rows)
     }
+}
+
+extension SynapseDefinition {
+    /// Whether a run of this synapse can carry forward sensitivities: not with a [recording],
+    /// whose test stimuli are simulated spikes whose peaks the sensitivity equations do not
+    /// follow (the run refuses them, `PreparedSynapseRun`).
+    var givesSensitivities: Bool { recording == nil }
 }
 
 struct ListPathways: ParsableCommand {
@@ -125,10 +140,13 @@ enum Library {
     static func list(_ library: String, _ subdirectory: String?, ending: String, describe: (String) -> String?) throws {
         let directory = subdirectory.map { (library as NSString).appendingPathComponent($0) } ?? library
         let rows = try files(in: directory, ending: ending).map { path in
-            (stem(path), describe(path) ?? "(does not load: run kinapse simulate with it to see why)")
+            (stem(path), describe(path) ?? notLoading)
         }
         printTable(rows)
     }
+
+    /// What a listing says of a file that does not load.
+    static let notLoading = "(does not load: run kinapse simulate with it to see why)"
 
     static func files(in directory: String, ending: String) throws -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {

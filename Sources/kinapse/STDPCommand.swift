@@ -1,4 +1,5 @@
 import ArgumentParser
+import ClusterRuns
 import Foundation
 import SourceDiagnostics
 import CVODEIntegration
@@ -93,6 +94,7 @@ struct STDP: ParsableCommand {
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         sharding.install(force: force)
+        JobTimeline.mark("inputs read")
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }
         let progress = ProgressReporter(total: deltas.count, label: "stdp", quiet: quiet)
         // Ctrl-C (or SIGTERM): no new interval begins, those running finish, and the window
@@ -105,7 +107,10 @@ struct STDP: ParsableCommand {
         request.nativeCode = solver.nativeCode
         let points = try SpikeTimingSweep.run(request, deltas: deltas, pairs: pairs, rate: rate,
                                               jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
-                                              isCancelled: { cancellation.isCancelled }, progress: { progress.advance() })
+                                              isCancelled: { cancellation.isCancelled }, progress: {
+                                                  JobTimeline.mark("interval done")
+                                                  progress.advance()
+                                              })
         // A biophysical synapse also reports the E_GABA shift (mV), the readout of ionic plasticity.
         let shift = definition.isBiophysical
         var csv = "delta_t_ms,amplitude_change_percent,paired_pulse_ratio_change_percent,inverse_cv2_change_percent,receptor_change_percent,release_probability_change_percent,locus"

@@ -47,6 +47,18 @@ import PathwayTestSupport
         #expect(r.stdout.split(separator: "\n").first { $0.hasPrefix("cortical_camkii") }?.contains("quantal readout") == true, "\(r.stdout)")
     }
 
+    /// `synapses --with-sensitivities` (what the sensitivity check asks) keeps the quantal
+    /// synapses and leaves out every recorded one, such as the rig that refuses them below.
+    @Test func synapsesWithSensitivitiesAreTheQuantalOnes() throws {
+        let all = try CLI.run(["synapses"])
+        let listed = try CLI.run(["synapses", "--with-sensitivities"])
+        #expect(all.status == 0 && listed.status == 0, "\(all.stderr)\(listed.stderr)")
+        let quantal = all.stdout.split(separator: "\n").filter { $0.contains("[quantal readout") }.map { $0.prefix { $0 != " " } }
+        let names = listed.stdout.split(separator: "\n").map { $0.prefix { $0 != " " } }
+        #expect(names == quantal, "\(listed.stdout)")
+        #expect(names.contains("cortical_camkii") && names.contains("entorhinal_stellate") && !names.contains("entorhinal_stellate_rig"), "\(listed.stdout)")
+    }
+
     @Test func sensitivitiesAreRefusedWithAReason() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

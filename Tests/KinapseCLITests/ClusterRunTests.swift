@@ -28,11 +28,11 @@ enum MPIRun {
     }
 
     /// Runs `arguments` once alone and once on two ranks, each writing into its own directory
-    /// (`OUT` in the arguments is replaced by it), and returns both sets of files. Rank 0
-    /// only hands out tasks (KINAPSE_MPI_LEAD_COMPUTES=0), so every result crossed from rank 1,
-    /// as the statistics line shows; with rank 0 computing too, quick tasks may all be done
-    /// there before rank 1 asks.
-    func alongsideTwoRanks(_ arguments: [String]) throws -> (alone: [String: Data], ranks: [String: Data]) {
+    /// (`OUT` in the arguments is replaced by it), and returns both sets of files and the
+    /// two ranks' standard error, with their timelines. Rank 0 only hands out tasks
+    /// (KINAPSE_MPI_LEAD_COMPUTES=0), so every result crossed from rank 1, as the statistics
+    /// line shows; with rank 0 computing too, quick tasks may all be done there before rank 1 asks.
+    func alongsideTwoRanks(_ arguments: [String]) throws -> (alone: [String: Data], ranks: [String: Data], stderr: String) {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let alone = dir.appendingPathComponent("alone"), ranks = dir.appendingPathComponent("ranks")
@@ -40,11 +40,19 @@ enum MPIRun {
         let single = try CLI.run(arguments.map { $0.replacingOccurrences(of: "OUT", with: alone.path) })
         #expect(single.status == 0, "\(single.stderr)")
         let shared = try MPIRun.run(ranks: 2, arguments.map { $0.replacingOccurrences(of: "OUT", with: ranks.path) },
-                                    environment: ["KINAPSE_MPI_STATISTICS": "1", "KINAPSE_MPI_LEAD_COMPUTES": "0"])
+                                    environment: ["KINAPSE_MPI_STATISTICS": "1", "KINAPSE_MPI_LEAD_COMPUTES": "0", "KINAPSE_MPI_TIMELINE": "1"])
         #expect(shared.status == 0, "\(shared.stderr)")
         let ranOnRankOne = shared.stderr.split(separator: "\n").contains { $0.contains("kinapse mpi: batch 1:") && $0.contains("(rank 0: 0, rank 1: ") }
         #expect(ranOnRankOne, "rank 1 did not run the first batch: \(shared.stderr)")
-        return (try Self.files(in: alone), try Self.files(in: ranks))
+        return (try Self.files(in: alone), try Self.files(in: ranks), shared.stderr)
+    }
+
+    /// The events of `rank`'s timeline lines (`kinapse timeline: rank R SECONDS EVENT`), in order.
+    static func timeline(of rank: Int, in stderr: String) -> [String] {
+        let prefix = "kinapse timeline: rank \(rank) "
+        return stderr.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { line in
+            String(line.dropFirst(prefix.count).split(separator: " ", maxSplits: 1).last ?? "")
+        }
     }
 
     /// OpenMPI is loaded only under mpirun (kinapse_mpi.h): a plain run neither loads it nor needs it.
@@ -61,22 +69,43 @@ enum MPIRun {
         defer { try? FileManager.default.removeItem(at: dir) }
         let model = dir.appendingPathComponent("receptor.ant")
         try Self.receptor.write(to: model, atomically: true, encoding: .utf8)
-        let (alone, ranks) = try alongsideTwoRanks(["scan", model.path, "--vary", "L=0.01:100:9", "--log", "--select", "RL", "--out", "OUT/scan.csv"])
+        let (alone, ranks, _) = try alongsideTwoRanks(["scan", model.path, "--vary", "L=0.01:100:9", "--log", "--select", "RL", "--out", "OUT/scan.csv"])
         #expect(alone.keys.sorted() == ["scan.csv"])
         #expect(alone == ranks)
     }
 
+    /// Two ranks write one process's bytes, and their timelines show the whole run: each rank
+    /// started MPI, rank 1 (its standard error sent to /dev/null) still stamped its lines, and
+    /// each of the 5 intervals ran once, there. One rank writes the same bytes without MPI.
     @Test(.enabled(if: MPIRun.available, "mpirun is not installed (Debian: openmpi-bin)"))
     func stdpOnTwoRanksWritesTheBytesOfOne() throws {
-        let (alone, ranks) = try alongsideTwoRanks(["stdp", "entorhinal_stellate", "--dt", "-20:20:10", "--pairs", "5", "--quiet", "--out", "OUT/window.csv"])
+        let stdp = ["stdp", "entorhinal_stellate", "--dt", "-20:20:10", "--pairs", "5", "--quiet", "--out", "OUT/window.csv"]
+        let (alone, ranks, stderr) = try alongsideTwoRanks(stdp)
         #expect(alone.keys.sorted() == ["window.csv"])
         #expect(alone == ranks)
+        let (lead, other) = (Self.timeline(of: 0, in: stderr), Self.timeline(of: 1, in: stderr))
+        for events in [lead, other] {
+            #expect(events.first == "started" && events.contains("MPI_Init done") && events.contains("batch 1 begun: 5 tasks")
+                    && events.contains("batch 1 gathered") && events.last == "MPI_Finalize done", "\(stderr)")
+        }
+        for task in 0..<5 {
+            #expect(other.filter { $0 == "task \(task) begun" }.count == 1 && other.filter { $0 == "task \(task) ended" }.count == 1, "\(stderr)")
+        }
+        #expect(!lead.contains { $0.hasPrefix("task ") }, "rank 0 ran a task though told only to hand them out: \(stderr)")
+
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let single = try MPIRun.run(ranks: 1, stdp.map { $0.replacingOccurrences(of: "OUT", with: dir.path) }, environment: ["KINAPSE_MPI_TIMELINE": "1"])
+        #expect(single.status == 0, "\(single.stderr)")
+        #expect(try Self.files(in: dir) == alone)
+        let events = Self.timeline(of: 0, in: single.stderr)
+        #expect(events.filter { $0 == "interval done" }.count == 5 && !events.contains { $0.hasPrefix("MPI_") }, "one rank started MPI: \(single.stderr)")
     }
 
     /// Starts (including those whose first simulation fails) and profiles.
     @Test(.enabled(if: MPIRun.available, "mpirun is not installed (Debian: openmpi-bin)"))
     func fitOnTwoRanksWritesTheBytesOfOne() throws {
-        let (alone, ranks) = try alongsideTwoRanks(["fit", FitCommandTests.blowup, "--starts", "6", "--seed", "11", "--jobs", "1", "--quiet", "--out-dir", "OUT"])
+        let (alone, ranks, _) = try alongsideTwoRanks(["fit", FitCommandTests.blowup, "--starts", "6", "--seed", "11", "--jobs", "1", "--quiet", "--out-dir", "OUT"])
         #expect(alone.keys.sorted() == ["best_parameters.toml", "curve_decay.csv", "fit_decay.csv", "intervals.csv", "manifest.txt", "profiles.csv", "starts.csv"])
         #expect(alone == ranks)
     }
