@@ -7,15 +7,16 @@ import PathwayTestSupport
 
 /// The CA1 synapse on the rig (Pathways/synapses/ca1_pyramidal): a CB1-positive GABAergic terminal
 /// onto the Golomb CA1 pyramidal cell in whole-cell voltage clamp, whose eCB-iLTD (Chevaleyre &
-/// Castillo 2003) comes from Schaffer-collateral glutamate at the cell's mGluR1/5, 2-AG, CB1 and the
-/// terminal's own calcineurin (Heifets et al. 2008), and whose calcineurin iLTD (Lu et al. 2000)
-/// comes from the cell's NMDA and L-type Ca²⁺. Units as in the files: s, mV, pA.
+/// Castillo 2003) comes from Schaffer-collateral glutamate that outruns astrocytic uptake at the
+/// cell's mGluR1/5, 2-AG, CB1 and the terminal's own calcineurin (Heifets et al. 2008). Its
+/// calcineurin iLTD (Lu et al. 2000, row 17) is not reproduced (Pathways/README.md), so no test
+/// here asserts it. Units as in the files: s, mV, pA.
 ///
 /// The terminal's test spikes carry most of the cost and are also the presynaptic activity the
 /// eCB-iLTD needs, so the runs keep the 0.1-Hz test rate and shorten the protocol instead: 1 min of
 /// baseline and 10 min of follow-up, the change read 5–10 min after induction (the depression is
-/// complete within ~4 min of the HFS: RelD rises with k_D = 0.02 /s). Each run takes ~15 s of CPU
-/// in a debug build; the full-length protocols are measured in Pathways/README.md.
+/// complete within ~4 min of the HFS: RelD rises with k_D = 0.02 /s). Each run takes ~2.4 s of CPU
+/// in the release test build; the full-length protocols are measured in Pathways/README.md.
 @Suite struct CA1RigTests {
     static let root = TestModels.repositoryRoot
 
