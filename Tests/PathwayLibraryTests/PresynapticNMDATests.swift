@@ -36,25 +36,56 @@ import PathwayTestSupport
         #expect(try #require(run.trajectory.series("Ca_pre"))[0] < 0.1)
     }
 
-    /// Strong bursts of spillover give a long-lasting increase in GABA release
-    /// ([LiuLachamp06], [Duguid04], [Dubois16]); the model's size is +20-50% after
-    /// 10 min with more than +10% left after an hour (assumption).
-    @Test func thetaBurstSpilloverPotentiatesReleaseForTensOfMinutes() throws {
+    /// Theta bursts of spillover on Mg2+-blocked receptors raise terminal Ca2+ to the sub-µM
+    /// range, where the calcineurin-like arm is active and the CaMKII-like arm is not
+    /// (hypothesis [Lisman89]; arms [SK94], [Bradshaw03]): release is depressed for tens of
+    /// minutes, as in presynaptic-NMDAR LTD at Golgi terminals ([Mapelli16]). The size is
+    /// the file's fit (k_LTD); the test guards the sign, the arms' order and persistence.
+    @Test func thetaBurstSpilloverDepressesReleaseForTensOfMinutes() throws {
         var p = try pathway()
         Stimuli.addPulses(to: &p, input: "Glu", amount: .symbol("dGlu", nil), at: Self.thetaBurst)
         let run = try simulate(p, tEnd: 3670, points: 368)   // 10 s grid
         let t = run.trajectory.times
         let release = try #require(run.trajectory.series("PreNMDA_release"))
         let caPre = try #require(run.trajectory.series("Ca_pre"))
+        let ltp = try #require(run.trajectory.series("PreNMDA_LTP"))
         let base = release[0]
+        // Measured: 0.32 after 10 min, 0.64 after an hour (a depressed site releases nothing).
         let at10 = release[Self.index(t, 670)] / base, at60 = release[Self.index(t, 3670)] / base
-        #expect(at10 > 1.2 && at10 < 1.5, "release after 10 min: \(at10)")
-        #expect(at60 > 1.1 && at60 < at10, "release after 60 min: \(at60)")
-        // During the trains the terminal Ca2+ reaches the sub-µM to µM range (assumption
-        // of the file: g_Ca_NMDA is set for ~1 µM).
+        #expect(at10 < 0.8, "release after 10 min: \(at10)")
+        #expect(at60 < 0.9 && at60 > at10, "release after 60 min: \(at60)")
+        // Measured: 0.053; the kinase arm stays below its threshold.
+        #expect(ltp.max()! < 0.1, "potentiated sites \(ltp.max()!)")
+        // During the trains the terminal Ca2+ reaches the sub-µM to µM range, above the
+        // phosphatase's half-activation (0.6 µM) and below the kinase's (0.9 µM).
         let peak = try Self.peak(p, "Ca_pre", tEnd: 14)
-        #expect(peak > 0.5 && peak < 2, "peak Ca_pre \(peak)")
+        #expect(peak > 0.6 && peak < 0.9, "peak Ca_pre \(peak)")
         #expect(caPre.last! < 0.1)
+    }
+
+    /// Glutamate held at 1 µM for 1 s, 8 times at 0.5 Hz (the retrograde release of a
+    /// Purkinje cell depolarised 8 times, as purkinje_rp.ant's Ca2+-dependent release outlasts
+    /// each 0.5-s step by the shell's Ca2+ decay) opens more receptors for longer: the Ca2+
+    /// reaches the kinase arm, which potentiates release and outruns the phosphatase (DPI
+    /// [Duguid04]), for tens of minutes.
+    @Test func sustainedGlutamatePotentiatesReleaseForTensOfMinutes() throws {
+        var p = try pathway()
+        for step in 0..<8 {
+            let onset = 10 + 2 * Double(step)
+            for (k, (time, level)) in [(onset, 1.01), (onset + 1, 0.01)].enumerated() {
+                p.events.append(Event(id: "retro\(step)_\(k)", trigger: .binary(.greaterEqual, .time, .number(time)),
+                                      assignments: [.init(variable: "Glu_rest", expression: .number(level))]))
+            }
+        }
+        let run = try simulate(p, tEnd: 3610, points: 362)   // 10 s grid
+        let t = run.trajectory.times
+        let release = try #require(run.trajectory.series("PreNMDA_release"))
+        let ltd = try #require(run.trajectory.series("PreNMDA_LTD"))
+        // Measured: 1.66 after 10 min, 1.37 after an hour; depressed sites 0.087 at most.
+        let at10 = release[Self.index(t, 610)] / release[0], at60 = release[Self.index(t, 3610)] / release[0]
+        #expect(at10 > 1.3, "release after 10 min: \(at10)")
+        #expect(at60 > 1.15 && at60 < at10, "release after 60 min: \(at60)")
+        #expect(ltd.max()! < 0.2, "depressed sites \(ltd.max()!)")
     }
 
     /// Without functional presynaptic NMDA receptors there is no plasticity ([Dubois16]:
@@ -69,7 +100,7 @@ import PathwayTestSupport
 
     /// The presynaptic NMDA effect depends on external Mg2+ ([Glitsch99]): lowering Mg2+
     /// from 1 to 0.1 mM relieves the block at the resting terminal potential and
-    /// multiplies the Ca2+ entry ([JS90]: block factor 0.08 -> 0.45 at -60 mV).
+    /// multiplies the Ca2+ entry ([JS90]: block factor 0.064 -> 0.41 at the terminal's -63.8 mV).
     @Test func lowMagnesiumEnlargesTheCalciumSignal() throws {
         var p = try pathway()
         Stimuli.addPulses(to: &p, input: "Glu", amount: .symbol("dGlu", nil), at: Self.thetaBurst)
@@ -78,11 +109,10 @@ import PathwayTestSupport
         #expect(lowMg > 2 * normal, "peak Ca_pre: \(lowMg) in 0.1 mM Mg2+ vs \(normal) in 1 mM")
     }
 
-    /// Weak, prolonged spillover (2 Hz for 3 min, assumption) keeps terminal Ca2+ moderate,
-    /// activates the phosphatase arm and not the kinase arm, and depresses release,
-    /// as presynaptic-NMDA-receptor LTD of GABAergic inputs ([Lien06]; that the sign is
-    /// set by the Ca2+ level is this model's assumption).
-    @Test func weakProlongedSpilloverDepressesRelease() throws {
+    /// Weak, prolonged spillover (2 Hz for 3 min) keeps terminal Ca2+ below the phosphatase's
+    /// half-activation: the kinase arm stays off and release moves by less than 5 % (measured:
+    /// 0.966), far less than after theta bursts.
+    @Test func weakProlongedSpilloverLeavesReleaseNearBaseline() throws {
         var p = try pathway()
         Stimuli.addPulses(to: &p, input: "Glu", amount: .symbol("dGlu", nil), at: Stimuli.trainTimes(start: 10, hz: 2, count: 360))
         let run = try simulate(p, tEnd: 790, points: 80)   // 10 s grid
@@ -90,7 +120,7 @@ import PathwayTestSupport
         let release = try #require(run.trajectory.series("PreNMDA_release"))
         let ltp = try #require(run.trajectory.series("PreNMDA_LTP"))
         let at10 = release[Self.index(t, 790)] / release[0]
-        #expect(at10 < 0.9 && at10 > 0.6, "release 10 min after the train: \(at10)")
+        #expect(abs(at10 - 1) < 0.05, "release 10 min after the train: \(at10)")
         #expect(ltp.max()! < 0.01)
     }
 
