@@ -528,6 +528,7 @@ public struct PreparedSynapseRun: Sendable {
         simulationRequest.sensitivityParameters = parameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
+        simulationRequest.restartTime = pairingPrefixEnd
         return simulationRequest
     }
 

@@ -129,7 +129,10 @@ struct SynapseCommand {
         let elapsed = clock.now - start
 
         if let out = simulate.out {
-            try write(CSVWriter.text(result.trajectory) + (result.failure.map { CSVWriter.partialMarker($0.summary) } ?? ""), to: out, option: "--out")
+            try OutputCheck.write(to: out, option: "--out", force: simulate.force) { file in
+                CSVWriter.write(result.trajectory, to: &file)
+                if let failure = result.failure { file.write(CSVWriter.partialMarker(failure.summary)) }
+            }
         }
         if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path, option: "--readouts") }
         if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path, option: "--summary") }
