@@ -113,21 +113,13 @@ extension Compilation {
         summary.jacobianInstructions = jacobianProgram.count
 
         let defaultColumns = pathway.species.filter { !isBoundaryOrConstant($0) }.map(\.id)
-        // The plain values the solver's functions read: what an event instant must leave
-        // unchanged (with the state) for the solver to step on without a restart.
-        let solverFunctions = derivatives + jacobianExpressions.map(\.expression) + intermediates.map(\.expression) + rootFunctions
-        let computed = Set([0] + states.map(\.slot) + order.map(\.slot) + intermediates.map(\.slot) + delayTerms.map(\.slot))
-        var solverInputs = Set<Int>()
-        for e in solverFunctions + Self.assignedValues(order, readBy: solverFunctions).map(\.expression) {
-            e.visitSlots { if !computed.contains($0) { solverInputs.insert($0) } }
-        }
         let description = ModelDescription(
             name: pathway.name, states: states, symbols: valueSlot, defaultColumns: defaultColumns,
             symbolKinds: symbolKinds, displayNames: pathway.displayNames, summary: summary,
             derivativeExpressions: derivatives, assignedValues: order,
             jacobianExpressions: jacobianExpressions, jacobianIntermediates: intermediates, slotNames: slotNames,
             relationals: relationals, rootRelationals: rootRelationals, events: events.events, initialization: initialization,
-            delays: delayTerms, solverInputs: solverInputs.sorted())
+            delays: delayTerms)
         let code = ModelCode(ModelCode.Parts(
             description: description, assignProgram: assignProgram, rhsProgram: rhsProgram,
             jacobianProgram: jacobianProgram, rootProgram: rootProgram, derivativeSlots: derivativeSlots,

@@ -69,9 +69,6 @@ public final class CompiledModel: Sendable {
     var initialization: [(slot: Int, expression: Symbolic)] { code.initialization }
     /// `delay(e, τ)` terms (empty for an ordinary ODE model).
     public var delays: [DelayTerm] { code.delays }
-    /// Slots of the plain values (parameters, truth values) the solver's functions read: an
-    /// event instant that changes none of them nor the state leaves the solver's problem as it was.
-    public var solverInputs: [Int] { code.solverInputs }
 
     /// Whether the programs run as native code.
     public var runsNativeCode: Bool { programs.nativeRightHandSide != nil }
@@ -131,9 +128,6 @@ struct ModelDescription: Sendable {
     var initialization: [(slot: Int, expression: Symbolic)]
     /// `delay(e, τ)` terms, whose slots the instance fills from its history.
     var delays: [DelayTerm] = []
-    /// Slots of the plain values (parameters, truth values) the right-hand side, Jacobian
-    /// and root functions read, directly or through assigned values.
-    var solverInputs: [Int] = []
 }
 
 /// Everything compiling a pathway produces: slot layout, program code, symbols, events

@@ -11,17 +11,18 @@ public enum CSVWriter {
         return out
     }
 
-    /// The same text as `text(_:header:)`, streamed into an output file as it is formatted.
-    public static func write(_ trajectory: Trajectory, header: Bool = true, to sink: inout OutputSink) {
-        rows(trajectory, header: header, to: &sink)
+    /// The same text as `text(_:header:)`, streamed into an output file as it is formatted;
+    /// `only`: these rows alone (ascending), not every row.
+    public static func write(_ trajectory: Trajectory, only: [Int]? = nil, header: Bool = true, to sink: inout OutputSink) {
+        rows(trajectory, only: only, header: header, to: &sink)
     }
 
-    private static func rows(_ trajectory: Trajectory, header: Bool, to out: inout some TextOutputStream) {
+    private static func rows(_ trajectory: Trajectory, only: [Int]? = nil, header: Bool, to out: inout some TextOutputStream) {
         let width = trajectory.columns.count
         if header { out.write((["time"] + trajectory.columns).joined(separator: ",") + "\n") }
         trajectory.values.withUnsafeBufferPointer { values in
-            for (r, time) in trajectory.times.enumerated() {
-                write(time, to: &out)
+            for r in only ?? Array(trajectory.times.indices) {
+                write(trajectory.times[r], to: &out)
                 for value in values[(r * width)..<((r + 1) * width)] {
                     out.write(",")
                     write(value, to: &out)

@@ -218,18 +218,16 @@ struct Run {
                 case .reached(let reached), .stopTime(let reached):
                     t = reached
                     if t >= nextSwitch {
-                        // Landed exactly on a time switch: flip the switches due now, run events, and
-                        // restart unless they left the solver's problem as it was.
+                        // Landed exactly on a time switch: flip the switches due now, run events, restart.
                         t = nextSwitch
                         instance.update(time: t, state: y)
                         flipTimedSwitches(at: t)
-                        let before = solverProblem()
                         if let f = processEvents(at: t) { return fail(f) }
                         if t >= pause {
                             pausedAt = t
                             return
                         }
-                        if before == nil || before != solverProblem() || t == request.restartTime { try restart(integrator, at: t) }
+                        try restart(integrator, at: t)
                         nextSwitch = nextDiscontinuity(after: t)
                     } else if t >= pause {
                         t = pause
@@ -280,15 +278,6 @@ struct Run {
         instance.evaluateCrossings()
         queueCrossings(after: t)
         return nil
-    }
-
-    /// The bits of the state and of every plain value the solver's functions read, when the
-    /// solver may step on past an instant that leaves them all as they were: its history then
-    /// still describes the solution (a stimulus pulse ending where only an event trigger reads
-    /// it, in the middle of a spike). Nil with sensitivities or delays, which always restart.
-    func solverProblem() -> [UInt64]? {
-        guard sensitivity == nil, model.delays.isEmpty else { return nil }
-        return y.map(\.bitPattern) + model.solverInputs.map { instance.value(ofSlot: $0).bitPattern }
     }
 
     mutating func restart(_ integrator: Integrator, at t: Double) throws(CVODEError) {

@@ -30,10 +30,6 @@ public struct SimulationRequest: Sendable {
     /// solver's tolerance allows (see `Run.negativeSpecies`). Off by default: SBML allows
     /// negative amounts, and the SBML Test Suite has models that use them.
     public var stopOnNegativeConcentration = false
-    /// An instant at which the solver restarts even if its events leave the state and what the
-    /// solver reads unchanged: where a paused copy of this run resumes (`run(_:pausingAt:)`
-    /// starts a new solver there), so that the run made in one go has the same bytes.
-    public var restartTime: Double?
 
     public init(grid: TimeGrid, columns: [String]? = nil, overrides: [(name: String, value: Double)] = [],
                 options: IntegratorOptions = IntegratorOptions()) {
@@ -113,9 +109,7 @@ public protocol EventAction: AnyObject {
 /// - simultaneous events run by priority (higher first), then in document order, and
 ///   every execution can trigger or (if not persistent) cancel others at the same instant;
 /// - `time`-only switches are landed on exactly with a stop time; all other switches are
-///   located by CVODE's root finding; the solver restarts after every discontinuity, and
-///   steps on past an instant whose events changed neither the state nor a value its
-///   functions read (`CompiledModel.solverInputs`).
+///   located by CVODE's root finding; the solver restarts after every discontinuity.
 ///
 /// A simulator holds only the compiled model, which is immutable: one simulator serves any
 /// number of runs on any number of threads, each run in a `ModelInstance` of its own.
