@@ -70,7 +70,7 @@ run: build
 	.build/release/kinapse simulate Pathways/synapses/golgi_granule.toml --protocol tbs \
 		--out out/golgi_granule_tbs.csv --readouts out/golgi_granule_tbs_readouts.csv \
 		--summary out/golgi_granule_tbs_summary.csv --plot out/golgi_granule_tbs.svg
-	@echo "wrote out/golgi_granule_tbs.csv (time courses), out/golgi_granule_tbs_readouts.csv (test stimuli), out/golgi_granule_tbs_summary.csv, out/golgi_granule_tbs.svg (figure)"
+	@echo "wrote out/golgi_granule_tbs.csv (time courses every 1 s; --test-traces adds each test stimulus's 0.1-ms samples), out/golgi_granule_tbs_readouts.csv (test stimuli), out/golgi_granule_tbs_summary.csv, out/golgi_granule_tbs.svg (figure)"
 
 # The test suite includes the SBML Test Suite regression check: every case listed in
 # Fixtures/sbml-suite-passing.txt must still pass (skipped when ../shared is absent).

@@ -50,12 +50,19 @@ extension Compilation {
         // The root functions run after every solver step: they compute only the assigned
         // values they read (a membrane voltage for a rate law's switch, not every reaction
         // rate), each from the same expression as everywhere else, so to the same bits.
+        // A comparison of plain values alone (a stimulus parameter against a threshold) can
+        // change only when an event sets one of them, where the run re-evaluates it: its root
+        // function is a constant, so the solver never looks for a crossing between events.
+        let rootFunctions = rootRelationals.map { k -> Symbolic in
+            let g = relationals[k].function
+            return isStateFree(g) && !g.slots.contains(0) ? .constant(1) : g
+        }
         var rootProgram = Program()
         builder.resetCache()
-        for v in Self.assignedValues(order, readBy: rootRelationals.map { relationals[$0].function }) {
+        for v in Self.assignedValues(order, readBy: rootFunctions) {
             builder.emit(v.expression, storingInto: v.slot, program: &rootProgram)
         }
-        let rootSlots = rootRelationals.map { builder.emit(relationals[$0].function, into: &rootProgram) }
+        let rootSlots = rootFunctions.map { builder.emit($0, into: &rootProgram) }
 
         // Event machinery as programs too. The root-found switches' functions run after the
         // assigned values at every discontinuity; the time switches' functions and crossing

@@ -101,27 +101,38 @@ public enum AtomicFile {
     }
 
     public static func write(_ text: String, to path: String, force: Bool = false) throws(WriteError) {
+        try write(to: path, force: force) { $0.write(text) }
+    }
+
+    /// Writes what `produce` puts into the sink, with the guarantees of `write(_:to:force:)`,
+    /// in chunks as it goes: a large output (a long time course) is never held whole in memory.
+    public static func write(to path: String, force: Bool = false, _ produce: (inout OutputSink) -> Void) throws(WriteError) {
         // Under MPI every rank runs the whole command and rank 0 alone writes: the ranks
         // never race for a file, and the file is the one a single process writes.
         guard JobRank.speaksForJob else { return }
         switch try Target(path, force: force).method {
-        case .replace(let target, let mode): try replace(target, with: text, mode: mode, named: path)
-        case .writeThrough(let target): try writeThrough(target, text: text, named: path)
+        case .replace(let target, let mode): try replace(target, mode: mode, named: path, produce)
+        case .writeThrough(let target): try writeThrough(target, named: path, produce)
         }
     }
 
-    private static func replace(_ path: String, with text: String, mode: mode_t?, named: String) throws(WriteError) {
+    private static func replace(_ path: String, mode: mode_t?, named: String, _ produce: (inout OutputSink) -> Void) throws(WriteError) {
         let url = URL(fileURLWithPath: path)
         let directory = url.deletingLastPathComponent()
         let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         // Held from creating the temporary file to renaming it: an interrupting signal
         // waits here, so it never removes a file that is about to be renamed into place.
         try Interruption.whileWriting(temporary.path) { () throws(WriteError) in
-            do {
-                try Data(text.utf8).write(to: temporary)
-            } catch {
-                try? FileManager.default.removeItem(at: temporary)
-                throw WriteError(path: named, reason: error.localizedDescription)
+            let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o666)
+            guard fd >= 0 else { throw WriteError(path: named, reason: String(cString: strerror(errno))) }
+            var sink = OutputSink(descriptor: fd)
+            produce(&sink)
+            sink.flush()
+            // A full disk may only show when the data reach it, at close.
+            let closed = close(fd) == 0 ? nil : errno
+            if let failure = sink.failure ?? closed {
+                unlink(temporary.path)
+                throw WriteError(path: named, reason: String(cString: strerror(failure)))
             }
             if let mode { chmod(temporary.path, mode) }
             #if DEBUG || KINAPSE_TEST_HOOKS
@@ -129,24 +140,60 @@ public enum AtomicFile {
             #endif
             if rename(temporary.path, url.path) != 0 {
                 let reason = String(cString: strerror(errno))
-                try? FileManager.default.removeItem(at: temporary)
+                unlink(temporary.path)
                 throw WriteError(path: named, reason: reason)
             }
         }
     }
 
     /// Not under the interruption lock: a FIFO without a reader blocks here, and Ctrl-C must still end the run.
-    private static func writeThrough(_ path: String, text: String, named: String) throws(WriteError) {
+    private static func writeThrough(_ path: String, named: String, _ produce: (inout OutputSink) -> Void) throws(WriteError) {
         let fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC)
         guard fd >= 0 else { throw WriteError(path: named, reason: String(cString: strerror(errno))) }
         defer { close(fd) }
-        let bytes = Array(text.utf8)
+        var sink = OutputSink(descriptor: fd)
+        produce(&sink)
+        sink.flush()
+        if let failure = sink.failure { throw WriteError(path: named, reason: String(cString: strerror(failure))) }
+    }
+}
+
+/// An output file being written: bytes gather in a buffer and go to the file a chunk at a
+/// time. After a failed write (a full disk) the rest is dropped and `failure` keeps the errno,
+/// which `AtomicFile` reports once the producer is done.
+public struct OutputSink: TextOutputStream {
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    fileprivate private(set) var failure: Int32?
+    /// Bytes gathered before a write: large enough that the system calls cost nothing next
+    /// to formatting, small enough to stay in the cache.
+    private static let chunk = 1 << 18
+
+    fileprivate init(descriptor: Int32) {
+        self.descriptor = descriptor
+        buffer.reserveCapacity(Self.chunk + 4096)
+    }
+
+    public mutating func write(_ string: String) { append(string.utf8) }
+
+    /// Where `Double.write(to:)` hands over its digits, without making a `String` of them.
+    public mutating func _writeASCII(_ bytes: UnsafeBufferPointer<UInt8>) { append(bytes) }
+
+    private mutating func append(_ bytes: some Collection<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= Self.chunk { flush() }
+    }
+
+    fileprivate mutating func flush() {
+        defer { buffer.removeAll(keepingCapacity: true) }
+        guard failure == nil else { return }
         var written = 0
-        while written < bytes.count {
-            let n = bytes[written...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        while written < buffer.count {
+            let n = buffer[written...].withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw WriteError(path: named, reason: String(cString: strerror(errno)))
+                failure = errno
+                return
             }
             written += n
         }

@@ -7,16 +7,29 @@ public enum CSVWriter {
     public static func text(_ trajectory: Trajectory, header: Bool = true) -> String {
         var out = ""
         out.reserveCapacity(trajectory.rowCount * (trajectory.columns.count + 1) * 12)
-        if header { out += (["time"] + trajectory.columns).joined(separator: ",") + "\n" }
-        for r in 0..<trajectory.rowCount {
-            out += format(trajectory.times[r])
-            for c in 0..<trajectory.columns.count {
-                out += ","
-                out += format(trajectory.value(row: r, column: c))
-            }
-            out += "\n"
-        }
+        rows(trajectory, header: header, to: &out)
         return out
+    }
+
+    /// The same text as `text(_:header:)`, streamed into an output file as it is formatted;
+    /// `only`: these rows alone (ascending), not every row.
+    public static func write(_ trajectory: Trajectory, only: [Int]? = nil, header: Bool = true, to sink: inout OutputSink) {
+        rows(trajectory, only: only, header: header, to: &sink)
+    }
+
+    private static func rows(_ trajectory: Trajectory, only: [Int]? = nil, header: Bool, to out: inout some TextOutputStream) {
+        let width = trajectory.columns.count
+        if header { out.write((["time"] + trajectory.columns).joined(separator: ",") + "\n") }
+        trajectory.values.withUnsafeBufferPointer { values in
+            for r in only ?? Array(trajectory.times.indices) {
+                write(trajectory.times[r], to: &out)
+                for value in values[(r * width)..<((r + 1) * width)] {
+                    out.write(",")
+                    write(value, to: &out)
+                }
+                out.write("\n")
+            }
+        }
     }
 
     /// The last line of a results file whose run stopped early: a comment, so readers
@@ -27,9 +40,15 @@ public enum CSVWriter {
 
     /// One number as the rows write it.
     public static func format(_ v: Double) -> String {
-        if v == 0 { return "0" }  // also turns -0 into 0
-        if v.isNaN { return "nan" }  // not "-nan": the sign of a NaN means nothing
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return "\(v)"
+        var text = ""
+        write(v, to: &text)
+        return text
+    }
+
+    private static func write(_ v: Double, to out: inout some TextOutputStream) {
+        if v == 0 { return out.write("0") }  // also turns -0 into 0
+        if v.isNaN { return out.write("nan") }  // not "-nan": the sign of a NaN means nothing
+        if v == v.rounded(), abs(v) < 1e15 { return out.write(String(Int64(v))) }
+        v.write(to: &out)  // Swift's shortest round-trip form, as `"\(v)"` prints it
     }
 }

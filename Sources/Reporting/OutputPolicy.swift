@@ -58,8 +58,13 @@ public struct OutputPolicy: Sendable {
 
     /// Writes one output after checking it again (a file read since `check` counts too).
     public func write(_ text: String, to path: String, option: String) throws(Refusal) {
+        try write(to: path, option: option) { $0.write(text) }
+    }
+
+    /// Writes one output produced into the file as it goes (`AtomicFile.write(to:force:_:)`).
+    public func write(to path: String, option: String, _ produce: (inout OutputSink) -> Void) throws(Refusal) {
         try check([(option, path)])
-        do { try AtomicFile.write(text, to: path, force: force) } catch {
+        do { try AtomicFile.write(to: path, force: force, produce) } catch {
             throw Refusal(message: error.description, hint: error.hint)
         }
     }

@@ -79,7 +79,7 @@ enum RecordedTests {
     /// The output grid: every `step` s (the sparse time course), plus `recording.sampling` from
     /// one sample before each test spike to `recording.window` after it (the first window stops
     /// short of the second spike), so quiet stretches cost few output points.
-    static func grid(_ proto: InductionProtocol, _ recording: Recording, step: Double, end: Double) -> (TimeGrid, [TestSampling]) {
+    static func grid(_ proto: InductionProtocol, _ recording: Recording, step: Double, end: Double) -> (grid: TimeGrid, samplings: [TestSampling], timeCourseRows: [Int]) {
         let s = recording.sampling
         let ppi = proto.pairedPulseInterval
         let firstSamples = max(1, Int(((min(recording.window, ppi - 2 * s)) / s).rounded(.down)))
@@ -111,7 +111,7 @@ enum RecordedTests {
             return TestSampling(time: t, firstBefore: max(0, first - 1), firstWindow: first..<index(of: t + Double(firstSamples) * s) + 1,
                                 secondBefore: second - 1, secondWindow: second..<index(of: t + ppi + Double(secondSamples) * s) + 1)
         }
-        return (TimeGrid(times: unique), samplings)
+        return (TimeGrid(times: unique), samplings, (0...sparse).map { index(of: Double($0) * step) })
     }
 
     /// The readouts of every test stimulus the trajectory reached.

@@ -104,6 +104,9 @@ public struct SynapseRunResult: Sendable {
     public var compiledStateCount: Int
     /// ∂(time course)/∂p_k for the columns of `trajectory`, when sensitivities were requested.
     public var sensitivities: SensitivityTrajectory?
+    /// For a biophysical synapse, the rows of `trajectory` on its regular output grid (every
+    /// `outputStep` s), without the dense sweeps around each test stimulus; nil: every row is.
+    public var timeCourseRows: [Int]? = nil
 }
 
 public enum SynapseRunError: Error, Sendable, CustomStringConvertible {
@@ -295,6 +298,8 @@ public struct PreparedSynapseRun: Sendable {
     private let columns: [String]
     /// Where each test stimulus is read (biophysical synapses only).
     private let samplings: [TestSampling]
+    /// The rows of the output grid every `step` s, without the test stimuli's sweeps.
+    private let timeCourseRows: [Int]?
     /// Seconds of unstimulated settling before the baseline: the rig after break-in
     /// (biophysical synapses) and the drugs' pre-incubation.
     private let settleDuration: Double
@@ -381,7 +386,7 @@ public struct PreparedSynapseRun: Sendable {
         let intervals = Int((proto.endTime / proto.testInterval).rounded(.up))
         let end = Double(intervals) * proto.testInterval
         if let recording = synapse.recording {
-            (grid, samplings) = RecordedTests.grid(proto, recording, step: step, end: end)
+            (grid, samplings, timeCourseRows) = RecordedTests.grid(proto, recording, step: step, end: end)
             // The states (the cells' voltages and gates are rate rules, not species) and what the rig reads.
             var columns = model.states.map(\.name)
             for symbol in Recording.Readout.allCases.map({ recording.readouts[$0]!.value }) + [synapse.receptors.value]
@@ -390,6 +395,7 @@ public struct PreparedSynapseRun: Sendable {
         } else {
             grid = TimeGrid(start: 0, end: end, count: intervals * stepsPerInterval + 1)
             samplings = []
+            timeCourseRows = nil
             var columns = model.defaultColumns
             for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
             self.columns = columns
@@ -611,7 +617,8 @@ public struct PreparedSynapseRun: Sendable {
         let summary = simulation.failure == nil ? PlasticitySummary(readouts: readouts, protocolDefinition: proto) : nil
         return SynapseRunResult(trajectory: simulation.trajectory, readouts: readouts, summary: summary, statistics: simulation.statistics,
                                 eventsExecuted: simulation.eventsExecuted, failure: simulation.failure,
-                                compiledStateCount: simulator.model.stateCount, sensitivities: nil)
+                                compiledStateCount: simulator.model.stateCount, sensitivities: nil,
+                                timeCourseRows: timeCourseRows.map { rows in rows.filter { $0 < simulation.trajectory.rowCount } })
     }
 
     /// The readout's derivatives by the chain rule through Pr and N.

@@ -48,6 +48,11 @@ enum OutputCheck {
         try policy(force: force).write(text, to: path, option: option)
     }
 
+    /// The same, formatted into the file as it goes (a long time course).
+    static func write(to path: String, option: String, force: Bool, _ produce: (inout OutputSink) -> Void) throws {
+        try policy(force: force).write(to: path, option: option, produce)
+    }
+
     private static func named(_ outputs: [(option: String, path: String?)]) -> [(option: String, path: String)] {
         outputs.compactMap { o in o.path.map { (option: o.option, path: $0) } }
     }

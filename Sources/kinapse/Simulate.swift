@@ -245,12 +245,13 @@ struct Simulate: ParsableCommand {
         let integrationTime = integrationTimes.sorted()[integrationTimes.count / 2]
         let integrationCPUTime = cpuTimes.sorted()[cpuTimes.count / 2]
 
-        var csv = CSVWriter.text(result.trajectory)
-        if let failure = result.failure { csv += CSVWriter.partialMarker(failure.summary) }
         if let out {
-            try OutputCheck.write(csv, to: out, option: "--out", force: force)
+            try OutputCheck.write(to: out, option: "--out", force: force) { file in
+                CSVWriter.write(result.trajectory, to: &file)
+                if let failure = result.failure { file.write(CSVWriter.partialMarker(failure.summary)) }
+            }
         } else {
-            StandardOutput.write(csv)
+            StandardOutput.write(CSVWriter.text(result.trajectory) + (result.failure.map { CSVWriter.partialMarker($0.summary) } ?? ""))
         }
         if let plot { try PlotOutput.pathway(result.trajectory, of: pathway, to: plot, force: force) }
         if stats {

@@ -27,6 +27,9 @@ struct SynapseOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Write one row per test stimulus (Pr, N, amplitude, CV, PPR, …) as CSV.", valueName: "FILE"))
     var readouts: String?
 
+    @Flag(name: .customLong("test-traces"), help: "With --out, for a synapse with a [recording]: also write each test stimulus's trace (the samples every 'sampling' s around its spikes; 120,000 more rows for a 50-min protocol), not only the time course every --dt.")
+    var testTraces = false
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)). With --method ssa or tau-leap on a pathway: the number of stochastic trials.", valueName: "N"))
     var trials: Int = 0
 
@@ -74,6 +77,7 @@ struct SynapseOptions: ParsableArguments {
         }
         if (trials > 0) != (trialsOut != nil) { throw ValidationError("--trials N and --trials-out FILE go together") }
         if sensitivitiesOut != nil && sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
+        if testTraces && simulate.out == nil { throw ValidationError("--test-traces adds the test stimuli's traces to --out FILE; give --out") }
         if let checkJobs {
             guard checkSensitivities else { throw ValidationError("--check-jobs goes with --check-sensitivities") }
             guard checkJobs >= 1 else { throw ValidationError("--check-jobs must be positive (got \(checkJobs))") }
@@ -90,8 +94,8 @@ struct SynapseOptions: ParsableArguments {
 
     func rejectForPathway() throws {
         if `protocol` != nil || !blockers.isEmpty || !drugs.isEmpty || summary != nil || readouts != nil || trials > 0 || trialsOut != nil || plotSpecies != nil
-            || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities || checkJobs != nil {
-            throw ValidationError("--protocol, --block, --drug, --summary, --readouts, --trials, --plot-species and --sensitivities apply to synapse definitions (.toml)")
+            || sensitivities != nil || sensitivitiesOut != nil || checkSensitivities || checkJobs != nil || testTraces {
+            throw ValidationError("--protocol, --block, --drug, --summary, --readouts, --test-traces, --trials, --plot-species and --sensitivities apply to synapse definitions (.toml)")
         }
     }
 }
@@ -129,7 +133,10 @@ struct SynapseCommand {
         let elapsed = clock.now - start
 
         if let out = simulate.out {
-            try write(CSVWriter.text(result.trajectory) + (result.failure.map { CSVWriter.partialMarker($0.summary) } ?? ""), to: out, option: "--out")
+            try OutputCheck.write(to: out, option: "--out", force: simulate.force) { file in
+                CSVWriter.write(result.trajectory, only: options.testTraces ? nil : result.timeCourseRows, to: &file)
+                if let failure = result.failure { file.write(CSVWriter.partialMarker(failure.summary)) }
+            }
         }
         if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path, option: "--readouts") }
         if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path, option: "--summary") }

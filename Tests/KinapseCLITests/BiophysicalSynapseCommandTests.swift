@@ -24,7 +24,7 @@ import PathwayTestSupport
         defer { try? FileManager.default.removeItem(at: dir) }
         let proto = try Self.shortRest(in: dir)
         let r = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", proto, "--readouts", "r.csv", "--summary", "s.csv",
-                             "--plot", "p.svg"], in: dir)
+                             "--plot", "p.svg", "--out", "tc.csv"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("recording: whole-cell voltage clamp at -47 mV, 2 mM Cl- pipette"), "\(r.stdout)")
         #expect(r.stdout.contains("IPSC amplitude (pA)") && r.stdout.contains("E_GABA (mV)") && r.stdout.contains(" mV\n"), "\(r.stdout)")
@@ -38,6 +38,17 @@ import PathwayTestSupport
         // The figure's CSV reader takes the recorded readouts too.
         let plot = try CLI.run(["plot", "r.csv", "--out", "again.svg"], in: dir)
         #expect(plot.status == 0, "\(plot.stderr)")
+        // --out holds the time course every tenth of the test interval, from 0 past the last test
+        // (60 s); --test-traces adds each test's samples around its two spikes (at least 100
+        // each), the same run's rows.
+        let traced = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", proto, "--out", "traces.csv", "--test-traces"], in: dir)
+        #expect(traced.status == 0, "\(traced.stderr)")
+        let course = try String(contentsOf: dir.appendingPathComponent("tc.csv"), encoding: .utf8).split(separator: "\n")
+        let traces = try String(contentsOf: dir.appendingPathComponent("traces.csv"), encoding: .utf8).split(separator: "\n")
+        let times = course.dropFirst().map { Double($0.prefix { $0 != "," }) ?? .nan }
+        #expect(times == times.indices.map { Double($0) } && times.count > 60, "\(times)")
+        #expect(traces.count >= course.count + 7 * 2 * 100, "\(traces.count) rows with the traces, \(course.count) without")
+        #expect(Set(traces).isSuperset(of: course))
     }
 
     @Test func synapsesListTheRecording() throws {
