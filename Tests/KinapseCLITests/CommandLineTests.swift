@@ -32,6 +32,13 @@ enum CLI {
                              stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Lets the kinapse processes started next inherit SIGINT's default action. A test runner
+    /// started as a background job of a script has SIGINT ignored, and exec passes that on, so a
+    /// test that interrupts kinapse calls this first.
+    static func inheritDefaultInterrupt() {
+        signal(SIGINT, SIG_DFL)
+    }
+
     static func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

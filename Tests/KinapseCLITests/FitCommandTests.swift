@@ -83,9 +83,7 @@ import PathwayTestSupport
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", "trap '' INT; exec \"$0\" \"$@\"", CLI.executable.path] + arguments
         } else {
-            // A test runner started as a background job of a script has SIGINT ignored, and exec
-            // passes that on: the default action is what this test interrupts.
-            signal(SIGINT, SIG_DFL)
+            CLI.inheritDefaultInterrupt()
             process.executableURL = CLI.executable
             process.arguments = arguments
         }

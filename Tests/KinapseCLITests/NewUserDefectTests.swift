@@ -64,9 +64,11 @@ import PathwayTestSupport
     @Test func twoFitsAtOnceIntoOneDirectory() throws {
         let files = try OutputEqualsInputTests.fitInputs()
         defer { files.remove() }
+        CLI.inheritDefaultInterrupt()
         let first = Process()
         first.executableURL = CLI.executable
-        first.arguments = ["fit", "fit.toml", "--starts", "100000", "--out-dir", "out", "--quiet"]
+        // A wall-clock limit, so a SIGINT that goes unheard fails the test instead of running on.
+        first.arguments = ["fit", "fit.toml", "--starts", "100000", "--max-time", "300", "--out-dir", "out", "--quiet"]
         first.currentDirectoryURL = files.dir
         first.standardOutput = FileHandle.nullDevice
         first.standardError = FileHandle.nullDevice
@@ -89,6 +91,7 @@ import PathwayTestSupport
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("window.csv")
+        CLI.inheritDefaultInterrupt()
         let process = Process()
         process.executableURL = CLI.executable
         process.arguments = ["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-100:100:1", "--jobs", "1", "--quiet", "--out", out.path]

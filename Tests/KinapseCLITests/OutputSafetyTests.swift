@@ -34,6 +34,7 @@ import PathwayTestSupport
     /// Starts `kinapse`, waits until it says it is paused between writing its temporary
     /// file and renaming it (debug-only `KINAPSE_PAUSE_BEFORE_RENAME`), and sends `signal`.
     func interruptMidWrite(_ arguments: [String], signal: Int32, pause: Double) throws -> Process {
+        CLI.inheritDefaultInterrupt()
         let process = Process()
         process.executableURL = CLI.executable
         process.arguments = arguments
