@@ -89,18 +89,12 @@ import SourceDiagnostics
         return s
     }
 
-    /// 400 sweeps of the same kind at SNR exactly 10 (A = 100 pA, σ = 10 pA, PPR 0.7), every
-    /// fourth first response failing: 300 amplitudes, enough for the spread and the
-    /// fraction within 2 % to be measured (the fraction's binomial SD is 0.008).
+    /// The first 400 sweeps of the accuracy recording (SNR exactly 10: A = 100 pA, σ = 10 pA,
+    /// PPR 0.7, every fourth first response failing): 300 amplitudes, enough for the spread
+    /// and the fraction within 2 % to be measured (the fraction's binomial SD is 0.008).
     static var many: SyntheticRecording.Spec {
-        var s = SyntheticRecording.Spec()
+        var s = SyntheticRecording.Spec.accuracy
         s.sweepCount = 400
-        s.noise = 10
-        s.nominal = Array(repeating: 100, count: 400)
-        s.amplitudes = (0..<400).map { $0 % 4 == 1 ? 0 : 100 }
-        s.pairedPulseRatios = Array(repeating: 0.7, count: 400)
-        s.seriesResistance = Array(repeating: 10, count: 400)
-        s.seed = 2026
         return s
     }
 
@@ -148,7 +142,7 @@ import SourceDiagnostics
             #expect(abs(measured / truth - 1) < 0.02, "sweeps \(window.first! + 1)…")
         }
         // Failures, counted exactly over the 100 that failed.
-        #expect(result.sweeps.indices.filter { result.sweeps[$0].failures[0] } == spec.amplitudes.indices.filter { spec.amplitudes[$0] == 0 })
+        #expect(result.sweeps.indices.filter { result.sweeps[$0].failures[0] } == result.sweeps.indices.filter { spec.amplitudes[$0] == 0 })
         #expect(result.sweeps.allSatisfy { !$0.failures[1] })
         // The fitted shape is the generator's (the average of 400 sweeps has σ/20 noise).
         #expect(abs(result.kinetics.decayTau / spec.decayTau - 1) < 0.02)
