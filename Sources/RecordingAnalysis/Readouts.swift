@@ -132,13 +132,14 @@ public enum ReadoutAnalysis {
             traces.append(trace)
             var pulse: SeriesResistance.Estimate?
             if let command = try recording.command(channel: o.channel, sweep: piece.sweep, range: piece.range) {
-                pulse = SeriesResistance.estimate(current: x, command: command, dt: dt)
+                let departures = SeriesResistance.departures(command)
+                pulse = departures.first.flatMap { SeriesResistance.estimate(current: x, command: command, step: $0, dt: dt) }
                 // A step's capacitive transients decay with the clamp's time constant: ten of
                 // them leave e⁻¹⁰ = 5·10⁻⁵ of the transient (0.02 pA of a 5 mV step through
                 // 10 MΩ). Assumption when it cannot be measured: 20 ms, ten times a slow
                 // whole-cell clamp (Rs·Cm = 20 MΩ·100 pF = 2 ms).
                 let settle = Int(((pulse?.chargingTau).map { 10 * $0 } ?? 0.02) / dt) + 1
-                steps += SeriesResistance.departures(command).map { max(0, $0.lowerBound - 1)..<($0.upperBound + settle) }
+                steps += departures.map { max(0, $0.lowerBound - 1)..<($0.upperBound + settle) }
             }
             readouts.append(SweepReadout(sweep: piece.sweep + 1, time: (piece.start + first) / 60, amplitudes: [], failures: [],
                                          baseline: 0, noise: 0, seriesResistance: pulse?.resistance))
@@ -313,8 +314,12 @@ public enum ReadoutAnalysis {
         var smooth = [Double](repeating: 0, count: n)
         // Blanked samples (the artefact) stay out of every average.
         for i in 0..<n where s.weights[i] > 0 {
-            let kept = (max(0, i - 2)..<min(n, i + 3)).filter { s.weights[$0] > 0 }
-            smooth[i] = kept.reduce(0) { $0 + s.values[$1] } / Double(kept.count)
+            var sum = 0.0, kept = 0
+            for j in max(0, i - 2)..<min(n, i + 3) where s.weights[j] > 0 {
+                sum += s.values[j]
+                kept += 1
+            }
+            smooth[i] = sum / Double(kept)
         }
         let end = s.stimuli.count > 1 ? s.stimuli[1] : s.time(n - 1)
         let indices = s.values.indices.filter { s.weights[$0] > 0 && s.time($0) < end && s.time($0) >= 0 }

@@ -31,10 +31,11 @@ enum SeriesResistance {
         return runs
     }
 
-    /// Nil when the command has no step of at least 0.5 mV (or the fit fails).
-    /// `current` in pA, `command` in mV; the noise is the SD over the 5 ms before the step.
-    static func estimate(current x: [Double], command v: [Double], dt: Double) -> Estimate? {
-        guard v.count == x.count, let holding = v.first, let pulse = departures(v).first, pulse.lowerBound >= 2 else { return nil }
+    /// Nil when the step is too short or starts in the first two samples (or the fit fails).
+    /// `current` in pA, `command` in mV, `step` the command's first departure; the noise is
+    /// the SD over the 5 ms before the step.
+    static func estimate(current x: [Double], command v: [Double], step pulse: Range<Int>, dt: Double) -> Estimate? {
+        guard v.count == x.count, let holding = v.first, pulse.lowerBound >= 2 else { return nil }
         let (on, off) = (pulse.lowerBound, pulse.upperBound)
         let length = off - on
         guard length >= 10 else { return nil }
