@@ -119,7 +119,7 @@ let package = Package(
         .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport", "AntimonyFrontEnd", "SBMLImport"]),
         .testTarget(name: "PEtabTests", dependencies: ["PEtab", "NativeCode", "SourceDiagnostics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
-        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "SourceDiagnostics", "PathwayTestSupport"]),
+        .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),
         .testTarget(name: "SteadyStateTests", dependencies: ["SteadyState", "SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ParameterScansTests", dependencies: ["ParameterScans", "SteadyState", "ModelCompiler", "CVODEIntegration", "PathwayTestSupport"]),
         .testTarget(name: "StochasticSimulationTests", dependencies: ["StochasticSimulation", "KinapseUtilities", "PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),

@@ -17,7 +17,8 @@ public struct SweepReadout: Sendable {
     /// smoothed trace; nil for failures.
     public var riseTime: Double?
     public var decayTime: Double?
-    /// Holding current before the stimulus (pA) and its standard deviation (noise).
+    /// Holding current at the first stimulus, fitted with the amplitudes (pA), and the noise:
+    /// the SD of the fit's residuals before the first stimulus.
     public var baseline: Double
     public var noise: Double
     /// Series resistance from the test pulse (MΩ), when the sweep has one.
@@ -62,12 +63,14 @@ public struct ReadoutError: Error, Sendable, CustomStringConvertible {
 
 /// Per-stimulus readouts of an evoked-IPSC recording, step by step:
 /// 1. stimulus times (given, or the fast deflections of the sweep average);
-/// 2. per sweep: baseline (mean of `baselineWindow` before the first stimulus) subtracted,
-///    the sign applied so responses are positive, `blank` after each stimulus left out;
-/// 3. the response shape (rise, decay, latency) fitted once to the average of all sweeps;
-/// 4. per sweep: the amplitudes of that shape fitted to the sweep (both of a pair at once),
-///    failures, PPR, rise and decay, series resistance from the test pulse;
-/// 5. baseline normalisation, sliding-window CV, flags for series-resistance changes.
+/// 2. per sweep: the stretch from `baselineWindow` before the first stimulus to
+///    `responseWindow` after the last, signed so responses are positive; series resistance
+///    from the test pulse;
+/// 3. the artefacts and the command's steps (with their transients) left out;
+/// 4. the response shape (rise, decay, latency) fitted once to the average of all sweeps;
+/// 5. per sweep: holding current and the amplitudes of that shape fitted together (both of a
+///    pair at once), noise, failures, PPR, rise and decay;
+/// 6. baseline normalisation, sliding-window CV, flags for series-resistance changes.
 public enum ReadoutAnalysis {
     struct Piece {
         var sweep: Int
@@ -104,73 +107,103 @@ public enum ReadoutAnalysis {
             throw ReadoutError("\(stimuli.count) stimuli per sweep (\(stimuli.map { format($0 * 1000) + " ms" }.joined(separator: ", "))); readouts measure single or paired pulses",
                                hint: "give the one or two stimulus times with --stim-times")
         }
-        let baselineEnd = first - 0.0005, baselineStart = baselineEnd - o.baselineWindow
-        let segmentEnd = min(Double(length) * dt, last + o.responseWindow)
-        guard baselineStart >= 0 else {
-            throw ReadoutError("the first stimulus at \(format(first * 1000)) ms leaves no \(format(o.baselineWindow * 1000)) ms baseline before it",
-                               hint: "shorten --baseline-window or check --stim-times (seconds from the sweep start)")
-        }
-        guard segmentEnd > last + o.blank + 5 * dt else {
+        // The fitted stretch of every sweep: up to `baselineWindow` before the first stimulus
+        // (from the sweep's start when that is nearer) to `responseWindow` after the last.
+        let iStart = max(0, sampleIndex(first - o.baselineWindow, dt))
+        let iFirst = sampleIndex(first, dt), iEnd = min(length, sampleIndex(last + o.responseWindow, dt))
+        guard Double(iEnd) * dt > last + o.blank + 5 * dt else {
             throw ReadoutError("the last stimulus at \(format(last * 1000)) ms is at or after the end of the \(format(Double(length) * dt * 1000)) ms sweep",
                                hint: "stimulus times are seconds from the start of each sweep")
         }
 
         // 2. Sign.
         let (sign, signReason) = try direction(channel, o)
+        let signed = sign == .outward ? 1.0 : -1.0
 
-        // Per sweep: read, baseline, segment, Rs.
-        let i0 = Int((baselineStart / dt).rounded(.down)), iBase = Int((baselineEnd / dt).rounded(.down))
-        let iEnd = Int((segmentEnd / dt).rounded(.down))
-        var segments: [ResponseSegment] = []
+        // Per sweep: the signed trace over the fitted stretch, Rs, and the command's steps.
+        var traces: [[Double]] = []
         var readouts: [SweepReadout] = []
-        var average = [Double](repeating: 0, count: iEnd - iBase)
+        var steps: [Range<Int>] = []
+        var average = [Double](repeating: 0, count: iEnd - iStart)
         for piece in pieces {
             let x = try recording.samples(channel: o.channel, sweep: piece.sweep, range: piece.range)
-            let base = x[i0..<iBase]
-            let mean = base.reduce(0, +) / Double(base.count)
-            let sd = (base.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, base.count - 1))).squareRoot()
-            let signed = sign == .outward ? 1.0 : -1.0
-            var values = [Double](repeating: 0, count: iEnd - iBase), weights = [Double](repeating: 1, count: iEnd - iBase)
-            for i in iBase..<iEnd {
-                values[i - iBase] = signed * (x[i] - mean)
-                let t = Double(i) * dt
-                if t < first || stimuli.contains(where: { t >= $0 - dt / 2 && t < $0 + o.blank }) { weights[i - iBase] = 0 }
-                average[i - iBase] += values[i - iBase]
+            let trace = (iStart..<iEnd).map { signed * x[$0] }
+            for i in trace.indices { average[i] += trace[i] }
+            traces.append(trace)
+            var pulse: SeriesResistance.Estimate?
+            if let command = try recording.command(channel: o.channel, sweep: piece.sweep, range: piece.range) {
+                let departures = SeriesResistance.departures(command)
+                pulse = departures.first.flatMap { SeriesResistance.estimate(current: x, command: command, step: $0, dt: dt) }
+                // A step's capacitive transients decay with the clamp's time constant: ten of
+                // them leave e⁻¹⁰ = 5·10⁻⁵ of the transient (0.02 pA of a 5 mV step through
+                // 10 MΩ). Assumption when it cannot be measured: 20 ms, ten times a slow
+                // whole-cell clamp (Rs·Cm = 20 MΩ·100 pF = 2 ms).
+                let settle = Int(((pulse?.chargingTau).map { 10 * $0 } ?? 0.02) / dt) + 1
+                steps += departures.map { max(0, $0.lowerBound - 1)..<($0.upperBound + settle) }
             }
-            segments.append(ResponseSegment(values: values, weights: weights, start: Double(iBase) * dt - first, dt: dt,
-                                            stimuli: stimuli.map { $0 - first }))
-            let command = try recording.command(channel: o.channel, sweep: piece.sweep, range: piece.range)
-            readouts.append(SweepReadout(
-                sweep: piece.sweep + 1, time: (piece.start + first) / 60, amplitudes: [], failures: [], baseline: mean, noise: sd,
-                seriesResistance: command.flatMap { SeriesResistance.estimate(current: x, command: $0, dt: dt, noise: sd) }))
+            readouts.append(SweepReadout(sweep: piece.sweep + 1, time: (piece.start + first) / 60, amplitudes: [], failures: [],
+                                         baseline: 0, noise: 0, seriesResistance: pulse?.resistance))
         }
 
-        // 3. Shape from the average.
-        let averaged = ResponseSegment(values: average.map { $0 / Double(pieces.count) }, weights: segments[0].weights,
-                                       start: segments[0].start, dt: dt, stimuli: segments[0].stimuli)
+        // 3. Left out of every fit: the artefacts (from 0.5 ms before each stimulus, whose
+        // time may be a sample off, to `blank` after it) and the command's steps with their
+        // transients, in any sweep.
+        var weights = [Double](repeating: 1, count: iEnd - iStart)
+        let artefacts = stimuli.map { sampleIndex($0 - 0.0005, dt)..<sampleIndex($0 + o.blank, dt) }
+        for range in artefacts + steps {
+            let lower = max(range.lowerBound, iStart), upper = min(range.upperBound, iEnd)
+            if lower < upper { for i in lower..<upper { weights[i - iStart] = 0 } }
+        }
+        let fittedBefore = weights[0..<(iFirst - iStart)].filter { $0 > 0 }.count
+        guard Double(fittedBefore) * dt >= 0.005 else {
+            throw ReadoutError("the first stimulus at \(format(first * 1000)) ms leaves \(format(Double(fittedBefore) * dt * 1000)) ms of baseline before it"
+                               + " (at least 5 ms are needed; artefacts and steps of the command with their transients are left out)",
+                               hint: "lengthen --baseline-window or check --stim-times (seconds from the sweep start)")
+        }
+        let geometry = ResponseSegment(values: [], weights: weights, start: Double(iStart) * dt - first, dt: dt,
+                                       stimuli: stimuli.map { $0 - first })
+
+        // 4. Shape from the average.
+        var averaged = geometry
+        averaged.values = average.map { $0 / Double(pieces.count) }
         let maxLatency = max(2 * dt, min(0.01, (stimuli.count > 1 ? stimuli[1] - stimuli[0] : o.responseWindow) / 2))
-        guard let kinetics = KineticsFit.fit(averaged, maxLatency: maxLatency) else {
+        guard let kinetics = KineticsFit.fit(averaged, maxLatency: maxLatency, drift: o.drift),
+              let model = SweepModel(averaged, kinetics, drift: o.drift) else {
             throw ReadoutError("no synaptic response found: the shape fit to the sweep average failed",
                                hint: "check --channel, --stim-times and --sign")
         }
-        let (averageAmplitudes, _) = KineticsFit.amplitudes(averaged, kinetics)
-        guard let a1 = averageAmplitudes.first, a1 > 0 else {
-            throw ReadoutError("the average response has no \(sign.rawValue) current after the stimulus (fitted amplitude \(format(averageAmplitudes.first ?? 0)) pA)",
+        let a1 = model.coefficients(averaged.values)[model.baselineTerms]
+        guard a1 > 0 else {
+            throw ReadoutError("the average response has no \(sign.rawValue) current after the stimulus (fitted amplitude \(format(a1)) pA)",
                                hint: "the sign is wrong (\(signReason))? give --sign \(sign == .outward ? "inward" : "outward")")
         }
 
-        // 4. Per sweep amplitudes, failures, PPR, kinetics.
-        for (k, segment) in segments.enumerated() {
-            let (a, factors) = KineticsFit.amplitudes(segment, kinetics)
+        // 5. Per sweep: holding current and amplitudes fitted together, noise, failures, PPR, kinetics.
+        let errorFactors = model.amplitudeErrorFactors
+        let firstOffset = iFirst - iStart
+        for (k, trace) in traces.enumerated() {
+            let c = model.coefficients(trace)
+            let a = Array(c[model.baselineTerms...])
+            var squares = 0.0, count = 0
+            for i in 0..<firstOffset where weights[i] > 0 {
+                let r = trace[i] - model.value(c, at: i)
+                squares += r * r
+                count += 1
+            }
+            let noise = (squares / Double(max(1, count - 1))).squareRoot()
             readouts[k].amplitudes = a
-            readouts[k].failures = a.indices.map { a[$0] < o.failureThreshold * readouts[k].noise * factors[$0] }
+            readouts[k].noise = noise
+            readouts[k].baseline = signed * model.baseline(c, at: firstOffset)
+            readouts[k].failures = a.indices.map { a[$0] < o.failureThreshold * noise * errorFactors[$0] }
             if a.count > 1, !readouts[k].failures[0], a[0] > 0 { readouts[k].pairedPulseRatio = a[1] / a[0] }
             if !readouts[k].failures[0] {
-                (readouts[k].riseTime, readouts[k].decayTime) = crossingKinetics(segment)
+                var response = geometry
+                response.values = trace.indices.map { trace[$0] - model.baseline(c, at: $0) }
+                (readouts[k].riseTime, readouts[k].decayTime) = crossingKinetics(response)
             }
         }
 
-        // 5. Induction, baseline, normalisation, windows, Rs flags.
+        // 6. Induction, baseline, normalisation, windows, Rs flags.
         let (induction, inductionReason) = inductionTime(recording, o, firstSweepMinutes: readouts[0].time - first / 60)
         for k in readouts.indices { readouts[k].time -= induction }
         let baselineIndices = readouts.indices.filter { readouts[$0].time < 0 && readouts[$0].time >= -o.baselineMinutes }
@@ -281,8 +314,12 @@ public enum ReadoutAnalysis {
         var smooth = [Double](repeating: 0, count: n)
         // Blanked samples (the artefact) stay out of every average.
         for i in 0..<n where s.weights[i] > 0 {
-            let kept = (max(0, i - 2)..<min(n, i + 3)).filter { s.weights[$0] > 0 }
-            smooth[i] = kept.reduce(0) { $0 + s.values[$1] } / Double(kept.count)
+            var sum = 0.0, kept = 0
+            for j in max(0, i - 2)..<min(n, i + 3) where s.weights[j] > 0 {
+                sum += s.values[j]
+                kept += 1
+            }
+            smooth[i] = sum / Double(kept)
         }
         let end = s.stimuli.count > 1 ? s.stimuli[1] : s.time(n - 1)
         let indices = s.values.indices.filter { s.weights[$0] > 0 && s.time($0) < end && s.time($0) >= 0 }
@@ -334,6 +371,9 @@ public enum ReadoutAnalysis {
         let s = x.sorted()
         return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
     }
+
+    /// The first sample at or after `t` seconds (a millionth of a sample early still counts).
+    static func sampleIndex(_ t: Double, _ dt: Double) -> Int { Int((t / dt - 1e-6).rounded(.up)) }
 
     static func format(_ x: Double) -> String {
         let r = (x * 1000).rounded() / 1000

@@ -9,17 +9,40 @@ import Foundation
 /// corrects for the charging that happens within the first sample (how a membrane test reads
 /// Rs from the capacitive transient of a voltage step).
 enum SeriesResistance {
-    /// MΩ, or nil when the command has no step of at least 0.5 mV (or the fit fails).
-    /// `current` in pA, `command` in mV, `noise` the baseline SD (pA).
-    static func estimate(current x: [Double], command v: [Double], dt: Double, noise: Double) -> Double? {
-        guard v.count == x.count, let holding = v.first else { return nil }
-        guard let on = v.firstIndex(where: { abs($0 - holding) > 0.5 }), on >= 2 else { return nil }
-        let off = v[on...].firstIndex(where: { abs($0 - holding) <= 0.5 }) ?? v.count
+    /// What a test pulse shows: Rs (MΩ) and the time constant of the capacitive transient (s).
+    struct Estimate {
+        var resistance: Double
+        /// Nil when the transient is too short or noisy for a slope.
+        var chargingTau: Double?
+    }
+
+    /// The runs of samples where the command leaves its level at the start of the sweep (the
+    /// holding potential) by more than 0.5 mV: test pulses and other voltage steps.
+    static func departures(_ v: [Double]) -> [Range<Int>] {
+        guard let holding = v.first else { return [] }
+        var runs: [Range<Int>] = []
+        var i = 0
+        while i < v.count {
+            guard abs(v[i] - holding) > 0.5 else { i += 1; continue }
+            let on = i
+            while i < v.count, abs(v[i] - holding) > 0.5 { i += 1 }
+            runs.append(on..<i)
+        }
+        return runs
+    }
+
+    /// Nil when the step is too short or starts in the first two samples (or the fit fails).
+    /// `current` in pA, `command` in mV, `step` the command's first departure; the noise is
+    /// the SD over the 5 ms before the step.
+    static func estimate(current x: [Double], command v: [Double], step pulse: Range<Int>, dt: Double) -> Estimate? {
+        guard v.count == x.count, let holding = v.first, pulse.lowerBound >= 2 else { return nil }
+        let (on, off) = (pulse.lowerBound, pulse.upperBound)
         let length = off - on
         guard length >= 10 else { return nil }
         let step = v[on..<off].reduce(0, +) / Double(length) - holding
         let pre = x[max(0, on - Int(0.005 / dt))..<on]
         let before = pre.reduce(0, +) / Double(pre.count)
+        let noise = (pre.reduce(0) { $0 + ($1 - before) * ($1 - before) } / Double(max(1, pre.count - 1))).squareRoot()
         let tail = x[(off - max(2, length / 5))..<off]
         let steady = tail.reduce(0, +) / Double(tail.count) - before
         let transient = (on..<off).map { x[$0] - before - steady }
@@ -35,6 +58,7 @@ enum SeriesResistance {
             j += 1
         }
         var atOnset = abs(peakValue)
+        var tau: Double?
         if ts.count >= 3 {
             // Weights |I|²: the variance of ln|I| under additive noise σ is σ²/I², so the
             // small, noisy tail counts for little.
@@ -47,12 +71,15 @@ enum SeriesResistance {
                 sxx += w[k] * (ts[k] - mt) * (ts[k] - mt)
                 sxy += w[k] * (ts[k] - mt) * (logs[k] - ml)
             }
-            if sxx > 0, sxy < 0 { atOnset = exp(ml - sxy / sxx * mt) }
+            if sxx > 0, sxy < 0 {
+                atOnset = exp(ml - sxy / sxx * mt)
+                tau = -sxx / sxy
+            }
         }
         let total = (peakValue > 0 ? atOnset : -atOnset) + steady
         guard total != 0 else { return nil }
         // mV / pA = 10⁹ Ω = 1000 MΩ.
         let rs = step / total * 1000
-        return rs.isFinite && rs > 0 ? rs : nil
+        return rs.isFinite && rs > 0 ? Estimate(resistance: rs, chargingTau: tau) : nil
     }
 }

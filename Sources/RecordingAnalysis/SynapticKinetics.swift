@@ -50,8 +50,9 @@ public struct SynapticKinetics: Sendable, Equatable {
     }
 }
 
-/// A stretch of a sweep around its stimuli, baseline-subtracted and signed so that the
-/// synaptic response is positive; blanked samples (artefacts) carry weight 0.
+/// A stretch of a sweep around its stimuli, signed so that the synaptic response is
+/// positive but not baseline-subtracted (the holding current is fitted with the amplitudes);
+/// samples left out of every fit (artefacts, test pulses) carry weight 0.
 struct ResponseSegment {
     var values: [Double]
     var weights: [Double]
@@ -64,70 +65,114 @@ struct ResponseSegment {
     func time(_ i: Int) -> Double { start + Double(i) * dt }
 }
 
-enum KineticsFit {
-    /// Amplitudes of the responses to each stimulus, for a given shape: the linear least
-    /// squares solution of y ≈ Σ_k A_k·g(t − s_k) over unblanked samples (an "optimally scaled
-    /// template", Clements & Bekkers 1997, Biophys J 73:220, extended to overlapping
-    /// responses so that the second of a pair is measured net of the first's decay).
-    /// Also returns each amplitude's noise factor 1/√(Σ g_k²), which times the baseline
-    /// noise σ is its standard error for white noise (the failure criterion uses it).
-    static func amplitudes(_ s: ResponseSegment, _ k: SynapticKinetics) -> (amplitudes: [Double], noiseFactors: [Double]) {
-        let p = s.stimuli.count
-        var gram = [Double](repeating: 0, count: p * p), rhs = [Double](repeating: 0, count: p)
-        var g = [Double](repeating: 0, count: p)
-        for i in s.values.indices where s.weights[i] > 0 {
-            let t = s.time(i)
-            for a in 0..<p { g[a] = k.value(t - s.stimuli[a]) }
+/// The model every sweep is fitted with, for a given response shape g:
+///
+///     y(t) = b + c·t + Σ_k A_k·g(t − s_k) + noise,   t from the first stimulus,
+///
+/// over a segment's weighted samples, the drift c only when asked for. All of b, c and the
+/// amplitudes enter linearly, so with white noise of SD σ the least-squares solution is the
+/// maximum-likelihood estimate, unbiased, with covariance σ²(XᵀX)⁻¹: the Cramér–Rao bound,
+/// the smallest any unbiased estimator of the amplitudes can have. It is the optimally scaled
+/// template of Clements & Bekkers (1997, Biophys J 73:220), who fit a template's scale and
+/// offset together, extended to a pair whose responses overlap. Compared with a baseline
+/// mean subtracted first, it takes the holding current from every sample (the response's
+/// tail and what follows it included).
+struct SweepModel {
+    /// Columns of X over every sample of the segment: 1, t when fitting a drift, then
+    /// g(t − s_k) for each stimulus.
+    let columns: [[Double]]
+    let weights: [Double]
+    /// 1 (offset) or 2 (offset and drift): the columns before the amplitudes'.
+    let baselineTerms: Int
+    /// (XᵀWX)⁻¹, row-major.
+    let covariance: [Double]
+
+    /// Nil when XᵀWX is singular (no weighted samples, or a response indistinguishable from
+    /// the baseline).
+    init?(_ segment: ResponseSegment, _ kinetics: SynapticKinetics, drift: Bool) {
+        let n = segment.values.count
+        var columns = [[Double]](repeating: [Double](repeating: 1, count: n), count: 1)
+        if drift { columns.append((0..<n).map { segment.time($0) }) }
+        for s in segment.stimuli { columns.append((0..<n).map { kinetics.value(segment.time($0) - s) }) }
+        let p = columns.count
+        var gram = [Double](repeating: 0, count: p * p)
+        for i in 0..<n where segment.weights[i] > 0 {
             for a in 0..<p {
-                rhs[a] += g[a] * s.values[i]
-                for b in 0..<p { gram[a * p + b] += g[a] * g[b] }
+                let x = segment.weights[i] * columns[a][i]
+                for b in a..<p { gram[a * p + b] += x * columns[b][i] }
             }
         }
-        let solution = solve(gram, rhs, p)
-        let factors = (0..<p).map { gram[$0 * p + $0] > 0 ? 1 / gram[$0 * p + $0].squareRoot() : .infinity }
-        return (solution, factors)
+        for a in 0..<p { for b in 0..<a { gram[a * p + b] = gram[b * p + a] } }
+        guard let inverse = Self.invert(gram, p) else { return nil }
+        self.columns = columns
+        weights = segment.weights
+        baselineTerms = drift ? 2 : 1
+        covariance = inverse
     }
 
-    /// Gaussian elimination with partial pivoting for the small (1×1, 2×2) normal equations.
-    static func solve(_ a: [Double], _ b: [Double], _ n: Int) -> [Double] {
-        var m = a, x = b
+    /// The least-squares coefficients b, (c), A_1, … of a segment's values.
+    func coefficients(_ values: [Double]) -> [Double] {
+        let p = columns.count
+        var rhs = [Double](repeating: 0, count: p)
+        for i in values.indices where weights[i] > 0 {
+            let y = weights[i] * values[i]
+            for a in 0..<p { rhs[a] += columns[a][i] * y }
+        }
+        return (0..<p).map { a in (0..<p).reduce(0.0) { $0 + covariance[a * p + $1] * rhs[$1] } }
+    }
+
+    /// The fitted holding current (b + c·t) at sample i.
+    func baseline(_ coefficients: [Double], at i: Int) -> Double {
+        baselineTerms == 2 ? coefficients[0] + coefficients[1] * columns[1][i] : coefficients[0]
+    }
+
+    /// The fitted trace at sample i.
+    func value(_ coefficients: [Double], at i: Int) -> Double {
+        (0..<columns.count).reduce(0.0) { $0 + coefficients[$1] * columns[$1][i] }
+    }
+
+    /// Each amplitude's standard error per unit noise SD, √[(XᵀX)⁻¹]_kk.
+    var amplitudeErrorFactors: [Double] {
+        let p = columns.count
+        return (baselineTerms..<p).map { covariance[$0 * p + $0].squareRoot() }
+    }
+
+    /// Gauss–Jordan inversion with partial pivoting of the small (2×2 to 4×4) normal matrix;
+    /// nil when a pivot vanishes against the matrix's scale.
+    static func invert(_ a: [Double], _ n: Int) -> [Double]? {
+        var m = a, inv = [Double](repeating: 0, count: n * n)
+        for i in 0..<n { inv[i * n + i] = 1 }
+        let scale = a.map(abs).max() ?? 0
         for c in 0..<n {
-            guard let pivot = (c..<n).max(by: { abs(m[$0 * n + c]) < abs(m[$1 * n + c]) }), m[pivot * n + c] != 0 else {
-                return [Double](repeating: .nan, count: n)
-            }
+            guard let pivot = (c..<n).max(by: { abs(m[$0 * n + c]) < abs(m[$1 * n + c]) }),
+                  abs(m[pivot * n + c]) > 1e-12 * scale else { return nil }
             if pivot != c {
-                for j in 0..<n { m.swapAt(c * n + j, pivot * n + j) }
-                x.swapAt(c, pivot)
+                for j in 0..<n { m.swapAt(c * n + j, pivot * n + j); inv.swapAt(c * n + j, pivot * n + j) }
             }
-            for r in (c + 1)..<n {
-                let f = m[r * n + c] / m[c * n + c]
-                for j in c..<n { m[r * n + j] -= f * m[c * n + j] }
-                x[r] -= f * x[c]
+            let d = m[c * n + c]
+            for j in 0..<n { m[c * n + j] /= d; inv[c * n + j] /= d }
+            for r in 0..<n where r != c {
+                let f = m[r * n + c]
+                guard f != 0 else { continue }
+                for j in 0..<n { m[r * n + j] -= f * m[c * n + j]; inv[r * n + j] -= f * inv[c * n + j] }
             }
         }
-        for c in stride(from: n - 1, through: 0, by: -1) {
-            var v = x[c]
-            for j in (c + 1)..<n { v -= m[c * n + j] * x[j] }
-            x[c] = v / m[c * n + c]
-        }
-        return x
+        return inv
     }
+}
 
+enum KineticsFit {
     /// Rise, decay and latency fitted to a segment (usually the average of all sweeps):
-    /// Levenberg–Marquardt over (ln τr, ln τd, latency), the amplitudes solved linearly at
-    /// every step (variable projection), from a few starting decays so that a poor start
-    /// cannot settle in a local minimum.
-    static func fit(_ s: ResponseSegment, maxLatency: Double) -> SynapticKinetics? {
+    /// Levenberg–Marquardt over (ln τr, ln τd, latency), the holding current and the
+    /// amplitudes solved linearly at every step (variable projection), from a few starting
+    /// decays so that a poor start cannot settle in a local minimum.
+    static func fit(_ s: ResponseSegment, maxLatency: Double, drift: Bool) -> SynapticKinetics? {
         let problem = ClosureProblem(parameterCount: 3) { theta in
             let k = SynapticKinetics(riseTau: exp(theta[0]), decayTau: exp(theta[1]), latency: theta[2])
-            let (a, _) = amplitudes(s, k)
-            guard a.allSatisfy(\.isFinite) else { return [Double](repeating: 1e6, count: s.values.count) }
-            return s.values.indices.map { i in
-                let t = s.time(i)
-                var model = 0.0
-                for (j, stim) in s.stimuli.enumerated() { model += a[j] * k.value(t - stim) }
-                return s.weights[i] * (s.values[i] - model)
-            }
+            guard let model = SweepModel(s, k, drift: drift) else { return [Double](repeating: 1e6, count: s.values.count) }
+            let c = model.coefficients(s.values)
+            guard c.allSatisfy(\.isFinite) else { return [Double](repeating: 1e6, count: s.values.count) }
+            return s.values.indices.map { s.weights[$0] * (s.values[$0] - model.value(c, at: $0)) }
         }
         let lm = LevenbergMarquardt()
         // Bounds: rise 0.05–20 ms, decay 0.5 ms–1 s, latency 0 to maxLatency.

@@ -3,7 +3,7 @@ import SyntheticRecordings
 
 // kinapse-synth-recording PRESET FORMAT OUT: writes one of the project's synthetic recordings
 // (Fixtures/recordings/README.md says which file comes from which command).
-let usage = "usage: kinapse-synth-recording example|short|benchmark abf2|abf1|nwb|nwb-without-icephys OUT"
+let usage = "usage: kinapse-synth-recording example|short|benchmark|accuracy abf2|abf1|nwb|nwb-without-icephys OUT"
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.count == 3 else {
     FileHandle.standardError.write(Data((usage + "\n").utf8))
@@ -14,6 +14,7 @@ switch arguments[0] {
 case "example": spec = .example
 case "short": spec = .short
 case "benchmark": spec = .benchmark
+case "accuracy": spec = .accuracy
 default:
     FileHandle.standardError.write(Data((usage + "\n").utf8))
     exit(2)

@@ -51,6 +51,21 @@ extension SyntheticRecording.Spec {
         return s
     }
 
+    /// The accuracy measurement (Benchmarks/readouts_accuracy.py): 2,000 sweeps of 0.5 s at
+    /// 10 kHz and SNR exactly 10 (first amplitude 100 pA, σ = 10 pA), paired pulses 50 ms
+    /// apart with PPR 0.7, every fourth first response failing (amplitude 0, sweeps 2, 6, …).
+    public static var accuracy: Self {
+        var s = Self()
+        s.sweepCount = 2000
+        s.noise = 10
+        s.nominal = Array(repeating: 100, count: 2000)
+        s.amplitudes = (0..<2000).map { $0 % 4 == 1 ? 0 : 100 }
+        s.pairedPulseRatios = Array(repeating: 0.7, count: 2000)
+        s.seriesResistance = Array(repeating: 10, count: 2000)
+        s.seed = 25
+        return s
+    }
+
     /// The benchmark: one hour at 10 kHz on two channels, 10 s sweeps back to back.
     public static var benchmark: Self {
         var s = Self()

@@ -13,7 +13,9 @@ import KinapseUtilities
 ///   I(t) = ΔV/(Rs + Rm) + (ΔV/Rs − ΔV/(Rs + Rm))·e^(−t/τ), τ = Cm·Rs·Rm/(Rs + Rm), and the
 ///   mirror image at the end of the step (the series-resistance-limited charging of an
 ///   isopotential cell: Rs in series with Rm ∥ Cm);
-/// - stimulus artefact: an exponential spike of `artefact` pA decaying with 0.1 ms.
+/// - stimulus artefact: an exponential spike of `artefact` pA decaying with 0.1 ms;
+/// - noise: independent Gaussian samples of SD `noise` (white), on a holding current that is
+///   constant or drifts linearly within the sweep.
 public struct SyntheticRecording: Sendable {
     public struct Spec: Sendable {
         public var sampleRate = 10_000.0
@@ -40,6 +42,8 @@ public struct SyntheticRecording: Sendable {
         /// Baseline noise, standard deviation (pA).
         public var noise = 5.0
         public var baselineCurrent = 20.0
+        /// A linear drift of the holding current within each sweep (pA/s), from the sweep's start.
+        public var drift = 0.0
         public var artefact = 1500.0
         /// Holding potential (mV); with E_GABA below it, IPSCs are outward (positive).
         public var holding = 0.0
@@ -76,7 +80,7 @@ public struct SyntheticRecording: Sendable {
         let norm = exp(-tPeak / td) - exp(-tPeak / tr)
         var current: [[Double]] = [], command: [[Double]] = []
         for s in 0..<spec.sweepCount {
-            var i = [Double](repeating: spec.baselineCurrent, count: n)
+            var i = (0..<n).map { spec.baselineCurrent + spec.drift * Double($0) * dt }
             var v = [Double](repeating: spec.holding, count: n)
             let amplitudes: [Double] = spec.stimulusTimes.indices.map { k in
                 k == 0 ? spec.amplitudes[s] : (spec.nominal?[s] ?? spec.amplitudes[s]) * spec.pairedPulseRatios[s]

@@ -13,10 +13,10 @@ struct Readouts: ParsableCommand {
         abstract: "Measure evoked IPSCs in an ABF or NWB recording: amplitude, PPR, CV, failures, Rs.",
         discussion: """
         Reads Axon ABF (ABF1, ABF2; episodic or gap-free) and NWB 2 files with
-        intracellular recordings (docs/recordings.md). Per sweep: the baseline before
-        the first stimulus is subtracted, the artefact after each stimulus blanked,
-        the amplitudes of the response shape (fitted once to the average of all
-        sweeps) fitted to the sweep, both of a pair at once; then failures, PPR,
+        intracellular recordings (docs/recordings.md). Per sweep, with the artefact
+        after each stimulus and the test pulse left out: the holding current and the
+        amplitudes of the response shape (fitted once to the average of all sweeps)
+        fitted together, both of a pair at once; then failures, PPR,
         20-80 % rise and decay, series resistance from the test pulse, CV and 1/CV²
         over sliding windows, and the amplitude in % of the baseline against minutes
         from induction.
@@ -65,11 +65,14 @@ struct Readouts: ParsableCommand {
     @Option(help: ArgumentHelp("Samples left out after each stimulus (the artefact).", valueName: "DURATION"))
     var blank: Seconds = Seconds(0.001)
 
-    @Option(name: .customLong("baseline-window"), help: ArgumentHelp("Baseline before the first stimulus.", valueName: "DURATION"))
-    var baselineWindow: Seconds = Seconds(0.04)
+    @Option(name: .customLong("baseline-window"), help: ArgumentHelp("Each sweep is fitted from this long before the first stimulus.", valueName: "DURATION"))
+    var baselineWindow: Seconds = Seconds(0.1)
 
-    @Option(help: ArgumentHelp("Responses are measured until this long after the last stimulus.", valueName: "DURATION"))
-    var window: Seconds = Seconds(0.1)
+    @Option(help: ArgumentHelp("Each sweep is fitted until this long after the last stimulus.", valueName: "DURATION"))
+    var window: Seconds = Seconds(0.25)
+
+    @Flag(help: "Also fit a linear drift of the holding current within each sweep.")
+    var drift = false
 
     @Option(name: .customLong("failure-threshold"), help: "A response below this many standard errors of its amplitude (from the baseline noise) is a failure.")
     var failureThreshold: Double = 4
@@ -128,6 +131,7 @@ struct Readouts: ParsableCommand {
         options.blank = blank.value
         options.baselineWindow = baselineWindow.value
         options.responseWindow = window.value
+        options.drift = drift
         options.failureThreshold = failureThreshold
         options.cvWindow = cvWindow
         options.sweepLength = sweepLength?.value
