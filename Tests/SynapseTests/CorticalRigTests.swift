@@ -64,7 +64,7 @@ import PathwayTestSupport
     /// no longer saturated (full runs: 0.28 µM of 1 µM at most on the oscillation, 0.11 µM on steady
     /// depolarisation), and it depresses the IPSC postsynaptically (N falls, Pr and the PPR stay);
     /// nifedipine removes the L-type domain and the change with it. CaMKII at the R-type channels
-    /// stays below 1 % active: a spike opens them for ~1 ms, too briefly to load calmodulin's slow
+    /// stays below 1 % active: a spike holds their domain above 1 µM for ~3 ms, too briefly to load calmodulin's slow
     /// C lobe. Full runs: oscillation −4.0 %, steady depolarisation −0.8 %, with nifedipine 0.0 %.
     /// Kurotani et al.'s potentiation on the oscillation (≥ 15 %, row 11) and their depression on
     /// steady depolarisation are known issues: the oscillation's down phases let the L-type channels
