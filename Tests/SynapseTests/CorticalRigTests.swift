@@ -54,6 +54,17 @@ import PathwayTestSupport
 
     // MARK: - Row 11: Kurotani et al. 2008
 
+    /// A thinned run of `protocolName` whose time course is written every 0.1 s (by default every
+    /// tenth of the 300-s test interval), so that the decoded enzymes are seen during the induction.
+    static func sampledRun(_ name: String, _ protocolName: String) throws -> SynapseRunResult {
+        let synapse = try CerebellarRigTests.synapse(name)
+        let proto = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile(protocolName))
+        let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(),
+                                                             protocolDefinition: proto, outputStep: 0.1))
+        #expect(result.failure == nil, "\(name): \(result.failure.map(String.init(describing:)) ?? "")")
+        return result
+    }
+
     /// Largest value over a run of the sum of `names` (µM).
     static func peak(_ result: SynapseRunResult, _ names: [String]) throws -> Double {
         let series = try names.map { try #require(result.trajectory.series($0), "\($0)") }
@@ -70,7 +81,7 @@ import PathwayTestSupport
     /// steady depolarisation are known issues: the oscillation's down phases let the L-type channels
     /// recover from inactivation, so it drives calcineurin more than steady depolarisation does.
     @Test func inductionsDriveCalcineurinButNotCaMKII() throws {
-        let oscillation = try Self.run(CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("kurotani_slow_oscillation")))
+        let oscillation = try Self.sampledRun(Self.synapseName, "kurotani_slow_oscillation")
         let s = try #require(oscillation.summary)
         let calcineurin = try Self.peak(oscillation, ["decL_CaN_CaM"])
         let camkii = try Self.peak(oscillation, ["decR_K_CaM", "decR_P_CaM", "decR_P"])
@@ -117,7 +128,7 @@ import PathwayTestSupport
     /// (full run +7.0 %, N +7.1 %, PPR and Pr unchanged; APV and KN-62 −0.0 %). The row's ≥ 15 %
     /// is a known issue (the size is set by the trafficking cascade's assumed rates).
     @Test func tetanusPotentiatesThroughTheNMDAReceptorDomain() throws {
-        let result = try CerebellarRigTests.run("amygdala_la", CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("bauer_tetanus")))
+        let result = try Self.sampledRun("amygdala_la", "bauer_tetanus")
         let s = try #require(result.summary)
         let camkii = try Self.peak(result, ["decK_K_CaM", "decK_P_CaM", "decK_P"])
         #expect(camkii > 1, "CaMKII at most \(camkii) uM of 10")
@@ -134,7 +145,7 @@ import PathwayTestSupport
     /// rest (full run: 0.002 µM of 10 at most) and the IPSC does not move (full run +0.0 %). The
     /// potentiation the row reports (≥ 15 %) is a known issue.
     @Test func pairingDoesNotPotentiate() throws {
-        let result = try CerebellarRigTests.run("auditory_cortex_l5", CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("froemke_pairing")))
+        let result = try Self.sampledRun("auditory_cortex_l5", "froemke_pairing")
         let s = try #require(result.summary)
         #expect(abs(s.amplitudeChange) < 2, "ΔIPSC \(s.amplitudeChange) %")
         // The pairing reached the decoder (Ca2+/CaM-bound CaMKII rises over 20-fold from rest), so
