@@ -9,14 +9,15 @@ import PathwayTestSupport
 /// terminal onto the Pospischil et al. 2008 IB pyramidal cell with an R-type current, in whole-cell
 /// voltage clamp, whose somatic inhibition Kurotani et al. 2008 (Neuron 57:905) find depressed by
 /// firing from a depolarised membrane (L-type Ca²⁺) and potentiated by firing on slow oscillations
-/// (R-type Ca²⁺). Each Ca²⁺ channel type fills its own microdomain; the L-type domain drives
-/// calcineurin (receptor dispersal and gephyrin loss), the R-type domain CaMKII (insertion).
+/// (R-type Ca²⁺). Calmodulin (Pathways/calmodulin.ant) decodes the Ca²⁺ nanodomain of each channel
+/// type (ChannelNanodomain, cells/components.ant): calcineurin at the L-type channels (receptor
+/// dispersal and gephyrin loss), CaMKII at the R-type channels (insertion).
 /// auditory_cortex_l5 puts the same cell in the auditory cortex, where pairing stimulation of its
 /// excitatory and inhibitory inputs with postsynaptic spikes (D'amour & Froemke 2015, Neuron 86:514)
 /// should potentiate the IPSC through NMDA-receptor and L-type Ca²⁺ (row 13); amygdala_la puts the
 /// regular-spiking cell in the lateral amygdala, where tetanization of the thalamic input should
-/// potentiate it NMDA-dependently (Bauer & LeDoux 2004, row 12). In both, CaMKII reads the cell's
-/// shell Ca²⁺. Units as in the files: s, mV, pA.
+/// potentiate it NMDA-dependently (Bauer & LeDoux 2004, row 12). In both, CaMKII bound at the NMDA
+/// receptors reads their nanodomain through calmodulin. Units as in the files: s, mV, pA, µM.
 ///
 /// The terminal's test spikes and the cell's induction spikes carry the cost, so the runs thin the
 /// test stimuli to one pair every 300 s (2 in the baseline, 2 in the 20–30-min window) and keep
@@ -53,34 +54,48 @@ import PathwayTestSupport
 
     // MARK: - Row 11: Kurotani et al. 2008
 
-    /// Firing from a steady depolarisation (the arousal state): the L-type domain drives calcineurin,
-    /// which disperses receptors and gephyrin slots, so the IPSC is depressed postsynaptically
-    /// (−10.9 % in the full run: N falls with it, Pr and the PPR stay), and nifedipine abolishes the
-    /// depression (+2.6 %). Kurotani et al. report this sign; its size is not asserted (the paper's
-    /// was not read, and the table's 15 % applies to the row's potentiation).
-    @Test func depolarisedFiringDepressesThroughLTypeCalcium() throws {
-        let s = try Self.change("kurotani_depolarised_firing")
-        #expect(s.amplitudeChange <= -5, "ΔIPSC \(s.amplitudeChange) %")
-        #expect(s.receptorChange <= -5 && abs(s.pairedPulseRatioChange) < 0.5 && abs(s.releaseProbabilityChange) < 0.5,
-                "ΔN \(s.receptorChange) %, ΔPPR \(s.pairedPulseRatioChange) %, ΔPr \(s.releaseProbabilityChange) %")
-        #expect(s.locus == .postsynaptic, "inferred \(s.locus)")
-        let blocked = try Self.change("kurotani_depolarised_firing", blockers: ["nifedipine"])
-        #expect(abs(blocked.amplitudeChange) < 5, "with nifedipine ΔIPSC \(blocked.amplitudeChange) %")
+    /// A thinned run of `protocolName` whose time course is written every 0.1 s (by default every
+    /// tenth of the 300-s test interval), so that the decoded enzymes are seen during the induction.
+    static func sampledRun(_ name: String, _ protocolName: String) throws -> SynapseRunResult {
+        let synapse = try CerebellarRigTests.synapse(name)
+        let proto = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile(protocolName))
+        let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(),
+                                                             protocolDefinition: proto, outputStep: 0.1))
+        #expect(result.failure == nil, "\(name): \(result.failure.map(String.init(describing:)) ?? "")")
+        return result
     }
 
-    /// Slow oscillations with the same spikes in the up phases (the slow-wave-sleep state): the
-    /// down phases let the R-type channels recover, and their domain's CaMKII works against the
-    /// depression, so blocking them (SNX-482) deepens it. The potentiation Kurotani et al. report
-    /// (≥ 15 %, row 11) does not happen: calcineurin, saturated by the L-type domain, wins in both
-    /// states (−10.0 % in the full run, −13.0 % with SNX-482; Pathways/README.md).
-    @Test func slowOscillationEngagesTheRTypeArmButDoesNotPotentiate() throws {
-        let s = try Self.change("kurotani_slow_oscillation")
-        let blocked = try Self.change("kurotani_slow_oscillation", blockers: ["SNX-482"])
-        // Full runs: −10.0 % against −13.0 % with SNX-482; half that gap allows for the thinned tests.
-        #expect(s.amplitudeChange > blocked.amplitudeChange + 1.5, "ΔIPSC \(s.amplitudeChange) % vs \(blocked.amplitudeChange) % with SNX-482")
-        withKnownIssue("the slow oscillation depresses instead of potentiating (row 11 not reproduced on the rig)") {
-            #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
-            #expect(abs(blocked.amplitudeChange) < 5, "with SNX-482 ΔIPSC \(blocked.amplitudeChange) %")
+    /// Largest value over a run of the sum of `names` (µM).
+    static func peak(_ result: SynapseRunResult, _ names: [String]) throws -> Double {
+        let series = try names.map { try #require(result.trajectory.series($0), "\($0)") }
+        return (0..<series[0].count).map { i in series.reduce(0) { $0 + $1[i] } }.max()!
+    }
+
+    /// Both inductions through the decoded Ca²⁺. Calcineurin at the L-type channels is reached but
+    /// no longer saturated (full runs: 0.28 µM of 1 µM at most on the oscillation, 0.11 µM on steady
+    /// depolarisation), and it depresses the IPSC postsynaptically (N falls, Pr and the PPR stay);
+    /// nifedipine removes the L-type domain and the change with it. CaMKII at the R-type channels
+    /// stays below 1 % active: a spike holds their domain above 1 µM for ~3 ms, too briefly to load calmodulin's slow
+    /// C lobe. Full runs: oscillation −4.0 %, steady depolarisation −0.8 %, with nifedipine 0.0 %.
+    /// Kurotani et al.'s potentiation on the oscillation (≥ 15 %, row 11) and their depression on
+    /// steady depolarisation are known issues: the oscillation's down phases let the L-type channels
+    /// recover from inactivation, so it drives calcineurin more than steady depolarisation does.
+    @Test func inductionsDriveCalcineurinButNotCaMKII() throws {
+        let oscillation = try Self.sampledRun(Self.synapseName, "kurotani_slow_oscillation")
+        let s = try #require(oscillation.summary)
+        let calcineurin = try Self.peak(oscillation, ["decL_CaN_CaM"])
+        let camkii = try Self.peak(oscillation, ["decR_K_CaM", "decR_P_CaM", "decR_P"])
+        #expect(calcineurin > 0.1 && calcineurin < 0.5, "calcineurin at most \(calcineurin) uM of 1")
+        #expect(camkii < 0.1, "CaMKII at most \(camkii) uM of 10")
+        #expect(s.amplitudeChange <= -2 && s.receptorChange <= -2, "ΔIPSC \(s.amplitudeChange) %, ΔN \(s.receptorChange) %")
+        #expect(abs(s.pairedPulseRatioChange) < 0.5 && abs(s.releaseProbabilityChange) < 0.5,
+                "ΔPPR \(s.pairedPulseRatioChange) %, ΔPr \(s.releaseProbabilityChange) %")
+        let depolarised = try Self.change("kurotani_depolarised_firing")
+        let blocked = try Self.change("kurotani_depolarised_firing", blockers: ["nifedipine"])
+        #expect(abs(blocked.amplitudeChange) < 0.5, "with nifedipine ΔIPSC \(blocked.amplitudeChange) %")
+        withKnownIssue("row 11 not reproduced on the rig: the oscillation depresses, and more than steady depolarisation") {
+            #expect(s.amplitudeChange >= 15, "oscillation ΔIPSC \(s.amplitudeChange) %")
+            #expect(depolarised.amplitudeChange <= -5, "steady depolarisation ΔIPSC \(depolarised.amplitudeChange) %")
         }
     }
 
@@ -106,22 +121,38 @@ import PathwayTestSupport
         }
     }
 
-    /// Row 13 (D'amour & Froemke 2015 pairing) and row 12 (Bauer & LeDoux 2004 tetanus): the
-    /// induction's spikes and NMDA-receptor Ca²⁺ lift the shell's Ca²⁺ to ~0.39 µM (pairing) or
-    /// ~0.32 µM (tetanus) for tens of ms, below CaMKII's half-activation (0.7 µM, Hill 4), so CaMKII
-    /// stays near rest and the IPSC does not move (full runs: +0.2 % and +0.0 %). The potentiation
-    /// both rows report (≥ 15 %) is a known issue.
-    @Test(arguments: [("auditory_cortex_l5", "froemke_pairing"), ("amygdala_la", "bauer_tetanus")])
-    func inductionDoesNotPotentiate(synapse: String, protocolName: String) throws {
-        let proto = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile(protocolName))
-        let result = try CerebellarRigTests.run(synapse, proto)
+    /// Row 12 (Bauer & LeDoux 2004 tetanus): four 1-s, 100-Hz trains keep the NMDA receptors open
+    /// and unblocked for seconds, so calmodulin in their nanodomain loads fully and CaMKII bound
+    /// there is activated and autophosphorylated (full run: 2.7 µM Ca²⁺/CaM-bound and 1.2 µM with
+    /// trapped calmodulin at most, of 10); the inserted receptors raise the IPSC postsynaptically
+    /// (full run +7.0 %, N +7.1 %, PPR and Pr unchanged; APV and KN-62 −0.0 %). The row's ≥ 15 %
+    /// is a known issue (the size is set by the trafficking cascade's assumed rates).
+    @Test func tetanusPotentiatesThroughTheNMDAReceptorDomain() throws {
+        let result = try Self.sampledRun("amygdala_la", "bauer_tetanus")
+        let s = try #require(result.summary)
+        let camkii = try Self.peak(result, ["decK_K_CaM", "decK_P_CaM", "decK_P"])
+        #expect(camkii > 1, "CaMKII at most \(camkii) uM of 10")
+        #expect(s.amplitudeChange >= 3 && s.receptorChange >= 3, "ΔIPSC \(s.amplitudeChange) %, ΔN \(s.receptorChange) %")
+        #expect(abs(s.pairedPulseRatioChange) < 0.5 && abs(s.releaseProbabilityChange) < 0.5,
+                "ΔPPR \(s.pairedPulseRatioChange) %, ΔPr \(s.releaseProbabilityChange) %")
+        withKnownIssue("row 12: the potentiation is below the table's 15 % (amygdala_la not reproduced on the rig)") {
+            #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
+        }
+    }
+
+    /// Row 13 (D'amour & Froemke 2015 pairing, assumed schedule): one spike per pair unblocks the
+    /// NMDA receptors for ~2 ms, so calmodulin in their domain hardly loads and CaMKII stays near
+    /// rest (full run: 0.002 µM of 10 at most) and the IPSC does not move (full run +0.0 %). The
+    /// potentiation the row reports (≥ 15 %) is a known issue.
+    @Test func pairingDoesNotPotentiate() throws {
+        let result = try Self.sampledRun("auditory_cortex_l5", "froemke_pairing")
         let s = try #require(result.summary)
         #expect(abs(s.amplitudeChange) < 2, "ΔIPSC \(s.amplitudeChange) %")
-        // The induction reached CaMKII (autophosphorylated CaMKII rises over 50-fold from rest), so
-        // the missing potentiation is not an induction that failed to fire the cell.
-        let camkii = try #require(result.trajectory.series("GA_CaMKII_P"))
-        #expect(camkii.max()! > 10*camkii[0], "CaMKII_P from \(camkii[0]) to at most \(camkii.max()!) uM")
-        withKnownIssue("the induction leaves CaMKII near rest (\(synapse) not reproduced on the rig)") {
+        // The pairing reached the decoder (Ca2+/CaM-bound CaMKII rises over 20-fold from rest), so
+        // the missing potentiation is not an induction that failed to open the receptors.
+        let camkii = try #require(result.trajectory.series("decK_K_CaM"))
+        #expect(camkii.max()! > 20*camkii[0] && camkii.max()! < 0.05, "CaMKII-CaM from \(camkii[0]) to at most \(camkii.max()!) uM")
+        withKnownIssue("the pairing leaves CaMKII near rest (auditory_cortex_l5 not reproduced on the rig)") {
             #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
         }
     }
