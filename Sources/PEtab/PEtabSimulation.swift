@@ -193,8 +193,10 @@ extension PEtabModel {
     /// The derivatives of `names` (model quantities) at the steady state `states` of
     /// condition `c` with respect to the estimated parameters, from one linear solve
     /// instead of integrating the sensitivities there: at a steady state f(y, p) = 0, so
-    /// J·∂y/∂p = −∂f/∂p (the implicit function theorem; AMICI does the same, Fröhlich et al.
-    /// 2017 PLoS Comput Biol 13:e1005331, "steady-state sensitivities"). Nil when J is
+    /// J·∂y/∂p = −∂f/∂p (the implicit function theorem; Fiedler et al. 2016, BMC Syst Biol
+    /// 10:80, steady-state sensitivities; AMICI's Newton sensitivity mode). The states
+    /// themselves still come from integration, so no Newton iterate can land on an
+    /// unphysical root. Nil when J is
     /// singular to working accuracy (conservation laws: the steady state then depends on the
     /// initial state, and only integration gives its derivatives), when the model has events,
     /// or when the condition has no differentiated model.
