@@ -160,10 +160,8 @@ extension PEtabModel {
         throw PEtabSimulationFailure(condition: problem.conditions[c].id, reason: "no steady state reached by t = \(t) (weighted RMS of dx/dt stays above 1)")
     }
 
-    /// Whether dx/dt at `states` under condition `c` passes the steady-state test.
-    func isSteady(condition c: Int, x: [Double], states: [String: Double], time: Double) -> Bool {
-        let model = simulator.model
-        let instance = ModelInstance(model)
+    /// Condition `c`'s settings at `x` with `states` on top, by slot of `model`.
+    private func slotOverrides(condition c: Int, x: [Double], states: [String: Double], in model: CompiledModel) -> [Int: Double] {
         var overrides: [Int: Double] = [:]
         for (name, value) in conditions[c].overrides {
             guard let slot = model.symbols[name] else { continue }
@@ -173,6 +171,14 @@ extension PEtabModel {
             }
         }
         for (name, value) in states { if let slot = model.symbols[name] { overrides[slot] = value } }
+        return overrides
+    }
+
+    /// Whether dx/dt at `states` under condition `c` passes the steady-state test.
+    func isSteady(condition c: Int, x: [Double], states: [String: Double], time: Double) -> Bool {
+        let model = simulator.model
+        let instance = ModelInstance(model)
+        let overrides = slotOverrides(condition: c, x: x, states: states, in: model)
         let y = instance.initialState(time: time, overrides: overrides)
         var dy = [Double](repeating: 0, count: y.count)
         y.withUnsafeBufferPointer { yp in
@@ -204,15 +210,7 @@ extension PEtabModel {
                                 of names: [String]) -> [[Double]]? {
         guard let model = conditions[c].differentiated?.model, model.events.isEmpty else { return nil }
         let instance = ModelInstance(model)
-        var overrides: [Int: Double] = [:]
-        for (name, value) in conditions[c].overrides {
-            guard let slot = model.symbols[name] else { continue }
-            switch value {
-            case .number(let v): overrides[slot] = v
-            case .parameter(let i): overrides[slot] = x[i]
-            }
-        }
-        for (name, value) in states { if let slot = model.symbols[name] { overrides[slot] = value } }
+        let overrides = slotOverrides(condition: c, x: x, states: states, in: model)
         let y = instance.initialState(time: time, overrides: overrides)
         // Sets σ (each parameter's own value); the state part it returns is not needed.
         _ = instance.initialSensitivities(overridden: Set(overrides.keys), supplied: [:])
