@@ -12,6 +12,21 @@
 
 /* ---- vectors */
 
+/* z += y and z += c x, for the updates CVODES makes in place (the Nordsieck prediction,
+ * z = 1·z + 1·y, is the most frequent vector operation of a run with sensitivities). The
+ * same values as the general loops below (1·(z + y) is z + y exactly); restrict because the
+ * callers have checked that the vectors are distinct, which spares the compiler's run-time
+ * overlap checks, costly at a few dozen elements. */
+static inline void add_in_place(realtype *restrict zd, const realtype *restrict yd, sunindextype n)
+{
+    for (sunindextype i = 0; i < n; i++) zd[i] += yd[i];
+}
+
+static inline void add_scaled_in_place(realtype *restrict zd, realtype c, const realtype *restrict xd, sunindextype n)
+{
+    for (sunindextype i = 0; i < n; i++) zd[i] = c * xd[i] + zd[i];
+}
+
 /* z = a x + b y. SUNDIALS' special cases for a or b = ±1 give the same values as the
  * general formula (multiplying by ±1 is exact); a = b and a = -b factor the scale out,
  * which rounds differently, so those two are kept. */
@@ -20,7 +35,8 @@ static void linear_sum(realtype a, N_Vector x, realtype b, N_Vector y, N_Vector 
     const sunindextype n = KV_N(x);
     const realtype *xd = KV_D(x), *yd = KV_D(y);
     realtype *zd = KV_D(z);
-    if (a == b) for (sunindextype i = 0; i < n; i++) zd[i] = a * (xd[i] + yd[i]);
+    if (a == 1.0 && b == 1.0 && zd == xd && yd != zd) add_in_place(zd, yd, n);
+    else if (a == b) for (sunindextype i = 0; i < n; i++) zd[i] = a * (xd[i] + yd[i]);
     else if (a == -b) for (sunindextype i = 0; i < n; i++) zd[i] = a * (xd[i] - yd[i]);
     else for (sunindextype i = 0; i < n; i++) zd[i] = a * xd[i] + b * yd[i];
 }
@@ -162,7 +178,8 @@ static int scale_add_multi(int nv, realtype *a, N_Vector x, N_Vector *Y, N_Vecto
     for (int k = 0; k < nv; k++) {
         const realtype *yd = KV_D(Y[k]), ak = a[k];
         realtype *zd = KV_D(Z[k]);
-        for (sunindextype i = 0; i < n; i++) zd[i] = ak * xd[i] + yd[i];
+        if (zd == yd && xd != zd) add_scaled_in_place(zd, ak, xd, n);
+        else for (sunindextype i = 0; i < n; i++) zd[i] = ak * xd[i] + yd[i];
     }
     return 0;
 }
@@ -171,6 +188,67 @@ static int scale_vector_array(int nv, realtype *c, N_Vector *X, N_Vector *Z)
 {
     if (!c || !X || !Z) return -1;
     for (int k = 0; k < nv; k++) scale(c[k], X[k], Z[k]);
+    return 0;
+}
+
+/* ---- vector arrays: the sensitivity vectors, one per parameter
+ *
+ * SUNDIALS' generic N_V…VectorArray routines, which CVODES calls for the sensitivities,
+ * fall back (fused operations being off in Debian's build) to calling the per-vector
+ * kernel once per vector through the operation table, and two of them allocate and free
+ * a scratch array of vector pointers on every call. With sensitivity vectors a few states
+ * long, that dispatch costs more than the arithmetic. These run the same per-vector
+ * kernels in the same order (vector by vector, term by term), so results are identical. */
+
+static int linear_sum_vector_array(int nv, realtype a, N_Vector *X, realtype b, N_Vector *Y, N_Vector *Z)
+{
+    for (int k = 0; k < nv; k++) linear_sum(a, X[k], b, Y[k], Z[k]);
+    return 0;
+}
+
+static int constant_vector_array(int nv, realtype c, N_Vector *Z)
+{
+    for (int k = 0; k < nv; k++) constant(c, Z[k]);
+    return 0;
+}
+
+static int wrms_norm_vector_array(int nv, N_Vector *X, N_Vector *W, realtype *norms)
+{
+    for (int k = 0; k < nv; k++) norms[k] = wrms_norm(X[k], W[k]);
+    return 0;
+}
+
+/* Z[j][i] = a_j X[i] + Y[j][i]: for each vector i, scale_add_multi over the sums j. */
+static int scale_add_multi_vector_array(int nv, int nsum, realtype *a, N_Vector *X, N_Vector **Y, N_Vector **Z)
+{
+    if (!a || !X || !Y || !Z) return -1;
+    for (int i = 0; i < nv; i++) {
+        const sunindextype n = KV_N(X[i]);
+        const realtype *xd = KV_D(X[i]);
+        for (int j = 0; j < nsum; j++) {
+            const realtype *yd = KV_D(Y[j][i]), aj = a[j];
+            realtype *zd = KV_D(Z[j][i]);
+            if (zd == yd && xd != zd) add_scaled_in_place(zd, aj, xd, n);
+            else for (sunindextype e = 0; e < n; e++) zd[e] = aj * xd[e] + yd[e];
+        }
+    }
+    return 0;
+}
+
+/* Z[i] = Σ_j c_j X[j][i]: for each vector i, linear_combination over the terms j. */
+static int linear_combination_vector_array(int nv, int nsum, realtype *c, N_Vector **X, N_Vector *Z)
+{
+    if (!c || !X || !Z || nsum < 1) return -1;
+    for (int i = 0; i < nv; i++) {
+        const sunindextype n = KV_N(Z[i]);
+        realtype *zd = KV_D(Z[i]);
+        const realtype *x0 = KV_D(X[0][i]), c0 = c[0];
+        for (sunindextype e = 0; e < n; e++) zd[e] = c0 * x0[e];
+        for (int j = 1; j < nsum; j++) {
+            const realtype *xj = KV_D(X[j][i]), cj = c[j];
+            for (sunindextype e = 0; e < n; e++) zd[e] = cj * xj[e] + zd[e];
+        }
+    }
     return 0;
 }
 
@@ -194,6 +272,11 @@ void kinapse_install_vector_kernels(N_Vector v)
     o->nvlinearcombination = linear_combination;
     o->nvscaleaddmulti = scale_add_multi;
     o->nvscalevectorarray = scale_vector_array;
+    o->nvlinearsumvectorarray = linear_sum_vector_array;
+    o->nvconstvectorarray = constant_vector_array;
+    o->nvwrmsnormvectorarray = wrms_norm_vector_array;
+    o->nvscaleaddmultivectorarray = scale_add_multi_vector_array;
+    o->nvlinearcombinationvectorarray = linear_combination_vector_array;
 }
 
 /* ---- dense matrices */

@@ -4,8 +4,8 @@ internal import CSolverKernels
 
 /// Optimised replacements for the SUNDIALS kernels CVODES runs on every step, installed in
 /// the operation tables of the integrator's vectors, matrix and linear solver: the serial
-/// vector operations, the matrix copy, zero and `A = cA + I` (dense and sparse), and the
-/// dense LU.
+/// vector operations (on one vector and on arrays of them), the matrix copy, zero and
+/// `A = cA + I` (dense and sparse), and the dense LU.
 ///
 /// Why, and why they give bit-identical results: see `Sources/CSolverKernels`. They are
 /// written in C so that the C baselines under `Benchmarks/` compile the very same code.

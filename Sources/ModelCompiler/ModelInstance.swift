@@ -35,6 +35,8 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     /// `valueSensitivities[k * valueSlots.count + v]` (empty without sensitivities).
     let valueSensitivities: UnsafeMutablePointer<Double>
     let valueSensitivityCount: Int
+    /// Scratch for the sensitivity right-hand side: the entries of J, then of ∂f/∂v.
+    let sensitivityEntryValues: UnsafeMutablePointer<Double>
     /// |value| of each sensitivity parameter at the start of the last run (1 when zero).
     public internal(set) var parameterScales: [Double]
     /// The past of the delayed expressions, for a model with `delay(e, τ)`.
@@ -58,6 +60,9 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
         valueSensitivityCount = parameterCount * (model.sensitivities?.valueSlots.count ?? 0)
         valueSensitivities = .allocate(capacity: max(1, valueSensitivityCount))
         valueSensitivities.initialize(repeating: 0, count: max(1, valueSensitivityCount))
+        let sensitivityEntryCount = (model.sensitivities?.jacobianEntries.count ?? 0) + (model.sensitivities?.valueEntries.count ?? 0)
+        sensitivityEntryValues = .allocate(capacity: max(1, sensitivityEntryCount))
+        sensitivityEntryValues.initialize(repeating: 0, count: max(1, sensitivityEntryCount))
         parameterScales = [Double](repeating: 1, count: parameterCount)
         let code = model.code
         delayHistory = code.delays.isEmpty ? nil : DelayHistory(terms: code.delays, hasComputedPast: code.delays.map { term in
@@ -68,6 +73,7 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
     deinit {
         memory.deallocate()
         valueSensitivities.deallocate()
+        sensitivityEntryValues.deallocate()
     }
 
     /// What the compiled model says about itself (`instance.states` is `instance.model.states`).

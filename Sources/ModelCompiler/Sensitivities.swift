@@ -42,9 +42,16 @@ public final class CompiledSensitivities: Sendable {
     }
     /// Computes assigned values, their partials and the entries of J and ∂f/∂v.
     let rhsProgram: ProgramCode
+    /// In row order (each row's entries together): `jacobianRowStarts[i]..<jacobianRowStarts[i + 1]`
+    /// are row i's, and `jacobianColumns` repeats their columns contiguously for the products.
     let jacobianEntries: SlotTable<Entry>
-    /// `column` is an index into `valueSlots`.
+    let jacobianRowStarts: SlotTable<Int32>
+    let jacobianColumns: SlotTable<Int32>
+    /// `column` is an index into `valueSlots`. Grouped by column (in row order within
+    /// one), so that the right-hand side visits only the columns whose σ is non-zero:
+    /// `valueColumnStarts[v]..<valueColumnStarts[v + 1]` are column v's entries.
     let valueEntries: SlotTable<Entry>
+    let valueColumnStarts: SlotTable<Int32>
 
     /// Computes assigned values and their total partials with respect to every
     /// independent: states `0..<n`, plain values `n..<n+V`, time `n+V`.
@@ -188,7 +195,13 @@ public final class CompiledSensitivities: Sendable {
         self.partialsProgram = ProgramCode(partialsCode, temporaries: .init(first: firstTemporarySlot,
                                                                             outputs: Set(partials.values.joined().map(\.slot))))
         self.jacobianEntries = SlotTable(jacobian)
-        self.valueEntries = SlotTable(valueEntries)
+        self.jacobianColumns = SlotTable(jacobian.map(\.column))
+        self.jacobianRowStarts = SlotTable(Self.starts(of: jacobian.map(\.row), count: n))
+        // The gradients list each row's columns in ascending order, so grouping by column
+        // keeps every row's terms in the order they were listed: the sums are unchanged.
+        let byColumn = valueEntries.enumerated().sorted { ($0.element.column, $0.offset) < ($1.element.column, $1.offset) }.map(\.element)
+        self.valueEntries = SlotTable(byColumn)
+        self.valueColumnStarts = SlotTable(Self.starts(of: byColumn.map(\.column), count: nv))
 
         func terms(_ e: Symbolic) -> [(input: Int, derivative: Symbolic)] {
             e.slots.sorted().compactMap { input in
@@ -198,6 +211,15 @@ public final class CompiledSensitivities: Sendable {
         }
         self.initialTerms = model.initialization.map { terms($0.expression) }
         self.eventTerms = model.events.map { $0.assignments.map { terms($0.value) } }
+    }
+
+    /// Where each group of `keys` (sorted, each in `0..<count`) starts, and its end:
+    /// `count + 1` offsets, group g being `starts[g]..<starts[g + 1]`.
+    static func starts(of keys: [Int32], count: Int) -> [Int32] {
+        var starts = [Int32](repeating: 0, count: count + 1)
+        for key in keys { starts[Int(key) + 1] += 1 }
+        for g in 0..<count { starts[g + 1] += starts[g] }
+        return starts
     }
 
     /// Sizes, for `--stats` and benchmarks: instructions of the sensitivity right-hand
@@ -285,6 +307,13 @@ extension ModelInstance {
 
     public var parameterCount: Int { parameterScales.count }
 
+    /// `ṡ_k = J·s_k + Σ_v (∂f/∂v)·σ_{v,k}` for every k. The entries of J and ∂f/∂v are read
+    /// out of their slots once per call into one contiguous array (`sensitivityEntryValues`),
+    /// then applied to each parameter's vector: J row by row, each row summed in a register
+    /// in the order its entries are listed. σ_k is usually one non-zero (parameter k's own
+    /// value), so only the columns of ∂f/∂v with σ_{v,k} ≠ 0 are visited: with σ = 0 a
+    /// finite entry adds an exact zero, which never changes a sum, and a non-finite one
+    /// (a rate law undefined at this state) contributes nothing to ∂f/∂p_k either.
     public func evaluateSensitivityRHS(time: Double, state: UnsafePointer<Double>,
                                        sensitivities: UnsafePointer<UnsafeMutablePointer<Double>>,
                                        derivatives: UnsafePointer<UnsafeMutablePointer<Double>>) {
@@ -293,19 +322,25 @@ extension ModelInstance {
         programs.sensitivityRHS.unsafelyUnwrapped.run(memory: m)
         let compiled = compiledSensitivities
         let jacobianEntries = compiled.jacobianEntries.base, jacobianEntryCount = compiled.jacobianEntries.count
-        let valueEntries = compiled.valueEntries.base, valueEntryCount = compiled.valueEntries.count
+        let rowStarts = compiled.jacobianRowStarts.base, columns = compiled.jacobianColumns.base
+        let valueEntries = compiled.valueEntries.base, valueColumnStarts = compiled.valueColumnStarts.base
+        let jacobianValues = sensitivityEntryValues, valueEntryValues = sensitivityEntryValues + jacobianEntryCount
+        for e in 0..<jacobianEntryCount { jacobianValues[e] = m[Int(jacobianEntries[e].slot)] }
+        for e in 0..<compiled.valueEntries.count { valueEntryValues[e] = m[Int(valueEntries[e].slot)] }
         let n = stateCount, nv = compiled.valueSlots.count
         for k in 0..<parameterCount {
             let s = sensitivities[k], out = derivatives[k]
-            out.update(repeating: 0, count: n)
-            for e in 0..<jacobianEntryCount {
-                let entry = jacobianEntries[e]
-                out[Int(entry.row)] += m[Int(entry.slot)] * s[Int(entry.column)]
+            for i in 0..<n {
+                var sum = 0.0
+                for e in Int(rowStarts[i])..<Int(rowStarts[i + 1]) { sum += jacobianValues[e] * s[Int(columns[e])] }
+                out[i] = sum
             }
             let sigma = valueSensitivities + k * nv
-            for e in 0..<valueEntryCount {
-                let entry = valueEntries[e]
-                out[Int(entry.row)] += m[Int(entry.slot)] * sigma[Int(entry.column)]
+            for v in 0..<nv where sigma[v] != 0 {
+                let sv = sigma[v]
+                for e in Int(valueColumnStarts[v])..<Int(valueColumnStarts[v + 1]) {
+                    out[Int(valueEntries[e].row)] += valueEntryValues[e] * sv
+                }
             }
         }
     }

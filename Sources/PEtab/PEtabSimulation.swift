@@ -122,11 +122,27 @@ extension PEtabModel {
         return out
     }
 
+    /// The steady state of condition `c` reached from `initial` (the condition's own initial
+    /// state when nil) at `start`, with its derivatives when asked: the states are integrated
+    /// there, the derivatives come from one linear solve at the steady state
+    /// (`steadyStateDerivatives`), or are integrated along when that solve is not possible.
+    func steadyState(condition c: Int, x: [Double], from initial: CarriedStates?, start: Double,
+                     derivatives: Bool) throws(PEtabSimulationFailure) -> (states: CarriedStates, row: RunRows, time: Double) {
+        var plain = try integrateToSteadyState(condition: c, x: x, from: initial, start: start, derivatives: false)
+        guard derivatives else { return plain }
+        guard let d = steadyStateDerivatives(condition: c, x: x, states: plain.states.values, time: plain.time, of: columns) else {
+            return try integrateToSteadyState(condition: c, x: x, from: initial, start: start, derivatives: true)
+        }
+        plain.row.derivatives = [d]
+        plain.states.derivatives = states(d)
+        return plain
+    }
+
     /// Integrates condition `c` from `start` until dx/dt is negligible (see
     /// `PEtabSettings.steadyStateRelativeTolerance`), in runs of growing length (10, 100, …
     /// time units), each continuing from the last; at most 10¹² time units.
-    func steadyState(condition c: Int, x: [Double], from initial: CarriedStates?, start: Double,
-                     derivatives: Bool) throws(PEtabSimulationFailure) -> (states: CarriedStates, row: RunRows, time: Double) {
+    func integrateToSteadyState(condition c: Int, x: [Double], from initial: CarriedStates?, start: Double,
+                                derivatives: Bool) throws(PEtabSimulationFailure) -> (states: CarriedStates, row: RunRows, time: Double) {
         var carried = initial
         var t = start, length = 10.0
         var reinitialise = initial == nil
@@ -144,10 +160,8 @@ extension PEtabModel {
         throw PEtabSimulationFailure(condition: problem.conditions[c].id, reason: "no steady state reached by t = \(t) (weighted RMS of dx/dt stays above 1)")
     }
 
-    /// Whether dx/dt at `states` under condition `c` passes the steady-state test.
-    func isSteady(condition c: Int, x: [Double], states: [String: Double], time: Double) -> Bool {
-        let model = simulator.model
-        let instance = ModelInstance(model)
+    /// Condition `c`'s settings at `x` with `states` on top, by slot of `model`.
+    private func slotOverrides(condition c: Int, x: [Double], states: [String: Double], in model: CompiledModel) -> [Int: Double] {
         var overrides: [Int: Double] = [:]
         for (name, value) in conditions[c].overrides {
             guard let slot = model.symbols[name] else { continue }
@@ -157,6 +171,14 @@ extension PEtabModel {
             }
         }
         for (name, value) in states { if let slot = model.symbols[name] { overrides[slot] = value } }
+        return overrides
+    }
+
+    /// Whether dx/dt at `states` under condition `c` passes the steady-state test.
+    func isSteady(condition c: Int, x: [Double], states: [String: Double], time: Double) -> Bool {
+        let model = simulator.model
+        let instance = ModelInstance(model)
+        let overrides = slotOverrides(condition: c, x: x, states: states, in: model)
         let y = instance.initialState(time: time, overrides: overrides)
         var dy = [Double](repeating: 0, count: y.count)
         y.withUnsafeBufferPointer { yp in
@@ -172,5 +194,95 @@ extension PEtabModel {
         }
         let wrms = (sum / Double(y.count)).squareRoot()
         return wrms < 1
+    }
+
+    /// The derivatives of `names` (model quantities) at the steady state `states` of
+    /// condition `c` with respect to the estimated parameters, from one linear solve
+    /// instead of integrating the sensitivities there: at a steady state f(y, p) = 0, so
+    /// J·∂y/∂p = −∂f/∂p (the implicit function theorem; Fiedler et al. 2016, BMC Syst Biol
+    /// 10:80, steady-state sensitivities; AMICI's Newton sensitivity mode). The states
+    /// themselves still come from integration, so no Newton iterate can land on an
+    /// unphysical root. Nil when J is
+    /// singular to working accuracy (conservation laws: the steady state then depends on the
+    /// initial state, and only integration gives its derivatives), when the model has events,
+    /// or when the condition has no differentiated model.
+    func steadyStateDerivatives(condition c: Int, x: [Double], states: [String: Double], time: Double,
+                                of names: [String]) -> [[Double]]? {
+        guard let model = conditions[c].differentiated?.model, model.events.isEmpty else { return nil }
+        let instance = ModelInstance(model)
+        let overrides = slotOverrides(condition: c, x: x, states: states, in: model)
+        let y = instance.initialState(time: time, overrides: overrides)
+        // Sets σ (each parameter's own value); the state part it returns is not needed.
+        _ = instance.initialSensitivities(overridden: Set(overrides.keys), supplied: [:])
+        let n = y.count, np = instance.parameterCount
+        guard n > 0 else { return nil }
+
+        // ∂f/∂p_k is the sensitivity right-hand side at s_k = 0.
+        let zero = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        zero.initialize(repeating: 0, count: n)
+        defer { zero.deallocate() }
+        let columns = (0..<np).map { _ in UnsafeMutablePointer<Double>.allocate(capacity: n) }
+        defer { for p in columns { p.deallocate() } }
+        let zeros = [UnsafeMutablePointer<Double>](repeating: zero, count: np)
+        var jacobian = [Double](repeating: 0, count: n * n)
+        y.withUnsafeBufferPointer { yp in
+            zeros.withUnsafeBufferPointer { sp in
+                columns.withUnsafeBufferPointer { dp in
+                    instance.evaluateSensitivityRHS(time: time, state: yp.baseAddress!, sensitivities: sp.baseAddress!, derivatives: dp.baseAddress!)
+                }
+            }
+            jacobian.withUnsafeMutableBufferPointer { instance.evaluateJacobian(time: time, state: yp.baseAddress!, jacobian: $0.baseAddress!) }
+        }
+        var rhs = [Double](repeating: 0, count: n * np)
+        for k in 0..<np { for i in 0..<n { rhs[k * n + i] = -columns[k][i] } }
+        guard Self.solveInPlace(jacobian: &jacobian, n: n, columns: &rhs, count: np), rhs.allSatisfy(\.isFinite) else { return nil }
+
+        // ∂y/∂p (solver states) → the requested quantities, through the assigned values' partials.
+        y.withUnsafeBufferPointer { instance.update(time: time, state: $0.baseAddress!) }
+        instance.refreshPartials()
+        let positions = conditions[c].sensitivityPositions
+        var out: [[Double]] = []
+        for name in names {
+            var d = [Double](repeating: 0, count: problem.estimated.count)
+            if let slot = model.symbols[name] {
+                let t = instance.tangent(ofSlot: slot, stateSensitivities: rhs)
+                for (k, position) in positions.enumerated() { d[position] += t[k] }
+            }
+            out.append(d)
+        }
+        return out
+    }
+
+    /// Solves J·X = B in place (J dense column-major n×n, B's `count` columns of n) by LU
+    /// with partial pivoting; false when a pivot is below 1e-10 of J's largest entry, i.e.
+    /// J is singular to working accuracy and X would be noise.
+    static func solveInPlace(jacobian a: inout [Double], n: Int, columns b: inout [Double], count: Int) -> Bool {
+        let scale = a.reduce(0) { max($0, abs($1)) }
+        guard scale > 0, scale.isFinite else { return false }
+        for j in 0..<n {
+            var pivot = j
+            for i in j + 1..<n where abs(a[i + j * n]) > abs(a[pivot + j * n]) { pivot = i }
+            guard abs(a[pivot + j * n]) > 1e-10 * scale else { return false }
+            if pivot != j {
+                for col in 0..<n { a.swapAt(j + col * n, pivot + col * n) }
+                for k in 0..<count { b.swapAt(k * n + j, k * n + pivot) }
+            }
+            let d = a[j + j * n]
+            for i in j + 1..<n {
+                let l = a[i + j * n] / d
+                if l == 0 { continue }
+                a[i + j * n] = l
+                for col in j + 1..<n { a[i + col * n] -= l * a[j + col * n] }
+                for k in 0..<count { b[k * n + i] -= l * b[k * n + j] }
+            }
+        }
+        for k in 0..<count {
+            for i in stride(from: n - 1, through: 0, by: -1) {
+                var v = b[k * n + i]
+                for col in i + 1..<n { v -= a[i + col * n] * b[k * n + col] }
+                b[k * n + i] = v / a[i + i * n]
+            }
+        }
+        return true
     }
 }

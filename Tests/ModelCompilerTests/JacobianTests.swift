@@ -122,6 +122,8 @@ let jacobianTestModels: [String] = [
     @Test func sensitivityToTheExponentAtAZeroBaseIsFinite() throws {
         let instance = ModelInstance(try TestModels.compile(Self.model).differentiated(with: ["n"]))
         var state = instance.initialState()
+        // Seeds σ_n = 1, so the ∂f/∂n term is evaluated (a zero σ skips its column).
+        #expect(instance.initialSensitivities(overridden: [], supplied: [:]) == [0])
         var sensitivity = [0.0], derivative = [Double.nan]
         sensitivity.withUnsafeMutableBufferPointer { s in
             derivative.withUnsafeMutableBufferPointer { d in

@@ -13,8 +13,11 @@
  *
  * Each kernel performs the same floating-point operations in the same order as the
  * SUNDIALS 6.4 routine it replaces (including the vector-operation fallbacks of the fused
- * operations, which Debian's build leaves disabled), so results are bit-identical and the
- * solver takes exactly the same steps (LinearSolverTests checks this).
+ * and vector-array operations, which Debian's build leaves disabled), so results are
+ * bit-identical and the solver takes exactly the same steps (LinearSolverTests checks
+ * this). The vector-array kernels matter for forward sensitivities: CVODES applies each
+ * operation to all sensitivity vectors at once, and the library's fallback dispatches
+ * (and for two of them allocates) once per vector.
  *
  * Written in C, and compiled into both Kinapse and the C baselines under Benchmarks/, so
  * that the two are compared on the same kernels, not on two translations of them. */
