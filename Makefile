@@ -1,5 +1,6 @@
 # Kinapse — the two commands on a fresh Debian machine with Swift:
 #   make run    build, then simulate theta-burst iLTP on the Golgi–granule synapse into out/
+#               (as native code: the same results, compiled once by the system's C compiler and cached)
 #   make test   build and run the test suite
 # Each target installs SUNDIALS and KLU (Debian's libsundials-dev, libsuitesparse-dev),
 # HDF5 (libhdf5-dev, for NWB recordings), GLPK (libglpk-dev, for flux-balance analysis),
@@ -67,7 +68,7 @@ build: deps
 
 run: build
 	@mkdir -p out
-	.build/release/kinapse simulate Pathways/synapses/golgi_granule.toml --protocol tbs \
+	.build/release/kinapse simulate Pathways/synapses/golgi_granule.toml --protocol tbs --native-code \
 		--out out/golgi_granule_tbs.csv --readouts out/golgi_granule_tbs_readouts.csv \
 		--summary out/golgi_granule_tbs_summary.csv --plot out/golgi_granule_tbs.svg
 	@echo "wrote out/golgi_granule_tbs.csv (time courses every 1 s; --test-traces adds each test stimulus's 0.1-ms samples), out/golgi_granule_tbs_readouts.csv (test stimuli), out/golgi_granule_tbs_summary.csv, out/golgi_granule_tbs.svg (figure)"

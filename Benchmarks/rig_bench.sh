@@ -35,7 +35,7 @@ for which in new old; do
     bin=$NEW
     if [ $which = old ]; then [ -n "$OLD" ] || continue; bin=$OLD; fi
     mkdir -p "$DIR/$which"
-    run "$which-run" "make run ($which)" "$bin" simulate Pathways/synapses/golgi_granule.toml --protocol tbs \
+    run "$which-run" "make run ($which)" "$bin" simulate Pathways/synapses/golgi_granule.toml --protocol tbs --native-code \
         --out "$DIR/$which/tbs.csv" --readouts "$DIR/$which/tbs_readouts.csv" --summary "$DIR/$which/tbs_summary.csv" --stats
     run "$which-stdp" "stdp rig --dt $DT --jobs 2 ($which)" "$bin" stdp Pathways/synapses/entorhinal_stellate_rig.toml \
         --protocol haas_pairing --dt "$DT" --jobs 2 --native-code --quiet --out "$DIR/$which/window.csv"
