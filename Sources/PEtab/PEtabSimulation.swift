@@ -1,6 +1,7 @@
 import KineticsCore
 import ModelCompiler
 import Simulation
+import Optimization
 import Foundation
 
 /// Why a PEtab simulation could not be run at some parameter values.
@@ -233,9 +234,9 @@ extension PEtabModel {
             }
             jacobian.withUnsafeMutableBufferPointer { instance.evaluateJacobian(time: time, state: yp.baseAddress!, jacobian: $0.baseAddress!) }
         }
-        var rhs = [Double](repeating: 0, count: n * np)
-        for k in 0..<np { for i in 0..<n { rhs[k * n + i] = -columns[k][i] } }
-        guard Self.solveInPlace(jacobian: &jacobian, n: n, columns: &rhs, count: np), rhs.allSatisfy(\.isFinite) else { return nil }
+        var minusDfDp = [Double](repeating: 0, count: n * np)
+        for k in 0..<np { for i in 0..<n { minusDfDp[k * n + i] = -columns[k][i] } }
+        guard let rhs = Self.solve(jacobian: jacobian, n: n, columns: minusDfDp, count: np), rhs.allSatisfy(\.isFinite) else { return nil }
 
         // ∂y/∂p (solver states) → the requested quantities, through the assigned values' partials.
         y.withUnsafeBufferPointer { instance.update(time: time, state: $0.baseAddress!) }
@@ -253,36 +254,20 @@ extension PEtabModel {
         return out
     }
 
-    /// Solves J·X = B in place (J dense column-major n×n, B's `count` columns of n) by LU
-    /// with partial pivoting; false when a pivot is below 1e-10 of J's largest entry, i.e.
-    /// J is singular to working accuracy and X would be noise.
-    static func solveInPlace(jacobian a: inout [Double], n: Int, columns b: inout [Double], count: Int) -> Bool {
+    /// Solves J·X = B (J dense column-major n×n, B's `count` columns of n) by LAPACK's
+    /// Householder QR (`QRFactorization`); nil when a diagonal entry of R is below 1e-10 of
+    /// J's largest entry, i.e. J is singular to working accuracy and X would be noise.
+    static func solve(jacobian a: [Double], n: Int, columns b: [Double], count: Int) -> [Double]? {
         let scale = a.reduce(0) { max($0, abs($1)) }
-        guard scale > 0, scale.isFinite else { return false }
-        for j in 0..<n {
-            var pivot = j
-            for i in j + 1..<n where abs(a[i + j * n]) > abs(a[pivot + j * n]) { pivot = i }
-            guard abs(a[pivot + j * n]) > 1e-10 * scale else { return false }
-            if pivot != j {
-                for col in 0..<n { a.swapAt(j + col * n, pivot + col * n) }
-                for k in 0..<count { b.swapAt(k * n + j, k * n + pivot) }
-            }
-            let d = a[j + j * n]
-            for i in j + 1..<n {
-                let l = a[i + j * n] / d
-                if l == 0 { continue }
-                a[i + j * n] = l
-                for col in j + 1..<n { a[i + col * n] -= l * a[j + col * n] }
-                for k in 0..<count { b[k * n + i] -= l * b[k * n + j] }
-            }
-        }
+        guard scale > 0, scale.isFinite, let qr = try? QRFactorization(of: Matrix(rows: n, columns: n, columnMajor: a)) else { return nil }
+        let r = qr.r
+        guard (0..<n).allSatisfy({ abs(r[$0, $0]) > 1e-10 * scale }) else { return nil }
+        var x = [Double]()
+        x.reserveCapacity(n * count)
         for k in 0..<count {
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                var v = b[k * n + i]
-                for col in i + 1..<n { v -= a[i + col * n] * b[k * n + col] }
-                b[k * n + i] = v / a[i + i * n]
-            }
+            guard let column = try? qr.solveLeastSquares(Array(b[k * n..<(k + 1) * n])) else { return nil }
+            x += column
         }
-        return true
+        return x
     }
 }
