@@ -91,10 +91,16 @@ struct ParameterSources {
         }
         let attachment = CommentAttachment(comments: comments, codeLines: codeLines, valueLines: Set(numbers.map { lineOf($0.range) }))
         let keys = definedKeys(comments)
+        // An inline table can hold several numbers on one line (a step's amplitude and width),
+        // whose comment lists one unit each, in order.
+        var perLine: [Int: Int] = [:], seenOnLine: [Int: Int] = [:]
+        for n in numbers { perLine[lineOf(n.range), default: 0] += 1 }
         return numbers.map { n in
             let line = lineOf(n.range)
+            defer { seenOnLine[line, default: 0] += 1 }
             return row(shownPath, n.range, n.name, n.value, role: "synapse constant", trailing: attachment.trailing(line: line),
-                       heading: attachment.heading(line: line), keys: keys, position: 0, of: 1)
+                       heading: attachment.heading(line: line), keys: keys, position: seenOnLine[line, default: 0],
+                       of: perLine[line, default: 1])
         }
     }
 

@@ -129,7 +129,8 @@ import PathwayTestSupport
     /// it (by setting it, by binding it to a name of its own that has a value, or by a number
     /// passed as an argument), and keeps the class its comment gives when one importer keeps
     /// it. With the module read alone nothing imports it, so nothing is overridden. A synapse
-    /// file's [solver] tolerances are not listed.
+    /// file's [solver] tolerances are not listed, and the numbers of one inline table take the
+    /// units its comment lists in order.
     @Test func aDefaultIsOverriddenOnlyWhenEveryImporterReplacesIt() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -168,6 +169,8 @@ import PathwayTestSupport
             model = "first.ant"
             [release]
             sites = 6          # assumption: a few release sites
+            [stimuli.pulse]
+            step = { target = "Glu", amplitude = 1, width = 0.001 }   # mM, s; assumption: a transmitter pulse
             [solver]
             rtol = 1e-6        # a setting of the numerical method
             atol = 1e-9
@@ -175,10 +178,13 @@ import PathwayTestSupport
         let all = try Self.rows([module, first, second, synapse], in: dir)
         let source = Dictionary(all.rows.filter { $0["file"] == module }.map { ($0["name"], $0["source"]) }, uniquingKeysWith: { a, _ in a })
         #expect(source == ["input": "overridden", "bound": "assumption", "byAll": "overridden", "bySome": "assumption", "kept": "cited"])
-        #expect(all.rows.filter { $0["file"] == synapse }.map(\.["name"]) == ["release.sites"])
-        // 12 constants (5 + 3 + 3 + 1): 2 overridden, so 1 cited of the 10 counted.
-        #expect(all.stdout.contains("12 constants:") && all.stdout.contains("2 overridden"), "\(all.stdout)")
-        #expect(all.stdout.contains("sourced (cited) 1 of 10 ="), "\(all.stdout)")
+        // The solver's tolerances are not listed; two numbers on one line take their units in order.
+        let synapseRows = all.rows.filter { $0["file"] == synapse }
+        #expect(synapseRows.map(\.["name"]) == ["release.sites", "stimuli.pulse.step.amplitude", "stimuli.pulse.step.width"])
+        #expect(synapseRows.map(\.["unit"]) == ["", "mM", "s"])
+        // 14 constants (5 + 3 + 3 + 3): 2 overridden, so 1 cited of the 12 counted.
+        #expect(all.stdout.contains("14 constants:") && all.stdout.contains("2 overridden"), "\(all.stdout)")
+        #expect(all.stdout.contains("sourced (cited) 1 of 12 ="), "\(all.stdout)")
         let alone = try Self.rows([module], in: dir).rows
         #expect(alone.map(\.["source"]) == ["assumption", "assumption", "assumption", "assumption", "cited"])
     }
