@@ -2,7 +2,7 @@
 # MPI benchmark (issue 23), release build: the same work on 1 and on 2 MPI ranks.
 #  fit:  a 32-start fit (BENCH_MPI_STARTS) of the PEtab problem Schwen_PONE2014 (real data,
 #        30 parameters, 19 conditions), each start held to 15 Levenberg-Marquardt steps, so
-#        that the starts cost about the same (0.9-2.1 s of CPU each, measured); needs the
+#        that the starts cost about the same (0.9-3.2 s of CPU each, measured); needs the
 #        PEtab benchmark collection (BENCH_PETAB_DIR, default ../shared/petab/benchmark);
 #  boehm: 32 starts of Boehm_JProteomeRes2014 run to convergence (14 to 1000 steps): one
 #        long start bounds what 2 ranks can gain, and the report says by how much;
