@@ -89,6 +89,7 @@ echo "MPI benchmark (release build, OpenMPI $(mpirun --version 2>/dev/null | hea
 # What mpirun itself costs (launching its daemon and the processes, and waiting for them to
 # end), with a program that does nothing: a fixed part of every timing below.
 echo "mpirun /bin/true: 1 rank $(timed true1 "${mpi[@]}" -n 1 /bin/true) s, 2 ranks $(timed true2 "${mpi[@]}" -n 2 /bin/true) s"
+
 multistart() {  # label, what, PEtab problem name, then further fit options: 1 rank against 2
     local label="$1" what="$2" name="$3"
     shift 3
