@@ -75,12 +75,13 @@ public final class MPITaskDistributor: TaskDistributor {
         let ledger = Ledger(count: batch.count, ranks: job.size, isCancelled: batch.isCancelled)
         if leadComputes {
             Thread {
+                let marks = JobTimeline.TaskMarks()
                 batch.runLocally(1, {
                     let next = ledger.take(for: 0)
-                    if let next { JobTimeline.mark("task \(next) begun") }
+                    if let next { marks.begun(next) }
                     return next
                 }, { i, outcome in
-                    JobTimeline.mark("task \(i) ended")
+                    marks.ended(i)
                     ledger.state.withLock { $0.outcomes[i] = outcome }
                 })
                 ledger.localFinished.store(true, ordering: .releasing)
@@ -140,6 +141,7 @@ public final class MPITaskDistributor: TaskDistributor {
 
     private func follow(_ batch: DistributedBatch, number: Int) -> [TaskOutcome] {
         let courier = Courier()
+        let marks = JobTimeline.TaskMarks()
         let job = self.job
         batch.runLocally(1, {
             var request = ByteWriter()
@@ -158,10 +160,10 @@ public final class MPITaskDistributor: TaskDistributor {
             let (batchNumber, index) = (reader.int(), reader.int())
             if batchNumber != number { job.abort("rank 0 assigned a task of batch \(batchNumber) during batch \(number)") }
             guard index >= 0 else { return nil }
-            JobTimeline.mark("task \(index) begun")
+            marks.begun(index)
             return index
         }, { i, outcome in
-            JobTimeline.mark("task \(i) ended")
+            marks.ended(i)
             courier.finished = (i, outcome)
         })
         var reader = ByteReader(job.receive(from: 0, tag: Self.resultsTag).bytes)
