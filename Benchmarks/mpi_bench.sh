@@ -5,7 +5,8 @@
 #     (entorhinal_stellate_rig, Haas pairing, native code): an interval costs 2.5 s
 #     (measured, the same within 0.1 s for every interval), so the sweep (~105 s on one
 #     rank) measures scaling, not start-up;
-#  3. the same 41 intervals on the increment synapse (entorhinal_stellate), a sweep of about
+#  3. the same 41 intervals on the increment model (the lumped engine-test fixture
+#     Fixtures/lumped/synapses/entorhinal_stellate.toml), a sweep of about
 #     a second in all: it cannot reach 1.8x, since mpirun's own launch and teardown (measured
 #     first, with /bin/true) are a fixed part of it as large as its tasks; it is here to show that;
 # each with one thread per rank (--jobs 1), so that 2 ranks on 2 cores is the whole
@@ -97,5 +98,5 @@ if [[ "$cases" == *" stdp "* ]]; then
     sweep stdp "stdp on the rig synapse, 41 intervals" entorhinal_stellate_rig --protocol haas_pairing --native-code
 fi
 if [[ "$cases" == *" increment "* ]]; then
-    sweep increment "stdp on the increment synapse, 41 intervals" entorhinal_stellate
+    sweep increment "stdp on the increment synapse, 41 intervals" Fixtures/lumped/synapses/entorhinal_stellate.toml
 fi
