@@ -10,7 +10,8 @@
 #        synapse (entorhinal_stellate_rig, Haas pairing, native code): an interval costs
 #        2.5 s (measured, the same within 0.1 s for every interval), so the sweep (~105 s on
 #        one rank) measures scaling, not start-up;
-#  increment: the same 41 intervals on the increment synapse (entorhinal_stellate), a sweep
+#  increment: the same 41 intervals on the increment model (the lumped engine-test fixture
+#        Fixtures/lumped/synapses/entorhinal_stellate.toml), a sweep
 #        of about a second in all: it cannot reach 1.8x, since mpirun's own launch and
 #        teardown (measured first, with /bin/true) are a fixed part of it as large as its
 #        tasks; it is here to show that;
@@ -135,7 +136,7 @@ if [[ "$cases" == *" stdp "* ]]; then
     sweep stdp "stdp on the rig synapse, 41 intervals" entorhinal_stellate_rig --protocol haas_pairing --native-code
 fi
 if [[ "$cases" == *" increment "* ]]; then
-    sweep increment "stdp on the increment synapse, 41 intervals" entorhinal_stellate
+    sweep increment "stdp on the increment synapse, 41 intervals" Fixtures/lumped/synapses/entorhinal_stellate.toml
 fi
 # Outputs of 1 and 2 ranks that differ fail the bench (after every case has run).
 exit "${differ:-0}"

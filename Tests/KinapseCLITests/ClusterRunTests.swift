@@ -95,7 +95,7 @@ enum MPIRun {
     /// each of the 5 intervals ran once, there. One rank writes the same bytes without MPI.
     @Test(.enabled(if: MPIRun.available, "mpirun is not installed (Debian: openmpi-bin)"))
     func stdpOnTwoRanksWritesTheBytesOfOne() throws {
-        let stdp = ["stdp", "entorhinal_stellate", "--dt", "-20:20:10", "--pairs", "5", "--quiet", "--out", "OUT/window.csv"]
+        let stdp = ["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--pairs", "5", "--quiet", "--out", "OUT/window.csv"]
         let (alone, ranks, stderr) = try alongsideTwoRanks(stdp)
         #expect(alone.keys.sorted() == ["window.csv"])
         #expect(alone == ranks)
@@ -139,7 +139,7 @@ enum MPIRun {
         defer { try? FileManager.default.removeItem(at: dir) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MPIRun.path)
-        process.arguments = ["-n", "2"] + MPIRun.options + [CLI.executable.path, "stdp", "entorhinal_stellate", "--dt", "-100:100:0.25", "--quiet",
+        process.arguments = ["-n", "2"] + MPIRun.options + [CLI.executable.path, "stdp", LumpedFixture.entorhinalStellate, "--dt", "-100:100:0.25", "--quiet",
                                                             "--out", dir.appendingPathComponent("window.csv").path]
         process.environment = ProcessInfo.processInfo.environment.merging(MPIRun.environment) { $1 }
         process.currentDirectoryURL = TestModels.repositoryRoot
