@@ -26,12 +26,46 @@ import Glibc
         let result = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
                                                    lower: [-2, -2], upper: [0.5, 2])
         #expect(result.status.isConverged)
-        #expect(result.theta[0] == 0.5)
-        #expect(abs(result.theta[1] - 0.25) < 1e-10)
-        #expect(abs(result.objective - 0.125) < 1e-12)
+        // Iterates stay inside the box: at convergence min(v₁, 1)·|g₁| ≤ 1e-8 with g₁ = −½
+        // there, so θ₁ is within 2e-8 of its bound; θ₂ = θ₁² is then its best value (r₁ = 0).
+        #expect(result.theta[0] <= 0.5 && 0.5 - result.theta[0] <= 2e-8, "θ₁ = \(result.theta[0])")
+        #expect(abs(result.theta[1] - result.theta[0] * result.theta[0]) < 1e-10)
+        #expect(abs(result.objective - 0.125) < 1e-8)
         #expect(result.gradient[0] < 0)
         #expect(abs(result.gradient[1]) < 1e-8)
         print("bounded Rosenbrock: \(result.iterations) iterations, \(result.evaluations) evaluations, \(result.status)")
+    }
+
+    /// Linear least squares on a box with half the variables ending on a bound:
+    /// ½‖A x − b‖², A = [I; B] (full column rank, so the minimiser is unique). x* is chosen
+    /// with five variables on a bound and b = A x* − [g*; 0], so the gradient at x* is
+    /// Aᵀ[g*; 0] = g*: positive on the variables at their lower bound, negative at the upper,
+    /// zero on the free ones — the KKT conditions, which make x* the minimiser.
+    @Test func boundedLinearLeastSquaresFindsItsActiveSet() {
+        let n = 10, extra = 20
+        let lower = Array(repeating: -5.0, count: n), upper = Array(repeating: 3.0, count: n)
+        let solution = [-5, 0.4, 3, -5, -1.2, 3, 2.1, -5, -0.3, 1.7]
+        let gradientAtSolution = solution.map { $0 == -5 ? 2 : $0 == 3 ? -1.5 : 0 }
+        var rows: [[Double]] = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0 } }
+        rows += (0..<extra).map { i in (0..<n).map { j in sin(Double(1 + i + 3 * j)) } }
+        let a = Matrix(rowMajor: rows)
+        let target = zip(a.multiplied(by: solution), gradientAtSolution + Array(repeating: 0, count: extra)).map { $0 - $1 }
+        let problem = ClosureProblem(parameterCount: n, residuals: { x in zip(a.multiplied(by: x), target).map { $0 - $1 } },
+                                     jacobian: { _ in a })
+        var options = LevenbergMarquardtOptions()
+        options.gradientTolerance = 1e-10
+        options.objectiveTolerance = 0
+        let result = LevenbergMarquardt(options: options).minimize(problem, from: Array(repeating: 0, count: n),
+                                                                   lower: lower, upper: upper)
+        #expect(result.status == .converged(.gradient), "\(result.status)")
+        // At the gradient test the active variables are within 1e-10/|g*ᵢ| ≤ 1e-10 of their
+        // bounds; the free ones then err by at most ‖H_FF⁻¹‖ (≤ 1, as AᵀA ⪰ I) times the
+        // coupling ‖AᵀA‖ ≤ 1 + ‖B‖²_F ≈ 100 times that: 1e-8 with margin 10.
+        for i in 0..<n {
+            #expect(abs(result.theta[i] - solution[i]) < 1e-7, "x[\(i)] = \(result.theta[i]), expected \(solution[i])")
+            #expect(result.theta[i] >= lower[i] && result.theta[i] <= upper[i])
+        }
+        print("bounded linear least squares: \(result.iterations) iterations, \(result.evaluations) evaluations")
     }
 
     @Test func startOutsideTheBoxIsMovedIn() {
@@ -87,6 +121,7 @@ import Glibc
     @Test func failedTrialPointsShrinkTheTrustRegion() {
         // Rosenbrock that cannot be evaluated for θ₂ < −1: from the classic start the first
         // Gauss–Newton step goes to (1, −3.84), so the run must back off and still find (1, 1).
+        // No bounds, so that the step is the plain Gauss–Newton one (no bound scaling).
         struct Unstable: Error {}
         final class Counter { var failures = 0 }
         let base = rosenbrock(), counter = Counter()
@@ -97,7 +132,7 @@ import Glibc
         var options = LevenbergMarquardtOptions()
         options.initialTrustRadius = 10
         let result = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1],
-                                                                   lower: [-5, -5], upper: [5, 5])
+                                                                   lower: unbounded.lower, upper: unbounded.upper)
         #expect(counter.failures > 0)
         #expect(result.status.isConverged)
         #expect(abs(result.theta[0] - 1) < 1e-10 && abs(result.theta[1] - 1) < 1e-10)
