@@ -31,8 +31,21 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     public var singularValueCutoff = 1e-12
     /// The quadratic model each step minimises in its trust region.
     public var localModel = LocalModel.gaussNewton
+    /// How steps respect the box.
+    public var bounds = BoundTreatment.activeSet
 
     public init() {}
+}
+
+/// How the steps of a run respect the bounds.
+public enum BoundTreatment: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Variables on a bound that −g points out of are held; the step of the others is
+    /// projected onto the box or cut at the first bound, whichever the model prefers.
+    case activeSet = "active-set"
+    /// Coleman & Li's interior reflective trust region (`BoundScaling`), as MATLAB's
+    /// `lsqnonlin` and fides: iterates strictly inside, steps scaled by the distance to the
+    /// bound the gradient points to, cut or reflected at a bound.
+    case reflective
 }
 
 /// The Hessian of the quadratic model of ½‖r‖² that a trust-region step minimises.
@@ -75,8 +88,10 @@ public struct TrialStep: Sendable, Hashable {
 public enum StepKind: String, Sendable, Hashable {
     /// The trust-region solution, inside the box.
     case trustRegion = "trust region"
-    /// The trust-region solution cut short of the first bound it meets.
+    /// The trust-region solution cut short of (reflective) or at (active set) the first bound it meets.
     case cut
+    /// The trust-region solution projected onto the box (active set).
+    case projected
     /// The trust-region solution reflected in the first bound it meets.
     case reflected
     /// Along the scaled steepest descent.
@@ -248,7 +263,7 @@ private struct Run<Problem: LeastSquaresProblem> {
 
     mutating func solve(from start: [Double]) -> LeastSquaresResult {
         let n = start.count
-        var theta = strictlyInside(clamp(start), margin: 1e-10)
+        var theta = options.bounds == .reflective ? strictlyInside(clamp(start), margin: 1e-10) : clamp(start)
         if isCancelled { return result(theta: theta, at: nil, iterations: 0, status: .interrupted) }
         var current: LeastSquaresEvaluation
         do {
@@ -270,47 +285,36 @@ private struct Run<Problem: LeastSquaresProblem> {
             let r = current.residuals
             let f = current.objective
             let g = jac.transposeMultiplied(by: r)
-            let scaling = BoundScaling(theta: theta, gradient: g, lower: lower, upper: upper)
-            if scaling.optimality <= options.gradientTolerance {
+            let curvature = useSecant ? secant : nil
+            let rule: StepRule
+            do {
+                rule = try options.bounds == .reflective
+                    ? reflectiveRule(theta: theta, jacobian: jac, residuals: r, gradient: g, curvature: curvature)
+                    : activeSetRule(theta: theta, jacobian: jac, residuals: r, gradient: g, curvature: curvature)
+            } catch {
+                return result(theta: theta, at: current, iterations: iterations,
+                              status: .failed(reason: "linear algebra: \(error)"))
+            }
+            if rule.optimality <= options.gradientTolerance {
                 return result(theta: theta, at: current, iterations: iterations, status: .converged(.gradient))
             }
             if iterations >= options.maxIterations {
                 return result(theta: theta, at: current, iterations: iterations, status: .maxIterations)
             }
-            let curvature = useSecant ? secant : nil
-            let model = ScaledQuadraticModel(jacobian: jac, gradient: g, scaling: scaling, secant: curvature)
-            let subproblem: any StepSubproblem
-            do {
-                if curvature != nil {
-                    subproblem = try SymmetricTrustRegionSubproblem(hessian: model.hessian, gradient: model.gradient)
-                } else {
-                    subproblem = try TrustRegionSubproblem(jacobian: model.augmentedJacobian,
-                                                           residuals: r + Array(repeating: 0, count: n),
-                                                           cutoff: options.singularValueCutoff)
-                }
-            } catch {
-                return result(theta: theta, at: current, iterations: iterations,
-                              status: .failed(reason: "linear algebra: \(error)"))
-            }
-            // How close to a bound a step may go: closer as the iterate nears optimality
-            // (Coleman & Li 1996 need the fraction → 1 for their fast local convergence).
-            let stepBack = max(0.995, 1 - scaling.optimality)
             let wantJacobianAtTrial = current.jacobianSource != .finiteDifferences
             let thetaNorm = norm2(theta)
 
             // Inner loop: shrink the trust region until a step is accepted.
             while true {
-                let trustRegionStep = subproblem.step(radius: radius)
-                let candidateStep = model.reflectiveStep(trustRegionStep, theta: theta, lower: lower,
-                                                         upper: upper, radius: radius, stepBack: stepBack)
-                let predicted = candidateStep.predictedReduction
-                let scaledStepNorm = norm2(candidateStep.scaledStep)
-                let trial = strictlyInside(clamp(zip(theta, candidateStep.step).map { $0 + $1 }), margin: 0)
+                let proposal = rule.propose(radius)
+                let predicted = proposal.predictedReduction
+                let scaledStepNorm = proposal.scaledStepNorm
+                let trial = proposal.trial
                 let step = zip(trial, theta).map { $0 - $1 }
                 let stepNorm = norm2(step)
                 if !(predicted > 0) || stepNorm == 0 {
                     // Nothing to gain inside this radius (roundoff level): shrink.
-                    radius = 0.25 * min(radius, max(scaledStepNorm, norm2(trustRegionStep)))
+                    radius = 0.25 * min(radius, max(scaledStepNorm, proposal.trustRegionStepNorm))
                     if radius <= xtol * (xtol + thetaNorm) {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
                     }
@@ -323,8 +327,8 @@ private struct Run<Problem: LeastSquaresProblem> {
                     return result(theta: theta, at: current, iterations: iterations, status: .interrupted)
                 }
                 var candidate: LeastSquaresEvaluation
-                var record = TrialStep(iteration: iterations, objective: f, optimality: scaling.optimality, radius: radius,
-                                       kind: candidateStep.kind, usesSecant: curvature != nil, scaledStepNorm: scaledStepNorm,
+                var record = TrialStep(iteration: iterations, objective: f, optimality: rule.optimality, radius: radius,
+                                       kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: scaledStepNorm,
                                        stepNorm: stepNorm, predictedReduction: predicted, actualReduction: .nan,
                                        nearBounds: Self.countNearBounds(trial, lower, upper))
                 defer { trace?(record) }
@@ -397,6 +401,101 @@ private struct Run<Problem: LeastSquaresProblem> {
         }
     }
 
+    /// The active-set step rule: variables on a bound that −g points out of are held, the
+    /// trust-region step of the others (in θ, Moré 1978) is projected onto the box or cut at
+    /// the first bound, whichever the model prefers.
+    func activeSetRule(theta: [Double], jacobian jac: Matrix, residuals r: [Double], gradient g: [Double],
+                       curvature: Matrix?) throws(LinearAlgebraError) -> StepRule {
+        var free: [Int] = []
+        var projectedGradientNorm = 0.0
+        for i in theta.indices {
+            let held = (theta[i] <= lower[i] && g[i] > 0) || (theta[i] >= upper[i] && g[i] < 0)
+            if !held {
+                free.append(i)
+                projectedGradientNorm = max(projectedGradientNorm, abs(g[i]))
+            }
+        }
+        let subproblem: any StepSubproblem
+        if let curvature {
+            subproblem = try SymmetricTrustRegionSubproblem(hessian: Self.freeHessian(jac, curvature, free),
+                                                            gradient: free.map { g[$0] })
+        } else {
+            subproblem = try TrustRegionSubproblem(jacobian: jac.selectingColumns(free), residuals: r,
+                                                   cutoff: options.singularValueCutoff)
+        }
+        return StepRule(optimality: projectedGradientNorm) { radius in
+            let pFree = subproblem.step(radius: radius)
+            var p = Array(repeating: 0.0, count: theta.count)
+            for (k, i) in free.enumerated() { p[i] = pFree[k] }
+            let (trial, step, predicted, kind) = bestFeasibleStep(theta: theta, p: p, jacobian: jac, gradient: g, curvature: curvature)
+            return StepProposal(trial: trial, scaledStepNorm: norm2(step), trustRegionStepNorm: norm2(p),
+                                predictedReduction: predicted, kind: kind)
+        }
+    }
+
+    /// The reflective step rule (`BoundScaling`, `ScaledQuadraticModel`).
+    func reflectiveRule(theta: [Double], jacobian jac: Matrix, residuals r: [Double], gradient g: [Double],
+                        curvature: Matrix?) throws(LinearAlgebraError) -> StepRule {
+        let n = theta.count
+        let scaling = BoundScaling(theta: theta, gradient: g, lower: lower, upper: upper)
+        let model = ScaledQuadraticModel(jacobian: jac, gradient: g, scaling: scaling, secant: curvature)
+        let subproblem: any StepSubproblem
+        if curvature != nil {
+            subproblem = try SymmetricTrustRegionSubproblem(hessian: model.hessian, gradient: model.gradient)
+        } else {
+            subproblem = try TrustRegionSubproblem(jacobian: model.augmentedJacobian,
+                                                   residuals: r + Array(repeating: 0, count: n),
+                                                   cutoff: options.singularValueCutoff)
+        }
+        // How close to a bound a step may go: closer as the iterate nears optimality
+        // (Coleman & Li 1996 need the fraction → 1 for their fast local convergence).
+        let stepBack = max(0.995, 1 - scaling.optimality)
+        return StepRule(optimality: scaling.optimality) { radius in
+            let p = subproblem.step(radius: radius)
+            let chosen = model.reflectiveStep(p, theta: theta, lower: lower, upper: upper, radius: radius, stepBack: stepBack)
+            let trial = strictlyInside(clamp(zip(theta, chosen.step).map { $0 + $1 }), margin: 0)
+            return StepProposal(trial: trial, scaledStepNorm: norm2(chosen.scaledStep), trustRegionStepNorm: norm2(p),
+                                predictedReduction: chosen.predictedReduction, kind: chosen.kind)
+        }
+    }
+
+    /// (JᵀJ + S) restricted to the free variables.
+    static func freeHessian(_ jacobian: Matrix, _ secant: Matrix, _ free: [Int]) -> Matrix {
+        var h = jacobian.selectingColumns(free).gram
+        for (a, i) in free.enumerated() { for (b, j) in free.enumerated() { h[a, b] += secant[i, j] } }
+        return h
+    }
+
+    /// Of the projected step clamp(θ + p) and the step truncated at the first bound, the one
+    /// with the larger predicted reduction (`predictedReduction`). Returns the trial point,
+    /// the step and its predicted reduction.
+    func bestFeasibleStep(theta: [Double], p: [Double], jacobian: Matrix, gradient: [Double], curvature: Matrix?)
+        -> (trial: [Double], step: [Double], predicted: Double, kind: StepKind) {
+        func predicted(_ s: [Double]) -> Double { predictedReduction(s, jacobian: jacobian, gradient: gradient, curvature: curvature) }
+        let projected = clamp(zip(theta, p).map { $0 + $1 })
+        let projectedStep = zip(projected, theta).map { $0 - $1 }
+        var fraction = 1.0
+        var blocking = -1
+        for i in p.indices where p[i] != 0 {
+            let room = p[i] > 0 ? upper[i] - theta[i] : lower[i] - theta[i]
+            if room / p[i] < fraction {
+                fraction = room / p[i]
+                blocking = i
+            }
+        }
+        let projectedReduction = predicted(projectedStep)
+        guard blocking >= 0 else { return (projected, projectedStep, projectedReduction, .trustRegion) }
+        var truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        // Exactly on the bound (not an ulp inside), so the next iteration can hold it there.
+        truncated[blocking] = p[blocking] > 0 ? upper[blocking] : lower[blocking]
+        let truncatedStep = zip(truncated, theta).map { $0 - $1 }
+        let truncatedReduction = predicted(truncatedStep)
+        if truncatedReduction > projectedReduction {
+            return (truncated, truncatedStep, truncatedReduction, .cut)
+        }
+        return (projected, projectedStep, projectedReduction, .projected)
+    }
+
     /// Coordinates within 10⁻⁶ scaled units of a bound.
     static func countNearBounds(_ theta: [Double], _ lower: [Double], _ upper: [Double]) -> Int {
         theta.indices.filter { theta[$0] - lower[$0] < 1e-6 || upper[$0] - theta[$0] < 1e-6 }.count
@@ -467,6 +566,25 @@ private struct Run<Problem: LeastSquaresProblem> {
         }
         return out
     }
+}
+
+/// What one iteration's bound treatment offers the trust-region loop.
+struct StepRule {
+    /// First-order optimality at the current point (0 at a KKT point).
+    let optimality: Double
+    /// The step for a trust radius.
+    let propose: (Double) -> StepProposal
+}
+
+struct StepProposal {
+    /// The point to evaluate, inside the box.
+    let trial: [Double]
+    /// Norm of the step in the units of the trust radius.
+    let scaledStepNorm: Double
+    /// Norm of the trust-region subproblem's solution before the bounds changed it.
+    let trustRegionStepNorm: Double
+    let predictedReduction: Double
+    let kind: StepKind
 }
 
 /// A trust-region subproblem: the step of the quadratic model within a radius.

@@ -104,6 +104,8 @@ public struct PEtabFitOptions: Sendable {
     /// Gauss–Newton (Levenberg–Marquardt), or the secant hybrid for landscapes where large
     /// residuals slow it down.
     public var localModel = LocalModel.gaussNewton
+    /// How steps respect the bounds: the active set, or Coleman & Li's reflective trust region.
+    public var bounds = BoundTreatment.activeSet
     /// Keep every trial point of every start (`PEtabFitOutcome.trace`).
     public var recordTrace = false
 
@@ -120,6 +122,7 @@ public struct PEtabFitOptions: Sendable {
         o.optimizer.objectiveAbsoluteTolerance = objectiveChange
         o.optimizer.gradientTolerance = gradientTolerance
         o.optimizer.localModel = localModel
+        o.optimizer.bounds = bounds
         return o
     }
 }

@@ -252,15 +252,20 @@ struct PEtabOptimizerOptions: ParsableArguments {
             help: "The quadratic model of each step: gauss-newton (Levenberg–Marquardt, the default) or secant-hybrid (adds a secant estimate of the residuals' curvature where that predicts better, as NL2SOL does).")
     var localModel: LocalModel?
 
+    @Option(name: .customLong("bounds"),
+            help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step; the default) or reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides).")
+    var bounds: BoundTreatment?
+
     @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound). For diagnosing a few starts.")
     var trace = false
 
-    var isSet: Bool { maxIterations != nil || localModel != nil || trace }
+    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || trace }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
         options.recordTrace = trace
         if let localModel { options.localModel = localModel }
+        if let bounds { options.bounds = bounds }
         if let maxIterations {
             options.maxIterations = maxIterations
             options.maxEvaluations = max(options.maxEvaluations, 5 * maxIterations)
@@ -270,6 +275,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
 }
 
 extension LocalModel: ExpressibleByArgument {}
+extension BoundTreatment: ExpressibleByArgument {}
 
 /// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
 enum PEtabDriver {

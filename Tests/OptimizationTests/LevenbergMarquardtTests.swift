@@ -23,8 +23,16 @@ import Glibc
     @Test func optimumOnAnUpperBound() {
         // With θ₁ ≤ 0.5 the minimum is at θ₁ = 0.5, θ₂ = θ₁² = 0.25 (r₁ = 0 there, and
         // ½(1 − θ₁)² still decreases towards the bound): a KKT point with g₁ < 0.
-        let result = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
-                                                   lower: [-2, -2], upper: [0.5, 2])
+        let activeSet = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
+                                                      lower: [-2, -2], upper: [0.5, 2])
+        #expect(activeSet.status.isConverged)
+        #expect(activeSet.theta[0] == 0.5)
+        #expect(abs(activeSet.theta[1] - 0.25) < 1e-10)
+        #expect(abs(activeSet.objective - 0.125) < 1e-12)
+        var options = LevenbergMarquardtOptions()
+        options.bounds = .reflective
+        let result = LevenbergMarquardt(options: options).minimize(rosenbrock(), from: [-1.2, 1],
+                                                                   lower: [-2, -2], upper: [0.5, 2])
         #expect(result.status.isConverged)
         // Iterates stay inside the box: at convergence min(v₁, 1)·|g₁| ≤ 1e-8 with g₁ = −½
         // there, so θ₁ is within 2e-8 of its bound; θ₂ = θ₁² is then its best value (r₁ = 0).
@@ -41,7 +49,8 @@ import Glibc
     /// with five variables on a bound and b = A x* − [g*; 0], so the gradient at x* is
     /// Aᵀ[g*; 0] = g*: positive on the variables at their lower bound, negative at the upper,
     /// zero on the free ones — the KKT conditions, which make x* the minimiser.
-    @Test func boundedLinearLeastSquaresFindsItsActiveSet() {
+    @Test(arguments: BoundTreatment.allCases)
+    func boundedLinearLeastSquaresFindsItsActiveSet(bounds: BoundTreatment) {
         let n = 10, extra = 20
         let lower = Array(repeating: -5.0, count: n), upper = Array(repeating: 3.0, count: n)
         let solution = [-5, 0.4, 3, -5, -1.2, 3, 2.1, -5, -0.3, 1.7]
@@ -55,17 +64,18 @@ import Glibc
         var options = LevenbergMarquardtOptions()
         options.gradientTolerance = 1e-10
         options.objectiveTolerance = 0
+        options.bounds = bounds
         let result = LevenbergMarquardt(options: options).minimize(problem, from: Array(repeating: 0, count: n),
                                                                    lower: lower, upper: upper)
         #expect(result.status == .converged(.gradient), "\(result.status)")
-        // At the gradient test the active variables are within 1e-10/|g*ᵢ| ≤ 1e-10 of their
-        // bounds; the free ones then err by at most ‖H_FF⁻¹‖ (≤ 1, as AᵀA ⪰ I) times the
+        // At the gradient test the active variables are on their bounds (active set) or
+        // within 1e-10/|g*ᵢ| ≤ 1e-10 of them (reflective); the free ones then err by at most ‖H_FF⁻¹‖ (≤ 1, as AᵀA ⪰ I) times the
         // coupling ‖AᵀA‖ ≤ 1 + ‖B‖²_F ≈ 100 times that: 1e-8 with margin 10.
         for i in 0..<n {
             #expect(abs(result.theta[i] - solution[i]) < 1e-7, "x[\(i)] = \(result.theta[i]), expected \(solution[i])")
             #expect(result.theta[i] >= lower[i] && result.theta[i] <= upper[i])
         }
-        print("bounded linear least squares: \(result.iterations) iterations, \(result.evaluations) evaluations")
+        print("bounded linear least squares, \(bounds.rawValue): \(result.iterations) iterations, \(result.evaluations) evaluations")
     }
 
     @Test func startOutsideTheBoxIsMovedIn() {
@@ -121,7 +131,6 @@ import Glibc
     @Test func failedTrialPointsShrinkTheTrustRegion() {
         // Rosenbrock that cannot be evaluated for θ₂ < −1: from the classic start the first
         // Gauss–Newton step goes to (1, −3.84), so the run must back off and still find (1, 1).
-        // No bounds, so that the step is the plain Gauss–Newton one (no bound scaling).
         struct Unstable: Error {}
         final class Counter { var failures = 0 }
         let base = rosenbrock(), counter = Counter()
@@ -132,7 +141,7 @@ import Glibc
         var options = LevenbergMarquardtOptions()
         options.initialTrustRadius = 10
         let result = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1],
-                                                                   lower: unbounded.lower, upper: unbounded.upper)
+                                                                   lower: [-5, -5], upper: [5, 5])
         #expect(counter.failures > 0)
         #expect(result.status.isConverged)
         #expect(abs(result.theta[0] - 1) < 1e-10 && abs(result.theta[1] - 1) < 1e-10)

@@ -210,10 +210,8 @@ import Glibc
         let redrawn = try MultiStart.run(space: space, options: options, makeProblem: make)
         #expect(redrawn.failedStarts.isEmpty)
         #expect(redrawn.redrawnPoints >= 3, "\(redrawn.redrawnPoints) redraws")
-        // g = θ − 0.5 here, so the gradient test (1e-8) places θ₀ to 1e-8. (Near the lower
-        // bound the interior method takes several steps: no single exact Gauss–Newton step.)
         for s in redrawn.starts {
-            #expect(s.start[0] <= 0.7 && s.status.isConverged && abs(s.theta[0] - 0.5) <= 1e-8)
+            #expect(s.start[0] <= 0.7 && s.status.isConverged && abs(s.theta[0] - 0.5) < 1e-12)
         }
         // The starts that could be evaluated are untouched; the replacements do not depend on the worker.
         for (a, b) in zip(plain.starts, redrawn.starts) where !a.status.isFailed { #expect(a.run == b.run && b.redraws == 0) }
