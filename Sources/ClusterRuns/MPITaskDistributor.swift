@@ -105,17 +105,20 @@ public final class MPITaskDistributor: TaskDistributor {
                 job.abort("rank \(sender) is at task batch \(batchNumber), rank 0 at \(number): the ranks ran different commands or inputs")
             }
             waits[sender] = waited
-            if index >= 0 {
-                let outcome = reader.outcome()
-                ledger.state.withLock { $0.outcomes[index] = outcome }
-                batch.arrived(index, outcome)
-            }
+            // The sender's next task goes out before its result is taken in: `arrived` decodes
+            // the result for progress reports (a property list: tens of ms for a fit's start),
+            // and the sender would idle through that.
             let next = ledger.take(for: sender) ?? -1
             var reply = ByteWriter()
             reply.int(number)
             reply.int(next)
             job.send(reply.bytes, to: sender, tag: Self.assignmentTag)
             if next < 0 { working -= 1 }
+            if index >= 0 {
+                let outcome = reader.outcome()
+                ledger.state.withLock { $0.outcomes[index] = outcome }
+                batch.arrived(index, outcome)
+            }
         }
         let (outcomes, ranBy) = ledger.state.withLock { ($0.outcomes, $0.ranBy) }
         var all = ByteWriter()
