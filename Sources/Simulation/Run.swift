@@ -70,10 +70,6 @@ struct Run {
     var eventAction: (any EventAction)?
     var nextOutput = 0
     var row: [Double]
-    /// The assigned values the output columns read (directly or through others), in the
-    /// order they are computed: an output row computes these instead of every assigned
-    /// value of the model. Nil with delays or sensitivities, whose rows need the full pass.
-    let columnValues: [AssignedValue]?
     /// Species checked for going negative (those that started non-negative), and the
     /// largest amount each has had (the scale of its tolerance).
     var watchedForNegative: [Int] = []
@@ -156,23 +152,6 @@ struct Run {
         isStale = model.eventDependencies.timeOnly
         staleEvents = model.events.indices.filter { model.eventDependencies.timeOnly[$0] }
         self.row = [Double](repeating: 0, count: columns.count)
-        var partialRows = request.sensitivityParameters.isEmpty && model.delays.isEmpty
-        #if DEBUG || KINAPSE_TEST_HOOKS
-        if ProcessInfo.processInfo.environment["KINAPSE_FULL_OUTPUT_PASS"] == "1" { partialRows = false }
-        #endif
-        columnValues = partialRows ? Self.assignedValues(of: model, readBy: columnSlots) : nil
-    }
-
-    /// The assigned values that `slots` read, directly or through other assigned values, in
-    /// the model's order of computation.
-    static func assignedValues(of model: CompiledModel, readBy slots: [Int]) -> [AssignedValue] {
-        var needed = Set(slots)
-        var kept: [AssignedValue] = []
-        for v in model.assignedValues.reversed() where needed.contains(v.slot) {
-            v.expression.visitSlots { needed.insert($0) }
-            kept.append(v)
-        }
-        return kept.reversed()
     }
 
     /// Integrates the sensitivities the model was differentiated for along with the states.
@@ -428,16 +407,7 @@ struct Run {
     mutating func recordOutputs(upTo t: Double) {
         let grid = request.grid
         guard nextOutput < grid.count, grid[nextOutput] <= t else { return }
-        if let columnValues {
-            // Time, the state, and the few values the columns show (an output every 0.1 ms
-            // around each test spike made the full pass a twentieth of a rig run). Events
-            // and pauses do the full pass (`update`) before they read anything else.
-            instance.setValue(t, slot: 0)
-            for (i, state) in model.states.enumerated() { instance.setValue(y[i], slot: state.slot) }
-            for v in columnValues { instance.setValue(instance.evaluate(v.expression), slot: v.slot) }
-        } else {
-            instance.update(time: t, state: y)
-        }
+        instance.update(time: t, state: y)
         var sensitivityRow: [Double] = []
         if let sensitivity {
             sensitivity.refreshPartials()
