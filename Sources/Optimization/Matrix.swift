@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense real matrix stored column-major, the layout LAPACK expects: entry (i, j) is at
 /// `elements[i + j * rows]`.
 public struct Matrix: Sendable, Hashable, Codable {
@@ -93,5 +95,42 @@ public struct Matrix: Sendable, Hashable, Codable {
             }
         }
         return g
+    }
+}
+
+// The entries travel as one block of bytes (each Double's bit pattern, little-endian), not
+// as one number per entry: a fit start's result carries its Jacobian between MPI ranks as a
+// binary property list, and for Schwen's 286 × 30 Jacobian the per-entry form took 5.5 ms to
+// encode and 11.6 ms to decode (swift-corelibs-foundation), paid once or twice per start.
+// The bit patterns keep every value exactly, NaN and infinities included.
+extension Matrix {
+    private enum CodingKeys: String, CodingKey { case rows, columns, elements }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let rows = try container.decode(Int.self, forKey: .rows)
+        let columns = try container.decode(Int.self, forKey: .columns)
+        let bytes = try container.decode(Data.self, forKey: .elements)
+        guard rows >= 0, columns >= 0, bytes.count == rows * columns * MemoryLayout<UInt64>.size else {
+            throw DecodingError.dataCorruptedError(forKey: .elements, in: container,
+                                                   debugDescription: "\(bytes.count) bytes for a \(rows) × \(columns) matrix")
+        }
+        let elements = bytes.withUnsafeBytes { raw in
+            (0..<rows * columns).map { k in
+                Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self)))
+            }
+        }
+        self.init(rows: rows, columns: columns, columnMajor: elements)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rows, forKey: .rows)
+        try container.encode(columns, forKey: .columns)
+        var bytes = Data(count: elements.count * MemoryLayout<UInt64>.size)
+        bytes.withUnsafeMutableBytes { raw in
+            for (k, x) in elements.enumerated() { raw.storeBytes(of: x.bitPattern.littleEndian, toByteOffset: k * 8, as: UInt64.self) }
+        }
+        try container.encode(bytes, forKey: .elements)
     }
 }

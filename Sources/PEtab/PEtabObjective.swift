@@ -4,7 +4,7 @@ import Foundation
 /// The PEtab objective at one point: the data's log-likelihood and χ², the priors'
 /// log-density, every measurement's simulated value and noise level, and (when asked) the
 /// gradient of the objective with respect to the estimated parameters' scaled coordinates.
-public struct PEtabEvaluation: Sendable {
+public struct PEtabEvaluation: Sendable, Codable {
     /// Σ over measurements of the log density of the noise model (PEtab's `llh`).
     public var logLikelihood: Double
     /// Σ ((t(m) − t(y))/σ)², t the observable's transformation.

@@ -20,7 +20,10 @@ struct SensitivityCommand: ParsableCommand {
         discussion: """
         --method local (the default) differentiates once, by CVODES forward sensitivities
         (docs/sensitivities.md):
-        - a synapse with --protocol: ∂ΔIPSC/∂p for every parameter, ranked by
+        - a synapse with --protocol whose IPSC is its model's quantal readout (the engine-test
+          fixtures in Fixtures/lumped; a biophysical synapse, as every shipped one is, reads its
+          IPSC from the simulated recording, which has no derivatives: rank it by Morris):
+          ∂ΔIPSC/∂p for every parameter, ranked by
           |∂ΔIPSC/∂ln p| = |p·∂ΔIPSC/∂p|: percentage points of ΔIPSC per e-fold change of p
           (× ln 1.1 ≈ 0.095 for a 10 % change). CSV: rank, parameter, value,
           d_delta_ipsc_d_ln_p, d_delta_ipsc_dp.
@@ -40,7 +43,7 @@ struct SensitivityCommand: ParsableCommand {
         --plot draws the ranking of the first readout as bars (Morris: μ* with σ whiskers).
 
         Examples:
-          kinapse sensitivity Pathways/synapses/golgi_granule.toml --protocol tbs --out ranking.csv
+          kinapse sensitivity Fixtures/lumped/synapses/cortical_camkii.toml --protocol chemical_iltp --out ranking.csv
           kinapse sensitivity Pathways/no_cgmp_pkg.ant --t-end 60 --readout PKG_active --plot bars.svg
           kinapse sensitivity cortical_pyramidal --protocol woodin_pairing --method morris \\
               --parameters cell_soma_cal_g_max,cell_soma_gabaa_g_max --readout delta_egaba_mV --trajectories 8

@@ -130,6 +130,25 @@ enum MPIRun {
         #expect(alone == ranks)
     }
 
+    /// A PEtab fit: its starts and then the rescoring of their end points are two batches,
+    /// both spread over the ranks (their results, Jacobians included, cross as bytes).
+    @Test(.enabled(if: MPIRun.available && FileManager.default.fileExists(atPath: Self.petabCase), "mpirun or ../shared/petab is absent"))
+    func petabFitOnTwoRanksWritesTheBytesOfOne() throws {
+        let (alone, ranks, stderr) = try alongsideTwoRanks(["fit", Self.petabCase, "--starts", "4", "--seed", "3", "--jobs", "1", "--quiet", "--out-dir", "OUT"])
+        #expect(alone.keys.sorted() == ["best_parameters.tsv", "simulations.tsv", "starts.tsv"])
+        #expect(alone["best_parameters.tsv"] == ranks["best_parameters.tsv"] && alone["simulations.tsv"] == ranks["simulations.tsv"])
+        // starts.tsv: equal but for each start's wall time (its `seconds` column).
+        func withoutSeconds(_ data: Data?) -> [[Substring]] {
+            let rows = String(decoding: data ?? Data(), as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+            guard let column = rows.first?.firstIndex(of: "seconds") else { return rows }
+            return rows.map { row in row.enumerated().filter { $0.offset != column }.map(\.element) }
+        }
+        #expect(withoutSeconds(alone["starts.tsv"]) == withoutSeconds(ranks["starts.tsv"]))
+        #expect(stderr.contains("kinapse mpi: batch 2: 4 tasks"), "the end points were not scored as a batch of their own: \(stderr)")
+    }
+
+    static let petabCase = TestModels.repositoryRoot.appendingPathComponent("../shared/petab/test-suite/cases/0001/_0001.yaml").standardizedFileURL.path
+
     /// Rank 1 killed mid-sweep: mpirun ends the job, says which rank died, and exits nonzero.
     /// The 801-point sweep takes ~6 s on two ranks of the optimised build, so rank 1 is still
     /// at work when it is killed 2 s in (the job ends then, so the test costs only those seconds).

@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import Optimization
 import KinapseUtilities
 #if canImport(Glibc)
@@ -233,5 +234,24 @@ import Glibc
         while !flag.isCancelled && clock.now - wallStart < .seconds(60) { x = sin(x + 1) }
         let used = processCPUSeconds() - began
         #expect(flag.isCancelled && used >= 0.2 && used < 0.35, "CPU used \(used) s (\(x))")
+    }
+
+    /// A start's result travels between MPI ranks as a binary property list: its Jacobian
+    /// (entries packed as bit patterns) must come back exactly, signed zero, infinities and a
+    /// NaN's payload included.
+    @Test func aJacobianTravelsBitForBit() throws {
+        let odd: [Double] = [-0.0, .infinity, -.infinity, Double(nan: 0x1234, signaling: false), .leastNonzeroMagnitude,
+                             .greatestFiniteMagnitude, 1.0 / 3.0, -2.5e-300, 7, 0.1]
+        let jacobian = Matrix(rows: 5, columns: 2, columnMajor: odd)
+        let encoder = PropertyListEncoder()
+        encoder.outputFormat = .binary
+        let back = try PropertyListDecoder().decode([Matrix].self, from: encoder.encode([jacobian]))[0]
+        #expect(back.rows == 5 && back.columns == 2)
+        #expect(back.elements.map(\.bitPattern) == odd.map(\.bitPattern))
+    }
+
+    @Test func aCorruptMatrixIsRefused() throws {
+        let short = Data(#"{"rows": 2, "columns": 2, "elements": "AAAAAAAAAAA="}"#.utf8)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Matrix.self, from: short) }
     }
 }
