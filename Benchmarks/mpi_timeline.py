@@ -10,8 +10,9 @@ cost), MPI_Init (on its own thread, alongside reading and compiling the inputs),
 read, model ready (the batch begun: compiled, native code loaded, the shared settle/baseline
 prefix run), the tasks it ran (count, total, mean and range, their CPU seconds, and the mean
 gap between one task's end and the next one's start: the scheduling overhead per task), its
-last task's end, the batch gathered (results from every rank), command done (outputs written
-by rank 0), MPI_Finalize done; then mpirun's exit. A 1-rank run has no batch marks (MPI is
+last task's end, the batch gathered (results from every rank), later batches (a fit's
+rescoring of its end points: when each began and was gathered, and how many of its tasks ran
+on the rank), command done (outputs written by rank 0), MPI_Finalize done; then mpirun's exit. A 1-rank run has no batch marks (MPI is
 not started): it shows when its first interval ended (model ready plus that interval) and,
 as its tasks, the gaps between the stdp sweep's later 'interval done' marks.
 """
@@ -33,11 +34,34 @@ def at(t):
     return "-" if t is None else f"{t:.2f}"
 
 
+def batches(events):
+    """Each event with the batch it belongs to: a rank's lines come in order, and task marks
+    between 'batch K begun' and 'batch K gathered' are batch K's (0 outside any batch)."""
+    current, tagged = 0, []
+    for t, e in events:
+        if m := re.fullmatch(r"batch (\d+) begun.*", e):
+            current = int(m.group(1))
+        tagged.append((current, t, e))
+        if re.fullmatch(r"batch \d+ gathered", e):
+            current = 0
+    return tagged
+
+
 for rank in sorted(ranks):
     events = ranks[rank]
-    begun = {int(m.group(1)): t for t, e in events if (m := re.fullmatch(r"task (\d+) begun", e))}
-    done = {int(m.group(1)): t for t, e in events if (m := re.fullmatch(r"task (\d+) ended(?:, CPU [0-9.]+ s)?", e))}
-    cpu = [float(m.group(1)) for t, e in events if (m := re.fullmatch(r"task \d+ ended, CPU ([0-9.]+) s", e))]
+    # The phases below are the first batch's (a fit's starts, a sweep's intervals); later
+    # batches (a fit's rescoring of its end points, its profiles) are summarised after them.
+    tagged = batches(events)
+    first_batch = [(t, e) for b, t, e in tagged if b in (0, 1)]
+    begun = {int(m.group(1)): t for t, e in first_batch if (m := re.fullmatch(r"task (\d+) begun", e))}
+    done = {int(m.group(1)): t for t, e in first_batch if (m := re.fullmatch(r"task (\d+) ended(?:, CPU [0-9.]+ s)?", e))}
+    cpu = [float(m.group(1)) for t, e in first_batch if (m := re.fullmatch(r"task \d+ ended, CPU ([0-9.]+) s", e))]
+    later = sorted({b for b, _, _ in tagged if b > 1})
+    task_mark = re.compile(r"task \d+ begun")
+    here = {b: sum(1 for c, _, e in tagged if c == b and task_mark.fullmatch(e)) for b in later}
+    later_text = "".join(
+        f"; batch {b} {at(first(events, f'batch {b} begun.*'))}-{at(first(events, f'batch {b} gathered'))} "
+        f"({here[b]} tasks here)" for b in later)
     ready = first(events, r"batch 1 begun.*")
     ends = [t for t, e in events if e == "interval done"]
     if begun:
@@ -61,5 +85,6 @@ for rank in sorted(ranks):
           + (f"model ready {at(ready)}; " if begun else f"first interval ended {at(ends[0] if ends else None)}; then ")
           + f"{tasks}{overhead}; "
           f"last task ended {at(last)}; gathered {at(first(events, r'batch 1 gathered'))}; "
+          f"{later_text.lstrip('; ') + '; ' if later_text else ''}"
           f"command done {at(first(events, 'command done'))}; MPI_Finalize done {at(first(events, 'MPI_Finalize done'))}")
 print(f"  mpirun returned {ended - launched:.2f}")
