@@ -85,6 +85,7 @@ public final class MPIJob: Sendable {
 
     /// Microseconds between polls once a wait is long: a task waits at most this long for
     /// its successor (measured: 3 ms per task on 2 idle cores for 40 ms stdp intervals).
+    /// Rank 0, handing out tasks, raises its own cap up to 10 times this for long tasks.
     static let longestPause: UInt32 = 1000
 
     func send(_ bytes: [UInt8], to destination: Int, tag: Int32) {

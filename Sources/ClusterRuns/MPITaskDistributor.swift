@@ -91,14 +91,27 @@ public final class MPITaskDistributor: TaskDistributor {
         }
         var working = job.size - 1
         var waits = Array(repeating: 0.0, count: job.size)
-        var pause: UInt32 = 20
+        // Between polls this thread sleeps ever longer, up to a cap that follows the tasks:
+        // a poll costs ~30 µs of CPU (measured: 0.4 s over a 13-s fit at 1-ms polls), taken
+        // from the ranks' work when there are as many ranks as cores, while a rank asking
+        // for its next task waits up to the cap. The cap is 1/200 of the shortest task seen
+        // (from handing a task out to its rank's next request), within 1-10 ms: 1 ms for
+        // quick tasks, ~4 ms for fit starts of about a second.
+        var pause: UInt32 = 20, longestPause = MPIJob.longestPause
+        var assignedAt = Array(repeating: UInt64(0), count: job.size)
+        var shortestTask = UInt64.max
         while working > 0 || !ledger.localFinished.load(ordering: .acquiring) {
             guard working > 0, let (sender, bytes) = job.poll(from: nil, tag: Self.requestTag) else {
                 usleep(pause)
-                pause = min(pause * 2, MPIJob.longestPause)
+                pause = min(pause * 2, longestPause)
                 continue
             }
             pause = 20
+            let now = DispatchTime.now().uptimeNanoseconds
+            if assignedAt[sender] > 0 {
+                shortestTask = min(shortestTask, now - assignedAt[sender])
+                longestPause = UInt32(min(max(shortestTask / 200_000, UInt64(MPIJob.longestPause)), 10 * UInt64(MPIJob.longestPause)))
+            }
             var reader = ByteReader(bytes)
             let (batchNumber, index, waited) = (reader.int(), reader.int(), reader.double())
             guard batchNumber == number else {
@@ -113,6 +126,7 @@ public final class MPITaskDistributor: TaskDistributor {
             reply.int(number)
             reply.int(next)
             job.send(reply.bytes, to: sender, tag: Self.assignmentTag)
+            assignedAt[sender] = now
             if next < 0 { working -= 1 }
             if index >= 0 {
                 let outcome = reader.outcome()
