@@ -50,6 +50,7 @@ def grid(concentration, ic50, per_decade):
     low = min(ic50, concentration) / 30
     below = math.ceil(per_decade * math.log10(concentration / low))
     above = per_decade  # one decade above the published concentration
+    below = max(below, 6 - above)  # at least 7 points for the four parameters of the Hill fit
     start = concentration / 10 ** (below / per_decade)
     stop = concentration * 10
     return start, stop, below + above + 1, below
@@ -75,7 +76,13 @@ def scan(kinapse, row, synapse, protocol, background, drug, concentration, ic50,
             for r in reader:
                 points.append((float(r[f"drug:{drug}"]), float(r["delta_ipsc_percent"])))
     fit = HILL.search(result.stderr)
-    note = "" if result.returncode == 0 else result.stderr.strip().splitlines()[-1]
+    errors = [l for l in result.stderr.splitlines() if "error" in l.lower()]
+    note = "" if result.returncode == 0 else (errors[0] if errors else result.stderr.strip().splitlines()[-1])
+    if fit and not start <= float(fit.group(1)) <= stop:
+        # A midpoint outside the concentrations run is not a measurement: the curve's fall lies
+        # between two grid points and more points per decade are needed there.
+        note = f"Hill fit's IC50 {float(fit.group(1)):.3g} uM lies outside the grid; more points per decade needed"
+        fit = None
     control = points[0][1] if points else float("nan")
     at_published = next((d for c, d in points if abs(c / concentration - 1) < 1e-4), float("nan"))
     return {
