@@ -56,7 +56,7 @@ def grid(concentration, ic50, per_decade):
     return start, stop, below + above + 1, below
 
 
-HILL = re.compile(r"IC50 = ([0-9.eE+-]+), Hill coefficient ([0-9.eE+-]+), top ([0-9.eE+-]+), bottom ([0-9.eE+-]+)")
+HILL = re.compile(r"[IE]C50 = ([0-9.eE+-]+), Hill coefficient ([0-9.eE+-]+), top ([0-9.eE+-]+), bottom ([0-9.eE+-]+)")
 
 
 def scan(kinapse, row, synapse, protocol, background, drug, concentration, ic50, args):
@@ -76,8 +76,8 @@ def scan(kinapse, row, synapse, protocol, background, drug, concentration, ic50,
             for r in reader:
                 points.append((float(r[f"drug:{drug}"]), float(r["delta_ipsc_percent"])))
     fit = HILL.search(result.stderr)
-    errors = [l for l in result.stderr.splitlines() if "error" in l.lower()]
-    note = "" if result.returncode == 0 else (errors[0] if errors else result.stderr.strip().splitlines()[-1])
+    errors = [l for l in result.stderr.splitlines() if "error" in l.lower() or ("hill" in l.lower() and not fit)]
+    note = errors[0] if errors and (result.returncode != 0 or not fit) else ""
     if fit and not start <= float(fit.group(1)) <= stop:
         # A midpoint outside the concentrations run is not a measurement: the curve's fall lies
         # between two grid points and more points per decade are needed there.
