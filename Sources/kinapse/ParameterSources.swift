@@ -54,8 +54,9 @@ struct ParameterSources {
         }
     }
 
-    /// Numbers of a synapse file outside `[blockers.*]` (a blocker is a manipulation the file
-    /// names, not a constant of the synapse).
+    /// The numbers of a synapse file. Of a `[blockers.X]` table only the drug's own constants
+    /// count (`concentration`, `ic50`, `hill`: values a paper reports); its `set` values are
+    /// the full block it stands for, a manipulation rather than a constant.
     private func readSynapse(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
         let file = try SourceFile.read(path: path)
         let (table, comments) = try ConfigReader.readKeepingComments(file)
@@ -71,6 +72,14 @@ struct ParameterSources {
             }
         }
         collect(table, "")
+        if case .table(let blockers)? = table["blockers"]?.kind {
+            for blocker in blockers.entries {
+                guard case .table(let drug) = blocker.value.kind else { continue }
+                for entry in drug.entries where ["concentration", "ic50", "hill"].contains(entry.key) {
+                    if case .number(let v) = entry.value.kind { numbers.append(("blockers.\(blocker.key).\(entry.key)", v, entry.keyRange)) }
+                }
+            }
+        }
         let lineOf = { (r: SourceRange) in r.startLocation.line }
         // A line of a TOML file holds code when a key or a value starts on it.
         var codeLines = Set(numbers.map { lineOf($0.range) })
