@@ -85,9 +85,11 @@ sbml-suite: build
 	.build/release/kinapse sbml-suite $(SBML_SUITE) --expect-passing Fixtures/sbml-suite-passing.txt
 
 # The PEtab benchmark problems (../shared/petab/benchmark): llh against the references,
-# load and gradient times (Benchmarks/petab_bench.sh; add --fit 180 for the multi-starts).
+# load and gradient times (Benchmarks/petab_bench.sh). PETAB_ARGS="--fit 180" adds the
+# single-threaded multi-starts, 180 s of CPU each; problem names after it limit the run.
+PETAB_ARGS ?=
 petab: build
-	Benchmarks/petab_bench.sh .build/release/kinapse
+	Benchmarks/petab_bench.sh .build/release/kinapse $(PETAB_ARGS)
 
 # One table: Kinapse against the C baselines and libRoadRunner (PyPI, in .build-venv) on the
 # TBS model and the dendrite-chain family (N = 1..1000), plus make run and stdp timings,

@@ -123,7 +123,7 @@ let package = Package(
         .testTarget(name: "SteadyStateTests", dependencies: ["SteadyState", "SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "CVODEIntegration", "KineticsCore", "AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ParameterScansTests", dependencies: ["ParameterScans", "SteadyState", "ModelCompiler", "CVODEIntegration", "PathwayTestSupport"]),
         .testTarget(name: "StochasticSimulationTests", dependencies: ["StochasticSimulation", "KinapseUtilities", "PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation"]),
-        .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "KinapseUtilities"]),
+        .testTarget(name: "PathwayLibraryTests", dependencies: ["PathwayTestSupport", "AntimonyFrontEnd", "ModelCompiler", "Simulation", "SteadyState", "KinapseUtilities"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -253,7 +253,7 @@ def main():
         make_run.append(run([kinapse, "simulate", "Pathways/synapses/golgi_granule.toml", "--protocol", "tbs",
                              "--out", os.path.join(syn_out, "run.csv")])[2])
         for jobs, acc in ((1, stdp1), (2, stdp2)):
-            _, wall, _, cpu = run_measured([kinapse, "stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt",
+            _, wall, _, cpu = run_measured([kinapse, "stdp", "Fixtures/lumped/synapses/entorhinal_stellate.toml", "--dt",
                                             "-100:100:5", "--jobs", str(jobs), "--quiet",
                                             "--out", os.path.join(syn_out, f"stdp{jobs}.csv")])
             acc.append(wall)

@@ -1,26 +1,35 @@
 #!/usr/bin/env bash
 # MPI benchmark (issue 23), release build: the same work on 1 and on 2 MPI ranks.
-#  1. a 32-start fit (BENCH_MPI_STARTS) of the hippocampal_bdnf fixture, no profiles;
-#  2. a 41-interval stdp sweep (-100:100:5 ms) of the biophysical entorhinal stellate synapse
-#     (entorhinal_stellate_rig, Haas pairing, native code): an interval costs 2.5 s
-#     (measured, the same within 0.1 s for every interval), so the sweep (~105 s on one
-#     rank) measures scaling, not start-up;
-#  3. the same 41 intervals on the increment synapse (entorhinal_stellate), a sweep of about
-#     a second in all: it cannot reach 1.8x, since mpirun's own launch and teardown (measured
-#     first, with /bin/true) are a fixed part of it as large as its tasks; it is here to show that;
+#  fit:  a 32-start fit (BENCH_MPI_STARTS) of the PEtab problem Schwen_PONE2014 (real data,
+#        30 parameters, 19 conditions), each start held to 15 Levenberg-Marquardt steps, so
+#        that the starts cost about the same (0.9-3.2 s of CPU each, measured); needs the
+#        PEtab benchmark collection (BENCH_PETAB_DIR, default ../shared/petab/benchmark);
+#  boehm: 32 starts of Boehm_JProteomeRes2014 run to convergence (14 to 1000 steps): one
+#        long start bounds what 2 ranks can gain, and the report says by how much;
+#  stdp: a 41-interval stdp sweep (-100:100:5 ms) of the biophysical entorhinal stellate
+#        synapse (entorhinal_stellate_rig, Haas pairing, native code): an interval costs
+#        2.5 s (measured, the same within 0.1 s for every interval), so the sweep (~105 s on
+#        one rank) measures scaling, not start-up;
+#  increment: the same 41 intervals on the increment model (the lumped engine-test fixture
+#        Fixtures/lumped/synapses/entorhinal_stellate.toml), a sweep
+#        of about a second in all: it cannot reach 1.8x, since mpirun's own launch and
+#        teardown (measured first, with /bin/true) are a fixed part of it as large as its
+#        tasks; it is here to show that;
 # each with one thread per rank (--jobs 1), so that 2 ranks on 2 cores is the whole
-# machine. Prints wall times, the speed-up (goal ≥ 1.8× on 2 cores), whether the outputs of
-# 1 and 2 ranks are byte-identical, and the scheduling overhead per task: the mean time a
-# rank waits between returning a result and receiving its next task (KINAPSE_MPI_STATISTICS);
-# for the stdp sweeps also where each rank's wall time went (KINAPSE_MPI_TIMELINE,
-# Benchmarks/mpi_timeline.py). One rank does not start MPI at all (MPIJob.launch).
+# machine. Prints wall times, CPU times, the speed-up (goal ≥ 1.8× on 2 cores), whether the
+# outputs of 1 and 2 ranks are byte-identical (for a PEtab fit: except the wall-time column
+# of starts.tsv), the scheduling overhead per task: the mean time a rank waits between
+# returning a result and receiving its next task (KINAPSE_MPI_STATISTICS), and where each
+# rank's wall time went (KINAPSE_MPI_TIMELINE, Benchmarks/mpi_timeline.py); for the fits also
+# each start's cost and the speed-up the starts allow (Benchmarks/mpi_fit_report.py).
+# One rank does not start MPI at all (MPIJob.launch). Outputs that differ fail the script.
 # Usage: Benchmarks/mpi_bench.sh PATH_TO_KINAPSE   (make bench calls it)
-#   BENCH_MPI_CASES="fit stdp increment" (the default) chooses which of 1-3 run.
+#   BENCH_MPI_CASES="fit boehm stdp increment" (the default) chooses the cases.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 kinapse="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 starts="${BENCH_MPI_STARTS:-32}"
-cases=" ${BENCH_MPI_CASES:-fit stdp increment} "
+cases=" ${BENCH_MPI_CASES:-fit boehm stdp increment} "
 out=".build-bench/mpi"
 rm -rf "$out"
 mkdir -p "$out"
@@ -36,14 +45,23 @@ fi
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 mpi=(mpirun --oversubscribe --allow-run-as-root --bind-to none --mca btl self,vader --mca pml ob1)
 
-timed() {  # label, then the command; prints wall seconds, keeps stderr in $out/label.err
-    local label="$1" t0 t1
+timed() {  # label, then the command; prints wall seconds; leaves in $out: label.out, label.err,
+           # label.when (Unix times at launch and exit), label.cpu (CPU seconds of mpirun and its ranks)
+    local label="$1"
     shift
-    t0="${EPOCHREALTIME/,/.}"
-    KINAPSE_MPI_STATISTICS=1 KINAPSE_MPI_TIMELINE=1 "$@" > "$out/$label.out" 2> "$out/$label.err"
-    t1="${EPOCHREALTIME/,/.}"
-    echo "$t0 $t1" > "$out/$label.when"
-    python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" "$t0" "$t1"
+    KINAPSE_MPI_STATISTICS=1 KINAPSE_MPI_TIMELINE=1 python3 -c '
+import resource, subprocess, sys, time
+run = sys.argv[1]
+with open(run + ".out", "wb") as out, open(run + ".err", "wb") as err:
+    launched = time.time()
+    status = subprocess.run(sys.argv[2:], stdout=out, stderr=err).returncode
+    ended = time.time()
+if status != 0:
+    sys.exit(f"{run}: exit status {status}; see {run}.err")
+used = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(run + ".when", "w").write(f"{launched} {ended}\n")
+open(run + ".cpu", "w").write(f"{used.ru_utime + used.ru_stime:.2f}\n")
+print(f"{ended - launched:.2f}")' "$out/$label" "$@"
 }
 
 timeline() {  # label: where the run's wall time went, rank by rank
@@ -64,6 +82,7 @@ wait = f"{max(waits):.3f} ms" if waits else "n/a"
 print(f"{what}: 1 rank {float(t1):.1f} s, 2 ranks {float(t2):.1f} s, speed-up {float(t1) / float(t2):.2f}x "
       f"(goal >= 1.8x); tasks per rank {split}; scheduling overhead per task {wait}; outputs {same}")
 PY
+    [[ "$same" == byte-identical ]] || differ=1
 }
 
 echo
@@ -71,12 +90,32 @@ echo "MPI benchmark (release build, OpenMPI $(mpirun --version 2>/dev/null | hea
 # What mpirun itself costs (launching its daemon and the processes, and waiting for them to
 # end), with a program that does nothing: a fixed part of every timing below.
 echo "mpirun /bin/true: 1 rank $(timed true1 "${mpi[@]}" -n 1 /bin/true) s, 2 ranks $(timed true2 "${mpi[@]}" -n 2 /bin/true) s"
+
+multistart() {  # label, what, PEtab problem name, then further fit options: 1 rank against 2
+    local label="$1" what="$2" name="$3"
+    shift 3
+    local problem="$petab/$name/$name.yaml"
+    if [[ ! -f "$problem" ]]; then
+        echo "$what: skipped, $problem is missing (BENCH_PETAB_DIR: the PEtab benchmark collection)"
+        return
+    fi
+    local fit=(fit "$problem" --starts "$starts" --seed 5 --jobs 1 --quiet "$@")
+    timed "${label}1" "${mpi[@]}" -n 1 "$kinapse" "${fit[@]}" --out-dir "$out/${label}1" > /dev/null
+    timed "${label}2" "${mpi[@]}" -n 2 "$kinapse" "${fit[@]}" --out-dir "$out/${label}2" > /dev/null
+    python3 Benchmarks/mpi_fit_report.py "$what" "$out/${label}1" "$out/${label}2" || differ=1
+    timeline "${label}2"
+}
+
+# The PEtab benchmark collection (Hass et al. 2019), beside the repository as petab_bench.sh has it.
+petab="${BENCH_PETAB_DIR:-../shared/petab/benchmark}"
 if [[ "$cases" == *" fit "* ]]; then
-    problem="Fixtures/fit/hippocampal_bdnf/problem.toml"
-    fit=(fit "$problem" --starts "$starts" --seed 5 --jobs 1 --no-profiles --quiet)
-    t1="$(timed fit1 "${mpi[@]}" -n 1 "$kinapse" "${fit[@]}" --out-dir "$out/fit1")"
-    t2="$(timed fit2 "${mpi[@]}" -n 2 "$kinapse" "${fit[@]}" --out-dir "$out/fit2")"
-    report "fit, $starts starts (no profiles)" "$t1" "$t2" "$out/fit1" "$out/fit2" "$out/fit2.err"
+    # Real data, starts that cost about the same: each start is held to 15 accepted
+    # Levenberg-Marquardt steps, which none reaches convergence before (RESULTS.md).
+    multistart fit "fit, Schwen_PONE2014, $starts starts of 15 steps" Schwen_PONE2014 --max-iterations 15
+fi
+if [[ "$cases" == *" boehm "* ]]; then
+    # Starts run to convergence: from 14 to 1000 steps, so the longest start bounds 2 ranks.
+    multistart boehm "fit, Boehm_JProteomeRes2014, $starts starts to convergence" Boehm_JProteomeRes2014
 fi
 
 sweep() {  # label, what, synapse, then further stdp options: 1 rank against 2, with timelines
@@ -97,5 +136,7 @@ if [[ "$cases" == *" stdp "* ]]; then
     sweep stdp "stdp on the rig synapse, 41 intervals" entorhinal_stellate_rig --protocol haas_pairing --native-code
 fi
 if [[ "$cases" == *" increment "* ]]; then
-    sweep increment "stdp on the increment synapse, 41 intervals" entorhinal_stellate
+    sweep increment "stdp on the increment synapse, 41 intervals" Fixtures/lumped/synapses/entorhinal_stellate.toml
 fi
+# Outputs of 1 and 2 ranks that differ fail the bench (after every case has run).
+exit "${differ:-0}"

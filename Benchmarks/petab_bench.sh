@@ -2,13 +2,20 @@
 # PEtab benchmark problems (../shared/petab/benchmark): load + compile time, llh at the
 # nominal parameters against the references of ../shared/petab/README.md, and the time of
 # one objective + gradient evaluation; with --fit SECONDS also a single-threaded
-# multi-start with that CPU budget per problem.
+# multi-start with that CPU budget per problem. Problem names after the options limit both
+# parts to those problems (e.g. to run the 180-s fits of a few problems side by side in
+# separate processes: each budget counts only its own process's CPU).
 #
-#   Benchmarks/petab_bench.sh [.build/release/kinapse] [--fit 180]
+#   Benchmarks/petab_bench.sh [.build/release/kinapse] [--fit 180] [PROBLEM...]
 set -eu
 KINAPSE=${1:-.build/release/kinapse}
+if [ $# -gt 0 ]; then shift; fi
 FIT=""
-if [ "${2:-}" = "--fit" ]; then FIT=${3:-180}; fi
+if [ "${1:-}" = "--fit" ]; then
+    FIT=${2:-180}
+    if [ $# -ge 2 ]; then shift 2; else shift; fi
+fi
+ONLY="$*"
 ROOT=$(dirname "$0")/../../shared/petab/benchmark
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
@@ -26,6 +33,12 @@ Bachmann_MSB2011 418.406
 Isensee_JCB2018 -3949.376
 Raia_CancerResearch2011 -346.090
 Liu_IFACPapersOnLine2025 -723.357"
+if [ -n "$ONLY" ]; then
+    REFERENCES=$(echo "$REFERENCES" | while read -r name reference; do
+        for wanted in $ONLY; do if [ "$name" = "$wanted" ]; then echo "$name $reference"; fi; done
+    done)
+    [ -n "$REFERENCES" ] || { echo "petab_bench.sh: no benchmark problem named $ONLY" >&2; exit 2; }
+fi
 
 # Times are CPU seconds of one process (load: read + compile + differentiate; one objective + gradient).
 printf '%-26s %12s %14s %10s %10s %12s\n' problem "ref llh" "llh (ours)" "|diff|" "load s" "obj+grad s"

@@ -8,7 +8,7 @@ tolerance passes a case when every change differs from the tighter run's by at m
 that change or 0.02 percentage points, whichever is larger (a change of about 0 has no
 0.1 %; the summary prints changes to 0.1 point).
 
-    python3 Benchmarks/rig_tolerances.py KINAPSE --tolerance RTOL,ATOL [--tolerance ...] [--case SYNAPSE:PROTOCOL ...]
+    python3 Benchmarks/rig_tolerances.py KINAPSE --tolerance RTOL,ATOL [--tolerance ...] [--case SYNAPSE:PROTOCOL[:BLOCKER...] ...]
 
 Each run is one process with --native-code (the compiled model is cached), so CPU times are the
 simulation's. The stdp window's points are compared with `kinapse stdp ... --rtol/--atol` by hand
@@ -27,11 +27,14 @@ CASES = ["golgi_granule:tbs", "golgi_granule:mapelli_tbs_current_clamp", "entorh
 QUANTITIES = ["amplitude", "paired-pulse ratio", "receptors N", "release probability Pr"]
 
 
-def run(binary, synapse, protocol, tolerance, directory):
+def run(binary, synapse, protocol, tolerance, directory, blockers=()):
     """One run: (summary rows by quantity, steps, CPU seconds)."""
-    summary = os.path.join(directory, f"{synapse}-{protocol}-{tolerance or 'own'}.csv".replace(",", "_"))
+    label = "-".join([synapse, protocol, *blockers, tolerance or "own"])
+    summary = os.path.join(directory, f"{label}.csv".replace(",", "_"))
     command = [binary, "simulate", f"Pathways/synapses/{synapse}.toml", "--protocol", protocol,
                "--summary", summary, "--native-code", "--stats", "--force"]
+    for blocker in blockers:
+        command += ["--block", blocker]
     if tolerance:
         rtol, atol = tolerance.split(",")
         command += ["--rtol", rtol, "--atol", atol]
@@ -60,17 +63,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
     parser.add_argument("--tolerance", action="append", help="RTOL,ATOL (repeatable; required)")
-    parser.add_argument("--case", action="append", help="SYNAPSE:PROTOCOL (repeatable)")
+    parser.add_argument("--case", action="append", help="SYNAPSE:PROTOCOL[:BLOCKER...] (repeatable)")
     args = parser.parse_args()
     os.chdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     directory = tempfile.mkdtemp(prefix="rig-tolerances-")
     for case in args.case or CASES:
-        synapse, protocol = case.split(":")
+        synapse, protocol, *blockers = case.split(":")
         for tolerance in args.tolerance or sys.exit("give --tolerance RTOL,ATOL: the tighter run needs numbers"):
-            rows, steps, cpu = run(args.binary, synapse, protocol, tolerance, directory)
-            ref, ref_steps, ref_cpu = run(args.binary, synapse, protocol, tighter(tolerance), directory)
+            rows, steps, cpu = run(args.binary, synapse, protocol, tolerance, directory, blockers)
+            ref, ref_steps, ref_cpu = run(args.binary, synapse, protocol, tighter(tolerance), directory, blockers)
             worst = 0.0
-            print(f"{synapse} {protocol}: rtol,atol {tolerance} ({steps} steps, {cpu:.1f} s CPU) against {tighter(tolerance)} "
+            print(f"{' '.join([synapse, protocol] + ['--block ' + b for b in blockers])}: rtol,atol {tolerance} ({steps} steps, {cpu:.1f} s CPU) against {tighter(tolerance)} "
                   f"({ref_steps} steps, {ref_cpu:.1f} s CPU)")
             for q in QUANTITIES:
                 if q not in rows:

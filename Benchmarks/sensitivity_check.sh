@@ -6,7 +6,8 @@
 # (|s - fd| <= 1e-4*max(|s|,|fd|) + floor; see Sources/SynapseSimulation/FiniteDifferenceCheck.swift).
 # The runs of each case are spread over every core (kinapse simulate --check-jobs).
 # Only the synapses whose runs give sensitivities are checked, as the tool lists them
-# (kinapse synapses --with-sensitivities): a rig synapse with a [recording] refuses them.
+# (kinapse synapses --with-sensitivities): a rig synapse with a [recording] refuses them, so of
+# the shipped library none is; the lumped engine-test fixtures (Fixtures/lumped) are.
 # Usage: bash Benchmarks/sensitivity_check.sh .build/release/kinapse [CASE_FILTER]
 # Prints one summary line per case and writes the per-parameter tables to out/sensitivity-check/.
 set -euo pipefail
@@ -31,7 +32,8 @@ cases=(
   "dcn_neuron lfs -"
   "entorhinal_stellate pairing -"
 )
-supported=" $("$KINAPSE" synapses --library Pathways --with-sensitivities | awk '{ printf "%s ", $1 }')"
+supported=" $({ "$KINAPSE" synapses --library Pathways --with-sensitivities
+                "$KINAPSE" synapses --library Fixtures/lumped --with-sensitivities; } | awk '{ printf "%s ", $1 }')"
 skipped=" "
 status=0
 for c in "${cases[@]}"; do
@@ -44,7 +46,9 @@ for c in "${cases[@]}"; do
   block=()
   [[ "$blocker" != "-" ]] && block=(--block "$blocker")
   file="$OUT/${synapse}_${proto}${blocker/#-/}.csv"
-  if "$KINAPSE" simulate "Pathways/synapses/$synapse.toml" --protocol "$proto" "${block[@]}" \
+  path="Pathways/synapses/$synapse.toml"
+  [[ -f "$path" ]] || path="Fixtures/lumped/synapses/$synapse.toml"
+  if "$KINAPSE" simulate "$path" --protocol "$proto" "${block[@]}" \
        --sensitivities all --check-sensitivities >"$file" 2>"$file.err"; then
     echo "$synapse $proto $blocker: $(head -1 "$file"); $(tail -1 "$file")"
   else

@@ -23,6 +23,8 @@ struct Program {
     var functionIndex: [String: Int] = [:]
     /// Statements outside any model in the main file (Antimony's `__main`).
     var mainStatements: [MainStatement] = []
+    /// Canonical paths of the files read, the main file first.
+    var files: [String] = []
 }
 
 /// Reads the main file and, depth first, every file it imports. Relative import paths are
@@ -55,6 +57,7 @@ struct ProgramLoader {
     private mutating func read(_ file: SourceFile, isMainFile: Bool) {
         let canonical = Self.canonicalPath(file.path)
         loadedFiles.insert(canonical)
+        program.files.append(canonical)
         activeFiles.append((canonical, file.path))
         defer { activeFiles.removeLast() }
 

@@ -23,6 +23,8 @@ struct ModelInstantiator {
     private(set) var table = SymbolTable()
     private(set) var sink: DiagnosticSink
     private var activeModels: [String] = []
+    /// Indices in `program.models` of the models instantiated as submodels, at any depth.
+    private(set) var submodelModels: Set<Int> = []
     /// Names (as written, dotted or not) already resolved in the scope at `resolvedPath`,
     /// with their canonical keys. A generated 11,000-species model mentions each name many
     /// times, and resolving one from scratch costs several string hashes and allocations.
@@ -253,6 +255,7 @@ struct ModelInstantiator {
         }
         table.touch(key, at: submodel.name.range)
         setKind(.submodel, of: key, named: submodel.name, reason: "defined as a submodel")
+        submodelModels.insert(index)
 
         let child = Scope(path: scope.path + [name], modelName: submodel.modelName, sequence: model.sequence)
         let interface = model.definition.interface

@@ -19,6 +19,9 @@ public struct WrittenConstant: Sendable {
     public let model: String?
     /// Where the name is (or the number, for a submodel argument).
     public let range: SourceRange
+    /// Where the definition is: its operator (`=` of `k = 2`), or the number for a submodel
+    /// argument. A flattened model remembers each value by this range (`OverriddenDefaults`).
+    public let definitionRange: SourceRange
     /// The comment after it on its line.
     public let trailingComment: String?
     /// The comment paragraph directly above the run of value lines it stands in.
@@ -65,14 +68,15 @@ public enum WrittenConstants {
         var seenOnLine: [Int: Int] = [:]
         let listed = zip(found, lines).map { c, line in
             defer { seenOnLine[line, default: 0] += 1 }
-            return WrittenConstant(name: c.name, value: c.value, role: c.role, model: c.model, range: c.range,
+            return WrittenConstant(name: c.name, value: c.value, role: c.role, model: c.model, range: c.range, definitionRange: c.definition,
                                    trailingComment: attachment.trailing(line: line), headingComment: attachment.heading(line: line),
                                    positionOnLine: seenOnLine[line, default: 0], countOnLine: perLine[line, default: 1])
         }
         return Listing(constants: listed, comments: parsed.comments)
     }
 
-    private typealias Found = (name: String, value: Double, role: WrittenConstant.Role, model: String?, range: SourceRange)
+    private typealias Found = (name: String, value: Double, role: WrittenConstant.Role, model: String?, range: SourceRange,
+                               definition: SourceRange)
 
     /// The numbers a model body writes as values, each with what the name is in that body:
     /// a compartment, a state (species, reaction participant, rate-rule variable) or a parameter.
@@ -100,15 +104,17 @@ public enum WrittenConstants {
             case .declaration(let d):
                 for n in d.names {
                     if let definition = n.value, definition.kind != .rateRule, let value = number(definition.expression) {
-                        found.append((n.name.dotted, value, role(n.name.dotted), model, n.name.range))
+                        found.append((n.name.dotted, value, role(n.name.dotted), model, n.name.range, definition.range))
                     }
                 }
             case .value(let name, let definition) where definition.kind != .rateRule:
-                if let value = number(definition.expression) { found.append((name.dotted, value, role(name.dotted), model, name.range)) }
+                if let value = number(definition.expression) {
+                    found.append((name.dotted, value, role(name.dotted), model, name.range, definition.range))
+                }
             case .submodel(let s):
                 for (i, argument) in s.arguments.enumerated() {
                     if case .number(let value, let range) = argument {
-                        found.append(("\(s.name.dotted)(\(i + 1))", value, .argument, model, range))
+                        found.append(("\(s.name.dotted)(\(i + 1))", value, .argument, model, range, range))
                     }
                 }
             default: break

@@ -162,6 +162,9 @@ public final class Integrator {
         try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
         try check(CVodeSetMaxNumSteps(memory, options.maximumSteps), "CVodeSetMaxNumSteps")
         if options.maximumStepSize > 0 { try check(CVodeSetMaxStep(memory, options.maximumStepSize), "CVodeSetMaxStep") }
+        #if DEBUG || KINAPSE_TEST_HOOKS
+        SolverTuning.current?.apply(to: memory)
+        #endif
         try attachLinearSolver(options.linearSolver.resolved(for: system), length: length)
         if system.rootCount > 0 {
             try check(CVodeRootInit(memory, Int32(system.rootCount), rootCallback), "CVodeRootInit")
@@ -213,7 +216,14 @@ public final class Integrator {
         finishedRuns.reinitialisations += 1
         let data = kinapse_nvector_data(y)!
         for i in 0..<n { data[i] = state[i] }
+        #if DEBUG || KINAPSE_TEST_HOOKS
+        var lastStep = 0.0
+        CVodeGetLastStep(memory, &lastStep)
+        #endif
         try check(CVodeReInit(memory, time, y), "CVodeReInit")
+        #if DEBUG || KINAPSE_TEST_HOOKS
+        if let f = SolverTuning.current?.restartStepFraction, lastStep > 0 { _ = CVodeSetInitStep(memory, f * lastStep) }
+        #endif
         self.time = time
     }
 
@@ -230,6 +240,13 @@ public final class Integrator {
         #endif
         let flag = CVode(memory, target, y, &reached, CV_NORMAL)
         time = reached
+        #if DEBUG || KINAPSE_TEST_HOOKS
+        if SolverTuning.current?.stepLog != nil {
+            var steps = 0
+            CVodeGetNumSteps(memory, &steps)
+            SolverTuning.logStep(time: reached, steps: finishedRuns.steps + steps, memory: memory, state: y)
+        }
+        #endif
         #if DEBUG || KINAPSE_TEST_HOOKS
         if let fault, let faultFlag = fault.flag, flag == CV_SUCCESS, reached >= fault.time {
             throw CVODEError(stage: .integration, flag: faultFlag, flagName: Self.flagName(faultFlag), function: "CVode", reachedTime: reached,

@@ -92,7 +92,13 @@ extension Integrator {
             guard let matrix else { throw CVODEError.setupFailure("SUNSparseMatrix", flag: -1) }
             if options.compiledKernels { CompiledKernels.install(onSparseMatrix: matrix) }
             linearSolver = SUNLinSol_KLU(y, matrix, context)
-            guard linearSolver != nil else { throw CVODEError.setupFailure("SUNLinSol_KLU", flag: -1) }
+            guard let linearSolver else { throw CVODEError.setupFailure("SUNLinSol_KLU", flag: -1) }
+            // The pattern is analysed once per integrator, not at every restart (a pivot
+            // search again only when the kept order meets a zero pivot): klu_solver.c.
+            kinapse_install_klu_solver_kernels(linearSolver)
+            #if DEBUG || KINAPSE_TEST_HOOKS
+            SolverTuning.current?.apply(toKLU: linearSolver)
+            #endif
             try check(CVodeSetLinearSolver(memory, linearSolver, matrix), "CVodeSetLinearSolver")
             try check(CVodeSetJacFn(memory, sparseJacobianCallback), "CVodeSetJacFn")
             linearSolverKind = .klu

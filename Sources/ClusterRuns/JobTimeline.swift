@@ -4,7 +4,8 @@ import Synchronization
 
 /// Where a run's wall time goes, process by process: with `KINAPSE_MPI_TIMELINE=1` each
 /// phase (start, MPI start-up, inputs read, each batch begun, that is the model ready, and
-/// its tasks, the batch gathered, command done, MPI's end) is stamped as it happens, one line
+/// its tasks with the CPU time of each, the batch gathered, command done, MPI's end) is
+/// stamped as it happens, one line
 /// on standard error:
 ///
 ///     kinapse timeline: rank R SECONDS EVENT
@@ -34,5 +35,30 @@ public enum JobTimeline {
         let line = String(format: "kinapse timeline: rank %ld %ld.%06ld ", JobRank.launched?.rank ?? 0, now.tv_sec, now.tv_nsec / 1000) + event() + "\n"
         let fd = descriptor.load(ordering: .acquiring)
         _ = line.utf8CString.withUnsafeBufferPointer { write(fd, $0.baseAddress, $0.count - 1) }
+    }
+
+    /// The begin and end marks of the tasks one thread runs, in turn. The end mark carries
+    /// the CPU seconds the thread spent on the task: on a machine shared with other programs
+    /// a task's wall time says more about them, its CPU time what the task costs.
+    final class TaskMarks: @unchecked Sendable {
+        // Touched only by the thread that runs the tasks, one task after another.
+        private var began = 0.0
+
+        func begun(_ task: Int) {
+            guard JobTimeline.isOn else { return }
+            began = Self.threadCPUSeconds()
+            mark("task \(task) begun")
+        }
+
+        func ended(_ task: Int) {
+            guard JobTimeline.isOn else { return }
+            mark(String(format: "task %d ended, CPU %.3f s", task, Self.threadCPUSeconds() - began))
+        }
+
+        private static func threadCPUSeconds() -> Double {
+            var now = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+            return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+        }
     }
 }

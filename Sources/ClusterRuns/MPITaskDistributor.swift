@@ -75,12 +75,13 @@ public final class MPITaskDistributor: TaskDistributor {
         let ledger = Ledger(count: batch.count, ranks: job.size, isCancelled: batch.isCancelled)
         if leadComputes {
             Thread {
+                let marks = JobTimeline.TaskMarks()
                 batch.runLocally(1, {
                     let next = ledger.take(for: 0)
-                    if let next { JobTimeline.mark("task \(next) begun") }
+                    if let next { marks.begun(next) }
                     return next
                 }, { i, outcome in
-                    JobTimeline.mark("task \(i) ended")
+                    marks.ended(i)
                     ledger.state.withLock { $0.outcomes[i] = outcome }
                 })
                 ledger.localFinished.store(true, ordering: .releasing)
@@ -104,17 +105,20 @@ public final class MPITaskDistributor: TaskDistributor {
                 job.abort("rank \(sender) is at task batch \(batchNumber), rank 0 at \(number): the ranks ran different commands or inputs")
             }
             waits[sender] = waited
-            if index >= 0 {
-                let outcome = reader.outcome()
-                ledger.state.withLock { $0.outcomes[index] = outcome }
-                batch.arrived(index, outcome)
-            }
+            // The sender's next task goes out before its result is taken in: `arrived` decodes
+            // the result for progress reports (a property list: tens of ms for a fit's start),
+            // and the sender would idle through that.
             let next = ledger.take(for: sender) ?? -1
             var reply = ByteWriter()
             reply.int(number)
             reply.int(next)
             job.send(reply.bytes, to: sender, tag: Self.assignmentTag)
             if next < 0 { working -= 1 }
+            if index >= 0 {
+                let outcome = reader.outcome()
+                ledger.state.withLock { $0.outcomes[index] = outcome }
+                batch.arrived(index, outcome)
+            }
         }
         let (outcomes, ranBy) = ledger.state.withLock { ($0.outcomes, $0.ranBy) }
         var all = ByteWriter()
@@ -140,6 +144,7 @@ public final class MPITaskDistributor: TaskDistributor {
 
     private func follow(_ batch: DistributedBatch, number: Int) -> [TaskOutcome] {
         let courier = Courier()
+        let marks = JobTimeline.TaskMarks()
         let job = self.job
         batch.runLocally(1, {
             var request = ByteWriter()
@@ -158,10 +163,10 @@ public final class MPITaskDistributor: TaskDistributor {
             let (batchNumber, index) = (reader.int(), reader.int())
             if batchNumber != number { job.abort("rank 0 assigned a task of batch \(batchNumber) during batch \(number)") }
             guard index >= 0 else { return nil }
-            JobTimeline.mark("task \(index) begun")
+            marks.begun(index)
             return index
         }, { i, outcome in
-            JobTimeline.mark("task \(i) ended")
+            marks.ended(i)
             courier.finished = (i, outcome)
         })
         var reader = ByteReader(job.receive(from: 0, tag: Self.resultsTag).bytes)

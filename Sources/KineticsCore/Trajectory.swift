@@ -9,6 +9,13 @@ public struct Trajectory: Sendable {
 
     public var rowCount: Int { times.count }
 
+    /// Makes room for `rows` rows at once, for a run that knows its output grid: a
+    /// trajectory grown row by row is copied to a larger buffer time and again.
+    public mutating func reserveCapacity(rows: Int) {
+        times.reserveCapacity(rows)
+        values.reserveCapacity(rows * columns.count)
+    }
+
     public mutating func append(time: Double, row: some Collection<Double>) {
         precondition(row.count == columns.count, "row width \(row.count) ≠ \(columns.count) columns")
         times.append(time)

@@ -6,8 +6,10 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     public var maxIterations = 200
     /// Most problem evaluations (`evaluate`, with or without Jacobian, and `evaluateJacobian`).
     public var maxEvaluations = 1000
-    /// Converged when ‖projected gradient of ½‖r‖²‖∞ ≤ this. The objective is an NLL, so the
-    /// gradient is in NLL units per scaled unit (per decade for log10 parameters).
+    /// Converged when maxᵢ min(vᵢ, 1)·|gᵢ| ≤ this, g the gradient of ½‖r‖² and vᵢ the distance
+    /// to the bound −gᵢ points to (`BoundScaling.optimality`): ‖g‖∞ away from the bounds, zero
+    /// at a point that satisfies the KKT conditions. The objective is an NLL, so the gradient is
+    /// in NLL units per scaled unit (per decade for log10 parameters).
     public var gradientTolerance = 1e-8
     /// Converged when a step (or the trust radius) is below `tol · (tol + ‖θ‖)`.
     public var stepTolerance = 1e-10
@@ -29,8 +31,21 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     public var singularValueCutoff = 1e-12
     /// The quadratic model each step minimises in its trust region.
     public var localModel = LocalModel.gaussNewton
+    /// How steps respect the box.
+    public var bounds = BoundTreatment.activeSet
 
     public init() {}
+}
+
+/// How the steps of a run respect the bounds.
+public enum BoundTreatment: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Variables on a bound that −g points out of are held; the step of the others is
+    /// projected onto the box or cut at the first bound, whichever the model prefers.
+    case activeSet = "active-set"
+    /// Coleman & Li's interior reflective trust region (`BoundScaling`), as MATLAB's
+    /// `lsqnonlin` and fides: iterates strictly inside, steps scaled by the distance to the
+    /// bound the gradient points to, cut or reflected at a bound.
+    case reflective
 }
 
 /// The Hessian of the quadratic model of ½‖r‖² that a trust-region step minimises.
@@ -42,6 +57,45 @@ public enum LocalModel: String, Sendable, Hashable, CaseIterable, Codable {
     /// Welsch, ACM TOMS 7:348–368, 1981). Helps where residuals stay large at the optimum,
     /// where Gauss–Newton converges only linearly.
     case secantHybrid = "secant-hybrid"
+}
+
+/// One trial point of a run, for its trajectory (`LevenbergMarquardt.trace`).
+public struct TrialStep: Sendable, Hashable {
+    /// Accepted steps before this one.
+    public var iteration: Int
+    /// ½‖r‖² at the current point.
+    public var objective: Double
+    /// `BoundScaling.optimality` at the current point.
+    public var optimality: Double
+    /// Trust radius the step was computed for (bound-scaled units).
+    public var radius: Double
+    public var kind: StepKind
+    /// Whether the model included the secant term.
+    public var usesSecant: Bool
+    public var scaledStepNorm: Double
+    /// ‖θ step‖.
+    public var stepNorm: Double
+    public var predictedReduction: Double
+    /// NaN when the trial point could not be evaluated.
+    public var actualReduction: Double
+    /// Coordinates of the trial point within 10⁻⁶ of a bound.
+    public var nearBounds: Int
+
+    public var ratio: Double { actualReduction / predictedReduction }
+}
+
+/// Which candidate a step was (`ScaledQuadraticModel.reflectiveStep`).
+public enum StepKind: String, Sendable, Hashable {
+    /// The trust-region solution, inside the box.
+    case trustRegion = "trust region"
+    /// The trust-region solution cut short of (reflective) or at (active set) the first bound it meets.
+    case cut
+    /// The trust-region solution projected onto the box (active set).
+    case projected
+    /// The trust-region solution reflected in the first bound it meets.
+    case reflected
+    /// Along the scaled steepest descent.
+    case cauchy
 }
 
 /// Which test ended a converged run.
@@ -100,16 +154,19 @@ public struct LeastSquaresResult: Sendable, Hashable, Codable {
     public var failedAtStart: Bool { status.isFailed && jacobian == nil && iterations == 0 }
 }
 
-/// Bounded Levenberg–Marquardt in trust-region form (Moré 1978), for ½‖r(θ)‖² on a box.
+/// Bounded Levenberg–Marquardt in trust-region form (Moré 1978), for ½‖r(θ)‖² on a box,
+/// with Coleman & Li's interior, reflective treatment of the bounds (`BoundScaling`,
+/// `ScaledQuadraticModel`): the trust-region reflective method of MATLAB's `lsqnonlin`.
 ///
-/// Each iteration takes the variables that are not held at a bound by the gradient (active
-/// set), solves the trust-region subproblem min ‖J p + r‖ s.t. ‖p‖ ≤ Δ for them through the
-/// SVD of J (after a QR when m ≥ n, both LAPACK), and tries both the projection of θ + p
-/// onto the box and the step truncated at the first bound, keeping the one with the larger
-/// predicted reduction. The ratio of actual to predicted reduction accepts the step and
-/// adapts Δ. The trust region lives in scaled coordinates, which are the scaling (no
-/// further diagonal scaling). A failed evaluation counts as a rejected step: Δ shrinks ×¼
-/// and the run retries, up to `maxConsecutiveFailures` times in a row.
+/// Iterates stay strictly inside the box. Each iteration scales every variable by the
+/// square root of its distance to the bound the gradient pushes it to, solves the
+/// trust-region subproblem of the scaled Gauss–Newton model (plus Coleman and Li's diagonal
+/// bound term) through the SVD of the augmented Jacobian (after a QR, both LAPACK), and
+/// when the step leaves the box evaluates the best by the model of the step cut short of
+/// the bound, its reflection in the bound, and the Cauchy step. The ratio of actual to
+/// predicted reduction accepts the step and adapts Δ. A failed evaluation counts as a
+/// rejected step: Δ shrinks ×¼ and the run retries, up to `maxConsecutiveFailures` times
+/// in a row.
 ///
 /// The computation is deterministic: the same problem, start and options give the same
 /// result bit for bit.
@@ -117,10 +174,14 @@ public struct LevenbergMarquardt: Sendable {
     public var options: LevenbergMarquardtOptions
     /// When raised, a run ends before its next evaluation with status `.interrupted`.
     public var cancellation: CancellationFlag?
+    /// Called after every trial point (accepted or not): the trajectory, for diagnosing a run.
+    public var trace: (@Sendable (TrialStep) -> Void)?
 
-    public init(options: LevenbergMarquardtOptions = LevenbergMarquardtOptions(), cancellation: CancellationFlag? = nil) {
+    public init(options: LevenbergMarquardtOptions = LevenbergMarquardtOptions(), cancellation: CancellationFlag? = nil,
+                trace: (@Sendable (TrialStep) -> Void)? = nil) {
         self.options = options
         self.cancellation = cancellation
+        self.trace = trace
     }
 
     /// Minimises ½‖r(θ)‖² over `lower ≤ θ ≤ upper` (scaled coordinates; bounds may be
@@ -130,7 +191,7 @@ public struct LevenbergMarquardt: Sendable {
         let n = problem.parameterCount
         precondition(start.count == n && lower.count == n && upper.count == n,
                      "start and bounds must have \(n) entries")
-        var run = Run(problem: problem, options: options, lower: lower, upper: upper, cancellation: cancellation)
+        var run = Run(problem: problem, options: options, lower: lower, upper: upper, cancellation: cancellation, trace: trace)
         return run.solve(from: start)
     }
 }
@@ -142,16 +203,19 @@ private struct Run<Problem: LeastSquaresProblem> {
     let lower: [Double]
     let upper: [Double]
     let cancellation: CancellationFlag?
+    let trace: (@Sendable (TrialStep) -> Void)?
     var evaluations = 0
     var jacobianEvaluations = 0
     var residualCount = -1
 
-    init(problem: Problem, options: LevenbergMarquardtOptions, lower: [Double], upper: [Double], cancellation: CancellationFlag?) {
+    init(problem: Problem, options: LevenbergMarquardtOptions, lower: [Double], upper: [Double], cancellation: CancellationFlag?,
+         trace: (@Sendable (TrialStep) -> Void)?) {
         self.problem = problem
         self.options = options
         self.lower = lower
         self.upper = upper
         self.cancellation = cancellation
+        self.trace = trace
     }
 
     var isCancelled: Bool { cancellation?.isCancelled ?? false }
@@ -199,7 +263,7 @@ private struct Run<Problem: LeastSquaresProblem> {
 
     mutating func solve(from start: [Double]) -> LeastSquaresResult {
         let n = start.count
-        var theta = clamp(start)
+        var theta = options.bounds == .reflective ? strictlyInside(clamp(start), margin: 1e-10) : clamp(start)
         if isCancelled { return result(theta: theta, at: nil, iterations: 0, status: .interrupted) }
         var current: LeastSquaresEvaluation
         do {
@@ -221,49 +285,36 @@ private struct Run<Problem: LeastSquaresProblem> {
             let r = current.residuals
             let f = current.objective
             let g = jac.transposeMultiplied(by: r)
-            // Variables held at a bound: the descent direction −g points out of the box.
-            var free: [Int] = []
-            var projectedGradientNorm = 0.0
-            for i in 0..<n {
-                let held = (theta[i] <= lower[i] && g[i] > 0) || (theta[i] >= upper[i] && g[i] < 0)
-                if !held {
-                    free.append(i)
-                    projectedGradientNorm = max(projectedGradientNorm, abs(g[i]))
-                }
+            let curvature = useSecant ? secant : nil
+            let rule: StepRule
+            do {
+                rule = try options.bounds == .reflective
+                    ? reflectiveRule(theta: theta, jacobian: jac, residuals: r, gradient: g, curvature: curvature)
+                    : activeSetRule(theta: theta, jacobian: jac, residuals: r, gradient: g, curvature: curvature)
+            } catch {
+                return result(theta: theta, at: current, iterations: iterations,
+                              status: .failed(reason: "linear algebra: \(error)"))
             }
-            if projectedGradientNorm <= options.gradientTolerance {
+            if rule.optimality <= options.gradientTolerance {
                 return result(theta: theta, at: current, iterations: iterations, status: .converged(.gradient))
             }
             if iterations >= options.maxIterations {
                 return result(theta: theta, at: current, iterations: iterations, status: .maxIterations)
-            }
-            let subproblem: any StepSubproblem
-            let curvature = useSecant ? secant : nil
-            do {
-                if let curvature {
-                    subproblem = try SymmetricTrustRegionSubproblem(hessian: Self.freeHessian(jac, curvature, free),
-                                                                    gradient: free.map { g[$0] })
-                } else {
-                    subproblem = try TrustRegionSubproblem(jacobian: jac.selectingColumns(free), residuals: r,
-                                                           cutoff: options.singularValueCutoff)
-                }
-            } catch {
-                return result(theta: theta, at: current, iterations: iterations,
-                              status: .failed(reason: "linear algebra: \(error)"))
             }
             let wantJacobianAtTrial = current.jacobianSource != .finiteDifferences
             let thetaNorm = norm2(theta)
 
             // Inner loop: shrink the trust region until a step is accepted.
             while true {
-                let pFree = subproblem.step(radius: radius)
-                var p = Array(repeating: 0.0, count: n)
-                for (k, i) in free.enumerated() { p[i] = pFree[k] }
-                let (trial, step, predicted) = bestFeasibleStep(theta: theta, p: p, jacobian: jac, gradient: g, curvature: curvature)
+                let proposal = rule.propose(radius)
+                let predicted = proposal.predictedReduction
+                let scaledStepNorm = proposal.scaledStepNorm
+                let trial = proposal.trial
+                let step = zip(trial, theta).map { $0 - $1 }
                 let stepNorm = norm2(step)
                 if !(predicted > 0) || stepNorm == 0 {
                     // Nothing to gain inside this radius (roundoff level): shrink.
-                    radius = 0.25 * min(radius, max(stepNorm, norm2(p)))
+                    radius = 0.25 * min(radius, max(scaledStepNorm, proposal.trustRegionStepNorm))
                     if radius <= xtol * (xtol + thetaNorm) {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
                     }
@@ -276,6 +327,11 @@ private struct Run<Problem: LeastSquaresProblem> {
                     return result(theta: theta, at: current, iterations: iterations, status: .interrupted)
                 }
                 var candidate: LeastSquaresEvaluation
+                var record = TrialStep(iteration: iterations, objective: f, optimality: rule.optimality, radius: radius,
+                                       kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: scaledStepNorm,
+                                       stepNorm: stepNorm, predictedReduction: predicted, actualReduction: .nan,
+                                       nearBounds: Self.countNearBounds(trial, lower, upper))
+                defer { trace?(record) }
                 do {
                     candidate = try evaluate(trial, jacobian: wantJacobianAtTrial)
                 } catch {
@@ -284,17 +340,18 @@ private struct Run<Problem: LeastSquaresProblem> {
                         return result(theta: theta, at: current, iterations: iterations,
                                       status: .failed(reason: "\(failuresInARow) failed evaluations in a row near the current point; last: \(error)"))
                     }
-                    radius = 0.25 * stepNorm
+                    radius = 0.25 * scaledStepNorm
                     continue
                 }
                 failuresInARow = 0
                 let fTrial = candidate.objective
                 let actual = f - fTrial
+                record.actualReduction = actual
                 let ratio = actual / predicted
                 if ratio < 0.25 {
-                    radius = 0.25 * stepNorm
+                    radius = 0.25 * scaledStepNorm
                 } else if ratio > 0.75 {
-                    radius = max(radius, 2 * stepNorm)
+                    radius = max(radius, 2 * scaledStepNorm)
                 }
                 let changeLimit = options.objectiveAbsoluteTolerance ?? options.objectiveTolerance * f
                 let objectiveChangeSmall = changeLimit > 0 && abs(actual) <= changeLimit && predicted <= changeLimit && ratio <= 2
@@ -312,7 +369,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                                 return result(theta: theta, at: current, iterations: iterations,
                                               status: .failed(reason: "Jacobian evaluation failed: \(error)"))
                             }
-                            radius = 0.25 * stepNorm
+                            radius = 0.25 * scaledStepNorm
                             continue
                         }
                     }
@@ -344,6 +401,121 @@ private struct Run<Problem: LeastSquaresProblem> {
         }
     }
 
+    /// The active-set step rule: variables on a bound that −g points out of are held, the
+    /// trust-region step of the others (in θ, Moré 1978) is projected onto the box or cut at
+    /// the first bound, whichever the model prefers.
+    func activeSetRule(theta: [Double], jacobian jac: Matrix, residuals r: [Double], gradient g: [Double],
+                       curvature: Matrix?) throws(LinearAlgebraError) -> StepRule {
+        var free: [Int] = []
+        var projectedGradientNorm = 0.0
+        for i in theta.indices {
+            let held = (theta[i] <= lower[i] && g[i] > 0) || (theta[i] >= upper[i] && g[i] < 0)
+            if !held {
+                free.append(i)
+                projectedGradientNorm = max(projectedGradientNorm, abs(g[i]))
+            }
+        }
+        let subproblem: any StepSubproblem
+        if let curvature {
+            subproblem = try SymmetricTrustRegionSubproblem(hessian: Self.freeHessian(jac, curvature, free),
+                                                            gradient: free.map { g[$0] })
+        } else {
+            subproblem = try TrustRegionSubproblem(jacobian: jac.selectingColumns(free), residuals: r,
+                                                   cutoff: options.singularValueCutoff)
+        }
+        return StepRule(optimality: projectedGradientNorm) { radius in
+            let pFree = subproblem.step(radius: radius)
+            var p = Array(repeating: 0.0, count: theta.count)
+            for (k, i) in free.enumerated() { p[i] = pFree[k] }
+            let (trial, step, predicted, kind) = bestFeasibleStep(theta: theta, p: p, jacobian: jac, gradient: g, curvature: curvature)
+            return StepProposal(trial: trial, scaledStepNorm: norm2(step), trustRegionStepNorm: norm2(p),
+                                predictedReduction: predicted, kind: kind)
+        }
+    }
+
+    /// The reflective step rule (`BoundScaling`, `ScaledQuadraticModel`).
+    func reflectiveRule(theta: [Double], jacobian jac: Matrix, residuals r: [Double], gradient g: [Double],
+                        curvature: Matrix?) throws(LinearAlgebraError) -> StepRule {
+        let n = theta.count
+        let scaling = BoundScaling(theta: theta, gradient: g, lower: lower, upper: upper)
+        let model = ScaledQuadraticModel(jacobian: jac, gradient: g, scaling: scaling, secant: curvature)
+        let subproblem: any StepSubproblem
+        if curvature != nil {
+            subproblem = try SymmetricTrustRegionSubproblem(hessian: model.hessian, gradient: model.gradient)
+        } else {
+            subproblem = try TrustRegionSubproblem(jacobian: model.augmentedJacobian,
+                                                   residuals: r + Array(repeating: 0, count: n),
+                                                   cutoff: options.singularValueCutoff)
+        }
+        // How close to a bound a step may go: closer as the iterate nears optimality
+        // (Coleman & Li 1996 need the fraction → 1 for their fast local convergence).
+        let stepBack = max(0.995, 1 - scaling.optimality)
+        return StepRule(optimality: scaling.optimality) { radius in
+            let p = subproblem.step(radius: radius)
+            let chosen = model.reflectiveStep(p, theta: theta, lower: lower, upper: upper, radius: radius, stepBack: stepBack)
+            let trial = strictlyInside(clamp(zip(theta, chosen.step).map { $0 + $1 }), margin: 0)
+            return StepProposal(trial: trial, scaledStepNorm: norm2(chosen.scaledStep), trustRegionStepNorm: norm2(p),
+                                predictedReduction: chosen.predictedReduction, kind: chosen.kind)
+        }
+    }
+
+    /// (JᵀJ + S) restricted to the free variables.
+    static func freeHessian(_ jacobian: Matrix, _ secant: Matrix, _ free: [Int]) -> Matrix {
+        var h = jacobian.selectingColumns(free).gram
+        for (a, i) in free.enumerated() { for (b, j) in free.enumerated() { h[a, b] += secant[i, j] } }
+        return h
+    }
+
+    /// Of the projected step clamp(θ + p) and the step truncated at the first bound, the one
+    /// with the larger predicted reduction (`predictedReduction`). Returns the trial point,
+    /// the step and its predicted reduction.
+    func bestFeasibleStep(theta: [Double], p: [Double], jacobian: Matrix, gradient: [Double], curvature: Matrix?)
+        -> (trial: [Double], step: [Double], predicted: Double, kind: StepKind) {
+        func predicted(_ s: [Double]) -> Double { predictedReduction(s, jacobian: jacobian, gradient: gradient, curvature: curvature) }
+        let projected = clamp(zip(theta, p).map { $0 + $1 })
+        let projectedStep = zip(projected, theta).map { $0 - $1 }
+        var fraction = 1.0
+        var blocking = -1
+        for i in p.indices where p[i] != 0 {
+            let room = p[i] > 0 ? upper[i] - theta[i] : lower[i] - theta[i]
+            if room / p[i] < fraction {
+                fraction = room / p[i]
+                blocking = i
+            }
+        }
+        let projectedReduction = predicted(projectedStep)
+        guard blocking >= 0 else { return (projected, projectedStep, projectedReduction, .trustRegion) }
+        var truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
+        // Exactly on the bound (not an ulp inside), so the next iteration can hold it there.
+        truncated[blocking] = p[blocking] > 0 ? upper[blocking] : lower[blocking]
+        let truncatedStep = zip(truncated, theta).map { $0 - $1 }
+        let truncatedReduction = predicted(truncatedStep)
+        if truncatedReduction > projectedReduction {
+            return (truncated, truncatedStep, truncatedReduction, .cut)
+        }
+        return (projected, projectedStep, projectedReduction, .projected)
+    }
+
+    /// Coordinates within 10⁻⁶ scaled units of a bound.
+    static func countNearBounds(_ theta: [Double], _ lower: [Double], _ upper: [Double]) -> Int {
+        theta.indices.filter { theta[$0] - lower[$0] < 1e-6 || upper[$0] - theta[$0] < 1e-6 }.count
+    }
+
+    /// θ with every coordinate on a bound moved inside the box: by `margin`·max(1, |bound|)
+    /// (at most half the width), or by one ulp when `margin` is 0. Coleman and Li's
+    /// iterates stay strictly inside, where the scaling of every variable is positive.
+    func strictlyInside(_ theta: [Double], margin: Double) -> [Double] {
+        theta.indices.map { i in
+            let lo = lower[i], hi = upper[i], x = theta[i]
+            guard lo < hi, x <= lo || x >= hi else { return x }
+            let towardsInside = x <= lo ? 1.0 : -1.0
+            let bound = x <= lo ? lo : hi
+            if margin == 0 { return x <= lo ? bound.nextUp : bound.nextDown }
+            let offset = min(margin * max(1, abs(bound)), 0.5 * (hi - lo))
+            return bound + towardsInside * offset
+        }
+    }
+
     func defaultRadius(_ theta: [Double]) -> Double {
         let widths = zip(lower, upper).map { $1 - $0 }
         if widths.allSatisfy(\.isFinite) {
@@ -364,13 +536,6 @@ private struct Run<Problem: LeastSquaresProblem> {
         return -(gs + halfSquaredNorm(js) + 0.5 * sss)
     }
 
-    /// (JᵀJ + S) restricted to the free variables.
-    static func freeHessian(_ jacobian: Matrix, _ secant: Matrix, _ free: [Int]) -> Matrix {
-        var h = jacobian.selectingColumns(free).gram
-        for (a, i) in free.enumerated() { for (b, j) in free.enumerated() { h[a, b] += secant[i, j] } }
-        return h
-    }
-
     /// The structured secant update of NL2SOL (Dennis, Gay & Welsch 1981, §3): after the step
     /// s, with y = J₊ᵀr₊ − Jᵀr (the gradient's change) and y# = J₊ᵀr₊ − Jᵀr₊ (the change
     /// that S must explain), S is first sized by min(1, |sᵀy#| / |sᵀSs|), then updated so that
@@ -383,7 +548,6 @@ private struct Run<Problem: LeastSquaresProblem> {
         let oldJacobianNewResiduals = oldJacobian.transposeMultiplied(by: new.residuals)
         let y = zip(newGradient, oldGradient).map { $0 - $1 }
         let ySharp = zip(newGradient, oldJacobianNewResiduals).map { $0 - $1 }
-        func dot(_ a: [Double], _ b: [Double]) -> Double { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         let ys = dot(y, s)
         guard ys > 0 else { return secant }
         var out = secant
@@ -402,36 +566,25 @@ private struct Run<Problem: LeastSquaresProblem> {
         }
         return out
     }
+}
 
-    /// Of the projected step clamp(θ + p) and the step truncated at the first bound, the one
-    /// with the larger predicted reduction (`predictedReduction`). Returns the trial point,
-    /// the step and its predicted reduction.
-    func bestFeasibleStep(theta: [Double], p: [Double], jacobian: Matrix, gradient: [Double], curvature: Matrix?)
-        -> (trial: [Double], step: [Double], predicted: Double) {
-        func predicted(_ s: [Double]) -> Double { predictedReduction(s, jacobian: jacobian, gradient: gradient, curvature: curvature) }
-        let projected = clamp(zip(theta, p).map { $0 + $1 })
-        let projectedStep = zip(projected, theta).map { $0 - $1 }
-        var fraction = 1.0
-        var blocking = -1
-        for i in p.indices where p[i] != 0 {
-            let room = p[i] > 0 ? upper[i] - theta[i] : lower[i] - theta[i]
-            if room / p[i] < fraction {
-                fraction = room / p[i]
-                blocking = i
-            }
-        }
-        let projectedReduction = predicted(projectedStep)
-        guard blocking >= 0 else { return (projected, projectedStep, projectedReduction) }
-        var truncated = clamp(theta.indices.map { theta[$0] + fraction * p[$0] })
-        // Exactly on the bound (not an ulp inside), so the next iteration can hold it there.
-        truncated[blocking] = p[blocking] > 0 ? upper[blocking] : lower[blocking]
-        let truncatedStep = zip(truncated, theta).map { $0 - $1 }
-        let truncatedReduction = predicted(truncatedStep)
-        if truncatedReduction > projectedReduction {
-            return (truncated, truncatedStep, truncatedReduction)
-        }
-        return (projected, projectedStep, projectedReduction)
-    }
+/// What one iteration's bound treatment offers the trust-region loop.
+struct StepRule {
+    /// First-order optimality at the current point (0 at a KKT point).
+    let optimality: Double
+    /// The step for a trust radius.
+    let propose: (Double) -> StepProposal
+}
+
+struct StepProposal {
+    /// The point to evaluate, inside the box.
+    let trial: [Double]
+    /// Norm of the step in the units of the trust radius.
+    let scaledStepNorm: Double
+    /// Norm of the trust-region subproblem's solution before the bounds changed it.
+    let trustRegionStepNorm: Double
+    let predictedReduction: Double
+    let kind: StepKind
 }
 
 /// A trust-region subproblem: the step of the quadratic model within a radius.

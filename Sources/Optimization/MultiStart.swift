@@ -120,13 +120,15 @@ public enum MultiStart {
     /// shared between threads); an error from it ends the fit.
     ///
     /// When `cancellation` is raised, no further start begins and running starts end at
-    /// their best point so far; the result holds the starts that ran.
+    /// their best point so far; the result holds the starts that ran. `trace` receives every
+    /// trial point of every start with the start's index (from the worker threads).
     public static func run(
         space: ParameterSpace,
         options: MultiStartOptions = MultiStartOptions(),
         cancellation: CancellationFlag? = nil,
         makeProblem: @escaping @Sendable () throws -> any LeastSquaresProblem,
-        progress: (@Sendable (MultiStartProgress) -> Void)? = nil
+        progress: (@Sendable (MultiStartProgress) -> Void)? = nil,
+        trace: (@Sendable (_ start: Int, TrialStep) -> Void)? = nil
     ) throws -> MultiStartResult {
         let lower = space.scaledLower, upper = space.scaledUpper
         for extra in options.additionalStarts {
@@ -141,6 +143,8 @@ public enum MultiStart {
             let clock = ContinuousClock()
             let began = clock.now
             var point = points[k], redraws = 0
+            var optimizer = optimizer
+            if let trace { optimizer.trace = { trace(k, $0) } }
             var run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
             // Each start has its own stream of replacements, so a redraw never depends on the worker.
             var replacements = SeededGenerator(seed: options.seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(k + 1)))

@@ -1,6 +1,7 @@
-import Optimization
+public import Optimization
 public import KinapseUtilities
 import Foundation
+import Synchronization
 
 /// A multi-start fit of a PEtab problem and its starts, each scored by PEtab's objective
 /// −(llh + log prior) at the point where its local optimisation ended.
@@ -15,6 +16,9 @@ public struct PEtabFitOutcome: Sendable {
         /// Points drawn for this start before `start` that could not be simulated.
         public var redraws: Int
         public var iterations: Int
+        /// Simulations the start ran (accepted and rejected trial points, with or without
+        /// sensitivities): more than `iterations` + 1 by the steps the trust region rejected.
+        public var evaluations: Int
         public var wallTime: Double
         public var objective: Double { evaluation?.objective ?? .infinity }
     }
@@ -23,6 +27,8 @@ public struct PEtabFitOutcome: Sendable {
     /// Best first; failed starts last.
     public var starts: [Start]
     public var plannedStarts: Int
+    /// Every trial point of every start, by start and in order, when the fit recorded them.
+    public var trace: [(start: Int, step: TrialStep)] = []
 
     public var best: Start? { starts.first { $0.evaluation != nil } }
 
@@ -35,14 +41,28 @@ public struct PEtabFitOutcome: Sendable {
         return Double(starts.filter { $0.objective <= best.objective + tolerance }.count) / Double(starts.count)
     }
 
-    /// One row per start, best first: index, objective, llh, status, iterations, seconds, θ.
+    /// One row per start, best first: index, objective, llh, status, iterations, evaluations, seconds, θ.
     public var startsTable: String {
         let ids = problem.estimated.map { problem.parameters[$0].id }
-        var lines = [(["start", "objective", "llh", "status", "iterations", "seconds"] + ids).joined(separator: "\t")]
+        var lines = [(["start", "objective", "llh", "status", "iterations", "evaluations", "seconds"] + ids).joined(separator: "\t")]
         for s in starts {
             let numbers = [s.evaluation.map { "\($0.objective)" } ?? "nan", s.evaluation.map { "\($0.logLikelihood)" } ?? "nan"]
-            lines.append(([String(s.index + 1)] + numbers + [s.status, String(s.iterations), String(format: "%.3f", s.wallTime)]
+            lines.append(([String(s.index + 1)] + numbers + [s.status, String(s.iterations), String(s.evaluations), String(format: "%.3f", s.wallTime)]
                           + s.theta.map { "\($0)" }).joined(separator: "\t"))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The trajectory of every start: one row per trial point, by start. `objective` is
+    /// ½‖r‖² at the current point (PEtab's objective up to the error model's constant).
+    public var traceTable: String {
+        var lines = [["start", "iteration", "objective", "optimality", "radius", "model", "step", "scaled_step_norm", "step_norm",
+                      "predicted", "actual", "ratio", "near_bounds"].joined(separator: "\t")]
+        for (start, t) in trace {
+            let numbers = [t.objective, t.optimality, t.radius].map { "\($0)" }
+            let step = [t.scaledStepNorm, t.stepNorm, t.predictedReduction, t.actualReduction, t.ratio].map { "\($0)" }
+            lines.append(([String(start + 1), String(t.iteration)] + numbers + [t.usesSecant ? "secant" : "gauss-newton", t.kind.rawValue]
+                          + step + [String(t.nearBounds)]).joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -84,6 +104,10 @@ public struct PEtabFitOptions: Sendable {
     /// Gauss–Newton (Levenberg–Marquardt), or the secant hybrid for landscapes where large
     /// residuals slow it down.
     public var localModel = LocalModel.gaussNewton
+    /// How steps respect the bounds: the active set, or Coleman & Li's reflective trust region.
+    public var bounds = BoundTreatment.activeSet
+    /// Keep every trial point of every start (`PEtabFitOutcome.trace`).
+    public var recordTrace = false
 
     public init() {}
 
@@ -98,6 +122,7 @@ public struct PEtabFitOptions: Sendable {
         o.optimizer.objectiveAbsoluteTolerance = objectiveChange
         o.optimizer.gradientTolerance = gradientTolerance
         o.optimizer.localModel = localModel
+        o.optimizer.bounds = bounds
         return o
     }
 }
@@ -115,16 +140,28 @@ public enum PEtabFitRun {
         })
         var report: (@Sendable (MultiStartProgress) -> Void)?
         if let progress { report = { _ in progress() } }
+        let recorded = TraceRecorder()
+        var trace: (@Sendable (Int, TrialStep) -> Void)?
+        if options.recordTrace { trace = { start, step in recorded.steps.withLock { $0.append((start, step)) } } }
         let result = try MultiStart.run(space: space, options: options.multiStart, cancellation: cancellation,
                                         makeProblem: { () throws -> any LeastSquaresProblem in try PEtabLeastSquares(model) },
-                                        progress: report)
+                                        progress: report, trace: trace)
         var out = result.starts.map { s in
             PEtabFitOutcome.Start(index: s.index, start: s.start, theta: s.theta, evaluation: try? model.evaluate(theta: s.theta, gradient: false),
-                                  status: s.status.description, redraws: s.redraws, iterations: s.run.iterations, wallTime: s.wallTime.seconds)
+                                  status: s.status.description, redraws: s.redraws, iterations: s.run.iterations,
+                                  evaluations: s.run.evaluations, wallTime: s.wallTime.seconds)
         }
         out.sort { ($0.objective, $0.index) < ($1.objective, $1.index) }
-        return PEtabFitOutcome(problem: problem, starts: out, plannedStarts: result.plannedStarts)
+        var outcome = PEtabFitOutcome(problem: problem, starts: out, plannedStarts: result.plannedStarts)
+        // Stable sort: each start's points stay in order, whatever the interleaving of workers.
+        outcome.trace = recorded.steps.withLock { $0 }.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
+        return outcome
     }
+}
+
+/// The trial points that the workers of a fit report, in arrival order.
+private final class TraceRecorder: Sendable {
+    let steps = Mutex<[(start: Int, step: TrialStep)]>([])
 }
 
 extension Duration {

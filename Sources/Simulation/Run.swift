@@ -2,6 +2,9 @@ import KineticsCore
 import KinapseUtilities
 import ModelCompiler
 import CVODEIntegration
+#if DEBUG || KINAPSE_TEST_HOOKS
+import Foundation
+#endif
 
 /// One simulation from start to end: the integration loop and the event machinery.
 struct Run {
@@ -32,6 +35,22 @@ struct Run {
     /// Index in `trackedTimeSwitches` of each relational that is one.
     let trackedTimeSwitchOfRelational: [Int?]
     let dependencies: EventDependencies
+    /// The plain values (parameters, sizes, switch truth values) that a derivative, a Jacobian
+    /// entry or a root function reads, directly or through assigned values: with the state,
+    /// everything an event can change of the problem the solver integrates.
+    let solverInputs: [Int]
+    /// Time switches are passed like output times, not landed on: the solver steps across
+    /// one, the events due run on the state interpolated there, and the solver restarts only
+    /// when they changed the state or a solver input (`solverInputs`). Switches whose truth
+    /// value a solver function reads are still landed on, with a restart. Off for runs with
+    /// sensitivities (their jumps need the restart), delays (their history segments), and
+    /// models whose rate laws compare time themselves (those switches have no truth value).
+    let passesTimeSwitches: Bool
+    /// Whether each relational is a time switch that can be passed (see `passesTimeSwitches`).
+    let passableRelational: [Bool]
+    /// The crossing times of the time switches that cannot be passed, latest first: the
+    /// solver's stop times when it passes the others.
+    var landingQueue: [Double] = []
     /// The time switches ahead, latest first, so that the next one is the last element:
     /// an event instant takes the switches due from the end instead of scanning them all.
     var crossingQueue: [(time: Double, relational: Int)] = []
@@ -102,6 +121,7 @@ struct Run {
         self.request = request
         self.columnSlots = columnSlots
         self.trajectory = Trajectory(columns: columns)
+        trajectory.reserveCapacity(rows: request.grid.count)
         self.previousTrigger = model.events.map(\.initialValue)
         self.persistent = model.events.map(\.persistent)
         let tracked = model.relationals.indices.compactMap { k in
@@ -113,6 +133,21 @@ struct Run {
         for (j, s) in trackedTimeSwitches.enumerated() { ofRelational[s.relational] = j }
         trackedTimeSwitchOfRelational = ofRelational
         dependencies = model.eventDependencies
+        let reads = Self.solverReads(of: model)
+        solverInputs = reads.inputs
+        let inputSet = Set(reads.inputs)
+        // A time switch can be passed when it is a tracked comparison whose truth value no
+        // solver function reads; the others are discontinuities of the problem, landed on.
+        passableRelational = model.relationals.map { r in
+            guard case .timed = r.timing, let slot = r.truthSlot else { return false }
+            return !inputSet.contains(slot)
+        }
+        var passes = request.sensitivityParameters.isEmpty && model.delays.isEmpty && !reads.comparesTime
+        #if DEBUG || KINAPSE_TEST_HOOKS
+        // For measuring what passing the switches and the partial output rows save (test builds only).
+        if ProcessInfo.processInfo.environment["KINAPSE_LAND_ON_TIME_SWITCHES"] == "1" { passes = false }
+        #endif
+        passesTimeSwitches = passes
         // Every trigger is evaluated at the first pass (the general ones at every pass).
         isStale = model.eventDependencies.timeOnly
         staleEvents = model.events.indices.filter { model.eventDependencies.timeOnly[$0] }
@@ -187,6 +222,7 @@ struct Run {
 
         var t = t0
         var nextSwitch = nextDiscontinuity(after: t)
+        var nextLanding = nextLandingSwitch(after: t)
         if restarting { recordOutputs(upTo: t) }
         let pause = pause ?? .infinity
         if t0 >= pause {
@@ -208,7 +244,7 @@ struct Run {
             do {
                 // Always set: SUNDIALS 6 keeps an old stop time across re-initialisation and
                 // would refuse to integrate once it lies behind; +∞ clears it in effect.
-                try integrator.setStopTime(min(nextSwitch, pause))
+                try integrator.setStopTime(passesTimeSwitches ? nextLanding : min(nextSwitch, pause))
                 let step = try integrator.advance(to: target)
                 integrator.withState { state in y.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: state) } }
                 if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
@@ -218,17 +254,20 @@ struct Run {
                 case .reached(let reached), .stopTime(let reached):
                     t = reached
                     if t >= nextSwitch {
-                        // Landed exactly on a time switch: flip the switches due now, run events, restart.
+                        // At a time switch (landed on, or reached by interpolation): flip the
+                        // switches due now, run events, restart if they changed the problem.
                         t = nextSwitch
                         instance.update(time: t, state: y)
+                        let before = passesTimeSwitches && t < nextLanding ? problemSnapshot() : nil
                         flipTimedSwitches(at: t)
                         if let f = processEvents(at: t) { return fail(f) }
                         if t >= pause {
                             pausedAt = t
                             return
                         }
-                        try restart(integrator, at: t)
+                        if before == nil || problemSnapshot() != before { try restart(integrator, at: t) }
                         nextSwitch = nextDiscontinuity(after: t)
+                        nextLanding = nextLandingSwitch(after: t)
                     } else if t >= pause {
                         t = pause
                         instance.update(time: t, state: y)
@@ -249,12 +288,75 @@ struct Run {
                     }
                     try restart(integrator, at: t)
                     nextSwitch = nextDiscontinuity(after: t)
+                    nextLanding = nextLandingSwitch(after: t)
                 }
             } catch {
                 return fail(describe(error, integrator: integrator))
             }
             recordOutputs(upTo: t)
         }
+    }
+
+    /// The state and the solver inputs as bit patterns, to tell whether an instant's events
+    /// changed what the solver integrates (a value set to itself changes nothing).
+    func problemSnapshot() -> [UInt64] {
+        y.map(\.bitPattern) + solverInputs.map { instance.value(ofSlot: $0).bitPattern }
+    }
+
+    /// What the solver's functions read of the model's memory: the plain slots (`solverInputs`)
+    /// every derivative, Jacobian entry and watched root function reads, following assigned
+    /// values to what they are computed from; and whether any of them compares time itself
+    /// (a rate law's `time > t1`: a discontinuity no value in memory shows).
+    static func solverReads(of model: CompiledModel) -> (inputs: [Int], comparesTime: Bool) {
+        var computedFrom: [Int: Symbolic] = [:]
+        for v in model.assignedValues { computedFrom[v.slot] = v.expression }
+        for (slot, e) in model.jacobianIntermediates { computedFrom[slot] = e }
+        // Time and the states the solver moves itself.
+        var moving: Set<Int> = [0]
+        for state in model.states {
+            moving.insert(state.slot)
+            if case .amount(let concentration, _) = state.kind { moving.insert(concentration) }
+        }
+        var comparesTime = false
+        func noteTimeComparisons(_ e: Symbolic) {
+            switch e {
+            case .constant, .slot: break
+            case .unary(_, let a): noteTimeComparisons(a)
+            case .binary(let f, let a, let b):
+                if f.isComparison, a.slots.contains(0) || b.slots.contains(0) { comparesTime = true }
+                noteTimeComparisons(a)
+                noteTimeComparisons(b)
+            case .select(let c, let a, let b):
+                noteTimeComparisons(c)
+                noteTimeComparisons(a)
+                noteTimeComparisons(b)
+            }
+        }
+        func plainSlots(readBy expressions: [Symbolic]) -> Set<Int> {
+            var seen = Set<Int>(), plain = Set<Int>(), pending: [Int] = []
+            for e in expressions {
+                noteTimeComparisons(e)
+                e.visitSlots { pending.append($0) }
+            }
+            while let slot = pending.popLast() {
+                guard seen.insert(slot).inserted else { continue }
+                if let e = computedFrom[slot], !moving.contains(slot) {
+                    noteTimeComparisons(e)
+                    e.visitSlots { pending.append($0) }
+                } else {
+                    plain.insert(slot)
+                }
+            }
+            return plain
+        }
+        var read = plainSlots(readBy: model.derivativeExpressions + model.jacobianExpressions.map(\.expression))
+        for k in model.rootRelationals {
+            let slots = plainSlots(readBy: [model.relationals[k].function])
+            // A comparison of plain values alone is not watched (its compiled root function is
+            // a constant): it changes only at events, which re-evaluate it.
+            if !slots.isDisjoint(with: moving) { read.formUnion(slots) }
+        }
+        return (read.subtracting(moving).sorted(), comparesTime)
     }
 
     /// The plain value of every tracked comparison and every event trigger now.
@@ -437,11 +539,22 @@ struct Run {
     /// crossing times were computed: at the start and when an event moved one).
     mutating func queueCrossings(after t: Double) {
         crossingQueue.removeAll(keepingCapacity: true)
+        landingQueue.removeAll(keepingCapacity: true)
         for k in model.relationals.indices {
             guard let c = instance.crossingTime(k), c > t, c < .infinity else { continue }
             crossingQueue.append((c, k))
+            if !passableRelational[k] { landingQueue.append(c) }
         }
         crossingQueue.sort { ($0.time, $0.relational) > ($1.time, $1.relational) }
+        landingQueue.sort(by: >)
+    }
+
+    /// Where the solver must stop next: when it passes time switches, the next one it cannot
+    /// pass; otherwise the next switch of any kind (or delayed event).
+    mutating func nextLandingSwitch(after t: Double) -> Double {
+        guard passesTimeSwitches else { return nextDiscontinuity(after: t) }
+        while let next = landingQueue.last, next <= t { landingQueue.removeLast() }
+        return landingQueue.last ?? .infinity
     }
 
     /// Flips the time switches that cross at `t` (the queue's last entries).

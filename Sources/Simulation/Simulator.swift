@@ -108,8 +108,12 @@ public protocol EventAction: AnyObject {
 ///   computed at trigger time (or at execution time when asked) and applied together;
 /// - simultaneous events run by priority (higher first), then in document order, and
 ///   every execution can trigger or (if not persistent) cancel others at the same instant;
-/// - `time`-only switches are landed on exactly with a stop time; all other switches are
-///   located by CVODE's root finding; the solver restarts after every discontinuity.
+/// - `time`-only switches that only event triggers read are reached like output times (the
+///   solver steps across one, and the events due there run on the state interpolated at it);
+///   those a rate law reads are landed on exactly with a stop time; all other switches are
+///   located by CVODE's root finding. The solver restarts after every discontinuity: a root,
+///   a landed-on switch, or a passed one whose events changed a state or a value the solver's
+///   functions read (the end of a stimulus pulse that only a trigger reads changes nothing).
 ///
 /// A simulator holds only the compiled model, which is immutable: one simulator serves any
 /// number of runs on any number of threads, each run in a `ModelInstance` of its own.
@@ -130,7 +134,10 @@ public struct Simulator: Sendable {
     /// continued by `resume(_:overrides:)` as often as wanted: the work before `time` is done
     /// once. A run that fails (or ends) before `time` gives a checkpoint that resumes to that
     /// result. Not for runs with sensitivities or delays (their solver and history state
-    /// would have to travel too).
+    /// would have to travel too). A resumed run is the run made in one go, bit for bit, when
+    /// the events at `time` restart the solver (they change a state or a value it reads, as a
+    /// stimulus does); otherwise the resumed solver starts afresh at `time` where the
+    /// uninterrupted one steps on, and the two agree to the solver's tolerance.
     public func run(_ request: SimulationRequest, pausingAt time: Double) throws(SimulationRequestError) -> SimulationCheckpoint {
         guard request.sensitivityParameters.isEmpty, model.delays.isEmpty else {
             throw SimulationRequestError(message: "a run with sensitivities or delays cannot be paused and resumed", hint: nil)
@@ -158,6 +165,8 @@ public struct Simulator: Sendable {
         if let (name, _) = overrides.first(where: { stateSlots.contains(model.symbols[$0.name]!) }) {
             throw SimulationRequestError(message: "cannot set '\(name)' when resuming a run: it is a state, integrated up to there", hint: nil)
         }
+        // The rows so far are shared with the checkpoint: copy them once, into room for all.
+        run.trajectory.reserveCapacity(rows: run.request.grid.count)
         run.instance = ModelInstance(model)
         run.instance.withMemory { m in _ = m.update(fromContentsOf: checkpoint.memory) }
         let before = run.comparisonsAndTriggers()

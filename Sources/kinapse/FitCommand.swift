@@ -118,7 +118,7 @@ struct Fit: ParsableCommand {
             if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
             if params != nil, !evaluate { throw ValidationError("--params names the point of --evaluate; add --evaluate") }
         } else {
-            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--local-model", optimizer.isSet)].filter(\.1).map(\.0)
+            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--local-model/--bounds/--trace", optimizer.isSet)].filter(\.1).map(\.0)
             if let first = petabOnly.first { throw ValidationError("\(first) applies to PEtab problems (.yaml); '\(problem)' is a fit problem") }
         }
     }

@@ -17,8 +17,8 @@ struct Kinapse: ParsableCommand {
           kinapse simulate Pathways/synapses/golgi_granule.toml \\
               --protocol tbs --plot run.svg
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --out run.csv
-          kinapse stdp Pathways/synapses/entorhinal_stellate.toml \\
-              --dt -100:100:5
+          kinapse stdp Pathways/synapses/entorhinal_stellate_rig.toml \\
+              --protocol haas_pairing --dt -30:30:1
           kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --plot fit.svg
           kinapse plot run.csv --out run.svg
           kinapse export Pathways/no_cgmp_pkg.ant --sbml no_cgmp_pkg.xml

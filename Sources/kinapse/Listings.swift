@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SourceDiagnostics
+import AntimonyFrontEnd
 import InductionProtocols
 import SynapseModel
 
@@ -70,6 +71,9 @@ struct ListPathways: ParsableCommand {
         With --sources: one row per numeric constant of the shipped pathways, cells and
         synapses (or of the FILEs named), with its unit and its source as its comment says:
         cited, fitted, assumption, computed (the resting state) or missing; then a summary.
+        A module's default that every model instantiating the module (among the
+        files read) replaces is 'overridden' and, like 'computed', left out of the
+        sourced fraction; synapse [solver] tolerances are not listed.
 
         Examples:
           kinapse pathways
@@ -103,9 +107,10 @@ struct ListPathways: ParsableCommand {
             try Library.list(try options.directory(), nil, ending: ".ant") { Library.firstComment($0) ?? "" }
             return
         }
-        let reader = ParameterSources()
+        let files = try inputs()
+        let reader = ParameterSources(overridden: try OverriddenDefaults(paths: files.map(\.path).filter { $0.hasSuffix(".ant") }))
         var rows: [ParameterSource] = []
-        for (path, shown) in try inputs() { rows += try reader.read(path, shownAs: shown) }
+        for (path, shown) in files { rows += try reader.read(path, shownAs: shown) }
         StandardOutput.write(ParameterSources.table(rows))
         if let out {
             let text = out.lowercased().hasSuffix(".md") ? ParameterSources.markdown(rows) : ParameterSources.csv(rows)

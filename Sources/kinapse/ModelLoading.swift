@@ -71,7 +71,7 @@ enum ModelLoading {
 }
 
 /// Input files named on the command line: a path as given, else a shipped file by name
-/// (`kinapse simulate golgi_granule`, `kinapse stdp entorhinal_stellate`) from the library
+/// (`kinapse simulate golgi_granule`, `kinapse stdp entorhinal_stellate_rig`) from the library
 /// (`LibraryPath`), so that every name the listings print works from any directory.
 enum LibraryLookup {
     /// `validate()` of a command whose argument names a synapse: it exists and is one.

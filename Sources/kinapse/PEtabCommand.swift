@@ -252,11 +252,20 @@ struct PEtabOptimizerOptions: ParsableArguments {
             help: "The quadratic model of each step: gauss-newton (Levenberg–Marquardt, the default) or secant-hybrid (adds a secant estimate of the residuals' curvature where that predicts better, as NL2SOL does).")
     var localModel: LocalModel?
 
-    var isSet: Bool { maxIterations != nil || localModel != nil }
+    @Option(name: .customLong("bounds"),
+            help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step; the default) or reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides).")
+    var bounds: BoundTreatment?
+
+    @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound). For diagnosing a few starts.")
+    var trace = false
+
+    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || trace }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
+        options.recordTrace = trace
         if let localModel { options.localModel = localModel }
+        if let bounds { options.bounds = bounds }
         if let maxIterations {
             options.maxIterations = maxIterations
             options.maxEvaluations = max(options.maxEvaluations, 5 * maxIterations)
@@ -266,6 +275,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
 }
 
 extension LocalModel: ExpressibleByArgument {}
+extension BoundTreatment: ExpressibleByArgument {}
 
 /// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
 enum PEtabDriver {
@@ -299,7 +309,7 @@ enum PEtabDriver {
     static func fit(_ path: String, options: PEtabFitOptions, budget: FitBudgetOptions, settings: PEtabSettings,
                     outDir: String, quiet: Bool, force: Bool) throws {
         let p = try PEtabReader.read(path: path)
-        let names = ["starts.tsv", "best_parameters.tsv", "simulations.tsv"]
+        let names = ["starts.tsv", "best_parameters.tsv", "simulations.tsv"] + (options.recordTrace ? ["trace.tsv"] : [])
         func file(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
@@ -316,6 +326,7 @@ enum PEtabDriver {
                                           progress: { progress.advance() })
         let wall = (clock.now - began).seconds, cpuSeconds = processCPUSeconds() - cpu
         try OutputCheck.write(outcome.startsTable, to: file("starts.tsv"), option: "--out-dir", force: force)
+        if options.recordTrace { try OutputCheck.write(outcome.traceTable, to: file("trace.tsv"), option: "--out-dir", force: force) }
         if let best = outcome.best, let evaluation = best.evaluation {
             try OutputCheck.write(p.parameterTable(best.theta), to: file("best_parameters.tsv"), option: "--out-dir", force: force)
             try OutputCheck.write(PEtabTables.simulationTable(p, evaluation), to: file("simulations.tsv"), option: "--out-dir", force: force)

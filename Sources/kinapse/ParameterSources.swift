@@ -15,6 +15,10 @@ enum SourceKind: String, CaseIterable {
     /// A value set to the model's computed resting state ("resting steady state"): derived,
     /// not chosen, so left out of the sourced fraction.
     case computed
+    /// A module's default that every model instantiating the module, among the files read,
+    /// replaces (`OverriddenDefaults`): no model uses it, and the value used is counted where
+    /// the importer writes it, so counting the default too would count one quantity twice.
+    case overridden
     /// None of the above.
     case missing
 }
@@ -42,6 +46,9 @@ struct ParameterSource {
 /// citation, the one written first decides, so "assumption: …; [BI99] has 20 uM" is an
 /// assumption and "[BI99] 1/s; resting steady state" is cited.
 struct ParameterSources {
+    /// Which module defaults the importers among the files read all replace.
+    var overridden = OverriddenDefaults()
+
     /// The constants of `path`, shown as `shownPath` (a path relative to the library, so
     /// that the table reads the same on every machine).
     func read(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
@@ -50,19 +57,24 @@ struct ParameterSources {
         let keys = definedKeys(listing.comments)
         return listing.constants.map { c in
             row(shownPath, c.range, c.name, c.value, role: c.role.rawValue, trailing: c.trailingComment, heading: c.headingComment,
-                keys: keys, position: c.positionOnLine, of: c.countOnLine)
+                keys: keys, position: c.positionOnLine, of: c.countOnLine, overridden: overridden.isOverridden(c))
         }
     }
 
-    /// The numbers of a synapse file. Of a `[blockers.X]` table only the drug's own constants
-    /// count (`concentration`, `ic50`, `hill`: values a paper reports); its `set` values are
-    /// the full block it stands for, a manipulation rather than a constant.
+    /// Top-level tables of a synapse file whose numbers are not constants of the synapse:
+    /// `[blockers.*]` are manipulations the file names, `[solver]` settings of the numerical
+    /// method (tolerances), chosen by convergence studies, not by any source about the synapse.
+    static let tablesWithoutConstants: Set<String> = ["blockers", "solver"]
+
+    /// Numbers of a synapse file outside `tablesWithoutConstants`, and of each `[blockers.X]`
+    /// table the drug's own constants (`concentration`, `ic50`, `hill`: values a paper reports);
+    /// a blocker's `set` values are the full block it stands for, a manipulation rather than a constant.
     private func readSynapse(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
         let file = try SourceFile.read(path: path)
         let (table, comments) = try ConfigReader.readKeepingComments(file)
         var numbers: [(name: String, value: Double, range: SourceRange)] = []
         func collect(_ t: ConfigTable, _ prefix: String) {
-            for entry in t.entries where !(prefix.isEmpty && entry.key == "blockers") {
+            for entry in t.entries where !(prefix.isEmpty && Self.tablesWithoutConstants.contains(entry.key)) {
                 let name = prefix.isEmpty ? entry.key : prefix + "." + entry.key
                 switch entry.value.kind {
                 case .number(let v): numbers.append((name, v, entry.keyRange))
@@ -89,18 +101,25 @@ struct ParameterSources {
         }
         let attachment = CommentAttachment(comments: comments, codeLines: codeLines, valueLines: Set(numbers.map { lineOf($0.range) }))
         let keys = definedKeys(comments)
+        // An inline table can hold several numbers on one line (a step's amplitude and width),
+        // whose comment lists one unit each, in order.
+        var perLine: [Int: Int] = [:], seenOnLine: [Int: Int] = [:]
+        for n in numbers { perLine[lineOf(n.range), default: 0] += 1 }
         return numbers.map { n in
             let line = lineOf(n.range)
+            defer { seenOnLine[line, default: 0] += 1 }
             return row(shownPath, n.range, n.name, n.value, role: "synapse constant", trailing: attachment.trailing(line: line),
-                       heading: attachment.heading(line: line), keys: keys, position: 0, of: 1)
+                       heading: attachment.heading(line: line), keys: keys, position: seenOnLine[line, default: 0],
+                       of: perLine[line, default: 1])
         }
     }
 
     /// One row: the source and unit its comments give a constant, the `position`-th of `count` on its line.
     private func row(_ file: String, _ range: SourceRange, _ name: String, _ value: Double, role: String, trailing: String?,
-                     heading: String?, keys: Set<String>, position: Int, of count: Int) -> ParameterSource {
+                     heading: String?, keys: Set<String>, position: Int, of count: Int, overridden: Bool = false) -> ParameterSource {
         let location = range.startLocation
-        let (kind, comment) = decide(trailing: trailing, heading: heading, keys: keys)
+        let (written, comment) = decide(trailing: trailing, heading: heading, keys: keys)
+        let kind: SourceKind = overridden ? .overridden : written
         return ParameterSource(file: file, line: location.line, column: location.column, name: name, value: value, role: role,
                                unit: unit(in: comment, position: position, of: count), kind: kind, comment: comment)
     }
@@ -222,8 +241,9 @@ struct ParameterSources {
     struct Summary {
         var counts: [SourceKind: Int] = [:]
         var total: Int { counts.values.reduce(0, +) }
-        /// Constants whose source counts: all but those set to a computed resting state.
-        var counted: Int { total - (counts[.computed] ?? 0) }
+        /// Constants whose source counts: all but those set to a computed resting state and
+        /// module defaults every importer replaces.
+        var counted: Int { total - (counts[.computed] ?? 0) - (counts[.overridden] ?? 0) }
         /// Cited only: a value fitted to data is not a sourced value (the library's rule).
         var sourced: Int { counts[.cited] ?? 0 }
         var fraction: Double { counted == 0 ? 1 : Double(sourced) / Double(counted) }
@@ -270,6 +290,16 @@ struct ParameterSources {
             the model's resting steady state; not counted) or `missing`. The comment that counts
             is the one after the value, else the comment paragraph heading its block of values;
             the first marker in it decides.
+
+            Two more kinds of number are left out of the sourced fraction. `overridden`: a
+            default of a module (a cell, component or pathway model) that every shipped model
+            instantiating the module replaces, by setting it or by binding it to a value of its
+            own; the flattener decides this, and a default is overridden when its module is
+            instantiated in some top-level model (a file no other file imports) and no
+            top-level model keeps its value. No model uses such a value, and the one used is
+            counted where its importer writes it. And the `[solver]` tolerances of synapse
+            files, settings of the numerical method rather than constants of the synapse, which
+            are not listed at all.
 
             **Summary:** \(Summary(rows).line)
 

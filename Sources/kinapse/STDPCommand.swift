@@ -19,7 +19,8 @@ struct STDP: ParsableCommand {
         Ctrl-C writes the intervals done, ending with a line '# partial: …'.
 
         Example:
-          kinapse stdp Pathways/synapses/entorhinal_stellate.toml --dt -100:100:5 --pairs 60 --rate 1 --out window.csv
+          kinapse stdp Pathways/synapses/entorhinal_stellate_rig.toml \\
+              --protocol haas_pairing --dt -30:30:1 --native-code --out window.csv
         """)
 
     @Argument(help: "Synapse definition (.toml), or a shipped synapse by name (see 'kinapse synapses').")

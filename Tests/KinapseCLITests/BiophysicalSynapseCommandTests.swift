@@ -55,19 +55,24 @@ import PathwayTestSupport
         let r = try CLI.run(["synapses"])
         let line = r.stdout.split(separator: "\n").first { $0.contains("entorhinal_stellate_rig") }
         #expect(line?.contains("recorded: whole-cell voltage clamp at -47 mV") == true, "\(r.stdout)")
-        #expect(r.stdout.split(separator: "\n").first { $0.hasPrefix("cortical_camkii") }?.contains("quantal readout") == true, "\(r.stdout)")
+        // Every shipped synapse is recorded on the rig; the lumped models are engine-test fixtures.
+        #expect(!r.stdout.contains("quantal readout") && !r.stdout.contains("cortical_camkii"), "\(r.stdout)")
+        let lumped = try CLI.run(["synapses", "--library", "Fixtures/lumped"])
+        #expect(lumped.stdout.split(separator: "\n").first { $0.hasPrefix("cortical_camkii") }?.contains("quantal readout") == true, "\(lumped.stdout)")
     }
 
     /// `synapses --with-sensitivities` (what the sensitivity check asks) keeps the quantal
-    /// synapses and leaves out every recorded one, such as the rig that refuses them below.
+    /// synapses and leaves out every recorded one, such as the rig that refuses them below: none
+    /// of the shipped library, both lumped fixtures of Fixtures/lumped.
     @Test func synapsesWithSensitivitiesAreTheQuantalOnes() throws {
-        let all = try CLI.run(["synapses"])
-        let listed = try CLI.run(["synapses", "--with-sensitivities"])
+        let shipped = try CLI.run(["synapses", "--with-sensitivities"])
+        #expect(shipped.status == 0 && shipped.stdout.isEmpty, "\(shipped.stdout)\(shipped.stderr)")
+        let all = try CLI.run(["synapses", "--library", "Fixtures/lumped"])
+        let listed = try CLI.run(["synapses", "--library", "Fixtures/lumped", "--with-sensitivities"])
         #expect(all.status == 0 && listed.status == 0, "\(all.stderr)\(listed.stderr)")
         let quantal = all.stdout.split(separator: "\n").filter { $0.contains("[quantal readout") }.map { $0.prefix { $0 != " " } }
         let names = listed.stdout.split(separator: "\n").map { $0.prefix { $0 != " " } }
-        #expect(names == quantal, "\(listed.stdout)")
-        #expect(names.contains("cortical_camkii") && names.contains("entorhinal_stellate") && !names.contains("entorhinal_stellate_rig"), "\(listed.stdout)")
+        #expect(names == quantal && names == ["cortical_camkii", "entorhinal_stellate"], "\(listed.stdout)")
     }
 
     @Test func sensitivitiesAreRefusedWithAReason() throws {

@@ -55,6 +55,22 @@ enum MPIRun {
         }
     }
 
+    /// The wall seconds between `task`'s begin and end marks on `rank`, and the CPU seconds
+    /// its end mark gives; nil unless both marks are there once.
+    static func taskTimes(of rank: Int, task: Int, in stderr: String) -> (wall: Double, cpu: Double)? {
+        let prefix = "kinapse timeline: rank \(rank) "
+        var begun: [Double] = [], ended: [(Double, Double)] = []
+        for line in stderr.split(separator: "\n") where line.hasPrefix(prefix) {
+            let parts = line.dropFirst(prefix.count).split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, let seconds = Double(parts[0]) else { continue }
+            if parts[1] == "task \(task) begun" { begun.append(seconds) }
+            let endMark = "task \(task) ended, CPU "
+            if parts[1].hasPrefix(endMark), let cpu = Double(parts[1].dropFirst(endMark.count).dropLast(2)) { ended.append((seconds, cpu)) }
+        }
+        guard begun.count == 1, ended.count == 1 else { return nil }
+        return (ended[0].0 - begun[0], ended[0].1)
+    }
+
     /// OpenMPI is loaded only under mpirun (kinapse_mpi.h): a plain run neither loads it nor needs it.
     @Test func openMPIIsNotLoadedAtStartUp() throws {
         let r = try CLI.run(["--version"], environment: ["LD_TRACE_LOADED_OBJECTS": "1"])
@@ -79,7 +95,7 @@ enum MPIRun {
     /// each of the 5 intervals ran once, there. One rank writes the same bytes without MPI.
     @Test(.enabled(if: MPIRun.available, "mpirun is not installed (Debian: openmpi-bin)"))
     func stdpOnTwoRanksWritesTheBytesOfOne() throws {
-        let stdp = ["stdp", "entorhinal_stellate", "--dt", "-20:20:10", "--pairs", "5", "--quiet", "--out", "OUT/window.csv"]
+        let stdp = ["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--pairs", "5", "--quiet", "--out", "OUT/window.csv"]
         let (alone, ranks, stderr) = try alongsideTwoRanks(stdp)
         #expect(alone.keys.sorted() == ["window.csv"])
         #expect(alone == ranks)
@@ -89,7 +105,11 @@ enum MPIRun {
                     && events.contains("batch 1 gathered") && events.last == "MPI_Finalize done", "\(stderr)")
         }
         for task in 0..<5 {
-            #expect(other.filter { $0 == "task \(task) begun" }.count == 1 && other.filter { $0 == "task \(task) ended" }.count == 1, "\(stderr)")
+            #expect(other.filter { $0 == "task \(task) begun" }.count == 1 && other.filter { $0.hasPrefix("task \(task) ended, CPU ") }.count == 1, "\(stderr)")
+            // The CPU a task's thread spent lies within the wall time between its marks (stamped
+            // to the microsecond; the CPU printed to the millisecond, so up to 0.5 ms more).
+            let (wall, cpu) = try #require(Self.taskTimes(of: 1, task: task, in: stderr), "\(stderr)")
+            #expect(cpu >= 0 && cpu <= wall + 0.000_5 + 2e-6, "task \(task): CPU \(cpu) s in \(wall) s of wall time")
         }
         #expect(!lead.contains { $0.hasPrefix("task ") }, "rank 0 ran a task though told only to hand them out: \(stderr)")
 
@@ -119,7 +139,7 @@ enum MPIRun {
         defer { try? FileManager.default.removeItem(at: dir) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: MPIRun.path)
-        process.arguments = ["-n", "2"] + MPIRun.options + [CLI.executable.path, "stdp", "entorhinal_stellate", "--dt", "-100:100:0.25", "--quiet",
+        process.arguments = ["-n", "2"] + MPIRun.options + [CLI.executable.path, "stdp", LumpedFixture.entorhinalStellate, "--dt", "-100:100:0.25", "--quiet",
                                                             "--out", dir.appendingPathComponent("window.csv").path]
         process.environment = ProcessInfo.processInfo.environment.merging(MPIRun.environment) { $1 }
         process.currentDirectoryURL = TestModels.repositoryRoot

@@ -46,6 +46,16 @@ enum CLI {
     }
 }
 
+/// The lumped synapse models kept as engine-test fixtures (Fixtures/lumped/synapses): they run in
+/// milliseconds, so the tests of command-line mechanics use them. Absolute paths, so that a run
+/// in any directory finds them.
+enum LumpedFixture {
+    static let library = TestModels.repositoryRoot.appendingPathComponent("Fixtures/lumped").path
+    static let corticalCaMKII = path("cortical_camkii")
+    static let entorhinalStellate = path("entorhinal_stellate")
+    static func path(_ name: String) -> String { "\(library)/synapses/\(name).toml" }
+}
+
 @Suite(.serialized) struct CommandLineTests {
     let decay = "A = 10; B = 0; k = 0.5\nJ1: A -> B; k*A\n"
 
@@ -211,7 +221,7 @@ enum CLI {
     @Test func listingsName() throws {
         let synapses = try CLI.run(["synapses"])
         #expect(synapses.status == 0)
-        for name in ["golgi_granule", "vta_no", "ca1_pyramidal", "purkinje_rp", "entorhinal_stellate"] {
+        for name in ["golgi_granule", "vta_no", "ca1_pyramidal", "purkinje_rp", "entorhinal_stellate_rig", "prefrontal_sst"] {
             #expect(synapses.stdout.contains(name), "\(name) missing from:\n\(synapses.stdout)")
         }
         let protocols = try CLI.run(["protocols"])
@@ -271,7 +281,7 @@ enum CLI {
         #expect(typo.stderr.contains("no column 'pot_RelQ'") && typo.stderr.contains("hint: did you mean 'pot_RelP'?"), "\(typo.stderr)")
         #expect(try CLI.run(["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--plot-species", "pot_RelP"]).status == 2)
         let windowFigure = dir.appendingPathComponent("window.svg")
-        let w = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--plot", windowFigure.path])
+        let w = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--plot", windowFigure.path])
         #expect(w.status == 0, "\(w.stderr)")
         #expect(FileManager.default.fileExists(atPath: windowFigure.path))
         #expect(!(try String(contentsOf: windowFigure, encoding: .utf8)).contains("NaN"))
@@ -285,13 +295,13 @@ enum CLI {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("w.csv").path
-        let loud = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--out", out])
+        let loud = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--out", out])
         #expect(loud.status == 0)
         #expect(loud.stderr.contains("stdp [########################] 5/5"), "\(loud.stderr)")
         #expect(loud.stderr.contains("done in"))
         #expect(!loud.stderr.contains("\r"), "lines, not a redrawn bar")
         #expect(!loud.stderr.contains("\u{1B}["), "no terminal control codes in a log")
-        let quiet = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--out", out, "--quiet"])
+        let quiet = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--out", out, "--quiet"])
         #expect(quiet.status == 0)
         #expect(quiet.stderr.isEmpty, "\(quiet.stderr)")
     }
@@ -299,7 +309,7 @@ enum CLI {
     /// A request every point rejects (an unknown blocker) shows the error alone, not a
     /// progress line reaching "done" before it.
     @Test func noProgressBeforeARequestError() throws {
-        let r = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--block", "nonexistent"])
+        let r = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--block", "nonexistent"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("has no blocker 'nonexistent'"), "\(r.stderr)")
         #expect(!r.stderr.contains("stdp ["), "\(r.stderr)")
@@ -311,7 +321,7 @@ enum CLI {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let out = dir.appendingPathComponent("w.csv").path
-        let command = "\(CLI.executable.path) stdp Pathways/synapses/entorhinal_stellate.toml --dt -20:20:10 --out \(out)"
+        let command = "\(CLI.executable.path) stdp \(LumpedFixture.entorhinalStellate) --dt -20:20:10 --out \(out)"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qec", command, "/dev/null"]

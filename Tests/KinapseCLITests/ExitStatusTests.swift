@@ -46,8 +46,8 @@ import PathwayTestSupport
     static let fileOutputs: [[String]] = [
         ["simulate", "model.ant", "--t-end", "1", "--out", "/dev/full"],
         ["simulate", "model.ant", "--t-end", "1", "--out", "run2.csv", "--plot", "/dev/full"],
-        ["simulate", "cortical_camkii", "--protocol", "depolarisation", "--readouts", "/dev/full"],
-        ["stdp", "entorhinal_stellate", "--dt", "0:0:1", "--pairs", "2", "--out", "/dev/full", "--quiet"],
+        ["simulate", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation", "--readouts", "/dev/full"],
+        ["stdp", LumpedFixture.entorhinalStellate, "--dt", "0:0:1", "--pairs", "2", "--out", "/dev/full", "--quiet"],
         ["fit", "fit.toml", "--starts", "1", "--no-profiles", "--out-dir", "out", "--plot", "/dev/full", "--quiet"],
         ["plot", "run.csv", "--out", "/dev/full"],
         ["export", "model.ant", "--sbml", "/dev/full"],
@@ -80,8 +80,8 @@ import PathwayTestSupport
     /// Every command whose result goes to standard output, with standard output on a full disk.
     static let standardOutputs: [[String]] = [
         ["simulate", "model.ant", "--t-end", "1"],
-        ["simulate", "cortical_camkii", "--protocol", "depolarisation"],
-        ["stdp", "entorhinal_stellate", "--dt", "0:0:1", "--pairs", "2", "--quiet"],
+        ["simulate", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation"],
+        ["stdp", LumpedFixture.entorhinalStellate, "--dt", "0:0:1", "--pairs", "2", "--quiet"],
         ["fit", "fit.toml", "--starts", "1", "--no-profiles", "--out-dir", "out", "--quiet"],
         ["plot", "run.csv"],
         ["check", "model.ant"],
@@ -130,11 +130,11 @@ import PathwayTestSupport
         let partial = try String(contentsOfFile: files.path("partial.csv"), encoding: .utf8)
         #expect(partial.hasPrefix("time,A,B\n0,") && partial.contains("# partial: simulation failed at t = "), "\(partial)")
 
-        let synapse = try CLI.run(["simulate", "cortical_camkii", "--protocol", "depolarisation", "--max-steps", "1", "--out", "synapse.csv"], in: files.dir)
+        let synapse = try CLI.run(["simulate", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation", "--max-steps", "1", "--out", "synapse.csv"], in: files.dir)
         #expect(synapse.status == 1, "\(synapse.stderr)")
         #expect(try String(contentsOfFile: files.path("synapse.csv"), encoding: .utf8).contains("# partial: "))
 
-        let stdp = try CLI.run(["stdp", "entorhinal_stellate", "--dt", "0:0:1", "--pairs", "2", "--max-steps", "1", "--out", "window.csv", "--quiet"], in: files.dir)
+        let stdp = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "0:0:1", "--pairs", "2", "--max-steps", "1", "--out", "window.csv", "--quiet"], in: files.dir)
         #expect(stdp.status == 1, "\(stdp.stderr)")
         #expect(stdp.stderr.hasPrefix("error: pairing at 0 ms failed: "), "\(stdp.stderr)")
         #expect(try String(contentsOfFile: files.path("window.csv"), encoding: .utf8).hasPrefix("delta_t_ms,"))
@@ -153,8 +153,8 @@ import PathwayTestSupport
 @Suite(.serialized) struct SolverOptionTests {
     static let commands: [[String]] = [
         ["simulate", "model.ant", "--t-end", "1", "--out", "out.csv"],
-        ["simulate", "cortical_camkii", "--protocol", "depolarisation", "--out", "out.csv"],
-        ["stdp", "entorhinal_stellate", "--dt", "0:0:1", "--pairs", "2", "--out", "out.csv", "--quiet"],
+        ["simulate", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation", "--out", "out.csv"],
+        ["stdp", LumpedFixture.entorhinalStellate, "--dt", "0:0:1", "--pairs", "2", "--out", "out.csv", "--quiet"],
         ["fit", "fit.toml", "--starts", "1", "--no-profiles", "--out-dir", "out", "--quiet"],
     ]
 
@@ -185,7 +185,7 @@ import PathwayTestSupport
 @Suite struct SimulateDispatchTests {
     @Test(arguments: [["--t-end", "5"], ["--settings", "s.txt"], ["--points", "11"], ["--select", "A"], ["--allow-negative"], ["--repeat", "2"]])
     func pathwayOptionsAreRefusedForASynapse(_ option: [String]) throws {
-        let r = try CLI.run(["simulate", "cortical_camkii", "--protocol", "depolarisation"] + option)
+        let r = try CLI.run(["simulate", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation"] + option)
         #expect(r.status == 2 && r.stderr.contains("\(option[0]) applies to pathways, not to a synapse"), "\(r.stderr)")
     }
 

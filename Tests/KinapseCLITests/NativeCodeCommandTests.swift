@@ -27,11 +27,11 @@ struct NativeCodeCommandTests {
     /// the sweep's intervals, which differ only in event times, share one library.
     @Test func synapseRunsAndSweepsWriteTheSameResults() throws {
         let cache = Self.cache + "-synapse"
-        let run = ["simulate", "Pathways/synapses/cortical_camkii.toml", "--protocol", "depolarisation"]
+        let run = ["simulate", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation"]
         let bytecode = try CLI.run(run), native = try CLI.run(run + ["--native-code"], environment: ["KINAPSE_CACHE": cache])
         #expect(bytecode.status == 0 && native.status == 0, "\(native.stderr)")
         #expect(native.stdout == bytecode.stdout)
-        let sweep = ["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-40:40:20", "--quiet"]
+        let sweep = ["stdp", LumpedFixture.entorhinalStellate, "--dt", "-40:40:20", "--quiet"]
         let one = try CLI.run(sweep + ["--jobs", "1"])
         let two = try CLI.run(sweep + ["--jobs", "2", "--native-code"], environment: ["KINAPSE_CACHE": cache + "-stdp"])
         #expect(one.status == 0 && two.status == 0, "\(two.stderr)")

@@ -94,7 +94,7 @@ import PathwayTestSupport
         CLI.inheritDefaultInterrupt()
         let process = Process()
         process.executableURL = CLI.executable
-        process.arguments = ["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-100:100:1", "--jobs", "1", "--quiet", "--out", out.path]
+        process.arguments = ["stdp", LumpedFixture.entorhinalStellate, "--dt", "-100:100:1", "--jobs", "1", "--quiet", "--out", out.path]
         process.currentDirectoryURL = TestModels.repositoryRoot
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -118,7 +118,7 @@ import PathwayTestSupport
     @Test(arguments: [
         (["simulate", "model.ant", "--t-end", "10", "--points", "1000000000000"], "--points 1000000000000 is more than the limit of 10000000 rows"),
         (["simulate", "model.ant", "--t-end", "1e12", "--dt", "1e-3"], "more than the limit of 10000000"),
-        (["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-100:100:0.001"], "more than the limit of 10000"),
+        (["stdp", LumpedFixture.entorhinalStellate, "--dt", "-100:100:0.001"], "more than the limit of 10000"),
         (["fit", "fit.toml", "--starts", "1000000"], "--starts 1000000 is more than the limit of 100000"),
         (["simulate", "Pathways/synapses/vta_no.toml", "--protocol", "hfs", "--native-code", "--trials", "1000000", "--trials-out", "t.csv"], "--trials 1000000 is more than the limit of 100000"),
     ])
@@ -145,7 +145,10 @@ import PathwayTestSupport
             let r = try CLI.run([listing], in: elsewhere)
             #expect(r.status == 0 && !r.stdout.isEmpty, "\(listing): \(r.stderr)")
         }
-        let run = try CLI.run(["simulate", "cortical_camkii", "--protocol", "depolarisation"], in: elsewhere)
+        // A bare synapse name from a library on KINAPSE_PATH (the lumped fixtures, which run in
+        // milliseconds), its protocol by name from the library beside the executable.
+        let run = try CLI.run(["simulate", "cortical_camkii", "--protocol", "depolarisation"], in: elsewhere,
+                              environment: ["KINAPSE_PATH": LumpedFixture.library])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("site of expression"), "\(run.stdout)")
         let pathway = try CLI.run(["simulate", "no_cgmp_pkg", "--t-end", "1", "--points", "2"], in: elsewhere)

@@ -152,7 +152,7 @@ import PathwayTestSupport
         var outputs: [Data] = []
         for jobs in ["1", "2", "2"] {
             let out = dir.appendingPathComponent("window-\(outputs.count).csv")
-            let r = try CLI.run(["stdp", "Pathways/synapses/entorhinal_stellate.toml", "--dt", "-20:20:10", "--jobs", jobs,
+            let r = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "-20:20:10", "--jobs", jobs,
                                  "--out", out.path, "--quiet"])
             #expect(r.status == 0, "\(r.stderr)")
             outputs.append(try Data(contentsOf: out))

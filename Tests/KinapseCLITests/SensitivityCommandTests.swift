@@ -12,7 +12,7 @@ import Foundation
     }
 
     @Test func unknownParameterIsNamedWithANeighbour() throws {
-        let r = try CLI.run(["sensitivity", "cortical_camkii", "--protocol", "depolarisation", "--parameters", "Ca_depoll"])
+        let r = try CLI.run(["sensitivity", LumpedFixture.corticalCaMKII, "--protocol", "depolarisation", "--parameters", "Ca_depoll"])
         #expect(r.status == 2)
         #expect(r.stderr.contains("cannot differentiate with respect to 'Ca_depoll'") && r.stderr.contains("did you mean 'Ca_depol'?"), "\(r.stderr)")
     }

@@ -23,15 +23,59 @@ import Glibc
     @Test func optimumOnAnUpperBound() {
         // With θ₁ ≤ 0.5 the minimum is at θ₁ = 0.5, θ₂ = θ₁² = 0.25 (r₁ = 0 there, and
         // ½(1 − θ₁)² still decreases towards the bound): a KKT point with g₁ < 0.
-        let result = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
-                                                   lower: [-2, -2], upper: [0.5, 2])
+        let activeSet = LevenbergMarquardt().minimize(rosenbrock(), from: [-1.2, 1],
+                                                      lower: [-2, -2], upper: [0.5, 2])
+        #expect(activeSet.status.isConverged)
+        #expect(activeSet.theta[0] == 0.5)
+        #expect(abs(activeSet.theta[1] - 0.25) < 1e-10)
+        #expect(abs(activeSet.objective - 0.125) < 1e-12)
+        var options = LevenbergMarquardtOptions()
+        options.bounds = .reflective
+        let result = LevenbergMarquardt(options: options).minimize(rosenbrock(), from: [-1.2, 1],
+                                                                   lower: [-2, -2], upper: [0.5, 2])
         #expect(result.status.isConverged)
-        #expect(result.theta[0] == 0.5)
-        #expect(abs(result.theta[1] - 0.25) < 1e-10)
-        #expect(abs(result.objective - 0.125) < 1e-12)
+        // Iterates stay inside the box: at convergence min(v₁, 1)·|g₁| ≤ 1e-8 with g₁ = −½
+        // there, so θ₁ is within 2e-8 of its bound; θ₂ = θ₁² is then its best value (r₁ = 0).
+        #expect(result.theta[0] <= 0.5 && 0.5 - result.theta[0] <= 2e-8, "θ₁ = \(result.theta[0])")
+        #expect(abs(result.theta[1] - result.theta[0] * result.theta[0]) < 1e-10)
+        #expect(abs(result.objective - 0.125) < 1e-8)
         #expect(result.gradient[0] < 0)
         #expect(abs(result.gradient[1]) < 1e-8)
         print("bounded Rosenbrock: \(result.iterations) iterations, \(result.evaluations) evaluations, \(result.status)")
+    }
+
+    /// Linear least squares on a box with half the variables ending on a bound:
+    /// ½‖A x − b‖², A = [I; B] (full column rank, so the minimiser is unique). x* is chosen
+    /// with five variables on a bound and b = A x* − [g*; 0], so the gradient at x* is
+    /// Aᵀ[g*; 0] = g*: positive on the variables at their lower bound, negative at the upper,
+    /// zero on the free ones — the KKT conditions, which make x* the minimiser.
+    @Test(arguments: BoundTreatment.allCases)
+    func boundedLinearLeastSquaresFindsItsActiveSet(bounds: BoundTreatment) {
+        let n = 10, extra = 20
+        let lower = Array(repeating: -5.0, count: n), upper = Array(repeating: 3.0, count: n)
+        let solution = [-5, 0.4, 3, -5, -1.2, 3, 2.1, -5, -0.3, 1.7]
+        let gradientAtSolution = solution.map { $0 == -5 ? 2 : $0 == 3 ? -1.5 : 0 }
+        var rows: [[Double]] = (0..<n).map { i in (0..<n).map { $0 == i ? 1.0 : 0 } }
+        rows += (0..<extra).map { i in (0..<n).map { j in sin(Double(1 + i + 3 * j)) } }
+        let a = Matrix(rowMajor: rows)
+        let target = zip(a.multiplied(by: solution), gradientAtSolution + Array(repeating: 0, count: extra)).map { $0 - $1 }
+        let problem = ClosureProblem(parameterCount: n, residuals: { x in zip(a.multiplied(by: x), target).map { $0 - $1 } },
+                                     jacobian: { _ in a })
+        var options = LevenbergMarquardtOptions()
+        options.gradientTolerance = 1e-10
+        options.objectiveTolerance = 0
+        options.bounds = bounds
+        let result = LevenbergMarquardt(options: options).minimize(problem, from: Array(repeating: 0, count: n),
+                                                                   lower: lower, upper: upper)
+        #expect(result.status == .converged(.gradient), "\(result.status)")
+        // At the gradient test the active variables are on their bounds (active set) or
+        // within 1e-10/|g*ᵢ| ≤ 1e-10 of them (reflective); the free ones then err by at most ‖H_FF⁻¹‖ (≤ 1, as AᵀA ⪰ I) times the
+        // coupling ‖AᵀA‖ ≤ 1 + ‖B‖²_F ≈ 100 times that: 1e-8 with margin 10.
+        for i in 0..<n {
+            #expect(abs(result.theta[i] - solution[i]) < 1e-7, "x[\(i)] = \(result.theta[i]), expected \(solution[i])")
+            #expect(result.theta[i] >= lower[i] && result.theta[i] <= upper[i])
+        }
+        print("bounded linear least squares, \(bounds.rawValue): \(result.iterations) iterations, \(result.evaluations) evaluations")
     }
 
     @Test func startOutsideTheBoxIsMovedIn() {

@@ -56,12 +56,24 @@ struct PEtabFitTests {
         let nominal = try model.evaluate(theta: problem.nominalTheta, gradient: false).objective
         var options = PEtabFitOptions()
         options.starts = 3
-        options.jobs = 1
+        options.jobs = 2
+        options.recordTrace = true
         let outcome = try PEtabFitRun.run(model, options: options, cancellation: nil)
         let best = try #require(outcome.best?.evaluation)
         #expect(best.objective <= nominal + 1e-6, "best \(best.objective), nominal \(nominal)")
         #expect(outcome.starts.count == 3 && outcome.redrawnPoints == 0)
         let summary = outcome.summary(wallTime: 1, cpuTime: 1)
         #expect(summary.contains("start points redrawn (the model could not be simulated there): 0") && summary.contains("CPU time 1.0 s"))
+        // The trace: every trial point (all but the start's evaluation, as sensitivities come
+        // with each), grouped by start in index order although two workers reported them,
+        // and as many accepted (ratio > 1e-4) as the start's iterations.
+        for s in outcome.starts {
+            let rows = outcome.trace.filter { $0.start == s.index }
+            #expect(rows.count == s.evaluations - 1, "start \(s.index): \(rows.count) trace rows, \(s.evaluations) evaluations")
+            #expect(rows.filter { $0.step.ratio > 1e-4 }.count == s.iterations)
+            #expect(rows.map(\.step.iteration) == rows.map(\.step.iteration).sorted())
+        }
+        #expect(outcome.trace.map(\.start) == outcome.trace.map(\.start).sorted())
+        #expect(outcome.traceTable.split(separator: "\n").count == 1 + outcome.trace.count)
     }
 }

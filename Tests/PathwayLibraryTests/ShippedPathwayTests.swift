@@ -22,7 +22,7 @@ import PathwayTestSupport
     /// Without a stimulus every library file stays at the resting state its initial values
     /// claim. Initial values are rounded to 4–6 significant digits, so a relative drift of
     /// 1e-3 (plus 1e-9 uM for values that are essentially zero) is allowed.
-    @Test(arguments: ["no_cgmp_pkg.ant", "ecb_mglur_cb1.ant", "calcineurin_pka.ant", "calmodulin.ant"])
+    @Test(arguments: ["no_cgmp_pkg.ant", "ecb_mglur_cb1.ant", "calcineurin_pka.ant", "calmodulin.ant", "camkii_pp1_switch.ant"])
     func restingStateStaysPut(_ file: String) throws {
         var pathway = try Library.load(file)
         pathway.events.removeAll()                     // no_cgmp_pkg carries its own theta burst

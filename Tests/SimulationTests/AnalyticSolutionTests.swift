@@ -140,6 +140,37 @@ import PathwayTestSupport
         #expect(result.statistics.reinitialisations == 10)
     }
 
+    /// The solver restarts only at instants whose events change what it integrates: `p` (read
+    /// by an output rule alone) at 1, 3 and 5 s, and `thr`, a trigger's threshold, at 2 s do not;
+    /// `kk`, which the rate reads through the rule `k := kk`, at 4 s does. A follows the closed
+    /// form throughout, and the output rule shows each new `p`.
+    @Test func onlyInstantsThatChangeTheProblemRestartTheSolver() throws {
+        let text = """
+            A = 1; kk = 0.5; p = 0; thr = 10
+            k := kk
+            shown := A + p
+            J1: A -> ; k*A
+            at (time >= 1): p = 1
+            at (time >= 2): thr = 20
+            at (time >= 3): p = 2
+            at (time >= 4): kk = 1
+            at (time >= 5): p = 3
+            at (p > thr): A = 0
+            """
+        let r = try TestModels.simulate(text, tEnd: 6, points: 61, columns: ["A", "shown"])
+        #expect(r.failure == nil)
+        #expect(r.eventsExecuted == 5)
+        #expect(r.statistics.reinitialisations == 1)
+        func exact(_ t: Double) -> Double { t <= 4 ? exp(-0.5 * t) : exp(-2) * exp(-(t - 4)) }
+        for row in 0..<r.trajectory.rowCount {
+            let t = r.trajectory.times[row], a = r.trajectory.value(row: row, column: 0)
+            // rtol 1e-6 a step; the errors of a few hundred steps add up to well under 1e-4.
+            #expect(abs(a - exact(t)) <= 1e-4 * exact(t), "A(\(t)) = \(a), exact \(exact(t))")
+            let p: Double = t < 1 ? 0 : t < 3 ? 1 : t < 5 ? 2 : 3
+            #expect(abs(r.trajectory.value(row: row, column: 1) - (a + p)) <= 1e-12, "shown at \(t)")
+        }
+    }
+
     @Test func errorShrinksAsToleranceTightens() throws {
         let text = "A = 10; k = 0.7\nJ1: A -> ; k*A\n"
         var errors: [Double] = []

@@ -6,14 +6,15 @@ import SynapseModel
 import SynapseSimulation
 import PathwayTestSupport
 
-/// The spike-timing window of the entorhinal stellate synapse has the reported shape
+/// The spike-timing window of the lumped entorhinal stellate model (an engine-test fixture,
+/// Fixtures/lumped; the rig synapse entorhinal_stellate_rig carries the science) has the reported shape
 /// (Haas, Nowotny & Abarbanel 2006): potentiation when the GABAergic input precedes the
 /// postsynaptic spike, depression when the spike comes first, within about ±20 ms, and
 /// nothing at long intervals.
 @Suite struct SpikeTimingTests {
     @Test func entorhinalWindowIsAsymmetric() throws {
         let root = TestModels.repositoryRoot
-        let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/entorhinal_stellate.toml").path)
+        let synapse = try SynapseReader.read(path: root.appendingPathComponent("Fixtures/lumped/synapses/entorhinal_stellate.toml").path)
         let base = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/pairing.toml").path)
         let deltas = [-0.08, -0.02, -0.01, 0.01, 0.02, 0.08]
         let request = SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: base)

@@ -97,9 +97,10 @@ extension SynapseSensitivityTests {
     }
 }
 
-/// Every parameter of shipped synapses against finite differences. In `make test` this is
+/// Every parameter of a lumped synapse against finite differences. In `make test` this is
 /// the directional check (all parameters perturbed at once along two random ±|p| directions)
-/// for lumped synapses whose protocols are cheap and hold steps (events
+/// for the lumped engine-test fixture (Fixtures/lumped; every shipped synapse is recorded on the
+/// rig, which gives no sensitivities) on a protocol that is cheap and holds steps (events
 /// that set parameters and restore them), on protocols shortened to a 1 min baseline and a
 /// 2 min follow-up (the whole induction is kept, so every run crosses it); pulse trains and
 /// the pre-incubation are covered by the toy synapse above. The per-parameter check of
@@ -114,7 +115,7 @@ extension SynapseSensitivityTests {
     func allParametersMatchFiniteDifferences(_ index: Int) throws {
         let c = Self.cases[index]
         let root = TestModels.repositoryRoot
-        let synapse = try SynapseReader.read(path: root.appendingPathComponent("Pathways/synapses/\(c.synapse).toml").path)
+        let synapse = try SynapseReader.read(path: root.appendingPathComponent("Fixtures/lumped/synapses/\(c.synapse).toml").path)
         var proto = try ProtocolReader.read(path: root.appendingPathComponent("Pathways/protocols/\(c.protocolName).toml").path)
         proto.baselineDuration = 60
         proto.followUpDuration = 120

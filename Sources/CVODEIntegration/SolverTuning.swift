@@ -1,0 +1,109 @@
+#if DEBUG || KINAPSE_TEST_HOOKS
+import Foundation
+internal import CSundials
+internal import CSundialsKLU
+
+/// CVODE's step and Newton controls set from the environment, for measuring what they do
+/// to a run without a build per setting. Debug and test builds only (`make test` defines
+/// KINAPSE_TEST_HOOKS); the shipped release build has neither this type nor its hooks.
+///
+///     KINAPSE_SOLVER_TUNING=maxord=3,dgmax=0.5,msbp=40,msbj=100,nlscoef=0.3,etamaxfx=1.2,h0=0.5,steplog=/tmp/steps.txt
+///
+/// `steplog` appends one line per return of the solver: the time reached, the steps taken
+/// since the integrator was created, the last step's order and size, the error-test and
+/// convergence failures since the last restart, and the state with the largest weighted
+/// local error in the last step.
+struct SolverTuning: Sendable {
+    var maximumOrder: Int32?
+    var deltaGammaMaxSetup: Double?
+    var setupFrequency: Int?
+    var jacobianFrequency: Int?
+    var nonlinearConvergenceCoefficient: Double?
+    var etaMaxFixed: Double?
+    /// After a restart, the first step is this fraction of the last step before it.
+    var restartStepFraction: Double?
+    /// KLU's row scaling (-1 none, 1 sum, 2 max), block triangular form (0 off), ordering (0 AMD, 1 COLAMD).
+    var kluScale: Int?
+    var kluBTF: Int?
+    var kluOrdering: Int?
+    var stepLog: String?
+
+    static let environmentVariable = "KINAPSE_SOLVER_TUNING"
+
+    static let current: SolverTuning? = {
+        guard let spec = ProcessInfo.processInfo.environment[environmentVariable], !spec.isEmpty else { return nil }
+        var t = SolverTuning()
+        for item in spec.split(separator: ",") {
+            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { fatalError("\(environmentVariable): '\(item)' is not KEY=VALUE") }
+            switch kv[0] {
+            case "maxord": t.maximumOrder = Int32(kv[1])
+            case "dgmax": t.deltaGammaMaxSetup = Double(kv[1])
+            case "msbp": t.setupFrequency = Int(kv[1])
+            case "msbj": t.jacobianFrequency = Int(kv[1])
+            case "nlscoef": t.nonlinearConvergenceCoefficient = Double(kv[1])
+            case "etamaxfx": t.etaMaxFixed = Double(kv[1])
+            case "h0": t.restartStepFraction = Double(kv[1])
+            case "kluscale": t.kluScale = Int(kv[1])
+            case "klubtf": t.kluBTF = Int(kv[1])
+            case "kluordering": t.kluOrdering = Int(kv[1])
+            case "steplog": t.stepLog = kv[1]
+            default: fatalError("\(environmentVariable): unknown key '\(kv[0])'")
+            }
+        }
+        return t
+    }()
+
+    func apply(to memory: UnsafeMutableRawPointer?) {
+        if let maximumOrder { _ = CVodeSetMaxOrd(memory, maximumOrder) }
+        if let deltaGammaMaxSetup { _ = CVodeSetDeltaGammaMaxLSetup(memory, deltaGammaMaxSetup) }
+        if let setupFrequency { _ = CVodeSetLSetupFrequency(memory, setupFrequency) }
+        if let jacobianFrequency { _ = CVodeSetJacEvalFrequency(memory, jacobianFrequency) }
+        if let nonlinearConvergenceCoefficient { _ = CVodeSetNonlinConvCoef(memory, nonlinearConvergenceCoefficient) }
+        if let etaMaxFixed { _ = CVodeSetEtaFixedStepBounds(memory, 0, etaMaxFixed) }
+    }
+
+    func apply(toKLU solver: SUNLinearSolver) {
+        guard let common = SUNLinSol_KLUGetCommon(solver) else { return }
+        if let kluScale { common.pointee.scale = kluScale }
+        if let kluBTF { common.pointee.btf = kluBTF }
+        if let kluOrdering { common.pointee.ordering = kluOrdering }
+    }
+
+    /// The step log's lines, written when the process ends.
+    nonisolated(unsafe) static var stepLines: [String] = []
+    nonisolated(unsafe) static var flushRegistered = false
+
+    static func logStep(time: Double, steps: Int, memory: UnsafeMutableRawPointer?, state: N_Vector?) {
+        guard current?.stepLog != nil else { return }
+        if !flushRegistered {
+            flushRegistered = true
+            atexit {
+                guard let path = SolverTuning.current?.stepLog else { return }
+                try? SolverTuning.stepLines.joined().write(toFile: path, atomically: false, encoding: .utf8)
+            }
+        }
+        // The order and size of the last step, the failures so far, and the state whose
+        // estimated local error weighed most in it (error times weight).
+        var order: Int32 = 0, h = 0.0, errorFailures = 0, convergenceFailures = 0
+        CVodeGetLastOrder(memory, &order)
+        CVodeGetLastStep(memory, &h)
+        CVodeGetNumErrTestFails(memory, &errorFailures)
+        CVodeGetNumNonlinSolvConvFails(memory, &convergenceFailures)
+        var worst = -1
+        if let state, let errors = N_VClone(state), let weights = N_VClone(state) {
+            if CVodeGetEstLocalErrors(memory, errors) == CV_SUCCESS, CVodeGetErrWeights(memory, weights) == CV_SUCCESS {
+                let e = N_VGetArrayPointer(errors)!, w = N_VGetArrayPointer(weights)!
+                var largest = -1.0
+                for i in 0..<Int(N_VGetLength(state)) where abs(e[i] * w[i]) > largest {
+                    largest = abs(e[i] * w[i])
+                    worst = i
+                }
+            }
+            N_VDestroy(errors)
+            N_VDestroy(weights)
+        }
+        stepLines.append("\(time) \(steps) \(order) \(h) \(errorFailures) \(convergenceFailures) \(worst)\n")
+    }
+}
+#endif
