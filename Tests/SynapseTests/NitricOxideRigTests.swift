@@ -74,11 +74,8 @@ import PathwayTestSupport
 
     /// The published tetanus potentiates the IPSC by at least 15 % at 20–30 min through more
     /// release (Pr up, PPR down, receptors unchanged), each abolishing blocker leaves less than
-    /// 5 %, and the size follows from the cascade, not a ceiling: one train gives less. A graded
-    /// drug in `partial` leaves part of its target active at its published concentration, so
-    /// its < 5 % is a known issue (the synapse file's ic50 says why).
-    static func tetanusIsPresynapticGradedAndBlocked(_ name: String, _ protocolName: String, abolishing: [String],
-                                                     partial: Set<String> = []) throws {
+    /// 5 %, and the size follows from the cascade, not a ceiling: one train gives less.
+    static func tetanusIsPresynapticGradedAndBlocked(_ name: String, _ protocolName: String, abolishing: [String]) throws {
         let synapse = try Self.synapse(name)
         let blocks = try Self.published(protocolName)
         let s = try #require(try Self.run(synapse, blocks).summary)
@@ -89,33 +86,24 @@ import PathwayTestSupport
         #expect(s.locus == .presynaptic, "\(name): \(s.locus)")
         for blocker in abolishing {
             let b = try #require(try Self.run(synapse, blocks, blockers: [blocker]).summary)
-            if partial.contains(blocker) {
-                withKnownIssue("\(blocker) at its published concentration leaves part of its target active") {
-                    #expect(abs(b.amplitudeChange) < 5, "\(name) with \(blocker): ΔIPSC \(b.amplitudeChange) %")
-                }
-            } else {
-                #expect(abs(b.amplitudeChange) < 5, "\(name) with \(blocker): ΔIPSC \(b.amplitudeChange) %")
-            }
+            #expect(abs(b.amplitudeChange) < 5, "\(name) with \(blocker): ΔIPSC \(b.amplitudeChange) %")
         }
         let one = try #require(try Self.run(synapse, Self.withTrains(blocks, 1)).summary).amplitudeChange
         #expect(one < s.amplitudeChange - 3, "\(name): one train \(one) %, published \(s.amplitudeChange) %")
     }
 
     /// Nugent et al. 2007 (protocols/nugent_hfs.toml: two 100-Hz trains in current clamp); their
-    /// L-NAME, ODQ, APV and postsynaptic BAPTA each abolish it. L-NAME is graded: 100 uM of
-    /// freshly dissolved L-NAME (IC50 70 uM) leaves 41 % of NO synthesis and +14.6 % (control
-    /// +21.4 %); a bath that has hydrolysed to L-NOARG would block more.
+    /// L-NAME, ODQ, APV and postsynaptic BAPTA each abolish it. L-NAME and APV are graded: 100 µM
+    /// L-NAME acts through the 2 µM of L-NOARG it carries (IC50 5 µM) and leaves 4.8 % of NO
+    /// synthesis.
     @Test func vtaTetanusPotentiatesReleaseThroughNMDAReceptorsAndNO() throws {
-        try Self.tetanusIsPresynapticGradedAndBlocked("vta_no", "nugent_hfs", abolishing: ["L-NAME", "ODQ", "APV", "BAPTA"],
-                                                      partial: ["L-NAME"])
+        try Self.tetanusIsPresynapticGradedAndBlocked("vta_no", "nugent_hfs", abolishing: ["L-NAME", "ODQ", "APV", "BAPTA"])
     }
 
     /// Fenselau et al. 2011 (protocols/fenselau_hfs.toml: three 100-Hz trains of the primary
-    /// afferents); group I mGluR antagonists and L-NAME each abolish it. L-NAME is graded, as on
-    /// vta_no: it leaves +7.4 % (control +18.6 %).
+    /// afferents); group I mGluR antagonists and L-NAME each abolish it.
     @Test func laminaITetanusPotentiatesReleaseThroughMGluRsAndNO() throws {
-        try Self.tetanusIsPresynapticGradedAndBlocked("spinal_lamina1", "fenselau_hfs", abolishing: ["LY367385-MPEP", "L-NAME"],
-                                                      partial: ["L-NAME"])
+        try Self.tetanusIsPresynapticGradedAndBlocked("spinal_lamina1", "fenselau_hfs", abolishing: ["LY367385-MPEP", "L-NAME"])
     }
 
     /// Weak stimuli given as the published induction is (inside the tetanus's current-clamp step
