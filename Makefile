@@ -109,6 +109,13 @@ bench: deps
 	bash Benchmarks/mpi_bench.sh .build/release/kinapse
 	bash Benchmarks/rig_bench.sh .build/release/kinapse
 
+# The dose-response of each table row's abolishing drug (its ic50 declared in the synapse file):
+# the row's protocol at log-spaced concentrations, a Hill fit, CSV + SVG per row and a summary
+# table in out/dose-response (Benchmarks/dose_response.py; release build; ~15 CPU-minutes).
+.PHONY: dose-response
+dose-response: build
+	python3 Benchmarks/dose_response.py .build/release/kinapse
+
 # Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
 # central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).
 sensitivity-check: build

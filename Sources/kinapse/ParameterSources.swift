@@ -66,7 +66,9 @@ struct ParameterSources {
     /// method (tolerances), chosen by convergence studies, not by any source about the synapse.
     static let tablesWithoutConstants: Set<String> = ["blockers", "solver"]
 
-    /// Numbers of a synapse file outside `tablesWithoutConstants`.
+    /// Numbers of a synapse file outside `tablesWithoutConstants`, and of each `[blockers.X]`
+    /// table the drug's own constants (`concentration`, `ic50`, `hill`: values a paper reports);
+    /// a blocker's `set` values are the full block it stands for, a manipulation rather than a constant.
     private func readSynapse(_ path: String, shownAs shownPath: String) throws -> [ParameterSource] {
         let file = try SourceFile.read(path: path)
         let (table, comments) = try ConfigReader.readKeepingComments(file)
@@ -82,6 +84,14 @@ struct ParameterSources {
             }
         }
         collect(table, "")
+        if case .table(let blockers)? = table["blockers"]?.kind {
+            for blocker in blockers.entries {
+                guard case .table(let drug) = blocker.value.kind else { continue }
+                for entry in drug.entries where ["concentration", "ic50", "hill"].contains(entry.key) {
+                    if case .number(let v) = entry.value.kind { numbers.append(("blockers.\(blocker.key).\(entry.key)", v, entry.keyRange)) }
+                }
+            }
+        }
         let lineOf = { (r: SourceRange) in r.startLocation.line }
         // A line of a TOML file holds code when a key or a value starts on it.
         var codeLines = Set(numbers.map { lineOf($0.range) })

@@ -170,8 +170,8 @@ let errorMessageCases: [ErrorMessageCase] = [
           hint: "stimuli of this synapse: current_clamp, excitatory_afferent, inhibitory_afferent"),
     // Synapse definitions
     .init(kind: "synapse", setup: [.edit(golgi, "NOS_kcat_NOS = 0", "NOS_kcat_NOX = 0")], arguments: runGolgi + ["--block", "L-NAME"],
-          headline: "\(golgi):53:9: error: blocker 'L-NAME' sets 'NOS_kcat_NOX', which the model does not define",
-          source: "set = { NOS_kcat_NOX = 0 }", caret: "^" + String(repeating: "~", count: 11), hint: "did you mean 'NOS_kcat_NOS'?"),
+          headline: "\(golgi):67:9: error: blocker 'L-NAME' sets 'NOS_kcat_NOX', which the model does not define",
+          source: "set = { NOS_kcat_NOX = 0 }   # the occupancy scales NO synthesis", caret: "^" + String(repeating: "~", count: 11), hint: "did you mean 'NOS_kcat_NOS'?"),
     .init(kind: "synapse", setup: [.edit(golgi, "target = \"Glu\"", "target = \"Gluu\"")], arguments: runGolgi,
           headline: "\(golgi):44:19: error: stimulus 'excitatory_afferent' acts on 'Gluu', which the model does not define",
           source: "step = { target = \"Gluu\", amplitude = 1, width = 0.001 }   # mM, s: Cmax 1 mM for 1 ms (Destexhe, Mainen & Sejnowski 1994 Neural Comput 6:10; gabaa.mod)", caret: "^~~~~~", hint: "did you mean 'Glu'?"),

@@ -49,7 +49,8 @@ import PathwayTestSupport
 
     /// Sourced fraction = cited / (all constants − computed − overridden), where a constant is
     /// every number written as a value in the shipped .ant files and the synapse .toml files
-    /// (blockers and solver settings aside), `computed` marks values set to the model's resting
+    /// (of a blocker its concentration, IC50 and Hill coefficient, not the full block its `set`
+    /// stands for; solver settings aside), `computed` marks values set to the model's resting
     /// steady state (derived, not chosen), `overridden` module defaults that every importer
     /// replaces (counted where the importer writes its value), `cited` an author–year reference
     /// or a key a comment of the same file defines by one. "fitted to …" does not count: a
@@ -57,6 +58,11 @@ import PathwayTestSupport
     @Test func atLeastSeventyPercentOfTheLibrarysConstantsAreSourced() throws {
         let rows = try Self.rows().rows
         #expect(rows.count > 400, "the library lists only \(rows.count) constants")
+        let drugConstants = rows.filter { $0["name"].hasPrefix("blockers.") }
+        #expect(drugConstants.contains { $0["file"].hasSuffix("ca1_pyramidal.toml") && $0["name"] == "blockers.AM251.ic50" },
+                "a graded drug's IC50 is a constant of its synapse file")
+        #expect(drugConstants.allSatisfy { ["concentration", "ic50", "hill"].contains($0["name"].split(separator: ".").last.map(String.init) ?? "") },
+                "only a drug's own constants count, not its full block: \(drugConstants.map(\.place).prefix(5))")
         let counted = rows.filter { $0["source"] != "computed" && $0["source"] != "overridden" }
         let sourced = counted.filter { $0["source"] == "cited" }
         let fraction = Double(sourced.count) / Double(max(1, counted.count))

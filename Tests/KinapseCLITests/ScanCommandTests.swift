@@ -41,17 +41,22 @@ import PathwayTestSupport
         #expect(svg.contains("class=\"cells\"") && svg.contains("delta_ipsc_percent"))
     }
 
-    /// A dose–response of the plasticity: ΔIPSC = 30/(1 + C/IC50) % with IC50 = 1 µM, so the
-    /// Hill fit of the scan gives the IC50 back (the 1 %; here an exact Hill curve).
-    @Test func aDrugScanGivesItsIC50Back() throws {
+    /// A dose–response of the plasticity: ΔIPSC = 30/(1 + (C/IC50)^h) % for the drug's declared
+    /// IC50 and Hill coefficient, so the Hill fit of the scan gives both back (the 1 %;
+    /// here an exact Hill curve, so 1 % for h too).
+    @Test(arguments: [("X", 1.0, 1.0), ("Z", 0.5, 2.0)])
+    func aDrugScanGivesItsIC50AndHillCoefficientBack(drug: String, ic50: Double, hill: Double) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-scan-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         try Self.writeProbe(in: dir)
-        let r = try CLI.run(["scan", "scan_probe.toml", "--protocol", "three.toml", "--vary", "drug:X=0.01:100:17:log",
+        let r = try CLI.run(["scan", "scan_probe.toml", "--protocol", "three.toml", "--vary", "drug:\(drug)=0.01:100:17:log",
                              "--hill", "delta_ipsc_percent", "--out", "dose.csv", "--quiet"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
-        let ic50 = r.stderr.components(separatedBy: "IC50 = ").dropFirst().first.flatMap { Double($0.prefix { !$0.isWhitespace && $0 != "," }) }
-        #expect(ic50.map { abs($0 - 1) < 0.01 } == true, "\(r.stderr)")
+        func number(after label: String) -> Double? {
+            r.stderr.components(separatedBy: label).dropFirst().first.flatMap { Double($0.prefix { !$0.isWhitespace && $0 != "," }) }
+        }
+        #expect(number(after: "IC50 = ").map { abs($0 / ic50 - 1) < 0.01 } == true, "\(r.stderr)")
+        #expect(number(after: "Hill coefficient ").map { abs($0 / hill - 1) < 0.01 } == true, "\(r.stderr)")
     }
 
     @Test(arguments: [

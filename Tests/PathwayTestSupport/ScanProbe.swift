@@ -2,8 +2,8 @@ import Foundation
 
 /// A synapse whose plasticity has a closed form, for the scan tests: each `pre` pulse adds
 /// `w` to W, nothing decays, N = 1 + W and Pr = p0, so three pulses give ΔIPSC = ΔN = 300·w %
-/// whatever p0 is. Blocker X takes w toward 0 with IC50 1 µM and Hill 1 (10 µM declared);
-/// blocker Y is all or none.
+/// whatever p0 is. Blocker X takes w toward 0 with IC50 1 µM and Hill 1 (10 µM declared),
+/// blocker Z with IC50 0.5 µM and Hill 2; blocker Y is all or none.
 public enum ScanProbe {
     /// Writes `scan_probe.ant` and `scan_probe.toml` into `dir` (created if needed).
     public static func write(in dir: URL) throws {
@@ -29,6 +29,12 @@ public enum ScanProbe {
             concentration = 10
             ic50 = 1
             route = "bath"
+            set = { w = 0 }
+            [blockers.Z]
+            description = "graded and cooperative: takes w toward 0 with IC50 0.5 uM, Hill 2"
+            concentration = 10
+            ic50 = 0.5
+            hill = 2
             set = { w = 0 }
             [blockers.Y]
             description = "all or none"

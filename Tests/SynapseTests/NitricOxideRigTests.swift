@@ -93,7 +93,9 @@ import PathwayTestSupport
     }
 
     /// Nugent et al. 2007 (protocols/nugent_hfs.toml: two 100-Hz trains in current clamp); their
-    /// L-NAME, ODQ, APV and postsynaptic BAPTA each abolish it.
+    /// L-NAME, ODQ, APV and postsynaptic BAPTA each abolish it. L-NAME and APV are graded: 100 µM
+    /// L-NAME acts through the 2 µM of L-NOARG it carries (IC50 5 µM) and leaves 4.8 % of NO
+    /// synthesis.
     @Test func vtaTetanusPotentiatesReleaseThroughNMDAReceptorsAndNO() throws {
         try Self.tetanusIsPresynapticGradedAndBlocked("vta_no", "nugent_hfs", abolishing: ["L-NAME", "ODQ", "APV", "BAPTA"])
     }

@@ -41,6 +41,9 @@ import PathwayTestSupport
     /// the retrograde glutamate holds the terminal's NMDA-receptor Ca²⁺ above the kinase arm's
     /// half-activation, and the kinase outruns the phosphatase.
     /// APV with KN-62, and pipette BAPTA alone, leave |ΔIPSC| < 5 %. With no drug both add up.
+    /// KN-62 is graded: 10 µM (Kᵢ 0.9 µM against calmodulin) leaves 8.3 % of calmodulin's binding
+    /// to the cell's CaMKII, so the DPI run keeps a small RP (measured ΔN +4.2 %, against +26.9 %
+    /// with APV instead): asserted below 5 %, not zero.
     @Test(arguments: ["APV", "KN-62", "APV+KN-62", "BAPTA", ""])
     func depolarisationPotentiatesThroughBothRoutes(drugs: String) throws {
         let proto = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("depolarisation"))
@@ -56,7 +59,8 @@ import PathwayTestSupport
             #expect(s.amplitudeChange >= 15, "DPI: ΔIPSC \(s.amplitudeChange) %")
             #expect(s.releaseProbabilityChange >= 5 && s.pairedPulseRatioChange <= -1,
                     "DPI: ΔPr \(s.releaseProbabilityChange) %, ΔPPR \(s.pairedPulseRatioChange) %")
-            #expect(abs(s.receptorChange) < 0.5 && s.locus == .presynaptic, "DPI: ΔN \(s.receptorChange) %, inferred \(s.locus)")
+            #expect(s.receptorChange >= 0 && s.receptorChange < 5, "DPI: ΔN \(s.receptorChange) %, the RP that graded KN-62 lets through")
+            #expect(s.locus == .presynaptic, "DPI: inferred \(s.locus)")
         case "":
             #expect(s.amplitudeChange >= 30 && s.receptorChange >= 5 && s.releaseProbabilityChange >= 5,
                     "both: ΔIPSC \(s.amplitudeChange) %, ΔN \(s.receptorChange) %, ΔPr \(s.releaseProbabilityChange) %")
