@@ -1,5 +1,5 @@
 /* SUNDIALS' KLU linear solver, made to keep its symbolic analysis and pivot order across
- * the integrator's restarts. */
+ * the integrator's restarts, without row scaling. */
 #include "kinapse_solver_kernels.h"
 #include <suitesparse/klu.h>
 #include <sunlinsol/sunlinsol_klu.h>
@@ -33,4 +33,12 @@ void kinapse_install_klu_solver_kernels(SUNLinearSolver s)
 {
     s->ops->initialize = initialize_keeping_analysis;
     s->ops->setup = setup_with_new_pivots_on_failure;
+    /* No row scaling (KLU's default divides each row by its largest entry at every
+     * refactorisation and scales every solve): on `make run`'s 70 states it cost about 10 %
+     * of the run (Benchmarks/RESULTS.md, "make run: fresher Jacobians, KLU without row
+     * scaling"). The pivot order is chosen on the unscaled matrix; a refactorisation whose
+     * pivots turn poor is caught by SUNDIALS' condition estimate and factorised afresh.
+     * -1 also skips KLU's check of the matrix's structure, which Kinapse writes itself. */
+    sun_klu_common *common = SUNLinSol_KLUGetCommon(s);
+    if (common) common->scale = -1;
 }

@@ -11,6 +11,12 @@ public struct IntegratorOptions: Sendable, Hashable {
     public var maximumSteps: Int = 100_000
     /// Upper bound on the step size (0: none).
     public var maximumStepSize: Double = 0
+    /// The most steps the Newton iteration keeps one Jacobian and one factorisation of its
+    /// iteration matrix (CVODE's `msbj` and `msbp`); nil: CVODE's defaults, 51 and 20 steps.
+    /// A stiff state whose rates change many-fold within those steps (a Ca²⁺-channel gate
+    /// through a spike) makes the corrector inaccurate with an old Jacobian, and CVODE then
+    /// shrinks the step instead; renewing it more often can take fewer steps overall.
+    public var stepsPerJacobian: Int?
     /// Dense or sparse (KLU) linear algebra; `automatic` chooses by size and sparsity.
     public var linearSolver: LinearSolverChoice = .automatic
     /// Runs CVODES with Kinapse's optimised vector, matrix and dense-LU kernels in place of
@@ -162,10 +168,15 @@ public final class Integrator {
         try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
         try check(CVodeSetMaxNumSteps(memory, options.maximumSteps), "CVodeSetMaxNumSteps")
         if options.maximumStepSize > 0 { try check(CVodeSetMaxStep(memory, options.maximumStepSize), "CVodeSetMaxStep") }
+        try attachLinearSolver(options.linearSolver.resolved(for: system), length: length)
+        // After the linear solver: attaching it sets the Jacobian's age limit to its default.
+        if let steps = options.stepsPerJacobian {
+            try check(CVodeSetLSetupFrequency(memory, steps), "CVodeSetLSetupFrequency")
+            try check(CVodeSetJacEvalFrequency(memory, steps), "CVodeSetJacEvalFrequency")
+        }
         #if DEBUG || KINAPSE_TEST_HOOKS
         SolverTuning.current?.apply(to: memory)
         #endif
-        try attachLinearSolver(options.linearSolver.resolved(for: system), length: length)
         if system.rootCount > 0 {
             try check(CVodeRootInit(memory, Int32(system.rootCount), rootCallback), "CVodeRootInit")
         }
@@ -223,6 +234,7 @@ public final class Integrator {
         try check(CVodeReInit(memory, time, y), "CVodeReInit")
         #if DEBUG || KINAPSE_TEST_HOOKS
         if let f = SolverTuning.current?.restartStepFraction, lastStep > 0 { _ = CVodeSetInitStep(memory, f * lastStep) }
+        if let h = SolverTuning.current?.restartStep { _ = CVodeSetInitStep(memory, h) }
         #endif
         self.time = time
     }

@@ -9,10 +9,17 @@ internal import CSundialsKLU
 ///
 ///     KINAPSE_SOLVER_TUNING=maxord=3,dgmax=0.5,msbp=40,msbj=100,nlscoef=0.3,etamaxfx=1.2,h0=0.5,steplog=/tmp/steps.txt
 ///
+/// Also `maxcor` (Newton iterations per step), `etamaxfs`, `etamaxes`, `etamaxgs` (the step's
+/// growth limit on the first step, the early steps and after that), `etaminef`, `etamaxef`
+/// (its shrink bounds after an error-test failure), `etacf` (after a convergence failure),
+/// `h0abs` (the first step after every restart, in the model's time unit) and `stald=1`
+/// (BDF stability limit detection).
+///
 /// `steplog` appends one line per return of the solver: the time reached, the steps taken
 /// since the integrator was created, the last step's order and size, the error-test and
-/// convergence failures since the last restart, and the state with the largest weighted
-/// local error in the last step.
+/// convergence failures since the last restart, the state with the largest weighted
+/// local error in the last step, and the right-hand sides, linear-solver setups, Jacobians
+/// and Newton iterations since the last restart.
 struct SolverTuning: Sendable {
     var maximumOrder: Int32?
     var deltaGammaMaxSetup: Double?
@@ -20,6 +27,16 @@ struct SolverTuning: Sendable {
     var jacobianFrequency: Int?
     var nonlinearConvergenceCoefficient: Double?
     var etaMaxFixed: Double?
+    var maximumNewtonIterations: Int32?
+    var etaMaxFirstStep: Double?
+    var etaMaxEarlySteps: Double?
+    var etaMaxGeneral: Double?
+    var etaMinErrorFailure: Double?
+    var etaMaxErrorFailure: Double?
+    var etaConvergenceFailure: Double?
+    /// After a restart, the first step is this long.
+    var restartStep: Double?
+    var stabilityLimitDetection = false
     /// After a restart, the first step is this fraction of the last step before it.
     var restartStepFraction: Double?
     /// KLU's row scaling (-1 none, 1 sum, 2 max), block triangular form (0 off), ordering (0 AMD, 1 COLAMD).
@@ -43,6 +60,15 @@ struct SolverTuning: Sendable {
             case "msbj": t.jacobianFrequency = Int(kv[1])
             case "nlscoef": t.nonlinearConvergenceCoefficient = Double(kv[1])
             case "etamaxfx": t.etaMaxFixed = Double(kv[1])
+            case "maxcor": t.maximumNewtonIterations = Int32(kv[1])
+            case "etamaxfs": t.etaMaxFirstStep = Double(kv[1])
+            case "etamaxes": t.etaMaxEarlySteps = Double(kv[1])
+            case "etamaxgs": t.etaMaxGeneral = Double(kv[1])
+            case "etaminef": t.etaMinErrorFailure = Double(kv[1])
+            case "etamaxef": t.etaMaxErrorFailure = Double(kv[1])
+            case "etacf": t.etaConvergenceFailure = Double(kv[1])
+            case "h0abs": t.restartStep = Double(kv[1])
+            case "stald": t.stabilityLimitDetection = kv[1] == "1"
             case "h0": t.restartStepFraction = Double(kv[1])
             case "kluscale": t.kluScale = Int(kv[1])
             case "klubtf": t.kluBTF = Int(kv[1])
@@ -61,6 +87,14 @@ struct SolverTuning: Sendable {
         if let jacobianFrequency { _ = CVodeSetJacEvalFrequency(memory, jacobianFrequency) }
         if let nonlinearConvergenceCoefficient { _ = CVodeSetNonlinConvCoef(memory, nonlinearConvergenceCoefficient) }
         if let etaMaxFixed { _ = CVodeSetEtaFixedStepBounds(memory, 0, etaMaxFixed) }
+        if let maximumNewtonIterations { _ = CVodeSetMaxNonlinIters(memory, maximumNewtonIterations) }
+        if let etaMaxFirstStep { _ = CVodeSetEtaMaxFirstStep(memory, etaMaxFirstStep) }
+        if let etaMaxEarlySteps { _ = CVodeSetEtaMaxEarlyStep(memory, etaMaxEarlySteps) }
+        if let etaMaxGeneral { _ = CVodeSetEtaMax(memory, etaMaxGeneral) }
+        if let etaMinErrorFailure { _ = CVodeSetEtaMinErrFail(memory, etaMinErrorFailure) }
+        if let etaMaxErrorFailure { _ = CVodeSetEtaMaxErrFail(memory, etaMaxErrorFailure) }
+        if let etaConvergenceFailure { _ = CVodeSetEtaConvFail(memory, etaConvergenceFailure) }
+        if stabilityLimitDetection { _ = CVodeSetStabLimDet(memory, SUNTRUE) }
     }
 
     func apply(toKLU solver: SUNLinearSolver) {
@@ -103,7 +137,12 @@ struct SolverTuning: Sendable {
             N_VDestroy(errors)
             N_VDestroy(weights)
         }
-        stepLines.append("\(time) \(steps) \(order) \(h) \(errorFailures) \(convergenceFailures) \(worst)\n")
+        var rhs = 0, setups = 0, jacobians = 0, newtonIterations = 0
+        CVodeGetNumRhsEvals(memory, &rhs)
+        CVodeGetNumLinSolvSetups(memory, &setups)
+        CVodeGetNumJacEvals(memory, &jacobians)
+        CVodeGetNumNonlinSolvIters(memory, &newtonIterations)
+        stepLines.append("\(time) \(steps) \(order) \(h) \(errorFailures) \(convergenceFailures) \(worst) \(rhs) \(setups) \(jacobians) \(newtonIterations)\n")
     }
 }
 #endif

@@ -27,12 +27,17 @@ public struct SynapseDefinition: Sendable {
     public var solver = SolverTolerances()
     public var source: SourceFile?
 
-    /// `[solver] rtol` and `atol`: a synapse whose states are all of order one or more (mV,
+    /// `[solver] rtol`, `atol` and `jacobian_steps`: a synapse whose states are all of order one or more (mV,
     /// µM, fractions of channels) needs no absolute tolerance of 1e-12.
     public struct SolverTolerances: Sendable {
         public var relative: Double?
         public var absolute: Double?
-        public init(relative: Double? = nil, absolute: Double? = nil) { self.relative = relative; self.absolute = absolute }
+        /// `[solver] jacobian_steps`: the most steps the Newton iteration keeps one Jacobian
+        /// (`IntegratorOptions.stepsPerJacobian`); nil: the solver's default.
+        public var stepsPerJacobian: Int?
+        public init(relative: Double? = nil, absolute: Double? = nil, stepsPerJacobian: Int? = nil) {
+            self.relative = relative; self.absolute = absolute; self.stepsPerJacobian = stepsPerJacobian
+        }
     }
 
     public var isBiophysical: Bool { recording != nil }
@@ -212,6 +217,9 @@ public enum SynapseReader {
             solver.absolute = table.number("atol", default: .nan, minimum: 0, maximum: 1, exclusiveMinimum: true, diagnostics: &d)
             if solver.relative?.isNaN == true { solver.relative = nil }
             if solver.absolute?.isNaN == true { solver.absolute = nil }
+            // -1 marks the key left out (a written value must be at least 1).
+            solver.stepsPerJacobian = table.integer("jacobian_steps", default: -1, minimum: 1, diagnostics: &d)
+            if solver.stepsPerJacobian == -1 { solver.stepsPerJacobian = nil }
             table.finish(diagnostics: &d)
         }
         top.finish(diagnostics: &d)

@@ -52,11 +52,12 @@ public struct SynapseRunRequest: Sendable {
 }
 
 extension SynapseDefinition {
-    /// The library's solver defaults with the synapse's `[solver]` tolerances in their place.
+    /// The library's solver defaults with the synapse's `[solver]` settings in their place.
     public var integratorOptions: IntegratorOptions {
         var options = IntegratorOptions()
         if let rtol = solver.relative { options.relativeTolerance = rtol }
         if let atol = solver.absolute { options.absoluteTolerance = atol }
+        options.stepsPerJacobian = solver.stepsPerJacobian
         return options
     }
 }

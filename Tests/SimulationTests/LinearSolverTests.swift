@@ -61,6 +61,34 @@ import PathwayTestSupport
         #expect(worst < 100)
     }
 
+    /// `stepsPerJacobian` reaches CVODE: at 1 the Jacobian is evaluated at every step's
+    /// setup (at least once a step), where CVODE's default keeps one for up to 51 steps; the
+    /// Poisson solution holds either way (bound as in `chainMatchesPoisson`).
+    @Test(arguments: [LinearSolverChoice.dense, .klu])
+    func jacobianRenewedAsOftenAsAsked(solver: LinearSolverChoice) throws {
+        let n = 6, k = 0.8, rtol = 1e-8, atol = 1e-12
+        let model = try TestModels.compile(Self.chain(n))
+        func run(_ steps: Int?) throws -> SimulationResult {
+            var options = IntegratorOptions(relativeTolerance: rtol, absoluteTolerance: atol)
+            options.linearSolver = solver
+            options.stepsPerJacobian = steps
+            return try Simulator(model: model).run(SimulationRequest(grid: TimeGrid(end: 20, count: 41), options: options))
+        }
+        let every = try run(1), standard = try run(nil)
+        #expect(every.failure == nil && standard.failure == nil)
+        #expect(every.statistics.jacobianEvaluations >= every.statistics.steps)
+        #expect(standard.statistics.jacobianEvaluations * 20 < standard.statistics.steps)
+        var worst = 0.0
+        for r in 0..<every.trajectory.rowCount {
+            let t = every.trajectory.times[r]
+            for i in 0..<n {
+                let exact = t == 0 ? (i == 0 ? 1 : 0) : exp(Double(i) * log(k * t) - k * t - lgamma(Double(i + 1)))
+                worst = max(worst, toleranceRatio(every.trajectory.value(row: r, column: i), exact, rtol: rtol, atol: atol))
+            }
+        }
+        #expect(worst < 100)
+    }
+
     /// The two solvers follow the same steps up to round-off in the linear algebra, so
     /// their trajectories agree far more closely than either agrees with the exact one.
     @Test func solversAgree() throws {

@@ -354,7 +354,17 @@ import PathwayTestSupport
                 says: ["'mode' must be one of \"voltage_clamp\", \"current_clamp\"", "did you mean 'voltage_clamp'?"]),
         Mistake(written: "test_stimulus = \"inhibitory_afferent\"", replacement: "test_stimulus = \"inhibitory_aferent\"",
                 says: ["test stimulus 'inhibitory_aferent' is not a stimulus", "did you mean 'inhibitory_afferent'?"]),
+        Mistake(written: "atol = 1e-7 ", replacement: "atol = 1e-7\njacobian_steps = 0 ",
+                says: ["'jacobian_steps' must be at least 1 (got 0)"]),
     ]
+
+    /// `[solver] jacobian_steps` reaches the runs' integrator options; without it CVODE keeps its own.
+    @Test func solverJacobianStepsReachTheIntegrator() throws {
+        try Self.variant([("atol = 1e-7 ", "atol = 1e-7\njacobian_steps = 4 ")]) { synapse in
+            #expect(synapse.integratorOptions.stepsPerJacobian == 4)
+        }
+        #expect(try Self.rig().integratorOptions.stepsPerJacobian == nil)
+    }
 
     @Test(arguments: mistakes)
     func mistakesAreReportedWithAHint(_ mistake: Mistake) throws {

@@ -31,7 +31,7 @@ void kinapse_install_dense_matrix_kernels(SUNMatrix m);
 void kinapse_install_sparse_matrix_kernels(SUNMatrix m);
 void kinapse_install_dense_solver_kernels(SUNLinearSolver s);
 /* Not a kernel of identical results: KLU keeps its analysis and pivot order across
- * restarts (klu_solver.c). */
+ * restarts and factorises without row scaling (klu_solver.c). */
 void kinapse_install_klu_solver_kernels(SUNLinearSolver s);
 
 /* The callback CVODES calls for a right-hand side compiled to machine code. */
