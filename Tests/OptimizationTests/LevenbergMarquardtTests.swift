@@ -174,6 +174,45 @@ import Glibc
             #expect(seen.allSatisfy { $0[0] <= 1 })
         }
     }
+
+    /// Rosenbrock's valley made 100 times narrower: r = (1000(θ₂ − θ₁²), 1 − θ₁), minimum 0 at
+    /// (1, 1). Plain Levenberg–Marquardt follows the parabola θ₂ = θ₁² in short straight steps
+    /// that its trust region keeps cutting back; the geodesic acceleration bends each step
+    /// along it (the residuals are quadratic, so the finite-difference r_vv is exact). Both
+    /// must reach the minimum (zero residual: exact to roundoff), the accelerated run in at
+    /// most a third of the steps.
+    @Test func geodesicAccelerationFollowsANarrowValley() {
+        let a = 1000.0
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [a * (t[1] - t[0] * t[0]), 1 - t[0]] },
+                                     jacobian: { t in Matrix(rowMajor: [[-2 * a * t[0], a], [-1, 0]]) })
+        var options = LevenbergMarquardtOptions()
+        options.maxIterations = 5000
+        options.maxEvaluations = 20000
+        let plain = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1], lower: unbounded.lower, upper: unbounded.upper)
+        options.acceleration = .geodesic
+        let accelerated = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1], lower: unbounded.lower, upper: unbounded.upper)
+        for run in [plain, accelerated] {
+            #expect(run.status.isConverged, "\(run.status)")
+            #expect(abs(run.theta[0] - 1) < 1e-8 && abs(run.theta[1] - 1) < 1e-8, "\(run.theta)")
+        }
+        #expect(3 * accelerated.iterations <= plain.iterations, "accelerated \(accelerated.iterations), plain \(plain.iterations) steps")
+        print("narrow valley: plain \(plain.iterations) steps / \(plain.evaluations) evaluations, geodesic \(accelerated.iterations) / \(accelerated.evaluations)")
+    }
+
+    /// With a bound cutting the valley (θ₁ ≤ 0.5, the KKT point (0.5, 0.25) of
+    /// `optimumOnAnUpperBound`), the accelerated steps must still respect the box and end at
+    /// the same point, under both bound rules.
+    @Test(arguments: BoundTreatment.allCases)
+    func geodesicAccelerationStopsAtTheBound(bounds: BoundTreatment) {
+        var options = LevenbergMarquardtOptions()
+        options.bounds = bounds
+        options.acceleration = .geodesic
+        let result = LevenbergMarquardt(options: options).minimize(rosenbrock(), from: [-1.2, 1], lower: [-2, -2], upper: [0.5, 2])
+        #expect(result.status.isConverged, "\(result.status)")
+        #expect(result.theta[0] <= 0.5 && 0.5 - result.theta[0] <= 2e-8, "θ₁ = \(result.theta[0])")
+        #expect(abs(result.theta[1] - result.theta[0] * result.theta[0]) < 1e-10)
+        #expect(abs(result.objective - 0.125) < 1e-8)
+    }
 }
 
 /// With a finite-difference Jacobian, trial points are evaluated without it and the

@@ -76,4 +76,26 @@ struct PEtabFitTests {
         #expect(outcome.trace.map(\.start) == outcome.trace.map(\.start).sorted())
         #expect(outcome.traceTable.split(separator: "\n").count == 1 + outcome.trace.count)
     }
+
+    /// A given start comes first (index 0, the point itself), and a start never ends above
+    /// the objective it began at (every accepted step lowers it); with geodesic acceleration
+    /// on, the fit still reaches the nominal objective.
+    @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
+    func givenStartComesFirstAndAccelerationFits() throws {
+        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
+        let model = try PEtabModel(problem)
+        let nominal = try model.evaluate(theta: problem.nominalTheta, gradient: false).objective
+        var options = PEtabFitOptions()
+        options.starts = 2
+        options.jobs = 1
+        options.acceleration = .geodesic
+        options.additionalStarts = [problem.nominalTheta]
+        let outcome = try PEtabFitRun.run(model, options: options, cancellation: nil)
+        #expect(outcome.starts.count == 3 && outcome.plannedStarts == 3)
+        let given = try #require(outcome.starts.first { $0.index == 0 })
+        #expect(given.start == problem.nominalTheta)
+        #expect(given.objective <= nominal + 1e-9, "from the nominal point: \(given.objective), nominal \(nominal)")
+        let best = try #require(outcome.best?.evaluation)
+        #expect(best.objective <= nominal + 1e-6, "best \(best.objective), nominal \(nominal)")
+    }
 }
