@@ -213,6 +213,26 @@ import Glibc
         #expect(abs(result.theta[1] - result.theta[0] * result.theta[0]) < 1e-10)
         #expect(abs(result.objective - 0.125) < 1e-8)
     }
+
+    /// A linear problem r = θ − (3, −2) from the origin with a trust radius of 10⁻⁹: the model
+    /// is exact (ρ = 1), so every step is cut short by the radius alone, which doubles each time.
+    /// Its first steps gain far less than the absolute objective-change tolerance, but that
+    /// measures the radius, not the landscape: the run must go on to the exact minimiser.
+    @Test func smallChangesOfAStepCutShortByTheRadiusAreNotConvergence() {
+        let target = [3.0, -2.0]
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [t[0] - target[0], t[1] - target[1]] },
+                                     jacobian: { _ in Matrix(rowMajor: [[1, 0], [0, 1]]) })
+        var options = LevenbergMarquardtOptions()
+        options.initialTrustRadius = 1e-9
+        options.objectiveAbsoluteTolerance = 1e-6
+        let result = LevenbergMarquardt(options: options).minimize(problem, from: [0, 0], lower: unbounded.lower, upper: unbounded.upper)
+        #expect(result.status.isConverged, "\(result.status)")
+        #expect(abs(result.theta[0] - 3) < 1e-12 && abs(result.theta[1] + 2) < 1e-12, "\(result.theta) after \(result.iterations) steps")
+        // From 10⁻⁹ to the distance √13 with the radius growing at most 2.2× a step (‖s‖ within
+        // 10 % of Δ): at least log(3.6e9)/log(2.2) ≈ 28 steps. (Stopped by the change test, the
+        // run would end after the first.)
+        #expect(result.iterations >= 28, "\(result.iterations) steps")
+    }
 }
 
 /// With a finite-difference Jacobian, trial points are evaluated without it and the
