@@ -46,14 +46,20 @@ struct PEtabFitTests {
         #expect(error.diagnostics.allSatisfy { $0.range != nil })
     }
 
+    /// Test-suite case 0001 (two species, four linear parameters), its model and the objective
+    /// at its nominal point.
+    static func case0001() throws -> (PEtabProblem, PEtabModel, Double) {
+        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
+        let model = try PEtabModel(problem)
+        return (problem, model, try model.evaluate(theta: problem.nominalTheta, gradient: false).objective)
+    }
+
     /// Test-suite case 0001 (two species, four linear parameters): three starts reach an
     /// objective no worse than the nominal point's, since the maximum likelihood is at least
     /// that good, to the solver's accuracy (rtol 1e-8 on an objective of order 1: 1e-6).
     @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
     func smallFitReachesTheNominalObjective() throws {
-        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
-        let model = try PEtabModel(problem)
-        let nominal = try model.evaluate(theta: problem.nominalTheta, gradient: false).objective
+        let (problem, model, nominal) = try Self.case0001()
         var options = PEtabFitOptions()
         options.starts = 3
         options.jobs = 2
@@ -82,9 +88,7 @@ struct PEtabFitTests {
     /// on, the fit still reaches the nominal objective.
     @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
     func givenStartComesFirstAndAccelerationFits() throws {
-        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
-        let model = try PEtabModel(problem)
-        let nominal = try model.evaluate(theta: problem.nominalTheta, gradient: false).objective
+        let (problem, model, nominal) = try Self.case0001()
         var options = PEtabFitOptions()
         options.starts = 2
         options.jobs = 1
