@@ -57,12 +57,12 @@ public struct PEtabFitOutcome: Sendable {
     /// ½‖r‖² at the current point (PEtab's objective up to the error model's constant).
     public var traceTable: String {
         var lines = [["start", "iteration", "objective", "optimality", "radius", "model", "step", "scaled_step_norm", "step_norm",
-                      "predicted", "actual", "ratio", "near_bounds"].joined(separator: "\t")]
+                      "predicted", "actual", "ratio", "near_bounds", "acceleration"].joined(separator: "\t")]
         for (start, t) in trace {
             let numbers = [t.objective, t.optimality, t.radius].map { "\($0)" }
             let step = [t.scaledStepNorm, t.stepNorm, t.predictedReduction, t.actualReduction, t.ratio].map { "\($0)" }
             lines.append(([String(start + 1), String(t.iteration)] + numbers + [t.usesSecant ? "secant" : "gauss-newton", t.kind.rawValue]
-                          + step + [String(t.nearBounds)]).joined(separator: "\t"))
+                          + step + [String(t.nearBounds), "\(t.accelerationRatio)"]).joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -106,6 +106,11 @@ public struct PEtabFitOptions: Sendable {
     public var localModel = LocalModel.gaussNewton
     /// How steps respect the bounds: the active set, or Coleman & Li's reflective trust region.
     public var bounds = BoundTreatment.activeSet
+    /// Geodesic acceleration of the Gauss–Newton steps, or none.
+    public var acceleration = StepAcceleration.none
+    /// Points (scaled coordinates) to start from before the Latin-hypercube starts, e.g. an
+    /// earlier fit's best parameters.
+    public var additionalStarts: [[Double]] = []
     /// Keep every trial point of every start (`PEtabFitOutcome.trace`).
     public var recordTrace = false
 
@@ -123,6 +128,8 @@ public struct PEtabFitOptions: Sendable {
         o.optimizer.gradientTolerance = gradientTolerance
         o.optimizer.localModel = localModel
         o.optimizer.bounds = bounds
+        o.optimizer.acceleration = acceleration
+        o.additionalStarts = additionalStarts
         return o
     }
 }

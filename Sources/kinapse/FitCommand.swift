@@ -34,8 +34,9 @@ struct Fit: ParsableCommand {
         fit' does, writing starts.tsv, best_parameters.tsv and simulations.tsv;
         with --evaluate nothing is fitted: the objective, llh and chi2 at the
         nominal parameters (or those of --params) are printed and the simulation
-        table is written to --out-dir. PEtab problems integrate at rtol 1e-8,
-        atol 1e-12 unless --rtol/--atol say otherwise.
+        table is written to --out-dir; without --evaluate, --params is the first
+        start of the fit (to continue an earlier fit). PEtab problems integrate at
+        rtol 1e-8, atol 1e-12 unless --rtol/--atol say otherwise.
 
         Examples:
           kinapse fit Boehm_JProteomeRes2014.yaml --time-budget 180 --jobs 1
@@ -77,7 +78,7 @@ struct Fit: ParsableCommand {
     @Flag(help: "PEtab problems: evaluate instead of fitting (objective, llh, chi2 and simulations.tsv).")
     var evaluate = false
 
-    @Option(help: ArgumentHelp("PEtab problems: with --evaluate, the point to evaluate, as a parameter table (e.g. a fit's best_parameters.tsv).", valueName: "FILE.tsv"))
+    @Option(help: ArgumentHelp("PEtab problems: a parameter table (e.g. a fit's best_parameters.tsv): with --evaluate the point to evaluate, else the first start of the fit, before the Latin hypercube's.", valueName: "FILE.tsv"))
     var params: String?
 
     @Flag(name: .customLong("no-profiles"), help: "Skip the profile likelihoods.")
@@ -116,9 +117,8 @@ struct Fit: ParsableCommand {
             let unused = [("--plot", plot != nil), ("--gradient", gradient != "sensitivities"),
                           ("--shard", sharding.shard != nil)].filter(\.1).map(\.0)
             if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
-            if params != nil, !evaluate { throw ValidationError("--params names the point of --evaluate; add --evaluate") }
         } else {
-            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--local-model/--bounds/--trace", optimizer.isSet)].filter(\.1).map(\.0)
+            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--local-model/--bounds/--acceleration/--trace", optimizer.isSet)].filter(\.1).map(\.0)
             if let first = petabOnly.first { throw ValidationError("\(first) applies to PEtab problems (.yaml); '\(problem)' is a fit problem") }
         }
     }
@@ -179,7 +179,8 @@ struct Fit: ParsableCommand {
         if let seed { options.seed = seed }
         if let jobs { options.jobs = jobs }
         settings.gradient = true
-        try PEtabDriver.fit(problem, options: options, budget: budget, settings: settings, outDir: outDir, quiet: quiet, force: force)
+        try PEtabDriver.fit(problem, options: options, budget: budget, settings: settings, outDir: outDir, quiet: quiet, force: force,
+                            startFrom: params)
     }
 
     /// Every file a fit of `problem` may write into --out-dir, the manifest last.

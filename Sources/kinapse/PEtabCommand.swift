@@ -256,16 +256,21 @@ struct PEtabOptimizerOptions: ParsableArguments {
             help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step; the default) or reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides).")
     var bounds: BoundTreatment?
 
-    @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound). For diagnosing a few starts.")
+    @Option(name: .customLong("acceleration"),
+            help: "A second-order correction of the Gauss–Newton steps: none (the default) or geodesic (Transtrum & Sethna's geodesic acceleration: one extra simulation without sensitivities per trial step bends the step along a curved valley).")
+    var acceleration: StepAcceleration?
+
+    @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound, acceleration against velocity). For diagnosing a few starts.")
     var trace = false
 
-    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || trace }
+    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || acceleration != nil || trace }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
         options.recordTrace = trace
         if let localModel { options.localModel = localModel }
         if let bounds { options.bounds = bounds }
+        if let acceleration { options.acceleration = acceleration }
         if let maxIterations {
             options.maxIterations = maxIterations
             options.maxEvaluations = max(options.maxEvaluations, 5 * maxIterations)
@@ -276,6 +281,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
 
 extension LocalModel: ExpressibleByArgument {}
 extension BoundTreatment: ExpressibleByArgument {}
+extension StepAcceleration: ExpressibleByArgument {}
 
 /// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
 enum PEtabDriver {
@@ -306,18 +312,21 @@ enum PEtabDriver {
     }
 
     /// The multi-start fit and its files in `outDir`.
+    /// `startFrom`: a parameter table whose point is the first start, before the Latin hypercube's.
     static func fit(_ path: String, options: PEtabFitOptions, budget: FitBudgetOptions, settings: PEtabSettings,
-                    outDir: String, quiet: Bool, force: Bool) throws {
+                    outDir: String, quiet: Bool, force: Bool, startFrom: String? = nil) throws {
         let p = try PEtabReader.read(path: path)
+        var options = options
+        if let startFrom { options.additionalStarts = [try PEtabReader.point(parameterTable: startFrom, for: p)] }
         let names = ["starts.tsv", "best_parameters.tsv", "simulations.tsv"] + (options.recordTrace ? ["trace.tsv"] : [])
         func file(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
         }
-        try OutputCheck.check(names.map { ("--out-dir", file($0)) }, inputs: [path, p.modelPath], force: force)
+        try OutputCheck.check(names.map { ("--out-dir", file($0)) }, inputs: [path, p.modelPath] + (startFrom.map { [$0] } ?? []), force: force)
         let model = try PEtabModel(p, settings: settings)
         _ = try PEtabLeastSquares(model)
-        let progress = ProgressReporter(total: options.starts, label: "fit", quiet: quiet)
+        let progress = ProgressReporter(total: options.starts + options.additionalStarts.count, label: "fit", quiet: quiet)
         let interruption = InterruptedRun(message: "kinapse fit: interrupted; writing the best result so far")
         defer { interruption.finished() }
         let clock = ContinuousClock(), began = clock.now, cpu = processCPUSeconds()

@@ -60,8 +60,13 @@ struct PEtabCommandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let plot = try CLI.run(["fit", case0001, "--plot", dir.appendingPathComponent("f.svg").path, "--out-dir", dir.path])
         #expect(plot.status != 0 && plot.stderr.contains("--plot does not apply to a PEtab problem"), "\(plot.stderr)")
-        let params = try CLI.run(["fit", case0001, "--params", "p.tsv", "--out-dir", dir.path])
-        #expect(params.status != 0 && params.stderr.contains("--params names the point of --evaluate"), "\(params.stderr)")
+        // Without --evaluate, --params is the fit's first start: read, so never an output.
+        let table = dir.appendingPathComponent("best_parameters.tsv").path
+        try FileManager.default.copyItem(atPath: (case0001 as NSString).deletingLastPathComponent + "/_parameters.tsv", toPath: table)
+        let params = try CLI.run(["fit", case0001, "--params", table, "--starts", "1", "--out-dir", dir.path])
+        #expect(params.status != 0 && params.stderr.contains("refusing to overwrite an input"), "\(params.stderr)")
+        let continued = try CLI.run(["fit", case0001, "--params", table, "--starts", "1", "--out-dir", dir.appendingPathComponent("continued").path])
+        #expect(continued.status == 0 && continued.stdout.contains("2 of 2 starts run"), "\(continued.stdout)\(continued.stderr)")
         let toml = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
         let evaluate = try CLI.run(["fit", toml, "--evaluate", "--out-dir", dir.path])
         #expect(evaluate.status != 0 && evaluate.stderr.contains("--evaluate applies to PEtab problems"), "\(evaluate.stderr)")

@@ -174,6 +174,65 @@ import Glibc
             #expect(seen.allSatisfy { $0[0] <= 1 })
         }
     }
+
+    /// Rosenbrock's valley made 100 times narrower: r = (1000(θ₂ − θ₁²), 1 − θ₁), minimum 0 at
+    /// (1, 1). Plain Levenberg–Marquardt follows the parabola θ₂ = θ₁² in short straight steps
+    /// that its trust region keeps cutting back; the geodesic acceleration bends each step
+    /// along it (the residuals are quadratic, so the finite-difference r_vv is exact). Both
+    /// must reach the minimum (zero residual: exact to roundoff), the accelerated run in at
+    /// most a third of the steps.
+    @Test func geodesicAccelerationFollowsANarrowValley() {
+        let a = 1000.0
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [a * (t[1] - t[0] * t[0]), 1 - t[0]] },
+                                     jacobian: { t in Matrix(rowMajor: [[-2 * a * t[0], a], [-1, 0]]) })
+        var options = LevenbergMarquardtOptions()
+        options.maxIterations = 5000
+        options.maxEvaluations = 20000
+        let plain = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1], lower: unbounded.lower, upper: unbounded.upper)
+        options.acceleration = .geodesic
+        let accelerated = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1], lower: unbounded.lower, upper: unbounded.upper)
+        for run in [plain, accelerated] {
+            #expect(run.status.isConverged, "\(run.status)")
+            #expect(abs(run.theta[0] - 1) < 1e-8 && abs(run.theta[1] - 1) < 1e-8, "\(run.theta)")
+        }
+        #expect(3 * accelerated.iterations <= plain.iterations, "accelerated \(accelerated.iterations), plain \(plain.iterations) steps")
+        print("narrow valley: plain \(plain.iterations) steps / \(plain.evaluations) evaluations, geodesic \(accelerated.iterations) / \(accelerated.evaluations)")
+    }
+
+    /// With a bound cutting the valley (θ₁ ≤ 0.5, the KKT point (0.5, 0.25) of
+    /// `optimumOnAnUpperBound`), the accelerated steps must still respect the box and end at
+    /// the same point, under both bound rules.
+    @Test(arguments: BoundTreatment.allCases)
+    func geodesicAccelerationStopsAtTheBound(bounds: BoundTreatment) {
+        var options = LevenbergMarquardtOptions()
+        options.bounds = bounds
+        options.acceleration = .geodesic
+        let result = LevenbergMarquardt(options: options).minimize(rosenbrock(), from: [-1.2, 1], lower: [-2, -2], upper: [0.5, 2])
+        #expect(result.status.isConverged, "\(result.status)")
+        #expect(result.theta[0] <= 0.5 && 0.5 - result.theta[0] <= 2e-8, "θ₁ = \(result.theta[0])")
+        #expect(abs(result.theta[1] - result.theta[0] * result.theta[0]) < 1e-10)
+        #expect(abs(result.objective - 0.125) < 1e-8)
+    }
+
+    /// A linear problem r = θ − (3, −2) from the origin with a trust radius of 10⁻⁹: the model
+    /// is exact (ρ = 1), so every step is cut short by the radius alone, which doubles each time.
+    /// Its first steps gain far less than the absolute objective-change tolerance, but that
+    /// measures the radius, not the landscape: the run must go on to the exact minimiser.
+    @Test func smallChangesOfAStepCutShortByTheRadiusAreNotConvergence() {
+        let target = [3.0, -2.0]
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [t[0] - target[0], t[1] - target[1]] },
+                                     jacobian: { _ in Matrix(rowMajor: [[1, 0], [0, 1]]) })
+        var options = LevenbergMarquardtOptions()
+        options.initialTrustRadius = 1e-9
+        options.objectiveAbsoluteTolerance = 1e-6
+        let result = LevenbergMarquardt(options: options).minimize(problem, from: [0, 0], lower: unbounded.lower, upper: unbounded.upper)
+        #expect(result.status.isConverged, "\(result.status)")
+        #expect(abs(result.theta[0] - 3) < 1e-12 && abs(result.theta[1] + 2) < 1e-12, "\(result.theta) after \(result.iterations) steps")
+        // From 10⁻⁹ to the distance √13 with the radius growing at most 2.2× a step (‖s‖ within
+        // 10 % of Δ): at least log(3.6e9)/log(2.2) ≈ 28 steps. (Stopped by the change test, the
+        // run would end after the first.)
+        #expect(result.iterations >= 28, "\(result.iterations) steps")
+    }
 }
 
 /// With a finite-difference Jacobian, trial points are evaluated without it and the

@@ -46,14 +46,20 @@ struct PEtabFitTests {
         #expect(error.diagnostics.allSatisfy { $0.range != nil })
     }
 
+    /// Test-suite case 0001 (two species, four linear parameters), its model and the objective
+    /// at its nominal point.
+    static func case0001() throws -> (PEtabProblem, PEtabModel, Double) {
+        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
+        let model = try PEtabModel(problem)
+        return (problem, model, try model.evaluate(theta: problem.nominalTheta, gradient: false).objective)
+    }
+
     /// Test-suite case 0001 (two species, four linear parameters): three starts reach an
     /// objective no worse than the nominal point's, since the maximum likelihood is at least
     /// that good, to the solver's accuracy (rtol 1e-8 on an objective of order 1: 1e-6).
     @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
     func smallFitReachesTheNominalObjective() throws {
-        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0001/_0001.yaml").path)
-        let model = try PEtabModel(problem)
-        let nominal = try model.evaluate(theta: problem.nominalTheta, gradient: false).objective
+        let (problem, model, nominal) = try Self.case0001()
         var options = PEtabFitOptions()
         options.starts = 3
         options.jobs = 2
@@ -75,5 +81,25 @@ struct PEtabFitTests {
         }
         #expect(outcome.trace.map(\.start) == outcome.trace.map(\.start).sorted())
         #expect(outcome.traceTable.split(separator: "\n").count == 1 + outcome.trace.count)
+    }
+
+    /// A given start comes first (index 0, the point itself), and a start never ends above
+    /// the objective it began at (every accepted step lowers it); with geodesic acceleration
+    /// on, the fit still reaches the nominal objective.
+    @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
+    func givenStartComesFirstAndAccelerationFits() throws {
+        let (problem, model, nominal) = try Self.case0001()
+        var options = PEtabFitOptions()
+        options.starts = 2
+        options.jobs = 1
+        options.acceleration = .geodesic
+        options.additionalStarts = [problem.nominalTheta]
+        let outcome = try PEtabFitRun.run(model, options: options, cancellation: nil)
+        #expect(outcome.starts.count == 3 && outcome.plannedStarts == 3)
+        let given = try #require(outcome.starts.first { $0.index == 0 })
+        #expect(given.start == problem.nominalTheta)
+        #expect(given.objective <= nominal + 1e-9, "from the nominal point: \(given.objective), nominal \(nominal)")
+        let best = try #require(outcome.best?.evaluation)
+        #expect(best.objective <= nominal + 1e-6, "best \(best.objective), nominal \(nominal)")
     }
 }
