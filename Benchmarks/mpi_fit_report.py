@@ -95,7 +95,11 @@ print(f"  the starts allow {allowed:.2f}x handed out in order (at most {ideal:.2
 print("  seconds per start, in start order: " + " ".join(f"{c:.2f}" for c in costs))
 # The 2-rank run's timeline gives each start's CPU seconds, which the machine's load does not
 # inflate as it does wall times: what the starts would cost, and allow, on a quiet machine.
-cpu_costs = {int(task): float(seconds) for task, seconds in re.findall(r"task (\d+) ended, CPU ([0-9.]+) s", err)}
+# The first mark of each task index is the starts' batch: the fit's later batch (the end
+# points scored again) reuses the indices, and begins only once every rank has gathered the first.
+cpu_costs = {}
+for task, seconds in re.findall(r"task (\d+) ended, CPU ([0-9.]+) s", err):
+    cpu_costs.setdefault(int(task), float(seconds))
 if sorted(cpu_costs) == list(range(len(costs))):
     by_index = [cpu_costs[i] for i in range(len(costs))]
     print(f"  CPU seconds per start (2-rank timeline): {sum(by_index):.1f} s in all, mean {statistics.mean(by_index):.2f}, "
