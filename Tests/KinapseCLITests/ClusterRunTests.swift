@@ -107,9 +107,11 @@ enum MPIRun {
         for task in 0..<5 {
             #expect(other.filter { $0 == "task \(task) begun" }.count == 1 && other.filter { $0.hasPrefix("task \(task) ended, CPU ") }.count == 1, "\(stderr)")
             // The CPU a task's thread spent lies within the wall time between its marks (stamped
-            // to the microsecond; the CPU printed to the millisecond, so up to 0.5 ms more).
+            // to the microsecond; the CPU printed to the millisecond, so up to 0.5 ms more; and the
+            // thread's CPU clock is read a few microseconds apart from the wall stamps, which
+            // once put a 2.5-ms task's CPU 6 µs above its wall time: 50 µs allowed for that).
             let (wall, cpu) = try #require(Self.taskTimes(of: 1, task: task, in: stderr), "\(stderr)")
-            #expect(cpu >= 0 && cpu <= wall + 0.000_5 + 2e-6, "task \(task): CPU \(cpu) s in \(wall) s of wall time")
+            #expect(cpu >= 0 && cpu <= wall + 0.000_5 + 5e-5, "task \(task): CPU \(cpu) s in \(wall) s of wall time")
         }
         #expect(!lead.contains { $0.hasPrefix("task ") }, "rank 0 ran a task though told only to hand them out: \(stderr)")
 
