@@ -26,8 +26,13 @@ public enum TestModels {
         return try Simulator(model: model).run(request)
     }
 
-    /// The directory holding the repository (for shipped pathways).
+    /// The directory holding the repository (for shipped pathways): the checkout this test binary
+    /// was built from, or `KINAPSE_TEST_REPOSITORY_ROOT` when set, so that one build can test the
+    /// pathway and synapse files of another checkout of the same code (a git worktree).
     public static var repositoryRoot: URL {
+        if let root = ProcessInfo.processInfo.environment["KINAPSE_TEST_REPOSITORY_ROOT"], !root.isEmpty {
+            return URL(fileURLWithPath: root, isDirectory: true)
+        }
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }
         return url
