@@ -72,14 +72,16 @@ import PathwayTestSupport
     }
 
     /// Both inductions through the decoded Ca²⁺. Calcineurin at the L-type channels is reached but
-    /// no longer saturated (full runs: 0.28 µM of 1 µM at most on the oscillation, 0.11 µM on steady
+    /// no longer saturated (full runs: 0.27 µM of 1 µM at most on the oscillation, 0.10 µM on steady
     /// depolarisation), and it depresses the IPSC postsynaptically (N falls, Pr and the PPR stay);
     /// nifedipine removes the L-type domain and the change with it. CaMKII at the R-type channels
-    /// stays below 1 % active: a spike holds their domain above 1 µM for ~3 ms, too briefly to load calmodulin's slow
-    /// C lobe. Full runs: oscillation −4.0 %, steady depolarisation −0.8 %, with nifedipine 0.0 %.
+    /// stays below 1 % active: a spike holds their domain above 1 µM for ~0.6 ms, too briefly to load calmodulin's slow
+    /// C lobe. Full runs: oscillation −3.6 %, steady depolarisation −0.7 %, with nifedipine 0.0 %.
     /// Kurotani et al.'s potentiation on the oscillation (≥ 15 %, row 11) and their depression on
     /// steady depolarisation are known issues: the oscillation's down phases let the L-type channels
-    /// recover from inactivation, so it drives calcineurin more than steady depolarisation does.
+    /// recover from inactivation, so it drives calcineurin more than steady depolarisation does,
+    /// while the R-type channels (neocortical inactivation, V½ −65 mV) inactivate early in each up
+    /// phase and let in as much Ca²⁺ per spike as under steady depolarisation (Pathways/README.md).
     @Test func inductionsDriveCalcineurinButNotCaMKII() throws {
         let oscillation = try Self.sampledRun(Self.synapseName, "kurotani_slow_oscillation")
         let s = try #require(oscillation.summary)
