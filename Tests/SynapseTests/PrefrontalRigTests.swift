@@ -23,10 +23,10 @@ import PathwayTestSupport
 
     /// Row 7 (Chiu et al. 2018; the induction assumed, see chiu_nmda_bath.toml): 2 min of 20 µM NMDA
     /// with the compartment free depolarise it from −73 to about −65 mV, where 6 % of the open
-    /// receptors are unblocked; calmodulin in their nanodomain loads and CaMKII bound there is
-    /// activated (full run: 5.8 µM of 10 Ca²⁺/CaM-bound at most), the inserted receptors raise the
-    /// IPSC postsynaptically (full run +27.1 %, N +27.4 %, PPR and Pr unchanged), and APV (here)
-    /// and KN-62 (the table test) leave nothing (full runs −0.0 %).
+    /// receptors are unblocked; calmodulin in their nanodomain loads and the CaMKII/PP1 switch there
+    /// goes UP (full run: 92 % of its subunits T286-phosphorylated, held), the autonomous kinase
+    /// inserts receptors and raises the IPSC postsynaptically (full run +66.7 %, N +67.8 %, PPR and
+    /// Pr unchanged), and APV (here, +0.0 %) and KN-62 (the table test, +2.3 %) leave < 5 %.
     @Test func nmdaBathPotentiatesThroughCaMKIIAtTheNMDAReceptors() throws {
         _ = try CorticalRigTests.potentiationThroughTheNMDAReceptorDomain(Self.synapseName, "chiu_nmda_bath", atLeast: 15)
         let bath = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("chiu_nmda_bath"))
