@@ -92,7 +92,7 @@ import PathwayTestSupport
         let held = protocolName == "tbs"
         switch (held, drug) {
         case (true, ""), (true, "MK-801-internal"), (true, "L-NAME"), (false, "L-NAME"):
-            // Control measured −17.9 %; two thirds of the table's −15 % is −10 %.
+            // Control measured −23.1 %; two thirds of the table's −15 % is −10 %.
             #expect(s.amplitudeChange <= (drug.isEmpty || !held ? -15 : -10), "\(protocolName) \(drug): ΔIPSC \(s.amplitudeChange) %")
             #expect(s.releaseProbabilityChange <= -5 && s.pairedPulseRatioChange >= 1,
                     "\(protocolName) \(drug): ΔPr \(s.releaseProbabilityChange) %, ΔPPR \(s.pairedPulseRatioChange) %")
@@ -100,15 +100,13 @@ import PathwayTestSupport
         case (true, _):
             #expect(abs(s.amplitudeChange) < 5, "\(protocolName) \(drug): ΔIPSC \(s.amplitudeChange) %")
         default:
-            #expect(s.amplitudeChange >= 10, "ΔIPSC \(s.amplitudeChange) %")
+            // The table's threshold. Measured +19.2 % with the granule cell's Ca²⁺ resting at the
+            // 41 nM measured in granule cells (the NO route alone, presynaptic-APV: +21.5 %); with
+            // the source model's 100 nM the resting PKG-set state was 0.19 and this was +13.1 %.
+            #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
             #expect(s.releaseProbabilityChange >= 5 && s.pairedPulseRatioChange <= -1,
                     "ΔPr \(s.releaseProbabilityChange) %, ΔPPR \(s.pairedPulseRatioChange) %")
             #expect(s.locus == .presynaptic, "inferred \(s.locus)")
-            // Measured +13.1 %: the NO route alone reaches +15.2 % (PKG-set state 0.19 at rest,
-            // Pr 0.69), and the phosphatase depresses some sites in the first train, before PKG.
-            withKnownIssue("the NO LTP of the firing state is below the table's 15 %") {
-                #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
-            }
         }
     }
 }
