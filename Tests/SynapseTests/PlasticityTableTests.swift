@@ -14,8 +14,9 @@ import PathwayTestSupport
 ///   proportional to N) and not the PPR;
 /// - 1/CV²: presynaptic rows move it with the mean; postsynaptic rows keep it within the
 ///   bound the quantal model gives for a release side that does not change (`cvBound`);
-/// - every abolishing manipulation leaves |Δ| < 5 %;
-/// - every manipulation reported not to affect the form keeps at least two thirds of it;
+/// - every abolishing manipulation leaves |Δ| < 5 %, and every manipulation reported not to
+///   affect the form keeps at least two thirds of it (both only where the sign holds, since
+///   without the form they would assert nothing about it);
 /// - every reported other condition (a sign flip, or no lasting change) gives its outcome;
 /// - where the source recorded for 60 min or longer and reports no decay, the change at
 ///   50–60 min is within 10 % of the change at 20–30 min (from the same run, its follow-up
@@ -265,13 +266,16 @@ struct TableCheck {
                 #expect(abs(cv) <= bound, "\(row): Δ(1/CV²) \(fmt(cv)) %, bound \(fmt(bound)) % (ΔPr \(fmt(m.releaseProbabilityChange)) %)")
             }
         })
-        for drug in row.abolishedBy {
+        // With no form on the rig (its sign a known issue) there is nothing to abolish or
+        // spare: those runs would assert nothing about the form, so they wait until it appears.
+        let formExpected = !row.knownIssues.contains("sign")
+        for drug in row.abolishedBy where formExpected {
             checks.append(TableCheck(id: "abolished:\(drug)") {
                 let d = try runs.get(drugs: [drug]).summary.amplitudeChange
                 #expect(abs(d) < 5, "\(row): with \(drug) ΔIPSC \(fmt(d)) %")
             })
         }
-        for drug in row.sparedBy {
+        for drug in row.sparedBy where formExpected {
             checks.append(TableCheck(id: "spared:\(drug)") {
                 let d = try runs.get().summary.amplitudeChange
                 let spared = try runs.get(drugs: [drug]).summary.amplitudeChange
