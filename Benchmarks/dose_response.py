@@ -31,16 +31,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def mapping_rows():
-    """The represented rows of the mapping: (row, synapse, protocol, background list, blocker)."""
+    """The represented rows of the mapping: (row, synapse, protocol, background list, blocker),
+    where the blocker is the row's main abolishing manipulation (the first of abolished_by); rows
+    with none are left out."""
     rows = []
     with open(os.path.join(ROOT, "Fixtures/inhibitory-plasticity-mapping.tsv"), encoding="utf-8") as f:
         lines = [l.rstrip("\n") for l in f if not l.startswith("#")]
+    header = lines[0].split("\t")
+    column = {name: i for i, name in enumerate(header)}
     for line in lines[1:]:
         fields = line.split("\t")
-        if len(fields) < 6 or fields[1] == "-":
+        if len(fields) != len(header) or fields[column["synapse"]] == "-":
             continue
-        background = [] if fields[3] == "-" else fields[3].split(",")
-        rows.append((int(fields[0]), fields[1], fields[2], background, fields[4]))
+        abolished = fields[column["abolished_by"]]
+        if abolished == "-":
+            continue
+        background = [] if fields[column["background"]] == "-" else fields[column["background"]].split(",")
+        rows.append((int(fields[0]), fields[column["synapse"]], fields[column["protocol"]], background,
+                     abolished.split(",")[0]))
     return rows
 
 
