@@ -88,9 +88,9 @@ import PathwayTestSupport
 
     /// The tetanus's current-clamp step and holding current without the trains leave the IPSC
     /// (< 2 %), although the return to voltage clamp steps the neuron from its current-clamp rest
-    /// (−71 mV) to −60 mV through its de-inactivated T-type channels: on the settled rig the step's
-    /// Ca²⁺ (up to 0.14 µM) is too brief for calcineurin (before the 4-h settle and with 40 nS, this
-    /// alone gave −11.8 %).
+    /// (−71 mV) to −60 mV through its de-inactivated T-type channels: with the series resistance
+    /// compensated the clamp holds, and the step's Ca²⁺ (up to 0.14 µM) is too brief for calcineurin
+    /// (through an uncompensated 10 MΩ the T-type current escaped the clamp and this alone gave −11.8 %).
     @Test func currentClampStepAloneLeavesTheIPSC() throws {
         var p = try Self.protocolFile("morishita_tetanus")
         p.induction = p.induction.filter { $0.stimulus != "inhibitory_afferent" }
