@@ -18,8 +18,8 @@
  * `make run`'s time. The schedule is that list, made once from KLU's pivot order: the matrix
  * is scattered into the factors' entries, each pivot column is divided by its pivot and its
  * products subtracted from precomputed positions, and the solves run over the precomputed
- * columns. On a 65-state matrix a refactorisation takes 0.92 us against KLU's 1.15 us and a
- * solve 0.51 us against 0.73-0.81 us (Benchmarks/c-baseline/klu_schedule.c;
+ * columns. On a 65-state matrix a refactorisation takes 0.90 us against KLU's 1.16-1.27 us and a
+ * solve 0.45-0.49 us against 0.80-0.85 us (Benchmarks/c-baseline/klu_schedule.c;
  * Benchmarks/RESULTS.md, "make run: the absolute tolerance, a fixed elimination schedule").
  * The pivots are KLU's, so the factors are the same as KLU's up to the order of the additions;
  * when a pivot comes out zero or the factor's reciprocal condition estimate small (SUNDIALS'
@@ -64,6 +64,9 @@ typedef struct {
     /* Column k of U above the diagonal (backward substitution): positions and rows. */
     sunindextype *above_start, *above, *above_row;
     double *factors, *work;
+    /* 1 / U(k,k): the solves multiply by it, as a division in the backward substitution's
+     * dependency chain took a quarter of their time. */
+    double *inverse_pivot;
     /* Setups factorised by the schedule, and by KLU (first ones and new pivot orders). */
     long scheduled_factorisations, klu_factorisations;
 } scheduled_klu;
@@ -81,7 +84,8 @@ static void free_schedule_arrays(scheduled_klu *k)
     }
     free(k->factors);
     free(k->work);
-    k->factors = k->work = NULL;
+    free(k->inverse_pivot);
+    k->factors = k->work = k->inverse_pivot = NULL;
     k->ready = k->factored = 0;
 }
 
@@ -142,9 +146,10 @@ static void make_schedule(scheduled_klu *k, SUNMatrix a, klu_l_symbolic *symboli
     k->target = malloc(sizeof(sunindextype) * (updates ? updates : 1));
     k->factors = malloc(sizeof(double) * size);
     k->work = malloc(sizeof(double) * n);
+    k->inverse_pivot = malloc(sizeof(double) * n);
     if (!k->starts || !k->rows || !k->row_of || !k->column_of || !k->position || !k->diagonal || !k->lower_start
         || !k->upper_start || !k->above_start || !k->lower || !k->lower_row || !k->upper || !k->above
-        || !k->above_row || !k->target || !k->factors || !k->work) {
+        || !k->above_row || !k->target || !k->factors || !k->work || !k->inverse_pivot) {
         free_schedule_arrays(k);
         goto done;
     }
@@ -214,12 +219,13 @@ static int factor_scheduled(scheduled_klu *k, SUNMatrix a)
         if (!(size > 0) || !isfinite(size)) return -1;
         if (size < smallest) smallest = size;
         if (size > largest) largest = size;
+        const double inverse = k->inverse_pivot[c] = 1.0 / pivot;
         /* Row c of U, final now, gathered once for all the rows it updates. */
         const sunindextype u0 = k->upper_start[c], count = k->upper_start[c + 1] - u0;
         double *restrict u = k->work;
         for (sunindextype q = 0; q < count; q++) u[q] = f[k->upper[u0 + q]];
         for (sunindextype p = k->lower_start[c]; p < k->lower_start[c + 1]; p++) {
-            const double l = f[k->lower[p]] /= pivot;
+            const double l = f[k->lower[p]] *= inverse;
             for (sunindextype q = 0; q < count; q++) f[target[q]] -= l * u[q];
             target += count;
         }
@@ -240,7 +246,7 @@ static void solve_scheduled(const scheduled_klu *k, double *x, const double *b)
         for (sunindextype p = k->lower_start[c]; p < k->lower_start[c + 1]; p++) y[k->lower_row[p]] -= f[k->lower[p]] * yc;
     }
     for (sunindextype c = n - 1; c >= 0; c--) {
-        const double yc = y[c] /= f[k->diagonal[c]];
+        const double yc = y[c] *= k->inverse_pivot[c];
         if (yc == 0) continue;
         for (sunindextype p = k->above_start[c]; p < k->above_start[c + 1]; p++) y[k->above_row[p]] -= f[k->above[p]] * yc;
     }
