@@ -110,7 +110,7 @@ let package = Package(
         .testTarget(name: "SynapseTests", dependencies: ["InductionProtocols", "SynapseModel", "KineticsCore", "KinapseUtilities", "SynapseSimulation", "PathwayTestSupport"]),
         .testTarget(name: "AntimonyFrontEndTests", dependencies: ["AntimonyFrontEnd", "PathwayTestSupport"]),
         .testTarget(name: "ModelCompilerTests", dependencies: ["ModelCompiler", "AntimonyFrontEnd", "PathwayTestSupport"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "AntimonyFrontEnd", "PathwayTestSupport", "CSundials", "CSundialsKLU", "CSolverKernels"]),
         .testTarget(name: "KinapseCLITests", dependencies: ["PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "FluxBalanceTests", dependencies: ["FluxBalance", "SBMLImport", "SourceDiagnostics"]),
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),

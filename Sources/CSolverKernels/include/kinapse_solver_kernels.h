@@ -31,8 +31,12 @@ void kinapse_install_dense_matrix_kernels(SUNMatrix m);
 void kinapse_install_sparse_matrix_kernels(SUNMatrix m);
 void kinapse_install_dense_solver_kernels(SUNLinearSolver s);
 /* Not a kernel of identical results: KLU keeps its analysis and pivot order across
- * restarts and factorises without row scaling (klu_solver.c). */
+ * restarts and factorises without row scaling, and a small system is refactorised and
+ * solved by a fixed elimination schedule made from KLU's pivot order (klu_solver.c). */
 void kinapse_install_klu_solver_kernels(SUNLinearSolver s);
+/* How many setups of a solver with those kernels the schedule factorised, and how many
+ * KLU did (first factorisations and new pivot orders); 0 and 0 for any other solver. */
+void kinapse_klu_factorisation_counts(SUNLinearSolver s, long *scheduled, long *klu);
 
 /* The callback CVODES calls for a right-hand side compiled to machine code. */
 #include "kinapse_direct_rhs.h"
