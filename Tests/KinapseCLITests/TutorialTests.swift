@@ -149,7 +149,7 @@ import PathwayTestSupport
 
         // Numbers the prose quotes are what the commands print or write.
         // The prose writes a minus sign where the summary prints a hyphen.
-        for quoted in ["-20.0 %", "+0.0 %"] {
+        for quoted in ["-23.9 %", "+0.0 %"] {
             let prose = quoted.replacingOccurrences(of: "-", with: "\u{2212}")
             #expect((readme.contains(quoted) || readme.contains(prose)) && r.stdout.contains(quoted), "'\(quoted)': in the README and in the output?")
         }
