@@ -330,7 +330,11 @@ enum PEtabDriver {
         try OutputCheck.check(names.map { ("--out-dir", file($0)) }, inputs: [path, p.modelPath] + (startFrom.map { [$0] } ?? []), force: force)
         let model = try PEtabModel(p, settings: settings)
         _ = try PEtabLeastSquares(model)
-        if options.hierarchical { _ = try PEtabHierarchicalLeastSquares(model, hierarchy: PEtabHierarchy(model)) }
+        // Profiling needs sensitivities; a problem with nothing to profile fits as usual without them.
+        if options.hierarchical {
+            let hierarchy = PEtabHierarchy(model)
+            if !hierarchy.isEmpty { _ = try PEtabHierarchicalLeastSquares(model, hierarchy: hierarchy) }
+        }
         let progress = ProgressReporter(total: options.starts + options.additionalStarts.count, label: "fit", quiet: quiet)
         let interruption = InterruptedRun(message: "kinapse fit: interrupted; writing the best result so far")
         defer { interruption.finished() }
