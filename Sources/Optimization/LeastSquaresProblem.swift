@@ -20,18 +20,25 @@ public struct LeastSquaresEvaluation: Sendable {
     /// ∂r/∂θ, m × n, when requested.
     public var jacobian: Matrix?
     public var jacobianSource: JacobianSource?
+    /// A part of the objective that is not a sum of squares, added to ½‖r‖²: the ln σ̂ terms
+    /// of noise levels a problem solves for in closed form inside each evaluation
+    /// (hierarchical PEtab fits). Jᵀr must still be the gradient of the whole objective;
+    /// the optimiser compares objectives, and predicts with J, r and Jᵀr.
+    public var objectiveOffset: Double
 
-    public init(residuals: [Double], jacobian: Matrix? = nil, jacobianSource: JacobianSource? = nil) {
+    public init(residuals: [Double], jacobian: Matrix? = nil, jacobianSource: JacobianSource? = nil, objectiveOffset: Double = 0) {
         self.residuals = residuals
         self.jacobian = jacobian
         self.jacobianSource = jacobianSource
+        self.objectiveOffset = objectiveOffset
     }
 
-    /// ½‖r‖², the objective.
-    public var objective: Double { halfSquaredNorm(residuals) }
+    /// ½‖r‖² + `objectiveOffset`, the objective.
+    public var objective: Double { halfSquaredNorm(residuals) + objectiveOffset }
 }
 
-/// A nonlinear least-squares problem in scaled coordinates θ: minimise ½‖r(θ)‖².
+/// A nonlinear least-squares problem in scaled coordinates θ: minimise ½‖r(θ)‖² (plus an
+/// evaluation's `objectiveOffset`, when a problem profiles parameters out of its residuals).
 ///
 /// The fitting layer writes the negative log-likelihood in this form (Gaussian residuals
 /// (y − ŷ)/σ, plus extra error-model residuals when σ is estimated) and adds the constant

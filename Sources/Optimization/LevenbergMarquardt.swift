@@ -168,7 +168,7 @@ public enum RunStatus: Sendable, Hashable, Codable, CustomStringConvertible {
 public struct LeastSquaresResult: Sendable, Hashable, Codable {
     /// Final point, scaled coordinates.
     public var theta: [Double]
-    /// ½‖r‖² at `theta`.
+    /// The objective at `theta` (`LeastSquaresEvaluation.objective`).
     public var objective: Double
     public var residuals: [Double]
     /// ∂r/∂θ at `theta` (nil when the start could not be evaluated).

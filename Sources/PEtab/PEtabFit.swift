@@ -27,6 +27,10 @@ public struct PEtabFitOutcome: Sendable {
     /// Best first; failed starts last.
     public var starts: [Start]
     public var plannedStarts: Int
+    /// The parameters solved in closed form inside each evaluation (`--hierarchical`), or nil.
+    public var profiled: PEtabHierarchy?
+    /// Whether the fit was asked to profile parameters (it may have found none it can).
+    public var hierarchicalRequested = false
     /// Every trial point of every start, by start and in order, when the fit recorded them.
     public var trace: [(start: Int, step: TrialStep)] = []
 
@@ -71,6 +75,13 @@ public struct PEtabFitOutcome: Sendable {
     public func summary(wallTime: Double, cpuTime: Double) -> String {
         var lines = ["problem \(problem.name): \(starts.count) of \(plannedStarts) starts run, \(starts.filter { $0.evaluation == nil }.count) failed",
                      "start points redrawn (the model could not be simulated there): \(redrawnPoints)"]
+        if let profiled {
+            let names = { (groups: [PEtabHierarchy.Group]) in groups.map { problem.parameters[$0.parameter].id }.joined(separator: ", ") }
+            lines.append("profiled in closed form: \(profiled.scalings.count) scaling factors (\(names(profiled.scalings))), "
+                         + "\(profiled.noises.count) noise parameters (\(names(profiled.noises))); the optimiser searched \(profiled.outer.count) of \(problem.estimated.count) parameters")
+        } else if hierarchicalRequested {
+            lines.append("no parameter can be profiled in closed form: an ordinary fit of all \(problem.estimated.count) parameters")
+        }
         if let best, let e = best.evaluation {
             lines.append(String(format: "best objective %.6f (llh %.6f, chi2 %.4f, log prior %.6f) from start %d", e.objective, e.logLikelihood,
                                 e.chiSquare, e.logPrior, best.index + 1))
@@ -113,6 +124,9 @@ public struct PEtabFitOptions: Sendable {
     public var additionalStarts: [[Double]] = []
     /// Keep every trial point of every start (`PEtabFitOutcome.trace`).
     public var recordTrace = false
+    /// Solve scaling and noise parameters in closed form inside each evaluation
+    /// (`PEtabHierarchy`) and search only the others.
+    public var hierarchical = false
 
     public init() {}
 
@@ -140,8 +154,14 @@ public enum PEtabFitRun {
     public static func run(_ model: PEtabModel, options: PEtabFitOptions, cancellation: CancellationFlag?,
                            progress: (@Sendable () -> Void)? = nil) throws -> PEtabFitOutcome {
         let problem = model.problem
-        let space = try ParameterSpace(problem.estimated.map { i in
-            let p = problem.parameters[i]
+        let hierarchy = options.hierarchical ? PEtabHierarchy(model) : nil
+        // With every parameter profiled there is nothing left to search: fit them all instead.
+        let profiled = hierarchy.flatMap { $0.isEmpty || $0.outer.isEmpty ? nil : $0 }
+        let searched = profiled?.outer ?? Array(problem.estimated.indices)
+        var multiStart = options.multiStart
+        if let profiled { multiStart.additionalStarts = multiStart.additionalStarts.map(profiled.outerCoordinates) }
+        let space = try ParameterSpace(searched.map { k in
+            let p = problem.parameters[problem.estimated[k]]
             // The optimiser's coordinates are PEtab's scaled ones already.
             return EstimatedParameter(name: p.id, lower: p.scaledBounds.lower, upper: p.scaledBounds.upper, scale: .linear)
         })
@@ -150,22 +170,31 @@ public enum PEtabFitRun {
         let recorded = TraceRecorder()
         var trace: (@Sendable (Int, TrialStep) -> Void)?
         if options.recordTrace { trace = { start, step in recorded.steps.withLock { $0.append((start, step)) } } }
-        let result = try MultiStart.run(space: space, options: options.multiStart, cancellation: cancellation,
-                                        makeProblem: { () throws -> any LeastSquaresProblem in try PEtabLeastSquares(model) },
+        let result = try MultiStart.run(space: space, options: multiStart, cancellation: cancellation,
+                                        makeProblem: { () throws -> any LeastSquaresProblem in
+                                            if let profiled { return try PEtabHierarchicalLeastSquares(model, hierarchy: profiled) }
+                                            return try PEtabLeastSquares(model)
+                                        },
                                         progress: report, trace: trace)
         // Every end point scored again for the tables (llh, χ², simulated values): a batch of
         // its own, so MPI ranks and threads share it, where each rank used to score them all
         // serially after the starts (0.6 s of a 27-s 2-rank fit of Schwen's 32 starts).
-        let scores = ParallelTasks.run(count: result.starts.count, jobs: options.multiStart.jobs, makeState: { () }) { _, i in
-            EndPointScore(evaluation: try? model.evaluate(theta: result.starts[i].theta, gradient: false))
+        // A hierarchical start ends at outer coordinates: the profiled parameters' optima there complete the point.
+        let scores = ParallelTasks.run(count: result.starts.count, jobs: multiStart.jobs, makeState: { () }) { _, i in
+            let end = result.starts[i].theta
+            guard let profiled else { return EndPointScore(theta: end, evaluation: try? model.evaluate(theta: end, gradient: false)) }
+            let full = try? PEtabHierarchicalLeastSquares(model, hierarchy: profiled).fullCoordinates(end)
+            return EndPointScore(theta: full ?? profiled.expanded(end), evaluation: full.flatMap { try? model.evaluate(theta: $0, gradient: false) })
         }
         var out = zip(result.starts, scores).map { s, score in
-            PEtabFitOutcome.Start(index: s.index, start: s.start, theta: s.theta, evaluation: score.evaluation,
+            PEtabFitOutcome.Start(index: s.index, start: profiled?.expanded(s.start) ?? s.start, theta: score.theta, evaluation: score.evaluation,
                                   status: s.status.description, redraws: s.redraws, iterations: s.run.iterations,
                                   evaluations: s.run.evaluations, wallTime: s.wallTime.seconds)
         }
         out.sort { ($0.objective, $0.index) < ($1.objective, $1.index) }
         var outcome = PEtabFitOutcome(problem: problem, starts: out, plannedStarts: result.plannedStarts)
+        outcome.profiled = profiled
+        outcome.hierarchicalRequested = options.hierarchical
         // Stable sort: each start's points stay in order, whatever the interleaving of workers.
         outcome.trace = recorded.steps.withLock { $0 }.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
         return outcome
@@ -175,6 +204,8 @@ public enum PEtabFitRun {
 /// A start's end point scored again; it travels between MPI ranks as a binary property
 /// list, which keeps every Double's bits, so each rank's tables are those of one process.
 private struct EndPointScore: Codable, PortableResult {
+    /// Every estimated parameter's coordinate (a hierarchical fit's profiled ones included).
+    var theta: [Double]
     var evaluation: PEtabEvaluation?
 }
 

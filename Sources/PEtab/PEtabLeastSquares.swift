@@ -78,11 +78,19 @@ public struct PEtabLeastSquares: LeastSquaresProblem {
 
     /// Residuals, and with `derivatives` their rows of ∂r/∂θ.
     func residuals(_ theta: [Double], derivatives: Bool) throws -> (residuals: [Double], rows: [[Double]]?) {
+        let x = model.problem.values(theta: theta)
+        let predictions = try model.predictions(x: x, derivatives: derivatives)
+        return try residuals(theta, x: x, predictions: predictions, errorModelConstant: errorModelConstant, derivatives: derivatives)
+    }
+
+    /// Residuals (and rows of ∂r/∂θ) from the measurements' predictions at the parameter
+    /// values `x` (coordinates `theta`), with an error-model residual for each measurement
+    /// whose entry of `errorModelConstant` is set.
+    func residuals(_ theta: [Double], x: [Double], predictions: [PEtabModel.Prediction], errorModelConstant: [Double?],
+                   derivatives: Bool) throws -> (residuals: [Double], rows: [[Double]]?) {
         let problem = model.problem
-        let x = problem.values(theta: theta)
         let np = theta.count
         let chain = problem.estimated.map { problem.parameters[$0].scale.chainFactor(x[$0]) }
-        let predictions = try model.predictions(x: x, derivatives: derivatives)
         var residuals: [Double] = [], rows: [[Double]] = []
         var errorResiduals: [Double] = [], errorRows: [[Double]] = []
         for (m, (measurement, p)) in zip(problem.measurements, predictions).enumerated() {

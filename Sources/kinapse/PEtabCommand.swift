@@ -263,11 +263,15 @@ struct PEtabOptimizerOptions: ParsableArguments {
     @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound, acceleration against velocity). For diagnosing a few starts.")
     var trace = false
 
-    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || acceleration != nil || trace }
+    @Flag(help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018): solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter.")
+    var hierarchical = false
+
+    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
         options.recordTrace = trace
+        options.hierarchical = hierarchical
         if let localModel { options.localModel = localModel }
         if let bounds { options.bounds = bounds }
         if let acceleration { options.acceleration = acceleration }
@@ -326,6 +330,11 @@ enum PEtabDriver {
         try OutputCheck.check(names.map { ("--out-dir", file($0)) }, inputs: [path, p.modelPath] + (startFrom.map { [$0] } ?? []), force: force)
         let model = try PEtabModel(p, settings: settings)
         _ = try PEtabLeastSquares(model)
+        // Profiling needs sensitivities; a problem with nothing to profile fits as usual without them.
+        if options.hierarchical {
+            let hierarchy = PEtabHierarchy(model)
+            if !hierarchy.isEmpty { _ = try PEtabHierarchicalLeastSquares(model, hierarchy: hierarchy) }
+        }
         let progress = ProgressReporter(total: options.starts + options.additionalStarts.count, label: "fit", quiet: quiet)
         let interruption = InterruptedRun(message: "kinapse fit: interrupted; writing the best result so far")
         defer { interruption.finished() }

@@ -32,14 +32,20 @@ struct PEtabGradientTests {
 
     /// Each component of `g` against central differences of `model`'s objective at `theta`.
     static func expectFiniteDifferences(of model: PEtabModel, at theta: [Double], match g: [Double], _ problem: PEtabProblem) throws {
-        let h = 1e-5
+        let fd = try centralDifferences(at: theta) { try model.evaluate(theta: $0, gradient: false).objective }
         for k in theta.indices {
+            let id = problem.parameters[problem.estimated[k]].id
+            #expect(abs(g[k] - fd[k]) <= 2e-3 * max(1, abs(fd[k])), "∂/∂\(id): sensitivities \(g[k]), finite differences \(fd[k])")
+        }
+    }
+
+    /// The gradient of `f` at `theta` by central differences with step `h` in every coordinate.
+    static func centralDifferences(at theta: [Double], h: Double = 1e-5, _ f: ([Double]) throws -> Double) throws -> [Double] {
+        try theta.indices.map { k in
             var plus = theta, minus = theta
             plus[k] += h
             minus[k] -= h
-            let fd = (try model.evaluate(theta: plus, gradient: false).objective - model.evaluate(theta: minus, gradient: false).objective) / (2 * h)
-            let id = problem.parameters[problem.estimated[k]].id
-            #expect(abs(g[k] - fd) <= 2e-3 * max(1, abs(fd)), "∂/∂\(id): sensitivities \(g[k]), finite differences \(fd)")
+            return (try f(plus) - f(minus)) / (2 * h)
         }
     }
 
