@@ -180,10 +180,11 @@ public enum PEtabFitRun {
         // its own, so MPI ranks and threads share it, where each rank used to score them all
         // serially after the starts (0.6 s of a 27-s 2-rank fit of Schwen's 32 starts).
         // A hierarchical start ends at outer coordinates: the profiled parameters' optima there complete the point.
-        let scores = ParallelTasks.run(count: result.starts.count, jobs: multiStart.jobs, makeState: { () }) { _, i in
+        let scores = ParallelTasks.run(count: result.starts.count, jobs: multiStart.jobs,
+                                       makeState: { profiled.flatMap { try? PEtabHierarchicalLeastSquares(model, hierarchy: $0) } }) { inner, i in
             let end = result.starts[i].theta
             guard let profiled else { return EndPointScore(theta: end, evaluation: try? model.evaluate(theta: end, gradient: false)) }
-            let full = try? PEtabHierarchicalLeastSquares(model, hierarchy: profiled).fullCoordinates(end)
+            let full = try? inner?.fullCoordinates(end)
             return EndPointScore(theta: full ?? profiled.expanded(end), evaluation: full.flatMap { try? model.evaluate(theta: $0, gradient: false) })
         }
         var out = zip(result.starts, scores).map { s, score in

@@ -51,7 +51,9 @@ public struct PlasticitySummary: Sendable, Codable {
 
     public enum Locus: String, Sendable, Codable { case none = "no change", presynaptic, postsynaptic }
 
-    init?(readouts: [TestReadout], protocolDefinition p: InductionProtocol) {
+    /// The summary of a run's test readouts over `p`'s baseline and analysis window; nil when
+    /// either holds no readout.
+    public init?(readouts: [TestReadout], protocolDefinition p: InductionProtocol) {
         let (base, after) = Self.compared(readouts, protocolDefinition: p)
         guard let b = Self.means(base), let a = Self.means(after) else { return nil }
         self.baseline = b

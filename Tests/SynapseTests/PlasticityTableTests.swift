@@ -37,6 +37,8 @@ struct TableRow: Sendable, CustomStringConvertible {
     /// Manipulations the sources report not to affect the form.
     let sparedBy: [String]
     let conditions: [OtherCondition]
+    /// The flips column's entries as written (each must parse into one of `conditions`).
+    let flipEntries: [String]
     /// Minutes the source recorded after induction (nil: not known), and whether it reports
     /// that the form decays within them.
     let followUpMinutes: Double?
@@ -112,17 +114,11 @@ enum PlasticityTable {
             let followUp = list(m[7], separator: " ")
             return TableRow(row: r, sign: t[1], site: t[4], mechanism: t[2], synapse: m[1], protocolName: m[2],
                             background: list(m[3]), abolishedBy: list(m[4]), sparedBy: list(m[5]),
-                            conditions: list(m[6]).compactMap { OtherCondition($0, isProtocol: isProtocol) },
+                            conditions: list(m[6]).compactMap { OtherCondition($0, isProtocol: isProtocol) }, flipEntries: list(m[6]),
                             followUpMinutes: followUp.first.flatMap { Double($0) }, reportsDecay: followUp.contains("decays"),
                             knownIssues: Set(list(m[8])), note: m[9])
         }
     }()
-
-    /// The mapping's raw flips column of a row (to check that every entry parses).
-    static func rawFlips(_ row: Int) -> [String] {
-        let mapping = tsvRows(TestModels.repositoryRoot.appendingPathComponent("Fixtures/inhibitory-plasticity-mapping.tsv"))
-        return mapping.first { $0.first == String(row) && $0.count == columns.count }.map { list($0[6]) } ?? []
-    }
 
     struct Run {
         let summary: PlasticitySummary
@@ -149,14 +145,11 @@ enum PlasticityTable {
     }
 
     /// ΔIPSC (%) over the follow-up readouts `window` (s after the end of induction), against
-    /// the baseline: the summary's measure, for a second window of the same run.
+    /// the baseline: the summary of a second window of the same run.
     static func amplitudeChange(_ run: Run, window: ClosedRange<Double>) -> Double? {
-        let end = run.protocolDefinition.inductionEnd
-        let base = run.readouts.filter { $0.phase == .baseline }.map(\.amplitude)
-        let late = run.readouts.filter { $0.phase == .followUp && window.contains($0.time - end) }.map(\.amplitude)
-        guard !base.isEmpty, !late.isEmpty else { return nil }
-        let b = base.reduce(0, +) / Double(base.count), a = late.reduce(0, +) / Double(late.count)
-        return (a / b - 1) * 100
+        var p = run.protocolDefinition
+        p.analysisWindow = window
+        return PlasticitySummary(readouts: run.readouts, protocolDefinition: p)?.amplitudeChange
     }
 
     /// Largest |Δ(1/CV²)| (%) a postsynaptic form may show. In the quantal model
@@ -197,7 +190,7 @@ struct TableCheck {
             let drugs = r.background + r.abolishedBy + r.sparedBy + r.conditions.flatMap(\.drugs)
             for d in drugs { #expect(synapse.blockers[d] != nil, "row \(r.row): \(r.synapse) declares no drug \(d)") }
             #expect(PlasticityTable.isProtocol(r.protocolName), "row \(r.row): no protocol \(r.protocolName)")
-            #expect(r.conditions.count == PlasticityTable.rawFlips(r.row).count, "row \(r.row): a flips entry does not parse")
+            #expect(r.conditions.count == r.flipEntries.count, "row \(r.row): a flips entry does not parse")
             let ids = Set(Self.checks(r, runs: Runs(r)).map(\.id))
             for k in r.knownIssues { #expect(ids.contains(k), "row \(r.row): known issue \(k) is no check of this row") }
             let core = ["sign", "site"] + r.abolishedBy.prefix(1).map { "abolished:\($0)" }
