@@ -232,7 +232,8 @@ import PathwayTestSupport
         // Layer II MEC principal cells, Table 1 of J Neurosci (jneurosci.org table 446826, controls):
         // rest −59.1 ± 0.9 mV (n = 18), peak input resistance 96 ± 12 MΩ (n = 14), threshold
         // −46.1 ± 0.7 mV (n = 18), means ± SEM. The model's threshold (−38 mV) is above that range:
-        // the Acker-Kopell-White Na+ kinetics activate ~8 mV too positive.
+        // the Acker-Kopell-White Na+ kinetics activate ~8 mV too positive (what was tried, and
+        // why it was not shipped: Pathways/cells/README.md, "Known limits").
         CellCase(file: "entorhinal_stellate.ant", restRange: -66.7 ... -51.5, inputResistanceRange: 6 ... 186,
                  usePeakResistance: true, thresholdRange: -52.0 ... -40.2, thresholdStep: 100,
                  knownIssue: "Acker et al. 2003 kinetics put the stellate threshold at -38 mV, above the recorded -46 +- 3 mV"),
