@@ -88,7 +88,7 @@ import PathwayTestSupport
                 if high.upHolds && high.downHolds && high.forgets { passing.append("F50 \(f50), PP1 \(pp1)") }
             }
         }
-        withKnownIssue("Zhabotinsky's CaMKII/PP1 scheme has no F scale and PP1 that hold UP, keep DOWN and forget a 5 % residue at both 40 and 80 nM") {
+        withKnownIssue("Zhabotinsky's scheme: no F scale and PP1 hold UP, keep DOWN and forget at both 40 and 80 nM") {
             #expect(!passing.isEmpty, "no F scale and PP1 passes at 40 and 80 nM")
         }
     }
@@ -111,7 +111,9 @@ import PathwayTestSupport
         }
         let up = try run(BidirectionalCaMKIIPP1SwitchTests.allPhosphorylated, for: 4 * 3600, points: 5)
         #expect(up[4] > 0.7 && abs(up[4] - up[1]) < 1e-3, "UP at 0.1 uM: \(up)")
-        let residue: [(name: String, value: Double)] = rings.map { (name: $0, value: $0 == "sw_B0" ? 31.635 : ($0 == "sw_B13" ? 1.665 : 0)) }
+        let residue: [(name: String, value: Double)] = rings.map {
+            (name: $0, value: $0 == "sw_B0" ? 31.635 : ($0 == "sw_B13" ? 1.665 : 0))
+        }
         let forgotten = try run(residue, for: 600, points: 2)
         #expect(forgotten[1] < 0.01, "5 % of the rings fully phosphorylated, 10 min at 0.1 uM: f_P \(forgotten)")
     }
