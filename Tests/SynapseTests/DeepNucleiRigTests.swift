@@ -43,8 +43,10 @@ import PathwayTestSupport
     /// equilibrated: the rig's 4-h settle follows the 30-min wash-in): |ΔIPSC| < 2 % over the
     /// 40-minute protocol. The IPSC is in pA, outward at −59.7 mV with E_GABA from the dialysed 2 mM
     /// Cl⁻ 22 mV below V_m (at least the 20 mV a rig must leave), and E_GABA does not move.
-    @Test(arguments: ["", "BAPTA", "FK506"])
+    @Test(arguments: ["", "APV", "BAPTA", "DNQX", "FK506"])
     func restIsStable(blocker: String) throws {
+        let declared = try Self.synapse().blockers.keys.sorted()
+        #expect(declared == ["APV", "BAPTA", "DNQX", "FK506"], "every declared blocker has a rest run: \(declared)")
         let result = try Self.run(try Self.protocolFile("rest"), blockers: blocker.isEmpty ? [] : [blocker])
         let s = try #require(result.summary)
         // FK506 removes the resting calcineurin activity, and gabaa_trafficking.ant's receptor pools
