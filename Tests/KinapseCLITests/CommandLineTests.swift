@@ -221,7 +221,7 @@ enum LumpedFixture {
     @Test func listingsName() throws {
         let synapses = try CLI.run(["synapses"])
         #expect(synapses.status == 0)
-        for name in ["golgi_granule", "vta_no", "ca1_pyramidal", "purkinje_rp", "entorhinal_stellate_rig", "prefrontal_sst"] {
+        for name in ["golgi_granule", "vta_no", "ca1_pyramidal", "purkinje_rp", "entorhinal_stellate_rig", "prefrontal_sst", "visual_cortex_l4"] {
             #expect(synapses.stdout.contains(name), "\(name) missing from:\n\(synapses.stdout)")
         }
         let protocols = try CLI.run(["protocols"])
