@@ -244,11 +244,11 @@ import PathwayTestSupport
                  usePeakResistance: false, thresholdRange: -52.8 ... -40.4, thresholdStep: 150, knownIssue: nil),
         // Layer 2/3 pyramidal cells of rat barrel cortex, means ± SD, n = 5 (Tanaka et al. 2011
         // J Neurosci, Table 3, as tabulated by NeuroElectro, data table 1496): rest −73.0 ± 2.6 mV, input resistance 51 ± 28 MΩ, threshold
-        // −47.6 ± 7.9 mV. The Pospischil et al. 2008 Fig. 2b cell is small (61 µm), so its input
-        // resistance (340 MΩ, set by their leak and area) is far above.
+        // −47.6 ± 7.9 mV. The file's cell is Pospischil et al. 2008's standard RS soma-equivalent and
+        // leak (96 µm, 0.1 mS/cm²: about 34 MΩ), which is as low as these recordings; its
+        // rheobase for 100 ms is 500–550 pA, so the threshold step is 600 pA.
         CellCase(file: "cortical_rs_pyramidal.ant", restRange: -78.2 ... -67.8, inputResistanceRange: 0 ... 106,
-                 usePeakResistance: false, thresholdRange: -63.4 ... -31.8, thresholdStep: 100,
-                 knownIssue: "the Pospischil et al. 2008 RS cell has 340 MOhm, above layer 2/3 recordings"),
+                 usePeakResistance: false, thresholdRange: -63.4 ... -31.8, thresholdStep: 600, knownIssue: nil),
     ]
 
     /// Rest: the file's initial state drifts by less than 0.01 mV in 2 s. Input resistance:
