@@ -8,7 +8,8 @@ import PathwayTestSupport
 /// The neonatal hippocampal synapse of row 15 (`neonatal_ca3`: GABAergic terminal onto an immature,
 /// electrically compact pyramidal cell with depolarising GABA, recorded without dialysis), whose
 /// NMDA-receptor-dependent LTD of GABA-A responses (McLean et al. 1996) is routed, as a hypothesis,
-/// through Ca²⁺-made 2-AG onto the terminal's CB1. The table test checks the published tetanus;
+/// through Ca²⁺-made 2-AG onto the terminal's CB1, with ryanodine-sensitive Ca²⁺ stores in the cell
+/// and the terminal (Caillard et al. 2000). The table test checks the published tetanus;
 /// these tests check the rig around it: the resting IPSC stays put under every declared drug, and
 /// weak afferent stimuli given in the tetanus's current-clamp window leave the IPSC. Runs share one
 /// sparse schedule (the model is deterministic): tests every 300 s, a 600-s baseline, up to 30 min
@@ -35,10 +36,10 @@ import PathwayTestSupport
     /// The rig: an inward IPSC in pA at −70 mV with at least 20 mV of driving force from a
     /// depolarised E_GABA (above the cell's −69.5 mV rest, as at P2–P4); with no induction the IPSC
     /// stays within 2 %, also under each declared drug (from the baseline after its wash-in).
-    @Test(arguments: ["", "CNQX", "APV", "BAPTA", "AM251"])
+    @Test(arguments: ["", "CNQX", "APV", "BAPTA", "AM251", "ryanodine", "ruthenium-red"])
     func restStaysWithinTwoPercent(blocker: String) throws {
         let declared = try Self.synapse.blockers.keys.sorted()
-        #expect(declared == ["AM251", "APV", "BAPTA", "CNQX"], "every declared blocker has a rest run: \(declared)")
+        #expect(declared == ["AM251", "APV", "BAPTA", "CNQX", "ruthenium-red", "ryanodine"], "every declared blocker has a rest run: \(declared)")
         let s = try Self.run([], blockers: blocker.isEmpty ? [] : [blocker])
         #expect(abs(s.amplitudeChange) < 2, "rest \(blocker): ΔIPSC \(s.amplitudeChange) %")
         if blocker.isEmpty { try NeonatalRigChecks.expectImmatureIPSC(s) }
