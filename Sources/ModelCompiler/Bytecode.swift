@@ -312,6 +312,32 @@ final class ProgramCode: @unchecked Sendable {
         return Set(privateSlots.map { renamed[Int($0)] }).sorted()
     }
 
+    /// The instructions that `outputs` depend on, in the order this program runs them: a
+    /// program that computes those slots as this one does (the same operations on the same
+    /// operands, so to the same bits) and nothing else. The batches run one after another
+    /// and a renamed temporary is handed out again only to a later batch, so walking the
+    /// operands backwards from the end, keeping the last write of each slot still needed,
+    /// finds exactly the values the outputs read.
+    func slice(computing outputs: Set<Int32>) -> ProgramCode {
+        var needed = outputs
+        var kept: [Instruction] = []
+        for b in stride(from: batchCount - 1, through: 0, by: -1) {
+            let batch = batches[b]
+            let readCount = batch.operation.operandCount
+            for k in stride(from: Int(batch.end) - 1, through: Int(batch.start), by: -1) {
+                let o = operands[k]
+                guard needed.remove(o.destination) != nil else { continue }
+                kept.append(Instruction(operation: batch.operation, destination: o.destination, a: o.a, b: o.b, c: o.c))
+                if readCount > 0 { needed.insert(o.a) }
+                if readCount > 1 { needed.insert(o.b) }
+                if readCount > 2 { needed.insert(o.c) }
+            }
+        }
+        var program = Program()
+        program.instructions = kept.reversed()
+        return ProgramCode(program)
+    }
+
     /// The slots the program writes (for tests of the renaming).
     var writtenSlots: Set<Int32> { Set((0..<count).map { operands[$0].destination }) }
 

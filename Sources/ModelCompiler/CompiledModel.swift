@@ -33,6 +33,13 @@ public final class CompiledModel: Sendable {
         self.nativeLibrary = nativeLibrary
     }
 
+    /// The part of `update` that computes the assigned values in `slots` (and what they are
+    /// computed from), for `ModelInstance.update(time:state:computing:)`. Slots that are not
+    /// assigned values (states, parameters) need nothing computed.
+    public func partialUpdate(computing slots: [Int]) -> PartialUpdate {
+        PartialUpdate(code: code.assignProgram.slice(computing: Set(slots.map { Int32($0) })))
+    }
+
     /// Slots a run's memory has (the whole layout, sensitivity slots included).
     public var memoryCount: Int { memoryImage.count }
 
@@ -228,6 +235,15 @@ final class ModelCode: Sendable {
                       switches: ExecutableProgram(switchProgram), crossings: ExecutableProgram(crossingProgram),
                       triggers: ExecutableProgram(triggerProgram))
     }
+}
+
+/// Some of a model's assigned values, computed as `ModelInstance.update` computes them
+/// (`CompiledModel.partialUpdate(computing:)`). Always bytecode, also for a model run as
+/// native code: the bytecode computes the same bits, and the part is a few instructions.
+public struct PartialUpdate: Sendable {
+    let code: ProgramCode
+    /// How many instructions it runs.
+    public var instructionCount: Int { code.count }
 }
 
 /// One entry of the state vector.

@@ -218,6 +218,15 @@ public final class ModelInstance: ODESystem, SensitivitySystem {
         programs.assign.run(memory: memory)
     }
 
+    /// Loads time and state and computes only the assigned values of `part` (made from this
+    /// instance's compiled model), for output that reads a few of them: each to the bits
+    /// `update` gives it. The other assigned values keep what memory held, so until the
+    /// next `update` only `part`'s slots, the state and plain values may be read.
+    public func update(time: Double, state: UnsafePointer<Double>, computing part: PartialUpdate) {
+        load(time: time, state: state)
+        part.code.run(memory: memory)
+    }
+
     /// Evaluates every switch function and crossing time (after `update`).
     public func evaluateSwitches() {
         programs.switches.run(memory: memory)

@@ -15,6 +15,13 @@ struct Run {
     let request: SimulationRequest
     let columnSlots: [Int]
     var trajectory: Trajectory
+    /// With sampled rows: which rows record every column, and the few columns every row records.
+    let sampling: Sampling?
+    /// The sampled columns at every row (with `sampling`).
+    var samples: Trajectory?
+    /// The next of `sampling.fullRows` to write.
+    var nextFullRow = 0
+    var sampleRow: [Double] = []
     var statistics = SolverStatistics()
     var eventsExecuted = 0
     var linearSolver = LinearSolverChoice.dense
@@ -105,6 +112,15 @@ struct Run {
         func liveValue(_ g: Double) -> Bool? { Relational.liveValue(comparison, switchFunction: g) }
     }
 
+    /// `SimulationRequest.sampledRows` resolved: the columns' slots, and the part of the
+    /// model's update that computes them.
+    struct Sampling {
+        let fullRows: [Int]
+        let columns: [String]
+        let columnSlots: [Int]
+        let update: PartialUpdate
+    }
+
     struct PendingEvent {
         let event: Int
         let executionTime: Double
@@ -115,13 +131,17 @@ struct Run {
         let sequence: Int
     }
 
-    init(model: CompiledModel, request: SimulationRequest, columnSlots: [Int], columns: [String]) {
+    init(model: CompiledModel, request: SimulationRequest, columnSlots: [Int], columns: [String], sampling: Sampling? = nil) {
         self.model = model
         self.instance = ModelInstance(model)
         self.request = request
         self.columnSlots = columnSlots
         self.trajectory = Trajectory(columns: columns)
-        trajectory.reserveCapacity(rows: request.grid.count)
+        self.sampling = sampling
+        if let sampling {
+            samples = Trajectory(columns: sampling.columns)
+            sampleRow = [Double](repeating: 0, count: sampling.columns.count)
+        }
         self.previousTrigger = model.events.map(\.initialValue)
         self.persistent = model.events.map(\.persistent)
         let tracked = model.relationals.indices.compactMap { k in
@@ -152,6 +172,13 @@ struct Run {
         isStale = model.eventDependencies.timeOnly
         staleEvents = model.events.indices.filter { model.eventDependencies.timeOnly[$0] }
         self.row = [Double](repeating: 0, count: columns.count)
+        reserveRows()
+    }
+
+    /// Makes room for every row the grid will write, at once.
+    mutating func reserveRows() {
+        trajectory.reserveCapacity(rows: sampling?.fullRows.count ?? request.grid.count)
+        samples?.reserveCapacity(rows: request.grid.count)
     }
 
     /// Integrates the sensitivities the model was differentiated for along with the states.
@@ -407,6 +434,7 @@ struct Run {
     mutating func recordOutputs(upTo t: Double) {
         let grid = request.grid
         guard nextOutput < grid.count, grid[nextOutput] <= t else { return }
+        if let sampling { return recordSamples(upTo: t, sampling) }
         instance.update(time: t, state: y)
         var sensitivityRow: [Double] = []
         if let sensitivity {
@@ -422,6 +450,31 @@ struct Run {
             for (c, slot) in columnSlots.enumerated() { row[c] = instance.value(ofSlot: slot) }
             trajectory.append(time: grid[nextOutput], row: row)
             sensitivityTrajectory?.append(time: grid[nextOutput], row: sensitivityRow)
+        }
+    }
+
+    /// `recordOutputs` with sampled rows: the sampled columns at every row reached, every
+    /// column at the full rows among them. Between full rows only the assigned values the
+    /// sampled columns read are computed (the whole update is most of a row's cost).
+    mutating func recordSamples(upTo t: Double, _ sampling: Sampling) {
+        let grid = request.grid
+        let full = nextFullRow < sampling.fullRows.count && grid[sampling.fullRows[nextFullRow]] <= t
+        if full {
+            instance.update(time: t, state: y)
+        } else {
+            instance.update(time: t, state: y, computing: sampling.update)
+        }
+        let finite = firstNonFinite() == nil
+        while nextOutput < grid.count, grid[nextOutput] <= t {
+            defer { nextOutput += 1 }
+            let isFull = nextFullRow < sampling.fullRows.count && sampling.fullRows[nextFullRow] == nextOutput
+            if isFull { nextFullRow += 1 }
+            guard finite else { continue }
+            for (c, slot) in sampling.columnSlots.enumerated() { sampleRow[c] = instance.value(ofSlot: slot) }
+            samples!.append(time: grid[nextOutput], row: sampleRow)
+            guard isFull else { continue }
+            for (c, slot) in columnSlots.enumerated() { row[c] = instance.value(ofSlot: slot) }
+            trajectory.append(time: grid[nextOutput], row: row)
         }
     }
 

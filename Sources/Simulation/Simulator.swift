@@ -30,6 +30,9 @@ public struct SimulationRequest: Sendable {
     /// solver's tolerance allows (see `Run.negativeSpecies`). Off by default: SBML allows
     /// negative amounts, and the SBML Test Suite has models that use them.
     public var stopOnNegativeConcentration = false
+    /// Record every column only at some rows of the grid, and a few columns at all of them
+    /// (`SampledRows`); nil: every column at every row.
+    public var sampledRows: SampledRows?
 
     public init(grid: TimeGrid, columns: [String]? = nil, overrides: [(name: String, value: Double)] = [],
                 options: IntegratorOptions = IntegratorOptions()) {
@@ -37,8 +40,27 @@ public struct SimulationRequest: Sendable {
     }
 }
 
+/// A grid sampled densely for a few quantities (a recorded trace every 0.1 ms around each
+/// test stimulus) where the other columns are wanted only at some rows (a time course every
+/// second): the rows between cost only the assigned values those few quantities read.
+public struct SampledRows: Sendable {
+    /// Indices (ascending) of the grid's rows that record every column, in
+    /// `SimulationResult.trajectory`.
+    public var fullRows: [Int]
+    /// Quantities (any named value, by name) recorded at every row of the grid, in
+    /// `SimulationResult.samples`.
+    public var columns: [String]
+
+    public init(fullRows: [Int], columns: [String]) { self.fullRows = fullRows; self.columns = columns }
+}
+
 public struct SimulationResult: Sendable {
+    /// Every column at every row of the grid, or with `SimulationRequest.sampledRows`, at
+    /// its full rows alone.
     public var trajectory: Trajectory
+    /// With `SimulationRequest.sampledRows`: its columns at every row of the grid, with the
+    /// same values the full rows have there.
+    public var samples: Trajectory?
     public var statistics: SolverStatistics
     public var eventsExecuted: Int
     /// The linear solver the integrator used (dense or KLU).
@@ -166,7 +188,7 @@ public struct Simulator: Sendable {
             throw SimulationRequestError(message: "cannot set '\(name)' when resuming a run: it is a state, integrated up to there", hint: nil)
         }
         // The rows so far are shared with the checkpoint: copy them once, into room for all.
-        run.trajectory.reserveCapacity(rows: run.request.grid.count)
+        run.reserveRows()
         run.instance = ModelInstance(model)
         run.instance.withMemory { m in _ = m.update(fromContentsOf: checkpoint.memory) }
         let before = run.comparisonsAndTriggers()
@@ -189,7 +211,26 @@ public struct Simulator: Sendable {
             columnSlots.append(slot)
         }
         let overrides = try model.overrideSlots(request.overrides)
-        var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns)
+        var sampling: Run.Sampling?
+        if let sampled = request.sampledRows {
+            guard request.sensitivityParameters.isEmpty else {
+                throw SimulationRequestError(message: "a run with sensitivities records every column at every row", hint: "leave out the sampled rows")
+            }
+            guard zip(sampled.fullRows, sampled.fullRows.dropFirst()).allSatisfy({ $0 < $1 }),
+                  sampled.fullRows.allSatisfy({ request.grid.count > $0 && $0 >= 0 }) else {
+                throw SimulationRequestError(message: "the full rows of a sampled run must be ascending rows of its grid", hint: nil)
+            }
+            var slots: [Int] = []
+            for name in sampled.columns {
+                guard let slot = model.symbols[name] else {
+                    throw SimulationRequestError(message: "unknown sampled column '\(name)'", hint: suggestion(name))
+                }
+                slots.append(slot)
+            }
+            sampling = Run.Sampling(fullRows: sampled.fullRows, columns: sampled.columns, columnSlots: slots,
+                                    update: model.partialUpdate(computing: slots))
+        }
+        var run = Run(model: model, request: request, columnSlots: columnSlots, columns: columns, sampling: sampling)
         run.eventAction = eventAction
         if !request.sensitivityParameters.isEmpty {
             guard let sensitivity = model.sensitivities, sensitivity.parameters == request.sensitivityParameters else {
@@ -213,7 +254,7 @@ public struct Simulator: Sendable {
     }
 
     private static func result(of run: Run) -> SimulationResult {
-        var result = SimulationResult(trajectory: run.trajectory, statistics: run.statistics,
+        var result = SimulationResult(trajectory: run.trajectory, samples: run.samples, statistics: run.statistics,
                                       eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure,
                                       sensitivities: run.sensitivityTrajectory)
         result.triggerEvaluations = run.triggerEvaluations

@@ -114,7 +114,13 @@ enum RecordedTests {
         return (TimeGrid(times: unique), samplings, (0...sparse).map { index(of: Double($0) * step) })
     }
 
-    /// The readouts of every test stimulus the trajectory reached.
+    /// The quantities `readouts` reads: the rig's readouts and the receptor symbol.
+    static func columnsRead(_ recording: Recording, receptors: String) -> [String] {
+        Recording.Readout.allCases.map { recording.readouts[$0]!.value } + [receptors]
+    }
+
+    /// The readouts of every test stimulus the trajectory reached (which has a row at every
+    /// point of the grid and at least the columns `columnsRead` names).
     static func readouts(_ trajectory: Trajectory, samplings: [TestSampling], recording: Recording, receptors: String,
                          proto: InductionProtocol) -> [RecordedResponse] {
         func column(_ name: String) -> Int { trajectory.columns.firstIndex(of: name)! }

@@ -41,6 +41,8 @@ public enum SpikeTimingSweep {
             var request = base
             request.protocolDefinition = p
             request.offsetPairing = true
+            // A window needs the readouts alone, not the test stimuli's traces.
+            request.recordsTestTraces = false
             preparedRuns.append(try PreparedSynapseRun(request))
             starts.append(p.followUpStart)
             group.append(starts.count - 1)

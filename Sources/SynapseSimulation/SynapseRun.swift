@@ -38,6 +38,11 @@ public struct SynapseRunRequest: Sendable {
     /// (`PreparedSynapseRun.pairingOffsetParameters`), so one prepared run serves every
     /// pairing interval: run each with `PreparedSynapseRun.pairingOverrides(deltaT:)`.
     public var offsetPairing = false
+    /// For a synapse with a [recording]: record every column in the test stimuli's sweeps
+    /// (the samples every `sampling` s around each spike). False: the sweeps record only
+    /// what the readouts read, and the result's trajectory is the time course alone (every
+    /// `outputStep` s; `timeCourseRows` nil), with the same readouts, in less time.
+    public var recordsTestTraces = true
     /// Applied to the pathway of the protocol run (stimuli added, after the settling),
     /// e.g. to add the jumps of the hybrid stochastic method.
     public var pathwayTransform: (@Sendable (Pathway) throws(DiagnosticsError) -> Pathway)?
@@ -299,6 +304,8 @@ public struct PreparedSynapseRun: Sendable {
     private let columns: [String]
     /// Where each test stimulus is read (biophysical synapses only).
     private let samplings: [TestSampling]
+    /// The quantities the readouts read (biophysical synapses only).
+    private let readoutColumns: [String]
     /// The rows of the output grid every `step` s, without the test stimuli's sweeps.
     private let timeCourseRows: [Int]?
     /// Seconds of unstimulated settling before the baseline: the rig after break-in
@@ -388,14 +395,17 @@ public struct PreparedSynapseRun: Sendable {
         let end = Double(intervals) * proto.testInterval
         if let recording = synapse.recording {
             (grid, samplings, timeCourseRows) = RecordedTests.grid(proto, recording, step: step, end: end)
+            var read: [String] = []
+            for symbol in RecordedTests.columnsRead(recording, receptors: synapse.receptors.value) where !read.contains(symbol) { read.append(symbol) }
+            readoutColumns = read
             // The states (the cells' voltages and gates are rate rules, not species) and what the rig reads.
             var columns = model.states.map(\.name)
-            for symbol in Recording.Readout.allCases.map({ recording.readouts[$0]!.value }) + [synapse.receptors.value]
-            where !columns.contains(symbol) { columns.append(symbol) }
+            for symbol in read where !columns.contains(symbol) { columns.append(symbol) }
             self.columns = columns
         } else {
             grid = TimeGrid(start: 0, end: end, count: intervals * stepsPerInterval + 1)
             samplings = []
+            readoutColumns = []
             timeCourseRows = nil
             var columns = model.defaultColumns
             for symbol in [synapse.releaseProbability.value, synapse.receptors.value] where !columns.contains(symbol) { columns.append(symbol) }
@@ -535,6 +545,9 @@ public struct PreparedSynapseRun: Sendable {
         simulationRequest.sensitivityParameters = parameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
+        if !request.recordsTestTraces, let timeCourseRows {
+            simulationRequest.sampledRows = SampledRows(fullRows: timeCourseRows, columns: readoutColumns)
+        }
         return simulationRequest
     }
 
@@ -595,7 +608,7 @@ public struct PreparedSynapseRun: Sendable {
     private func recordedResult(_ simulation: SimulationResult, _ recording: Recording) -> SynapseRunResult {
         let proto = request.protocolDefinition
         let release = request.synapse.release
-        let recorded = RecordedTests.readouts(simulation.trajectory, samplings: samplings, recording: recording,
+        let recorded = RecordedTests.readouts(simulation.samples ?? simulation.trajectory, samplings: samplings, recording: recording,
                                               receptors: request.synapse.receptors.value, proto: proto)
         var readouts = zip(samplings, recorded).map { sampling, r in
             let variability = release.variability(releaseProbability: r.releaseProbability)
@@ -619,7 +632,8 @@ public struct PreparedSynapseRun: Sendable {
         return SynapseRunResult(trajectory: simulation.trajectory, readouts: readouts, summary: summary, statistics: simulation.statistics,
                                 eventsExecuted: simulation.eventsExecuted, failure: simulation.failure,
                                 compiledStateCount: simulator.model.stateCount, sensitivities: nil,
-                                timeCourseRows: timeCourseRows.map { rows in rows.filter { $0 < simulation.trajectory.rowCount } })
+                                timeCourseRows: simulation.samples != nil ? nil
+                                    : timeCourseRows.map { rows in rows.filter { $0 < simulation.trajectory.rowCount } })
     }
 
     /// The readout's derivatives by the chain rule through Pr and N.

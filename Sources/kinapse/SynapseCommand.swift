@@ -119,6 +119,8 @@ struct SynapseCommand {
         request.drugs = try DrugArguments.parse(options.drugs)
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         request.nativeCode = simulate.solver.nativeCode
+        // The traces go to --out with --test-traces, and into the figure with --plot-species.
+        request.recordsTestTraces = options.testTraces || !options.plotSpeciesNames.isEmpty
         let clock = ContinuousClock()
         let start = clock.now
         if let list = options.sensitivities {

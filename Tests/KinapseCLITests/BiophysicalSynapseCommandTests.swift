@@ -40,9 +40,12 @@ import PathwayTestSupport
         #expect(plot.status == 0, "\(plot.stderr)")
         // --out holds the time course every tenth of the test interval, from 0 past the last test
         // (60 s); --test-traces adds each test's samples around its two spikes (at least 100
-        // each), the same run's rows.
-        let traced = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", proto, "--out", "traces.csv", "--test-traces"], in: dir)
+        // each), the same run's rows. Without it the sweeps record only what the readouts read,
+        // which changes neither the time course nor the readouts, byte for byte.
+        let traced = try CLI.run(["simulate", "entorhinal_stellate_rig", "--protocol", proto, "--out", "traces.csv", "--test-traces",
+                                  "--readouts", "traced_r.csv"], in: dir)
         #expect(traced.status == 0, "\(traced.stderr)")
+        #expect(try Data(contentsOf: dir.appendingPathComponent("traced_r.csv")) == Data(contentsOf: dir.appendingPathComponent("r.csv")))
         let course = try String(contentsOf: dir.appendingPathComponent("tc.csv"), encoding: .utf8).split(separator: "\n")
         let traces = try String(contentsOf: dir.appendingPathComponent("traces.csv"), encoding: .utf8).split(separator: "\n")
         let times = course.dropFirst().map { Double($0.prefix { $0 != "," }) ?? .nan }
