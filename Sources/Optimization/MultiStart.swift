@@ -37,8 +37,11 @@ public struct StartResult: Sendable, Codable, PortableResult {
     public var redraws: Int
     /// The optimiser's outcome: final point, objective, iterations, evaluations, status.
     public var run: LeastSquaresResult
-    /// Wall time of this start. The only field that differs between otherwise identical fits.
+    /// Wall time of this start. With `cpuTime`, the only fields that differ between otherwise identical fits.
     public var wallTime: Duration
+    /// CPU seconds of the worker thread that ran this start, redrawn points included: its
+    /// share of a CPU budget (`--time-budget`), whatever else the machine runs.
+    public var cpuTime: Double
 
     public var theta: [Double] { run.theta }
     public var objective: Double { run.objective }
@@ -141,7 +144,7 @@ public enum MultiStart {
                                                          makeWorker: makeProblem,
                                                          onDone: progressReporter(total: points.count, progress)) { problem, k in
             let clock = ContinuousClock()
-            let began = clock.now
+            let began = clock.now, cpuBegan = threadCPUSeconds()
             var point = points[k], redraws = 0
             var optimizer = optimizer
             if let trace { optimizer.trace = { trace(k, $0) } }
@@ -153,7 +156,8 @@ public enum MultiStart {
                 redraws += 1
                 run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
             }
-            return StartResult(index: k, start: point, redraws: redraws, run: run, wallTime: clock.now - began)
+            return StartResult(index: k, start: point, redraws: redraws, run: run, wallTime: clock.now - began,
+                               cpuTime: threadCPUSeconds() - cpuBegan)
         }
         return MultiStartResult(space: space, starts: results.compactMap { $0 }, plannedStarts: points.count)
     }
@@ -168,6 +172,14 @@ public enum MultiStart {
                                         bestObjective: tally.best))
         }
     }
+}
+
+/// CPU time of the calling thread, in seconds. A start runs on one worker thread (the
+/// simulations included), so the difference across a start is what it cost.
+func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
 }
 
 struct ProgressTally: Sendable {

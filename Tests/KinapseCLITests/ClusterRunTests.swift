@@ -139,11 +139,11 @@ enum MPIRun {
         let (alone, ranks, stderr) = try alongsideTwoRanks(["fit", Self.petabCase, "--starts", "4", "--seed", "3", "--jobs", "1", "--quiet", "--out-dir", "OUT"])
         #expect(alone.keys.sorted() == ["best_parameters.tsv", "simulations.tsv", "starts.tsv"])
         #expect(alone["best_parameters.tsv"] == ranks["best_parameters.tsv"] && alone["simulations.tsv"] == ranks["simulations.tsv"])
-        // starts.tsv: equal but for each start's wall time (its `seconds` column).
+        // starts.tsv: equal but for each start's wall and CPU time (its `seconds` and `cpu_seconds` columns).
         func withoutSeconds(_ data: Data?) -> [[Substring]] {
             let rows = String(decoding: data ?? Data(), as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
-            guard let column = rows.first?.firstIndex(of: "seconds") else { return rows }
-            return rows.map { row in row.enumerated().filter { $0.offset != column }.map(\.element) }
+            let timings = Set(["seconds", "cpu_seconds"].compactMap { rows.first?.firstIndex(of: Substring($0)) })
+            return rows.map { row in row.enumerated().filter { !timings.contains($0.offset) }.map(\.element) }
         }
         #expect(withoutSeconds(alone["starts.tsv"]) == withoutSeconds(ranks["starts.tsv"]))
         #expect(stderr.contains("kinapse mpi: batch 2: 4 tasks"), "the end points were not scored as a batch of their own: \(stderr)")

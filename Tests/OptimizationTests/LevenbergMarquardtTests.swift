@@ -125,7 +125,7 @@ import Glibc
         let result = LevenbergMarquardt().minimize(problem, from: [0], lower: [-1], upper: [1])
         #expect(result.status == .failed(reason: "cannot evaluate the start point: CVODE gave up"))
         #expect(result.objective == .infinity)
-        #expect(result.evaluations == 1)
+        #expect(result.evaluations == 1 && result.failedEvaluations == 1)
     }
 
     @Test func failedTrialPointsShrinkTheTrustRegion() {
@@ -143,6 +143,8 @@ import Glibc
         let result = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1],
                                                                    lower: [-5, -5], upper: [5, 5])
         #expect(counter.failures > 0)
+        // Every trial point the model refused is counted, and nothing else.
+        #expect(result.failedEvaluations == counter.failures)
         #expect(result.status.isConverged)
         #expect(abs(result.theta[0] - 1) < 1e-10 && abs(result.theta[1] - 1) < 1e-10)
     }
@@ -232,6 +234,32 @@ import Glibc
         // 10 % of Δ): at least log(3.6e9)/log(2.2) ≈ 28 steps. (Stopped by the change test, the
         // run would end after the first.)
         #expect(result.iterations >= 28, "\(result.iterations) steps")
+    }
+
+    /// r = Aθ − b with JᵀJ = [[1, 0.9], [0.9, 1]], from (0, 0) on the upper bound x ≤ 0, where
+    /// g = (1, 2): −g points inside, so x is free, but the Gauss–Newton step −(JᵀJ)⁻¹g =
+    /// (4.21, −5.79) pushes it out. Projected, (0, −5.79) predicts 2·5.79 − ½·5.79² < 0, and
+    /// cut at the bound it is empty. Holding x gives y's step −g_y/1 = −2: the constrained
+    /// minimiser (0, −2) (there g_x = 1 − 0.9·2 = −0.8 pushes x out: a KKT point) in one
+    /// step at the first radius. Shrinking the radius instead, the run would try again at a
+    /// quarter of it each time until the step turned inside.
+    @Test func aStepPushingAFreeVariableOutOfTheBoxHoldsItOnItsBound() {
+        let a = Matrix(rowMajor: [[1, 0.9], [0, 0.19.squareRoot()]])
+        let b = [-1, -1.1 / 0.19.squareRoot()]
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in
+            [t[0] + 0.9 * t[1] - b[0], 0.19.squareRoot() * t[1] - b[1]]
+        }, jacobian: { _ in a })
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        let steps = Steps()
+        var options = LevenbergMarquardtOptions()
+        options.initialTrustRadius = 100
+        let result = LevenbergMarquardt(options: options, trace: { steps.all.append($0) })
+            .minimize(problem, from: [0, 0], lower: [-5, -5], upper: [0, 5])
+        #expect(result.status == .converged(.gradient), "\(result.status)")
+        #expect(result.theta[0] == 0 && abs(result.theta[1] + 2) < 1e-12, "\(result.theta)")
+        #expect(result.iterations == 1 && result.evaluations == 2, "\(result.iterations) steps, \(result.evaluations) evaluations")
+        #expect(steps.all.first?.kind == .boundsHeld && steps.all.first?.radius == 100, "\(steps.all)")
+        #expect(abs((steps.all.first?.predictedReduction ?? 0) - 2) < 1e-12)
     }
 }
 

@@ -221,6 +221,38 @@ import Glibc
         #expect(parallel.starts.map(\.run) == redrawn.starts.map(\.run) && parallel.starts.map(\.start) == redrawn.starts.map(\.start))
     }
 
+    /// Each start's CPU time is its own worker thread's: with every evaluation burning 2 ms of
+    /// thread CPU, a start costs at least 2 ms per evaluation (plus the optimiser's few
+    /// microseconds of linear algebra per step, 20 ms allowed), and the starts of two workers
+    /// together cost no more than the process used.
+    @Test func eachStartCountsTheCPUItsWorkerSpent() throws {
+        @Sendable func threadCPU() -> Double {
+            var t = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+        }
+        let space = try ParameterSpace(["a", "b"].map { EstimatedParameter(name: $0, lower: -1, upper: 1, scale: .linear) })
+        let make: @Sendable () -> any LeastSquaresProblem = {
+            ClosureProblem(parameterCount: 2, residuals: { t in
+                let began = threadCPU()
+                var x = 0.0
+                while threadCPU() - began < 0.002 { x = sin(x + 1) }
+                return [t[0] - 0.3, 2 * (t[1] + 0.2), t[0] * t[1] + 0 * x]
+            }, jacobian: { t in Matrix(rows: 3, columns: 2, columnMajor: [1, 0, t[1], 0, 2, t[0]]) })
+        }
+        var options = MultiStartOptions()
+        options.starts = 6
+        options.jobs = 2
+        let before = processCPUSeconds()
+        let result = try MultiStart.run(space: space, options: options, makeProblem: make)
+        let used = processCPUSeconds() - before
+        for s in result.starts {
+            let burnt = 0.002 * Double(s.run.evaluations)
+            #expect(s.cpuTime >= burnt && s.cpuTime < burnt + 0.02, "start \(s.index): \(s.cpuTime) s for \(s.run.evaluations) evaluations")
+        }
+        #expect(result.starts.reduce(0) { $0 + $1.cpuTime } <= used)
+    }
+
     /// The CPU budget counts every thread: busy work on this one raises the flag once the
     /// process has used the budget, and not long after (the watcher's last sleep is at most
     /// the remaining budget over the cores, so it overshoots by a poll of 10 ms per core

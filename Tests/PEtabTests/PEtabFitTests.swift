@@ -81,6 +81,20 @@ struct PEtabFitTests {
         }
         #expect(outcome.trace.map(\.start) == outcome.trace.map(\.start).sorted())
         #expect(outcome.traceTable.split(separator: "\n").count == 1 + outcome.trace.count)
+        // Where the CPU went: each start's own cost, summed by how the starts ended, and the
+        // trial points that could not be simulated (with sensitivities a trial point is one
+        // evaluation, so these are the trace's rows without an actual reduction).
+        for s in outcome.starts {
+            #expect(s.cpuTime > 0 && s.cpuTime <= s.wallTime + 1e-3, "start \(s.index): \(s.cpuTime) s of CPU in \(s.wallTime) s")
+            #expect(s.failedEvaluations == outcome.trace.filter { $0.start == s.index && $0.step.actualReduction.isNaN }.count)
+        }
+        let total = outcome.starts.reduce(0) { $0 + $1.cpuTime }, evaluations = outcome.starts.reduce(0) { $0 + $1.evaluations }
+        #expect(outcome.starts.allSatisfy { $0.status.hasPrefix("converged") })
+        #expect(summary.contains("CPU by outcome: converged " + String(format: "%.1f s in 3 starts; 0 of %d evaluations could not be simulated", total, evaluations)),
+                "\(summary)")
+        let table = outcome.startsTable.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        #expect(table[0].prefix(9) == ["start", "objective", "llh", "status", "iterations", "evaluations", "failed_evaluations", "seconds", "cpu_seconds"])
+        #expect(table.dropFirst().map { $0[8] } == outcome.starts.map { Substring(String(format: "%.3f", $0.cpuTime)) })
     }
 
     /// A given start comes first (index 0, the point itself), and a start never ends above
