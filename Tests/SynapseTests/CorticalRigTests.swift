@@ -136,7 +136,7 @@ import PathwayTestSupport
     }
 
     /// A thinned, sampled run of `protocolName` on a synapse whose CaMKII sits at the NMDA receptors
-    /// (decoder `decK`, switch `SW`): the kinase is reached (more than 1 µM of 10 Ca²⁺/CaM-bound at
+    /// (module `camkN`: decoder `camkN.dec`, switch `camkN.sw`): the kinase is reached (more than 1 µM of 10 Ca²⁺/CaM-bound at
     /// some time), the CaMKII/PP1 switch goes from DOWN (under 1e-5 of its subunits T286-phosphorylated)
     /// past its saddle at rest (0.021 at 50 nM) and holds what the induction left to 0.1 % until the
     /// end of the run, and the IPSC and N rise by `atLeast` % with PPR and Pr unchanged (postsynaptic).
@@ -144,9 +144,9 @@ import PathwayTestSupport
                                                          atLeast minimum: Double) throws -> PlasticitySummary {
         let result = try sampledRun(name, protocolName)
         let s = try #require(result.summary)
-        let camkii = try peak(result, ["decK_K_CaM"])
+        let camkii = try peak(result, ["camkN_dec_K_CaM"])
         #expect(camkii > 1, "\(name): CaMKII at most \(camkii) uM of 10")
-        let f = try switchPhosphorylation(result, "SW_sw_")
+        let f = try switchPhosphorylation(result, "camkN_sw_sw_")
         let held = f.max()!
         #expect(f[0] < 1e-5 && held > 0.05 && f.last! > 0.999*held,
                 "\(name): switch T286 fraction \(f[0]) at rest, \(held) at most, \(f.last!) at the end")
@@ -177,7 +177,7 @@ import PathwayTestSupport
         #expect(abs(s.amplitudeChange) < 2, "ΔIPSC \(s.amplitudeChange) %")
         // The pairing reached both decoders (Ca2+/CaM-bound CaMKII rises over 20-fold from rest), so
         // the missing potentiation is not an induction that failed to open the receptors or channels.
-        for population in ["decK_K_CaM", "decL_K_CaM"] {
+        for population in ["camkN_dec_K_CaM", "camkL_dec_K_CaM"] {
             let camkii = try #require(result.trajectory.series(population))
             #expect(camkii.max()! > 20*camkii[0] && camkii.max()! < 0.05, "\(population) from \(camkii[0]) to at most \(camkii.max()!) uM")
         }

@@ -55,9 +55,9 @@ import PathwayTestSupport
         // depolarisation too mild for the route, not a step that never reached the cell.
         let v = try #require(result.trajectory.series("cell_V"))
         #expect(v.max()! > -52 && v.max()! < -48, "V_m at most \(v.max()!) mV")
-        let camkii = try #require(result.trajectory.series("decL_K_CaM"))
-        #expect(camkii.max()! < 1e-3, "decL_K_CaM from \(camkii[0]) to at most \(camkii.max()!) uM")
-        let f = try CorticalRigTests.switchPhosphorylation(result, "SWL_sw_")
+        let camkii = try #require(result.trajectory.series("camkL_dec_K_CaM"))
+        #expect(camkii.max()! < 1e-3, "camkL_dec_K_CaM from \(camkii[0]) to at most \(camkii.max()!) uM")
+        let f = try CorticalRigTests.switchPhosphorylation(result, "camkL_sw_sw_")
         #expect(f.max()! < 1e-5, "switch T286 fraction at most \(f.max()!)")
         withKnownIssue("the pairing at -50 mV leaves CaMKII near rest (visual_cortex_l4 not reproduced on the rig)") {
             #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
