@@ -38,7 +38,7 @@ import PathwayTestSupport
 
     static func run(_ proto: InductionProtocol, blockers: [String] = []) throws -> SynapseRunResult {
         let s = try synapse()
-        let result = try SynapseRunner.run(SynapseRunRequest(synapse: s, model: try s.loadModel(), protocolDefinition: proto, blockers: blockers))
+        let result = try SynapseRunner.run(SynapseRunRequest(synapse: s, model: try s.loadModel(), protocolDefinition: proto, blockers: blockers).readoutsOnly)
         #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
         return result
     }

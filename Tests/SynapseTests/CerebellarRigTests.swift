@@ -35,7 +35,7 @@ import PathwayTestSupport
     static func run(_ name: String, _ proto: InductionProtocol, blockers: [String] = []) throws -> SynapseRunResult {
         let synapse = try synapse(name)
         let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: proto,
-                                                             blockers: blockers))
+                                                             blockers: blockers).readoutsOnly)
         #expect(result.failure == nil, "\(name): \(result.failure.map(String.init(describing:)) ?? "")")
         return result
     }

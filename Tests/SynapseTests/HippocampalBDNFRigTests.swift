@@ -31,7 +31,7 @@ import PathwayTestSupport
         let schedule = InductionProtocol(name: "short", baselineDuration: 600, testInterval: 300, induction: induction,
                                          followUpDuration: 1800, analysisWindow: 1200...1800)
         let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(),
-                                                             protocolDefinition: schedule, blockers: blockers))
+                                                             protocolDefinition: schedule, blockers: blockers).readoutsOnly)
         #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
         return try #require(result.summary)
     }

@@ -28,7 +28,7 @@ import PathwayTestSupport
         var request = SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: schedule,
                                         blockers: blockers)
         request.nativeCode = true
-        let result = try SynapseRunner.run(request)
+        let result = try SynapseRunner.run(request.readoutsOnly)
         #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
         return try #require(result.summary)
     }

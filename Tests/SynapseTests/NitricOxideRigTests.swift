@@ -32,7 +32,7 @@ import PathwayTestSupport
 
     static func run(_ synapse: SynapseDefinition, _ induction: [InductionBlock], blockers: [String] = []) throws -> SynapseRunResult {
         let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(),
-                                                             protocolDefinition: schedule(induction), blockers: blockers))
+                                                             protocolDefinition: schedule(induction), blockers: blockers).readoutsOnly)
         #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
         return result
     }

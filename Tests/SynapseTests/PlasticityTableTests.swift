@@ -138,7 +138,7 @@ enum PlasticityTable {
         // A rig synapse spends its time in the channels' gating: native code makes a debug
         // build's run minutes cheaper, with the same results to the solver's tolerance.
         request.nativeCode = synapse.isBiophysical
-        let result = try SynapseRunner.run(request)
+        let result = try SynapseRunner.run(request.readoutsOnly)
         #expect(result.failure == nil, "\(row): \(String(describing: result.failure))")
         return Run(summary: try #require(result.summary), readouts: result.readouts, protocolDefinition: proto,
                    quantalCV: synapse.release.quantalCV)

@@ -23,7 +23,7 @@ import PathwayTestSupport
     static func change(_ induction: [InductionBlock], blockers: [String] = []) throws -> (SynapseRunResult, PlasticitySummary) {
         let s = try synapse()
         let result = try SynapseRunner.run(SynapseRunRequest(synapse: s, model: try s.loadModel(),
-                                                             protocolDefinition: CA1RigTests.compressed(induction), blockers: blockers))
+                                                             protocolDefinition: CA1RigTests.compressed(induction), blockers: blockers).readoutsOnly)
         #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
         return (result, try #require(result.summary))
     }
