@@ -172,12 +172,12 @@ struct TableCheck {
     static var hasTable: Bool { FileManager.default.fileExists(atPath: PlasticityTable.tableURL.path) }
 
     @Test(.enabled(if: hasTable, "needs ../shared/data"))
-    func everyRowIsMappedAndAtLeastFourteenAreRepresented() {
+    func everyRowIsMappedAndRepresented() {
         let rows = PlasticityTable.rows
         #expect(rows.count == 19, "mapping covers \(rows.count) of 19 rows (each needs \(PlasticityTable.columns.count) columns)")
-        let represented = rows.filter(\.represented)
-        #expect(represented.count >= 14, "\(represented.count) rows represented")
-        for r in rows where !r.represented { #expect(r.note.hasPrefix("not represented:"), "\(r) needs a reason") }
+        // Every row runs on a rig with its source's protocol, reproduced or not (a row that does
+        // not reproduce says so in its note and known issues, which the test below checks).
+        for r in rows { #expect(r.represented, "row \(r.row) is not represented: \(r.note.prefix(80))") }
     }
 
     /// The columns name only what the rig can run: drugs the synapse declares, protocols that
