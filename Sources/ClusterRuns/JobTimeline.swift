@@ -46,19 +46,13 @@ public enum JobTimeline {
 
         func begun(_ task: Int) {
             guard JobTimeline.isOn else { return }
-            began = Self.threadCPUSeconds()
+            began = threadCPUSeconds()
             mark("task \(task) begun")
         }
 
         func ended(_ task: Int) {
             guard JobTimeline.isOn else { return }
-            mark(String(format: "task %d ended, CPU %.3f s", task, Self.threadCPUSeconds() - began))
-        }
-
-        private static func threadCPUSeconds() -> Double {
-            var now = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-            return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+            mark(String(format: "task %d ended, CPU %.3f s", task, threadCPUSeconds() - began))
         }
     }
 }

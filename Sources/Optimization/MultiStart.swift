@@ -174,14 +174,6 @@ public enum MultiStart {
     }
 }
 
-/// CPU time of the calling thread, in seconds. A start runs on one worker thread (the
-/// simulations included), so the difference across a start is what it cost.
-func threadCPUSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
 struct ProgressTally: Sendable {
     var completed = 0
     var failed = 0

@@ -62,8 +62,8 @@ public struct PEtabHierarchicalLeastSquares: LeastSquaresProblem {
 
     func profile(_ outerTheta: [Double], derivatives: Bool) throws -> Profile {
         let problem = model.problem
-        var theta = [Double](repeating: 0, count: hierarchy.estimatedCount)
-        for (j, k) in hierarchy.outer.enumerated() { theta[k] = outerTheta[j] }
+        // The profiled coordinates are set below, from their optima.
+        var theta = hierarchy.expanded(outerTheta, inner: 0)
         var x = problem.values(theta: theta)
         // h = y at s = 1; the profiled σ are 1 here, which cancels from ŝ (one common σ per scaling).
         for g in hierarchy.scalings + hierarchy.noises { x[g.parameter] = 1 }

@@ -114,9 +114,13 @@ enum RecordedTests {
         return (TimeGrid(times: unique), samplings, (0...sparse).map { index(of: Double($0) * step) })
     }
 
-    /// The quantities `readouts` reads: the rig's readouts and the receptor symbol.
+    /// The quantities `readouts` reads, each once: the rig's readouts and the receptor symbol.
     static func columnsRead(_ recording: Recording, receptors: String) -> [String] {
-        Recording.Readout.allCases.map { recording.readouts[$0]!.value } + [receptors]
+        var read: [String] = []
+        for symbol in Recording.Readout.allCases.map({ recording.readouts[$0]!.value }) + [receptors] where !read.contains(symbol) {
+            read.append(symbol)
+        }
+        return read
     }
 
     /// The readouts of every test stimulus the trajectory reached (which has a row at every

@@ -395,12 +395,10 @@ public struct PreparedSynapseRun: Sendable {
         let end = Double(intervals) * proto.testInterval
         if let recording = synapse.recording {
             (grid, samplings, timeCourseRows) = RecordedTests.grid(proto, recording, step: step, end: end)
-            var read: [String] = []
-            for symbol in RecordedTests.columnsRead(recording, receptors: synapse.receptors.value) where !read.contains(symbol) { read.append(symbol) }
-            readoutColumns = read
+            readoutColumns = RecordedTests.columnsRead(recording, receptors: synapse.receptors.value)
             // The states (the cells' voltages and gates are rate rules, not species) and what the rig reads.
             var columns = model.states.map(\.name)
-            for symbol in read where !columns.contains(symbol) { columns.append(symbol) }
+            for symbol in readoutColumns where !columns.contains(symbol) { columns.append(symbol) }
             self.columns = columns
         } else {
             grid = TimeGrid(start: 0, end: end, count: intervals * stepsPerInterval + 1)

@@ -10,6 +10,7 @@ import Reporting
 import SBMLTestSuite
 import Fitting
 import PathwayModel
+import KinapseUtilities
 
 /// Options of `simulate` that only apply to pathways (Antimony or SBML); `SynapseOptions`
 /// holds those of synapses, and each group refuses itself for the other kind of model.
@@ -211,13 +212,13 @@ struct Simulate: ParsableCommand {
         let tEnd = pathwayOptions.tEnd ?? 1
         let clock = ContinuousClock()
         let compileStart = clock.now
-        let compileCPUStart = Self.threadCPUSeconds()
+        let compileCPUStart = threadCPUSeconds()
         let pathway = try ModelLoading.loadPathway(modelPath)
         var compiled = try ModelCompiler.compile(pathway)
         var native: NativeCode.Outcome?
         if solver.nativeCode { (compiled, native) = try NativeCode.compile(compiled) }
         let compileTime = clock.now - compileStart
-        let compileCPUTime = Self.threadCPUSeconds() - compileCPUStart
+        let compileCPUTime = threadCPUSeconds() - compileCPUStart
 
         let grid = dt.map { TimeGrid(end: tEnd, step: $0) } ?? TimeGrid(end: tEnd, count: pathwayOptions.points ?? 101)
         let options = solver.applied(to: IntegratorOptions())
@@ -236,10 +237,10 @@ struct Simulate: ParsableCommand {
         let simulator = Simulator(model: compiled)
         for _ in 0..<pathwayOptions.repetitions {
             let simulateStart = clock.now
-            let cpuStart = Self.threadCPUSeconds()
+            let cpuStart = threadCPUSeconds()
             result = try simulator.run(request)
             integrationTimes.append(clock.now - simulateStart)
-            cpuTimes.append(Self.threadCPUSeconds() - cpuStart)
+            cpuTimes.append(threadCPUSeconds() - cpuStart)
         }
         guard let result else { return }
         let integrationTime = integrationTimes.sorted()[integrationTimes.count / 2]
@@ -296,14 +297,6 @@ struct Simulate: ParsableCommand {
         if let failure { csv += CSVWriter.partialMarker(failure.summary) }
         if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) } else { StandardOutput.write(csv) }
         if let failure { throw failure }
-    }
-
-    /// CPU time of the calling thread: on a shared machine it measures the work done,
-    /// where wall time also counts time spent waiting for a core.
-    static func threadCPUSeconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-        return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
     }
 
     /// How the equations ran, for `--stats`.

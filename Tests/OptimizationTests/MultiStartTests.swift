@@ -226,17 +226,12 @@ import Glibc
     /// microseconds of linear algebra per step, 20 ms allowed), and the starts of two workers
     /// together cost no more than the process used.
     @Test func eachStartCountsTheCPUItsWorkerSpent() throws {
-        @Sendable func threadCPU() -> Double {
-            var t = timespec()
-            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
-            return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-        }
         let space = try ParameterSpace(["a", "b"].map { EstimatedParameter(name: $0, lower: -1, upper: 1, scale: .linear) })
         let make: @Sendable () -> any LeastSquaresProblem = {
             ClosureProblem(parameterCount: 2, residuals: { t in
-                let began = threadCPU()
+                let began = threadCPUSeconds()
                 var x = 0.0
-                while threadCPU() - began < 0.002 { x = sin(x + 1) }
+                while threadCPUSeconds() - began < 0.002 { x = sin(x + 1) }
                 return [t[0] - 0.3, 2 * (t[1] + 0.2), t[0] * t[1] + 0 * x]
             }, jacobian: { t in Matrix(rows: 3, columns: 2, columnMajor: [1, 0, t[1], 0, 2, t[0]]) })
         }
