@@ -8,15 +8,16 @@ active calcineurin, Ca2+/CaM-bound plus autonomous CaMKII) and how long calcineu
 gabaa_trafficking.ant's slot dispersal (the integral of J_geph_CaN's Hill term, in s). The variants:
 
     background   the shell's background influx J_leak, which sets the held neuron's resting Ca2+
+    conductance  the compound Purkinje-axon GABA-A conductance g0 (400 nS shipped, an assumption)
     holding      the test IPSCs at -72 mV instead of -60 mV (a temporary copy of the synapse file)
     firing       the tetanus in current clamp without the -100 pA, so the neuron fires and bursts
                  after each train (the condition of Aizenman, Manis & Linden 1998), with FK506 or
                  pipette BAPTA
 
-Each run takes about 7 s of CPU; the whole scan about 2 min. See Benchmarks/RESULTS.md, "Deep
+Each run takes about 7 s of CPU; the whole scan about 4 min of CPU. See Benchmarks/RESULTS.md, "Deep
 cerebellar nuclei with fresh eyes", and Pathways/README.md (dcn_neuron).
 
-    python3 Benchmarks/dcn_rows_scan.py [all|background|holding|firing] [KINAPSE]
+    python3 Benchmarks/dcn_rows_scan.py [all|background|conductance|holding|firing] [KINAPSE]
 """
 import csv
 import os
@@ -68,6 +69,9 @@ def main():
             for j_leak in (0, 1.5, 2.2, 2.71, 3.2, 4, 6):
                 run(f"-60 mV, J_leak {j_leak} uM/s", SYNAPSE, "morishita_tetanus",
                     ["--set", f"cell_soma_ca_J_leak={j_leak}"], scratch)
+        if which in ("all", "conductance"):
+            for g0 in (200, 300, 600):
+                run(f"-60 mV, g0 {g0} nS", SYNAPSE, "morishita_tetanus", ["--set", f"g0={g0}"], scratch)
         if which in ("all", "holding"):
             # The synapse file with the test IPSCs at -72 mV, its model named by absolute path.
             with open(SYNAPSE) as handle:
