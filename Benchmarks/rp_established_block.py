@@ -71,7 +71,7 @@ def main():
                 label = f"CaMKII blocked {-(delay + STEPS_END - BASELINE):g} s before the steps"
             else:
                 label = f"CaMKII blocked {delay} s after the steps"
-            print(f"{label}: {early:+.1f} % at 20-30 min, {late:+.1f} % at 50-60 min", flush=True)
+            print(f"{label}: {early:+.2f} % at 20-30 min, {late:+.2f} % at 50-60 min", flush=True)
 
 
 if __name__ == "__main__":
