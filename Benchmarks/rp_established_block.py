@@ -14,30 +14,20 @@ See Benchmarks/RESULTS.md, "Row 8: an established rebound potentiation under a l
 
     python3 Benchmarks/rp_established_block.py [KINAPSE]     # from the repository root
 """
-import csv
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from trafficking_rate_scan import persistence_windows   # the table test's two windows, read as that scan reads them
+
 KINAPSE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "/work/main/.build/release/kinapse"
 BASELINE = 600.0      # s: depolarisation.toml's baseline; the steps start here
 STEPS_END = 616.0     # s: 8 steps of 0.5 s every 2 s end by 600 + 7*2 + 0.5 s, rounded up
 DELAYS = [None, -116, 60, 300, 600]   # s after the steps at which the block starts (None: no block;
                                       # -116: 100 s before the first step, the control that the event acts)
-
-
-def windows(readouts):
-    """Mean change in IPSC (%) at 20-30 and 50-60 min after induction."""
-    rows = list(csv.DictReader(open(readouts)))
-
-    def mean(a, b):
-        values = [float(r["amplitude_percent_of_baseline"]) for r in rows
-                  if r["phase"] != "baseline" and a <= float(r["minutes_after_induction"]) <= b]
-        return sum(values) / len(values) - 100
-
-    return mean(20, 30), mean(50, 60)
 
 
 def run(root, delay):
@@ -53,7 +43,7 @@ def run(root, delay):
     subprocess.run([KINAPSE, "simulate", "Pathways/synapses/purkinje_rp.toml", "--native-code",
                     "--protocol", protocol, "--block", "APV", "--readouts", readouts],
                    cwd=root, capture_output=True, text=True, check=True)
-    return windows(readouts)
+    return persistence_windows(readouts)
 
 
 def main():
