@@ -37,6 +37,18 @@ def sixty_minute_protocol(name, follow_up_line, directory):
     return path
 
 
+def persistence_windows(readouts):
+    """Mean change in IPSC (%) at 20-30 and 50-60 min after induction, from a --readouts CSV."""
+    rows = list(csv.DictReader(open(readouts)))
+
+    def mean(a, b):
+        values = [float(r["amplitude_percent_of_baseline"]) for r in rows
+                  if r["phase"] != "baseline" and a <= float(r["minutes_after_induction"]) <= b]
+        return sum(values) / len(values) - 100
+
+    return mean(20, 30), mean(50, 60)
+
+
 def windows(row, directory, settings):
     """Mean change in IPSC (%) at 20-30 and 50-60 min after induction."""
     synapse, protocol, follow_up_line, extra = ROWS[row]
@@ -46,14 +58,7 @@ def windows(row, directory, settings):
     for name, value in settings.items():
         args += ["--set", f"{name}={value}"] if name.startswith(("GA_", "camkN_")) else ["--drug", f"{name}={value}"]
     subprocess.run(args, capture_output=True, text=True, check=True)
-    rows = list(csv.DictReader(open(readouts)))
-
-    def mean(a, b):
-        values = [float(r["amplitude_percent_of_baseline"]) for r in rows
-                  if r["phase"] != "baseline" and a <= float(r["minutes_after_induction"]) <= b]
-        return sum(values) / len(values) - 100
-
-    return mean(20, 30), mean(50, 60)
+    return persistence_windows(readouts)
 
 
 def report(label, early, late):
