@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """make dose-response: the dose-response curve of each table row's abolishing drug.
 
-For every represented row of Fixtures/inhibitory-plasticity-mapping.tsv whose blocker the synapse
-declares with an ic50 (a graded drug), runs the row's protocol at a logarithmic grid of drug
+For every represented row of Fixtures/inhibitory-plasticity-mapping.tsv whose blocker is graded (an
+ic50: its drug's at its target in Pathways/drugs.toml, or the blocker's own), runs the row's protocol at a logarithmic grid of drug
 concentrations with `kinapse scan … --vary drug:X=…:log --hill delta_ipsc_percent`, in the row's
 background blockers, and writes per row a CSV and an SVG (out/dose-response/rowN.{csv,svg}), then a
 summary table (summary.csv and summary.md): the drug's IC50 at its target from the literature (the
-file's ic50), the IC50 and Hill coefficient fitted to the plasticity's dose-response, the change
+drug library's ic50), the IC50 and Hill coefficient fitted to the plasticity's dose-response, the change
 without the drug (the lowest concentration, 1/30 of the smaller of IC50 and the published
 concentration, where the target is at most 3 % occupied) and the residual at the published
 concentration (always a grid point). Rows whose blocker is all-or-none are listed with the reason.
@@ -50,6 +50,20 @@ def mapping_rows():
         rows.append((int(fields[0]), fields[column["synapse"]], fields[column["protocol"]], background,
                      abolished.split(",")[0]))
     return rows
+
+
+def potency(name, blocker, library):
+    """The (ic50, hill) grading a blocker, as kinapse resolves it (SynapseReader+Blockers.swift):
+    the blocker's own values for a manipulation of its own or a target the drug library does not
+    list, else its drug's at its target in Pathways/drugs.toml; (None, None) when all or none."""
+    drug = blocker.get("drug", name)
+    if isinstance(drug, list) or blocker.get("all_or_none", False):
+        return None, None
+    entry = library.get(drug) or next((d for d in library.values() if drug in d.get("also_called", [])), None)
+    targets = {k: v for k, v in (entry or {}).items() if isinstance(v, dict)}
+    target = targets.get(blocker["target"]) if "target" in blocker else (next(iter(targets.values())) if len(targets) == 1 else None)
+    source = target if target is not None else blocker
+    return (source["ic50"], source.get("hill", 1)) if "ic50" in source else (None, None)
 
 
 def grid(concentration, ic50, per_decade):
@@ -115,20 +129,23 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     wanted = {int(r) for r in args.rows.split(",")} if args.rows else None
 
+    with open(os.path.join(ROOT, "Pathways/drugs.toml"), "rb") as f:
+        library = tomllib.load(f)
     summary = []
     for row, synapse, protocol, background, drug in mapping_rows():
         if wanted is not None and row not in wanted:
             continue
         with open(os.path.join(ROOT, "Pathways/synapses", synapse + ".toml"), "rb") as f:
             blocker = tomllib.load(f).get("blockers", {}).get(drug, {})
+        ic50, hill = potency(drug, blocker, library)
         entry = {"row": row, "synapse": synapse, "protocol": protocol, "background": ",".join(background) or "-",
                  "drug": drug, "route": blocker.get("route", "bath"), "concentration_uM": blocker.get("concentration", float("nan")),
-                 "target_ic50_uM": blocker.get("ic50", float("nan")), "target_hill": blocker.get("hill", 1 if "ic50" in blocker else float("nan"))}
-        if "ic50" not in blocker:
+                 "target_ic50_uM": ic50 if ic50 is not None else float("nan"), "target_hill": hill if ic50 is not None else float("nan")}
+        if ic50 is None:
             entry.update(control=float("nan"), residual=float("nan"), fitted_ic50=float("nan"), fitted_hill=float("nan"),
                          points=0, note="all or none (no ic50 declared)")
         else:
-            entry.update(scan(kinapse, row, synapse, protocol, background, drug, blocker["concentration"], blocker["ic50"], args))
+            entry.update(scan(kinapse, row, synapse, protocol, background, drug, blocker["concentration"], ic50, args))
         summary.append(entry)
 
     columns = ["row", "synapse", "protocol", "background", "drug", "route", "concentration_uM", "target_ic50_uM", "target_hill",

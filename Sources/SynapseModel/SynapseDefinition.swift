@@ -87,6 +87,13 @@ public struct SynapseDefinition: Sendable {
         /// pipette (the recorded cell only); its targets say where it acts.
         public var route: Route = .bath
         public var range: SourceRange?
+        /// The drugs of the library (`DrugLibrary`) the blocker applies, by their library
+        /// names (several for a mixture); empty for a manipulation of the synapse's own.
+        public var drugs: [String] = []
+        /// The target whose ic50 and hill grade the block (`target = "…"`, or the drug's only one).
+        public var target: String?
+        /// Where the ic50 used is written: the library's entry, or the synapse's own.
+        public var ic50Range: SourceRange?
 
         public enum Route: String, Sendable, CaseIterable { case bath, pipette }
 
@@ -169,44 +176,12 @@ public enum SynapseReader {
         }
         var blockers: [String: SynapseDefinition.Blocker] = [:]
         if var table = top.table("blockers", diagnostics: &d) {
+            // The library is read only for a synapse that applies drugs; its own errors point into it.
+            let library = try table.table.entries.isEmpty ? nil : DrugLibrary.locate(forSynapseAt: file.path).map(DrugLibrary.read(path:))
             for entry in table.table.entries {
                 guard var b = table.table(entry.key, diagnostics: &d) else { continue }
-                let text = b.string("description", required: false, diagnostics: &d)?.0 ?? ""
-                var settings: [(Located<String>, Double)] = []
-                if let set = b.value("set") {
-                    if case .table(let t) = set.kind, !t.entries.isEmpty {
-                        for e in t.entries {
-                            if case .number(let v) = e.value.kind, v.isFinite {
-                                settings.append((Located(e.key, e.keyRange), v))
-                            } else {
-                                d.error("blocker '\(entry.key)' must set '\(e.key)' to a number", at: e.value.range)
-                            }
-                        }
-                    } else {
-                        d.error("'set' must be a table of values, e.g. set = { kcat_NOS = 0 }", at: set.range)
-                    }
-                } else {
-                    d.error("blocker '\(entry.key)' needs 'set = { parameter = value, … }'", at: entry.keyRange)
-                }
-                let concentration = b.number("concentration", default: .infinity, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
-                let ic50 = b.number("ic50", default: .infinity, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
-                let hill = b.number("hill", default: 1, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
-                var route = SynapseDefinition.Blocker.Route.bath
-                if let (text, range) = b.string("route", required: false, diagnostics: &d) {
-                    if let r = SynapseDefinition.Blocker.Route(rawValue: text) { route = r } else {
-                        d.error("route must be \"bath\" or \"pipette\" (got \"\(text)\")", at: range)
-                    }
-                }
-                if ic50?.isFinite == true, concentration?.isFinite != true {
-                    d.error("blocker '\(entry.key)' has an ic50 but no concentration: give the concentration its source applied (µM)", at: entry.keyRange)
-                }
+                if let blocker = readBlocker(entry.key, &b, range: entry.keyRange, library: library, &d) { blockers[entry.key] = blocker }
                 b.finish(diagnostics: &d)
-                var blocker = SynapseDefinition.Blocker(name: entry.key, description: text, settings: settings,
-                                                        concentration: concentration?.isFinite == true ? concentration : nil, range: entry.keyRange)
-                blocker.ic50 = ic50?.isFinite == true ? ic50 : nil
-                blocker.hill = hill ?? 1
-                blocker.route = route
-                blockers[entry.key] = blocker
             }
             table.finish(diagnostics: &d)
         }

@@ -27,7 +27,7 @@ struct DrugEffect: Sendable {
             if let asked {
                 guard blocker.ic50 != nil else {
                     return .failure(.request("'\(name)' of synapse '\(synapse.name)' is an all-or-none block (no ic50), so it has no effect at a chosen concentration",
-                                             hint: "apply it with --block \(name), or give the blocker ic50 (µM) and hill from its source"))
+                                             hint: "apply it with --block \(name), or give its drug an ic50 (µM) and hill at its target in the drug library (drugs.toml), from their source"))
                 }
                 guard asked >= 0, asked.isFinite else { return .failure(.request("the concentration of '\(name)' must be 0 or more µM (got \(asked))", hint: nil)) }
                 fraction = blocker.fraction(at: asked)

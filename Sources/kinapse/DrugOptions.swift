@@ -1,9 +1,10 @@
 import ArgumentParser
 
-/// `--drug NAME=CONC`: a blocker the synapse declares with an IC50, at a chosen concentration
-/// (µM), its effect graded by the Hill equation (docs/file-formats.md, `[blockers.*]`).
+/// `--drug NAME=CONC`: a blocker of the synapse with an IC50 (its drug's in the drug library, or
+/// its own), at a chosen concentration (µM), its effect graded by the Hill equation
+/// (docs/file-formats.md, `[blockers.*]` and the drug library).
 enum DrugArguments {
-    static let help = ArgumentHelp("Apply a drug the synapse declares with an ic50 at this concentration in µM (repeatable), e.g. --drug AM251=0.5.",
+    static let help = ArgumentHelp("Apply a graded drug of the synapse (a blocker with an ic50, from the drug library or its own) at this concentration in µM (repeatable), e.g. --drug AM251=0.5.",
                                    valueName: "NAME=µM")
 
     static func parse(_ written: [String]) throws -> [(name: String, concentration: Double)] {

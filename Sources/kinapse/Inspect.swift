@@ -51,6 +51,7 @@ struct Check: ParsableCommand {
             let synapse = try SynapseReader.read(path: path)
             print("synapse \(synapse.name): OK (\(synapse.description))")
             print("  blockers:          \(synapse.blockers.keys.sorted().joined(separator: ", "))")
+            for name in synapse.blockers.keys.sorted() { print("    " + synapse.blockers[name]!.pharmacologySummary) }
             print("  pathway:           \(synapse.modelPath)")
             try checkPathway(synapse.modelPath)
         case .protocolFile:
@@ -139,4 +140,19 @@ struct ODEs: ParsableCommand {
         let compiled = try ModelCompiler.compile(try ModelLoading.loadPathway(model))
         print(ODEListing(model: compiled).text(includeJacobian: jacobian), terminator: "")
     }
+}
+
+extension SynapseDefinition.Blocker {
+    /// One line of `kinapse check`: the drug, its target and potency, and how much of the
+    /// full block the synapse's concentration gives.
+    var pharmacologySummary: String {
+        let drug = drugs.isEmpty ? "the synapse's own" : drugs.joined(separator: " + ")
+        let at = target.map { " at \($0)" } ?? ""
+        let dose = concentration.map { "\(Self.number($0)) µM" } ?? "no concentration"
+        guard let ic50 else { return "\(name): \(drug)\(at), all or none; \(dose) (\(route.rawValue))" }
+        return "\(name): \(drug)\(at), IC50 \(Self.number(ic50)) µM, Hill \(Self.number(hill)); \(dose) (\(route.rawValue))"
+            + (concentration.map { String(format: ", %.1f %% of the full block", 100 * fraction(at: $0)) } ?? "")
+    }
+
+    private static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
 }

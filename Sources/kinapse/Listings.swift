@@ -68,8 +68,9 @@ struct ListPathways: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pathways", abstract: "List the shipped pathway files, or every constant in them with its source.",
         discussion: """
-        With --sources: one row per numeric constant of the shipped pathways, cells and
-        synapses (or of the FILEs named), with its unit and its source as its comment says:
+        With --sources: one row per numeric constant of the shipped pathways, cells,
+        synapses and drug library (drugs.toml: each drug's ic50 and hill, once) or of the
+        FILEs named, with its unit and its source as its comment says:
         cited, fitted, assumption, computed (the resting state) or missing; then a summary.
         A module's default that every model instantiating the module (among the
         files read) replaces is 'overridden' and, like 'computed', left out of the
@@ -135,6 +136,8 @@ struct ListPathways: ParsableCommand {
                 found.append((path, (subdirectory.map { $0 + "/" } ?? "") + (path as NSString).lastPathComponent))
             }
         }
+        let drugs = (library as NSString).appendingPathComponent(DrugLibrary.fileName)
+        if FileManager.default.fileExists(atPath: drugs) { found.append((drugs, DrugLibrary.fileName)) }
         return found
     }
 }

@@ -22,7 +22,8 @@ struct ScanCommand: ParsableCommand {
         ΔN and ΔPr in percent, and for a synapse with a [recording] the E_GABA shift in mV.
         Anything with a name can be varied: a parameter, an initial value, a stimulus's
         strength; on a synapse also a drug's concentration (µM) as drug:NAME, for a blocker
-        the synapse declares with an ic50 (a dose–response curve of the plasticity).
+        with an ic50, its drug's in the drug library or its own (a dose–response curve of
+        the plasticity).
 
         Two --vary options make a two-dimensional grid (the first varies slowest); :log at
         the end of a range (or --log for all) spaces its values logarithmically. --plot draws

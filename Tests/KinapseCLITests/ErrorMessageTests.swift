@@ -170,7 +170,7 @@ let errorMessageCases: [ErrorMessageCase] = [
           hint: "stimuli of this synapse: current_clamp, excitatory_afferent, inhibitory_afferent"),
     // Synapse definitions
     .init(kind: "synapse", setup: [.edit(golgi, "NOS_kcat_NOS = 0", "NOS_kcat_NOX = 0")], arguments: runGolgi + ["--block", "L-NAME"],
-          headline: "\(golgi):68:9: error: blocker 'L-NAME' sets 'NOS_kcat_NOX', which the model does not define",
+          headline: "\(golgi):55:9: error: blocker 'L-NAME' sets 'NOS_kcat_NOX', which the model does not define",
           source: "set = { NOS_kcat_NOX = 0 }   # the occupancy scales NO synthesis", caret: "^" + String(repeating: "~", count: 11), hint: "did you mean 'NOS_kcat_NOS'?"),
     .init(kind: "synapse", setup: [.edit(golgi, "target = \"Glu\"", "target = \"Gluu\"")], arguments: runGolgi,
           headline: "\(golgi):45:19: error: stimulus 'excitatory_afferent' acts on 'Gluu', which the model does not define",
@@ -184,6 +184,22 @@ let errorMessageCases: [ErrorMessageCase] = [
     .init(kind: "synapse", setup: [.edit(golgi, "sites = 5 ", "site = 5 ")], arguments: runGolgi,
           headline: "\(golgi):36:1: error: unknown key 'site' in [release]", source: "site = 5                      # assumption: a unitary Golgi connection of a few release sites",
           caret: "^~~~", hint: "did you mean 'sites'?"),
+    // The drug library and a synapse's blockers against it
+    .init(kind: "synapse", setup: [.edit(golgi, "drug = \"MK-801\"", "drug = \"MK-810\"")], arguments: runGolgi,
+          headline: "\(golgi):68:8: error: no drug 'MK-810' in the drug library (Pathways/drugs.toml)",
+          source: "drug = \"MK-810\"", caret: "^" + String(repeating: "~", count: 7), hint: "did you mean 'MK-801'?"),
+    .init(kind: "drug library", setup: [.edit("Pathways/drugs.toml", "also_called = [\"D-AP5\", \"D-APV\"]", "also_called = [\"D-AP5\", \"D-APV\", \"nifedipine\"]")],
+          arguments: runGolgi,
+          headline: "Pathways/drugs.toml:116:2: error: drug 'nifedipine' is defined twice: 'nifedipine' (of drug 'APV', line 18, column 34) names the same drug",
+          source: "[nifedipine]", caret: "^" + String(repeating: "~", count: 9),
+          hint: "write each drug once, its other names in also_called, so that its constants cannot drift apart"),
+    .init(kind: "drug library", setup: [.edit("Pathways/drugs.toml", "ic50 = 0.03 ", "ic_50 = 0.03 ")], arguments: runGolgi,
+          headline: "Pathways/drugs.toml:134:1: error: 'SNX-482' at 'R-type' has a hill but no ic50",
+          source: "hill = 1                       # assumption: one toxin per channel", caret: "^~~~", hint: "a graded block needs both the ic50 (µM) and the Hill coefficient, each with its source (or \"assumption: why\"); give neither for an all-or-none block"),
+    .init(kind: "drug library", setup: [.edit("Pathways/drugs.toml", "[BAPTA]\ndescription", "[BAPTA]\ndescripton")], arguments: runGolgi,
+          headline: "Pathways/drugs.toml:150:1: error: unknown key 'descripton' in drug 'BAPTA'",
+          source: "descripton = \"Ca2+ chelator, in the pipette or loaded into the cytosol\"", caret: "^" + String(repeating: "~", count: 9),
+          hint: "did you mean 'description'?"),
     // Fit problems and their data
     .init(kind: "fit problem", setup: fitFiles(problem: ("[parameters.k2]", "[parameters.kk2]")), arguments: ["fit", "p.toml"],
           headline: "p.toml:9:13: error: 'kk2' is not a parameter of the model, nor used by an observable", source: "[parameters.kk2]",
@@ -268,7 +284,7 @@ let errorMessageCases: [ErrorMessageCase] = [
     /// Every kind of file Kinapse reads has cases here.
     @Test func everyFileKindIsCovered() {
         let kinds = Dictionary(grouping: errorMessageCases, by: \.kind).mapValues(\.count)
-        for kind in ["model", "SBML", "protocol", "synapse", "fit problem", "data"] {
+        for kind in ["model", "SBML", "protocol", "synapse", "drug library", "fit problem", "data"] {
             #expect((kinds[kind] ?? 0) >= 3, "\(kind): \(kinds[kind] ?? 0) cases")
         }
     }

@@ -48,9 +48,9 @@ import PathwayTestSupport
     }
 
     /// Sourced fraction = cited / (all constants − computed − overridden), where a constant is
-    /// every number written as a value in the shipped .ant files and the synapse .toml files
-    /// (of a blocker its concentration, IC50 and Hill coefficient, not the full block its `set`
-    /// stands for; solver settings aside), `computed` marks values set to the model's resting
+    /// every number written as a value in the shipped .ant files, the synapse .toml files (of a
+    /// blocker its concentration, not the full block its `set` stands for; solver settings
+    /// aside) and the drug library (each drug's IC50 and Hill coefficient at its targets), `computed` marks values set to the model's resting
     /// steady state (derived, not chosen), `overridden` module defaults that every importer
     /// replaces (counted where the importer writes its value), `cited` an author–year reference
     /// or a key a comment of the same file defines by one. "fitted to …" does not count: a
@@ -59,8 +59,14 @@ import PathwayTestSupport
         let rows = try Self.rows().rows
         #expect(rows.count > 400, "the library lists only \(rows.count) constants")
         let drugConstants = rows.filter { $0["name"].hasPrefix("blockers.") }
-        #expect(drugConstants.contains { $0["file"].hasSuffix("ca1_pyramidal.toml") && $0["name"] == "blockers.AM251.ic50" },
-                "a graded drug's IC50 is a constant of its synapse file")
+        // A drug's potency is a constant of the drug library, listed once; a synapse lists the
+        // concentration its paper used (and an ic50 of its own only for a target the library lacks).
+        let library = rows.filter { $0["file"] == "drugs.toml" }
+        #expect(library.filter { $0["name"] == "AM251.CB1.ic50" }.count == 1 && library.allSatisfy { $0["role"] == "drug constant" },
+                "a graded drug's IC50 is a constant of the drug library, once: \(library.map(\.place).prefix(5))")
+        #expect(drugConstants.contains { $0["file"].hasSuffix("ca1_pyramidal.toml") && $0["name"] == "blockers.AM251.concentration" })
+        #expect(!drugConstants.contains { $0["name"].hasSuffix(".ic50") },
+                "no shipped synapse repeats a drug's ic50: \(drugConstants.filter { $0["name"].hasSuffix(".ic50") }.map(\.place))")
         #expect(drugConstants.allSatisfy { ["concentration", "ic50", "hill"].contains($0["name"].split(separator: ".").last.map(String.init) ?? "") },
                 "only a drug's own constants count, not its full block: \(drugConstants.map(\.place).prefix(5))")
         let counted = rows.filter { $0["source"] != "computed" && $0["source"] != "overridden" }
