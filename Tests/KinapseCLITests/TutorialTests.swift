@@ -154,7 +154,7 @@ import PathwayTestSupport
             #expect((readme.contains(quoted) || readme.contains(prose)) && r.stdout.contains(quoted), "'\(quoted)': in the README and in the output?")
         }
         let window = (try? String(contentsOf: clone.appendingPathComponent("window.csv"), encoding: .utf8)) ?? ""
-        for (deltaT, change) in [("10", "22.6"), ("-10", "-24.3")] {
+        for (deltaT, change) in [("10", "22.3"), ("-10", "-24.1")] {
             let row = window.split(separator: "\n").first { $0.hasPrefix(deltaT + ",") }
             let value = row.flatMap { Double($0.split(separator: ",")[1]) }
             #expect(value.map { String(format: "%.1f", $0) } == change, "window at \(deltaT) ms: \(row ?? "missing")")
