@@ -114,7 +114,8 @@ import PathwayTestSupport
     /// Rest on the auditory-cortex, lateral-amygdala and prefrontal (row 7, PrefrontalRigTests)
     /// synapses, with no drug and under each declared blocker (written "synapse" or "synapse+blocker").
     @Test(arguments: ["auditory_cortex_l5", "auditory_cortex_l5+APV", "auditory_cortex_l5+nifedipine", "auditory_cortex_l5+KN-62",
-                      "amygdala_la", "amygdala_la+APV", "amygdala_la+KN-62", "prefrontal_sst", "prefrontal_sst+APV", "prefrontal_sst+KN-62"])
+                      "amygdala_la", "amygdala_la+APV", "amygdala_la+KN-62", "prefrontal_sst", "prefrontal_sst+APV", "prefrontal_sst+KN-62",
+                      "prefrontal_sst+CaMKIIalpha-loss"])
     func pairedSynapseRestIsStable(_ run: String) throws {
         let parts = run.split(separator: "+").map(String.init)
         try CerebellarRigTests.expectStableRest(parts[0], blocker: parts.count > 1 ? parts[1] : "", amplitude: -400 ... -20)

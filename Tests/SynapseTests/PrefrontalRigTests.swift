@@ -16,17 +16,17 @@ import PathwayTestSupport
 ///
 /// Test stimuli are thinned to one pair every 300 s, as in CorticalRigTests, which also checks this
 /// synapse's rest under each blocker and its weak inhibitory stimuli; the table test
-/// (PlasticityTableTests) runs the full protocol with and without KN-62, so this suite runs the
+/// (PlasticityTableTests) runs the full protocol with and without the CaMKIIα loss, so this suite runs the
 /// induction once (sampled, to see CaMKII) and once with APV.
 @Suite struct PrefrontalRigTests {
     static let synapseName = "prefrontal_sst"
 
     /// Row 7 (Chiu et al. 2018; the induction assumed, see chiu_nmda_bath.toml): 2 min of 20 µM NMDA
-    /// with the compartment free depolarise it from −73 to about −65 mV, where 6 % of the open
+    /// with the compartment free depolarise it from −66.9 to about −59.8 mV, where 8 % of the open
     /// receptors are unblocked; calmodulin in their nanodomain loads and the CaMKII/PP1 switch there
-    /// goes UP (full run: 92 % of its subunits T286-phosphorylated, held), the autonomous kinase
-    /// inserts receptors and raises the IPSC postsynaptically (full run +66.7 %, N +67.8 %, PPR and
-    /// Pr unchanged), and APV (here, +0.0 %) and KN-62 (the table test, +2.3 %) leave < 5 %.
+    /// goes UP (held), the autonomous kinase inserts receptors and raises the IPSC postsynaptically
+    /// (full run +70.1 %, N +71.2 %, PPR and Pr unchanged), and APV (here, +0.0 %) and the CaMKIIα
+    /// loss (the table test, −0.0 %) leave < 5 %.
     @Test func nmdaBathPotentiatesThroughCaMKIIAtTheNMDAReceptors() throws {
         _ = try CorticalRigTests.potentiationThroughTheNMDAReceptorDomain(Self.synapseName, "chiu_nmda_bath", atLeast: 15)
         let bath = CerebellarRigTests.thinned(try CerebellarRigTests.protocolFile("chiu_nmda_bath"))
