@@ -265,6 +265,13 @@ import PathwayTestSupport
         // rheobase for 100 ms is 500–550 pA, so the threshold step is 600 pA.
         CellCase(file: "cortical_rs_pyramidal.ant", restRange: -78.2 ... -67.8, inputResistanceRange: 0 ... 106,
                  usePeakResistance: false, thresholdRange: -63.4 ... -31.8, thresholdStep: 600),
+        // Layer 5b pyramidal cells of rat barrel cortex, means ± SD, the same table (Tanaka et al. 2011
+        // J Neurosci, Table 3, NeuroElectro data table 1496): rest −64.8 ± 8.7 mV, input resistance
+        // 49 ± 30 MΩ, threshold −50.6 ± 10.5 mV. The IB cell (Pospischil et al. 2008 Fig. 6a densities
+        // in the RS cell's 96-µm soma-equivalent, about 34 MΩ) has a 100-ms rheobase of 575–600 pA, so
+        // the threshold step is 600 pA.
+        CellCase(file: "neocortical_l5_pyramidal.ant", restRange: -82.2 ... -47.4, inputResistanceRange: 0 ... 109,
+                 usePeakResistance: false, thresholdRange: -71.6 ... -29.6, thresholdStep: 600),
     ]
 
     /// Rest: the file's initial state drifts by less than 0.01 mV in 2 s. Input resistance:
@@ -287,15 +294,31 @@ import PathwayTestSupport
         #expect(c.thresholdRange.contains(spike), "\(c.file): threshold \(spike) mV")
     }
 
-    /// The granule cell (D'Angelo et al. 2001 channel set): no granule-cell recording was re-read in
-    /// this session, so its rest (−80 mV), input resistance (0.6–0.7 GΩ) and threshold (−31 mV) are
-    /// reported in Pathways/cells/README.md, not asserted against data. Asserted: the initial state
-    /// is its rest, a 20 pA step makes it fire repetitively, and the spikes' Ca²⁺ (its own HVA
-    /// channel, into the source's unbuffered shell) rises above the 100 nM rest.
+    /// The granule cell (D'Angelo et al. 2001 channel set) against recordings of rat cerebellar
+    /// granule cells in slices by the source's laboratory (as tabulated, with the papers' Methods and
+    /// Results quoted, by the cerebunit/cerebdata collection): D'Angelo et al. 1995 J Physiol 484:397
+    /// ("Passive membrane properties", P21–31): no cell fired spontaneously (n = 43; likewise
+    /// Brickley, Cull-Candy & Farrant 1996 J Physiol 497:753, Fig. 3A, n = 4), and the rest read
+    /// soon after break-in was −57.8 ± 6.4 mV (SD, n = 43): mean ± 2 SD −70.6…−45.0 mV. D'Angelo et
+    /// al. 1998 J Neurophysiol 80:493 (Methods, P21–26, 30 °C, 10 µM bicuculline): input resistance
+    /// 2.0 ± 0.7 GΩ (SD, n = 14, whole-cell): 0.6–3.4 GΩ. The model is silent, as the cells were,
+    /// and its input resistance (−10 pA, 1.5 s) is 0.72 GΩ, inside that range although the model
+    /// keeps the tonic GABA-A leak that bicuculline removed (which raised input resistance 1.5–2.5×
+    /// there), so it sits at the range's low side. Known issue: it rests at −80.1 mV, 9.5 mV below
+    /// the rest range (Pathways/cells/README.md, "Known limits"). Threshold: no recorded value was
+    /// read, so none is asserted. Also asserted: a 20 pA step makes it fire repetitively, and the
+    /// spikes' Ca²⁺ (its own HVA channel, into the source's unbuffered shell) rises above the 100 nM
+    /// rest.
     @Test func granuleCellRestsAndFiresRepetitively() throws {
         let cell = try Probe(file: "cerebellar_granule.ant")
         let rest = try cell.series("cell_V", tEnd: 2, points: 21)
-        #expect(abs(rest.last! - rest[0]) < 0.01)
+        #expect(abs(rest.last! - rest[0]) < 0.01, "granule cell drifts from \(rest[0]) to \(rest.last!) mV")
+        withKnownIssue("the granule cell rests 9.5 mV below D'Angelo et al. 1995's mean - 2 SD") {
+            #expect((-70.6 ... -45.0).contains(rest[0]), "granule cell rests at \(rest[0]) mV")
+        }
+        let step = try cell.series("cell_V", tEnd: 1.5, points: 16, overrides: [("cell_soma_el_I_inj", -10)])
+        let resistance = (step.last! - rest[0]) / -10 * 1000   // mV/pA = GΩ -> MΩ
+        #expect((600.0 ... 3400.0).contains(resistance), "granule cell input resistance \(resistance) MOhm")
         let run = try cell.trajectory(tEnd: 0.3, points: 30001, columns: ["cell_V", "cell_Ca"], overrides: [("cell_soma_el_I_inj", 20)])
         let v = try #require(run.series("cell_V")), ca = try #require(run.series("cell_Ca"))
         let spikes = (1..<v.count).filter { v[$0 - 1] < 0 && v[$0] >= 0 }.count
@@ -310,12 +333,93 @@ import PathwayTestSupport
     /// and trough -69.05 mV there. Both integrations hold spike times far below one interspike
     /// interval (37 ms), so the counts agree to the one spike that may straddle the end; 0.2 mV covers
     /// sampling the extremes on a 0.05-ms grid (the peak's curvature moves it by < 0.1 mV).
+    /// Against recordings: Purkinje cells in rat cerebellar slices at 35 °C fired spontaneously at
+    /// 38.8 Hz on average, 1–148 Hz (n = 106; Häusser & Clark 1997 Neuron 19:665, as tabulated by
+    /// cerebunit/cerebdata, whose SD of 29.2 Hz is estimated from that range, not reported). Mean −
+    /// 2 SD is below zero, so the range is the slowest recorded cell to mean + 2 SD, 1–97 Hz.
+    /// Dissociated rat Purkinje neurons, the preparation of the model's source, fire at about 30 Hz
+    /// (Raman & Bean 1997 J Neurosci 17:4517, abstract; no spread given there).
     @Test func purkinjeCellFiresSpontaneouslyAsTheSourceModel() throws {
         let v = try Probe(file: "purkinje.ant").series("cell_V", tEnd: 2, points: 40001)
         let up = (1..<v.count).filter { v[$0 - 1] < -20 && v[$0] >= -20 }
         #expect(abs(up.count - 57) <= 1 && abs(up.filter { $0 > 20000 }.count - 27) <= 1, "\(up.count) spikes in 2 s")
         let late = v[20000...]
         #expect(abs(late.max()! - 28.86) < 0.2 && abs(late.min()! + 69.05) < 0.2, "peak \(late.max()!) mV, trough \(late.min()!) mV")
+        let rate = Double(up.filter { $0 > 20000 }.count)   // spikes in the second second: Hz
+        #expect((1.0 ... 97.2).contains(rate), "Purkinje cell fires at \(rate) Hz")
+    }
+
+    /// Spontaneous spikes of a cell left alone for `tEnd` s, read after `settle` s: upward crossings of
+    /// −20 mV, the threshold of each (as `threshold`), and the most negative V between spikes.
+    struct SpontaneousFiring {
+        let spikeTimes: [Double], thresholds: [Double], trough: Double
+        var rate: Double { spikeTimes.count < 2 ? 0 : Double(spikeTimes.count - 1) / (spikeTimes.last! - spikeTimes.first!) }
+        var intervals: [Double] { zip(spikeTimes.dropFirst(), spikeTimes).map { $0 - $1 } }
+    }
+
+    static func spontaneousFiring(_ file: String, tEnd: Double, settle: Double) throws -> SpontaneousFiring {
+        let points = Int(tEnd / 5e-5) + 1   // 0.05-ms grid, as the Purkinje reference
+        let run = try Probe(file: file).trajectory(tEnd: tEnd, points: points, columns: ["cell_V"])
+        let v = try #require(run.series("cell_V")), t = run.times
+        let start = t.firstIndex { $0 >= settle }!
+        var spikes: [Double] = [], thresholds: [Double] = [], armed = true
+        for k in (start + 1)..<v.count {
+            if v[k - 1] < -20 && v[k] >= -20 { spikes.append(t[k]) }
+            let slope: Double = (v[k] - v[k - 1]) / (t[k] - t[k - 1])
+            if armed && slope > 10_000 { thresholds.append(v[k - 1]); armed = false }
+            if !armed && v[k] < -30 && slope < 0 { armed = true }   // re-armed on the way down from a spike
+        }
+        return SpontaneousFiring(spikeTimes: spikes, thresholds: thresholds, trough: v[start...].min()!)
+    }
+
+    /// Neurons isolated from the mouse cerebellar nuclei fire spontaneously and regularly, about 20 Hz,
+    /// with interspike troughs near −60 mV (Raman, Gustafson & Padgett 2000 J Neurosci 20:9004,
+    /// abstract; no spread is given there, and none was found in this work for the rat slices of the
+    /// model's source, so neither rate nor trough is asserted). The model (Steuber et al. 2011, one
+    /// compartment) fires at 14.4 Hz with troughs of −71.8 mV (Pathways/cells/README.md, "Measured").
+    /// Asserted: it pacemakes, regularly (every interval within 5 % of the mean; the model's lie
+    /// within 2 %; assumption: "regularly" read as intervals that vary by a few per cent).
+    @Test func dcnCellPacemakesRegularly() throws {
+        let firing = try Self.spontaneousFiring("dcn.ant", tEnd: 2, settle: 1)
+        try #require(firing.spikeTimes.count >= 5, "\(firing.spikeTimes.count) spikes in the second second, trough \(firing.trough) mV")
+        let mean = firing.intervals.reduce(0, +) / Double(firing.intervals.count)
+        #expect(firing.intervals.allSatisfy { abs($0 - mean) <= 0.05 * mean }, "intervals \(firing.intervals) s at \(firing.rate) Hz")
+    }
+
+    /// VTA dopamine neurons pacemake in slices "in an extremely regular pacemaker-like fashion"
+    /// (J Neurosci Methods 1989 28:15, abstract, rat slices). With TTX they rest near −60 to
+    /// −55 mV, 10–15 mV below the spike threshold (Khaliq & Bean 2010 J Neurosci 30:7401, abstract),
+    /// which puts the threshold between −50 and −40 mV: a range from the abstract's words, not a
+    /// mean ± 2 SD (no spread was found). The model's spontaneous spikes start at −43…−42 mV. Known
+    /// issue: the model fires doublets (57 ms apart, every 1.2 s), not single regular spikes, so
+    /// its longest interval is 20 times its shortest (assumption: a regular pacemaker keeps every
+    /// interval within a factor 2 of every other).
+    @Test func vtaDopamineCellPacemakesWithTheRecordedThreshold() throws {
+        let firing = try Self.spontaneousFiring("vta_dopamine.ant", tEnd: 5, settle: 1)
+        try #require(firing.spikeTimes.count >= 3, "\(firing.spikeTimes.count) spikes in 4 s")
+        #expect(!firing.thresholds.isEmpty && firing.thresholds.allSatisfy { (-50.0 ... -40.0).contains($0) },
+                "spike thresholds \(firing.thresholds) mV")
+        withKnownIssue("the dopamine cell fires doublets, not single regular spikes") {
+            #expect(firing.intervals.max()! < 2 * firing.intervals.min()!, "intervals \(firing.intervals) s")
+        }
+    }
+
+    /// Tonic-firing lamina I neurons rest: in the isolated spinal cord (Luz, Szucs & Safronov
+    /// 2014 J Physiol 592:1519, Table 1 and abstract) tonic local-circuit neurones rest at −69.1 ±
+    /// 1.2 mV (mean ± SEM, n = 27, SD 6.2 mV: −81.6…−56.6 mV) with input resistance 1.01 ± 0.06 GΩ,
+    /// tonic projection neurones at −72.6 ± 1.1 mV (n = 51); only a separate rhythmic class fires at
+    /// zero current (2–7 Hz). Lamina I neurons' spike threshold is −34 ± 2 mV (mean ± SEM, n = 9
+    /// controls, SD 6 mV; Pain 2013 154:1333, Table 1): mean ± 2 SD −46…−22 mV. The model's spikes
+    /// start at −38.8 mV, inside it. Known issue: the model (Prescott & De Koninck 2005 densities,
+    /// one 5,000-µm² compartment) has no rest; it fires by itself at 3.75 Hz from the source's
+    /// v_init, like the rhythmic class, so its rest and input resistance cannot be read.
+    @Test func lamina1TonicCellAgainstRecordings() throws {
+        let firing = try Self.spontaneousFiring("lamina1_tonic.ant", tEnd: 2, settle: 0.5)
+        #expect(!firing.thresholds.isEmpty && firing.thresholds.allSatisfy { (-46.0 ... -22.0).contains($0) },
+                "spike thresholds \(firing.thresholds) mV")
+        withKnownIssue("the tonic lamina I cell fires spontaneously instead of resting") {
+            #expect(firing.spikeTimes.isEmpty, "\(firing.spikeTimes.count) spontaneous spikes in 1.5 s")
+        }
     }
 
     /// The voltage just before dV/dt first exceeds 10 V/s (10,000 mV/s), or nil without a spike.
