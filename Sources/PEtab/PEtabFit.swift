@@ -142,7 +142,7 @@ public struct PEtabFitOptions: Sendable {
     /// A start ends once the steps it has left could not lower its objective by 0.1 at the
     /// pace of its last 25 (`StagnationTest`): 0.1 is the resolution at which starts are
     /// compared (a start "reaches" the best within 0.1). 25 steps: replayed on the recorded
-    /// trajectories of 466 starts (Boehm, Weber, Sneyd, Fujita), windows of 10–30 stopped no
+    /// trajectories of 455 starts (Boehm, Weber, Sneyd, Fujita), windows of 10–30 stopped no
     /// start that ended within 0.1 of its fit's best, starts stopped more than 0.1 above where
     /// the iteration limit left them fell from 9 (10 steps) to 2 (20 steps and more), and 25
     /// saved 40–52 % of the crawling fits' trial points. nil: starts run to convergence or a limit.
