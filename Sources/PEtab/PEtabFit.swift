@@ -145,7 +145,9 @@ public struct PEtabFitOptions: Sendable {
     /// trajectories of 455 starts (Boehm, Weber, Sneyd, Fujita), windows of 10–30 stopped no
     /// start that ended within 0.1 of its fit's best, starts stopped more than 0.1 above where
     /// the iteration limit left them fell from 9 (10 steps) to 2 (20 steps and more), and 25
-    /// saved 40–52 % of the crawling fits' trial points. nil: starts run to convergence or a limit.
+    /// saved 40–52 % of the crawling fits' trial points. Its cost: a start that creeps along a
+    /// plateau for longer than the window before it falls is stopped there (Sneyd with
+    /// `hierarchical`, Benchmarks/RESULTS.md). nil: starts run to convergence or a limit.
     public var stagnation: StagnationTest? = StagnationTest(window: 25, resolution: 0.1)
     /// Gauss–Newton (Levenberg–Marquardt), or the secant hybrid for landscapes where large
     /// residuals slow it down.
