@@ -12,6 +12,13 @@ public struct PEtabSettings: Sendable {
     public var absoluteTolerance = 1e-12
     /// CVODE's steps between two outputs.
     public var maximumSteps = 100_000
+    /// CVODE's steps between two outputs inside a fit (`kinapse fit`, `kinapse petab fit`,
+    /// unless --max-steps says otherwise): AMICI's default `maxsteps`. At the published
+    /// parameters every benchmark problem simulates with a tenth of it (1 000), while a
+    /// point that cannot be simulated costs 2–17× less CPU than at 100 000 (Fujita: 0.11–0.36 s
+    /// against 0.85–2.75 s, Benchmarks/RESULTS.md), so a fit's failed trial points stop eating
+    /// its budget.
+    public static let fitMaximumSteps = 10_000
     public var linearSolver = LinearSolverChoice.automatic
     /// Compile forward sensitivities for gradients.
     public var gradient = true

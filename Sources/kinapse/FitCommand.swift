@@ -36,7 +36,11 @@ struct Fit: ParsableCommand {
         nominal parameters (or those of --params) are printed and the simulation
         table is written to --out-dir; without --evaluate, --params is the first
         start of the fit (to continue an earlier fit). PEtab problems integrate at
-        rtol 1e-8, atol 1e-12 unless --rtol/--atol say otherwise.
+        rtol 1e-8, atol 1e-12, and in a fit with at most 10000 solver steps between
+        two outputs (AMICI's default), unless --rtol/--atol/--max-steps say
+        otherwise. A start of a PEtab fit ends once the steps it has left could not
+        lower its objective by 0.1 at the pace of its last 25 (status 'stalled';
+        --stagnation-window).
 
         Examples:
           kinapse fit Boehm_JProteomeRes2014.yaml --time-budget 180 --jobs 1
@@ -118,7 +122,7 @@ struct Fit: ParsableCommand {
                           ("--shard", sharding.shard != nil)].filter(\.1).map(\.0)
             if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
         } else {
-            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--local-model/--bounds/--acceleration/--trace/--hierarchical", optimizer.isSet)].filter(\.1).map(\.0)
+            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--stagnation-window/--local-model/--bounds/--acceleration/--trace/--hierarchical", optimizer.isSet)].filter(\.1).map(\.0)
             if let first = petabOnly.first { throw ValidationError("\(first) applies to PEtab problems (.yaml); '\(problem)' is a fit problem") }
         }
     }
@@ -179,6 +183,7 @@ struct Fit: ParsableCommand {
         if let seed { options.seed = seed }
         if let jobs { options.jobs = jobs }
         settings.gradient = true
+        settings.maximumSteps = solver.maxSteps ?? PEtabSettings.fitMaximumSteps
         try PEtabDriver.fit(problem, options: options, budget: budget, settings: settings, outDir: outDir, quiet: quiet, force: force,
                             startFrom: params)
     }

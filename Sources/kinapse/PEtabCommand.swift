@@ -30,7 +30,7 @@ struct PEtabSolverOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Absolute tolerance (default \(String(format: "%g", PEtabSettings().absoluteTolerance))).")
     var atol: Double?
 
-    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times (default \(PEtabSettings().maximumSteps)).")
+    @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times (default \(PEtabSettings().maximumSteps); in a fit \(PEtabSettings.fitMaximumSteps)).")
     var maxSteps: Int?
 
     @Option(name: .customLong("linear-solver"), help: ArgumentHelp("Linear algebra for the Newton iteration (default auto).", valueName: "auto|dense|klu"))
@@ -47,6 +47,12 @@ struct PEtabSolverOptions: ParsableArguments {
 
     func settings(gradient: Bool) -> PEtabSettings {
         PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode, gradient: gradient)
+    }
+
+    /// The settings of a fit: its own step limit unless --max-steps gives one.
+    var fitSettings: PEtabSettings {
+        PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps ?? PEtabSettings.fitMaximumSteps, linearSolver: linearSolver,
+                      nativeCode: nativeCode, gradient: true)
     }
 }
 
@@ -207,7 +213,7 @@ struct PEtabFit: ParsableCommand {
         if let starts { options.starts = starts }
         options.seed = seed
         if let jobs { options.jobs = jobs }
-        try PEtabDriver.fit(problem, options: options, budget: budget, settings: solver.settings(gradient: true),
+        try PEtabDriver.fit(problem, options: options, budget: budget, settings: solver.fitSettings,
                             outDir: outDir, quiet: quiet, force: force)
     }
 }
@@ -244,8 +250,13 @@ struct PEtabOptimizerOptions: ParsableArguments {
             help: "Accepted steps per start (default \(PEtabFitOptions().maxIterations)).")
     var maxIterations: Int?
 
+    @Option(name: .customLong("stagnation-window"), parsing: .unconditional,
+            help: ArgumentHelp("End a start once the steps it has left could not lower its objective by 0.1 at the pace of its last N accepted steps (default \(PEtabFitOptions().stagnation?.window ?? 0)); 0 lets every start run to convergence or the iteration limit.", valueName: "N"))
+    var stagnationWindow: Int?
+
     func validate() throws {
         if let maxIterations { guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be positive (got \(maxIterations))") } }
+        if let stagnationWindow { guard stagnationWindow >= 0 else { throw ValidationError("--stagnation-window must be 0 or positive (got \(stagnationWindow))") } }
     }
 
     @Option(name: .customLong("local-model"),
@@ -266,7 +277,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
     @Flag(help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018): solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter.")
     var hierarchical = false
 
-    var isSet: Bool { maxIterations != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical }
+    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
@@ -275,6 +286,9 @@ struct PEtabOptimizerOptions: ParsableArguments {
         if let localModel { options.localModel = localModel }
         if let bounds { options.bounds = bounds }
         if let acceleration { options.acceleration = acceleration }
+        if let stagnationWindow {
+            options.stagnation = stagnationWindow == 0 ? nil : StagnationTest(window: stagnationWindow, resolution: options.stagnation?.resolution ?? 0.1)
+        }
         if let maxIterations {
             options.maxIterations = maxIterations
             options.maxEvaluations = max(options.maxEvaluations, 5 * maxIterations)

@@ -261,6 +261,72 @@ import Glibc
         #expect(steps.all.first?.kind == .boundsHeld && steps.all.first?.radius == 100, "\(steps.all)")
         #expect(abs((steps.all.first?.predictedReduction ?? 0) - 2) < 1e-12)
     }
+
+    /// The options of a PEtab fit's starts (`PEtabFitOptions`), with or without the stagnation test.
+    static func fitOptions(stagnation: StagnationTest?) -> LevenbergMarquardtOptions {
+        var options = LevenbergMarquardtOptions()
+        options.maxIterations = 1000
+        options.maxEvaluations = 5000
+        options.objectiveAbsoluteTolerance = 1e-6
+        options.gradientTolerance = 1e-6
+        options.stagnation = stagnation
+        return options
+    }
+
+    /// A Gauss–Newton crawl: r = (x, A − ½Bx²) with AB = 0.98, A = 98. At x* = 0, JᵀJ = 1
+    /// and the residual curvature S = r₂r₂″ = −AB, so f″ = 1 − AB = 0.02 and each Gauss–Newton
+    /// step (inside the trust region here) shrinks x by the factor AB = 0.98 only: f − f* ≈
+    /// 0.01x² falls by 4 % a step, from 1.125 at x = 10. The objective-change test (1e-6)
+    /// ends the run after 258 steps. The stagnation test (25 steps, 0.1) must end it once
+    /// 0.0396·0.9604^(k−24)·(1000 − k) < 0.1, near step 168, where f − f* ≈ 0.01·100·0.9604^168
+    /// ≈ 1e-3: within its resolution of where the full run ends, in two thirds of the steps.
+    /// (Iterating the Gauss–Newton map itself: stalled at step 164 with f − f* = 1.06e-3.)
+    @Test func aCrawlingRunStallsWithinTheResolutionOfItsEnd() {
+        let a = 98.0, b = 0.01
+        let problem = ClosureProblem(parameterCount: 1, residuals: { t in [t[0], a - 0.5 * b * t[0] * t[0]] },
+                                     jacobian: { t in Matrix(rows: 2, columns: 1, columnMajor: [1, -b * t[0]]) })
+        let full = LevenbergMarquardt(options: Self.fitOptions(stagnation: nil)).minimize(problem, from: [10], lower: [-100], upper: [100])
+        let stalled = LevenbergMarquardt(options: Self.fitOptions(stagnation: StagnationTest(window: 25, resolution: 0.1)))
+            .minimize(problem, from: [10], lower: [-100], upper: [100])
+        #expect(full.status == .converged(.objectiveChange) && (240...290).contains(full.iterations), "\(full.status) after \(full.iterations) steps")
+        #expect(stalled.status == .stalled, "\(stalled.status)")
+        #expect((150...185).contains(stalled.iterations), "stalled after \(stalled.iterations) steps")
+        #expect(stalled.objective - full.objective < 0.1 && stalled.objective - 0.5 * a * a < 5e-3,
+                "stalled at f − f* = \(stalled.objective - 0.5 * a * a), the full run at \(full.objective - 0.5 * a * a)")
+    }
+
+    /// The linear problem of `smallChangesOfAStepCutShortByTheRadiusAreNotConvergence` from a
+    /// trust radius of 10⁻¹⁵: ρ = 1 and the radius doubles each step, so each of the first 25
+    /// steps gains less than |g|·Δ ≤ 3.6·10⁻¹⁵·2²⁵ ≈ 10⁻⁷, which repeated for the 975 steps left
+    /// is far below 0.1: by its reductions alone the run has stalled (checked below), but its
+    /// radius, not the landscape, limits them. It must go on to the exact minimiser.
+    @Test func aRunWhoseRadiusIsGrowingDoesNotStall() {
+        let target = [3.0, -2.0]
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [t[0] - target[0], t[1] - target[1]] },
+                                     jacobian: { _ in Matrix(rowMajor: [[1, 0], [0, 1]]) })
+        let test = StagnationTest(window: 25, resolution: 0.1)
+        var options = Self.fitOptions(stagnation: test)
+        options.initialTrustRadius = 1e-15
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        let steps = Steps()
+        let result = LevenbergMarquardt(options: options, trace: { steps.all.append($0) })
+            .minimize(problem, from: [0, 0], lower: [-10, -10], upper: [10, 10])
+        #expect(result.status.isConverged, "\(result.status)")
+        #expect(abs(result.theta[0] - 3) < 1e-12 && abs(result.theta[1] + 2) < 1e-12, "\(result.theta) after \(result.iterations) steps")
+        let first = steps.all.prefix(25).map(\.actualReduction)
+        #expect(first.count == 25 && test.hasStalled(reductions: first[...], iterations: 25, maxIterations: 1000))
+    }
+
+    /// The rule itself: the largest reduction of the window times the steps left, against the resolution.
+    @Test func stagnationComparesTheLargestRecentReductionWithTheStepsLeft() {
+        let test = StagnationTest(window: 4, resolution: 0.1)
+        let slow: ArraySlice<Double> = [1e-4, 1e-4, 1e-4, 1e-4]
+        #expect(test.hasStalled(reductions: slow, iterations: 100, maxIterations: 1000))        // 1e-4 · 900 = 0.09
+        #expect(!test.hasStalled(reductions: [1e-4, 2e-4, 1e-4, 1e-4], iterations: 100, maxIterations: 1000))  // 0.18
+        #expect(!test.hasStalled(reductions: slow, iterations: 0, maxIterations: 2000))          // 0.2
+        #expect(!test.hasStalled(reductions: slow.prefix(3), iterations: 3, maxIterations: 10))  // the window is not full yet
+        #expect(test.hasStalled(reductions: [5, 1e-4, 1e-4, 1e-4, 1e-4], iterations: 100, maxIterations: 1000))  // only the last 4 count
+    }
 }
 
 /// With a finite-difference Jacobian, trial points are evaluated without it and the
