@@ -52,11 +52,6 @@ public enum ProtocolReader {
 
     static let patterns = ["train", "theta_burst", "pairing", "step"]
 
-    /// "100", not "100.0", in messages.
-    static func number(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
-    }
-
     static func readBlock(_ t: inout TableReader, _ d: inout DiagnosticCollector) -> InductionBlock? {
         guard let (patternName, patternRange) = t.string("pattern", diagnostics: &d) else { return nil }
         let start = t.number("start", default: 0, minimum: 0, diagnostics: &d) ?? 0
@@ -79,7 +74,7 @@ public enum ProtocolReader {
             let interval = t.number("repeat_interval", default: 0, minimum: 0, diagnostics: &d)
             if let rate, let count, let repeats, let interval {
                 if repeats > 1, interval < Double(count) / rate {
-                    d.error("'repeat_interval' (\(number(interval)) s) is shorter than one train (\(number(Double(count) / rate)) s)",
+                    d.error("'repeat_interval' (\(NumberText.plain(interval)) s) is shorter than one train (\(NumberText.plain(Double(count) / rate)) s)",
                             at: t.value("repeat_interval")?.range ?? t.range)
                 }
                 pattern = .train(rate: rate, count: count, repeats: repeats, repeatInterval: interval)
@@ -94,7 +89,7 @@ public enum ProtocolReader {
             let trainInterval = t.number("train_interval", default: 10, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
             if let pulses, let intra, let burstRate, let bursts, let trains, let trainInterval {
                 if Double(pulses - 1) / intra >= 1 / burstRate {
-                    d.error("a burst of \(pulses) pulses at \(number(intra)) Hz lasts longer than the interval between bursts (\(number(1 / burstRate)) s)",
+                    d.error("a burst of \(pulses) pulses at \(NumberText.plain(intra)) Hz lasts longer than the interval between bursts (\(NumberText.plain(1 / burstRate)) s)",
                             at: t.value("pulses_per_burst")?.range ?? t.range)
                 }
                 pattern = .thetaBurst(pulsesPerBurst: pulses, intraBurstRate: intra, burstRate: burstRate,
@@ -117,7 +112,7 @@ public enum ProtocolReader {
             let interval = t.number("repeat_interval", default: 0, minimum: 0, diagnostics: &d)
             if let duration, let repeats, let interval {
                 if repeats > 1, interval <= duration {
-                    d.error("'repeat_interval' (\(number(interval)) s) must be longer than each step (\(number(duration)) s)",
+                    d.error("'repeat_interval' (\(NumberText.plain(interval)) s) must be longer than each step (\(NumberText.plain(duration)) s)",
                             at: t.value("repeat_interval")?.range ?? t.range)
                 }
                 pattern = .step(duration: duration, repeats: repeats, repeatInterval: interval)

@@ -136,12 +136,8 @@ public struct DrugLibrary: Sendable {
     private static func readTarget(_ name: String, of drug: String, _ t: inout TableReader, range: SourceRange,
                                    _ d: inout DiagnosticCollector) -> Target {
         let mechanism = t.string("mechanism", required: false, diagnostics: &d)?.0 ?? ""
-        let ic50 = t.number("ic50", default: .nan, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
-        let hill = t.number("hill", default: .nan, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
-        var target = Target(name: name, ic50: nil, hill: nil, mechanism: mechanism, range: range)
-        // A NaN default marks a key left out (a written value is finite or refused).
-        if let ic50, !ic50.isNaN { target.ic50 = Located(ic50, t.table.entry("ic50")?.keyRange) }
-        if let hill, !hill.isNaN { target.hill = Located(hill, t.table.entry("hill")?.keyRange) }
+        let target = Target(name: name, ic50: t.positiveNumberIfWritten("ic50", diagnostics: &d),
+                            hill: t.positiveNumberIfWritten("hill", diagnostics: &d), mechanism: mechanism, range: range)
         // The Hill coefficient shapes the block as much as the ic50 does, so neither goes without the other.
         if (target.ic50 == nil) != (target.hill == nil) {
             let (given, missing) = target.ic50 == nil ? ("hill", "ic50") : ("ic50", "hill")

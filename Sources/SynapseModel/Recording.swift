@@ -102,17 +102,15 @@ public struct Recording: Sendable {
     /// One line for listings: "whole-cell voltage clamp at -40 mV, 4 mM Cl- pipette, Cs+/QX-314".
     public var summary: String {
         var parts = [(configuration == .wholeCell ? "whole-cell " : "perforated-patch ")
-                     + (mode == .voltageClamp ? "voltage clamp at \(Self.format(holdingPotential)) mV"
-                        : "current clamp" + (holdingCurrent == 0 ? "" : " with \(Self.format(holdingCurrent)) pA"))]
+                     + (mode == .voltageClamp ? "voltage clamp at \(NumberText.plain(holdingPotential)) mV"
+                        : "current clamp" + (holdingCurrent == 0 ? "" : " with \(NumberText.plain(holdingCurrent)) pA"))]
         if configuration == .wholeCell {
-            parts.append("\(Self.format(pipetteChloride)) mM Cl- pipette")
-            if buffer != .none { parts.append("\(Self.format(bufferConcentration)) mM \(buffer.rawValue)") }
+            parts.append("\(NumberText.plain(pipetteChloride)) mM Cl- pipette")
+            if buffer != .none { parts.append("\(NumberText.plain(bufferConcentration)) mM \(buffer.rawValue)") }
             if csQX314 { parts.append("Cs+/QX-314") }
         }
         return parts.joined(separator: ", ")
     }
-
-    static func format(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
 
     /// The default model symbol of each readout and setting, for a cell submodel named `cell`
     /// and a terminal named `terminal` built from Pathways/cells/components.ant.

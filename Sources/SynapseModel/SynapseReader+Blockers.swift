@@ -27,8 +27,8 @@ extension SynapseReader {
         }
         // A NaN default marks a key left out (a written value is finite or refused).
         let concentration = b.number("concentration", default: .nan, minimum: 0, exclusiveMinimum: true, diagnostics: &d)
-        let ownIC50 = located(b.number("ic50", default: .nan, minimum: 0, exclusiveMinimum: true, diagnostics: &d), b, "ic50")
-        let ownHill = located(b.number("hill", default: .nan, minimum: 0, exclusiveMinimum: true, diagnostics: &d), b, "hill")
+        let ownIC50 = b.positiveNumberIfWritten("ic50", diagnostics: &d)
+        let ownHill = b.positiveNumberIfWritten("hill", diagnostics: &d)
         let allOrNone = b.bool("all_or_none", default: false, diagnostics: &d)
         let target = b.string("target", required: false, diagnostics: &d)
         let drugNames = readDrugNames(&b, &d)
@@ -55,11 +55,6 @@ extension SynapseReader {
         return blocker
     }
 
-    private static func located(_ value: Double?, _ b: TableReader, _ key: String) -> Located<Double>? {
-        guard let value, !value.isNaN else { return nil }
-        return Located(value, b.table.entry(key)?.keyRange)
-    }
-
     /// `drug = "NAME"` or, for a mixture, `drug = ["A", "B"]`; nil when not written.
     private static func readDrugNames(_ b: inout TableReader, _ d: inout DiagnosticCollector) -> [(String, SourceRange)]? {
         guard let value = b.value("drug") else { return nil }
@@ -76,6 +71,16 @@ extension SynapseReader {
             if case .string(let s) = item.kind { names.append((s, item.range)) } else { d.error("'drug' must list names as \"strings\"", at: item.range) }
         }
         return names
+    }
+}
+
+extension TableReader {
+    /// A positive number under `key` with where it is written; nil when the key is left out
+    /// (or refused, with its error in `d`).
+    mutating func positiveNumberIfWritten(_ key: String, diagnostics d: inout DiagnosticCollector) -> Located<Double>? {
+        // A NaN default marks a key left out (a written value is finite or refused).
+        guard let value = number(key, default: .nan, minimum: 0, exclusiveMinimum: true, diagnostics: &d), !value.isNaN else { return nil }
+        return Located(value, table.entry(key)?.keyRange)
     }
 }
 
@@ -149,8 +154,8 @@ struct BlockerPharmacology {
                 d.add(Diagnostic(.error, "'\(key)' repeats the drug library's value for '\(drug.name)' at '\(chosen.name)'\(place)", at: own.range,
                                  hints: ["remove it: the library writes each drug's constants once"]))
             } else {
-                let theirs = kept.map { "\(Self.formatted($0.value))\(key == "ic50" ? " µM" : "")" } ?? "none (an all-or-none block)"
-                d.add(Diagnostic(.error, "'\(key)' = \(Self.formatted(own.value)) contradicts the drug library, which gives '\(drug.name)' at '\(chosen.name)' \(theirs)\(place)",
+                let theirs = kept.map { "\(NumberText.plain($0.value))\(key == "ic50" ? " µM" : "")" } ?? "none (an all-or-none block)"
+                d.add(Diagnostic(.error, "'\(key)' = \(NumberText.plain(own.value)) contradicts the drug library, which gives '\(drug.name)' at '\(chosen.name)' \(theirs)\(place)",
                                  at: own.range, hints: ["if this synapse's target differs, name it with target = \"…\" and source the value here; if the library is wrong, correct it there with its source"]))
             }
         }
@@ -180,9 +185,5 @@ struct BlockerPharmacology {
         d.add(Diagnostic(.error, "no drug '\(drug)' in the drug library (\(library.path))", at: range,
                          hints: [Suggestions.didYouMean(drug, among: library.allNames)
                                  ?? "add [\(drug)] to the library with its targets and their sources; or, for a manipulation of this synapse's own, leave out drug and target"]))
-    }
-
-    private static func formatted(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)"
     }
 }

@@ -168,13 +168,12 @@ struct Fit: ParsableCommand {
 
     /// `kinapse fit PROBLEM.yaml`: the PEtab fit, or with --evaluate one evaluation.
     func runPEtab() throws {
-        var settings = PEtabSettings(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
-                                     nativeCode: solver.nativeCode, gradient: true)
         if evaluate {
+            let settings = PEtabSettings(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
+                                         nativeCode: solver.nativeCode, gradient: false)
             do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
                 throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
             }
-            settings.gradient = false
             return try PEtabDriver.evaluate(problem, params: params, settings: settings,
                                             simulations: ("--out-dir", path("simulations.tsv")), force: force)
         }
@@ -182,8 +181,8 @@ struct Fit: ParsableCommand {
         if let starts { options.starts = starts }
         if let seed { options.seed = seed }
         if let jobs { options.jobs = jobs }
-        settings.gradient = true
-        settings.maximumSteps = solver.maxSteps ?? PEtabSettings.fitMaximumSteps
+        let settings = PEtabSettings.fit(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
+                                         nativeCode: solver.nativeCode)
         try PEtabDriver.fit(problem, options: options, budget: budget, settings: settings, outDir: outDir, quiet: quiet, force: force,
                             startFrom: params)
     }

@@ -148,11 +148,9 @@ extension SynapseDefinition.Blocker {
     var pharmacologySummary: String {
         let drug = drugs.isEmpty ? "the synapse's own" : drugs.joined(separator: " + ")
         let at = target.map { " at \($0)" } ?? ""
-        let dose = concentration.map { "\(Self.number($0)) µM" } ?? "no concentration"
+        let dose = concentration.map { "\(NumberText.plain($0)) µM" } ?? "no concentration"
         guard let ic50 else { return "\(name): \(drug)\(at), all or none; \(dose) (\(route.rawValue))" }
-        return "\(name): \(drug)\(at), IC50 \(Self.number(ic50)) µM, Hill \(Self.number(hill)); \(dose) (\(route.rawValue))"
+        return "\(name): \(drug)\(at), IC50 \(NumberText.plain(ic50)) µM, Hill \(NumberText.plain(hill)); \(dose) (\(route.rawValue))"
             + (concentration.map { String(format: ", %.1f %% of the full block", 100 * fraction(at: $0)) } ?? "")
     }
-
-    private static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
 }

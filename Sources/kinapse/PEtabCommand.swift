@@ -51,8 +51,7 @@ struct PEtabSolverOptions: ParsableArguments {
 
     /// The settings of a fit: its own step limit unless --max-steps gives one.
     var fitSettings: PEtabSettings {
-        PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps ?? PEtabSettings.fitMaximumSteps, linearSolver: linearSolver,
-                      nativeCode: nativeCode, gradient: true)
+        PEtabSettings.fit(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode)
     }
 }
 
@@ -67,6 +66,13 @@ extension PEtabSettings {
         if let linearSolver { self.linearSolver = linearSolver }
         self.nativeCode = nativeCode
         self.gradient = gradient
+    }
+
+    /// The settings of a fit (`kinapse fit PROBLEM.yaml`, `kinapse petab fit`): gradients, and
+    /// the fit's own step limit (`fitMaximumSteps`) unless the command line gives one.
+    static func fit(rtol: Double?, atol: Double?, maxSteps: Int?, linearSolver: LinearSolverChoice?, nativeCode: Bool) -> PEtabSettings {
+        PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps ?? fitMaximumSteps, linearSolver: linearSolver,
+                      nativeCode: nativeCode, gradient: true)
     }
 }
 

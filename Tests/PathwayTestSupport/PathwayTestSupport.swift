@@ -85,7 +85,10 @@ public func checkJacobian(_ model: ModelInstance, at y: [Double], time t: Double
     }
     var numeric = [Double](repeating: 0, count: n * n)
     var plus = [Double](repeating: 0, count: n), minus = plus
-    var plusAt = numeric, minusAt = numeric, steps = [Double](repeating: 0, count: n)
+    // The difference quotient of two right-hand sides of size |f_i| carries their rounding,
+    // about (ulps of the evaluation)·ε·|f_i| each, divided by 2h: discrepancies within that
+    // are not the Jacobian's. 64 ulps covers the tens of operations of a rate law.
+    var roundingNoise = numeric
     for j in 0..<n {
         var yp = y, ym = y
         let h = 1e-6 * max(abs(y[j]), 1e-3)
@@ -93,10 +96,9 @@ public func checkJacobian(_ model: ModelInstance, at y: [Double], time t: Double
         ym[j] -= h
         yp.withUnsafeBufferPointer { s in plus.withUnsafeMutableBufferPointer { model.evaluateRHS(time: t, state: s.baseAddress!, derivative: $0.baseAddress!) } }
         ym.withUnsafeBufferPointer { s in minus.withUnsafeMutableBufferPointer { model.evaluateRHS(time: t, state: s.baseAddress!, derivative: $0.baseAddress!) } }
-        steps[j] = (yp[j] - ym[j]) / 2
         for i in 0..<n {
             numeric[i + j * n] = (plus[i] - minus[i]) / (yp[j] - ym[j])
-            plusAt[i + j * n] = plus[i]; minusAt[i + j * n] = minus[i]
+            roundingNoise[i + j * n] = 64 * Double.ulpOfOne * max(abs(plus[i]), abs(minus[i])) / (yp[j] - ym[j])
         }
     }
     var worst: (Int, Int)?
@@ -106,12 +108,8 @@ public func checkJacobian(_ model: ModelInstance, at y: [Double], time t: Double
         for j in 0..<n { rowScale = max(rowScale, abs(analytic[i + j * n]), abs(numeric[i + j * n])) }
         for j in 0..<n {
             let a = analytic[i + j * n], b = numeric[i + j * n]
-            // The difference quotient of two right-hand sides of size |f_i| carries their rounding,
-            // about (ulps of the evaluation)·ε·|f_i| each, divided by 2h: discrepancies within that
-            // are not the Jacobian's. 64 ulps covers the tens of operations of a rate law.
-            let noise = 64 * Double.ulpOfOne * max(abs(plusAt[i + j * n]), abs(minusAt[i + j * n])) / (2 * steps[j])
             // A NaN compares false with everything, so it would pass unnoticed: count it as the worst error.
-            let e = a.isFinite && b.isFinite ? max(0, abs(a - b) - noise) / max(abs(a), abs(b), 1e-3 * rowScale, 1e-12) : .infinity
+            let e = a.isFinite && b.isFinite ? max(0, abs(a - b) - roundingNoise[i + j * n]) / max(abs(a), abs(b), 1e-3 * rowScale, 1e-12) : .infinity
             if e > maxError { maxError = e; worst = (i, j) }
         }
     }
