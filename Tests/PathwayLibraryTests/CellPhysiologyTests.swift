@@ -406,20 +406,34 @@ import PathwayTestSupport
 
     /// Tonic-firing lamina I neurons rest: in the isolated spinal cord (Luz, Szucs & Safronov
     /// 2014 J Physiol 592:1519, Table 1 and abstract) tonic local-circuit neurones rest at −69.1 ±
-    /// 1.2 mV (mean ± SEM, n = 27, SD 6.2 mV: −81.6…−56.6 mV) with input resistance 1.01 ± 0.06 GΩ,
-    /// tonic projection neurones at −72.6 ± 1.1 mV (n = 51); only a separate rhythmic class fires at
-    /// zero current (2–7 Hz). Lamina I neurons' spike threshold is −34 ± 2 mV (mean ± SEM, n = 9
-    /// controls, SD 6 mV; Pain 2013 154:1333, Table 1): mean ± 2 SD −46…−22 mV. The model's spikes
-    /// start at −38.8 mV, inside it. Known issue: the model (Prescott & De Koninck 2005 densities,
-    /// one 5,000-µm² compartment) has no rest; it fires by itself at 3.75 Hz from the source's
-    /// v_init, like the rhythmic class, so its rest and input resistance cannot be read.
+    /// 1.2 mV (mean ± SEM, n = 27, SD 6.2 mV: −81.6…−56.6 mV) with input resistance 1.01 ± 0.06 GΩ
+    /// (SD 0.31 GΩ: 0.39…1.63 GΩ), tonic projection neurones at −72.6 ± 1.1 mV (n = 51); only a
+    /// separate rhythmic class fires at zero current (2–7 Hz). Lamina I neurons' spike threshold is
+    /// −34 ± 2 mV (mean ± SEM, n = 9 controls, SD 6 mV; Pain 2013 154:1333, Table 1): mean ± 2 SD
+    /// −46…−22 mV. The model (Prescott & De Koninck 2005, the whole source membrane in one
+    /// compartment, the source's −7 pA holding current as a resting K⁺ conductance) is left alone
+    /// for 3 s from the source's v_init (−62.65 mV; it settles within about 1 s), then given −10 pA
+    /// for the input resistance and +20 pA for 1 s, under which a tonic cell fires throughout.
     @Test func lamina1TonicCellAgainstRecordings() throws {
-        let firing = try Self.spontaneousFiring("lamina1_tonic.ant", tEnd: 2, settle: 0.5)
-        #expect(!firing.thresholds.isEmpty && firing.thresholds.allSatisfy { (-46.0 ... -22.0).contains($0) },
-                "spike thresholds \(firing.thresholds) mV")
-        withKnownIssue("the tonic lamina I cell fires spontaneously instead of resting") {
-            #expect(firing.spikeTimes.isEmpty, "\(firing.spikeTimes.count) spontaneous spikes in 1.5 s")
-        }
+        let cell = try Probe(file: "lamina1_tonic.ant")
+        let alone = try cell.series("cell_V", tEnd: 3, points: 30001)
+        let spontaneous = (1..<alone.count).filter { alone[$0 - 1] < -20 && alone[$0] >= -20 }
+        #expect(spontaneous.isEmpty, "\(spontaneous.count) spontaneous spikes in 3 s")
+        let rest = alone.last!
+        #expect(abs(rest - alone[20000]) < 0.1, "drifts from \(alone[20000]) mV at 2 s to \(rest) mV at 3 s")
+        #expect((-81.6 ... -56.6).contains(rest), "rests at \(rest) mV")
+
+        let hyperpolarised = try cell.series("cell_V", tEnd: 3, points: 31, overrides: [("cell_soma_el_I_inj", -10)])
+        let resistance = (hyperpolarised.last! - rest) / -10 * 1000   // mV/pA = GΩ -> MΩ
+        #expect((390.0 ... 1630.0).contains(resistance), "input resistance \(resistance) MOhm")
+
+        let driven = try cell.trajectory(tEnd: 1, points: 20001, columns: ["cell_V"], overrides: [("cell_soma_el_I_inj", 20)])
+        let v = try #require(driven.series("cell_V"))
+        let spikes = (1..<v.count).filter { v[$0 - 1] < -20 && v[$0] >= -20 }.map { driven.times[$0] }
+        #expect(spikes.filter { $0 < 0.5 }.count >= 2 && spikes.filter { $0 >= 0.5 }.count >= 2,
+                "tonic firing under +20 pA: spikes at \(spikes) s")
+        let threshold = try #require(Self.threshold(driven), "no spike under +20 pA")
+        #expect((-46.0 ... -22.0).contains(threshold), "spike threshold \(threshold) mV")
     }
 
     /// The voltage just before dV/dt first exceeds 10 V/s (10,000 mV/s), or nil without a spike.
