@@ -54,7 +54,7 @@ struct Fit: ParsableCommand {
     @Argument(help: "Fit problem (.toml), or a PEtab problem (.yaml).")
     var problem: String
 
-    @Option(parsing: .unconditional, help: "Starts of the multi-start (default: the problem's, else 20; at most \(Fit.maximumStarts)).")
+    @Option(parsing: .unconditional, help: "Starts of the multi-start (default: the problem's, else 20; at most \(Fit.maximumStarts)); for a PEtab problem with --params, 0 runs the start from that point alone.")
     var starts: Int?
 
     @Option(parsing: .unconditional, help: "Seed of the Latin-hypercube starts (default: the problem's, else 1).")
@@ -105,7 +105,10 @@ struct Fit: ParsableCommand {
     static let maximumStarts = 100_000
 
     func validate() throws {
-        if let starts, starts < 1 { throw ValidationError("--starts must be positive (got \(starts))") }
+        // With --params a PEtab fit may run that one start alone: a local fit from a given point.
+        if let starts, starts < (params != nil && isPEtab && !evaluate ? 0 : 1) {
+            throw ValidationError("--starts must be positive (got \(starts)); 0 only with --params, for the local fit from that point alone")
+        }
         if let starts, starts > Self.maximumStarts {
             throw ValidationError("--starts \(starts) is more than the limit of \(Self.maximumStarts): each start is a full local fit, so that many would run for days")
         }

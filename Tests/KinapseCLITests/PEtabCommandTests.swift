@@ -67,6 +67,11 @@ struct PEtabCommandTests {
         #expect(params.status != 0 && params.stderr.contains("refusing to overwrite an input"), "\(params.stderr)")
         let continued = try CLI.run(["fit", case0001, "--params", table, "--starts", "1", "--out-dir", dir.appendingPathComponent("continued").path])
         #expect(continued.status == 0 && continued.stdout.contains("2 of 2 starts run"), "\(continued.stdout)\(continued.stderr)")
+        // --starts 0: that start alone (a local fit from a given point); without --params there would be none.
+        let alone = try CLI.run(["fit", case0001, "--params", table, "--starts", "0", "--out-dir", dir.appendingPathComponent("alone").path])
+        #expect(alone.status == 0 && alone.stdout.contains("1 of 1 starts run"), "\(alone.stdout)\(alone.stderr)")
+        let none = try CLI.run(["fit", case0001, "--starts", "0", "--out-dir", dir.appendingPathComponent("none").path])
+        #expect(none.status == 2 && none.stderr.contains("0 only with --params"), "\(none.stderr)")
         let toml = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
         let evaluate = try CLI.run(["fit", toml, "--evaluate", "--out-dir", dir.path])
         #expect(evaluate.status != 0 && evaluate.stderr.contains("--evaluate applies to PEtab problems"), "\(evaluate.stderr)")
