@@ -172,9 +172,10 @@ public struct PEtabFitOptions: Sendable {
     /// Solve scaling and noise parameters in closed form inside each evaluation
     /// (`PEtabHierarchy`) and search only the others, where the tables allow it and the model
     /// has sensitivities; otherwise, or when false, every parameter is searched. On by
-    /// default: on the benchmark problems that have such parameters it reached the same or a
-    /// lower best in the same CPU (Boehm, Zheng, Sneyd, Schwen, Weber) except on Borghans,
-    /// where both stay more than 20 above the best known value (Benchmarks/RESULTS.md).
+    /// default: of the benchmark problems with such parameters, 180-s fits reached the same
+    /// or a lower best with it on Boehm, Sneyd, Schwen, Weber and Fujita, nearly the same on
+    /// Zheng, and a worse one only on Borghans, where both stay more than 20 above the best
+    /// known value (Benchmarks/RESULTS.md).
     public var hierarchical = true
 
     public init() {}
