@@ -49,12 +49,18 @@ import Glibc
         return (space, make)
     }
 
-    @Test func resultsAreBitIdenticalForAnyNumberOfJobs() throws {
-        let (space, make) = Self.twoExponentials()
+    /// `starts` starts of seed 2024 on one worker.
+    static func serialOptions(starts: Int) -> MultiStartOptions {
         var options = MultiStartOptions()
-        options.starts = 12
+        options.starts = starts
         options.seed = 2024
         options.jobs = 1
+        return options
+    }
+
+    @Test func resultsAreBitIdenticalForAnyNumberOfJobs() throws {
+        let (space, make) = Self.twoExponentials()
+        var options = Self.serialOptions(starts: 12)
         let serial = try MultiStart.run(space: space, options: options, makeProblem: make)
         options.jobs = 2
         let parallel = try MultiStart.run(space: space, options: options, makeProblem: make)
@@ -87,10 +93,7 @@ import Glibc
     /// for bit (the two rules end differently on this problem, so a swap would show).
     @Test func alternatingBoundsRunEachStartByItsRule() throws {
         let (space, make) = Self.twoExponentials()
-        var options = MultiStartOptions()
-        options.starts = 4
-        options.seed = 2024
-        options.jobs = 1
+        var options = Self.serialOptions(starts: 4)
         func fit(_ bounds: StartBounds) throws -> [StartResult] {
             options.startBounds = bounds
             return try MultiStart.run(space: space, options: options, makeProblem: make).starts
