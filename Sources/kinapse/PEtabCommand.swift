@@ -257,7 +257,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
     var maxIterations: Int?
 
     @Option(name: .customLong("stagnation-window"), parsing: .unconditional,
-            help: ArgumentHelp("End a start once the steps it has left could not lower its objective by 0.1 at the pace of its last N accepted steps (default \(PEtabFitOptions().stagnation?.window ?? 0)); 0 lets every start run to convergence or the iteration limit.", valueName: "N"))
+            help: ArgumentHelp("End a start once the steps it has left could not lower its objective by 0.1 at the pace of its last N accepted steps (default \(PEtabFitOptions().stagnation?.window ?? 0)), unless the trust radius rather than the landscape limits its steps or its gains are rising; 0 lets every start run to convergence or the iteration limit.", valueName: "N"))
     var stagnationWindow: Int?
 
     func validate() throws {
@@ -270,8 +270,8 @@ struct PEtabOptimizerOptions: ParsableArguments {
     var localModel: LocalModel?
 
     @Option(name: .customLong("bounds"),
-            help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step; the default) or reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides).")
-    var bounds: BoundTreatment?
+            help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step), reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides) or alternating (the first start active-set, the second reflective, and so on; the default: each reaches benchmark optima the other misses).")
+    var bounds: StartBounds?
 
     @Option(name: .customLong("acceleration"),
             help: "A second-order correction of the Gauss–Newton steps: none (the default) or geodesic (Transtrum & Sethna's geodesic acceleration: one extra simulation without sensitivities per trial step bends the step along a curved valley).")
@@ -280,15 +280,16 @@ struct PEtabOptimizerOptions: ParsableArguments {
     @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound, acceleration against velocity). For diagnosing a few starts.")
     var trace = false
 
-    @Flag(help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018): solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter.")
-    var hierarchical = false
+    @Flag(inversion: .prefixedNo,
+          help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018), the default where the model has sensitivities: solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter. --no-hierarchical searches them all.")
+    var hierarchical: Bool?
 
-    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical }
+    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
         options.recordTrace = trace
-        options.hierarchical = hierarchical
+        if let hierarchical { options.hierarchical = hierarchical }
         if let localModel { options.localModel = localModel }
         if let bounds { options.bounds = bounds }
         if let acceleration { options.acceleration = acceleration }
@@ -304,7 +305,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
 }
 
 extension LocalModel: ExpressibleByArgument {}
-extension BoundTreatment: ExpressibleByArgument {}
+extension StartBounds: ExpressibleByArgument {}
 extension StepAcceleration: ExpressibleByArgument {}
 
 /// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
@@ -351,7 +352,7 @@ enum PEtabDriver {
         let model = try PEtabModel(p, settings: settings)
         _ = try PEtabLeastSquares(model)
         // Profiling needs sensitivities; a problem with nothing to profile fits as usual without them.
-        if options.hierarchical {
+        if options.hierarchical, model.providesGradient {
             let hierarchy = PEtabHierarchy(model)
             if !hierarchy.isEmpty { _ = try PEtabHierarchicalLeastSquares(model, hierarchy: hierarchy) }
         }

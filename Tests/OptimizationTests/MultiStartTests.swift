@@ -49,12 +49,18 @@ import Glibc
         return (space, make)
     }
 
-    @Test func resultsAreBitIdenticalForAnyNumberOfJobs() throws {
-        let (space, make) = Self.twoExponentials()
+    /// `starts` starts of seed 2024 on one worker.
+    static func serialOptions(starts: Int) -> MultiStartOptions {
         var options = MultiStartOptions()
-        options.starts = 12
+        options.starts = starts
         options.seed = 2024
         options.jobs = 1
+        return options
+    }
+
+    @Test func resultsAreBitIdenticalForAnyNumberOfJobs() throws {
+        let (space, make) = Self.twoExponentials()
+        var options = Self.serialOptions(starts: 12)
         let serial = try MultiStart.run(space: space, options: options, makeProblem: make)
         options.jobs = 2
         let parallel = try MultiStart.run(space: space, options: options, makeProblem: make)
@@ -80,6 +86,25 @@ import Glibc
         // (both labelings of the two exponentials count: they have the same objective).
         #expect(serial.fractionReachingBest() >= 0.8)
         print("two exponentials, 12 starts: \(serial.fractionReachingBest()) reach the best within 0.1%; evaluations per start \(serial.starts.map(\.run.evaluations))")
+    }
+
+    /// The alternating portfolio runs each start exactly as the fit with that start's rule
+    /// alone would: even indices as the active set's, odd ones as the reflective rule's, bit
+    /// for bit (the two rules end differently on this problem, so a swap would show).
+    @Test func alternatingBoundsRunEachStartByItsRule() throws {
+        let (space, make) = Self.twoExponentials()
+        var options = Self.serialOptions(starts: 4)
+        func fit(_ bounds: StartBounds) throws -> [StartResult] {
+            options.startBounds = bounds
+            return try MultiStart.run(space: space, options: options, makeProblem: make).starts
+        }
+        let alternating = try fit(.alternating), activeSet = try fit(.activeSet), reflective = try fit(.reflective)
+        for (k, start) in alternating.enumerated() {
+            let alone = k % 2 == 0 ? activeSet[k] : reflective[k]
+            #expect(start.theta.map(\.bitPattern) == alone.theta.map(\.bitPattern), "start \(k)")
+            #expect(start.run.evaluations == alone.run.evaluations, "start \(k)")
+        }
+        #expect(zip(activeSet, reflective).contains { $0.run.evaluations != $1.run.evaluations })
     }
 
     @Test func progressIsReportedForEveryStart() throws {

@@ -116,4 +116,28 @@ struct PEtabFitTests {
         let best = try #require(outcome.best?.evaluation)
         #expect(best.objective <= nominal + 1e-6, "best \(best.objective), nominal \(nominal)")
     }
+
+    /// An end point that a fit's optimiser reached (with sensitivities) but that the plain
+    /// simulation cannot pass at the fit's 10⁴ solver steps: Crauste's start 18 of a 180-s
+    /// fit (Benchmarks/RESULTS.md) fails at t ≈ 28 (CV_TOO_MUCH_WORK in an early-effector
+    /// burst), and is scored with sensitivities instead, at the objective that `kinapse petab
+    /// llh --gradient` prints there (312.659096); the nominal point is scored plainly.
+    @Test func anEndPointThePlainSimulationFailsIsScoredWithSensitivities() throws {
+        let problem = try PEtabReader.read(path: PEtabBenchmarkTests.path("Crauste_CellSystems2017"))
+        var settings = PEtabSettings()
+        settings.maximumSteps = PEtabSettings.fitMaximumSteps
+        let model = try PEtabModel(problem, settings: settings)
+        // delta_EL … rho_P (the parameter table's order), linear values of the end point.
+        let values = [5.19330017992501e-05, 14.796438997544973, 1000.0, 0.008835072430978887, 2.3562846897027354,
+                      3.3320452045802488e-09, 1.4058384974065777e-05, 2.0722457658961447e-05, 7.406398562529488e-10,
+                      0.19140014128086247, 5.647474361731761, 0.0357272189024766]
+        try #require(problem.estimated.count == values.count)
+        let theta = values.map(log10)
+        #expect(throws: PEtabSimulationFailure.self) { try model.evaluate(theta: theta, gradient: false) }
+        let end = try #require(model.evaluateEndPoint(theta: theta))
+        #expect(end.withSensitivities)
+        #expect(abs(end.evaluation.objective - 312.659096) < 1e-6, "objective \(end.evaluation.objective)")
+        let nominal = try #require(model.evaluateEndPoint(theta: problem.nominalTheta))
+        #expect(!nominal.withSensitivities)
+    }
 }
