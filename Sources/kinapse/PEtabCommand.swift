@@ -270,7 +270,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
     var localModel: LocalModel?
 
     @Option(name: .customLong("bounds"),
-            help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step), reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides) or alternating (the first start active-set, the second reflective, and so on; the default: each reaches benchmark optima the other misses).")
+            help: "How steps respect the bounds: active-set (hold variables on a bound, project or cut the step), reflective (Coleman & Li's interior reflective trust region, as lsqnonlin and fides; the default: it reached the most benchmark optima) or alternating (the first start active-set, the second reflective, and so on).")
     var bounds: StartBounds?
 
     @Option(name: .customLong("acceleration"),

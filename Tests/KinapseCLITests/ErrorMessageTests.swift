@@ -195,7 +195,7 @@ let errorMessageCases: [ErrorMessageCase] = [
           hint: "write each drug once, its other names in also_called, so that its constants cannot drift apart"),
     .init(kind: "drug library", setup: [.edit("Pathways/drugs.toml", "ic50 = 0.03 ", "ic_50 = 0.03 ")], arguments: runGolgi,
           headline: "Pathways/drugs.toml:134:1: error: 'SNX-482' at 'R-type' has a hill but no ic50",
-          source: "hill = 1                       # assumption: one toxin per channel", caret: "^~~~", hint: "a graded block needs both the ic50 (µM) and the Hill coefficient, each with its source (or \"assumption: why\"); give neither for an all-or-none block"),
+          source: "hill = 1                       # 1; assumption: one toxin per channel", caret: "^~~~", hint: "a graded block needs both the ic50 (µM) and the Hill coefficient, each with its source (or \"assumption: why\"); give neither for an all-or-none block"),
     .init(kind: "drug library", setup: [.edit("Pathways/drugs.toml", "[BAPTA]\ndescription", "[BAPTA]\ndescripton")], arguments: runGolgi,
           headline: "Pathways/drugs.toml:150:1: error: unknown key 'descripton' in drug 'BAPTA'",
           source: "descripton = \"Ca2+ chelator, in the pipette or loaded into the cytosol\"", caret: "^" + String(repeating: "~", count: 9),
