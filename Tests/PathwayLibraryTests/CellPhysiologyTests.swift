@@ -361,7 +361,7 @@ import PathwayTestSupport
     /// (Raman & Bean 1997 J Neurosci 17:4517, abstract; no spread given there).
     @Test func purkinjeCellFiresSpontaneouslyAsTheSourceModel() throws {
         let v = try Probe(file: "purkinje.ant").series("cell_V", tEnd: 2, points: 40001)
-        let up = (1..<v.count).filter { v[$0 - 1] < -20 && v[$0] >= -20 }
+        let up = Self.spikeIndices(v)
         #expect(abs(up.count - 57) <= 1 && abs(up.filter { $0 > 20000 }.count - 27) <= 1, "\(up.count) spikes in 2 s")
         let late = v[20000...]
         #expect(abs(late.max()! - 28.86) < 0.2 && abs(late.min()! + 69.05) < 0.2, "peak \(late.max()!) mV, trough \(late.min()!) mV")
@@ -369,8 +369,13 @@ import PathwayTestSupport
         #expect((1.0 ... 97.2).contains(rate), "Purkinje cell fires at \(rate) Hz")
     }
 
+    /// The samples at which V crosses −20 mV upwards: one per spike.
+    static func spikeIndices<V: RandomAccessCollection<Double>>(_ v: V) -> [V.Index] {
+        zip(v.indices.dropFirst(), v.indices).filter { v[$1] < -20 && v[$0] >= -20 }.map(\.0)
+    }
+
     /// Spontaneous spikes of a cell left alone for `tEnd` s, read after `settle` s: upward crossings of
-    /// −20 mV, the threshold of each (as `threshold`), and the most negative V between spikes.
+    /// −20 mV (`spikeIndices`), the threshold of each (as `threshold`), and the most negative V between spikes.
     struct SpontaneousFiring {
         let spikeTimes: [Double], thresholds: [Double], trough: Double
         var rate: Double { spikeTimes.count < 2 ? 0 : Double(spikeTimes.count - 1) / (spikeTimes.last! - spikeTimes.first!) }
@@ -382,9 +387,9 @@ import PathwayTestSupport
         let run = try Probe(file: file).trajectory(tEnd: tEnd, points: points, columns: ["cell_V"])
         let v = try #require(run.series("cell_V")), t = run.times
         let start = t.firstIndex { $0 >= settle }!
-        var spikes: [Double] = [], thresholds: [Double] = [], armed = true
+        let spikes = spikeIndices(v[start...]).map { t[$0] }
+        var thresholds: [Double] = [], armed = true
         for k in (start + 1)..<v.count {
-            if v[k - 1] < -20 && v[k] >= -20 { spikes.append(t[k]) }
             let slope: Double = (v[k] - v[k - 1]) / (t[k] - t[k - 1])
             if armed && slope > 10_000 { thresholds.append(v[k - 1]); armed = false }
             if !armed && v[k] < -30 && slope < 0 { armed = true }   // re-armed on the way down from a spike
@@ -435,7 +440,7 @@ import PathwayTestSupport
     @Test func lamina1TonicCellAgainstRecordings() throws {
         let cell = try Probe(file: "lamina1_tonic.ant")
         let alone = try cell.series("cell_V", tEnd: 3, points: 30001)
-        let spontaneous = (1..<alone.count).filter { alone[$0 - 1] < -20 && alone[$0] >= -20 }
+        let spontaneous = Self.spikeIndices(alone)
         #expect(spontaneous.isEmpty, "\(spontaneous.count) spontaneous spikes in 3 s")
         let rest = alone.last!
         #expect(abs(rest - alone[20000]) < 0.1, "drifts from \(alone[20000]) mV at 2 s to \(rest) mV at 3 s")
@@ -447,7 +452,7 @@ import PathwayTestSupport
 
         let driven = try cell.trajectory(tEnd: 1, points: 20001, columns: ["cell_V"], overrides: [("cell_soma_el_I_inj", 20)])
         let v = try #require(driven.series("cell_V"))
-        let spikes = (1..<v.count).filter { v[$0 - 1] < -20 && v[$0] >= -20 }.map { driven.times[$0] }
+        let spikes = Self.spikeIndices(v).map { driven.times[$0] }
         #expect(spikes.filter { $0 < 0.5 }.count >= 2 && spikes.filter { $0 >= 0.5 }.count >= 2,
                 "tonic firing under +20 pA: spikes at \(spikes) s")
         let threshold = try #require(Self.threshold(driven), "no spike under +20 pA")
