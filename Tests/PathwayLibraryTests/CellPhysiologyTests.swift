@@ -401,7 +401,8 @@ import PathwayTestSupport
     /// with interspike troughs near −60 mV (Raman, Gustafson & Padgett 2000 J Neurosci 20:9004,
     /// abstract; no spread is given there, and none was found in this work for the rat slices of the
     /// model's source, so neither rate nor trough is asserted). The model (Steuber et al. 2011, one
-    /// compartment) fires at 14.4 Hz with troughs of −71.8 mV (Pathways/cells/README.md, "Measured").
+    /// compartment) fires at 14.9 Hz in the second second from the source's initial state (14.6 Hz on the
+    /// limit cycle) with troughs of −71.8 mV (Pathways/cells/README.md, "Measured").
     /// Asserted: it pacemakes, regularly (every interval within 5 % of the mean; the model's lie
     /// within 2 %; assumption: "regularly" read as intervals that vary by a few per cent).
     @Test func dcnCellPacemakesRegularly() throws {
@@ -415,7 +416,7 @@ import PathwayTestSupport
     /// (J Neurosci Methods 1989 28:15, abstract, rat slices). With TTX they rest near −60 to
     /// −55 mV, 10–15 mV below the spike threshold (Khaliq & Bean 2010 J Neurosci 30:7401, abstract),
     /// which puts the threshold between −50 and −40 mV: a range from the abstract's words, not a
-    /// mean ± 2 SD (no spread was found). The model's spontaneous spikes start at −43.9…−44.9 mV and
+    /// mean ± 2 SD (no spread was found). The model's spontaneous spikes start at −44.3…−44.1 mV and
     /// come singly every 996.5 ms (1.0 Hz; the published densities of Fyon et al. 2024, see the
     /// cell file). A regular pacemaker keeps every interval within a factor 2 of every other
     /// (assumption); the doublets of the earlier fitted densities (57 ms, then 1.14 s) broke it 20-fold.
