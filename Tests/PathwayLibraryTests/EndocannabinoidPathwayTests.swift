@@ -63,7 +63,7 @@ import PathwayTestSupport
     /// alone makes almost no 2-AG (DGLα needs Ca²⁺), Ca²⁺ alone makes some, and both together
     /// make more than five times the sum. Sources: [Hashimotodani05] PLCβ1 detects the
     /// coincidence of Gq-coupled receptor activation and Ca²⁺; [Cui16] DGL activation ∝ Ca⁶.
-    /// Measured peaks of twoAG: glutamate 3.6e-8 µM, Ca²⁺ 0.018 µM, both 0.22 µM.
+    /// Measured peaks of twoAG: glutamate 5.1e-8 µM, Ca²⁺ 0.018 µM, both 0.39 µM.
     @Test func glutamateAndCalciumCooperate() throws {
         let base = try Library.load(file)
         let times = Stimuli.thetaBurstTimes(start: 10, end: 12)
