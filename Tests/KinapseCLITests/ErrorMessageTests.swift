@@ -280,7 +280,11 @@ let errorMessageCases: [ErrorMessageCase] = [
             let fileLines = text.split(separator: "\n", omittingEmptySubsequences: false)
             try #require(line >= 1 && line <= fileLines.count, "\(path) has no line \(line)")
             let quoted = String(fileLines[line - 1])
-            #expect(lines[i + 1] == " \(gutter) | \(quoted)", "source line (\(path):\(line) is '\(quoted)'):\n\(r.stderr)")
+            // A long line is shown as a window marked by '…' at the cut ends (DiagnosticRenderer).
+            let shown = lines[i + 1].dropFirst(" \(gutter) | ".count)
+            let window = shown.drop { $0 == "…" }.reversed().drop { $0 == "…" }.reversed()
+            #expect(lines[i + 1].hasPrefix(" \(gutter) | ") && (shown == quoted || (shown.contains("…") && quoted.contains(String(window)))),
+                    "source line (\(path):\(line) is '\(quoted)'):\n\(r.stderr)")
             #expect(c.source.isEmpty || quoted.contains(c.source), "'\(c.source)' is not on \(path):\(line): '\(quoted)'")
         } else if c.source.isEmpty {
             #expect(lines[i + 1].hasPrefix(" \(gutter) | "), "source line:\n\(r.stderr)")
