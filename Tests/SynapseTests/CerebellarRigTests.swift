@@ -6,8 +6,8 @@ import SynapseSimulation
 import PathwayTestSupport
 
 /// The cerebellar Golgi → granule synapse on the biophysical layer (Pathways/synapses/
-/// golgi_granule): a Golgi terminal spiking onto the D'Angelo et al. 2001 granule cell in
-/// whole-cell voltage clamp, whose mossy-fibre glutamate reaches the granule cell's NMDA
+/// golgi_granule): a Golgi terminal spiking onto the Simoes de Souza & De Schutter 2011 granule
+/// cell in whole-cell voltage clamp, whose mossy-fibre glutamate reaches the granule cell's NMDA
 /// receptors (Ca²⁺ → NO → PKG on release) and the terminal's presynaptic NMDA receptors.
 /// Units as in the files: s, mV, pA, mM Cl⁻.
 ///
