@@ -1,27 +1,34 @@
 #!/usr/bin/env python3
-"""Resting potential of the D'Angelo et al. 2001 granule cell, computed independently of Kinapse.
+"""Resting potential of the Simoes de Souza & De Schutter 2011 granule cell, computed independently of Kinapse.
 
-The constants are those of the model's own mechanism files as distributed on ModelDB (accession
-46839: grc.hoc, grc_lkg1.mod, Grc_lkg2.mod, grc_kir.mod, grg_km.mod, Grg_kv.mod, grc_ka.mod,
-Grc_kca.mod, grc_ca.mod, grg_na.mod, grg_nar.mod, grc_pna.mod; 30 C, ena 87.39, ek -84.69,
-eca 129.33 mV). At rest every gate sits at its steady state, so the resting potential is the root
-of the summed steady-state current; no integration is involved. The reference value asserted by
+The cell is the single-compartment granule cell of Simoes de Souza & De Schutter 2011 Neural Syst
+Circuits 1:7 (ModelDB 139656, granule_template.hoc: soma 11.8 x 11.8 um, 30 C), which carries the
+channel set of Diwakar et al. 2009 J Neurophysiol 101:519 (ModelDB 116835). The constants are those
+of its mechanism files (GRC_NA, GRC_KV, GRC_KA, GRC_KIR, GRC_KM, GRC_KCA, GRC_CA, GRC_LKG1,
+GRC_LKG2) with the densities the template sets; ena 87.39, ek -84.69 mV, eca 129.33 mV (the Nernst
+potential of the source's 100 nM pool, held fixed as in the Kinapse file). At rest every gate sits at
+its steady state (the 13-state Na+ channel's by solving its rate matrix), so the resting potential is
+a root of the summed steady-state currents; no integration is involved. The value asserted by
 `CellPhysiologyTests.granuleCellRestsAndFiresRepetitively` is the root at the Ca2+ the Kinapse
-cell's shell rests at (41.07 nM; the source's pool rests at 100 nM, which moves the root by 4 uV).
+cell's shell rests at (41.498 nM, its J_leak/k_ext plus the HVA window influx).
 
-Also printed: each current at rest, and the rest with one conductance removed or with a seal leak
-in parallel, the numbers of the granule section of Benchmarks/RESULTS.md.
+At 41 nM the current-voltage curve has three roots; the cell rests at the lowest (the upper ones lie
+where the Na+ channel fires it). Also printed: each current at rest, the slope resistance, and the
+rest without the tonic GABA-A leak or without Kir. NEURON 9.0.2 on the source files, with the same
+resting Ca2+ and a fixed E_Ca, gives the same rest to 1e-5 mV (Benchmarks/RESULTS.md).
 
 Usage: python3 Benchmarks/granule_rest_reference.py
 """
 import math
 
+import numpy as np
 from scipy.optimize import brentq
 
 CELSIUS = 30.0
-E_NA, E_K, E_CA = 87.39, -84.69, 129.33      # mV, grc.hoc
-AREA_CM2 = math.pi * 9.76 * 9.76 * 1e-8       # soma 9.76 x 9.76 um, grc.hoc
-Q20 = 3 ** ((CELSIUS - 20) / 10)              # the Q10 = 3 factor of the channels written at 20 C
+E_NA, E_K, E_CA = 87.39, -84.69, 129.33        # mV, granule_template.hoc and the Nernst eca at 100 nM
+AREA_CM2 = math.pi * 11.8 * 11.8 * 1e-8         # soma 11.8 x 11.8 um, granule_template.hoc
+Q20 = 3 ** ((CELSIUS - 20) / 10)                # the Q10 = 3 factor of the channels written at 20 C
+KINAPSE_CA_MM = 4.14984e-5                       # the Kinapse cell's resting shell Ca2+ (kinapse simulate ... --select cell_Ca)
 
 
 def linoid(x, y):
@@ -29,55 +36,86 @@ def linoid(x, y):
     return y * (1 - x / y / 2) if abs(x / y) < 1e-6 else x / (math.exp(x / y) - 1)
 
 
+def sigm(x, y):
+    return 1 / (math.exp(x / y) + 1)
+
+
 def steady_state(alpha, beta):
     return alpha / (alpha + beta)
 
 
-def currents(v, cai=1e-4, g_lkg1=5.68e-5, e_lkg1=-58.0, g_lkg2=2.17e-5, e_lkg2=-65.0, g_kir=9e-4):
+def na_open(v):
+    """Open fraction of GRC_NA at steady state: the null vector of its 13-state rate matrix."""
+    alpha, beta = Q20 * 353.91 * math.exp(v / 13.99), Q20 * 1.272 * math.exp(-v / 13.99)
+    gamma, delta, epsilon, teta = Q20 * 150, Q20 * 40, Q20 * 1.75, Q20 * 0.0201 * math.exp(-v / 25)
+    c_on, c_off, o_on, o_off = Q20 * 0.005, Q20 * 0.5, Q20 * 0.75, Q20 * 0.005
+    a, b = (o_on / c_on) ** 0.25, (o_off / c_off) ** 0.25
+    n1, n2, n3, n4 = 5.422, 3.279, 1.83, 0.738
+    names = ["C1", "C2", "C3", "C4", "C5", "O", "OB", "I1", "I2", "I3", "I4", "I5", "I6"]
+    index = {name: i for i, name in enumerate(names)}
+    q = np.zeros((13, 13))
+
+    def link(x, y, forward, backward):
+        q[index[x], index[y]] += forward
+        q[index[y], index[x]] += backward
+
+    for k, (fw, bw) in enumerate([(n1, n4), (n2, n3), (n3, n2), (n4, n1)]):
+        link(f"C{k + 1}", f"C{k + 2}", fw * alpha, bw * beta)
+        link(f"I{k + 1}", f"I{k + 2}", fw * alpha * a, bw * beta * b)
+    link("C5", "O", gamma, delta)
+    link("O", "OB", epsilon, teta)
+    link("I5", "I6", gamma, delta)
+    for k in range(5):
+        link(f"C{k + 1}", f"I{k + 1}", c_on * a**k, c_off * b**k)
+    link("O", "I6", o_on, o_off)
+    np.fill_diagonal(q, -q.sum(axis=1))
+    system = q.T.copy()
+    system[-1, :] = 1
+    rhs = np.zeros(13)
+    rhs[-1] = 1
+    return np.linalg.solve(system, rhs)[index["O"]]
+
+
+def currents(v, cai=1e-4, g_lkg2=3e-5, g_kir=9e-4):
     """Steady-state currents at v (mV), in mA/cm2; cai in mM. Conductances in S/cm2."""
-    m = steady_state(Q20 * -0.3 * linoid(v + 19, -10), Q20 * 12 * math.exp((v + 44) / -18.182))
-    h = steady_state(Q20 * 0.105 * math.exp((v + 44) / -3.333), Q20 * 1.5 / (1 + math.exp((v + 11) / -5)))
-    s = steady_state(Q20 * (0.00008 - 0.00493 * linoid(v - 4.48754, -6.81881)),
-                     Q20 * (0.04752 + 0.01558 * linoid(v + 43.97494, 0.10818)))
-    f = steady_state(Q20 * 0.31836 * math.exp((v + 80) / -62.52621), Q20 * 0.01014 * math.exp((v + 83.3332) / 16.05379))
-    p = 1 / (1 + math.exp(-(v + 42) / 5))
     q_kv = 3 ** ((CELSIUS - 6.3) / 10)
     n = steady_state(q_kv * -0.01 * linoid(v + 25, -10), q_kv * 0.125 * math.exp((v + 35) / -80))
-    a = 1 / (1 + math.exp((v + 46.7) / -19.8))
+    a = 1 / (1 + math.exp((v + 38) / -17))
     b = 1 / (1 + math.exp((v + 78.8) / 8.4))
     d = steady_state(Q20 * 0.13289 * math.exp((v + 83.94) / -24.3902), Q20 * 0.16994 * math.exp((v + 83.94) / 35.714))
-    z = 1 / (1 + math.exp(-(v + 30) / 6))
+    z = 1 / (1 + math.exp(-(v + 35) / 6))
     c = steady_state(2.5 / (1 + 1.5e-3 * math.exp(v / -11.765) / cai), 1.5 / (1 + cai / (0.15e-3 * math.exp(v / -11.765))))
     s_ca = steady_state(Q20 * 0.04944 * math.exp((v + 29.06) / 15.87301587302), Q20 * 0.08298 * math.exp((v + 18.66) / -25.641))
     u_ca = steady_state(Q20 * 0.0013 * math.exp((v + 48) / -18.183), Q20 * 0.0013 * math.exp((v + 48) / 83.33))
     return {
-        "Na": 0.013 * m**3 * h * (v - E_NA), "NaR": 0.0005 * s * f * (v - E_NA), "NaP": 2e-5 * p * (v - E_NA),
-        "KV": 0.003 * n**4 * (v - E_K), "KA": 0.004 * a**3 * b * (v - E_K), "Kir": g_kir * d * (v - E_K),
-        "KM": 0.00035 * z * (v - E_K), "KCa": 0.004 * c * (v - E_K), "CaHVA": 0.00046 * s_ca**2 * u_ca * (v - E_CA),
-        "Lkg1": g_lkg1 * (v - e_lkg1), "Lkg2": g_lkg2 * (v - e_lkg2),
+        "Na": 0.013 * na_open(v) * (v - E_NA), "KV": 0.003 * n**4 * (v - E_K), "KA": 0.0032 * a**3 * b * (v - E_K),
+        "Kir": g_kir * d * (v - E_K), "KM": 0.00025 * z * (v - E_K), "KCa": 0.04 * c * (v - E_K),
+        "CaHVA": 0.00046 * s_ca**2 * u_ca * (v - E_CA), "Lkg1": 5.68e-5 * (v + 16.5), "Lkg2": g_lkg2 * (v + 65),
     }
 
 
-def rest(seal_gohm=None, **constants):
-    """The resting potential (mV); a seal of seal_gohm reversing at 0 mV in parallel if given."""
-    g_seal = 0.0 if seal_gohm is None else 1e-9 / seal_gohm / AREA_CM2   # S/cm2
-    return brentq(lambda v: sum(currents(v, **constants).values()) + g_seal * v, -100.0, -40.0, xtol=1e-12)
+def rest(**constants):
+    """The lowest root of the summed steady-state currents (mV), found from a scan in 0.5-mV steps."""
+    total = lambda v: sum(currents(v, **constants).values())
+    grid = np.arange(-100.0, -20.0, 0.5)
+    for low, high in zip(grid, grid[1:]):
+        if total(low) * total(high) < 0:
+            return brentq(total, low, high, xtol=1e-12)
+    raise ValueError("no root between -100 and -20 mV")
 
 
 def main():
-    reference = rest(cai=4.10707e-5)
-    print(f"rest at the Kinapse cell's resting Ca2+ (41.07 nM): {reference:.4f} mV  <- asserted")
+    reference = rest(cai=KINAPSE_CA_MM)
+    print(f"rest at the Kinapse cell's resting Ca2+ (41.50 nM): {reference:.4f} mV  <- asserted")
     print(f"rest at the source's 100 nM: {rest():.4f} mV")
     print("currents at rest (pA; outward positive):")
-    for name, density in currents(reference, cai=4.10707e-5).items():
+    for name, density in currents(reference, cai=KINAPSE_CA_MM).items():
         print(f"  {name:6s} {density * AREA_CM2 * 1e9:9.4f}")
-    slope = (sum(currents(reference + 0.01).values()) - sum(currents(reference - 0.01).values())) / 0.02
+    slope = (sum(currents(reference + 0.01, cai=KINAPSE_CA_MM).values())
+             - sum(currents(reference - 0.01, cai=KINAPSE_CA_MM).values())) / 0.02
     print(f"steady-state slope resistance at rest: {1e-6 / (slope * AREA_CM2):.0f} MOhm")
-    print(f"without the tonic GABA-A leak (bicuculline): {rest(g_lkg2=0):.2f} mV")
-    print(f"without Kir: {rest(g_kir=0):.2f} mV")
-    print(f"Lkg1 reversal -16.5 mV (the later network-model files): {rest(e_lkg1=-16.5):.2f} mV")
-    for seal in (20, 10):
-        print(f"a {seal}-GOhm seal reversing at 0 mV in parallel: {rest(seal_gohm=seal):.2f} mV")
+    print(f"without the tonic GABA-A leak (bicuculline): {rest(cai=KINAPSE_CA_MM, g_lkg2=0):.2f} mV")
+    print(f"without Kir: {rest(cai=KINAPSE_CA_MM, g_kir=0):.2f} mV")
 
 
 if __name__ == "__main__":

@@ -294,48 +294,35 @@ import PathwayTestSupport
         #expect(c.thresholdRange.contains(spike), "\(c.file): threshold \(spike) mV")
     }
 
-    /// The granule cell (D'Angelo et al. 2001 channel set), first against the published model, then
-    /// against recordings.
-    /// Port: at rest it sits where the model distributed with the paper does, −80.0785 mV: the root
-    /// of the summed steady-state currents of the ModelDB 46839 mechanism files (the same files as
-    /// eFEL's GranuleCell1), computed without Kinapse by `Benchmarks/granule_rest_reference.py` at
-    /// this cell's resting Ca²⁺ (41.07 nM; the source's 100 nM moves it by 4 µV). 0.01 mV is the
-    /// drift allowed over the 2 s; a 1-mV error in the reversal of either leak would move rest by
-    /// 0.06–0.16 mV, and 1 % more Kir by 0.04 mV, so the check would see a wrong constant.
-    /// Recordings: rat cerebellar granule cells in slices by the source's laboratory, at the
-    /// source's 30 °C and near its age (P20 ± 2 by the cerebunit/cerebmodels description of the
-    /// model; the paper's Methods were not reachable), as tabulated, with the papers' Methods and
-    /// Results quoted, by the cerebunit/cerebdata collection: D'Angelo et al. 1995 J Physiol
-    /// 484:397 ("Passive membrane properties", P21–31, whole-cell, 10 µM bicuculline): no cell
-    /// fired spontaneously (n = 43; likewise Brickley, Cull-Candy & Farrant 1996 J Physiol 497:753,
-    /// Fig. 3A, n = 4), and the rest read soon after break-in was −57.8 ± 6.4 mV (SD, n = 43, range
-    /// −72 to −45): mean ± 2 SD −70.6…−45.0 mV. D'Angelo et al. 1998 J Neurophysiol 80:493
-    /// (Methods, P21–26, 30 °C, 10 µM bicuculline): input resistance 2.0 ± 0.7 GΩ (SD, n = 14,
-    /// whole-cell): 0.6–3.4 GΩ. The model is silent, as the cells were, and its input resistance
-    /// (−10 pA, 1.5 s) is 0.72 GΩ, inside that range although the model keeps the tonic GABA-A leak
-    /// that bicuculline removed (which raised input resistance 1.5–2.5× there), so it sits at the
-    /// range's low side.
-    /// Known issue, diagnosed: the published model itself rests 9.5 mV below the 1995 range and
-    /// 8 mV below the most negative cell recorded. Kir (0.9 mS/cm², 37 % open at rest, 4.65 pA
-    /// outward) balances the two leaks (−3.75 pA through Lkg1 towards −58 mV, −0.98 pA through Lkg2
-    /// towards −65 mV); without Kir the model would rest at −63.9 mV, and in the recordings'
-    /// bicuculline (no Lkg2) at −81.0 mV. The 1998 cells (the Methods above; whole-cell and
-    /// perforated patch) rested at −62.4 ± 11.1 mV (SD, n = 36), 1.6 SD above the model; pooled
-    /// with the 1995 cells (n = 79, −59.9 ± 9.1 mV SD) the range is −78.1…−41.7 mV, still above
-    /// the model. The asserted range stays the 1995 one: both data sets match the
-    /// model's conditions alike, and taking the wider one because the model falls in it would pick
-    /// the range for the number (Pathways/cells/README.md, "Known limits"). Threshold: no recorded
-    /// value was read, so none is asserted. Also asserted: a 20 pA step makes it fire repetitively,
-    /// and the spikes' Ca²⁺ (its own HVA channel, into the source's unbuffered shell) rises above
-    /// 0.15 µM, well above its 41 nM rest.
+    /// The granule cell (the single-compartment cell of Simoes de Souza & De Schutter 2011, with the
+    /// Diwakar et al. 2009 channel set), first against the published model, then against recordings.
+    /// Port: at rest it sits where the source model does, −69.7269 mV: the lowest root of the summed
+    /// steady-state currents of the ModelDB 139656 mechanism files at this cell's resting Ca²⁺
+    /// (41.50 nM), computed without Kinapse by `Benchmarks/granule_rest_reference.py` (NEURON on the
+    /// source files with the same Ca²⁺ agrees to 1e-5 mV; at the source's 100 nM it is −70.36 mV).
+    /// 0.01 mV is the drift allowed over the 2 s; a 1-mV error in Lkg1's reversal moves rest by
+    /// 0.4 mV (slope resistance 1.58 GΩ), so the check would see a wrong constant.
+    /// Recordings: rat cerebellar granule cells in slices by the source's laboratory, at 30 °C, as
+    /// tabulated, with the papers' Methods and Results quoted, by the cerebunit/cerebdata
+    /// collection: D'Angelo et al. 1995 J Physiol 484:397 ("Passive membrane properties", P21–31,
+    /// whole-cell, 10 µM bicuculline): no cell fired spontaneously (n = 43; likewise Brickley,
+    /// Cull-Candy & Farrant 1996 J Physiol 497:753, Fig. 3A, n = 4), and the rest read soon after
+    /// break-in was −57.8 ± 6.4 mV (SD, n = 43, range −72 to −45): mean ± 2 SD −70.6…−45.0 mV.
+    /// D'Angelo et al. 1998 J Neurophysiol 80:493 (Methods, P21–26, 30 °C, 10 µM bicuculline):
+    /// input resistance 2.0 ± 0.7 GΩ (SD, n = 14, whole-cell): 0.6–3.4 GΩ. The model is silent, as
+    /// the cells were; it rests 0.9 mV inside the 1995 range's lower end (its rest is set by Lkg1's
+    /// −16.5 mV reversal, which the source's file notes as "resting at −70 mV", against Kir), and its
+    /// input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the range although the model keeps the tonic
+    /// GABA-A leak that bicuculline removed. Threshold: no recorded value was read, so none is
+    /// asserted (the model's is −47.6 mV at +20 pA). Also asserted: a 20 pA step makes it fire
+    /// repetitively, and the spikes' Ca²⁺ (its own HVA channel, into the source's unbuffered shell)
+    /// rises above 0.15 µM, well above its 41 nM rest.
     @Test func granuleCellRestsAndFiresRepetitively() throws {
         let cell = try Probe(file: "cerebellar_granule.ant")
         let rest = try cell.series("cell_V", tEnd: 2, points: 21)
         #expect(abs(rest.last! - rest[0]) < 0.01, "granule cell drifts from \(rest[0]) to \(rest.last!) mV")
-        #expect(abs(rest.last! - -80.0785) < 0.01, "granule cell rests at \(rest.last!) mV, the published model at -80.0785 mV")
-        withKnownIssue("the published granule-cell model rests 9.5 mV below D'Angelo et al. 1995's mean - 2 SD") {
-            #expect((-70.6 ... -45.0).contains(rest[0]), "granule cell rests at \(rest[0]) mV")
-        }
+        #expect(abs(rest.last! - -69.7269) < 0.01, "granule cell rests at \(rest.last!) mV, the published model at -69.7269 mV")
+        #expect((-70.6 ... -45.0).contains(rest[0]), "granule cell rests at \(rest[0]) mV")
         let step = try cell.series("cell_V", tEnd: 1.5, points: 16, overrides: [("cell_soma_el_I_inj", -10)])
         let resistance = (step.last! - rest[0]) / -10 * 1000   // mV/pA = GΩ -> MΩ
         #expect((600.0 ... 3400.0).contains(resistance), "granule cell input resistance \(resistance) MOhm")
