@@ -103,7 +103,7 @@ import PathwayTestSupport
             // The table's threshold. Known issue: the granule cell of Simoes de Souza & De Schutter
             // 2011 makes less Ca²⁺ during the bursts than the D'Angelo et al. 2001 cell did (0.33
             // against 0.94 µM·s above rest, full protocol), so its NO LTP and the terminal's
-            // presynaptic-NMDA LTD nearly cancel: +2.5 % on the full protocol (the NO route alone,
+            // presynaptic-NMDA LTD nearly cancel: +2.4 % on the full protocol (the NO route alone,
             // presynaptic-APV: +14.0 %); the 2001 cell gave +19.2 % on this schedule.
             withKnownIssue("the Souza & De Schutter 2011 granule cell's firing makes too little NO to outweigh the presynaptic LTD") {
                 #expect(s.amplitudeChange >= 15, "ΔIPSC \(s.amplitudeChange) %")
