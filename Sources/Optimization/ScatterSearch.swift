@@ -70,7 +70,7 @@ public struct ScatterSearchReport: Sendable, Hashable, Codable {
     public var replacedMembers = 0
     /// CPU seconds of the global phase alone (the local runs carry their own).
     public var cpuTime = 0.0
-    /// The reference set's best objective when the search ended.
+    /// The lowest objective the search evaluated (global phase and local runs).
     public var bestObjective = Double.infinity
 }
 
@@ -136,6 +136,9 @@ private struct Search {
     /// The distinct local solutions so far (MEIGO's `local_solutions`).
     var localSolutions: [[Double]] = []
     var localCPU = 0.0
+    /// The best point evaluated so far (MEIGO's `xbest`): a member can leave the reference set
+    /// (stuck, or a duplicate), so the set's best alone may lose it.
+    var best: (x: [Double], f: Double) = ([], .infinity)
 
     init(space: ParameterSpace, options: ScatterSearchOptions, problem: any LeastSquaresProblem, cancellation: CancellationFlag?,
          progress: (@Sendable (MultiStartProgress) -> Void)?, trace: (@Sendable (Int, TrialStep) -> Void)?) {
@@ -161,6 +164,7 @@ private struct Search {
             report.failedEvaluations += 1
             return .infinity
         }
+        if e.objective < best.f { best = (x, e.objective) }
         return e.objective
     }
 
@@ -191,7 +195,7 @@ private struct Search {
         let began = threadCPUSeconds()
         defer {
             report.cpuTime = threadCPUSeconds() - began - localCPU
-            report.bestObjective = values.min() ?? .infinity
+            report.bestObjective = best.f
         }
         defer { keepTheBestMember() }
         guard initialize() else { return }
@@ -354,6 +358,7 @@ private struct Search {
         let cpu = threadCPUSeconds() - cpuBegan
         localCPU += cpu
         localRuns.append(StartResult(index: index, start: start, redraws: 0, run: run, wallTime: clock.now - began, cpuTime: cpu))
+        if !run.status.isFailed && run.objective < best.f { best = (run.theta, run.objective) }
         visited.append(start)
         if !run.status.isFailed && run.objective.isFinite {
             // MEIGO's test of a new local solution: farther than 10⁻² from every earlier one.
@@ -373,16 +378,16 @@ private struct Search {
         }
     }
 
-    /// The best member as a last row when it beats every local run's end (or none ran): where
-    /// the search stood when the budget ended it, a point a local run would have started from.
+    /// The best point evaluated as a last row when it beats every local run's end (or none
+    /// ran): where the search stood when it ended, a point no local run started from.
     mutating func keepTheBestMember() {
-        guard let m = values.indices.min(by: { values[$0] < values[$1] }), values[m].isFinite else { return }
+        guard best.f.isFinite else { return }
         let localBest = localRuns.filter { !$0.status.isFailed }.map(\.objective).min() ?? .infinity
-        guard values[m] < localBest else { return }
-        let run = LeastSquaresResult(theta: members[m], objective: values[m], residuals: [], jacobian: nil, jacobianSource: nil, gradient: [],
+        guard best.f < localBest else { return }
+        let run = LeastSquaresResult(theta: best.x, objective: best.f, residuals: [], jacobian: nil, jacobianSource: nil, gradient: [],
                                      iterations: 0, evaluations: 0, jacobianEvaluations: 0, failedEvaluations: 0,
                                      status: isCancelled ? .interrupted : .maxEvaluations)
-        localRuns.append(StartResult(index: localRuns.count, start: members[m], redraws: 0, run: run, wallTime: .zero, cpuTime: 0))
+        localRuns.append(StartResult(index: localRuns.count, start: best.x, redraws: 0, run: run, wallTime: .zero, cpuTime: 0))
     }
 
     /// Euclidean distance with each coordinate divided by its box width.

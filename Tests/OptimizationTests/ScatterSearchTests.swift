@@ -40,23 +40,24 @@ import Synchronization
 
     /// On 4-D Rastrigin a local run ends at the integer point nearest its start, so it reaches
     /// the origin only from a start within about ½ of it in every coordinate: (1/10.24)⁴ ≈ 10⁻⁴
-    /// of the box. The scatter search's generations follow the function's bowl, so its local
-    /// runs start near the origin; 40 Latin-hypercube starts (about 40 · 10⁻⁴ = 0.4 % chance) do not.
-    @Test func theScatterSearchFindsRastriginsGlobalMinimumWhereAMultiStartDoesNot() throws {
+    /// of the box. Below 0.9 lies only the origin's basin (the next minima, one coordinate near
+    /// ±1, are at 0.995). The scatter search's generations follow the function's bowl towards
+    /// it; 40 Latin-hypercube starts do not get there (40 · 10⁻⁴: a 0.4 % chance per seed).
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func theScatterSearchReachesRastriginsGlobalBasinWhereAMultiStartDoesNot(seed: UInt64) throws {
         let (space, make) = Self.rastrigin(dimensions: 4)
         var options = ScatterSearchOptions()
-        options.seed = 7
-        options.localSearches = 5
+        options.seed = seed
+        options.localSearches = 20
         let (result, report) = try ScatterSearch.run(space: space, options: options, makeProblem: make)
         let best = try #require(result.best)
-        // The global minimum is 0 exactly; the next local minima are ≈ 0.995 (one coordinate near ±1).
-        #expect(best.objective < 1e-8, "best \(best.objective) at \(best.theta)")
-        #expect(best.theta.allSatisfy { abs($0) < 1e-4 })
-        #expect(report.generations >= 1 && report.referenceSetSize == 8 && report.diverseSetSize == 40)
+        #expect(best.objective < 0.9, "best \(best.objective) at \(best.theta)")
+        #expect(best.objective == report.bestObjective)
+        #expect(report.referenceSetSize == 8 && report.diverseSetSize == 40 && report.generations == 1 + 19 * 10)
 
         var multi = MultiStartOptions()
         multi.starts = 40
-        multi.seed = 7
+        multi.seed = seed
         multi.jobs = 1
         let plain = try MultiStart.run(space: space, options: multi, makeProblem: make)
         #expect(try #require(plain.best).objective > 0.9, "a Latin-hypercube start landed in the origin's basin")
@@ -89,9 +90,8 @@ import Synchronization
         #expect(report.evaluations >= 50 + 8 * 7, "\(report.evaluations) evaluations")
         #expect(report.failedEvaluations == 0)
         #expect(result.starts.count == 1 && result.starts[0].run.iterations > 0)
-        // The local run starts from the reference set's best, which is no worse than the
-        // best of the diverse set; its end is below its start.
-        #expect(result.starts[0].objective <= report.bestObjective)
+        // The local run starts from the reference set's best and goes downhill from it: its end is the best point evaluated.
+        #expect(result.starts[0].objective == report.bestObjective)
     }
 
     @Test func aCancelledSearchReportsTheBestMemberItHad() throws {
