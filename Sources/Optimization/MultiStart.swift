@@ -165,9 +165,7 @@ public enum MultiStart {
         trace: (@Sendable (_ start: Int, TrialStep) -> Void)? = nil
     ) throws -> MultiStartResult {
         let lower = space.scaledLower, upper = space.scaledUpper
-        for extra in options.additionalStarts {
-            precondition(extra.count == space.count, "an additional start has \(extra.count) values, expected \(space.count)")
-        }
+        checkAdditionalStarts(options.additionalStarts, space: space)
         let points = options.additionalStarts.map(space.clamped)
             + LatinHypercube.sample(count: options.starts, lower: lower, upper: upper, seed: options.seed)
         let optimizer = LevenbergMarquardt(options: options.optimizer, cancellation: cancellation)
@@ -199,6 +197,12 @@ public enum MultiStart {
             return result
         }
         return MultiStartResult(space: space, starts: results.compactMap { $0 }, plannedStarts: points.count)
+    }
+
+    static func checkAdditionalStarts(_ starts: [[Double]], space: ParameterSpace) {
+        for extra in starts {
+            precondition(extra.count == space.count, "an additional start has \(extra.count) values, expected \(space.count)")
+        }
     }
 
     private static func progressReporter(total: Int, _ progress: (@Sendable (MultiStartProgress) -> Void)?)

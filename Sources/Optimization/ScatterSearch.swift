@@ -96,17 +96,13 @@ public struct ScatterSearchReport: Sendable, Hashable, Codable {
 /// One thread, one problem instance: the same seed gives the same search until a budget
 /// cuts it. The local runs are the result's starts, in the order they ran.
 public enum ScatterSearch {
-    public static func run(
-        space: ParameterSpace,
-        options: ScatterSearchOptions = ScatterSearchOptions(),
-        cancellation: CancellationFlag? = nil,
-        makeProblem: @escaping @Sendable () throws -> any LeastSquaresProblem,
-        progress: (@Sendable (MultiStartProgress) -> Void)? = nil,
-        trace: (@Sendable (_ start: Int, TrialStep) -> Void)? = nil
-    ) throws -> (result: MultiStartResult, report: ScatterSearchReport) {
-        for extra in options.additionalStarts {
-            precondition(extra.count == space.count, "an additional start has \(extra.count) values, expected \(space.count)")
-        }
+    /// Runs the search as `MultiStart.run` runs starts (the same callbacks; `progress` after each
+    /// local run), until `options.localSearches` local runs or `cancellation`.
+    public static func run(space: ParameterSpace, options: ScatterSearchOptions = ScatterSearchOptions(), cancellation: CancellationFlag? = nil,
+                           makeProblem: @escaping @Sendable () throws -> any LeastSquaresProblem,
+                           progress: (@Sendable (MultiStartProgress) -> Void)? = nil, trace: (@Sendable (_ start: Int, TrialStep) -> Void)? = nil)
+        throws -> (result: MultiStartResult, report: ScatterSearchReport) {
+        MultiStart.checkAdditionalStarts(options.additionalStarts, space: space)
         loadLAPACKBeforeStartingThreads()
         var search = Search(space: space, options: options, problem: try makeProblem(), cancellation: cancellation,
                             progress: progress, trace: trace)
