@@ -18,6 +18,11 @@ public struct MultiStartOptions: Sendable, Hashable {
     /// How often a start point whose model cannot be evaluated is replaced by a new uniform
     /// draw from the box before the start counts as failed (0: never).
     public var redraws = 0
+    /// Also redraw (within `redraws`) a sampled start from which the local method took no step
+    /// and declared convergence: a plateau where the model's outputs do not respond to the
+    /// parameters, whose gradient is below the optimiser's tolerance (`LeastSquaresResult.tookNoStep`).
+    /// Given starts (`additionalStarts`) are never redrawn: one may be an optimum.
+    public var redrawsFlatStarts = false
     public var optimizer = LevenbergMarquardtOptions()
     /// How each start respects the bounds; nil: as `optimizer.bounds` says.
     public var startBounds: StartBounds?
@@ -57,8 +62,10 @@ public struct StartResult: Sendable, Codable, PortableResult {
     public var index: Int
     /// Start point, scaled coordinates: the last one drawn when earlier ones were redrawn.
     public var start: [Double]
-    /// Points drawn for this start before `start` that could not be evaluated.
+    /// Points drawn for this start before `start` that could not be evaluated, or were flat.
     public var redraws: Int
+    /// Of `redraws`, the points from which the local method took no step (`MultiStartOptions.redrawsFlatStarts`).
+    public var flatRedraws = 0
     /// The optimiser's outcome: final point, objective, iterations, evaluations, status.
     public var run: LeastSquaresResult
     /// Wall time of this start. With `cpuTime`, the only fields that differ between otherwise identical fits.
@@ -122,7 +129,7 @@ public struct MultiStartResult: Sendable {
 
     public var failedStarts: [StartResult] { starts.filter { $0.status.isFailed } }
 
-    /// Start points replaced because the model could not be evaluated there.
+    /// Start points replaced because the model could not be evaluated there, or was flat.
     public var redrawnPoints: Int { starts.reduce(0) { $0 + $1.redraws } }
 
     /// Fraction of all starts (failed ones included) whose objective is within
@@ -158,9 +165,7 @@ public enum MultiStart {
         trace: (@Sendable (_ start: Int, TrialStep) -> Void)? = nil
     ) throws -> MultiStartResult {
         let lower = space.scaledLower, upper = space.scaledUpper
-        for extra in options.additionalStarts {
-            precondition(extra.count == space.count, "an additional start has \(extra.count) values, expected \(space.count)")
-        }
+        checkAdditionalStarts(options.additionalStarts, space: space)
         let points = options.additionalStarts.map(space.clamped)
             + LatinHypercube.sample(count: options.starts, lower: lower, upper: upper, seed: options.seed)
         let optimizer = LevenbergMarquardt(options: options.optimizer, cancellation: cancellation)
@@ -176,15 +181,28 @@ public enum MultiStart {
             var run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
             // Each start has its own stream of replacements, so a redraw never depends on the worker.
             var replacements = SeededGenerator(seed: options.seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(k + 1)))
-            while run.failedAtStart && redraws < options.redraws && !(cancellation?.isCancelled ?? false) {
+            let sampled = k >= options.additionalStarts.count
+            var flatRedraws = 0
+            while redraws < options.redraws && !(cancellation?.isCancelled ?? false) {
+                let flat = options.redrawsFlatStarts && sampled && run.tookNoStep
+                guard run.failedAtStart || flat else { break }
+                if flat { flatRedraws += 1 }
                 point = lower.indices.map { lower[$0] + replacements.nextUniform() * (upper[$0] - lower[$0]) }
                 redraws += 1
                 run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
             }
-            return StartResult(index: k, start: point, redraws: redraws, run: run, wallTime: clock.now - began,
-                               cpuTime: threadCPUSeconds() - cpuBegan)
+            var result = StartResult(index: k, start: point, redraws: redraws, run: run, wallTime: clock.now - began,
+                                     cpuTime: threadCPUSeconds() - cpuBegan)
+            result.flatRedraws = flatRedraws
+            return result
         }
         return MultiStartResult(space: space, starts: results.compactMap { $0 }, plannedStarts: points.count)
+    }
+
+    static func checkAdditionalStarts(_ starts: [[Double]], space: ParameterSpace) {
+        for extra in starts {
+            precondition(extra.count == space.count, "an additional start has \(extra.count) values, expected \(space.count)")
+        }
     }
 
     private static func progressReporter(total: Int, _ progress: (@Sendable (MultiStartProgress) -> Void)?)
@@ -197,6 +215,12 @@ public enum MultiStart {
                                         bestObjective: tally.best))
         }
     }
+}
+
+extension LeastSquaresResult {
+    /// Whether the run declared convergence at its start point without an accepted step: from
+    /// a sampled point, a plateau (gradient below tolerance, or no step that gains), not an optimum.
+    public var tookNoStep: Bool { status.isConverged && iterations == 0 }
 }
 
 struct ProgressTally: Sendable {

@@ -277,6 +277,10 @@ struct PEtabOptimizerOptions: ParsableArguments {
             help: "A second-order correction of the Gauss–Newton steps: none (the default) or geodesic (Transtrum & Sethna's geodesic acceleration: one extra simulation without sensitivities per trial step bends the step along a curved valley).")
     var acceleration: StepAcceleration?
 
+    @Option(name: .customLong("global"),
+            help: "How the starts are placed: multi-start (the default: one local run from each Latin-hypercube point) or ess (enhanced scatter search, Egea, Martí & Banga 2010: a reference set evolved by cheap objective evaluations without gradient, with a local run after the first generation and every 10th, from the best and most diverse points; its local runs are the starts, --starts bounds their number; one thread).")
+    var global: GlobalSearch?
+
     @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound, acceleration against velocity). For diagnosing a few starts.")
     var trace = false
 
@@ -284,7 +288,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
           help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018), the default where the model has sensitivities: solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter. --no-hierarchical searches them all.")
     var hierarchical: Bool?
 
-    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil }
+    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil || global != nil }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
@@ -293,6 +297,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
         if let localModel { options.localModel = localModel }
         if let bounds { options.bounds = bounds }
         if let acceleration { options.acceleration = acceleration }
+        if let global { options.global = global }
         if let stagnationWindow {
             options.stagnation = stagnationWindow == 0 ? nil : StagnationTest(window: stagnationWindow, resolution: options.stagnation?.resolution ?? 0.1)
         }
@@ -307,6 +312,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
 extension LocalModel: ExpressibleByArgument {}
 extension StartBounds: ExpressibleByArgument {}
 extension StepAcceleration: ExpressibleByArgument {}
+extension GlobalSearch: ExpressibleByArgument {}
 
 /// What `kinapse petab` and `kinapse fit PROBLEM.yaml` share: evaluating a point and fitting.
 enum PEtabDriver {
