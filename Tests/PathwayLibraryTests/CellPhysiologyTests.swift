@@ -313,8 +313,8 @@ import PathwayTestSupport
     /// the cells were; it rests 0.9 mV inside the 1995 range's lower end (its rest is set by Lkg1's
     /// −16.5 mV reversal, which the source's file notes as "resting at −70 mV", against Kir), and its
     /// input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the range although the model keeps the tonic
-    /// GABA-A leak that bicuculline removed. Threshold (10 V/s, as above, in the 20 pA run; 20 pA is
-    /// within the recorded rheobase 25.3 ± 2.7 pA, SEM, n = 25, of Brickley et al. 2001 below): no rat
+    /// GABA-A leak that bicuculline removed. Threshold (10 V/s, as above, in the 20 pA run; 20 pA is in
+    /// the mean ± 2 SD of the rheobase Brickley et al. 2001 recorded, 25.3 ± 2.7 pA, SEM, n = 25): no rat
     /// value with its spread was read, and neither mouse paper's own criterion was read; their tables,
     /// as NeuroElectro reproduces them (data tables 7834 and 49865), differ by 7.7 mV. Osorio et al.
     /// 2010 J Physiol 588:651, Table 2 (wild-type, P66–74): −42.4 ± 1.0 mV (SEM, n = 23), mean ± 2 SD
