@@ -313,8 +313,15 @@ import PathwayTestSupport
     /// the cells were; it rests 0.9 mV inside the 1995 range's lower end (its rest is set by Lkg1's
     /// −16.5 mV reversal, which the source's file notes as "resting at −70 mV", against Kir), and its
     /// input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the range although the model keeps the tonic
-    /// GABA-A leak that bicuculline removed. Threshold: no recorded value was read, so none is
-    /// asserted (the model's is −47.6 mV at +20 pA). Also asserted: a 20 pA step makes it fire
+    /// GABA-A leak that bicuculline removed. Threshold (10 V/s, as above, in the 20 pA run; 20 pA is in
+    /// the mean ± 2 SD of the rheobase Brickley et al. 2001 recorded, 25.3 ± 2.7 pA, SEM, n = 25): no rat
+    /// value with its spread was read, and neither mouse paper's own criterion was read; their tables,
+    /// as NeuroElectro reproduces them (data tables 7834 and 49865), differ by 7.7 mV. Osorio et al.
+    /// 2010 J Physiol 588:651, Table 2 (wild-type, P66–74): −42.4 ± 1.0 mV (SEM, n = 23), mean ± 2 SD
+    /// −52.0…−32.8 mV, asserted. Brickley, Revilla, Cull-Candy, Wisden & Farrant 2001 Nature, Table 1
+    /// (wild-type, P35): −34.7 ± 1.1 mV (SEM, n = 25), −45.7…−23.7 mV, which the model's −47.6 mV
+    /// misses by 1.9 mV: a known issue (the model gives −41.7 mV with a 50 V/s criterion, so the
+    /// unread criterion alone could account for it). Also asserted: a 20 pA step makes it fire
     /// repetitively, and the spikes' Ca²⁺ (its own HVA channel, into the source's unbuffered shell)
     /// rises above 0.15 µM, well above its 41 nM rest.
     @Test func granuleCellRestsAndFiresRepetitively() throws {
@@ -331,6 +338,11 @@ import PathwayTestSupport
         let spikes = (1..<v.count).filter { v[$0 - 1] < 0 && v[$0] >= 0 }.count
         #expect(spikes >= 3, "\(spikes) spikes in 300 ms at 20 pA")
         #expect(ca.max()! > 0.15, "peak Ca2+ \(ca.max()!) uM")
+        let onset = try #require(Self.threshold(run), "granule cell does not fire with 20 pA")
+        #expect((-52.0 ... -32.8).contains(onset), "granule cell threshold \(onset) mV (Osorio et al. 2010)")
+        withKnownIssue("threshold 1.9 mV below Brickley et al. 2001's mean - 2 SD, whose criterion was not read") {
+            #expect((-45.7 ... -23.7).contains(onset), "granule cell threshold \(onset) mV (Brickley et al. 2001)")
+        }
     }
 
     /// The Purkinje cell (cells/purkinje.ant, the Khaliq, Gouwens & Raman 2003 channel set) fires
