@@ -26,6 +26,15 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// Initial trust-region radius in scaled units; nil: a tenth of the box diagonal when the
     /// box is finite, else max(1, ‖θ₀‖).
     public var initialTrustRadius: Double?
+    /// Whether trial points are evaluated with their Jacobian. When false, a trial point is
+    /// evaluated without one and the Jacobian follows once its step is accepted, as in
+    /// MINPACK's `lmder` (function values in the inner loop, the Jacobian once per accepted
+    /// step; Moré, Garbow & Hillstrom, User Guide for MINPACK-1, ANL-80-74, 1980): a rejected
+    /// step then costs a plain evaluation, an accepted one a plain evaluation more. Pays where
+    /// a Jacobian costs many plain evaluations (forward sensitivities: 10–20 on the PEtab
+    /// benchmark problems) and steps are often rejected. Finite-difference Jacobians are
+    /// computed after acceptance either way.
+    public var jacobianAtTrialPoints = true
     /// Failed evaluations in a row (each shrinks the trust region ×¼) before the run ends
     /// as failed.
     public var maxConsecutiveFailures = 5
@@ -417,7 +426,7 @@ private struct Run<Problem: LeastSquaresProblem> {
             if iterations >= options.maxIterations {
                 return result(theta: theta, at: current, iterations: iterations, status: .maxIterations)
             }
-            let wantJacobianAtTrial = current.jacobianSource != .finiteDifferences
+            let wantJacobianAtTrial = options.jacobianAtTrialPoints && current.jacobianSource != .finiteDifferences
             let thetaNorm = norm2(theta)
 
             // Inner loop: shrink the trust region until a step is accepted.

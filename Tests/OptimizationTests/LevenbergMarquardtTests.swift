@@ -403,6 +403,44 @@ import Glibc
         #expect(result.evaluations == 1 + problem.evaluateWithout + problem.jacobianFromKnownResiduals)
         #expect(result.jacobianEvaluations == 1 + result.iterations)
     }
+    /// Rosenbrock with an analytic Jacobian, counting what each evaluation computed.
+    final class CountingRosenbrock: LeastSquaresProblem {
+        let base = rosenbrock()
+        var withJacobian: [[Double]] = [], without: [[Double]] = [], fromKnownResiduals: [[Double]] = []
+        var parameterCount: Int { 2 }
+
+        func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+            if jacobian { withJacobian.append(theta) } else { without.append(theta) }
+            return try base.evaluate(at: theta, jacobian: jacobian)
+        }
+
+        func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation {
+            fromKnownResiduals.append(theta)
+            return try base.evaluate(at: theta, jacobian: true)
+        }
+    }
+
+    /// Without Jacobians at trial points, a Jacobian is computed at the start and at each
+    /// accepted point only, never at a rejected one; and since the residuals are the same
+    /// either way, the run takes the same steps to the same point.
+    @Test func trialPointsWithoutJacobiansComputeItOnlyWhereAStepIsAccepted() {
+        let withTrialJacobians = CountingRosenbrock(), withoutTrialJacobians = CountingRosenbrock()
+        let reference = LevenbergMarquardt().minimize(withTrialJacobians, from: [-1.2, 1], lower: [-2, -2], upper: [2, 2])
+        var options = LevenbergMarquardtOptions()
+        options.jacobianAtTrialPoints = false
+        let result = LevenbergMarquardt(options: options).minimize(withoutTrialJacobians, from: [-1.2, 1], lower: [-2, -2], upper: [2, 2])
+        #expect(result.theta.map(\.bitPattern) == reference.theta.map(\.bitPattern))
+        #expect(result.iterations == reference.iterations && result.status == reference.status)
+        let trials = reference.evaluations - 1
+        #expect(trials > reference.iterations, "the run must reject some steps for the test to mean anything")
+        #expect(withoutTrialJacobians.withJacobian.count == 1)                              // the start
+        #expect(withoutTrialJacobians.without.count == trials)                             // every trial point
+        #expect(withoutTrialJacobians.fromKnownResiduals.count == result.iterations)       // accepted points only
+        #expect(withoutTrialJacobians.fromKnownResiduals.last == result.theta)
+        #expect(result.jacobianEvaluations == 1 + result.iterations)
+        #expect(reference.jacobianEvaluations == reference.evaluations)
+    }
+
     /// r = (θ², C): Gauss–Newton halves θ each step, so from θₖ the predicted reduction is
     /// ½θₖ⁴ and the step leaves ½θₖ⁴/16. The objective-change test fires on the first step
     /// predicting at most the limit L, which leaves an excess ½θ⁴ in (L/256, L/16]. With
