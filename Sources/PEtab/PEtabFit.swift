@@ -172,6 +172,10 @@ public struct PEtabFitOptions: Sendable {
     /// points: 3–4 ms against 32–67 ms of CPU), so a rejected step costs that much less and an
     /// accepted one a plain simulation more (Benchmarks/RESULTS.md).
     public var jacobianAtTrialPoints = false
+    /// Internal doubling of the trust radius within an iteration (`LevenbergMarquardtOptions.internalDoubling`):
+    /// on Weber a start cut its radius ×4⁶ after a step into a narrow valley's wall and took a
+    /// dozen accepted steps, each with a gradient, to grow it back (Benchmarks/RESULTS.md).
+    public var internalDoubling = true
     /// Points (scaled coordinates) to start from before the Latin-hypercube starts, e.g. an
     /// earlier fit's best parameters.
     public var additionalStarts: [[Double]] = []
@@ -203,6 +207,7 @@ public struct PEtabFitOptions: Sendable {
         o.startBounds = bounds
         o.optimizer.acceleration = acceleration
         o.optimizer.jacobianAtTrialPoints = jacobianAtTrialPoints
+        o.optimizer.internalDoubling = internalDoubling
         o.additionalStarts = additionalStarts
         return o
     }
