@@ -459,6 +459,18 @@ private struct Run<Problem: LeastSquaresProblem> {
                 var actual: Double
                 var ratio: Double
                 var stepRadius = radius
+                /// Counts a failed evaluation (the radius shrinks ×¼ around the step); the run's
+                /// result once more than `maxConsecutiveFailures` came in a row, with the reason
+                /// made from their count.
+                func failed(_ reason: (Int) -> String) -> LeastSquaresResult? {
+                    failuresInARow += 1
+                    if failuresInARow > options.maxConsecutiveFailures {
+                        return result(theta: theta, at: current, iterations: iterations, status: .failed(reason: reason(failuresInARow)))
+                    }
+                    radius = 0.25 * scaledStepNorm
+                    shrunk = true
+                    return nil
+                }
                 if let k = kept, !(predicted > 0) || stepNorm == 0 || evaluations >= options.maxEvaluations || isCancelled {
                     // No doubled step to try: take the kept one.
                     (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, stepRadius) = k.values
@@ -489,13 +501,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                         evaluated = try evaluate(trial, jacobian: wantJacobianAtTrial)
                     } catch {
                         if kept == nil {
-                            failuresInARow += 1
-                            if failuresInARow > options.maxConsecutiveFailures {
-                                return result(theta: theta, at: current, iterations: iterations,
-                                              status: .failed(reason: "\(failuresInARow) failed evaluations in a row near the current point; last: \(error)"))
-                            }
-                            radius = 0.25 * scaledStepNorm
-                            shrunk = true
+                            if let end = failed({ "\($0) failed evaluations in a row near the current point; last: \(error)" }) { return end }
                             continue
                         }
                     }
@@ -550,13 +556,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                             candidate = try evaluate(trial, jacobian: true, knownResiduals: candidate.residuals)
                         } catch {
                             // The point is fine but its Jacobian is not: treat as a failure here.
-                            failuresInARow += 1
-                            if failuresInARow > options.maxConsecutiveFailures {
-                                return result(theta: theta, at: current, iterations: iterations,
-                                              status: .failed(reason: "Jacobian evaluation failed: \(error)"))
-                            }
-                            radius = 0.25 * scaledStepNorm
-                            shrunk = true
+                            if let end = failed({ _ in "Jacobian evaluation failed: \(error)" }) { return end }
                             continue
                         }
                     }

@@ -19,8 +19,9 @@ public struct PEtabFitOutcome: Sendable {
         /// Points drawn for this start before `start` that could not be simulated.
         public var redraws: Int
         public var iterations: Int
-        /// Simulations the start ran (accepted and rejected trial points, with or without
-        /// sensitivities): more than `iterations` + 1 by the steps the trust region rejected.
+        /// Simulations the start ran: its start point, every trial point (accepted or rejected,
+        /// doubled steps included), and, when trial points are simulated without sensitivities
+        /// (the default), one with them at each accepted point.
         public var evaluations: Int
         /// Of which could not be simulated (each shrank the trust region without a step).
         public var failedEvaluations: Int
