@@ -26,6 +26,24 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// Initial trust-region radius in scaled units; nil: a tenth of the box diagonal when the
     /// box is finite, else max(1, ‖θ₀‖).
     public var initialTrustRadius: Double?
+    /// Whether trial points are evaluated with their Jacobian. When false, a trial point is
+    /// evaluated without one and the Jacobian follows once its step is accepted, as in
+    /// MINPACK's `lmder` (function values in the inner loop, the Jacobian once per accepted
+    /// step; Moré, Garbow & Hillstrom, User Guide for MINPACK-1, ANL-80-74, 1980): a rejected
+    /// step then costs a plain evaluation, an accepted one a plain evaluation more. Pays where
+    /// a Jacobian costs many plain evaluations (forward sensitivities: 10–20 on the PEtab
+    /// benchmark problems) and steps are often rejected. Finite-difference Jacobians are
+    /// computed after acceptance either way.
+    public var jacobianAtTrialPoints = true
+    /// Internal doubling (Dennis & Schnabel, Numerical Methods for Unconstrained Optimization
+    /// and Nonlinear Equations, 1983, Algorithm A6.4.5): when a step that the trust radius held
+    /// back gained what the model predicted to within 10 %, and no step of this iteration was
+    /// rejected, a step of twice the radius from the same point is tried before the step is
+    /// taken, and again while that holds; the last one that gained more is taken, at its radius.
+    /// Costs a trial evaluation per doubling, so it suits `jacobianAtTrialPoints` false, where
+    /// that is a plain one; it saves the Jacobians of the steps a radius cut after a rejection
+    /// takes to grow back.
+    public var internalDoubling = false
     /// Failed evaluations in a row (each shrinks the trust region ×¼) before the run ends
     /// as failed.
     public var maxConsecutiveFailures = 5
@@ -417,71 +435,119 @@ private struct Run<Problem: LeastSquaresProblem> {
             if iterations >= options.maxIterations {
                 return result(theta: theta, at: current, iterations: iterations, status: .maxIterations)
             }
-            let wantJacobianAtTrial = current.jacobianSource != .finiteDifferences
+            let wantJacobianAtTrial = options.jacobianAtTrialPoints && current.jacobianSource != .finiteDifferences
             let thetaNorm = norm2(theta)
 
             // Inner loop: shrink the trust region until a step is accepted.
+            // With internal doubling, the last trial point whose reduction the model predicted to
+            // 10 %, kept while a step of twice its radius from the same point is tried.
+            var kept: KeptTrial?
+            var shrunk = false
             while true {
                 var secondOrder: [Double]?
                 if options.acceleration == .geodesic, let velocity = rule.velocity?(radius) {
                     secondOrder = secondDirectionalDerivative(at: theta, along: velocity, current: current)
                 }
                 let proposal = rule.propose(radius, secondOrder)
-                let predicted = proposal.predictedReduction
-                let scaledStepNorm = proposal.scaledStepNorm
-                let trial = proposal.trial
-                let step = zip(trial, theta).map { $0 - $1 }
-                let stepNorm = norm2(step)
-                if !(predicted > 0) || stepNorm == 0 {
-                    // Nothing to gain inside this radius (roundoff level): shrink.
-                    radius = 0.25 * min(radius, max(scaledStepNorm, proposal.trustRegionStepNorm))
-                    if radius <= xtol * (xtol + thetaNorm) {
-                        return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
-                    }
-                    continue
-                }
-                if evaluations >= options.maxEvaluations {
-                    return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
-                }
-                if isCancelled {
-                    return result(theta: theta, at: current, iterations: iterations, status: .interrupted)
-                }
+                var predicted = proposal.predictedReduction
+                var scaledStepNorm = proposal.scaledStepNorm
+                var trustRegionStepNorm = proposal.trustRegionStepNorm
+                var trial = proposal.trial
+                var step = zip(trial, theta).map { $0 - $1 }
+                var stepNorm = norm2(step)
                 var candidate: LeastSquaresEvaluation
-                var record = TrialStep(iteration: iterations, objective: f, optimality: rule.optimality, radius: radius,
-                                       kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: scaledStepNorm,
-                                       stepNorm: stepNorm, predictedReduction: predicted, actualReduction: .nan,
-                                       nearBounds: Self.countNearBounds(trial, lower, upper), accelerationRatio: proposal.accelerationRatio)
-                defer { trace?(record) }
-                do {
-                    candidate = try evaluate(trial, jacobian: wantJacobianAtTrial)
-                } catch {
+                var actual: Double
+                var ratio: Double
+                var stepRadius = radius
+                /// Counts a failed evaluation (the radius shrinks ×¼ around the step); the run's
+                /// result once more than `maxConsecutiveFailures` came in a row, with the reason
+                /// made from their count.
+                func failed(_ reason: (Int) -> String) -> LeastSquaresResult? {
                     failuresInARow += 1
                     if failuresInARow > options.maxConsecutiveFailures {
-                        return result(theta: theta, at: current, iterations: iterations,
-                                      status: .failed(reason: "\(failuresInARow) failed evaluations in a row near the current point; last: \(error)"))
+                        return result(theta: theta, at: current, iterations: iterations, status: .failed(reason: reason(failuresInARow)))
                     }
                     radius = 0.25 * scaledStepNorm
-                    continue
+                    shrunk = true
+                    return nil
                 }
-                failuresInARow = 0
-                let fTrial = candidate.objective
-                let actual = f - fTrial
-                record.actualReduction = actual
-                let ratio = actual / predicted
-                if ratio < 0.25 {
-                    radius = 0.25 * scaledStepNorm
-                } else if ratio > 0.75 {
-                    radius = max(radius, 2 * scaledStepNorm)
+                if let k = kept, !(predicted > 0) || stepNorm == 0 || evaluations >= options.maxEvaluations || isCancelled {
+                    // No doubled step to try: take the kept one.
+                    (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, stepRadius) = k.values
+                    radius = stepRadius
+                } else {
+                    if !(predicted > 0) || stepNorm == 0 {
+                        // Nothing to gain inside this radius (roundoff level): shrink.
+                        radius = 0.25 * min(radius, max(scaledStepNorm, proposal.trustRegionStepNorm))
+                        shrunk = true
+                        if radius <= xtol * (xtol + thetaNorm) {
+                            return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
+                        }
+                        continue
+                    }
+                    if evaluations >= options.maxEvaluations {
+                        return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
+                    }
+                    if isCancelled {
+                        return result(theta: theta, at: current, iterations: iterations, status: .interrupted)
+                    }
+                    var record = TrialStep(iteration: iterations, objective: f, optimality: rule.optimality, radius: radius,
+                                           kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: scaledStepNorm,
+                                           stepNorm: stepNorm, predictedReduction: predicted, actualReduction: .nan,
+                                           nearBounds: Self.countNearBounds(trial, lower, upper), accelerationRatio: proposal.accelerationRatio)
+                    defer { trace?(record) }
+                    var evaluated: LeastSquaresEvaluation?
+                    do {
+                        evaluated = try evaluate(trial, jacobian: wantJacobianAtTrial)
+                    } catch {
+                        if kept == nil {
+                            if let end = failed({ "\($0) failed evaluations in a row near the current point; last: \(error)" }) { return end }
+                            continue
+                        }
+                    }
+                    if let e = evaluated {
+                        failuresInARow = 0
+                        candidate = e
+                        actual = f - e.objective
+                        record.actualReduction = actual
+                        ratio = actual / predicted
+                    } else {
+                        candidate = LeastSquaresEvaluation(residuals: [])
+                        actual = .nan
+                        ratio = .nan
+                    }
+                    if let k = kept, !(ratio > 1e-4 && actual > k.actual) {
+                        // The doubled step gained less than the kept one (or failed): take the kept one
+                        // at its radius (Dennis & Schnabel's internal doubling ends there).
+                        (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, stepRadius) = k.values
+                        radius = stepRadius
+                    } else if options.internalDoubling, !shrunk, ratio > 1e-4, proposal.kind == .trustRegion,
+                              trustRegionStepNorm >= 0.9 * radius, abs(predicted - actual) <= 0.1 * abs(actual) {
+                        // The model predicted this step to 10 % and only the radius held it back: try twice
+                        // the radius from the same point before computing a Jacobian here.
+                        kept = KeptTrial(values: (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, radius))
+                        radius *= 2
+                        continue
+                    } else {
+                        kept = nil
+                        if ratio < 0.25 {
+                            radius = 0.25 * scaledStepNorm
+                            shrunk = true
+                        } else if ratio > 0.75 {
+                            radius = max(radius, 2 * scaledStepNorm)
+                        }
+                    }
                 }
                 let changeLimit = options.objectiveAbsoluteTolerance ?? options.objectiveTolerance * f
                 // A step the trust region cut short while the model predicted it well (ρ > ¾) gains
                 // little because the radius is small, not because the landscape is flat: the radius
                 // grows on the next step, so its small change is no sign of convergence. (On Weber,
                 // 13 of 15 starts stopped that way with a gradient of 0.005–1.7 per decade.)
-                let radiusBound = proposal.trustRegionStepNorm >= 0.9 * record.radius && ratio > 0.75
+                let radiusBound = trustRegionStepNorm >= 0.9 * stepRadius && ratio > 0.75
                 let objectiveChangeSmall = changeLimit > 0 && abs(actual) <= changeLimit && predicted <= changeLimit && ratio <= 2
                     && !radiusBound
                 if ratio > 1e-4 {
+                    kept = nil
                     if candidate.jacobian == nil {
                         if evaluations >= options.maxEvaluations {
                             return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
@@ -490,12 +556,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                             candidate = try evaluate(trial, jacobian: true, knownResiduals: candidate.residuals)
                         } catch {
                             // The point is fine but its Jacobian is not: treat as a failure here.
-                            failuresInARow += 1
-                            if failuresInARow > options.maxConsecutiveFailures {
-                                return result(theta: theta, at: current, iterations: iterations,
-                                              status: .failed(reason: "Jacobian evaluation failed: \(error)"))
-                            }
-                            radius = 0.25 * scaledStepNorm
+                            if let end = failed({ _ in "Jacobian evaluation failed: \(error)" }) { return end }
                             continue
                         }
                     }
@@ -518,7 +579,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     if let stagnation = options.stagnation {
                         reductions.append(actual)
                         if reductions.count > stagnation.window { reductions.removeFirst() }
-                        let atRadius = proposal.trustRegionStepNorm >= 0.9 * record.radius
+                        let atRadius = trustRegionStepNorm >= 0.9 * stepRadius
                         if !StagnationTest.measuresTheRadius(atRadius: atRadius, ratio: ratio),
                            stagnation.hasStalled(reductions: reductions[...], iterations: iterations, maxIterations: options.maxIterations) {
                             return result(theta: theta, at: current, iterations: iterations, status: .stalled)
@@ -793,6 +854,13 @@ private struct Run<Problem: LeastSquaresProblem> {
         }
         return out
     }
+}
+
+/// A trial point kept while internal doubling tries a longer step from the same point.
+private struct KeptTrial {
+    var values: (trial: [Double], candidate: LeastSquaresEvaluation, step: [Double], stepNorm: Double, scaledStepNorm: Double,
+                 trustRegionStepNorm: Double, predicted: Double, actual: Double, ratio: Double, radius: Double)
+    var actual: Double { values.actual }
 }
 
 /// What one iteration's bound treatment offers the trust-region loop.

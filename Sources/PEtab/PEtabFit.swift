@@ -21,8 +21,9 @@ public struct PEtabFitOutcome: Sendable {
         /// Of `redraws`, the points from which the local method took no step (a plateau).
         public var flatRedraws = 0
         public var iterations: Int
-        /// Simulations the start ran (accepted and rejected trial points, with or without
-        /// sensitivities): more than `iterations` + 1 by the steps the trust region rejected.
+        /// Simulations the start ran: its start point, every trial point (accepted or rejected,
+        /// doubled steps included), and, when trial points are simulated without sensitivities
+        /// (the default), one with them at each accepted point.
         public var evaluations: Int
         /// Of which could not be simulated (each shrank the trust region without a step).
         public var failedEvaluations: Int
@@ -179,6 +180,15 @@ public struct PEtabFitOptions: Sendable {
     public var bounds = StartBounds.reflective
     /// Geodesic acceleration of the Gauss–Newton steps, or none.
     public var acceleration = StepAcceleration.none
+    /// Whether trial points are simulated with sensitivities (`LevenbergMarquardtOptions.jacobianAtTrialPoints`).
+    /// Off: a plain simulation costs 1/10–1/20 of one with sensitivities here (Weber at random
+    /// points: 3–4 ms against 32–67 ms of CPU), so a rejected step costs that much less and an
+    /// accepted one a plain simulation more (Benchmarks/RESULTS.md).
+    public var jacobianAtTrialPoints = false
+    /// Internal doubling of the trust radius within an iteration (`LevenbergMarquardtOptions.internalDoubling`):
+    /// on Weber a start cut its radius ×4⁶ after a step into a narrow valley's wall and took a
+    /// dozen accepted steps, each with a gradient, to grow it back (Benchmarks/RESULTS.md).
+    public var internalDoubling = true
     /// Points (scaled coordinates) to start from before the Latin-hypercube starts, e.g. an
     /// earlier fit's best parameters.
     public var additionalStarts: [[Double]] = []
@@ -220,6 +230,8 @@ public struct PEtabFitOptions: Sendable {
         o.optimizer.stagnation = stagnation
         o.startBounds = bounds
         o.optimizer.acceleration = acceleration
+        o.optimizer.jacobianAtTrialPoints = jacobianAtTrialPoints
+        o.optimizer.internalDoubling = internalDoubling
         o.additionalStarts = additionalStarts
         return o
     }

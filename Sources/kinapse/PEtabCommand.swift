@@ -285,10 +285,18 @@ struct PEtabOptimizerOptions: ParsableArguments {
     var trace = false
 
     @Flag(inversion: .prefixedNo,
+          help: "Evaluate each trial point with the model's sensitivities (its gradient), or, with --no-trial-gradients (the default), without them and the gradient only once the step is accepted, as MINPACK's lmder does: a rejected step then costs one plain simulation instead of one with sensitivities.")
+    var trialGradients: Bool?
+
+    @Flag(inversion: .prefixedNo,
+          help: "Internal doubling (Dennis & Schnabel 1983, the default): when the model predicted a step that the trust radius held back to within 10 %, try twice the radius from the same point before taking it, and again while that holds.")
+    var internalDoubling: Bool?
+
+    @Flag(inversion: .prefixedNo,
           help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018), the default where the model has sensitivities: solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter. --no-hierarchical searches them all.")
     var hierarchical: Bool?
 
-    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil || global != nil }
+    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil || trialGradients != nil || internalDoubling != nil || global != nil }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
@@ -298,6 +306,8 @@ struct PEtabOptimizerOptions: ParsableArguments {
         if let bounds { options.bounds = bounds }
         if let acceleration { options.acceleration = acceleration }
         if let global { options.global = global }
+        if let trialGradients { options.jacobianAtTrialPoints = trialGradients }
+        if let internalDoubling { options.internalDoubling = internalDoubling }
         if let stagnationWindow {
             options.stagnation = stagnationWindow == 0 ? nil : StagnationTest(window: stagnationWindow, resolution: options.stagnation?.resolution ?? 0.1)
         }

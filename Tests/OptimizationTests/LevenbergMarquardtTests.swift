@@ -403,6 +403,92 @@ import Glibc
         #expect(result.evaluations == 1 + problem.evaluateWithout + problem.jacobianFromKnownResiduals)
         #expect(result.jacobianEvaluations == 1 + result.iterations)
     }
+    /// Rosenbrock with an analytic Jacobian, counting what each evaluation computed.
+    final class CountingRosenbrock: LeastSquaresProblem {
+        let base = rosenbrock()
+        var withJacobian: [[Double]] = [], without: [[Double]] = [], fromKnownResiduals: [[Double]] = []
+        var parameterCount: Int { 2 }
+
+        func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+            if jacobian { withJacobian.append(theta) } else { without.append(theta) }
+            return try base.evaluate(at: theta, jacobian: jacobian)
+        }
+
+        func evaluateJacobian(at theta: [Double], residuals: [Double]) throws -> LeastSquaresEvaluation {
+            fromKnownResiduals.append(theta)
+            return try base.evaluate(at: theta, jacobian: true)
+        }
+    }
+
+    /// Without Jacobians at trial points, a Jacobian is computed at the start and at each
+    /// accepted point only, never at a rejected one; and since the residuals are the same
+    /// either way, the run takes the same steps to the same point.
+    @Test func trialPointsWithoutJacobiansComputeItOnlyWhereAStepIsAccepted() {
+        let withTrialJacobians = CountingRosenbrock(), withoutTrialJacobians = CountingRosenbrock()
+        let reference = LevenbergMarquardt().minimize(withTrialJacobians, from: [-1.2, 1], lower: [-2, -2], upper: [2, 2])
+        var options = LevenbergMarquardtOptions()
+        options.jacobianAtTrialPoints = false
+        let result = LevenbergMarquardt(options: options).minimize(withoutTrialJacobians, from: [-1.2, 1], lower: [-2, -2], upper: [2, 2])
+        #expect(result.theta.map(\.bitPattern) == reference.theta.map(\.bitPattern))
+        #expect(result.iterations == reference.iterations && result.status == reference.status)
+        let trials = reference.evaluations - 1
+        #expect(trials > reference.iterations, "the run must reject some steps for the test to mean anything")
+        #expect(withoutTrialJacobians.withJacobian.count == 1)                              // the start
+        #expect(withoutTrialJacobians.without.count == trials)                             // every trial point
+        #expect(withoutTrialJacobians.fromKnownResiduals.count == result.iterations)       // accepted points only
+        #expect(withoutTrialJacobians.fromKnownResiduals.last == result.theta)
+        #expect(result.jacobianEvaluations == 1 + result.iterations)
+        #expect(reference.jacobianEvaluations == reference.evaluations)
+    }
+
+    /// A linear problem (the model is exact) from a trust radius of 10⁻⁶, 2 away from the
+    /// minimiser: the radius doubles once per accepted step, each with a Jacobian, so a plain
+    /// run needs about log₂(2/10⁻⁶) ≈ 21 of them; internal doubling grows it within the first
+    /// iteration from trial points alone, so the run takes its Gauss–Newton step at once.
+    @Test func internalDoublingGrowsASmallRadiusWithoutJacobians() {
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [t[0] - 1, 2 * (t[1] + 1), t[0] + t[1]] },
+                                     jacobian: { _ in Matrix(rowMajor: [[1, 0], [0, 2], [1, 1]]) })
+        var options = LevenbergMarquardtOptions()
+        options.initialTrustRadius = 1e-6
+        options.jacobianAtTrialPoints = false
+        let plain = LevenbergMarquardt(options: options).minimize(problem, from: [0, 0], lower: [-5, -5], upper: [5, 5])
+        options.internalDoubling = true
+        let doubled = LevenbergMarquardt(options: options).minimize(problem, from: [0, 0], lower: [-5, -5], upper: [5, 5])
+        // The minimiser of ‖Aθ − b‖: (AᵀA)⁻¹Aᵀb with AᵀA = [[2, 1], [1, 5]], Aᵀb = (1, −4): (1, −1).
+        for result in [plain, doubled] {
+            #expect(result.status.isConverged)
+            #expect(abs(result.theta[0] - 1) < 1e-8 && abs(result.theta[1] + 1) < 1e-8, "\(result.theta)")
+        }
+        #expect(plain.jacobianEvaluations >= 18, "plain: \(plain.jacobianEvaluations) Jacobians")
+        #expect(doubled.jacobianEvaluations <= 4, "doubled: \(doubled.jacobianEvaluations) Jacobians")
+        print("From a radius of 1e-6: \(plain.jacobianEvaluations) Jacobians and \(plain.evaluations) evaluations without internal doubling, \(doubled.jacobianEvaluations) and \(doubled.evaluations) with it")
+    }
+
+    /// r = θ − 2, plus 10(θ − ½)⁴ beyond θ = ½: the Gauss–Newton model of the start θ = 0 is
+    /// exact up to ½ and 7 % off at 0.8, then wrong. From a radius of 0.05, internal doubling
+    /// tries 0.1, 0.2, 0.4, 0.8 (each predicted within 10 %), then 1.6, where the objective is
+    /// 50 times the start's: the run must take the step to about 0.8 that it kept, not the
+    /// doubled one, and not shrink back to the first radius.
+    @Test func internalDoublingTakesTheKeptStepWhenTheDoubledOneGainsLess() {
+        let problem = ClosureProblem(parameterCount: 1,
+                                     residuals: { t in [t[0] - 2 + (t[0] > 0.5 ? 10 * pow(t[0] - 0.5, 4) : 0)] },
+                                     jacobian: { t in Matrix(rowMajor: [[1 + (t[0] > 0.5 ? 40 * pow(t[0] - 0.5, 3) : 0)]]) })
+        var options = LevenbergMarquardtOptions()
+        options.initialTrustRadius = 0.05
+        options.jacobianAtTrialPoints = false
+        options.internalDoubling = true
+        options.maxIterations = 1
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        let steps = Steps()
+        let result = LevenbergMarquardt(options: options, trace: { steps.all.append($0) }).minimize(problem, from: [0], lower: [-5], upper: [5])
+        #expect(result.iterations == 1 && result.status == .maxIterations)
+        // The Moré–Hebden iteration meets each radius to 10 %: 0.8 ± 10 %.
+        #expect(result.theta[0] > 0.72 && result.theta[0] < 0.88, "\(result.theta)")
+        #expect(result.jacobianEvaluations == 2)   // the start and the step taken
+        let radii = steps.all.map(\.radius)
+        #expect(radii.count == 6 && radii.last! > 1.5, "radii tried: \(radii)")
+    }
+
     /// r = (θ², C): Gauss–Newton halves θ each step, so from θₖ the predicted reduction is
     /// ½θₖ⁴ and the step leaves ½θₖ⁴/16. The objective-change test fires on the first step
     /// predicting at most the limit L, which leaves an excess ½θ⁴ in (L/256, L/16]. With
