@@ -19,6 +19,11 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     /// Uniform in [0, 1), 53 random bits.
     public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1.0p-53 }
 
+    /// A point uniform in the box lower…upper, its coordinates drawn in order.
+    public mutating func nextUniformPoint(lower: [Double], upper: [Double]) -> [Double] {
+        lower.indices.map { lower[$0] + nextUniform() * (upper[$0] - lower[$0]) }
+    }
+
     /// Standard normal (Box–Muller; one of the pair is discarded for simplicity).
     public mutating func nextNormal() -> Double {
         var u = nextUniform()

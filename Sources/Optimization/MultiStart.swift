@@ -187,7 +187,7 @@ public enum MultiStart {
                 let flat = options.redrawsFlatStarts && sampled && run.tookNoStep
                 guard run.failedAtStart || flat else { break }
                 if flat { flatRedraws += 1 }
-                point = lower.indices.map { lower[$0] + replacements.nextUniform() * (upper[$0] - lower[$0]) }
+                point = replacements.nextUniformPoint(lower: lower, upper: upper)
                 redraws += 1
                 run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
             }

@@ -165,15 +165,14 @@ private struct Search {
     }
 
     mutating func uniformPoint() -> [Double] {
-        lower.indices.map { lower[$0] + rng.nextUniform() * (upper[$0] - lower[$0]) }
+        rng.nextUniformPoint(lower: lower, upper: upper)
     }
 
     /// A uniform point in the box between a and b (per coordinate, either order), cut to the bounds.
     mutating func uniform(between a: [Double], and c: [Double]) -> [Double] {
-        a.indices.map { k in
-            let lo = min(max(min(a[k], c[k]), lower[k]), upper[k]), hi = min(max(max(a[k], c[k]), lower[k]), upper[k])
-            return lo + rng.nextUniform() * (hi - lo)
-        }
+        let lo = a.indices.map { min(max(min(a[$0], c[$0]), lower[$0]), upper[$0]) }
+        let hi = a.indices.map { min(max(max(a[$0], c[$0]), lower[$0]), upper[$0]) }
+        return rng.nextUniformPoint(lower: lo, upper: hi)
     }
 
     /// A random point where the model can be evaluated (the last draw, at +∞, if none of `redraws` + 1 could).
