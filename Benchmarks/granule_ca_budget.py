@@ -133,7 +133,8 @@ def budget(label, d, c):
     print(f"  spikes {len(up)}; per burst {per_burst}")
     print(f"  HVA Ca2+ charge {-q_hva:.3f} pC ({-np.mean(q_spike):.4f} pC per spike, {-np.mean(q_spike) / c['area'] * 1e6:.1f} fC per 1000 um^2)")
     print(f"  spike half-width {np.mean(width):.3f} ms, peak w^2 {np.mean(w2):.3f}, mean V in the first burst's gaps {V[burst0].mean():.1f} mV")
-    print(f"  K(Ca) share of the K+ charge repolarising each spike (peak to -40 mV): {np.mean(shares):.2f} ({len(shares)} spikes that repolarise within 10 ms)")
+    share = f"{np.mean(shares):.2f}" if shares else "n/a"
+    print(f"  K(Ca) share of the K+ charge repolarising each spike (peak to -40 mV): {share} ({len(shares)} spikes that repolarise within 10 ms)")
     print(f"  NMDA Ca2+ charge {-q_nmda:.3f} pC; HVA share of the Ca2+ {q_hva / (q_hva + q_nmda):.3f}")
     print(f"  integral of shell Ca2+ above rest {integral:.4f} uM*s; charge/(2 F vol k_ext) {predicted:.4f}")
     after = t >= start - 0.01    # the pathway outlasts the train
