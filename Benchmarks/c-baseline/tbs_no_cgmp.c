@@ -52,14 +52,14 @@ static const char *species_names[NEQ] = {
 };
 static const double y_initial[NEQ] = {
     0.05,          /* Ca */
-    9.9999369781,  /* CaM */
+    9.9999369783,  /* CaM */
     6.248e-05,     /* Ca4CaM */
-    0.0099994581,  /* nNOS */
-    5.419e-07,     /* nNOS_CaM */
-    7.225e-07,     /* NO */
-    0.0099983665,  /* sGC */
-    2.665e-07,     /* sGC_NO6 */
-    1.367e-06,     /* sGC_act */
+    0.0099994583,  /* nNOS */
+    5.417e-07,     /* nNOS_CaM */
+    7.223e-07,     /* NO */
+    0.0099983676,  /* sGC */
+    2.664e-07,     /* sGC_NO6 */
+    1.366e-06,     /* sGC_act */
     0.001714,      /* cGMP */
     0.195722,      /* PDE5 */
     0.004278,      /* PDE5_P */
@@ -77,7 +77,7 @@ static const double koff_CaM = 100;
 static const double kf_nNOS = 3.25;
 static const double kb_nNOS = 0.05;
 static const double k_nNOS_apo = 3.7;
-static const double K_nNOS_Ca = 0.3;
+static const double K_nNOS_Ca = 0.34;
 static const double kcat_NOS = 1;
 static const double k_NO_loss = 0.75;
 static const double kon_sGC = 700;
