@@ -295,35 +295,47 @@ import PathwayTestSupport
     }
 
     /// The granule cell (the single-compartment cell of Simoes de Souza & De Schutter 2011, with the
-    /// Diwakar et al. 2009 channel set), first against the published model, then against recordings.
+    /// Diwakar et al. 2009 channel set), first against the published model, then against recordings,
+    /// each under its recording's temperature (the file's `celsius`, whose Q10 factors scale the rates).
     /// Port: at rest it sits where the source model does, −69.7269 mV: the lowest root of the summed
     /// steady-state currents of the ModelDB 139656 mechanism files at this cell's resting Ca²⁺
     /// (41.50 nM), computed without Kinapse by `Benchmarks/granule_rest_reference.py` (NEURON on the
     /// source files with the same Ca²⁺ agrees to 1e-5 mV; at the source's 100 nM it is −70.36 mV).
     /// 0.01 mV is the drift allowed over the 2 s; a 1-mV error in Lkg1's reversal moves rest by
     /// 0.4 mV (slope resistance 1.58 GΩ), so the check would see a wrong constant.
-    /// Recordings: rat cerebellar granule cells in slices by the source's laboratory, at 30 °C, as
-    /// tabulated, with the papers' Methods and Results quoted, by the cerebunit/cerebdata
-    /// collection: D'Angelo et al. 1995 J Physiol 484:397 ("Passive membrane properties", P21–31,
-    /// whole-cell, 10 µM bicuculline): no cell fired spontaneously (n = 43; likewise Brickley,
-    /// Cull-Candy & Farrant 1996 J Physiol 497:753, Fig. 3A, n = 4), and the rest read soon after
-    /// break-in was −57.8 ± 6.4 mV (SD, n = 43, range −72 to −45): mean ± 2 SD −70.6…−45.0 mV.
-    /// D'Angelo et al. 1998 J Neurophysiol 80:493 (Methods, P21–26, 30 °C, 10 µM bicuculline):
-    /// input resistance 2.0 ± 0.7 GΩ (SD, n = 14, whole-cell): 0.6–3.4 GΩ. The model is silent, as
-    /// the cells were; it rests 0.9 mV inside the 1995 range's lower end (its rest is set by Lkg1's
-    /// −16.5 mV reversal, which the source's file notes as "resting at −70 mV", against Kir), and its
-    /// input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the range although the model keeps the tonic
-    /// GABA-A leak that bicuculline removed. Threshold (10 V/s, as above, in the 20 pA run; 20 pA is in
-    /// the mean ± 2 SD of the rheobase Brickley et al. 2001 recorded, 25.3 ± 2.7 pA, SEM, n = 25): no rat
-    /// value with its spread was read, and neither mouse paper's own criterion was read; their tables,
-    /// as NeuroElectro reproduces them (data tables 7834 and 49865), differ by 7.7 mV. Osorio et al.
-    /// 2010 J Physiol 588:651, Table 2 (wild-type, P66–74): −42.4 ± 1.0 mV (SEM, n = 23), mean ± 2 SD
-    /// −52.0…−32.8 mV, asserted. Brickley, Revilla, Cull-Candy, Wisden & Farrant 2001 Nature, Table 1
-    /// (wild-type, P35): −34.7 ± 1.1 mV (SEM, n = 25), −45.7…−23.7 mV, which the model's −47.6 mV
-    /// misses by 1.9 mV: a known issue (the model gives −41.7 mV with a 50 V/s criterion, so the
-    /// unread criterion alone could account for it). Also asserted: a 20 pA step makes it fire
-    /// repetitively, and the spikes' Ca²⁺ (its own HVA channel, into the source's unbuffered shell)
-    /// rises above 0.15 µM, well above its 41 nM rest.
+    /// Rat recordings by the source's laboratory at the model's 30 °C, as tabulated, with the papers'
+    /// Methods and Results quoted, by the cerebunit/cerebdata collection: D'Angelo et al. 1995
+    /// J Physiol 484:397 ("Passive membrane properties", P21–31, whole-cell, 10 µM bicuculline): no cell
+    /// fired spontaneously (n = 43; likewise Brickley, Cull-Candy & Farrant 1996 J Physiol 497:753,
+    /// Fig. 3A, n = 4), and the rest read soon after break-in was −57.8 ± 6.4 mV (SD, n = 43, range −72
+    /// to −45): mean ± 2 SD −70.6…−45.0 mV. D'Angelo et al. 1998 J Neurophysiol 80:493 (Methods,
+    /// P21–26, 30 °C, 10 µM bicuculline): input resistance 2.0 ± 0.7 GΩ (SD, n = 14, whole-cell):
+    /// 0.6–3.4 GΩ. The model is silent, as the cells were; it rests 0.9 mV inside the 1995 range's
+    /// lower end (its rest is set by Lkg1's −16.5 mV reversal, which the source's file notes as
+    /// "resting at −70 mV", against Kir), and its input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the
+    /// range although the model keeps the tonic GABA-A leak that bicuculline removed. Also asserted at
+    /// 30 °C: a 20 pA step makes it fire repetitively, and the spikes' Ca²⁺ (its own HVA channel, into
+    /// the source's unbuffered shell) rises above 0.15 µM, well above its 41 nM rest.
+    /// Mouse recordings, no rat threshold with its spread having been read; both at room temperature
+    /// with the junction potential corrected (NeuroElectro's metadata for the articles, github
+    /// stripathy/NeuroElectro, article pages 5731 and 32106), so the model runs at the middle of each
+    /// stated range, settled there for 1 s (`granuleUnderRecording`); ranges are mean ± 2 SD with
+    /// SD = SEM·√n from the tables as NeuroElectro reproduces them (data tables 7834, 49865).
+    /// Threshold: 10 V/s (as above) in a 20 pA step (in the mean ± 2 SD of the rheobase Brickley et
+    /// al. 2001 recorded, 25.3 ± 2.7 pA, SEM, n = 25); neither paper's own criterion was read.
+    /// Input conductance: the step's last value at −2 pA, Brickley et al.'s step (Osorio et al.'s not
+    /// read). Osorio, Cathala, Meisler, Crest, Magistretti & Delmas 2010 J Physiol 588:651, Table 2
+    /// (wild-type, P66–74, 21–22 °C, so 21.5 °C): threshold −42.4 ± 1.0 mV (SEM, n = 23),
+    /// −52.0…−32.8 mV, the model −47.45 mV; input conductance 0.7 ± 0.1 nS (SEM, n = 21; the table
+    /// prints pS), at most 1.62 nS, the model 0.73 nS; rest −92.5 ± 1.6 mV (SEM, n = 11),
+    /// −103.1…−81.9 mV, which the model's −69.73 mV misses by 12.2 mV: a known issue. Brickley,
+    /// Revilla, Cull-Candy, Wisden & Farrant 2001 Nature 409:88, Table 1 (wild-type, P35, 23–25 °C, so
+    /// 24 °C): rest −78.2 ± 0.9 mV (SEM, n = 25, within 1 min of break-in), −87.2…−69.2 mV, the model
+    /// 0.5 mV inside the upper end; input conductance 1.1 ± 0.1 nS (SEM, n = 25), 0.1…2.1 nS, the model
+    /// 0.73 nS; threshold −34.7 ± 1.1 mV (SEM, n = 25), −45.7…−23.7 mV, which the model's −47.61 mV
+    /// misses by 1.9 mV: a known issue that the temperature does not explain (the model's threshold
+    /// moves by less than 0.2 mV between 21 and 30 °C; Benchmarks/RESULTS.md), though the unread
+    /// criterion could (−41.7 mV at 50 V/s).
     @Test func granuleCellRestsAndFiresRepetitively() throws {
         let cell = try Probe(file: "cerebellar_granule.ant")
         let rest = try cell.series("cell_V", tEnd: 2, points: 21)
@@ -338,11 +350,41 @@ import PathwayTestSupport
         let spikes = (1..<v.count).filter { v[$0 - 1] < 0 && v[$0] >= 0 }.count
         #expect(spikes >= 3, "\(spikes) spikes in 300 ms at 20 pA")
         #expect(ca.max()! > 0.15, "peak Ca2+ \(ca.max()!) uM")
-        let onset = try #require(Self.threshold(run), "granule cell does not fire with 20 pA")
-        #expect((-52.0 ... -32.8).contains(onset), "granule cell threshold \(onset) mV (Osorio et al. 2010)")
-        withKnownIssue("threshold 1.9 mV below Brickley et al. 2001's mean - 2 SD, whose criterion was not read") {
-            #expect((-45.7 ... -23.7).contains(onset), "granule cell threshold \(onset) mV (Brickley et al. 2001)")
+
+        let osorio = try Self.granuleUnderRecording(cell, celsius: 21.5)
+        #expect((-52.0 ... -32.8).contains(osorio.threshold), "granule cell threshold \(osorio.threshold) mV at 21.5 C (Osorio et al. 2010)")
+        #expect(osorio.inputConductance <= 1.62, "granule cell input conductance \(osorio.inputConductance) nS at 21.5 C (Osorio et al. 2010)")
+        withKnownIssue("rest 12.2 mV above Osorio et al. 2010's mean + 2 SD") {
+            #expect((-103.1 ... -81.9).contains(osorio.rest), "granule cell rests at \(osorio.rest) mV at 21.5 C (Osorio et al. 2010)")
         }
+        let brickley = try Self.granuleUnderRecording(cell, celsius: 24)
+        #expect((-87.2 ... -69.2).contains(brickley.rest), "granule cell rests at \(brickley.rest) mV at 24 C (Brickley et al. 2001)")
+        #expect((0.1 ... 2.1).contains(brickley.inputConductance), "granule cell input conductance \(brickley.inputConductance) nS at 24 C (Brickley et al. 2001)")
+        withKnownIssue("threshold 1.9 mV below Brickley et al. 2001's mean - 2 SD at their temperature, whose criterion was not read") {
+            #expect((-45.7 ... -23.7).contains(brickley.threshold), "granule cell threshold \(brickley.threshold) mV at 24 C (Brickley et al. 2001)")
+        }
+    }
+
+    /// Rest (mV), input conductance (nS, from the last value of a 1.5-s step of −2 pA) and threshold (mV,
+    /// `threshold` in a 20 pA step sampled every 10 µs) of the granule cell at `celsius`, each step
+    /// starting after 1 s at rest there. The file's state is the rest at 30 °C, and a temperature moves
+    /// that rest only through E_Ca (the Q10 factors scale both rates of every gate alike, so no steady
+    /// state moves): after 1 s V is within 1e-6 mV of where it is after 5 s, at 21.5 and at 24 °C.
+    static func granuleUnderRecording(_ cell: Probe, celsius: Double) throws -> (rest: Double, inputConductance: Double, threshold: Double) {
+        let settle = 1.0
+        func stepped(_ current: Double, duration: Double, dt: Double) throws -> [Double] {
+            let times = [0] + (0...Int((duration / dt).rounded())).map { settle + Double($0) * dt }
+            let request = SimulationRequest(grid: TimeGrid(times: times), columns: ["cell_V"], overrides: [("cell_celsius", celsius)],
+                                            options: IntegratorOptions(relativeTolerance: 1e-8, absoluteTolerance: 1e-10, maximumSteps: 1_000_000))
+            let result = try cell.simulator.resume(cell.simulator.run(request, pausingAt: settle), overrides: [("cell_soma_el_I_inj", current)])
+            #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
+            return try #require(result.trajectory.series("cell_V"))
+        }
+        let hyperpolarised = try stepped(-2, duration: 1.5, dt: 1.5)   // rows: 0, the settled rest, the step's end
+        let depolarised = try stepped(20, duration: 0.1, dt: 1e-5)
+        let onset = try #require(zip(depolarised.dropFirst(2), depolarised.dropFirst()).first { ($0 - $1) / 1e-5 > 10_000 }?.1,
+                                 "granule cell does not fire with 20 pA at \(celsius) C")
+        return (hyperpolarised[1], -2 / (hyperpolarised[2] - hyperpolarised[1]), onset)
     }
 
     /// The Purkinje cell (cells/purkinje.ant, the Khaliq, Gouwens & Raman 2003 channel set) fires
