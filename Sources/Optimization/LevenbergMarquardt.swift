@@ -35,6 +35,18 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// benchmark problems) and steps are often rejected. Finite-difference Jacobians are
     /// computed after acceptance either way.
     public var jacobianAtTrialPoints = true
+    /// With `jacobianAtTrialPoints` false: a trial point is evaluated without its Jacobian only
+    /// while the error of such an evaluation, measured at the current point as its difference
+    /// from the evaluation with the Jacobian there, is at most this fraction of the step's
+    /// predicted reduction; else with it (`plainTrialResolves`). A plain ODE simulation can be
+    /// far less accurate than one with sensitivities, whose error test also controls the
+    /// sensitivities and so takes shorter steps (Fujita's start 1 on the PEtab benchmark: 6380.26
+    /// plain, 6381.20 with them, a step's predicted gain 10⁻³; Benchmarks/RESULTS.md), and then
+    /// the ratio test compares noise and the trust radius collapses. 0.1: errors up to a tenth
+    /// of the prediction at the current and the trial point move ρ by at most 0.2, so a step the
+    /// model predicts (ρ ≈ 1) still reads above ¾ and one that gains nothing (ρ ≈ 0) below ¼:
+    /// no decision of the trust-region update changes. nil: every trial point plainly.
+    public var plainTrialErrorFraction: Double? = 0.1
     /// Internal doubling (Dennis & Schnabel, Numerical Methods for Unconstrained Optimization
     /// and Nonlinear Equations, 1983, Algorithm A6.4.5): when a step that the trust radius held
     /// back gained what the model predicted to within 10 %, and no step of this iteration was
@@ -68,6 +80,17 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     public var accelerationProbe = 0.1
 
     public init() {}
+}
+
+extension LevenbergMarquardtOptions {
+    /// Whether a trial point whose step the model predicts to gain `predicted` may be evaluated
+    /// without its Jacobian (`plainTrialErrorFraction`): yes while no error of the plain
+    /// evaluation has been measured (`plainError` nil), else when that error is at most
+    /// `fraction` of the prediction.
+    public static func plainTrialResolves(predicted: Double, plainError: Double?, fraction: Double) -> Bool {
+        guard let plainError else { return true }
+        return plainError <= fraction * predicted
+    }
 }
 
 /// Ends a run whose remaining steps cannot change its result by the resolution at which
@@ -189,6 +212,8 @@ public struct TrialStep: Sendable, Hashable {
     /// Geodesic acceleration: 2‖a‖/‖v‖ of the step; NaN without acceleration. Above
     /// `accelerationLimit` the step taken was the plain Gauss–Newton one.
     public var accelerationRatio: Double = .nan
+    /// Whether the trial point was evaluated with its Jacobian.
+    public var withJacobian = false
 
     public var ratio: Double { actualReduction / predictedReduction }
 }
@@ -348,7 +373,9 @@ private struct Run<Problem: LeastSquaresProblem> {
     }
 
     /// Evaluates and validates (residual count, finiteness, Jacobian shape), counting the
-    /// evaluation and whether it failed. With `knownResiduals`, only the Jacobian is new.
+    /// evaluation and whether it failed. With `knownResiduals`, the problem may reuse them for
+    /// the Jacobian; the residuals returned are the problem's (a simulation with sensitivities
+    /// computes its own).
     mutating func evaluate(_ theta: [Double], jacobian: Bool, knownResiduals: [Double]? = nil) throws -> LeastSquaresEvaluation {
         evaluations += 1
         if jacobian { jacobianEvaluations += 1 }
@@ -361,10 +388,9 @@ private struct Run<Problem: LeastSquaresProblem> {
     }
 
     mutating func validatedEvaluation(_ theta: [Double], jacobian: Bool, knownResiduals: [Double]?) throws -> LeastSquaresEvaluation {
-        var e: LeastSquaresEvaluation
+        let e: LeastSquaresEvaluation
         if let knownResiduals {
             e = try problem.evaluateJacobian(at: theta, residuals: knownResiduals)
-            e.residuals = knownResiduals
         } else {
             e = try problem.evaluate(at: theta, jacobian: jacobian)
         }
@@ -413,6 +439,15 @@ private struct Run<Problem: LeastSquaresProblem> {
         var useSecant = false
         // The objective's reduction at each accepted step, for the stagnation test (its window only).
         var reductions: [Double] = []
+        // Whether each trial point's evaluation is chosen by `plainTrialResolves`; then, at the
+        // current point, the objective by a plain evaluation (nil at the start), by the one with
+        // the Jacobian, and the plain one's error: their difference (nil until measured, +∞
+        // where the plain evaluation failed).
+        let choosesTrialEvaluations = !options.jacobianAtTrialPoints && options.plainTrialErrorFraction != nil
+            && current.jacobianSource != .finiteDifferences
+        var plainObjective: Double?
+        var jacobianObjective = current.objective
+        var plainError: Double?
 
         while true {
             let jac = current.jacobian!
@@ -486,12 +521,18 @@ private struct Run<Problem: LeastSquaresProblem> {
                                            kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: point.scaledStepNorm,
                                            stepNorm: point.stepNorm, predictedReduction: point.predicted, actualReduction: .nan,
                                            nearBounds: Self.countNearBounds(point.theta, lower, upper), accelerationRatio: proposal.accelerationRatio)
+                    let withJacobian = wantJacobianAtTrial || choosesTrialEvaluations
+                        && !LevenbergMarquardtOptions.plainTrialResolves(predicted: point.predicted, plainError: plainError,
+                                                                         fraction: options.plainTrialErrorFraction!)
+                    record.withJacobian = withJacobian
+                    // Objectives compared are those of evaluations of one kind.
+                    let reference = choosesTrialEvaluations ? (withJacobian ? jacobianObjective : plainObjective ?? f) : f
                     defer { trace?(record) }
                     do {
-                        let e = try evaluate(point.theta, jacobian: wantJacobianAtTrial)
+                        let e = try evaluate(point.theta, jacobian: withJacobian)
                         failuresInARow = 0
                         point.evaluation = e
-                        point.actual = f - e.objective
+                        point.actual = reference - e.objective
                         record.actualReduction = point.actual
                     } catch {
                         if kept == nil {
@@ -533,17 +574,30 @@ private struct Run<Problem: LeastSquaresProblem> {
                 if ratio > 1e-4 {
                     kept = nil
                     var candidate = point.evaluation
+                    // The new point's objective by either kind of evaluation, when a trial point's is chosen.
+                    var objectives: (plain: Double?, jacobian: Double) = (nil, candidate.objective)
                     if candidate.jacobian == nil {
                         if evaluations >= options.maxEvaluations {
                             return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
                         }
                         do {
-                            candidate = try evaluate(point.theta, jacobian: true, knownResiduals: candidate.residuals)
+                            let e = try evaluate(point.theta, jacobian: true, knownResiduals: candidate.residuals)
+                            objectives = (candidate.objective, e.objective)
+                            // The residuals the step was accepted on, with the Jacobian.
+                            candidate = LeastSquaresEvaluation(residuals: candidate.residuals, jacobian: e.jacobian, jacobianSource: e.jacobianSource,
+                                                               objectiveOffset: candidate.objectiveOffset)
                         } catch {
                             // The point is fine but its Jacobian is not: treat as a failure here.
                             if let end = failed({ _ in "Jacobian evaluation failed: \(error)" }) { return end }
                             continue
                         }
+                    } else if choosesTrialEvaluations, evaluations < options.maxEvaluations {
+                        // Evaluated with its Jacobian as the plain error was too large: measure that error here.
+                        objectives.plain = try? evaluate(point.theta, jacobian: false).objective
+                    }
+                    if choosesTrialEvaluations {
+                        (plainObjective, jacobianObjective) = objectives
+                        plainError = objectives.plain.map { abs($0 - objectives.jacobian) } ?? .infinity
                     }
                     if options.localModel == .secantHybrid {
                         // Which model predicted this step better (with the S it was taken under) picks the next one.
