@@ -898,14 +898,12 @@ private struct Run<Problem: LeastSquaresProblem> {
 /// A trial point of the inner loop: the step to it, what the model predicted for it and what
 /// it gained; kept as a whole while internal doubling tries a longer step from the same point.
 private struct TrialPoint {
-    var theta: [Double]
-    var step: [Double]
-    var stepNorm: Double
-    var scaledStepNorm: Double
-    var trustRegionStepNorm: Double
-    var predicted: Double
-    /// The trust radius the step was computed for.
-    var radius: Double
+    /// The point, and the step to it from the current one.
+    var theta, step: [Double]
+    /// ‖step‖, its norm in the trust radius' units, and the trust-region solution's before the bounds changed it.
+    var stepNorm, scaledStepNorm, trustRegionStepNorm: Double
+    /// The reduction the model predicted, and the trust radius the step was computed for.
+    var predicted, radius: Double
     /// The evaluation at `theta`: no residuals until evaluated, nor when that failed.
     var evaluation = LeastSquaresEvaluation(residuals: [])
     /// The objective's reduction; NaN until evaluated, or when that failed.

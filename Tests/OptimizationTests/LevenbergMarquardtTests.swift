@@ -508,21 +508,13 @@ import Glibc
         #expect(excess(absolute) > 1e-10 / 256 && excess(absolute) <= 1e-10 / 16 * 1.01, "absolute: \(excess(absolute))")
     }
 
-    /// The large-residual example of Dennis & Schnabel (Numerical Methods for Unconstrained
-    /// Optimization and Nonlinear Equations, 1983, chapter 10): rᵢ = e^{tᵢx} − yᵢ,
-    /// t = (1, 2, 3), y = (2, 4, −4).
+    /// Dennis & Schnabel's large-residual example (`largeResidualProblem`).
     /// The residuals stay large at the minimum, where Gauss–Newton converges only linearly;
-    /// the secant hybrid must reach the same point in fewer steps. x* solves
-    /// f'(x) = Σ tᵢe^{tᵢx}(e^{tᵢx} − yᵢ) = 0, found here by bisection to 1e-14. Near x*
+    /// the secant hybrid must reach the same point x* in fewer steps. Near x*
     /// (f ≈ 16.4, f″ ≈ 7.5) objective changes below ε·f are roundoff, so a run can place x
     /// only to √(2ε f / f″) ≈ 3e-8 before its trust region collapses: 1e-7 allowed.
     @Test func secantHybridConvergesFasterOnLargeResiduals() throws {
-        let t = [1.0, 2, 3], y = [2.0, 4, -4]
-        let problem = ClosureProblem(parameterCount: 1, residuals: { x in zip(t, y).map { exp($0 * x[0]) - $1 } },
-                                     jacobian: { x in Matrix(rows: 3, columns: 1, columnMajor: t.map { $0 * exp($0 * x[0]) }) })
-        func derivative(_ x: Double) -> Double { zip(t, y).reduce(0) { $0 + $1.0 * exp($1.0 * x) * (exp($1.0 * x) - $1.1) } }
-        var lo = -2.0, hi = 1.0
-        while hi - lo > 1e-14 { let mid = 0.5 * (lo + hi); if derivative(mid) > 0 { hi = mid } else { lo = mid } }
+        let (problem, lo) = largeResidualProblem()
         var options = LevenbergMarquardtOptions()
         options.gradientTolerance = 1e-10
         options.objectiveTolerance = 0
@@ -572,22 +564,16 @@ import Glibc
         }
     }
 
-    /// Dennis & Schnabel's large-residual problem (as in `secantHybridConvergesFasterOnLargeResiduals`:
-    /// rᵢ = e^{tᵢx} − yᵢ, t = (1, 2, 3), y = (2, 4, −4)), where Gauss–Newton converges only
-    /// linearly, so the last steps gain little each. With its plain evaluations off by up to
-    /// ε = 10⁻³ in r₃ (≈ 4.5 at the minimum: the objective off by up to ≈ 5·10⁻³), the ratio test
-    /// compares noise once steps predict less than that, and the trust radius collapses short of
-    /// x* (within √(2·5·10⁻³/f″) ≈ 0.04 of it, f″ ≈ 7.5; 6·10⁻³ here). With the rule, a trial point whose step predicts
-    /// less than ten times the error measured at the current point is evaluated with its
-    /// (exact) Jacobian, and the run places x* as the exact problem does: to 10⁻⁷ (that test's
-    /// bound).
+    /// Dennis & Schnabel's large-residual problem (`largeResidualProblem`), where Gauss–Newton
+    /// converges only linearly, so the last steps gain little each. With its plain evaluations
+    /// off by up to ε = 10⁻³ in r₃ (4.33 at the minimum: the objective off by up to 4.3·10⁻³),
+    /// the ratio test compares noise once steps predict less than that, and the trust radius
+    /// collapses short of x* (within √(2·4.3·10⁻³/f″) ≈ 0.034 of it, f″ ≈ 7.5; 6·10⁻³ here).
+    /// With the rule, a trial point whose step predicts less than ten times the error measured
+    /// at the current point is evaluated with its (exact) Jacobian, and the run places x* as
+    /// the exact problem does: to 10⁻⁷ (`secantHybridConvergesFasterOnLargeResiduals`' bound).
     @Test func noisyPlainEvaluationsSwitchToTrialPointsWithJacobians() {
-        let t = [1.0, 2, 3], y = [2.0, 4, -4]
-        let exact = ClosureProblem(parameterCount: 1, residuals: { x in zip(t, y).map { exp($0 * x[0]) - $1 } },
-                                   jacobian: { x in Matrix(rows: 3, columns: 1, columnMajor: t.map { $0 * exp($0 * x[0]) }) })
-        func derivative(_ x: Double) -> Double { zip(t, y).reduce(0) { $0 + $1.0 * exp($1.0 * x) * (exp($1.0 * x) - $1.1) } }
-        var lo = -2.0, hi = 1.0
-        while hi - lo > 1e-14 { let mid = 0.5 * (lo + hi); if derivative(mid) > 0 { hi = mid } else { lo = mid } }
+        let (exact, lo) = largeResidualProblem()
         final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
         func run(_ fraction: Double?) -> (LeastSquaresResult, [TrialStep]) {
             var options = LevenbergMarquardtOptions()
