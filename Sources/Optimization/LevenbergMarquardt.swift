@@ -35,6 +35,18 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// benchmark problems) and steps are often rejected. Finite-difference Jacobians are
     /// computed after acceptance either way.
     public var jacobianAtTrialPoints = true
+    /// With `jacobianAtTrialPoints` false: a trial point is evaluated without its Jacobian only
+    /// while the error of such an evaluation, measured at the current point as its difference
+    /// from the evaluation with the Jacobian there, is at most this fraction of the step's
+    /// predicted reduction; else with it (`plainTrialResolves`). A plain ODE simulation can be
+    /// far less accurate than one with sensitivities, whose error test also controls the
+    /// sensitivities and so takes shorter steps (Fujita's start 1 on the PEtab benchmark: 6380.26
+    /// plain, 6381.20 with them, a step's predicted gain 10⁻³; Benchmarks/RESULTS.md), and then
+    /// the ratio test compares noise and the trust radius collapses. 0.1: errors up to a tenth
+    /// of the prediction at the current and the trial point move ρ by at most 0.2, so a step the
+    /// model predicts (ρ ≈ 1) still reads above ¾ and one that gains nothing (ρ ≈ 0) below ¼:
+    /// no decision of the trust-region update changes. nil: every trial point plainly.
+    public var plainTrialErrorFraction: Double? = 0.1
     /// Internal doubling (Dennis & Schnabel, Numerical Methods for Unconstrained Optimization
     /// and Nonlinear Equations, 1983, Algorithm A6.4.5): when a step that the trust radius held
     /// back gained what the model predicted to within 10 %, and no step of this iteration was
@@ -68,6 +80,17 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     public var accelerationProbe = 0.1
 
     public init() {}
+}
+
+extension LevenbergMarquardtOptions {
+    /// Whether a trial point whose step the model predicts to gain `predicted` may be evaluated
+    /// without its Jacobian (`plainTrialErrorFraction`): yes while no error of the plain
+    /// evaluation has been measured (`plainError` nil), else when that error is at most
+    /// `fraction` of the prediction.
+    public static func plainTrialResolves(predicted: Double, plainError: Double?, fraction: Double) -> Bool {
+        guard let plainError else { return true }
+        return plainError <= fraction * predicted
+    }
 }
 
 /// Ends a run whose remaining steps cannot change its result by the resolution at which
@@ -189,6 +212,8 @@ public struct TrialStep: Sendable, Hashable {
     /// Geodesic acceleration: 2‖a‖/‖v‖ of the step; NaN without acceleration. Above
     /// `accelerationLimit` the step taken was the plain Gauss–Newton one.
     public var accelerationRatio: Double = .nan
+    /// Whether the trial point was evaluated with its Jacobian.
+    public var withJacobian = false
 
     public var ratio: Double { actualReduction / predictedReduction }
 }
@@ -348,7 +373,9 @@ private struct Run<Problem: LeastSquaresProblem> {
     }
 
     /// Evaluates and validates (residual count, finiteness, Jacobian shape), counting the
-    /// evaluation and whether it failed. With `knownResiduals`, only the Jacobian is new.
+    /// evaluation and whether it failed. With `knownResiduals`, the problem may reuse them for
+    /// the Jacobian; the residuals returned are the problem's (a simulation with sensitivities
+    /// computes its own).
     mutating func evaluate(_ theta: [Double], jacobian: Bool, knownResiduals: [Double]? = nil) throws -> LeastSquaresEvaluation {
         evaluations += 1
         if jacobian { jacobianEvaluations += 1 }
@@ -361,10 +388,9 @@ private struct Run<Problem: LeastSquaresProblem> {
     }
 
     mutating func validatedEvaluation(_ theta: [Double], jacobian: Bool, knownResiduals: [Double]?) throws -> LeastSquaresEvaluation {
-        var e: LeastSquaresEvaluation
+        let e: LeastSquaresEvaluation
         if let knownResiduals {
             e = try problem.evaluateJacobian(at: theta, residuals: knownResiduals)
-            e.residuals = knownResiduals
         } else {
             e = try problem.evaluate(at: theta, jacobian: jacobian)
         }
@@ -413,6 +439,15 @@ private struct Run<Problem: LeastSquaresProblem> {
         var useSecant = false
         // The objective's reduction at each accepted step, for the stagnation test (its window only).
         var reductions: [Double] = []
+        // Whether each trial point's evaluation is chosen by `plainTrialResolves`; then, at the
+        // current point, the objective by a plain evaluation (nil at the start), by the one with
+        // the Jacobian, and the plain one's error: their difference (nil until measured, +∞
+        // where the plain evaluation failed).
+        let choosesTrialEvaluations = !options.jacobianAtTrialPoints && options.plainTrialErrorFraction != nil
+            && current.jacobianSource != .finiteDifferences
+        var plainObjective: Double?
+        var jacobianObjective = current.objective
+        var plainError: Double?
 
         while true {
             let jac = current.jacobian!
@@ -441,7 +476,7 @@ private struct Run<Problem: LeastSquaresProblem> {
             // Inner loop: shrink the trust region until a step is accepted.
             // With internal doubling, the last trial point whose reduction the model predicted to
             // 10 %, kept while a step of twice its radius from the same point is tried.
-            var kept: KeptTrial?
+            var kept: TrialPoint?
             var shrunk = false
             while true {
                 var secondOrder: [Double]?
@@ -449,16 +484,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     secondOrder = secondDirectionalDerivative(at: theta, along: velocity, current: current)
                 }
                 let proposal = rule.propose(radius, secondOrder)
-                var predicted = proposal.predictedReduction
-                var scaledStepNorm = proposal.scaledStepNorm
-                var trustRegionStepNorm = proposal.trustRegionStepNorm
-                var trial = proposal.trial
-                var step = zip(trial, theta).map { $0 - $1 }
-                var stepNorm = norm2(step)
-                var candidate: LeastSquaresEvaluation
-                var actual: Double
-                var ratio: Double
-                var stepRadius = radius
+                var point = TrialPoint(proposal, from: theta, radius: radius)
                 /// Counts a failed evaluation (the radius shrinks ×¼ around the step); the run's
                 /// result once more than `maxConsecutiveFailures` came in a row, with the reason
                 /// made from their count.
@@ -467,18 +493,18 @@ private struct Run<Problem: LeastSquaresProblem> {
                     if failuresInARow > options.maxConsecutiveFailures {
                         return result(theta: theta, at: current, iterations: iterations, status: .failed(reason: reason(failuresInARow)))
                     }
-                    radius = 0.25 * scaledStepNorm
+                    radius = 0.25 * point.scaledStepNorm
                     shrunk = true
                     return nil
                 }
-                if let k = kept, !(predicted > 0) || stepNorm == 0 || evaluations >= options.maxEvaluations || isCancelled {
+                if let k = kept, !(point.predicted > 0) || point.stepNorm == 0 || evaluations >= options.maxEvaluations || isCancelled {
                     // No doubled step to try: take the kept one.
-                    (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, stepRadius) = k.values
-                    radius = stepRadius
+                    point = k
+                    radius = k.radius
                 } else {
-                    if !(predicted > 0) || stepNorm == 0 {
+                    if !(point.predicted > 0) || point.stepNorm == 0 {
                         // Nothing to gain inside this radius (roundoff level): shrink.
-                        radius = 0.25 * min(radius, max(scaledStepNorm, proposal.trustRegionStepNorm))
+                        radius = 0.25 * min(radius, max(point.scaledStepNorm, proposal.trustRegionStepNorm))
                         shrunk = true
                         if radius <= xtol * (xtol + thetaNorm) {
                             return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
@@ -492,94 +518,107 @@ private struct Run<Problem: LeastSquaresProblem> {
                         return result(theta: theta, at: current, iterations: iterations, status: .interrupted)
                     }
                     var record = TrialStep(iteration: iterations, objective: f, optimality: rule.optimality, radius: radius,
-                                           kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: scaledStepNorm,
-                                           stepNorm: stepNorm, predictedReduction: predicted, actualReduction: .nan,
-                                           nearBounds: Self.countNearBounds(trial, lower, upper), accelerationRatio: proposal.accelerationRatio)
+                                           kind: proposal.kind, usesSecant: curvature != nil, scaledStepNorm: point.scaledStepNorm,
+                                           stepNorm: point.stepNorm, predictedReduction: point.predicted, actualReduction: .nan,
+                                           nearBounds: Self.countNearBounds(point.theta, lower, upper), accelerationRatio: proposal.accelerationRatio)
+                    let withJacobian = wantJacobianAtTrial || choosesTrialEvaluations
+                        && !LevenbergMarquardtOptions.plainTrialResolves(predicted: point.predicted, plainError: plainError,
+                                                                         fraction: options.plainTrialErrorFraction!)
+                    record.withJacobian = withJacobian
+                    // Objectives compared are those of evaluations of one kind.
+                    let reference = choosesTrialEvaluations ? (withJacobian ? jacobianObjective : plainObjective ?? f) : f
                     defer { trace?(record) }
-                    var evaluated: LeastSquaresEvaluation?
                     do {
-                        evaluated = try evaluate(trial, jacobian: wantJacobianAtTrial)
+                        let e = try evaluate(point.theta, jacobian: withJacobian)
+                        failuresInARow = 0
+                        point.evaluation = e
+                        point.actual = reference - e.objective
+                        record.actualReduction = point.actual
                     } catch {
                         if kept == nil {
                             if let end = failed({ "\($0) failed evaluations in a row near the current point; last: \(error)" }) { return end }
                             continue
                         }
                     }
-                    if let e = evaluated {
-                        failuresInARow = 0
-                        candidate = e
-                        actual = f - e.objective
-                        record.actualReduction = actual
-                        ratio = actual / predicted
-                    } else {
-                        candidate = LeastSquaresEvaluation(residuals: [])
-                        actual = .nan
-                        ratio = .nan
-                    }
-                    if let k = kept, !(ratio > 1e-4 && actual > k.actual) {
+                    if let k = kept, !(point.ratio > 1e-4 && point.actual > k.actual) {
                         // The doubled step gained less than the kept one (or failed): take the kept one
                         // at its radius (Dennis & Schnabel's internal doubling ends there).
-                        (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, stepRadius) = k.values
-                        radius = stepRadius
-                    } else if options.internalDoubling, !shrunk, ratio > 1e-4, proposal.kind == .trustRegion,
-                              trustRegionStepNorm >= 0.9 * radius, abs(predicted - actual) <= 0.1 * abs(actual) {
+                        point = k
+                        radius = k.radius
+                    } else if options.internalDoubling, !shrunk, point.ratio > 1e-4, proposal.kind == .trustRegion,
+                              point.trustRegionStepNorm >= 0.9 * radius, abs(point.predicted - point.actual) <= 0.1 * abs(point.actual) {
                         // The model predicted this step to 10 % and only the radius held it back: try twice
                         // the radius from the same point before computing a Jacobian here.
-                        kept = KeptTrial(values: (trial, candidate, step, stepNorm, scaledStepNorm, trustRegionStepNorm, predicted, actual, ratio, radius))
+                        kept = point
                         radius *= 2
                         continue
                     } else {
                         kept = nil
-                        if ratio < 0.25 {
-                            radius = 0.25 * scaledStepNorm
+                        if point.ratio < 0.25 {
+                            radius = 0.25 * point.scaledStepNorm
                             shrunk = true
-                        } else if ratio > 0.75 {
-                            radius = max(radius, 2 * scaledStepNorm)
+                        } else if point.ratio > 0.75 {
+                            radius = max(radius, 2 * point.scaledStepNorm)
                         }
                     }
                 }
+                let (predicted, actual, ratio) = (point.predicted, point.actual, point.ratio)
                 let changeLimit = options.objectiveAbsoluteTolerance ?? options.objectiveTolerance * f
                 // A step the trust region cut short while the model predicted it well (ρ > ¾) gains
                 // little because the radius is small, not because the landscape is flat: the radius
                 // grows on the next step, so its small change is no sign of convergence. (On Weber,
                 // 13 of 15 starts stopped that way with a gradient of 0.005–1.7 per decade.)
-                let radiusBound = trustRegionStepNorm >= 0.9 * stepRadius && ratio > 0.75
+                let radiusBound = point.trustRegionStepNorm >= 0.9 * point.radius && ratio > 0.75
                 let objectiveChangeSmall = changeLimit > 0 && abs(actual) <= changeLimit && predicted <= changeLimit && ratio <= 2
                     && !radiusBound
                 if ratio > 1e-4 {
                     kept = nil
+                    var candidate = point.evaluation
+                    // The new point's objective by either kind of evaluation, when a trial point's is chosen.
+                    var objectives: (plain: Double?, jacobian: Double) = (nil, candidate.objective)
                     if candidate.jacobian == nil {
                         if evaluations >= options.maxEvaluations {
                             return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
                         }
                         do {
-                            candidate = try evaluate(trial, jacobian: true, knownResiduals: candidate.residuals)
+                            let e = try evaluate(point.theta, jacobian: true, knownResiduals: candidate.residuals)
+                            objectives = (candidate.objective, e.objective)
+                            // The residuals the step was accepted on, with the Jacobian.
+                            candidate = LeastSquaresEvaluation(residuals: candidate.residuals, jacobian: e.jacobian, jacobianSource: e.jacobianSource,
+                                                               objectiveOffset: candidate.objectiveOffset)
                         } catch {
                             // The point is fine but its Jacobian is not: treat as a failure here.
                             if let end = failed({ _ in "Jacobian evaluation failed: \(error)" }) { return end }
                             continue
                         }
+                    } else if choosesTrialEvaluations, evaluations < options.maxEvaluations {
+                        // Evaluated with its Jacobian as the plain error was too large: measure that error here.
+                        objectives.plain = try? evaluate(point.theta, jacobian: false).objective
+                    }
+                    if choosesTrialEvaluations {
+                        (plainObjective, jacobianObjective) = objectives
+                        plainError = objectives.plain.map { abs($0 - objectives.jacobian) } ?? .infinity
                     }
                     if options.localModel == .secantHybrid {
                         // Which model predicted this step better (with the S it was taken under) picks the next one.
-                        let gaussNewton = predictedReduction(step, jacobian: jac, gradient: g, curvature: nil)
-                        let augmented = predictedReduction(step, jacobian: jac, gradient: g, curvature: secant)
+                        let gaussNewton = predictedReduction(point.step, jacobian: jac, gradient: g, curvature: nil)
+                        let augmented = predictedReduction(point.step, jacobian: jac, gradient: g, curvature: secant)
                         useSecant = abs(actual - augmented) < abs(actual - gaussNewton)
-                        secant = Self.updatedSecant(secant, step: step, oldJacobian: jac, oldGradient: g, new: candidate)
+                        secant = Self.updatedSecant(secant, step: point.step, oldJacobian: jac, oldGradient: g, new: candidate)
                     }
-                    theta = trial
+                    theta = point.theta
                     current = candidate
                     iterations += 1
                     if objectiveChangeSmall {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
                     }
-                    if stepNorm <= xtol * (xtol + norm2(theta)) {
+                    if point.stepNorm <= xtol * (xtol + norm2(theta)) {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.stepSize))
                     }
                     if let stagnation = options.stagnation {
                         reductions.append(actual)
                         if reductions.count > stagnation.window { reductions.removeFirst() }
-                        let atRadius = trustRegionStepNorm >= 0.9 * stepRadius
+                        let atRadius = point.trustRegionStepNorm >= 0.9 * point.radius
                         if !StagnationTest.measuresTheRadius(atRadius: atRadius, ratio: ratio),
                            stagnation.hasStalled(reductions: reductions[...], iterations: iterations, maxIterations: options.maxIterations) {
                             return result(theta: theta, at: current, iterations: iterations, status: .stalled)
@@ -856,11 +895,30 @@ private struct Run<Problem: LeastSquaresProblem> {
     }
 }
 
-/// A trial point kept while internal doubling tries a longer step from the same point.
-private struct KeptTrial {
-    var values: (trial: [Double], candidate: LeastSquaresEvaluation, step: [Double], stepNorm: Double, scaledStepNorm: Double,
-                 trustRegionStepNorm: Double, predicted: Double, actual: Double, ratio: Double, radius: Double)
-    var actual: Double { values.actual }
+/// A trial point of the inner loop: the step to it, what the model predicted for it and what
+/// it gained; kept as a whole while internal doubling tries a longer step from the same point.
+private struct TrialPoint {
+    /// The point, and the step to it from the current one.
+    var theta, step: [Double]
+    /// ‖step‖, its norm in the trust radius' units, and the trust-region solution's before the bounds changed it.
+    var stepNorm, scaledStepNorm, trustRegionStepNorm: Double
+    /// The reduction the model predicted, and the trust radius the step was computed for.
+    var predicted, radius: Double
+    /// The evaluation at `theta`: no residuals until evaluated, nor when that failed.
+    var evaluation = LeastSquaresEvaluation(residuals: [])
+    /// The objective's reduction; NaN until evaluated, or when that failed.
+    var actual = Double.nan
+    var ratio: Double { actual / predicted }
+
+    init(_ proposal: StepProposal, from theta: [Double], radius: Double) {
+        self.theta = proposal.trial
+        step = zip(proposal.trial, theta).map { $0 - $1 }
+        stepNorm = norm2(step)
+        scaledStepNorm = proposal.scaledStepNorm
+        trustRegionStepNorm = proposal.trustRegionStepNorm
+        predicted = proposal.predictedReduction
+        self.radius = radius
+    }
 }
 
 /// What one iteration's bound treatment offers the trust-region loop.

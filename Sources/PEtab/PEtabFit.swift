@@ -23,7 +23,8 @@ public struct PEtabFitOutcome: Sendable {
         public var iterations: Int
         /// Simulations the start ran: its start point, every trial point (accepted or rejected,
         /// doubled steps included), and, when trial points are simulated without sensitivities
-        /// (the default), one with them at each accepted point.
+        /// (the default), one with them at each accepted point, or a plain one where the trial
+        /// point needed them (`LevenbergMarquardtOptions.plainTrialErrorFraction`).
         public var evaluations: Int
         /// Of which could not be simulated (each shrank the trust region without a step).
         public var failedEvaluations: Int
@@ -75,15 +76,16 @@ public struct PEtabFitOutcome: Sendable {
     }
 
     /// The trajectory of every start: one row per trial point, by start. `objective` is
-    /// ½‖r‖² at the current point (PEtab's objective up to the error model's constant).
+    /// ½‖r‖² at the current point (PEtab's objective up to the error model's constant);
+    /// `sensitivities` says whether the trial point was simulated with them.
     public var traceTable: String {
         var lines = [["start", "iteration", "objective", "optimality", "radius", "model", "step", "scaled_step_norm", "step_norm",
-                      "predicted", "actual", "ratio", "near_bounds", "acceleration"].joined(separator: "\t")]
+                      "predicted", "actual", "ratio", "near_bounds", "acceleration", "sensitivities"].joined(separator: "\t")]
         for (start, t) in trace {
             let numbers = [t.objective, t.optimality, t.radius].map { "\($0)" }
             let step = [t.scaledStepNorm, t.stepNorm, t.predictedReduction, t.actualReduction, t.ratio].map { "\($0)" }
             lines.append(([String(start + 1), String(t.iteration)] + numbers + [t.usesSecant ? "secant" : "gauss-newton", t.kind.rawValue]
-                          + step + [String(t.nearBounds), "\(t.accelerationRatio)"]).joined(separator: "\t"))
+                          + step + [String(t.nearBounds), "\(t.accelerationRatio)", t.withJacobian ? "yes" : "no"]).joined(separator: "\t"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -508,21 +508,13 @@ import Glibc
         #expect(excess(absolute) > 1e-10 / 256 && excess(absolute) <= 1e-10 / 16 * 1.01, "absolute: \(excess(absolute))")
     }
 
-    /// The large-residual example of Dennis & Schnabel (Numerical Methods for Unconstrained
-    /// Optimization and Nonlinear Equations, 1983, chapter 10): rᵢ = e^{tᵢx} − yᵢ,
-    /// t = (1, 2, 3), y = (2, 4, −4).
+    /// Dennis & Schnabel's large-residual example (`largeResidualProblem`).
     /// The residuals stay large at the minimum, where Gauss–Newton converges only linearly;
-    /// the secant hybrid must reach the same point in fewer steps. x* solves
-    /// f'(x) = Σ tᵢe^{tᵢx}(e^{tᵢx} − yᵢ) = 0, found here by bisection to 1e-14. Near x*
+    /// the secant hybrid must reach the same point x* in fewer steps. Near x*
     /// (f ≈ 16.4, f″ ≈ 7.5) objective changes below ε·f are roundoff, so a run can place x
     /// only to √(2ε f / f″) ≈ 3e-8 before its trust region collapses: 1e-7 allowed.
     @Test func secantHybridConvergesFasterOnLargeResiduals() throws {
-        let t = [1.0, 2, 3], y = [2.0, 4, -4]
-        let problem = ClosureProblem(parameterCount: 1, residuals: { x in zip(t, y).map { exp($0 * x[0]) - $1 } },
-                                     jacobian: { x in Matrix(rows: 3, columns: 1, columnMajor: t.map { $0 * exp($0 * x[0]) }) })
-        func derivative(_ x: Double) -> Double { zip(t, y).reduce(0) { $0 + $1.0 * exp($1.0 * x) * (exp($1.0 * x) - $1.1) } }
-        var lo = -2.0, hi = 1.0
-        while hi - lo > 1e-14 { let mid = 0.5 * (lo + hi); if derivative(mid) > 0 { hi = mid } else { lo = mid } }
+        let (problem, lo) = largeResidualProblem()
         var options = LevenbergMarquardtOptions()
         options.gradientTolerance = 1e-10
         options.objectiveTolerance = 0
@@ -534,5 +526,91 @@ import Glibc
         }
         #expect(hybrid.iterations < gaussNewton.iterations, "hybrid \(hybrid.iterations), Gauss–Newton \(gaussNewton.iterations) iterations")
         print("large residuals: Gauss–Newton \(gaussNewton.iterations) iterations, secant hybrid \(hybrid.iterations)")
+    }
+
+    /// The rule alone: no measured error lets every step be evaluated plainly; a measured one
+    /// only steps that predict at least ten times (the fraction 0.1) that error.
+    @Test func plainTrialResolvesStepsThatPredictTenTimesItsError() {
+        func resolves(_ predicted: Double, _ error: Double?) -> Bool {
+            LevenbergMarquardtOptions.plainTrialResolves(predicted: predicted, plainError: error, fraction: 0.1)
+        }
+        #expect(resolves(1e-300, nil))
+        #expect(resolves(1e-2, 1e-3) && resolves(1, 0) && resolves(1e-12, 0))
+        #expect(!resolves(0.99e-2, 1e-3) && !resolves(1e6, .infinity))
+    }
+
+    /// A problem whose plain evaluation (without the Jacobian) is off by ε·u(θ) in its last
+    /// residual: u a hash of θ's bits in [−1, 1), as erratic from point to point as the error of
+    /// an adaptive ODE solver. The evaluation with the Jacobian is exact, as a simulation with
+    /// sensitivities is far more accurate than a plain one in stiff regions.
+    struct NoisyPlain: LeastSquaresProblem {
+        let base: ClosureProblem
+        let epsilon: Double
+        var parameterCount: Int { base.parameterCount }
+
+        static func u(_ theta: [Double]) -> Double {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for x in theta { h = (h ^ x.bitPattern) &* 0x100_0000_01b3 }
+            h ^= h >> 33
+            h = h &* 0xff51_afd7_ed55_8ccd
+            h ^= h >> 33
+            return Double(h >> 11) / Double(UInt64(1) << 53) * 2 - 1
+        }
+
+        func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+            var e = try base.evaluate(at: theta, jacobian: jacobian)
+            if !jacobian { e.residuals[e.residuals.count - 1] += epsilon * Self.u(theta) }
+            return e
+        }
+    }
+
+    /// Dennis & Schnabel's large-residual problem (`largeResidualProblem`), where Gauss–Newton
+    /// converges only linearly, so the last steps gain little each. With its plain evaluations
+    /// off by up to ε = 10⁻³ in r₃ (4.33 at the minimum: the objective off by up to 4.3·10⁻³),
+    /// the ratio test compares noise once steps predict less than that, and the trust radius
+    /// collapses short of x* (within √(2·4.3·10⁻³/f″) ≈ 0.034 of it, f″ ≈ 7.5; 6·10⁻³ here).
+    /// With the rule, a trial point whose step predicts less than ten times the error measured
+    /// at the current point is evaluated with its (exact) Jacobian, and the run places x* as
+    /// the exact problem does: to 10⁻⁷ (`secantHybridConvergesFasterOnLargeResiduals`' bound).
+    @Test func noisyPlainEvaluationsSwitchToTrialPointsWithJacobians() {
+        let (exact, lo) = largeResidualProblem()
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        func run(_ fraction: Double?) -> (LeastSquaresResult, [TrialStep]) {
+            var options = LevenbergMarquardtOptions()
+            options.gradientTolerance = 1e-10
+            options.objectiveTolerance = 0
+            options.jacobianAtTrialPoints = false
+            options.plainTrialErrorFraction = fraction
+            let steps = Steps()
+            let result = LevenbergMarquardt(options: options, trace: { steps.all.append($0) })
+                .minimize(NoisyPlain(base: exact, epsilon: 1e-3), from: [1], lower: [-5], upper: [5])
+            return (result, steps.all)
+        }
+        let (noisy, _) = run(nil)
+        #expect(abs(noisy.theta[0] - lo) > 1e-5, "the noise must stop the plain run short for the test to mean anything: \(noisy.theta[0]), x* = \(lo)")
+        let (ruled, steps) = run(0.1)
+        #expect(ruled.status.isConverged && abs(ruled.theta[0] - lo) < 1e-7, "\(ruled.status) at \(ruled.theta[0]), x* = \(lo)")
+        #expect(steps.contains(where: \.withJacobian) && steps.contains(where: { !$0.withJacobian }))
+        // Each accepted point costs one evaluation beyond its trial point: the Jacobian after a
+        // plain trial point, a plain evaluation (the error's measurement) after one with it.
+        #expect(ruled.evaluations == 1 + steps.count + ruled.iterations)
+        print("noisy plain evaluations (ε = 1e-3): without the rule \(noisy.status) at x* + \(noisy.theta[0] - lo) after \(noisy.iterations) steps; "
+              + "with it \(ruled.status) at x* + \(ruled.theta[0] - lo), \(steps.filter(\.withJacobian).count) of \(steps.count) trial points with the Jacobian")
+    }
+
+    /// Where the plain evaluation is exact (ε = 0) the measured error is 0, every trial point is
+    /// evaluated plainly, and the run is the one without the rule, bit for bit.
+    @Test func exactPlainEvaluationsNeverSwitch() {
+        var options = LevenbergMarquardtOptions()
+        options.jacobianAtTrialPoints = false
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        let steps = Steps()
+        let ruled = LevenbergMarquardt(options: options, trace: { steps.all.append($0) })
+            .minimize(NoisyPlain(base: rosenbrock(), epsilon: 0), from: [-1.2, 1], lower: [-2, -2], upper: [2, 2])
+        options.plainTrialErrorFraction = nil
+        let plain = LevenbergMarquardt(options: options).minimize(NoisyPlain(base: rosenbrock(), epsilon: 0), from: [-1.2, 1], lower: [-2, -2], upper: [2, 2])
+        #expect(!steps.all.isEmpty && !steps.all.contains(where: \.withJacobian))
+        #expect(ruled.theta.map(\.bitPattern) == plain.theta.map(\.bitPattern) && ruled.evaluations == plain.evaluations)
+        #expect(ruled.jacobianEvaluations == 1 + ruled.iterations)
     }
 }

@@ -46,3 +46,17 @@ func syntheticNoise(count: Int, seed: UInt64) -> [Double] {
     var rng = SeededGenerator(seed: seed)
     return (0..<count).map { _ in rng.nextNormal() }
 }
+
+/// The large-residual example of Dennis & Schnabel (Numerical Methods for Unconstrained
+/// Optimization and Nonlinear Equations, 1983, chapter 10): rᵢ = e^{tᵢx} − yᵢ, t = (1, 2, 3),
+/// y = (2, 4, −4), with an analytic Jacobian; and its minimiser x*, which solves
+/// f'(x) = Σ tᵢe^{tᵢx}(e^{tᵢx} − yᵢ) = 0, found by bisection to 1e-14.
+func largeResidualProblem() -> (problem: ClosureProblem, minimiser: Double) {
+    let t = [1.0, 2, 3], y = [2.0, 4, -4]
+    let problem = ClosureProblem(parameterCount: 1, residuals: { x in zip(t, y).map { exp($0 * x[0]) - $1 } },
+                                 jacobian: { x in Matrix(rows: 3, columns: 1, columnMajor: t.map { $0 * exp($0 * x[0]) }) })
+    func derivative(_ x: Double) -> Double { zip(t, y).reduce(0) { $0 + $1.0 * exp($1.0 * x) * (exp($1.0 * x) - $1.1) } }
+    var lo = -2.0, hi = 1.0
+    while hi - lo > 1e-14 { let mid = 0.5 * (lo + hi); if derivative(mid) > 0 { hi = mid } else { lo = mid } }
+    return (problem, lo)
+}
