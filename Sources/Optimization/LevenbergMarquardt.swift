@@ -54,7 +54,8 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// taken, and again while that holds; the last one that gained more is taken, at its radius.
     /// Costs a trial evaluation per doubling, so it suits `jacobianAtTrialPoints` false, where
     /// that is a plain one; it saves the Jacobians of the steps a radius cut after a rejection
-    /// takes to grow back.
+    /// takes to grow back. A geodesically accelerated step doubles too: the radius holds back
+    /// its velocity.
     public var internalDoubling = false
     /// Failed evaluations in a row (each shrinks the trust region ×¼) before the run ends
     /// as failed.

@@ -182,8 +182,8 @@ public struct PEtabFitOptions: Sendable {
     public var bounds = StartBounds.reflective
     /// Geodesic acceleration of the Gauss–Newton steps, or none. On by default: with plain
     /// trial points and internal doubling, 180-s fits reached Weber's best known value with it
-    /// (seed 1) and kept the 7 other problems reached; Jacobians a narrow valley needs fell
-    /// from 298 to 63 (Benchmarks/RESULTS.md).
+    /// (seed 1; with seed 2 neither setting did) and kept the 7 other problems reached; the
+    /// Jacobians a narrow valley needs fell from 298 to 63 (Benchmarks/RESULTS.md).
     public var acceleration = StepAcceleration.geodesic
     /// Whether trial points are simulated with sensitivities (`LevenbergMarquardtOptions.jacobianAtTrialPoints`).
     /// Off: a plain simulation costs 1/10–1/20 of one with sensitivities here (Weber at random
