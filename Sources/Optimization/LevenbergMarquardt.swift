@@ -54,7 +54,8 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// taken, and again while that holds; the last one that gained more is taken, at its radius.
     /// Costs a trial evaluation per doubling, so it suits `jacobianAtTrialPoints` false, where
     /// that is a plain one; it saves the Jacobians of the steps a radius cut after a rejection
-    /// takes to grow back.
+    /// takes to grow back. A geodesically accelerated step doubles too: the radius holds back
+    /// its velocity.
     public var internalDoubling = false
     /// Failed evaluations in a row (each shrinks the trust region ×¼) before the run ends
     /// as failed.
@@ -69,10 +70,11 @@ public struct LevenbergMarquardtOptions: Sendable, Hashable {
     /// A second-order correction of each Gauss–Newton step along the curvature of the
     /// residuals (`StepAcceleration`).
     public var acceleration = StepAcceleration.none
-    /// Geodesic acceleration: the largest 2‖a‖/‖v‖ (acceleration against velocity) a step may
+    /// Geodesic acceleration: the largest ‖a‖/‖v‖ (acceleration against velocity) a step may
     /// have; beyond it the second-order expansion is not to be trusted and the step is the
-    /// plain Gauss–Newton one. 0.75, `avmax` of Transtrum's geodesicLM (its manual's suggested
-    /// default).
+    /// plain Gauss–Newton one. 0.75 against ‖a‖/‖v‖: `avmax` of Transtrum's geodesicLM (its
+    /// manual's default; geodesiclm.f90 compares `av` = ‖a‖/‖v‖ in the damping norm with it)
+    /// and of GSL's `lmaccel` (multifit_nlinear/trust.c compares `avratio` = ‖a‖/‖v‖).
     public var accelerationLimit = 0.75
     /// Geodesic acceleration: the finite-difference probe θ + h·v for the residuals' second
     /// directional derivative, h as a fraction of the velocity v. 0.1, `h2` of geodesicLM (its
@@ -159,7 +161,7 @@ public enum StepAcceleration: String, Sendable, Hashable, CaseIterable, Codable 
     /// with r_vv the residuals' second directional derivative along v from one extra
     /// simulation without sensitivities, bends the step v + ½a along a curved valley instead
     /// of off it, where plain Levenberg–Marquardt crawls with short steps. With the
-    /// Gauss–Newton model only (not with the secant term). Where 2‖a‖/‖v‖ exceeds
+    /// Gauss–Newton model only (not with the secant term). Where ‖a‖/‖v‖ exceeds
     /// `accelerationLimit`, or v + ½a would leave the box (or need the bounds to change it),
     /// the step is the plain one; Transtrum & Sethna reject such a step instead, which costs
     /// a further evaluation for a shorter one.
@@ -209,7 +211,7 @@ public struct TrialStep: Sendable, Hashable {
     public var actualReduction: Double
     /// Coordinates of the trial point within 10⁻⁶ of a bound.
     public var nearBounds: Int
-    /// Geodesic acceleration: 2‖a‖/‖v‖ of the step; NaN without acceleration. Above
+    /// Geodesic acceleration: ‖a‖/‖v‖ of the step; NaN without acceleration. Above
     /// `accelerationLimit` the step taken was the plain Gauss–Newton one.
     public var accelerationRatio: Double = .nan
     /// Whether the trial point was evaluated with its Jacobian.
@@ -448,6 +450,10 @@ private struct Run<Problem: LeastSquaresProblem> {
         var plainObjective: Double?
         var jacobianObjective = current.objective
         var plainError: Double?
+        // Residuals of an evaluation without the Jacobian at the current point, when one was made:
+        // the geodesic probe is such an evaluation, and its difference must be taken from residuals
+        // of the same kind (the two kinds differ at the solver's tolerance, which r_vv divides by h²).
+        var plainResiduals: [Double]?
 
         while true {
             let jac = current.jacobian!
@@ -481,7 +487,8 @@ private struct Run<Problem: LeastSquaresProblem> {
             while true {
                 var secondOrder: [Double]?
                 if options.acceleration == .geodesic, let velocity = rule.velocity?(radius) {
-                    secondOrder = secondDirectionalDerivative(at: theta, along: velocity, current: current)
+                    secondOrder = secondDirectionalDerivative(at: theta, along: velocity, current: current,
+                                                             residuals: plainResiduals ?? current.residuals)
                 }
                 let proposal = rule.propose(radius, secondOrder)
                 var point = TrialPoint(proposal, from: theta, radius: radius)
@@ -545,7 +552,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                         // at its radius (Dennis & Schnabel's internal doubling ends there).
                         point = k
                         radius = k.radius
-                    } else if options.internalDoubling, !shrunk, point.ratio > 1e-4, proposal.kind == .trustRegion,
+                    } else if options.internalDoubling, !shrunk, point.ratio > 1e-4, proposal.kind == .trustRegion || proposal.kind == .accelerated,
                               point.trustRegionStepNorm >= 0.9 * radius, abs(point.predicted - point.actual) <= 0.1 * abs(point.actual) {
                         // The model predicted this step to 10 % and only the radius held it back: try twice
                         // the radius from the same point before computing a Jacobian here.
@@ -576,6 +583,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     var candidate = point.evaluation
                     // The new point's objective by either kind of evaluation, when a trial point's is chosen.
                     var objectives: (plain: Double?, jacobian: Double) = (nil, candidate.objective)
+                    var acceptedPlainResiduals: [Double]?
                     if candidate.jacobian == nil {
                         if evaluations >= options.maxEvaluations {
                             return result(theta: theta, at: current, iterations: iterations, status: .maxEvaluations)
@@ -583,6 +591,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                         do {
                             let e = try evaluate(point.theta, jacobian: true, knownResiduals: candidate.residuals)
                             objectives = (candidate.objective, e.objective)
+                            acceptedPlainResiduals = candidate.residuals
                             // The residuals the step was accepted on, with the Jacobian.
                             candidate = LeastSquaresEvaluation(residuals: candidate.residuals, jacobian: e.jacobian, jacobianSource: e.jacobianSource,
                                                                objectiveOffset: candidate.objectiveOffset)
@@ -593,7 +602,8 @@ private struct Run<Problem: LeastSquaresProblem> {
                         }
                     } else if choosesTrialEvaluations, evaluations < options.maxEvaluations {
                         // Evaluated with its Jacobian as the plain error was too large: measure that error here.
-                        objectives.plain = try? evaluate(point.theta, jacobian: false).objective
+                        let plain = try? evaluate(point.theta, jacobian: false)
+                        (objectives.plain, acceptedPlainResiduals) = (plain?.objective, plain?.residuals)
                     }
                     if choosesTrialEvaluations {
                         (plainObjective, jacobianObjective) = objectives
@@ -608,6 +618,7 @@ private struct Run<Problem: LeastSquaresProblem> {
                     }
                     theta = point.theta
                     current = candidate
+                    plainResiduals = acceptedPlainResiduals
                     iterations += 1
                     if objectiveChangeSmall {
                         return result(theta: theta, at: current, iterations: iterations, status: .converged(.objectiveChange))
@@ -771,16 +782,16 @@ private struct Run<Problem: LeastSquaresProblem> {
 
     /// Jᵀ r_vv at θ, r_vv the residuals' second directional derivative along the velocity v
     /// by the finite difference (2/h)·((r(θ + h v) − r(θ))/h − J v) (Transtrum & Sethna
-    /// 2012): one simulation without sensitivities. nil when the probe point leaves
-    /// the box or cannot be evaluated (the step is then plain Gauss–Newton), or no
-    /// evaluation is left.
-    mutating func secondDirectionalDerivative(at theta: [Double], along v: [Double], current: LeastSquaresEvaluation) -> [Double]? {
+    /// 2012): one simulation without sensitivities, r(θ) = `residuals`. nil when the probe
+    /// point leaves the box or cannot be evaluated (the step is then plain Gauss–Newton), or
+    /// no evaluation is left.
+    mutating func secondDirectionalDerivative(at theta: [Double], along v: [Double], current: LeastSquaresEvaluation,
+                                              residuals r: [Double]) -> [Double]? {
         let h = options.accelerationProbe
         let probe = theta.indices.map { theta[$0] + h * v[$0] }
         guard let jac = current.jacobian, norm2(v) > 0, !isCancelled, evaluations < options.maxEvaluations,
               probe.indices.allSatisfy({ probe[$0] >= lower[$0] && probe[$0] <= upper[$0] }),
               let shifted = try? evaluate(probe, jacobian: false) else { return nil }
-        let r = current.residuals
         let jv = jac.multiplied(by: v)
         let rvv = r.indices.map { i in 2 / h * ((shifted.residuals[i] - r[i]) / h - jv[i]) }
         return jac.transposeMultiplied(by: rvv)
@@ -942,7 +953,7 @@ struct StepProposal {
     let trustRegionStepNorm: Double
     let predictedReduction: Double
     let kind: StepKind
-    /// 2‖a‖/‖v‖ when the step was computed with geodesic acceleration, else NaN.
+    /// ‖a‖/‖v‖ when the step was computed with geodesic acceleration, else NaN.
     var accelerationRatio = Double.nan
 }
 
@@ -1103,13 +1114,13 @@ struct TrustRegionSubproblem: StepSubproblem {
 
     /// Geodesic acceleration (Transtrum & Sethna 2012): the velocity v (the
     /// trust-region step for `radius`), the acceleration a for the same λ from the
-    /// second-order gradient Jᵀr_vv, and 2‖a‖/‖v‖.
+    /// second-order gradient Jᵀr_vv, and ‖a‖/‖v‖.
     func geodesicStep(radius: Double, secondOrderGradient: [Double]) -> (velocity: [Double], acceleration: [Double], ratio: Double) {
         let lambda = lambda(radius: radius)
         let velocity = step(lambda: lambda)
         let acceleration = step(lambda: lambda, gradient: secondOrderGradient)
         let velocityNorm = norm2(velocity)
-        return (velocity, acceleration, velocityNorm > 0 ? 2 * norm2(acceleration) / velocityNorm : .infinity)
+        return (velocity, acceleration, velocityNorm > 0 ? norm2(acceleration) / velocityNorm : .infinity)
     }
 
     func lambda(radius: Double) -> Double {

@@ -274,7 +274,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
     var bounds: StartBounds?
 
     @Option(name: .customLong("acceleration"),
-            help: "A second-order correction of the Gauss–Newton steps: none (the default) or geodesic (Transtrum & Sethna's geodesic acceleration: one extra simulation without sensitivities per trial step bends the step along a curved valley).")
+            help: "A second-order correction of the Gauss–Newton steps: geodesic (the default; Transtrum & Sethna's geodesic acceleration: one extra simulation without sensitivities per trial step bends the step along a curved valley) or none.")
     var acceleration: StepAcceleration?
 
     @Option(name: .customLong("global"),

@@ -217,6 +217,106 @@ import Glibc
         #expect(abs(result.objective - 0.125) < 1e-8)
     }
 
+    /// The options of a PEtab fit: reflective bounds, trial points without Jacobians (each
+    /// probe of the acceleration is such an evaluation too), internal doubling.
+    static func fitLikeOptions() -> LevenbergMarquardtOptions {
+        var options = LevenbergMarquardtOptions()
+        options.bounds = .reflective
+        options.jacobianAtTrialPoints = false
+        options.internalDoubling = true
+        options.maxIterations = 5000
+        options.maxEvaluations = 20000
+        return options
+    }
+
+    /// The narrow valley of `geodesicAccelerationFollowsANarrowValley` in a box, with a PEtab
+    /// fit's options: there a Jacobian (forward sensitivities) costs 10–20 plain evaluations,
+    /// and the acceleration adds a plain one per trial point, so what it must save is
+    /// Jacobians: at most half of those without it, both runs at the minimum.
+    @Test func geodesicAccelerationSavesJacobiansInANarrowValley() {
+        let a = 1000.0
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [a * (t[1] - t[0] * t[0]), 1 - t[0]] },
+                                     jacobian: { t in Matrix(rowMajor: [[-2 * a * t[0], a], [-1, 0]]) })
+        var options = Self.fitLikeOptions()
+        let plain = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1], lower: [-3, -3], upper: [3, 3])
+        options.acceleration = .geodesic
+        let accelerated = LevenbergMarquardt(options: options).minimize(problem, from: [-1.2, 1], lower: [-3, -3], upper: [3, 3])
+        for run in [plain, accelerated] {
+            #expect(run.status.isConverged, "\(run.status)")
+            #expect(abs(run.theta[0] - 1) < 1e-8 && abs(run.theta[1] - 1) < 1e-8, "\(run.theta)")
+        }
+        #expect(2 * accelerated.jacobianEvaluations <= plain.jacobianEvaluations,
+                "Jacobians: accelerated \(accelerated.jacobianEvaluations), plain \(plain.jacobianEvaluations)")
+        print("narrow valley, fit options: plain \(plain.jacobianEvaluations) Jacobians / \(plain.evaluations) evaluations, "
+              + "geodesic \(accelerated.jacobianEvaluations) / \(accelerated.evaluations)")
+    }
+
+    /// A linear problem has no second derivative: r_vv is zero up to roundoff, and the
+    /// acceleration must change nothing but add the probe's evaluation: the same accepted steps,
+    /// Jacobians and minimiser, under the default options and a PEtab fit's. Roundoff bound: the
+    /// residuals are O(10), so the probe's difference is exact to ~10⁻¹⁴ and r_vv to
+    /// 2·10⁻¹⁴/h² = 2·10⁻¹²; against steps of at least 10⁻⁴ (the first radius is 10⁻³) that is
+    /// ‖a‖/‖v‖ ≲ 10⁻⁷ with JᵀJ's smallest eigenvalue ≈ 1.7.
+    @Test(arguments: [false, true])
+    func geodesicAccelerationChangesNothingOnALinearProblem(fitOptions: Bool) {
+        let problem = ClosureProblem(parameterCount: 2, residuals: { t in [t[0] - 1, 2 * (t[1] + 1), t[0] + t[1]] },
+                                     jacobian: { _ in Matrix(rowMajor: [[1, 0], [0, 2], [1, 1]]) })
+        var options = fitOptions ? Self.fitLikeOptions() : LevenbergMarquardtOptions()
+        options.initialTrustRadius = 1e-3
+        let plain = LevenbergMarquardt(options: options).minimize(problem, from: [4, 3], lower: [-5, -5], upper: [5, 5])
+        options.acceleration = .geodesic
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        let steps = Steps()
+        let accelerated = LevenbergMarquardt(options: options, trace: { steps.all.append($0) })
+            .minimize(problem, from: [4, 3], lower: [-5, -5], upper: [5, 5])
+        // The minimiser (AᵀA)⁻¹Aᵀb = (1, −1) (`internalDoublingGrowsASmallRadiusWithoutJacobians`).
+        for run in [plain, accelerated] {
+            #expect(run.status.isConverged, "\(run.status)")
+            #expect(abs(run.theta[0] - 1) < 1e-8 && abs(run.theta[1] + 1) < 1e-8, "\(run.theta)")
+        }
+        #expect(accelerated.iterations == plain.iterations && accelerated.jacobianEvaluations == plain.jacobianEvaluations,
+                "steps \(accelerated.iterations) vs \(plain.iterations), Jacobians \(accelerated.jacobianEvaluations) vs \(plain.jacobianEvaluations)")
+        #expect(accelerated.iterations >= 5, "the run must take several steps for the test to mean anything")
+        #expect(accelerated.evaluations <= 2 * plain.evaluations)
+        let probed = steps.all.filter { $0.stepNorm >= 1e-4 }
+        #expect(!probed.isEmpty && probed.allSatisfy { $0.accelerationRatio <= 1e-7 },
+                "‖a‖/‖v‖: \(probed.map(\.accelerationRatio).max() ?? .nan)")
+    }
+
+    /// Evaluations with the Jacobian whose residuals are 10⁻⁶ off those of a plain evaluation, as
+    /// a simulation with sensitivities differs from a plain one at the solver's tolerance, on a
+    /// linear problem. The probe is plain, so r_vv must be taken against plain residuals at the
+    /// current point, known there after every accepted step; taken against the Jacobian's, it
+    /// is −2·10⁻⁶/h² = −2·10⁻⁴ in every component, an acceleration of noise. Only at the start
+    /// (no plain evaluation there yet) does it show, the test's sign that the offset matters:
+    /// with the radius 10⁻³ far inside the Gauss–Newton step, λ ≫ JᵀJ and ‖a‖/‖v‖ ≈
+    /// ‖Jᵀr_vv‖/‖Jᵀr‖ = 2·10⁻⁴·‖(2, 3)‖/‖(10, 23)‖ = 2.9·10⁻⁵ at θ = (4, 3); later steps must
+    /// stay at roundoff (`geodesicAccelerationChangesNothingOnALinearProblem`).
+    @Test func theProbeIsComparedWithResidualsOfItsOwnKind() {
+        struct OffsetJacobianResiduals: LeastSquaresProblem {
+            let base = ClosureProblem(parameterCount: 2, residuals: { t in [t[0] - 1, 2 * (t[1] + 1), t[0] + t[1]] },
+                                      jacobian: { _ in Matrix(rowMajor: [[1, 0], [0, 2], [1, 1]]) })
+            var parameterCount: Int { 2 }
+            func evaluate(at theta: [Double], jacobian: Bool) throws -> LeastSquaresEvaluation {
+                var e = try base.evaluate(at: theta, jacobian: jacobian)
+                if jacobian { e.residuals = e.residuals.map { $0 + 1e-6 } }
+                return e
+            }
+        }
+        var options = Self.fitLikeOptions()
+        options.initialTrustRadius = 1e-3
+        options.acceleration = .geodesic
+        final class Steps: @unchecked Sendable { var all: [TrialStep] = [] }  // one run, one thread
+        let steps = Steps()
+        let result = LevenbergMarquardt(options: options, trace: { steps.all.append($0) })
+            .minimize(OffsetJacobianResiduals(), from: [4, 3], lower: [-5, -5], upper: [5, 5])
+        #expect(abs(result.theta[0] - 1) < 1e-5 && abs(result.theta[1] + 1) < 1e-5, "\(result.theta)")
+        #expect(steps.all.first.map { $0.accelerationRatio > 1e-5 } == true, "start: \(steps.all.first?.accelerationRatio ?? .nan)")
+        let later = steps.all.filter { $0.iteration > 0 && $0.stepNorm >= 1e-4 }
+        #expect(later.count >= 3 && later.allSatisfy { $0.accelerationRatio <= 1e-7 },
+                "‖a‖/‖v‖ after the start: \(later.map(\.accelerationRatio))")
+    }
+
     /// A linear problem r = θ − (3, −2) from the origin with a trust radius of 10⁻⁹: the model
     /// is exact (ρ = 1), so every step is cut short by the radius alone, which doubles each time.
     /// Its first steps gain far less than the absolute objective-change tolerance, but that
