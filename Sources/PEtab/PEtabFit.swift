@@ -241,9 +241,10 @@ public struct PEtabFitOptions: Sendable {
         return o
     }
 
-    /// The scatter search's settings: MEIGO's defaults, with the multi-start's local method.
-    var scatterSearch: ScatterSearchOptions {
-        let m = multiStart
+    /// The scatter search's settings: MEIGO's defaults, with the local method, seed, redraws and
+    /// given starts of `m` (the multi-start these options make, its given starts in the searched
+    /// coordinates).
+    static func scatterSearch(from m: MultiStartOptions) -> ScatterSearchOptions {
         var o = ScatterSearchOptions()
         o.localSearches = m.starts + m.additionalStarts.count
         o.seed = m.seed
@@ -288,9 +289,8 @@ public enum PEtabFitRun {
             result = try MultiStart.run(space: space, options: multiStart, cancellation: cancellation, makeProblem: makeProblem,
                                         progress: report, trace: trace)
         case .scatterSearch:
-            var scatter = options.scatterSearch
-            scatter.additionalStarts = multiStart.additionalStarts
-            (result, scatterReport) = try ScatterSearch.run(space: space, options: scatter, cancellation: cancellation,
+            (result, scatterReport) = try ScatterSearch.run(space: space, options: PEtabFitOptions.scatterSearch(from: multiStart),
+                                                            cancellation: cancellation,
                                                             makeProblem: makeProblem, progress: report, trace: trace)
         }
         // Every end point scored again for the tables (llh, χ², simulated values): a batch of
