@@ -31,7 +31,7 @@ from scipy.optimize import curve_fit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from granule_rest_reference import na_rate_matrix  # noqa: E402
-from granule_temperature import simulate, threshold  # noqa: E402
+from granule_temperature import simulate  # noqa: E402
 
 CRITERIA = (5000, 10000, 20000, 50000)   # mV/s
 STEP_LENGTH = 0.5                        # s, for the model's rheobase (assumption, see above)
@@ -72,10 +72,11 @@ DANGELO_1998 = [
     ("patch fast, whole-cell", 8, (11.6, 8.5), (-53.6, 5.4), (0.92, 0.29), (155.3, 27.9), (-88.8, 29.9)),
 ]
 
-# Goldfarb et al. 2007 Table 1B (cultured wild-type granule cells, Na+ currents only), as NeuroElectro data table
-# 21275 reproduces it; the kind of spread is not stated there: V1/2 and k of activation and inactivation (mV).
-GOLDFARB_NA = {"activation V1/2": (-33.3, 4.2, 9), "activation k": (5.2, 0.7, 9),
-               "inactivation V1/2": (-59.1, 4.9, 8), "inactivation k": (-5.8, 0.6, 8)}
+# Goldfarb et al. 2007 Table 1B (cultured wild-type granule cells) and 1C (slices), Na+ currents only, as
+# NeuroElectro data table 21275 reproduces it; the kind of spread is not stated there: V1/2 and k (mV).
+GOLDFARB_NA = {"activation V1/2, cultured": (-33.3, 4.2, 9), "activation k, cultured": (5.2, 0.7, 9),
+               "inactivation V1/2, cultured": (-59.1, 4.9, 8), "inactivation k, cultured": (-5.8, 0.6, 8),
+               "inactivation V1/2, slices": (-55.6, 2.0, 6), "inactivation k, slices": (-4.8, 0.9, 6)}
 
 
 def ranges(mean, spread, kind, n):
@@ -106,14 +107,25 @@ class Cell:
         return [row[0] for row in rows], [row[1] for row in rows]
 
     def rheobase(self, duration=STEP_LENGTH, low=0.0, high=40.0, tolerance=0.05):
-        """The smallest step (pA) whose V crosses 0 mV within `duration`, by bisection."""
-        fires = lambda current: max(self.step(current, duration)[1]) > 0
+        """The smallest step (pA) whose V crosses -20 mV within `duration`, by bisection (the model's spikes
+        peak below 0 mV at 36.5 C, so the test's -20 mV rather than 0 mV)."""
+        fires = lambda current: max(self.step(current, duration)[1]) > -20
         if not fires(high):
             raise ValueError(f"no spike at {high} pA")
         while high - low > tolerance:
             middle = (low + high) / 2
             low, high = (low, middle) if fires(middle) else (middle, high)
         return high
+
+
+def threshold(times, voltages, criterion):
+    """V at the sample before dV/dt first rises through `criterion` from below: the step's onset, where dV/dt
+    jumps to I/C (5.7 V/s at 25 pA for the cell's 4.37 pF), does not count."""
+    for k in range(2, len(voltages)):
+        before = (voltages[k - 1] - voltages[k - 2]) / (times[k - 1] - times[k - 2])
+        if before <= criterion < (voltages[k] - voltages[k - 1]) / (times[k] - times[k - 1]):
+            return voltages[k - 1]
+    return None
 
 
 def first_spike_shape(times, voltages):
