@@ -129,18 +129,22 @@ def threshold(times, voltages, criterion):
 
 
 def first_spike_shape(times, voltages):
-    """Overshoot, undershoot after it, half-width (from threshold at 10 V/s), and the extreme slopes of the first spike."""
+    """Overshoot, undershoot after it, half-width (at half the height above the 10 V/s threshold, crossings
+    interpolated between samples), and the extreme slopes of the first spike."""
     v, t = np.array(voltages), np.array(times)
     slope = np.diff(v) / np.diff(t) / 1000   # V/s
     start = int(np.argmax(slope > 10))        # first sample past 10 V/s
-    peak = start + int(np.argmax(v[start:start + 300]))   # within 3 ms
+    window = int(np.searchsorted(t, t[start] + 0.003))     # the peak within 3 ms
+    peak = start + int(np.argmax(v[start:window]))
     down = peak + int(np.argmax(v[peak:] < v[start]))     # back below threshold
     following = np.nonzero(slope[down:] > 10)[0]
     end = down + (int(following[0]) if len(following) else len(v) - down - 1)
     trough = float(v[down:end + 1].min())
     half = (v[start] + v[peak]) / 2
-    above = np.nonzero(v[start:down + 1] >= half)[0] + start
-    width = (t[above[-1]] - t[above[0]]) * 1000
+    rise = start + int(np.argmax(v[start:peak + 1] >= half))      # first sample at or above half, rising
+    fall = peak + int(np.argmax(v[peak:down + 1] < half))         # first sample below half, falling
+    crossing = lambda k: t[k - 1] + (half - v[k - 1]) / (v[k] - v[k - 1]) * (t[k] - t[k - 1])   # linear between samples
+    width = (crossing(fall) - crossing(rise)) * 1000
     return {"overshoot": float(v[peak]), "undershoot": trough, "half-width": width,
             "rising": float(slope[start:peak].max()), "falling": float(slope[peak:down].min())}
 
@@ -209,8 +213,11 @@ def main():
         cell = cells.get(30.0) or Cell(arguments.kinapse, 30.0, directory)
         own = cell.rheobase()
         for name, current, duration in (("20 pA", 20.0, 0.1), (f"rheobase {own:.2f} pA", own, STEP_LENGTH)):
-            shape = first_spike_shape(*cell.step(current, duration))
-            print(f"  model, {name}: " + ", ".join(f"{k} {v:.2f}" for k, v in shape.items()))
+            times, voltages = cell.step(current, duration)
+            # The paper sampled current clamp every 50-250 us: the same spike read at those intervals too.
+            for every in (1, 5, 25):
+                shape = first_spike_shape(times[::every], voltages[::every])
+                print(f"  model, {name}, sampled every {10 * every} us: " + ", ".join(f"{k} {v:.2f}" for k, v in shape.items()))
         for condition, n, *values in DANGELO_1998:
             print(f"  {condition} (n = {n}): " + ", ".join(
                 f"{k} {m - 2 * s:.2f}...{m + 2 * s:.2f}" for k, (m, s) in
@@ -222,7 +229,7 @@ def main():
           f"availability V1/2 {inactivation[0]:.2f} mV, k {inactivation[1]:.2f} mV")
     for name, (mean, spread, n) in GOLDFARB_NA.items():
         text = "; ".join(f"as {k}: {lo:.1f}...{hi:.1f}" for k, (lo, hi) in ranges(mean, spread, "?", n).items())
-        print(f"  Goldfarb et al. 2007 (cultured mouse granule cells) {name}: {mean} +- {spread} (n = {n}) -> {text}")
+        print(f"  Goldfarb et al. 2007 (mouse granule cells) {name}: {mean} +- {spread} (n = {n}) -> {text}")
 
 
 if __name__ == "__main__":
