@@ -30,7 +30,7 @@ from scipy.linalg import expm
 from scipy.optimize import curve_fit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from granule_rest_reference import na_rate_matrix  # noqa: E402
+from granule_rest_reference import na_rate_matrix, na_steady_state  # noqa: E402
 from granule_temperature import simulate  # noqa: E402
 
 CRITERIA = (5000, 10000, 20000, 50000)   # mV/s
@@ -163,14 +163,7 @@ def na_curves(celsius=30.0):
             best = max(best, p[5])
         return best
 
-    def rest(v):
-        q, _ = na_rate_matrix(v, celsius)
-        system = q.T.copy()
-        system[-1, :] = 1
-        rhs = np.zeros(13)
-        rhs[-1] = 1
-        return np.linalg.solve(system, rhs)
-
+    rest = lambda v: na_steady_state(v, celsius)
     boltzmann = lambda v, half, k: 1 / (1 + np.exp((half - v) / k))
     tests = np.arange(-80.0, 21.0, 5.0)
     conductance = np.array([peak_open(rest(-100.0), v) for v in tests])
