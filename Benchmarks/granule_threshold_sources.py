@@ -202,6 +202,13 @@ def main():
                 print(f"  {label}\t{celsius:g}\t{cell.rest:.4f}\t{name}\t"
                       + "\t".join("none" if x is None else f"{x:.2f}" for x in values))
 
+        print("\nThe 20-pA threshold read at coarser sampling (us: thresholds at each criterion):")
+        for celsius in (21.5, 24.0):
+            times, voltages = cells[celsius].step(20.0, 0.1)
+            print(f"  {celsius:g} C: " + "; ".join(
+                f"{10 * every}: " + ", ".join(f"{threshold(times[::every], voltages[::every], c):.2f}" for c in CRITERIA)
+                for every in (1, 5, 10, 25)))
+
         print("\nFirst spike at 30 C against D'Angelo et al. 1998 Table 1 (rat P21-26, 30 C, mean +- 2 SD):")
         cell = cells.get(30.0) or Cell(arguments.kinapse, 30.0, directory)
         own = cell.rheobase()
