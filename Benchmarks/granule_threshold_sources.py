@@ -29,6 +29,7 @@ import numpy as np
 from scipy.linalg import expm
 from scipy.optimize import curve_fit
 
+sys.dont_write_bytecode = True   # importing the sibling scripts leaves no __pycache__ in the tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from granule_rest_reference import na_rate_matrix, na_steady_state  # noqa: E402
 from granule_temperature import simulate  # noqa: E402
