@@ -44,11 +44,12 @@ def steady_state(alpha, beta):
     return alpha / (alpha + beta)
 
 
-def na_open(v):
-    """Open fraction of GRC_NA at steady state: the null vector of its 13-state rate matrix."""
-    alpha, beta = Q20 * 353.91 * math.exp(v / 13.99), Q20 * 1.272 * math.exp(-v / 13.99)
-    gamma, delta, epsilon, teta = Q20 * 150, Q20 * 40, Q20 * 1.75, Q20 * 0.0201 * math.exp(-v / 25)
-    c_on, c_off, o_on, o_off = Q20 * 0.005, Q20 * 0.5, Q20 * 0.75, Q20 * 0.005
+def na_rate_matrix(v, celsius=CELSIUS):
+    """Rate matrix (1/ms, rows: from; the diagonal makes rows sum to zero) of GRC_NA at v (mV), and its state names."""
+    q10 = 3 ** ((celsius - 20) / 10)
+    alpha, beta = q10 * 353.91 * math.exp(v / 13.99), q10 * 1.272 * math.exp(-v / 13.99)
+    gamma, delta, epsilon, teta = q10 * 150, q10 * 40, q10 * 1.75, q10 * 0.0201 * math.exp(-v / 25)
+    c_on, c_off, o_on, o_off = q10 * 0.005, q10 * 0.5, q10 * 0.75, q10 * 0.005
     a, b = (o_on / c_on) ** 0.25, (o_off / c_off) ** 0.25
     n1, n2, n3, n4 = 5.422, 3.279, 1.83, 0.738
     names = ["C1", "C2", "C3", "C4", "C5", "O", "OB", "I1", "I2", "I3", "I4", "I5", "I6"]
@@ -69,11 +70,22 @@ def na_open(v):
         link(f"C{k + 1}", f"I{k + 1}", c_on * a**k, c_off * b**k)
     link("O", "I6", o_on, o_off)
     np.fill_diagonal(q, -q.sum(axis=1))
+    return q, names
+
+
+def na_steady_state(v, celsius=CELSIUS):
+    """Occupancy of every GRC_NA state at steady state at v: the null vector of its rate matrix."""
+    q, _ = na_rate_matrix(v, celsius)
     system = q.T.copy()
     system[-1, :] = 1
     rhs = np.zeros(13)
     rhs[-1] = 1
-    return np.linalg.solve(system, rhs)[index["O"]]
+    return np.linalg.solve(system, rhs)
+
+
+def na_open(v):
+    """Open fraction of GRC_NA at steady state."""
+    return na_steady_state(v)[5]
 
 
 def currents(v, cai=1e-4, g_lkg2=3e-5, g_kir=9e-4):

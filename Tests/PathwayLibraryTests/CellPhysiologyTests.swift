@@ -313,10 +313,12 @@ import PathwayTestSupport
     /// 0.6–3.4 GΩ. The model is silent, as the cells were; it rests 0.9 mV inside the 1995 range's
     /// lower end (its rest is set by Lkg1's −16.5 mV reversal, which the source's file notes as
     /// "resting at −70 mV", against Kir), and its input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the
-    /// range although the model keeps the tonic GABA-A leak that bicuculline removed. Also asserted at
+    /// range although the model keeps the tonic GABA-A leak that bicuculline removed (without that
+    /// leak, which no parameter removes, it rests at −70.88 mV, 0.28 mV below the range). Also asserted at
     /// 30 °C: a 20 pA step makes it fire repetitively, and the spikes' Ca²⁺ (its own HVA channel, into
     /// the source's unbuffered shell) rises above 0.15 µM, well above its 41 nM rest.
-    /// Mouse recordings, no rat threshold with its spread having been read; both at room temperature
+    /// Mouse recordings, no rat threshold with its spread having been read (NeuroElectro's seven granule
+    /// cell thresholds are all mouse: Benchmarks/granule_threshold_sources.py); both at room temperature
     /// with the junction potential corrected (NeuroElectro's metadata for the articles, github
     /// stripathy/NeuroElectro, article pages 5731 and 32106), so the model runs at the middle of each
     /// stated range, settled there for 1 s (`granuleUnderRecording`); ranges are mean ± 2 SD with
