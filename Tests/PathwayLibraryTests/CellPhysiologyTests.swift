@@ -310,11 +310,12 @@ import PathwayTestSupport
     /// Fig. 3A, n = 4), and the rest read soon after break-in was −57.8 ± 6.4 mV (SD, n = 43, range −72
     /// to −45): mean ± 2 SD −70.6…−45.0 mV. D'Angelo et al. 1998 J Neurophysiol 80:493 (Methods,
     /// P21–26, 30 °C, 10 µM bicuculline): input resistance 2.0 ± 0.7 GΩ (SD, n = 14, whole-cell):
-    /// 0.6–3.4 GΩ. The model is silent, as the cells were; it rests 0.9 mV inside the 1995 range's
-    /// lower end (its rest is set by Lkg1's −16.5 mV reversal, which the source's file notes as
-    /// "resting at −70 mV", against Kir), and its input resistance (−10 pA, 1.5 s) is 0.98 GΩ, in the
-    /// range although the model keeps the tonic GABA-A leak that bicuculline removed (without that
-    /// leak, which no parameter removes, it rests at −70.88 mV, 0.28 mV below the range). Also asserted at
+    /// 0.6–3.4 GΩ. Both were recorded in bicuculline, which removes the tonic GABA-A conductance, so
+    /// the model is compared with its `g_tonic` at 0, settled for 10 s (its slowest gate settles to
+    /// 1e-9 mV by then). It is silent, as the cells were; its input resistance (−10 pA) is 0.99 GΩ,
+    /// in the range; it rests at −70.88 mV, 0.28 mV below the 1995 range's lower end: a known issue
+    /// (the rest is set by Lkg1's −16.5 mV reversal, which the source's file notes as "resting at
+    /// −70 mV", against Kir; with the tonic leak it rests at −69.73 mV, inside). Also asserted at
     /// 30 °C: a 20 pA step makes it fire repetitively, and the spikes' Ca²⁺ (its own HVA channel, into
     /// the source's unbuffered shell) rises above 0.15 µM, well above its 41 nM rest.
     /// Mouse recordings, no rat threshold with its spread having been read (NeuroElectro's seven granule
@@ -343,10 +344,14 @@ import PathwayTestSupport
         let rest = try cell.series("cell_V", tEnd: 2, points: 21)
         #expect(abs(rest.last! - rest[0]) < 0.01, "granule cell drifts from \(rest[0]) to \(rest.last!) mV")
         #expect(abs(rest.last! - -69.7269) < 0.01, "granule cell rests at \(rest.last!) mV, the published model at -69.7269 mV")
-        #expect((-70.6 ... -45.0).contains(rest[0]), "granule cell rests at \(rest[0]) mV")
-        let step = try cell.series("cell_V", tEnd: 1.5, points: 16, overrides: [("cell_soma_el_I_inj", -10)])
-        let resistance = (step.last! - rest[0]) / -10 * 1000   // mV/pA = GΩ -> MΩ
-        #expect((600.0 ... 3400.0).contains(resistance), "granule cell input resistance \(resistance) MOhm")
+        let bicuculline: [(name: String, value: Double)] = [("cell_g_tonic", 0)]
+        let restInBicuculline = try cell.series("cell_V", tEnd: 10, points: 2, overrides: bicuculline).last!
+        withKnownIssue("rest in bicuculline 0.28 mV below D'Angelo et al. 1995's mean - 2 SD") {
+            #expect((-70.6 ... -45.0).contains(restInBicuculline), "granule cell rests at \(restInBicuculline) mV in bicuculline")
+        }
+        let step = try cell.series("cell_V", tEnd: 10, points: 2, overrides: bicuculline + [("cell_soma_el_I_inj", -10)])
+        let resistance = (step.last! - restInBicuculline) / -10 * 1000   // mV/pA = GΩ -> MΩ
+        #expect((600.0 ... 3400.0).contains(resistance), "granule cell input resistance \(resistance) MOhm in bicuculline")
         let run = try cell.trajectory(tEnd: 0.3, points: 30001, columns: ["cell_V", "cell_Ca"], overrides: [("cell_soma_el_I_inj", 20)])
         let v = try #require(run.series("cell_V")), ca = try #require(run.series("cell_Ca"))
         let spikes = (1..<v.count).filter { v[$0 - 1] < 0 && v[$0] >= 0 }.count
