@@ -197,11 +197,11 @@ import PathwayTestSupport
     /// In whole-cell the pipette's Ca²⁺-free BAPTA exchanges both ways: free buffer comes in and
     /// Ca²⁺-bound buffer washes out, both with τ_B, so the pipette is a Ca²⁺ sink. Without channels
     /// the steady state solves J_leak = k_ext·Ca + CaB/τ_B with CaB = k_on·Ca·B/(k_on·Ca + k_off + 1/τ_B)
-    /// (CaB′ = 0 with the washout): about 15 nM for 10 mM BAPTA, where a buffer that only stores
+    /// (CaB′ = 0 with the washout): about 24 nM for 10 mM BAPTA with τ_B = 125 s, where a buffer that only stores
     /// Ca²⁺ would leave the 50 nM of influx over extrusion.
     @Test func pipetteBAPTAWashesCalciumOutOfTheCell() throws {
         let cell = try Probe(file: "entorhinal_stellate.ant")
-        let (jLeak, kExt, kOn, kOff, tauB, bapta) = (15.0, 300.0, 400.0, 88.0, 60.0, 10_000.0)
+        let (jLeak, kExt, kOn, kOff, tauB, bapta) = (15.0, 300.0, 400.0, 88.0, 125.0, 10_000.0)
         func net(_ ca: Double) -> Double { jLeak - kExt * ca - kOn * ca * bapta / (kOn * ca + kOff + 1 / tauB) / tauB }
         var (lo, hi) = (0.0, 0.05)
         for _ in 0..<100 { let mid = (lo + hi) / 2; if net(mid) > 0 { lo = mid } else { hi = mid } }
@@ -209,7 +209,7 @@ import PathwayTestSupport
             ("cell_soma_cal_g_max", 0), ("cell_soma_cat_g_max", 0),
             ("cell_soma_ca_dialysis", 1), ("cell_soma_ca_B_pip", bapta), ("cell_soma_ca_B_tot", bapta)])[0]
         #expect(abs(dialysed - lo) <= 1e-4 * lo, "whole-cell Ca2+ with pipette BAPTA \(dialysed) uM vs \(lo) uM")
-        #expect(lo > 0.01 && lo < 0.02)
+        #expect(lo > 0.02 && lo < 0.03)
     }
 
     /// A train of spikes raises somatic Ca²⁺ through L/T channels; 10 mM BAPTA dialysed from the
