@@ -21,9 +21,9 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from trafficking_rate_scan import persistence_windows   # the table test's two windows, read as that scan reads them
+from trafficking_rate_scan import persistence_windows, sixty_minute_protocol   # the table test's two windows, read as that scan reads them
 
-KINAPSE = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "/work/main/.build/release/kinapse"
+KINAPSE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/release/kinapse")
 BASELINE = 600.0      # s: depolarisation.toml's baseline; the steps start here
 STEPS_END = 616.0     # s: 8 steps of 0.5 s every 2 s end by 600 + 7*2 + 0.5 s, rounded up
 DELAYS = [None, -116, 60, 300, 600]   # s after the steps at which the block starts (None: no block;
@@ -49,10 +49,7 @@ def run(root, delay):
 def main():
     with tempfile.TemporaryDirectory() as root:
         shutil.copytree("Pathways", os.path.join(root, "Pathways"))
-        text = open("Pathways/protocols/depolarisation.toml").read()
-        assert text.count("duration = 2400\n") == 1, "depolarisation.toml: follow-up line not found once"
-        open(os.path.join(root, "depolarisation_60min.toml"), "w").write(
-            text.replace("duration = 2400\n", "duration = 3600\n"))
+        sixty_minute_protocol("depolarisation", "duration = 2400", root)
         for delay in DELAYS:
             early, late = run(root, delay)
             if delay is None:

@@ -14,11 +14,12 @@ Benchmarks/RESULTS.md.
 """
 import csv
 import os
+import re
 import subprocess
 import sys
 import tempfile
 
-KINAPSE = "/work/main/.build/release/kinapse" if len(sys.argv) < 3 else sys.argv[2]
+KINAPSE = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else ".build/release/kinapse")
 ASSUMED = {"GA_k_geph_in": 1e-4, "GA_k_geph_out": 5e-4, "GA_k_exo": 5e-4, "GA_k_endo": 1e-3}   # 1/s, as shipped
 # row: (synapse, protocol, the follow-up line to stretch, extra arguments)
 ROWS = {
@@ -31,9 +32,11 @@ ROWS = {
 def sixty_minute_protocol(name, follow_up_line, directory):
     """A copy of the protocol whose follow-up lasts 3600 s (the only line changed)."""
     text = open(f"Pathways/protocols/{name}.toml").read()
-    assert text.count(follow_up_line + "\n") == 1, f"{name}: follow-up line not found once"
+    # The line may carry a comment after the value, which the copy keeps.
+    stretched, found = re.subn(rf"(?m)^{re.escape(follow_up_line)}(?=\s|$)", "duration = 3600", text)
+    assert found == 1, f"{name}: follow-up line '{follow_up_line}' not found once"
     path = os.path.join(directory, f"{name}_60min.toml")
-    open(path, "w").write(text.replace(follow_up_line + "\n", "duration = 3600\n"))
+    open(path, "w").write(stretched)
     return path
 
 
