@@ -259,12 +259,14 @@ extension PEtabMultipleShooting {
     /// σ_c of the continuity residuals in the stages of a start, relative to each state's
     /// magnitude: the quadratic penalty method, whose weight rises from stage to stage and
     /// each stage starts from the last one's end (Nocedal & Wright, Numerical Optimization,
-    /// 2nd ed. 2006, §17.1, Framework 17.1). At 1 a jump of a state's whole range costs as
-    /// much as one datum one σ off, so the data place the nodes first (as Bock's and Peifer &
-    /// Timmer's initialisation of nodes from data does); each stage tightens it tenfold, and
-    /// at 10⁻³ the trajectory is continuous to a thousandth of each state's range, close
-    /// enough for the final single-shooting fit (assumption: no source gives a schedule).
-    public static let penaltyStages: [Double] = [1, 0.1, 0.01, 0.001]
+    /// 2nd ed. 2006, §17.1). At 0.1 a jump of a tenth of a state's range costs as much as one
+    /// datum one σ off; each stage tightens it tenfold, and at 10⁻³ the trajectory is
+    /// continuous to a thousandth of each state's range before the single-shooting fit.
+    /// Not 1 first: from Borghans' best known point, σ_c = 1 let the nodes leave the
+    /// trajectory for a discontinuous fit (½‖r‖² 624 → 592 in 999 steps), and from a point
+    /// 0.1 decade away it ended higher than starting at 0.1 (Benchmarks/RESULTS.md;
+    /// assumption beyond that: no source gives a schedule).
+    public static let penaltyStages: [Double] = [0.1, 0.01, 0.001]
 
     /// The multi-start fit by multiple shooting: per start, the penalty stages on the
     /// rewritten problem from the start's own trajectory, then an ordinary (single-shooting)
