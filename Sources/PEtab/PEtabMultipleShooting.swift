@@ -99,6 +99,7 @@ public struct PEtabMultipleShooting: Sendable {
             nodeTimes[c] = [0] + (1..<intervals).map { times[$0 * times.count / intervals] }
         }
         try d.throwIfErrors()
+        (original, self.intervals, self.states) = (problem, intervals, states)
 
         // Fresh ids: not a parameter, observable, condition or model symbol already.
         var taken = Set(problem.parameters.map(\.id)).union(problem.observables.map(\.id)).union(problem.conditions.map(\.id))
@@ -181,13 +182,7 @@ public struct PEtabMultipleShooting: Sendable {
             }
         }
         out.name = problem.name + " (multiple shooting)"
-        self.original = problem
-        self.problem = out
-        self.probe = probe
-        self.intervals = intervals
-        self.states = states
-        self.nodes = nodes
-        self.continuity = continuity
+        (self.problem, self.probe, self.nodes, self.continuity) = (out, probe, nodes, continuity)
     }
 
     static func mentionsTime(_ e: PathwayModel.Expression) -> Bool {

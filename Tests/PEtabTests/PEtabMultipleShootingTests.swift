@@ -43,12 +43,8 @@ struct PEtabMultipleShootingTests {
         return try PEtabReader.read(path: dir.appendingPathComponent("problem.yaml").path)
     }
 
-    static let settings: PEtabSettings = {
-        var s = PEtabSettings()
-        s.relativeTolerance = 1e-11
-        s.absoluteTolerance = 1e-14
-        return s
-    }()
+    /// rtol 1e-11, atol 1e-14.
+    static let settings = PEtabHierarchyTests.settings
 
     /// At a continuous point (every node on the trajectory of the model parameters) the
     /// rewritten problem's data measurements simulate what the original's do and its
