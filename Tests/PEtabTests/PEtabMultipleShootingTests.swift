@@ -13,7 +13,8 @@ struct PEtabMultipleShootingTests {
     /// A harmonic oscillator dx/dt = −ω·y, dy/dt = ω·x from x = 1, y = 0 (two reactions with
     /// signed rates), x observed without error as cos(ωt) at 41 times on [0, 10] (ω = 2:
     /// 3.2 periods), σ = 0.1, ω estimated on log10 in [0.1, 10].
-    static func oscillator(omega: Double = 2) throws -> PEtabProblem {
+    /// `drifting`: ω grows with time (ω·(1 + 0.01·t) in dy/dt), a non-autonomous model.
+    static func oscillator(omega: Double = 2, drifting: Bool = false) throws -> PEtabProblem {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kinapse-shooting-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -31,7 +32,10 @@ struct PEtabMultipleShootingTests {
                                 "<species id=\"y\" compartment=\"c\" initialConcentration=\"0\"/></listOfSpecies>",
                                 "<listOfParameters><parameter id=\"omega\" value=\"1\" constant=\"true\"/></listOfParameters><listOfReactions>"]
                                 + reaction("rx", product: "x", "<apply><minus/><apply><times/><ci>omega</ci><ci>y</ci></apply></apply>")
-                                + reaction("ry", product: "y", "<apply><times/><ci>omega</ci><ci>x</ci></apply>")
+                                + reaction("ry", product: "y", drifting
+                                    ? "<apply><times/><ci>omega</ci><ci>x</ci><apply><plus/><cn>1</cn><apply><times/><cn>0.01</cn>"
+                                      + "<csymbol encoding=\"text\" definitionURL=\"http://www.sbml.org/sbml/symbols/time\">t</csymbol></apply></apply></apply>"
+                                    : "<apply><times/><ci>omega</ci><ci>x</ci></apply>")
                                 + ["</listOfReactions></model></sbml>"])
         try write("problem.yaml", ["format_version: 1", "parameter_file: parameters.tsv", "problems:", "- condition_files:", "  - conditions.tsv",
                                    "  measurement_files:", "  - measurements.tsv", "  observable_files:", "  - observables.tsv", "  sbml_files:", "  - model.xml"])
@@ -144,5 +148,15 @@ struct PEtabMultipleShootingTests {
         let error = try #require(throws: DiagnosticsError.self) { try PEtabMultipleShooting(problem, intervals: 42) }
         #expect(error.diagnostics.contains { $0.message.contains("has 41 distinct measurement times; 42 shooting intervals need at least 42") })
         #expect(throws: DiagnosticsError.self) { try PEtabMultipleShooting(problem, intervals: 1) }
+        let drifting = try #require(throws: DiagnosticsError.self) { try PEtabMultipleShooting(try Self.oscillator(drifting: true), intervals: 4) }
+        #expect(drifting.diagnostics.contains { $0.message.contains("rates or rules depend on time") }, "\(drifting.diagnostics.map(\.message))")
+    }
+
+    /// Pre-equilibrated measurements (test-suite case 0009) are refused: the rewrite would restart them.
+    @Test(.enabled(if: PEtabFiles.haveSuite, "../shared/petab/test-suite is absent"))
+    func preequilibrationIsRefused() throws {
+        let problem = try PEtabReader.read(path: PEtabFiles.suite.appendingPathComponent("0009/_0009.yaml").path)
+        let error = try #require(throws: DiagnosticsError.self) { try PEtabMultipleShooting(problem, intervals: 2) }
+        #expect(error.diagnostics.contains { $0.message.contains("pre-equilibration") })
     }
 }
