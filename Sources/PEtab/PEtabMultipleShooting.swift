@@ -257,10 +257,11 @@ extension PEtabMultipleShooting {
     /// 2nd ed. 2006, §17.1). At 0.1 a jump of a tenth of a state's range costs as much as one
     /// datum one σ off; each stage tightens it tenfold, and at 10⁻³ the trajectory is
     /// continuous to a thousandth of each state's range before the single-shooting fit.
-    /// Not 1 first: from Borghans' best known point, σ_c = 1 let the nodes leave the
-    /// trajectory for a discontinuous fit (½‖r‖² 624 → 592 in 999 steps), and from a point
-    /// 0.1 decade away it ended higher than starting at 0.1 (Benchmarks/RESULTS.md;
-    /// assumption beyond that: no source gives a schedule).
+    /// Not 1 first: on Borghans from 0.1 decade off the published point, starting at 0.1
+    /// ended lower (−60.7 against −52.8) in half the CPU, and from the published point both
+    /// stayed in its basin; at either weight the first stage lets the nodes leave the
+    /// trajectory for a discontinuous fit (Benchmarks/RESULTS.md; assumption beyond those
+    /// two starts: no source gives a schedule).
     public static let penaltyStages: [Double] = [0.1, 0.01, 0.001]
 
     /// The multi-start fit by multiple shooting: per start, the penalty stages on the
