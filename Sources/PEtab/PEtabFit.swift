@@ -1,5 +1,6 @@
 public import Optimization
 public import KinapseUtilities
+import SourceDiagnostics
 import Foundation
 import Synchronization
 
@@ -46,6 +47,8 @@ public struct PEtabFitOutcome: Sendable {
     public var trace: [(start: Int, step: TrialStep)] = []
     /// The global phase of a scatter search (`--global ess`); nil for a multi-start.
     public var scatterSearch: ScatterSearchReport?
+    /// Multiple shooting's intervals per condition and node parameters (`PEtabMultipleShooting`); nil for single shooting.
+    public var multipleShooting: (intervals: Int, nodes: Int)?
 
     public var best: Start? { starts.first { $0.evaluation != nil } }
 
@@ -118,6 +121,10 @@ public struct PEtabFitOutcome: Sendable {
             lines.append("scatter search: reference set of \(s.referenceSetSize) from \(s.diverseSetSize) diverse points, \(s.generations) generations, "
                          + "\(s.evaluations) objective evaluations (\(s.failedEvaluations) could not be simulated), \(s.replacedMembers) members replaced, "
                          + String(format: "%.1f s of CPU outside the local runs (the starts)", s.cpuTime))
+        }
+        if let (intervals, nodes) = multipleShooting {
+            lines.append("multiple shooting: \(intervals) intervals per condition, \(nodes) node states estimated with the parameters, "
+                         + "continuity penalised in \(PEtabMultipleShooting.penaltyStages.count) stages, then a single-shooting fit of the problem")
         }
         let rescued = starts.filter(\.scoredWithSensitivities).count
         if rescued > 0 { lines.append("end points scored by a simulation with sensitivities (the plain one failed there): \(rescued)") }
@@ -217,6 +224,9 @@ public struct PEtabFitOptions: Sendable {
     /// Zheng, and a worse one only on Borghans, where both stay more than 20 above the best
     /// known value (Benchmarks/RESULTS.md).
     public var hierarchical = true
+    /// Multiple shooting with this many intervals per condition (`PEtabMultipleShooting`)
+    /// before each start's single-shooting fit; nil: single shooting only.
+    public var multipleShooting: Int?
 
     public init() {}
 
@@ -261,6 +271,12 @@ public enum PEtabFitRun {
     /// problem, in the estimated parameters' scaled coordinates within their bounds.
     public static func run(_ model: PEtabModel, options: PEtabFitOptions, cancellation: CancellationFlag?,
                            progress: (@Sendable () -> Void)? = nil) throws -> PEtabFitOutcome {
+        if let intervals = options.multipleShooting {
+            guard options.global == .multiStart else {
+                throw DiagnosticsError(.error("multiple shooting runs its own starts; it does not combine with scatter search"))
+            }
+            return try PEtabMultipleShooting.run(model, intervals: intervals, options: options, cancellation: cancellation, progress: progress)
+        }
         let problem = model.problem
         let hierarchy = options.hierarchical && model.providesGradient ? PEtabHierarchy(model) : nil
         // With every parameter profiled there is nothing left to search: fit them all instead.
@@ -351,7 +367,7 @@ extension PEtabModel {
 }
 
 /// The trial points that the workers of a fit report, in arrival order.
-private final class TraceRecorder: Sendable {
+final class TraceRecorder: Sendable {
     let steps = Mutex<[(start: Int, step: TrialStep)]>([])
 }
 

@@ -125,7 +125,7 @@ struct Fit: ParsableCommand {
                           ("--shard", sharding.shard != nil)].filter(\.1).map(\.0)
             if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
         } else {
-            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--stagnation-window/--local-model/--bounds/--acceleration/--trace/--[no-]hierarchical/--[no-]trial-gradients/--[no-]internal-doubling/--global", optimizer.isSet)].filter(\.1).map(\.0)
+            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--stagnation-window/--local-model/--bounds/--acceleration/--trace/--[no-]hierarchical/--[no-]trial-gradients/--[no-]internal-doubling/--global/--multiple-shooting", optimizer.isSet)].filter(\.1).map(\.0)
             if let first = petabOnly.first { throw ValidationError("\(first) applies to PEtab problems (.yaml); '\(problem)' is a fit problem") }
         }
     }

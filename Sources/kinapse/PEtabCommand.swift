@@ -263,6 +263,8 @@ struct PEtabOptimizerOptions: ParsableArguments {
     func validate() throws {
         if let maxIterations { guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be positive (got \(maxIterations))") } }
         if let stagnationWindow { guard stagnationWindow >= 0 else { throw ValidationError("--stagnation-window must be 0 or positive (got \(stagnationWindow))") } }
+        if let multipleShooting { guard multipleShooting >= 2 else { throw ValidationError("--multiple-shooting needs at least 2 intervals (got \(multipleShooting)); without it the fit is single shooting") } }
+        if multipleShooting != nil, global == .scatterSearch { throw ValidationError("--multiple-shooting runs its own starts; it does not combine with --global ess") }
     }
 
     @Option(name: .customLong("local-model"),
@@ -296,7 +298,11 @@ struct PEtabOptimizerOptions: ParsableArguments {
           help: "Hierarchical optimisation (Loos, Krause & Hasenauer 2018), the default where the model has sensitivities: solve scaling factors (y = s·h, lin observables) and noise levels (σ of normal noise) in closed form inside each evaluation and search only the other parameters. The summary names the parameters profiled; the results hold the full objective and every parameter. --no-hierarchical searches them all.")
     var hierarchical: Bool?
 
-    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil || trialGradients != nil || internalDoubling != nil || global != nil }
+    @Option(name: .customLong("multiple-shooting"), parsing: .unconditional,
+            help: ArgumentHelp("Multiple shooting (Bock 1981; Peifer & Timmer 2007) before each start's ordinary fit: cut each condition's measurement span into K intervals, each starting from estimated states, and fit with their continuity penalised in stages; then fit the problem itself from the parameters found. For oscillating data, whose single-shooting objective has optima out of phase. Autonomous models without events or pre-equilibration only.", valueName: "K"))
+    var multipleShooting: Int?
+
+    var isSet: Bool { maxIterations != nil || stagnationWindow != nil || localModel != nil || bounds != nil || acceleration != nil || trace || hierarchical != nil || trialGradients != nil || internalDoubling != nil || global != nil || multipleShooting != nil }
 
     func applied(to base: PEtabFitOptions) -> PEtabFitOptions {
         var options = base
@@ -306,6 +312,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
         if let bounds { options.bounds = bounds }
         if let acceleration { options.acceleration = acceleration }
         if let global { options.global = global }
+        if let multipleShooting { options.multipleShooting = multipleShooting }
         if let trialGradients { options.jacobianAtTrialPoints = trialGradients }
         if let internalDoubling { options.internalDoubling = internalDoubling }
         if let stagnationWindow {
