@@ -29,6 +29,19 @@ public struct MultiStartOptions: Sendable, Hashable {
 
     public init() {}
 
+    /// The start points in the box [lower, upper] (scaled coordinates): the given starts,
+    /// moved into the box, then the Latin hypercube's.
+    public func startPoints(lower: [Double], upper: [Double]) -> [[Double]] {
+        additionalStarts.map { zip($0, zip(lower, upper)).map { min(max($0, $1.0), $1.1) } }
+            + LatinHypercube.sample(count: starts, lower: lower, upper: upper, seed: seed)
+    }
+
+    /// The stream of replacement points of start `index`: each start has its own, so a redraw
+    /// never depends on which worker runs the start.
+    public func replacements(forStart index: Int) -> SeededGenerator {
+        SeededGenerator(seed: seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(index + 1)))
+    }
+
     /// Online processors.
     public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 }
@@ -166,8 +179,7 @@ public enum MultiStart {
     ) throws -> MultiStartResult {
         let lower = space.scaledLower, upper = space.scaledUpper
         checkAdditionalStarts(options.additionalStarts, space: space)
-        let points = options.additionalStarts.map(space.clamped)
-            + LatinHypercube.sample(count: options.starts, lower: lower, upper: upper, seed: options.seed)
+        let points = options.startPoints(lower: lower, upper: upper)
         let optimizer = LevenbergMarquardt(options: options.optimizer, cancellation: cancellation)
         let results = try ParallelWork.mapUntilCancelled(count: points.count, jobs: options.jobs, cancellation: cancellation,
                                                          makeWorker: makeProblem,
@@ -179,8 +191,7 @@ public enum MultiStart {
             if let startBounds = options.startBounds { optimizer.options.bounds = startBounds.treatment(ofStart: k) }
             if let trace { optimizer.trace = { trace(k, $0) } }
             var run = optimizer.minimize(problem, from: point, lower: lower, upper: upper)
-            // Each start has its own stream of replacements, so a redraw never depends on the worker.
-            var replacements = SeededGenerator(seed: options.seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(k + 1)))
+            var replacements = options.replacements(forStart: k)
             let sampled = k >= options.additionalStarts.count
             var flatRedraws = 0
             while redraws < options.redraws && !(cancellation?.isCancelled ?? false) {

@@ -278,9 +278,7 @@ public enum PEtabFitRun {
             return try PEtabMultipleShooting.run(model, intervals: intervals, options: options, cancellation: cancellation, progress: progress)
         }
         let problem = model.problem
-        let hierarchy = options.hierarchical && model.providesGradient ? PEtabHierarchy(model) : nil
-        // With every parameter profiled there is nothing left to search: fit them all instead.
-        let profiled = hierarchy.flatMap { $0.isEmpty || $0.outer.isEmpty ? nil : $0 }
+        let profiled = options.profiledHierarchy(of: model)
         let searched = profiled?.outer ?? Array(problem.estimated.indices)
         var multiStart = options.multiStart
         if let profiled { multiStart.additionalStarts = multiStart.additionalStarts.map(profiled.outerCoordinates) }
@@ -320,21 +318,42 @@ public enum PEtabFitRun {
             guard let full = try? inner?.fullCoordinates(end) else { return EndPointScore(theta: profiled.expanded(end), evaluation: nil) }
             return EndPointScore.scoring(model, at: full)
         }
-        var out = zip(result.starts, scores).map { s, score in
+        let starts = zip(result.starts, scores).map { s, score in
             PEtabFitOutcome.Start(index: s.index, start: profiled?.expanded(s.start) ?? s.start, theta: score.theta, evaluation: score.evaluation,
                                   status: s.status.description, scoredWithSensitivities: score.withSensitivities,
                                   redraws: s.redraws, flatRedraws: s.flatRedraws, iterations: s.run.iterations,
                                   evaluations: s.run.evaluations, failedEvaluations: s.run.failedEvaluations,
                                   wallTime: s.wallTime.seconds, cpuTime: s.cpuTime)
         }
-        out.sort { ($0.objective, $0.index) < ($1.objective, $1.index) }
-        var outcome = PEtabFitOutcome(problem: problem, starts: out, plannedStarts: result.plannedStarts)
-        outcome.profiled = profiled
+        var outcome = PEtabFitOutcome(problem: problem, starts: starts, plannedStarts: result.plannedStarts,
+                                      profiled: profiled, options: options, trace: recorded)
         outcome.scatterSearch = scatterReport
-        outcome.hierarchicalRequested = options.hierarchical
-        // Stable sort: each start's points stay in order, whatever the interleaving of workers.
-        outcome.trace = recorded.steps.withLock { $0 }.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
         return outcome
+    }
+}
+
+extension PEtabFitOptions {
+    /// The parameters to solve in closed form inside each evaluation, or nil: none asked for,
+    /// no sensitivities, none found, or every one (then nothing is left to search, so all are
+    /// fitted instead).
+    func profiledHierarchy(of model: PEtabModel) -> PEtabHierarchy? {
+        guard hierarchical && model.providesGradient else { return nil }
+        let hierarchy = PEtabHierarchy(model)
+        return hierarchy.isEmpty || hierarchy.outer.isEmpty ? nil : hierarchy
+    }
+}
+
+extension PEtabFitOutcome {
+    /// A fit's outcome from its starts (in any order; kept best first) and the trial points its
+    /// workers recorded.
+    init(problem: PEtabProblem, starts: [Start], plannedStarts: Int, profiled: PEtabHierarchy?, options: PEtabFitOptions,
+         trace recorded: TraceRecorder) {
+        self.init(problem: problem, starts: starts.sorted { ($0.objective, $0.index) < ($1.objective, $1.index) },
+                  plannedStarts: plannedStarts)
+        self.profiled = profiled
+        hierarchicalRequested = options.hierarchical
+        // Stable sort: each start's points stay in order, whatever the interleaving of workers.
+        trace = recorded.steps.withLock { $0 }.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
     }
 }
 

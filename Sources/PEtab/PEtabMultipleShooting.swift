@@ -279,13 +279,11 @@ extension PEtabMultipleShooting {
         }
         settings.gradient = false
         let probe = try PEtabModel(shooting.probe, settings: settings)
-        let hierarchy = options.hierarchical && model.providesGradient ? PEtabHierarchy(model) : nil
-        let profiled = hierarchy.flatMap { $0.isEmpty || $0.outer.isEmpty ? nil : $0 }
+        let profiled = options.profiledHierarchy(of: model)
         let bounds = problem.estimated.map { problem.parameters[$0].scaledBounds }
         let lower = bounds.map(\.lower), upper = bounds.map(\.upper)
         let multiStart = options.multiStart
-        let points = multiStart.additionalStarts.map { zip($0, bounds).map { min(max($0, $1.lower), $1.upper) } }
-            + LatinHypercube.sample(count: multiStart.starts, lower: lower, upper: upper, seed: multiStart.seed)
+        let points = multiStart.startPoints(lower: lower, upper: upper)
         let recorded = TraceRecorder()
         struct Worker {
             var shot: PEtabLeastSquares
@@ -308,7 +306,7 @@ extension PEtabMultipleShooting {
             if let startBounds = multiStart.startBounds { optimizer.options.bounds = startBounds.treatment(ofStart: k) }
             if options.recordTrace { optimizer.trace = { step in recorded.steps.withLock { $0.append((k, step)) } } }
             var point = points[k], redraws = 0
-            var replacements = SeededGenerator(seed: multiStart.seed ^ (0xD1B5_4A32_D192_ED03 &* UInt64(k + 1)))
+            var replacements = multiStart.replacements(forStart: k)
             var iterations = 0, evaluations = 0, failed = 0
             var theta: [Double]?
             // A start whose trajectory or rewritten problem cannot be simulated is redrawn, as in `MultiStart`.
@@ -353,13 +351,9 @@ extension PEtabMultipleShooting {
                                          iterations: iterations, evaluations: evaluations, failedEvaluations: failed,
                                          wallTime: (clock.now - began).seconds, cpuTime: threadCPUSeconds() - cpuBegan)
         }
-        var out = results.compactMap { $0 }
-        out.sort { ($0.objective, $0.index) < ($1.objective, $1.index) }
-        var outcome = PEtabFitOutcome(problem: problem, starts: out, plannedStarts: points.count)
-        outcome.profiled = profiled
-        outcome.hierarchicalRequested = options.hierarchical
+        var outcome = PEtabFitOutcome(problem: problem, starts: results.compactMap { $0 }, plannedStarts: points.count,
+                                      profiled: profiled, options: options, trace: recorded)
         outcome.multipleShooting = (intervals, shooting.nodes.count)
-        outcome.trace = recorded.steps.withLock { $0 }.enumerated().sorted { ($0.element.start, $0.offset) < ($1.element.start, $1.offset) }.map(\.element)
         return outcome
     }
 }
