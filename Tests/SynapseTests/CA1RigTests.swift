@@ -150,6 +150,39 @@ import PathwayTestSupport
         #expect(suppression <= -10, "DSI suppression \(suppression) % 5 s after the step")
     }
 
+    // MARK: - Row 14: a CB1 trace completed by later firing (Heifets, Chevaleyre & Castillo 2008)
+
+    /// Fig. 1 of Heifets et al. 2008 PNAS (PMC2481322, legend): theta bursts of the Schaffer
+    /// collaterals in 10 nM TTX, the interneurons firing only at the 0.067-Hz test rate, give no
+    /// I-LTD (|ΔIPSC| < 5 %); afferent bursts over the next ten minutes rescue it (≤ −15 %,
+    /// presynaptic); the bursts alone give none (Fig. 1B). The rig has no spontaneous interneuron
+    /// firing, so every run here is the TTX condition, and it applies drugs for the whole run, so
+    /// the mGluR-I antagonists the legend washes in at induction are left out. The legend gives
+    /// neither the TBS nor the rescue bursts' pattern: the library's theta-burst train (tbs.toml)
+    /// for both, the bursts' trains every 10 s from 1 min after the TBS. Each burst run takes ~15 s
+    /// of CPU (2,400 terminal spikes).
+    @Test func heifetsRescueNeedsTheInductionAndLaterFiring() throws {
+        let tbs = InductionBlock(stimulus: "excitatory_afferent",
+                                 pattern: .thetaBurst(pulsesPerBurst: 4, intraBurstRate: 100, burstRate: 5, burstsPerTrain: 10, trains: 3, trainInterval: 10))
+        let bursts = InductionBlock(stimulus: "inhibitory_afferent",
+                                    pattern: .thetaBurst(pulsesPerBurst: 4, intraBurstRate: 100, burstRate: 5, burstsPerTrain: 10, trains: 60, trainInterval: 10),
+                                    start: 60)
+        // 1 min of baseline, read 5-10 min after the bursts end.
+        func heifets(_ induction: [InductionBlock]) -> InductionProtocol {
+            InductionProtocol(name: "heifets", baselineDuration: 60, testInterval: 15, induction: induction, followUpDuration: 1200,
+                              analysisWindow: 900...1200)
+        }
+        let inTTX = try Self.change(heifets([tbs]))
+        #expect(abs(inTTX.amplitudeChange) < 5, "TBS in TTX: ΔIPSC \(inTTX.amplitudeChange) %")
+        let alone = try Self.change(heifets([bursts]))
+        #expect(abs(alone.amplitudeChange) < 5, "bursts alone: ΔIPSC \(alone.amplitudeChange) %")
+        let rescued = try Self.change(heifets([tbs, bursts]))
+        withKnownIssue("the delayed rescue is not reproduced: the lasting step needs CB1's Gi/o and the terminal's calcineurin within seconds of each other (lumped gate), or the bursts' calcineurin depresses as much without the TBS (cAMP/PKA chain): Benchmarks/RESULTS.md") {
+            #expect(rescued.amplitudeChange <= -15 && rescued.locus == .presynaptic,
+                    "TBS then bursts: ΔIPSC \(rescued.amplitudeChange) %, \(rescued.locus)")
+        }
+    }
+
     // MARK: - Row 9: theta bursts near the cell (Patenaude et al. 2003)
 
     /// Theta bursts of both afferents in CNQX and D-AP5 (patenaude_tbs) depress the CB1-positive
