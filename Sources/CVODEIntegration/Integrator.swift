@@ -7,6 +7,9 @@ public import KineticsCore
 public struct IntegratorOptions: Sendable, Hashable {
     public var relativeTolerance: Double = 1e-6
     public var absoluteTolerance: Double = 1e-12
+    /// One absolute tolerance per state, in the system's state order (CVODES'
+    /// `CVodeSVtolerances`), in place of `absoluteTolerance`; nil: that one for every state.
+    public var absoluteTolerances: [Double]?
     /// CVODE's `mxstep`: steps allowed between two output times before giving up.
     public var maximumSteps: Int = 100_000
     /// Upper bound on the step size (0: none).
@@ -165,7 +168,17 @@ public final class Integrator {
         try check(CVodeInit(memory, direct == nil ? rhsCallback : kinapse_direct_rhs, initialTime, y), "CVodeInit")
         try check(CVodeSetUserData(memory, callbacks), "CVodeSetUserData")
         try check(CVodeSetErrHandlerFn(memory, errorCallback, Unmanaged.passUnretained(self).toOpaque()), "CVodeSetErrHandlerFn")
-        try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
+        if let tolerances = options.absoluteTolerances, n > 0 {
+            precondition(tolerances.count == n, "one absolute tolerance per state")
+            guard let vector = N_VNew_Serial(sunindextype(n), context) else { throw CVODEError.setupFailure("N_VNew_Serial", flag: -1) }
+            defer { N_VDestroy(vector) }
+            let values = kinapse_nvector_data(vector)!
+            for i in 0..<n { values[i] = tolerances[i] }
+            // CVODES keeps its own copy of the vector.
+            try check(CVodeSVtolerances(memory, options.relativeTolerance, vector), "CVodeSVtolerances")
+        } else {
+            try check(CVodeSStolerances(memory, options.relativeTolerance, options.absoluteTolerance), "CVodeSStolerances")
+        }
         try check(CVodeSetMaxNumSteps(memory, options.maximumSteps), "CVodeSetMaxNumSteps")
         if options.maximumStepSize > 0 { try check(CVodeSetMaxStep(memory, options.maximumStepSize), "CVodeSetMaxStep") }
         try attachLinearSolver(options.linearSolver.resolved(for: system), length: length)

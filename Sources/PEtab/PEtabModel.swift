@@ -32,6 +32,12 @@ public struct PEtabSettings: Sendable {
     /// values, a gradient a few per cent cheaper (most of its time is in CVODES, docs/petab.md),
     /// and a C compilation at load unless the library is cached.
     public var nativeCode = false
+    /// Each state's absolute tolerance scaled to its size in every simulation of a condition
+    /// (`SimulationRequest.scalesAbsoluteTolerance`): rtol × its peak where that is below
+    /// `absoluteTolerance`. Hierarchical scaling factors let a fit move into regions where
+    /// the observed states are orders of magnitude below `absoluteTolerance`, which then
+    /// leaves them without a correct digit (Benchmarks/RESULTS.md, Fujita).
+    public var scaledAbsoluteTolerance = false
     public init() {}
 
     var integratorOptions: IntegratorOptions {

@@ -80,6 +80,7 @@ extension PEtabModel {
             }
         }
         var request = SimulationRequest(grid: TimeGrid(times: times), columns: columns, overrides: [], options: settings.integratorOptions)
+        request.scalesAbsoluteTolerance = settings.scaledAbsoluteTolerance
         let differentiated = derivatives ? plan.differentiated : nil
         if let carried {
             for (name, value) in carried.values where !(reinitialise && plan.setStates.contains(name)) {

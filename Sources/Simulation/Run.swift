@@ -31,6 +31,8 @@ struct Run {
 
     /// The state as events see and change it (the integrator gets a copy on restart).
     var y: [Double] = []
+    /// The largest |y_i| of each state at the start and wherever the solver returned.
+    var statePeaks: [Double] = []
     /// Each event's trigger value as last evaluated (for false → true detection).
     var previousTrigger: [Bool]
     /// Each event's `persistent` flag, copied out once.
@@ -214,6 +216,7 @@ struct Run {
         }
         instance.update(time: t0, state: y)
         instance.startHistory(time: t0)
+        statePeaks = y.map(abs)
         if let bad = firstNonFinite() {
             fail(SimulationFailure(reason: "the initial value of '\(bad)' is not a finite number", flagName: nil,
                                    reachedTime: t0, culprit: bad, hint: "check its initial value and the values it is computed from"))
@@ -274,6 +277,7 @@ struct Run {
                 try integrator.setStopTime(passesTimeSwitches ? nextLanding : min(nextSwitch, pause))
                 let step = try integrator.advance(to: target)
                 integrator.withState { state in y.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: state) } }
+                for i in y.indices where abs(y[i]) > statePeaks[i] { statePeaks[i] = abs(y[i]) }
                 if sensitivity != nil { try integrator.copySensitivities(into: &sens) }
                 instance.recordHistory(time: step.time, state: y, newSegment: false)
                 if request.stopOnNegativeConcentration, let f = negativeSpecies(at: integrator.time) { return fail(f) }

@@ -33,6 +33,14 @@ public struct SimulationRequest: Sendable {
     /// Record every column only at some rows of the grid, and a few columns at all of them
     /// (`SampledRows`); nil: every column at every row.
     public var sampledRows: SampledRows?
+    /// Scale each state's absolute tolerance to the state's size, as Simulink's
+    /// AutoScaleAbsTol does (abstol = reltol × the state's largest magnitude): a first run
+    /// without sensitivities at `options` finds each state's peak |value|, and a state whose
+    /// reltol × peak is below `options.absoluteTolerance` gets that as its own tolerance in
+    /// the run that is returned. A state far smaller than the absolute tolerance is
+    /// otherwise integrated with no correct digit, and a quantity that reads it through a
+    /// large factor (an observable's scale) inherits that error.
+    public var scalesAbsoluteTolerance = false
 
     public init(grid: TimeGrid, columns: [String]? = nil, overrides: [(name: String, value: Double)] = [],
                 options: IntegratorOptions = IntegratorOptions()) {
@@ -71,6 +79,9 @@ public struct SimulationResult: Sendable {
     public var sensitivities: SensitivityTrajectory?
     /// How many event triggers the run evaluated (tests count the work of event instants).
     package var triggerEvaluations = 0
+    /// The largest |value| each state (in the model's state order) had at the start and at
+    /// the solver's returns.
+    public var statePeaks: [Double] = []
 }
 
 /// A run stopped part-way by `Simulator.run(_:pausingAt:)`: everything it had, its memory
@@ -146,6 +157,9 @@ public struct Simulator: Sendable {
 
     /// Runs `request`; `eventAction`, if given, is called after every event execution.
     public func run(_ request: SimulationRequest, eventAction: (any EventAction)? = nil) throws(SimulationRequestError) -> SimulationResult {
+        if request.scalesAbsoluteTolerance, eventAction == nil, request.options.absoluteTolerances == nil {
+            return try runScalingAbsoluteTolerance(request)
+        }
         let prepared = try prepare(request, eventAction: eventAction)
         var run = prepared.run
         run.execute(overrides: prepared.overrides)
@@ -258,7 +272,43 @@ public struct Simulator: Sendable {
                                       eventsExecuted: run.eventsExecuted, linearSolver: run.linearSolver, failure: run.failure,
                                       sensitivities: run.sensitivityTrajectory)
         result.triggerEvaluations = run.triggerEvaluations
+        result.statePeaks = run.statePeaks
         return result
+    }
+
+    /// `SimulationRequest.scalesAbsoluteTolerance`. Where the run at the scaled tolerances
+    /// fails, the run at the request's own tolerances is returned: scaling never makes a
+    /// point that simulates fail. The statistics include the first run's work.
+    private func runScalingAbsoluteTolerance(_ request: SimulationRequest) throws(SimulationRequestError) -> SimulationResult {
+        var unscaled = request
+        unscaled.scalesAbsoluteTolerance = false
+        var plain = unscaled
+        plain.sensitivityParameters = []
+        plain.initialSensitivities = [:]
+        let first = try run(plain)
+        let o = request.options
+        if first.failure == nil,
+           let tolerances = Self.scaledAbsoluteTolerances(peaks: first.statePeaks, relative: o.relativeTolerance, absolute: o.absoluteTolerance) {
+            var scaled = unscaled
+            scaled.options.absoluteTolerances = tolerances
+            var second = try run(scaled)
+            if second.failure == nil {
+                second.statistics = first.statistics + second.statistics
+                return second
+            }
+        }
+        if request.sensitivityParameters.isEmpty { return first }
+        var result = try run(unscaled)
+        result.statistics = first.statistics + result.statistics
+        return result
+    }
+
+    /// Each state's absolute tolerance: reltol × its peak where that is below `absolute`,
+    /// else `absolute` (also for a state that stayed 0); nil when no state is below.
+    static func scaledAbsoluteTolerances(peaks: [Double], relative: Double, absolute: Double) -> [Double]? {
+        // The smallest normal number keeps a weight 1/tolerance finite for a peak that underflows.
+        let tolerances = peaks.map { peak in peak > 0 && relative * peak < absolute ? max(relative * peak, .leastNormalMagnitude) : absolute }
+        return tolerances.contains { $0 < absolute } ? tolerances : nil
     }
 
     private func suggestion(_ name: String) -> String? { model.suggestion(for: name) }

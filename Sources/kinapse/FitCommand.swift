@@ -79,6 +79,9 @@ struct Fit: ParsableCommand {
     @OptionGroup(title: "PEtab problems")
     var optimizer: PEtabOptimizerOptions
 
+    @Flag(name: .customLong("scaled-atol"), help: ArgumentHelp("PEtab problems: scale each state's absolute tolerance to its size: rtol × the state's peak magnitude (found by a first run without sensitivities) where that is below --atol, as Simulink's AutoScaleAbsTol does. For states far smaller than --atol, which it would leave without a correct digit; each simulation runs twice where it applies."))
+    var scaledAtol = false
+
     @Flag(help: "PEtab problems: evaluate instead of fitting (objective, llh, chi2 and simulations.tsv).")
     var evaluate = false
 
@@ -125,7 +128,7 @@ struct Fit: ParsableCommand {
                           ("--shard", sharding.shard != nil)].filter(\.1).map(\.0)
             if let first = unused.first { throw ValidationError("\(first) does not apply to a PEtab problem") }
         } else {
-            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--max-iterations/--stagnation-window/--local-model/--bounds/--acceleration/--trace/--[no-]hierarchical/--[no-]trial-gradients/--[no-]internal-doubling/--global/--multiple-shooting", optimizer.isSet)].filter(\.1).map(\.0)
+            let petabOnly = [("--evaluate", evaluate), ("--params", params != nil), ("--scaled-atol", scaledAtol), ("--max-iterations/--stagnation-window/--local-model/--bounds/--acceleration/--trace/--[no-]hierarchical/--[no-]trial-gradients/--[no-]internal-doubling/--global/--multiple-shooting", optimizer.isSet)].filter(\.1).map(\.0)
             if let first = petabOnly.first { throw ValidationError("\(first) applies to PEtab problems (.yaml); '\(problem)' is a fit problem") }
         }
     }
@@ -172,8 +175,9 @@ struct Fit: ParsableCommand {
     /// `kinapse fit PROBLEM.yaml`: the PEtab fit, or with --evaluate one evaluation.
     func runPEtab() throws {
         if evaluate {
-            let settings = PEtabSettings(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
+            var settings = PEtabSettings(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
                                          nativeCode: solver.nativeCode, gradient: false)
+            settings.scaledAbsoluteTolerance = scaledAtol
             do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
                 throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
             }
@@ -184,8 +188,9 @@ struct Fit: ParsableCommand {
         if let starts { options.starts = starts }
         if let seed { options.seed = seed }
         if let jobs { options.jobs = jobs }
-        let settings = PEtabSettings.fit(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
+        var settings = PEtabSettings.fit(rtol: solver.rtol, atol: solver.atol, maxSteps: solver.maxSteps, linearSolver: solver.linearSolver,
                                          nativeCode: solver.nativeCode)
+        settings.scaledAbsoluteTolerance = scaledAtol
         try PEtabDriver.fit(problem, options: options, budget: budget, settings: settings, outDir: outDir, quiet: quiet, force: force,
                             startFrom: params)
     }

@@ -39,6 +39,9 @@ struct PEtabSolverOptions: ParsableArguments {
     @Flag(name: .customLong("native-code"), help: "Compile the model and its sensitivity equations to machine code with the system C compiler (cached in KINAPSE_CACHE): the same values, gradients a few per cent cheaper.")
     var nativeCode = false
 
+    @Flag(name: .customLong("scaled-atol"), help: ArgumentHelp("Scale each state's absolute tolerance to its size: rtol × the state's peak magnitude (found by a first run without sensitivities) where that is below --atol, as Simulink's AutoScaleAbsTol does. For states far smaller than --atol, which it would leave without a correct digit; each simulation runs twice where it applies."))
+    var scaledAtol = false
+
     func validate() throws {
         if let rtol { guard rtol > 0, rtol < 1 else { throw ValidationError("--rtol must be between 0 and 1 (got \(rtol))") } }
         if let atol { guard atol > 0, atol.isFinite else { throw ValidationError("--atol must be positive (got \(atol))") } }
@@ -46,12 +49,16 @@ struct PEtabSolverOptions: ParsableArguments {
     }
 
     func settings(gradient: Bool) -> PEtabSettings {
-        PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode, gradient: gradient)
+        var settings = PEtabSettings(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode, gradient: gradient)
+        settings.scaledAbsoluteTolerance = scaledAtol
+        return settings
     }
 
     /// The settings of a fit: its own step limit unless --max-steps gives one.
     var fitSettings: PEtabSettings {
-        PEtabSettings.fit(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode)
+        var settings = PEtabSettings.fit(rtol: rtol, atol: atol, maxSteps: maxSteps, linearSolver: linearSolver, nativeCode: nativeCode)
+        settings.scaledAbsoluteTolerance = scaledAtol
+        return settings
     }
 }
 

@@ -55,6 +55,28 @@ struct PEtabCommandTests {
         #expect(evaluate.status == 0 && Self.number("llh", in: evaluate.stdout).map { abs($0 - llh) <= 2e-6 } == true, "\(evaluate.stdout)\(evaluate.stderr)")
     }
 
+    /// `--scaled-atol` reaches both commands: at atol 1e-2 (above rtol × the case's state
+    /// peaks) llh is off by 5e-4 (measured); with each state's tolerance scaled to rtol × its
+    /// peak it is the solution to the 6 decimals printed (2e-6 with the reference's rounding).
+    @Test func scaledAbsoluteTolerancesReachBothCommands() throws {
+        let dir = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let reference = -0.84750169713188
+        let plain = try CLI.run(["petab", "llh", case0001, "--atol", "1e-2"])
+        let scaled = try CLI.run(["petab", "llh", case0001, "--atol", "1e-2", "--scaled-atol"])
+        let evaluate = try CLI.run(["fit", case0001, "--evaluate", "--atol", "1e-2", "--scaled-atol", "--out-dir", dir.path])
+        let loose = try #require(Self.number("llh", in: plain.stdout))
+        #expect(abs(loose - reference) >= 1e-4, "llh \(loose) at atol 1e-2: the case does not exercise the scaling")
+        for run in [scaled, evaluate] {
+            #expect(run.status == 0, "\(run.stderr)")
+            let llh = try #require(Self.number("llh", in: run.stdout))
+            #expect(abs(llh - reference) <= 2e-6, "llh \(llh) scaled")
+        }
+        let toml = TestModels.repositoryRoot.appendingPathComponent("Fixtures/fit/blowup/problem.toml").path
+        let refused = try CLI.run(["fit", toml, "--scaled-atol", "--out-dir", dir.path])
+        #expect(refused.status != 0 && refused.stderr.contains("--scaled-atol applies to PEtab problems"), "\(refused.stderr)")
+    }
+
     @Test func optionsOfTheOtherKindOfProblemAreRefused() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
