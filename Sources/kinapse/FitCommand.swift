@@ -79,7 +79,7 @@ struct Fit: ParsableCommand {
     @OptionGroup(title: "PEtab problems")
     var optimizer: PEtabOptimizerOptions
 
-    @Flag(name: .customLong("scaled-atol"), help: ArgumentHelp("PEtab problems: scale each state's absolute tolerance to its size: rtol × the state's peak magnitude (found by a first run without sensitivities) where that is below --atol, as Simulink's AutoScaleAbsTol does. For states far smaller than --atol, which it would leave without a correct digit; each simulation runs twice where it applies."))
+    @Flag(name: .customLong("scaled-atol"), help: ArgumentHelp("PEtab problems: " + PEtabSolverOptions.scaledAtolHelp.prefix(1).lowercased() + PEtabSolverOptions.scaledAtolHelp.dropFirst()))
     var scaledAtol = false
 
     @Flag(help: "PEtab problems: evaluate instead of fitting (objective, llh, chi2 and simulations.tsv).")

@@ -39,7 +39,10 @@ struct PEtabSolverOptions: ParsableArguments {
     @Flag(name: .customLong("native-code"), help: "Compile the model and its sensitivity equations to machine code with the system C compiler (cached in KINAPSE_CACHE): the same values, gradients a few per cent cheaper.")
     var nativeCode = false
 
-    @Flag(name: .customLong("scaled-atol"), help: ArgumentHelp("Scale each state's absolute tolerance to its size: rtol × the state's peak magnitude (found by a first run without sensitivities) where that is below --atol, as Simulink's AutoScaleAbsTol does. For states far smaller than --atol, which it would leave without a correct digit; each simulation runs twice where it applies."))
+    /// `--scaled-atol`'s help, shared with `kinapse fit`.
+    static let scaledAtolHelp = "Scale each state's absolute tolerance to its size: rtol × the state's peak magnitude (found by a first run without sensitivities) where that is below --atol, as Simulink's AutoScaleAbsTol does. For states far smaller than --atol, which it would leave without a correct digit; each simulation runs twice where it applies."
+
+    @Flag(name: .customLong("scaled-atol"), help: ArgumentHelp(Self.scaledAtolHelp))
     var scaledAtol = false
 
     func validate() throws {
