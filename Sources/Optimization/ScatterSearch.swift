@@ -1,12 +1,14 @@
 public import KinapseUtilities
 
 /// How a fit looks for the global optimum: independent local runs from a Latin hypercube,
-/// or a scatter search that spends cheap objective evaluations before each local run.
+/// or a global phase (scatter search, CMA-ES) that spends cheap objective evaluations before each local run.
 public enum GlobalSearch: String, Sendable, Hashable, CaseIterable, Codable {
     /// `MultiStart`: a local run from each Latin-hypercube point in turn.
     case multiStart = "multi-start"
     /// `ScatterSearch`: enhanced scatter search with local runs (eSS).
     case scatterSearch = "ess"
+    /// `CMAES`: IPOP-CMA-ES with a local run after each of its runs.
+    case cmaES = "cmaes"
 }
 
 /// Settings of an enhanced scatter search. The defaults are MEIGO's (`essR`, Egea et al.).
@@ -107,7 +109,7 @@ public enum ScatterSearch {
         var search = Search(space: space, options: options, problem: try makeProblem(), cancellation: cancellation,
                             progress: progress, trace: trace)
         search.run()
-        return (MultiStartResult(space: space, starts: search.localRuns, plannedStarts: search.localRuns.count), search.report)
+        return (MultiStartResult(space: space, starts: search.local.runs, plannedStarts: search.local.count), search.report)
     }
 }
 
@@ -115,10 +117,10 @@ public enum ScatterSearch {
 private struct Search {
     let lower: [Double], upper: [Double]
     let options: ScatterSearchOptions
-    let problem: any LeastSquaresProblem
+    /// Every evaluation of the global phase, and the best point so far (MEIGO's `xbest`): a
+    /// member can leave the reference set (stuck, or a duplicate), so the set's best alone may lose it.
+    var objective: GlobalPhaseObjective
     let cancellation: CancellationFlag?
-    let progress: (@Sendable (MultiStartProgress) -> Void)?
-    let trace: (@Sendable (Int, TrialStep) -> Void)?
     var rng: SeededGenerator
     var report: ScatterSearchReport
     let b: Int
@@ -126,25 +128,20 @@ private struct Search {
     var values: [Double] = []
     /// Generations since each member last improved.
     var stuck: [Int] = []
-    var localRuns: [StartResult] = []
+    var local: LocalRuns
     /// Local starts and solutions so far: the points a new local start should keep away from.
     var visited: [[Double]] = []
     /// The distinct local solutions so far (MEIGO's `local_solutions`).
     var localSolutions: [[Double]] = []
-    var localCPU = 0.0
-    /// The best point evaluated so far (MEIGO's `xbest`): a member can leave the reference set
-    /// (stuck, or a duplicate), so the set's best alone may lose it.
-    var best: (x: [Double], f: Double) = ([], .infinity)
 
     init(space: ParameterSpace, options: ScatterSearchOptions, problem: any LeastSquaresProblem, cancellation: CancellationFlag?,
          progress: (@Sendable (MultiStartProgress) -> Void)?, trace: (@Sendable (Int, TrialStep) -> Void)?) {
         lower = space.scaledLower
         upper = space.scaledUpper
         self.options = options
-        self.problem = problem
+        objective = GlobalPhaseObjective(problem)
         self.cancellation = cancellation
-        self.progress = progress
-        self.trace = trace
+        local = LocalRuns(optimizer: options.optimizer, startBounds: options.startBounds, cancellation: cancellation, progress: progress, trace: trace)
         rng = SeededGenerator(seed: options.seed ^ 0x5CA7_7E25_EA2C_0001)
         b = max(4, options.referenceSetSize ?? ScatterSearchOptions.automaticReferenceSetSize(parameters: space.count))
         let diverse = max(b, options.diverseSetSize ?? 10 * space.count)
@@ -153,16 +150,6 @@ private struct Search {
 
     var isCancelled: Bool { cancellation?.isCancelled ?? false }
 
-    /// ½‖r‖² (plus the problem's offset) without gradient; +∞ where the model cannot be evaluated.
-    mutating func objective(_ x: [Double]) -> Double {
-        report.evaluations += 1
-        guard let e = try? problem.evaluate(at: x, jacobian: false), e.residuals.allSatisfy(\.isFinite), e.objective.isFinite else {
-            report.failedEvaluations += 1
-            return .infinity
-        }
-        if e.objective < best.f { best = (x, e.objective) }
-        return e.objective
-    }
 
     mutating func uniformPoint() -> [Double] {
         rng.nextUniformPoint(lower: lower, upper: upper)
@@ -189,13 +176,15 @@ private struct Search {
     mutating func run() {
         let began = threadCPUSeconds()
         defer {
-            report.cpuTime = threadCPUSeconds() - began - localCPU
-            report.bestObjective = best.f
+            report.cpuTime = threadCPUSeconds() - began - local.cpuTime
+            report.bestObjective = objective.best.f
+            report.evaluations = objective.evaluations
+            report.failedEvaluations = objective.failedEvaluations
         }
-        defer { keepTheBestMember() }
+        defer { local.appendGlobalBest(objective.best, cancelled: isCancelled) }
         guard initialize() else { return }
         var generationsSinceLocal = 0, nextLocalAfter = options.firstLocalSearch
-        while !isCancelled && localRuns.count < options.localSearches {
+        while !isCancelled && local.count < options.localSearches {
             sortMembers()
             replaceDuplicates()
             guard let children = combine() else { return }
@@ -331,7 +320,7 @@ private struct Search {
         var start = members[values.indices.min { values[$0] < values[$1] }!]
         var parent = values.indices.min { values[$0] < values[$1] }!
         let candidates = children.filter(\.f.isFinite)
-        if !localRuns.isEmpty && !candidates.isEmpty {
+        if !local.isEmpty && !candidates.isEmpty {
             let distance = candidates.map { c in visited.map { normalizedDistance(c.x, $0) }.min() ?? .infinity }
             var score = [Double](repeating: 0, count: candidates.count)
             for (rank, k) in candidates.indices.sorted(by: { (distance[$0], $0) > (distance[$1], $1) }).enumerated() {
@@ -344,16 +333,8 @@ private struct Search {
             start = candidates[chosen].x
             parent = candidates[chosen].parent
         }
-        let index = localRuns.count
-        var optimizer = LevenbergMarquardt(options: options.optimizer, cancellation: cancellation)
-        if let startBounds = options.startBounds { optimizer.options.bounds = startBounds.treatment(ofStart: index) }
-        if let trace { optimizer.trace = { trace(index, $0) } }
-        let clock = ContinuousClock(), began = clock.now, cpuBegan = threadCPUSeconds()
-        let run = optimizer.minimize(problem, from: start, lower: lower, upper: upper)
-        let cpu = threadCPUSeconds() - cpuBegan
-        localCPU += cpu
-        localRuns.append(StartResult(index: index, start: start, redraws: 0, run: run, wallTime: clock.now - began, cpuTime: cpu))
-        if !run.status.isFailed && run.objective < best.f { best = (run.theta, run.objective) }
+        let run = local.run(objective.problem, from: start, lower: lower, upper: upper)
+        if !run.status.isFailed { objective.record(run.theta, run.objective) }
         visited.append(start)
         if !run.status.isFailed && run.objective.isFinite {
             // MEIGO's test of a new local solution: farther than 10⁻² from every earlier one.
@@ -366,23 +347,6 @@ private struct Search {
                 stuck[parent] = 0
             }
         }
-        if let progress {
-            let finished = localRuns.filter { !$0.status.isFailed }
-            progress(MultiStartProgress(completed: localRuns.count, total: localRuns.count, failed: localRuns.count - finished.count,
-                                        bestObjective: finished.map(\.objective).min() ?? .infinity))
-        }
-    }
-
-    /// The best point evaluated as a last row when it beats every local run's end (or none
-    /// ran): where the search stood when it ended, a point no local run started from.
-    mutating func keepTheBestMember() {
-        guard best.f.isFinite else { return }
-        let localBest = localRuns.filter { !$0.status.isFailed }.map(\.objective).min() ?? .infinity
-        guard best.f < localBest else { return }
-        let run = LeastSquaresResult(theta: best.x, objective: best.f, residuals: [], jacobian: nil, jacobianSource: nil, gradient: [],
-                                     iterations: 0, evaluations: 0, jacobianEvaluations: 0, failedEvaluations: 0,
-                                     status: isCancelled ? .interrupted : .maxEvaluations)
-        localRuns.append(StartResult(index: localRuns.count, start: best.x, redraws: 0, run: run, wallTime: .zero, cpuTime: 0))
     }
 
     /// Euclidean distance with each coordinate divided by its box width.

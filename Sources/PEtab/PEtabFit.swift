@@ -47,6 +47,8 @@ public struct PEtabFitOutcome: Sendable {
     public var trace: [(start: Int, step: TrialStep)] = []
     /// The global phase of a scatter search (`--global ess`); nil for a multi-start.
     public var scatterSearch: ScatterSearchReport?
+    /// The global phase of a CMA-ES search (`--global cmaes`); nil otherwise.
+    public var cmaES: CMAESReport?
     /// Multiple shooting's intervals per condition and node parameters (`PEtabMultipleShooting`); nil for single shooting.
     public var multipleShooting: (intervals: Int, nodes: Int)?
 
@@ -121,6 +123,13 @@ public struct PEtabFitOutcome: Sendable {
             lines.append("scatter search: reference set of \(s.referenceSetSize) from \(s.diverseSetSize) diverse points, \(s.generations) generations, "
                          + "\(s.evaluations) objective evaluations (\(s.failedEvaluations) could not be simulated), \(s.replacedMembers) members replaced, "
                          + String(format: "%.1f s of CPU outside the local runs (the starts)", s.cpuTime))
+        }
+        if let c = cmaES {
+            let stops = Dictionary(grouping: c.runs, by: \.stop).sorted { $0.value.count > $1.value.count }
+                .map { "\($0.value.count) by \($0.key.rawValue)" }.joined(separator: ", ")
+            lines.append("CMA-ES: \(c.runs.count) runs (populations \(c.runs.map { String($0.populationSize) }.joined(separator: ", ")); ended \(stops)), "
+                         + "\(c.runs.reduce(0) { $0 + $1.generations }) generations, \(c.evaluations) objective evaluations (\(c.failedEvaluations) could not be simulated), "
+                         + String(format: "%.1f s of CPU outside the local runs (the starts)", c.cpuTime))
         }
         if let (intervals, nodes) = multipleShooting {
             lines.append("multiple shooting: \(intervals) intervals per condition, \(nodes) node states estimated with the parameters, "
@@ -211,8 +220,8 @@ public struct PEtabFitOptions: Sendable {
     /// the starts (6.1 % and 7.7 % without), and the other reached problems have no flat start
     /// in their budget (Benchmarks/RESULTS.md).
     public var redrawFlatStarts = true
-    /// A multi-start, or an enhanced scatter search whose local runs are the starts
-    /// (`ScatterSearch`; `starts` bounds their number).
+    /// A multi-start, or a global search whose local runs are the starts (`ScatterSearch`,
+    /// `CMAES`; `starts` bounds their number).
     public var global = GlobalSearch.multiStart
     /// Keep every trial point of every start (`PEtabFitOutcome.trace`).
     public var recordTrace = false
@@ -264,6 +273,17 @@ public struct PEtabFitOptions: Sendable {
         o.additionalStarts = m.additionalStarts
         return o
     }
+
+    /// CMA-ES's settings: Hansen's defaults, with the local method, seed and given starts of `m`.
+    static func cmaES(from m: MultiStartOptions) -> CMAESOptions {
+        var o = CMAESOptions()
+        o.localSearches = m.starts + m.additionalStarts.count
+        o.seed = m.seed
+        o.optimizer = m.optimizer
+        o.startBounds = m.startBounds
+        o.additionalStarts = m.additionalStarts
+        return o
+    }
 }
 
 public enum PEtabFitRun {
@@ -273,7 +293,7 @@ public enum PEtabFitRun {
                            progress: (@Sendable () -> Void)? = nil) throws -> PEtabFitOutcome {
         if let intervals = options.multipleShooting {
             guard options.global == .multiStart else {
-                throw DiagnosticsError(.error("multiple shooting runs its own starts; it does not combine with scatter search"))
+                throw DiagnosticsError(.error("multiple shooting runs its own starts; it does not combine with a global search (scatter search, CMA-ES)"))
             }
             return try PEtabMultipleShooting.run(model, intervals: intervals, options: options, cancellation: cancellation, progress: progress)
         }
@@ -298,6 +318,7 @@ public enum PEtabFitRun {
         }
         let result: MultiStartResult
         var scatterReport: ScatterSearchReport?
+        var cmaReport: CMAESReport?
         switch options.global {
         case .multiStart:
             result = try MultiStart.run(space: space, options: multiStart, cancellation: cancellation, makeProblem: makeProblem,
@@ -306,6 +327,9 @@ public enum PEtabFitRun {
             (result, scatterReport) = try ScatterSearch.run(space: space, options: PEtabFitOptions.scatterSearch(from: multiStart),
                                                             cancellation: cancellation,
                                                             makeProblem: makeProblem, progress: report, trace: trace)
+        case .cmaES:
+            (result, cmaReport) = try CMAES.run(space: space, options: PEtabFitOptions.cmaES(from: multiStart), cancellation: cancellation,
+                                                makeProblem: makeProblem, progress: report, trace: trace)
         }
         // Every end point scored again for the tables (llh, χ², simulated values): a batch of
         // its own, so MPI ranks and threads share it, where each rank used to score them all
@@ -328,6 +352,7 @@ public enum PEtabFitRun {
         var outcome = PEtabFitOutcome(problem: problem, starts: starts, plannedStarts: result.plannedStarts,
                                       profiled: profiled, options: options, trace: recorded)
         outcome.scatterSearch = scatterReport
+        outcome.cmaES = cmaReport
         return outcome
     }
 }

@@ -274,7 +274,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
         if let maxIterations { guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be positive (got \(maxIterations))") } }
         if let stagnationWindow { guard stagnationWindow >= 0 else { throw ValidationError("--stagnation-window must be 0 or positive (got \(stagnationWindow))") } }
         if let multipleShooting { guard multipleShooting >= 2 else { throw ValidationError("--multiple-shooting needs at least 2 intervals (got \(multipleShooting)); without it the fit is single shooting") } }
-        if multipleShooting != nil, global == .scatterSearch { throw ValidationError("--multiple-shooting runs its own starts; it does not combine with --global ess") }
+        if multipleShooting != nil, let global, global != .multiStart { throw ValidationError("--multiple-shooting runs its own starts; it does not combine with --global \(global.rawValue)") }
     }
 
     @Option(name: .customLong("local-model"),
@@ -290,7 +290,7 @@ struct PEtabOptimizerOptions: ParsableArguments {
     var acceleration: StepAcceleration?
 
     @Option(name: .customLong("global"),
-            help: "How the starts are placed: multi-start (the default: one local run from each Latin-hypercube point) or ess (enhanced scatter search, Egea, Martí & Banga 2010: a reference set evolved by cheap objective evaluations without gradient, with a local run after the first generation and every 10th, from the best and most diverse points; its local runs are the starts, --starts bounds their number; one thread).")
+            help: "How the starts are placed: multi-start (the default: one local run from each Latin-hypercube point) or ess (enhanced scatter search, Egea, Martí & Banga 2010: a reference set evolved by cheap objective evaluations without gradient, with a local run after the first generation and every 10th, from the best and most diverse points) or cmaes (IPOP-CMA-ES, Hansen & Ostermeier 2001, Auger & Hansen 2005: covariance-matrix adaptation on plain simulations, restarted with a doubled population, with a local run from each run's best point); their local runs are the starts, --starts bounds their number; one thread.")
     var global: GlobalSearch?
 
     @Flag(help: "Write trace.tsv into --out-dir: every trial point of every start (objective, optimality, trust radius, step kind and norm, predicted and actual reduction, coordinates near a bound, acceleration against velocity). For diagnosing a few starts.")
