@@ -183,6 +183,29 @@ import PathwayTestSupport
         }
     }
 
+    // MARK: - Row 14: chemical iLTD (Monday et al. 2020; Heifets et al. 2008 Fig. 1C)
+
+    /// The shipped `monday_chemical_iltd` (Monday et al. 2020 eLife 9:e54812, Methods read in full):
+    /// WIN 55,212-2 5 µM for 25 min with 5 inhibitory-afferent pulses at 10 Hz every 10 s in its last
+    /// 10 min, read 80–100 min later; the paper's control arms lose 22–39 %, so ≤ −15 % and
+    /// presynaptic here; AM251 (which the paper uses to chase WIN; here in the bath throughout)
+    /// abolishes it (|ΔIPSC| < 5 %). The same WIN bath with the interneurons silenced (10 nM TTX)
+    /// leaves no I-LTD (Heifets et al. 2008 Fig. 1C legend): `win_bath_tests_only`, the WIN bath
+    /// with the 0.05-Hz test pulses alone. Full-length protocols, ~6 s of CPU each.
+    @Test func winBathWithInterneuronFiringGivesChemicalILTD() throws {
+        func shipped(_ name: String) throws -> InductionProtocol {
+            try ProtocolReader.read(path: Self.root.appendingPathComponent("Pathways/protocols/\(name).toml").path)
+        }
+        let iltd = try Self.change(shipped("monday_chemical_iltd"))
+        #expect(iltd.amplitudeChange <= -15 && iltd.locus == .presynaptic, "WIN + bursts: ΔIPSC \(iltd.amplitudeChange) %, \(iltd.locus)")
+        let inAM251 = try Self.change(shipped("monday_chemical_iltd"), blockers: ["AM251"])
+        #expect(abs(inAM251.amplitudeChange) < 5, "WIN + bursts in AM251: ΔIPSC \(inAM251.amplitudeChange) %")
+        let inTTX = try Self.change(shipped("win_bath_tests_only"))
+        withKnownIssue("the lasting step (the terminal's Gi/o gate with its calcineurin) counts the test spikes as it counts the bursts: WIN alone depresses as much (Benchmarks/RESULTS.md, H1 session 25)") {
+            #expect(abs(inTTX.amplitudeChange) < 5, "WIN with the tests only (TTX): ΔIPSC \(inTTX.amplitudeChange) %")
+        }
+    }
+
     // MARK: - Row 9: theta bursts near the cell (Patenaude et al. 2003)
 
     /// Theta bursts of both afferents in CNQX and D-AP5 (patenaude_tbs) depress the CB1-positive
