@@ -139,7 +139,6 @@ private struct RestartedSearch {
         }
     }
 
-
     mutating func run() {
         let began = threadCPUSeconds()
         defer {
@@ -186,18 +185,17 @@ private struct RestartedSearch {
             if isCancelled { summary.stop = .cancelled; break }
             if summary.generations >= maxGenerations { summary.stop = .maxGenerations; break }
             s.updateEigensystemIfDue()
-            var samples: [(u: [Double], y: [Double], f: Double)] = []
+            var samples: [(y: [Double], f: Double)] = []
             samples.reserveCapacity(lambda)
             for _ in 0..<lambda {
                 if isCancelled { break }
                 let z = (0..<n).map { _ in rng.nextNormal() }
                 let y = s.transform(z)
-                let u = (0..<n).map { s.mean[$0] + s.sigma * y[$0] }
-                let x = point(u)
+                let x = point((0..<n).map { s.mean[$0] + s.sigma * y[$0] })
                 let f = objective(x)
                 summary.evaluations += 1
                 if f < bestOfRun.f { bestOfRun = (x, f) }
-                samples.append((u, y, f))
+                samples.append((y, f))
             }
             if samples.count < lambda { summary.stop = .cancelled; break }
             samples.sort { $0.f < $1.f }
