@@ -86,7 +86,7 @@ struct ProgramLoader {
     }
 
     private mutating func readImport(_ directive: ImportDirective, from importer: SourceFile) {
-        let directory = (importer.path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: importer.path)
         let path = directive.path.hasPrefix("/") || directory.isEmpty
             ? directive.path
             : (directory as NSString).appendingPathComponent(directive.path)

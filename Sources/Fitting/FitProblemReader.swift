@@ -24,7 +24,7 @@ public enum FitProblemReader {
         let root = try ConfigReader.read(file)
         var d = DiagnosticCollector()
         var top = TableReader(root, name: "the fit problem")
-        let directory = (file.path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: file.path)
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") || directory.isEmpty ? path : (directory as NSString).appendingPathComponent(path)
         }

@@ -8,8 +8,8 @@ public enum ProtocolLocator {
     public static func directories(near synapsePath: String?) -> [String] {
         var out: [String] = []
         if let synapsePath {
-            let synapseDirectory = (synapsePath as NSString).deletingLastPathComponent
-            out.append(((synapseDirectory as NSString).deletingLastPathComponent as NSString).appendingPathComponent("protocols"))
+            let synapseDirectory = PathName.directory(of: synapsePath)
+            out.append((PathName.directory(of: synapseDirectory) as NSString).appendingPathComponent("protocols"))
         }
         out += LibraryPath.candidates().map { ($0 as NSString).appendingPathComponent("protocols") }
         return out

@@ -13,7 +13,7 @@ public enum PEtabReader {
     public static func read(path: String) throws(DiagnosticsError) -> PEtabProblem {
         let yamlFile = try SourceFile.read(path: path)
         let root = try YAMLSubset.parse(yamlFile)
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: path)
         func resolve(_ p: String) -> String { p.hasPrefix("/") || directory.isEmpty ? p : directory + "/" + p }
 
         var d = DiagnosticCollector()

@@ -1,6 +1,7 @@
 import Foundation
 import Dispatch
 import KinapseUtilities
+import SourceDiagnostics
 
 /// Output files are written whole or not at all: to a temporary file beside the target,
 /// then renamed over it, so an interrupted run never leaves a truncated result.
@@ -84,11 +85,11 @@ public enum AtomicFile {
             guard count >= 0 else { throw WriteError(path: link, reason: String(cString: strerror(errno))) }
             let target = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if target.hasPrefix("/") { return target }
-            return ((link as NSString).deletingLastPathComponent as NSString).appendingPathComponent(target)
+            return (PathName.directory(of: link) as NSString).appendingPathComponent(target)
         }
 
         private static func requireDirectory(of path: String, named: String) throws(WriteError) {
-            let directory = (path as NSString).deletingLastPathComponent
+            let directory = PathName.directory(of: path)
             let shown = directory.isEmpty ? "." : directory
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: shown, isDirectory: &isDirectory), isDirectory.boolValue else {

@@ -1,5 +1,6 @@
 import Foundation
 import KinapseUtilities
+import SourceDiagnostics
 
 /// A lock on a results directory, so two runs never write their files into it at once:
 /// a file `.kinapse-fit.lock` created with O_EXCL and holding the owner's process id,
@@ -47,7 +48,7 @@ public final class OutputDirectoryLock: Sendable {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
             return isDirectory.boolValue ? nil : "'\(path)' is a file, not a directory"
         }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = PathName.directory(of: path)
         if !parent.isEmpty, parent != path, let reason = makeDirectory(parent) { return reason }
         return mkdir(path, 0o777) == 0 || errno == EEXIST ? nil : String(cString: strerror(errno))
     }
@@ -64,12 +65,26 @@ public enum ResultManifest {
             + files.map { $0 + "\n" }.joined()
     }
 
-    /// The file names an earlier manifest lists (plain names inside the directory only).
-    public static func read(in directory: String) -> [String] {
+    /// The first words of every manifest a fit writes (`text`).
+    static let header = "# kinapse fit "
+
+    /// The file names an earlier fit's manifest lists (plain names inside the directory only);
+    /// nil when the directory holds a `manifest.txt` that no fit wrote (it does not start with
+    /// the header): that file is someone else's, so nothing it lists may be removed.
+    public static func read(in directory: String) -> [String]? {
         let path = (directory as NSString).appendingPathComponent(name)
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        guard text.hasPrefix(header) else { return nil }
         return text.split(whereSeparator: \.isNewline).map(String.init).filter { line in
             !line.isEmpty && !line.hasPrefix("#") && !line.contains("/") && line != ".." && line != "." && line != name
         }
+    }
+
+    /// Refuses a results directory whose `manifest.txt` no fit wrote, before the fit runs:
+    /// a fit replaces the manifest and removes what an earlier fit's manifest lists.
+    public static func refuseForeign(in directory: String) throws(OutputPolicy.Refusal) {
+        guard read(in: directory) == nil else { return }
+        throw OutputPolicy.Refusal(message: "'\((directory as NSString).appendingPathComponent(name))' was not written by kinapse fit; a fit replaces its manifest.txt",
+                                   hint: "choose another --out-dir, or move that file away")
     }
 }

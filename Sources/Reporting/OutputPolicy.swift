@@ -31,12 +31,8 @@ public struct OutputPolicy: Sendable {
         // Rank 0 of an MPI job checks and writes; the others write nothing, and an output
         // directory rank 0 has yet to create would fail their check.
         guard JobRank.speaksForJob else { return }
-        let inputIDs = inputs.compactMap { input in Self.identity(input).map { (input, $0) } }
-        let inputPaths = Dictionary(inputs.map { (Self.resolved($0), $0) }, uniquingKeysWith: { first, _ in first })
         for output in outputs {
-            let clash = Self.identity(output.path).flatMap { id in inputIDs.first(where: { $0.1 == id })?.0 }
-                ?? inputPaths[Self.resolved(output.path)]
-            if let input = clash {
+            if let input = input(at: output.path) {
                 throw Refusal(message: "\(output.option) '\(output.path)' is the input file '\(input)'; refusing to overwrite an input",
                               hint: "write the output elsewhere: this run reads '\(input)'")
             }
@@ -67,6 +63,26 @@ public struct OutputPolicy: Sendable {
         do { try AtomicFile.write(to: path, force: force, produce) } catch {
             throw Refusal(message: error.description, hint: error.hint)
         }
+    }
+
+    /// The input that `path` names, by device and inode or by resolved path, if any.
+    public func input(at path: String) -> String? {
+        if let id = Self.identity(path), let input = inputs.first(where: { Self.identity($0) == id }) { return input }
+        let target = Self.resolved(path)
+        return inputs.first { Self.resolved($0) == target }
+    }
+
+    /// Whether two paths name one file (by device and inode when both exist).
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        if let x = identity(a), let y = identity(b) { return x == y }
+        return resolved(a) == resolved(b)
+    }
+
+    /// Whether `path` lies in `directory` or below it (links resolved).
+    public static func isInside(_ path: String, directory: String) -> Bool {
+        let base = resolved(directory)
+        let target = resolved(path)
+        return target.hasPrefix(base.hasSuffix("/") ? base : base + "/")
     }
 
     /// Device and inode of an existing file (following links).

@@ -23,9 +23,9 @@ public enum LibraryPath {
             while directory != "/" && !directory.isEmpty {
                 let library = (directory as NSString).appendingPathComponent("Pathways")
                 if isDirectory(library) { out.append(library); break }
-                directory = (directory as NSString).deletingLastPathComponent
+                directory = PathName.directory(of: directory)
             }
-            let prefix = (executable as NSString).deletingLastPathComponent
+            let prefix = PathName.directory(of: executable)
             out.append(((prefix as NSString).appendingPathComponent("share/kinapse") as NSString).appendingPathComponent("Pathways"))
         }
         var seen = Set<String>()
@@ -53,7 +53,7 @@ public enum LibraryPath {
     /// The directory of the running executable (symbolic links resolved).
     static func executableDirectory() -> String? {
         guard let path = Bundle.main.executableURL?.resolvingSymlinksInPath().path else { return nil }
-        return (path as NSString).deletingLastPathComponent
+        return PathName.directory(of: path)
     }
 
     static func isDirectory(_ path: String) -> Bool {

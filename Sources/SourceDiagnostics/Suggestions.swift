@@ -46,7 +46,7 @@ public enum Suggestions {
 extension Suggestions {
     /// For a path that does not exist: the name of the file beside it that is the closest typo.
     public static func closestFile(to path: String) -> String? {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: path)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.isEmpty ? "." : directory)) ?? []
         return closest(to: (path as NSString).lastPathComponent, among: names.filter { !$0.hasPrefix(".") })
     }
@@ -58,7 +58,7 @@ extension Suggestions {
 
     /// `name` in the directory of `path`, keeping that directory as written.
     public static func sibling(_ name: String, of path: String) -> String {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: path)
         return directory.isEmpty ? name : (directory as NSString).appendingPathComponent(name)
     }
 }

@@ -64,8 +64,8 @@ public struct DrugLibrary: Sendable {
     /// its parent directory (the layout of `Pathways/synapses/`), else the shipped library's
     /// (`LibraryPath`), as a copied synapse file finds the shipped pathway; nil when none exists.
     public static func locate(forSynapseAt synapsePath: String) -> String? {
-        let directory = (synapsePath as NSString).deletingLastPathComponent
-        let parent = (directory as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: synapsePath)
+        let parent = PathName.directory(of: directory)
         for candidate in [directory, parent].map({ ($0 as NSString).appendingPathComponent(fileName) })
         where FileManager.default.fileExists(atPath: candidate) {
             return candidate

@@ -200,7 +200,7 @@ public enum SynapseReader {
         top.finish(diagnostics: &d)
         try d.throwIfErrors()
 
-        let directory = (file.path as NSString).deletingLastPathComponent
+        let directory = PathName.directory(of: file.path)
         let modelPath = model.map { resolveModel($0.0, from: directory) } ?? ""
         let name = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
         return SynapseDefinition(name: name, description: description, modelPath: modelPath, modelPathRange: model?.1,

@@ -152,6 +152,7 @@ struct Fit: ParsableCommand {
         // Declared after the interruption's `defer`, so the lock is gone before the process ends.
         let lock = try OutputDirectoryLock(outDir)
         defer { lock.release() }
+        try ResultManifest.refuseForeign(in: outDir)
         // Every input (problem, model, data, protocols) is read by now: no output may be one.
         try OutputCheck.check(resultNames(fitProblem).map { ("--out-dir", path($0)) } + [("--plot", plot), sharding.output], force: force)
         sharding.install(force: force, cleanup: { lock.release() })
@@ -203,9 +204,10 @@ struct Fit: ParsableCommand {
     }
 
     /// Writes the result set, then the manifest naming it, then removes the files of an
-    /// earlier fit that this one did not write.
+    /// earlier fit that this one did not write, unless this fit read one (an earlier fit's
+    /// curve may be this one's data) or wrote it (`--plot`).
     func writeResults(_ outcome: FitOutcome) throws {
-        let earlier = ResultManifest.read(in: outDir)
+        let earlier = ResultManifest.read(in: outDir) ?? []
         var done: [String] = []
         func write(_ text: String?, _ name: String) throws {
             guard let text else { return }
@@ -223,7 +225,11 @@ struct Fit: ParsableCommand {
         }
         if let plot { try PlotOutput.fit(outcome, to: plot, force: force) }
         try OutputCheck.write(ResultManifest.text(files: done, problem: problem), to: path(ResultManifest.name), option: "--out-dir", force: force)
-        for stale in earlier where !done.contains(stale) && JobRank.speaksForJob { unlink(path(stale)) }
+        let inputs = OutputCheck.policy(force: force)
+        for stale in earlier where !done.contains(stale) && JobRank.speaksForJob {
+            guard inputs.input(at: path(stale)) == nil, plot.map({ !OutputPolicy.sameFile($0, path(stale)) }) ?? true else { continue }
+            unlink(path(stale))
+        }
     }
 
     func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SBMLTestSuite
 import SourceDiagnostics
+import Reporting
 
 /// `kinapse sbml-suite DIR`: runs SBML Test Suite cases and reports pass / fail /
 /// unsupported counts by component tag, plus the ids that did not pass.
@@ -53,6 +54,9 @@ struct SBMLSuite: ParsableCommand {
     func validate() throws {
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
         try OutputCheck.refuseConflicts([("--passing-list", passingList)], inputs: expectPassing.map { [$0] } ?? [], force: force)
+        if let passingList, OutputPolicy.isInside(passingList, directory: directory) {
+            throw ValidationError("--passing-list '\(passingList)' lies inside the test suite '\(directory)', whose files this run reads; refusing to write there\nhint: write the list elsewhere, e.g. --passing-list passing.txt")
+        }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         if let cases { _ = try Self.parseRange(cases) }
     }
@@ -207,7 +211,7 @@ struct SBMLCase: ParsableCommand {
 
     func run() throws {
         let id = (directory as NSString).lastPathComponent
-        let outcome = SuiteRunner.run(SuiteCase(id: id, casesDirectory: (directory as NSString).deletingLastPathComponent))
+        let outcome = SuiteRunner.run(SuiteCase(id: id, casesDirectory: PathName.directory(of: directory)))
         let reason = outcome.reason.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ")
         print(outcome == .pass ? "pass" : "\(outcome.label)\t\(reason)")
     }

@@ -41,6 +41,54 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    /// A manifest.txt that no fit wrote is the user's: the fit is refused before it runs and
+    /// removes nothing that file lists. A file an earlier fit listed that this fit reads (its
+    /// curve given as the new fit's data) stays.
+    @Test func aFitNeverRemovesWhatItReadsOrWhatAForeignManifestLists() throws {
+        var files = try OutputEqualsInputTests.fitInputs()
+        defer { files.remove() }
+        try files.add("out/manifest.txt", "eact.csv\nnotes.txt\n")
+        try files.add("out/notes.txt", "mine\n")
+        try files.add("out/eact.csv", "time,A\n0,10\n1,6.07\n2,3.68\n")
+        let refused = try CLI.run(["fit", "fit.toml", "--starts", "2", "--no-profiles", "--out-dir", "out", "--quiet"], in: files.dir)
+        #expect(refused.status == 2 && refused.stderr.contains("'out/manifest.txt' was not written by kinapse fit"), "\(refused.stderr)")
+        #expect(!refused.stdout.contains("best:"), "refused before fitting: \(refused.stdout)")
+        #expect(files.changed().isEmpty)
+
+        var again = try OutputEqualsInputTests.fitInputs()
+        defer { again.remove() }
+        let first = try CLI.run(["fit", "fit.toml", "--starts", "2", "--no-profiles", "--out-dir", "out", "--quiet"], in: again.dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let curve = try String(contentsOfFile: again.path("out/curve_decay.csv"), encoding: .utf8)
+        try again.add("refit.toml", try String(contentsOfFile: again.path("fit.toml"), encoding: .utf8)
+            .replacingOccurrences(of: "data/eact.csv", with: "out/curve_decay.csv").replacingOccurrences(of: "\"decay\"", with: "\"refit\""))
+        let second = try CLI.run(["fit", "refit.toml", "--starts", "2", "--no-profiles", "--out-dir", "out", "--quiet"], in: again.dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(try String(contentsOfFile: again.path("out/curve_decay.csv"), encoding: .utf8) == curve, "the data this fit read is kept")
+        #expect(!FileManager.default.fileExists(atPath: again.path("out/fit_decay.csv")), "the earlier fit's other files are gone")
+        #expect(again.changed().isEmpty)
+    }
+
+    /// NSString's deletingLastPathComponent traps on a one-character name (swift-corelibs-foundation).
+    @Test func aOneCharacterOutputNameIsWritten() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        try files.add("model.ant", Self.decay)
+        let run = try CLI.run(["simulate", "model.ant", "--t-end", "1", "--out", "x"], in: files.dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try String(contentsOfFile: files.path("x"), encoding: .utf8).hasPrefix("time"))
+    }
+
+    /// The suite's case files are read by the run, so the passing list may not land among them.
+    @Test func theSBMLSuitesPassingListMayNotOverwriteACaseFile() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        try files.add("suite/cases/00001/00001-settings.txt", "start: 0\nduration: 1\nsteps: 1\nvariables: A\nabsolute: 1e-6\nrelative: 1e-6\n")
+        let run = try CLI.run(["sbml-suite", "suite", "--cases", "1", "--passing-list", "suite/cases/00001/00001-settings.txt", "--quiet"], in: files.dir)
+        #expect(run.status == 2 && run.stderr.contains("lies inside the test suite 'suite'"), "\(run.stderr)")
+        #expect(files.changed().isEmpty)
+    }
+
     @Test func aLockedOutputDirectoryIsRefusedAndAStaleLockExplained() throws {
         var files = try OutputEqualsInputTests.fitInputs()
         defer { files.remove() }
