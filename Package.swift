@@ -116,7 +116,7 @@ let package = Package(
         .testTarget(name: "SBMLImportTests", dependencies: ["SBMLImport", "SBMLTestSuite", "ModelCompiler", "Simulation", "PathwayTestSupport", "AntimonyFrontEnd"]),
         .testTarget(name: "NativeCodeTests", dependencies: ["NativeCode", "ModelCompiler", "AntimonyFrontEnd", "Simulation", "KineticsCore", "CVODEIntegration", "PathwayTestSupport", "SourceDiagnostics"]),
         .testTarget(name: "OptimizationTests", dependencies: ["Optimization", "KinapseUtilities"]),
-        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport", "AntimonyFrontEnd", "SBMLImport"]),
+        .testTarget(name: "FittingTests", dependencies: ["Fitting", "Optimization", "KinapseUtilities", "ModelCompiler", "SourceDiagnostics", "PathwayTestSupport", "AntimonyFrontEnd", "SBMLImport"]),
         .testTarget(name: "PEtabTests", dependencies: ["PEtab", "NativeCode", "SourceDiagnostics"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting", "KineticsCore", "PathwayTestSupport"], exclude: ["Snapshots"]),
         .testTarget(name: "RecordingsTests", dependencies: ["Recordings", "RecordingAnalysis", "SyntheticRecordings", "KinapseUtilities", "Fitting", "Optimization", "SourceDiagnostics", "PathwayTestSupport"]),

@@ -1,5 +1,6 @@
 import SourceDiagnostics
 import Optimization
+public import KinapseUtilities
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -37,6 +38,10 @@ public final class FitObjective {
     let errorModelConstant: [Int: Double]
     public var parameterCount: Int { problem.parameters.count }
     public var simulations: Int { simulator.simulations }
+    /// Raised by Ctrl-C or a time budget: a finite-difference gradient, 2 simulations per
+    /// parameter, stops between its simulations (the optimiser then ends the start at its
+    /// best point) instead of finishing first.
+    public var cancellation: CancellationFlag?
 
     public convenience init(problem: FitProblem, gradient: GradientMethod = .finiteDifferences) throws(DiagnosticsError) {
         try self.init(problem: problem, experiments: problem.experimentRunner(gradient: gradient),
@@ -171,6 +176,7 @@ public final class FitObjective {
             // default rtol = 1e-8 leaves a truncation error ~h² and a solver error ~rtol/h.
             jacobian = try FiniteDifferences.jacobian(at: free.map { theta[$0] }, residuals: base.flatMap { $0 }, scheme: .central,
                                                       lower: lower, upper: upper, relativeStep: 1e-4) { shifted in
+                if cancellation?.isCancelled == true { throw EvaluationFailure(reason: "interrupted") }
                 var t = theta
                 for (k, j) in free.enumerated() { t[j] = shifted[k] }
                 return try formulaValues(values(t)).flatMap { $0 }

@@ -129,6 +129,9 @@ public enum FitReport {
         }
         if let interruption = outcome.interruption { out += "\(interruption)\n\n" }
         guard let best = outcome.best, let values = outcome.bestValues else {
+            if outcome.interruption != nil {
+                return out + "no start had finished its first evaluation (objective and gradient) when the fit was stopped: no result (see starts.csv)\n"
+            }
             return out + "no start could be evaluated: every start failed (see starts.csv)\n"
         }
         out += "best: negative log-likelihood \(short(best.objective + outcome.likelihoodOffset)) (½‖r‖² = \(short(best.objective))), start \(best.index + 1), \(best.status)\n\n"

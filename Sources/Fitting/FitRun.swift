@@ -117,9 +117,12 @@ public enum FitRunner {
         let experiments = try problem.experimentRunner(gradient: settings.gradient)
         let formulas = try CompiledFormulas(expressions: problem.observables.map(\.expression))
         let objective = FitObjective(problem: problem, experiments: experiments, formulas: formulas)
-        let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: {
-            FitLeastSquaresProblem(FitObjective(problem: problem, experiments: experiments, formulas: formulas), counter: counter)
-        }, progress: progress)
+        let makeProblem: @Sendable () -> any LeastSquaresProblem = {
+            let worker = FitObjective(problem: problem, experiments: experiments, formulas: formulas)
+            worker.cancellation = cancellation
+            return FitLeastSquaresProblem(worker, counter: counter)
+        }
+        let result = try MultiStart.run(space: space, options: options, cancellation: cancellation, makeProblem: makeProblem, progress: progress)
         var bestEvaluation: FitObjective.Evaluation?
         var offset = 0.0
         if let best = result.best, let e = try? objective.evaluate(at: best.theta, jacobian: false) {
@@ -144,9 +147,7 @@ public enum FitRunner {
             options.optimizer.maxIterations = settings.maximumIterations
             do {
                 uncertainty = try ProfileLikelihood.analyse(space: space, optimum: best.run, options: options,
-                                                            cancellation: cancellation, makeProblem: {
-                    FitLeastSquaresProblem(FitObjective(problem: problem, experiments: experiments, formulas: formulas), counter: counter)
-                }, progress: profileProgress)
+                                                            cancellation: cancellation, makeProblem: makeProblem, progress: profileProgress)
             } catch let error as ProfileInterrupted {
                 uncertaintyFailure = "profile likelihoods \(error)"
                 interruption = "interrupted during the profile likelihoods (\(error.finished) of \(error.total) finished): no confidence intervals"

@@ -429,6 +429,8 @@ private struct Run<Problem: LeastSquaresProblem> {
         do {
             current = try evaluate(theta, jacobian: true)
         } catch {
+            // A problem may stop a long evaluation (a finite-difference gradient) when the run is cancelled.
+            if isCancelled { return result(theta: theta, at: nil, iterations: 0, status: .interrupted) }
             return result(theta: theta, at: nil, iterations: 0,
                           status: .failed(reason: "cannot evaluate the start point: \(error)"))
         }

@@ -170,7 +170,10 @@ struct Fit: ParsableCommand {
                                    + [Diagnostic(.note, "the files in '\(outDir)' were not all written; the best result is printed above")])
         }
         StandardOutput.write(FitReport.summary(outcome, problemPath: problem))
-        if outcome.best == nil { throw RunFailure([.error("every start of the fit failed; the report above says why")]) }
+        if outcome.best == nil {
+            throw RunFailure([.error(outcome.interruption != nil ? "the fit was stopped before any start was evaluated; give it more time (--time-budget)"
+                                                                  : "every start of the fit failed; the report above says why")])
+        }
     }
 
     /// `kinapse fit PROBLEM.yaml`: the PEtab fit, or with --evaluate one evaluation.

@@ -112,11 +112,13 @@ struct ListPathways: ParsableCommand {
         let reader = ParameterSources(overridden: try OverriddenDefaults(paths: files.map(\.path).filter { $0.hasSuffix(".ant") }))
         var rows: [ParameterSource] = []
         for (path, shown) in files { rows += try reader.read(path, shownAs: shown) }
-        StandardOutput.write(ParameterSources.table(rows))
+        // The file first: a reader of standard output that closes it early (`| head`) ends the
+        // process with SIGPIPE, and the file must not be lost with it.
         if let out {
             let text = out.lowercased().hasSuffix(".md") ? ParameterSources.markdown(rows) : ParameterSources.csv(rows)
             try OutputCheck.write(text, to: out, option: "--out", force: force)
         }
+        StandardOutput.write(ParameterSources.table(rows))
     }
 
     /// The files named, or the library's pathways, cells and synapses (shown relative to it).

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
 @testable import Fitting
+import KinapseUtilities
 
 /// The objective on the decay pathway, against its closed-form solution
 /// B(t) = A0·k1/(k2 − k1)·(e^(−k1 t) − e^(−k2 t)).
@@ -44,6 +45,25 @@ import Foundation
             nll += 0.5 * r * r + log(sigma) + 0.5 * log(2 * Double.pi)
         }
         #expect(abs(e.negativeLogLikelihood - nll) < 1e-4 * abs(nll))
+    }
+
+    /// A cancelled run (Ctrl-C, a time budget) stops a finite-difference gradient before its
+    /// shifted simulations: the base simulation alone runs, and the evaluation throws.
+    @Test func aCancelledFiniteDifferenceGradientStopsBeforeItsSimulations() throws {
+        let files = try ProblemFiles(problem: Self.problem)
+        defer { files.remove() }
+        let problem = try files.read()
+        let objective = try FitObjective(problem: problem, gradient: .finiteDifferences)
+        let theta = [log10(0.8), log10(0.2), log10(1.5), 0.1, log10(0.3)]
+        _ = try objective.evaluate(at: theta, jacobian: true)
+        let perGradient = objective.simulations
+        // Two model parameters, central differences: the base and 2 × 2 shifted runs per experiment.
+        #expect(perGradient == 5 * problem.experiments.count)
+        let flag = CancellationFlag()
+        flag.cancel()
+        objective.cancellation = flag
+        #expect(throws: (any Error).self) { try objective.evaluate(at: theta, jacobian: true) }
+        #expect(objective.simulations - perGradient == problem.experiments.count, "only the base simulation ran")
     }
 
     @Test func jacobianMatchesTheClosedForm() throws {
