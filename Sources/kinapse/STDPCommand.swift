@@ -76,8 +76,12 @@ struct STDP: ParsableCommand {
         if parts.count == 3, parts[2] > 0, parts[1] >= parts[0], (parts[1] - parts[0]) / parts[2] >= Double(Self.maximumIntervals) {
             throw ValidationError("--dt \(dt) is \(Int((parts[1] - parts[0]) / parts[2]) + 1) intervals, more than the limit of \(Self.maximumIntervals): each is a full protocol run; use a larger step")
         }
-        guard SpikeTimingSweep.parseRange(dt) != nil else {
+        guard let intervals = SpikeTimingSweep.parseRange(dt) else {
             throw ValidationError("--dt expects FROM:TO:STEP in ms with STEP > 0 and FROM <= TO, e.g. -100:100:5 (got '\(dt)')")
+        }
+        // As simulate's --dt: a step that does not reach TO would drop the window's end silently.
+        if let last = intervals.last, abs(last - parts[1]) > 1e-9 * max(1, abs(parts[1])) {
+            throw ValidationError("--dt \(dt): steps of \(String(format: "%g", parts[2])) ms from \(String(format: "%g", parts[0])) end at \(String(format: "%g", last)) ms, not at \(String(format: "%g", parts[1])); choose a step that divides the range")
         }
         guard pairs >= 1 else { throw ValidationError("--pairs must be positive (got \(pairs))") }
         guard pairs <= 10_000 else { throw ValidationError("--pairs \(pairs) is more than the limit of 10000: a protocol that long outlasts any recording") }

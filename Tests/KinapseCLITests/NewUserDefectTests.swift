@@ -182,6 +182,12 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    /// A step that does not reach the window's end would drop that interval without a word.
+    @Test func anSTDPStepThatMissesTheEndIsRefused() throws {
+        let r = try CLI.run(["stdp", LumpedFixture.entorhinalStellate, "--dt", "-10:10:7", "--quiet"])
+        #expect(r.status == 2 && r.stderr.contains("steps of 7 ms from -10 end at 4 ms, not at 10"), "\(r.stderr)")
+    }
+
     // MARK: - Names the listings print work from any directory
 
     @Test func shippedNamesWorkFromAnyDirectory() throws {
