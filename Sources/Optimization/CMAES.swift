@@ -55,7 +55,7 @@ public enum CMAESStop: String, Sendable, Hashable, Codable {
 }
 
 /// What the global phase of a CMA-ES search did, beside its local runs.
-public struct CMAESReport: Sendable, Hashable, Codable {
+public struct CMAESReport: Sendable, Hashable, Codable, GlobalPhaseReport {
     public struct Run: Sendable, Hashable, Codable {
         public var populationSize: Int
         public var generations = 0
@@ -141,13 +141,7 @@ private struct RestartedSearch {
 
     mutating func run() {
         let began = threadCPUSeconds()
-        defer {
-            report.cpuTime = threadCPUSeconds() - began - local.cpuTime
-            report.bestObjective = objective.best.f
-            report.evaluations = objective.evaluations
-            report.failedEvaluations = objective.failedEvaluations
-        }
-        defer { local.appendGlobalBest(objective.best, cancelled: isCancelled) }
+        defer { report.finish(began: began, objective: objective, local: &local, cancelled: isCancelled) }
         let n = lower.count
         var lambda = max(2, options.populationSize ?? CMAESOptions.defaultPopulationSize(parameters: n))
         while !isCancelled && local.count < options.localSearches {

@@ -84,3 +84,24 @@ struct GlobalPhaseObjective {
         if f < best.f { best = (x, f) }
     }
 }
+
+/// What a global search's report counts of its global phase (`ScatterSearchReport`, `CMAESReport`).
+protocol GlobalPhaseReport {
+    var evaluations: Int { get set }
+    var failedEvaluations: Int { get set }
+    var cpuTime: Double { get set }
+    var bestObjective: Double { get set }
+}
+
+extension GlobalPhaseReport {
+    /// The end of a global search begun at `began` (thread CPU seconds): the best point it
+    /// evaluated kept as a last row when no local run beat it, and the phase's counts and CPU
+    /// (the local runs' own CPU left out) written into the report.
+    mutating func finish(began: Double, objective: GlobalPhaseObjective, local: inout LocalRuns, cancelled: Bool) {
+        local.appendGlobalBest(objective.best, cancelled: cancelled)
+        cpuTime = threadCPUSeconds() - began - local.cpuTime
+        bestObjective = objective.best.f
+        evaluations = objective.evaluations
+        failedEvaluations = objective.failedEvaluations
+    }
+}

@@ -59,7 +59,7 @@ public struct ScatterSearchOptions: Sendable, Hashable {
 }
 
 /// What the global phase of a scatter search did, beside its local runs.
-public struct ScatterSearchReport: Sendable, Hashable, Codable {
+public struct ScatterSearchReport: Sendable, Hashable, Codable, GlobalPhaseReport {
     public var referenceSetSize: Int
     public var diverseSetSize: Int
     /// Completed generations (combination of every pair of members, go-beyond, updates).
@@ -175,13 +175,7 @@ private struct Search {
 
     mutating func run() {
         let began = threadCPUSeconds()
-        defer {
-            report.cpuTime = threadCPUSeconds() - began - local.cpuTime
-            report.bestObjective = objective.best.f
-            report.evaluations = objective.evaluations
-            report.failedEvaluations = objective.failedEvaluations
-        }
-        defer { local.appendGlobalBest(objective.best, cancelled: isCancelled) }
+        defer { report.finish(began: began, objective: objective, local: &local, cancelled: isCancelled) }
         guard initialize() else { return }
         var generationsSinceLocal = 0, nextLocalAfter = options.firstLocalSearch
         while !isCancelled && local.count < options.localSearches {

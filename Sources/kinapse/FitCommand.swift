@@ -228,9 +228,9 @@ struct Fit: ParsableCommand {
         }
         if let plot { try PlotOutput.fit(outcome, to: plot, force: force) }
         try OutputCheck.write(ResultManifest.text(files: done, problem: problem), to: path(ResultManifest.name), option: "--out-dir", force: force)
-        let inputs = OutputCheck.policy(force: force)
+        let policy = OutputCheck.policy(force: force)
         for stale in earlier where !done.contains(stale) && JobRank.speaksForJob {
-            guard inputs.input(at: path(stale)) == nil, plot.map({ !OutputPolicy.sameFile($0, path(stale)) }) ?? true else { continue }
+            guard policy.input(at: path(stale)) == nil, plot.map({ !OutputPolicy.sameFile($0, path(stale)) }) ?? true else { continue }
             unlink(path(stale))
         }
     }
