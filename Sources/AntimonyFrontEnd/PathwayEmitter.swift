@@ -51,6 +51,10 @@ struct PathwayEmitter {
                 }
                 let isDefault = record.key == Self.defaultCompartment
                 let size = initialValue(of: record) ?? (isDefault && record.value == nil ? .number(1) : nil)
+                if let literal = size.flatMap(Self.literalValue), literal <= 0, let value = record.value {
+                    sink.error("compartment '\(record.key)' has size \(literal): a compartment's size must be positive",
+                               at: value.range, hint: "species concentrations are amounts divided by this size (e.g. '\(record.key) = 1')")
+                }
                 pathway.compartments.append(Compartment(id: id, size: size, isConstant: isConstant(record),
                                                         range: record.firstRange))
             case .species:
@@ -94,6 +98,15 @@ struct PathwayEmitter {
     }
 
     // MARK: - Pieces
+
+    /// The value of a literal number, negated or not; nil for anything computed.
+    private static func literalValue(_ e: Expression) -> Double? {
+        switch e {
+        case .number(let v): v
+        case .unary(.negate, let inner): literalValue(inner).map { -$0 }
+        default: nil
+        }
+    }
 
     private func initialValue(of record: SymbolRecord) -> Expression? {
         guard let value = record.value, value.kind == .initial else { return nil }

@@ -92,6 +92,8 @@ public enum ParameterScan {
     /// Sets `names` to each point's values (with `overrides` underneath) and reads `columns`
     /// at the readout, on up to `jobs` threads (or MPI ranks). Points are independent runs
     /// from the model's initial state, so the result does not depend on `jobs` or their order.
+    /// A point where a species is negative (at rest, or going negative in the run) fails, as
+    /// `kinapse simulate` stops.
     public static func run(_ model: CompiledModel, names: [String], points: [[Double]], columns: [String],
                            readout: ScanReadout, overrides: [(name: String, value: Double)] = [],
                            jobs: Int = 1) throws(ScanError) -> [ScanPoint] {
@@ -120,14 +122,18 @@ public enum ParameterScan {
         switch readout {
         case .steadyState:
             do {
-                let steady = try SteadyStateSolver.solve(simulator.model, overrides: set)
+                var options = SteadyStateOptions()
+                options.rejectsNegativeSpecies = true
+                let steady = try SteadyStateSolver.solve(simulator.model, overrides: set, options: options)
                 return ScanPoint(values: values, outputs: try SteadyStateSolver.values(of: columns, in: simulator.model, at: steady, overrides: set))
             } catch {
                 return ScanPoint(values: values, outputs: nil, failure: error.message)
             }
         case .endOfRun(let time, let options):
             do {
-                let result = try simulator.run(SimulationRequest(grid: TimeGrid(end: time, count: 2), columns: columns, overrides: set, options: options))
+                var request = SimulationRequest(grid: TimeGrid(end: time, count: 2), columns: columns, overrides: set, options: options)
+                request.stopOnNegativeConcentration = true
+                let result = try simulator.run(request)
                 if let failure = result.failure { return ScanPoint(values: values, outputs: nil, failure: failure.summary) }
                 let last = result.trajectory.rowCount - 1
                 return ScanPoint(values: values, outputs: columns.indices.map { result.trajectory.value(row: last, column: $0) })

@@ -316,7 +316,8 @@ public struct Simulator: Sendable {
 
 extension CompiledModel {
     /// Overrides by name (`--set ID=VALUE`) as memory slots, refusing unknown names, values
-    /// computed by rules or reactions, and non-finite values.
+    /// computed by rules or reactions, non-finite values, negative species and compartments
+    /// of size ≤ 0.
     public func overrideSlots(_ overrides: [(name: String, value: Double)]) throws(SimulationRequestError) -> [Int: Double] {
         var slots: [Int: Double] = [:]
         for (name, value) in overrides {
@@ -328,6 +329,14 @@ extension CompiledModel {
             }
             guard value.isFinite else {
                 throw SimulationRequestError(message: "cannot set '\(name)' to \(value): values must be finite", hint: nil)
+            }
+            let kind = symbolKinds[name]
+            if kind == .compartment, value <= 0 {
+                throw SimulationRequestError(message: "cannot set compartment '\(name)' to \(value): a compartment's size must be positive",
+                                             hint: "species concentrations are amounts divided by this size")
+            }
+            if kind == .species || kind == .boundarySpecies, value < 0 {
+                throw SimulationRequestError(message: "cannot set species '\(name)' to \(value): a concentration cannot be negative", hint: nil)
             }
             slots[slot] = value
         }

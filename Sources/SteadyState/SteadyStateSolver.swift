@@ -19,6 +19,10 @@ public struct SteadyStateOptions: Sendable {
     public var presimulationTimes: [Double] = [1, 10, 100, 1e3, 1e4, 1e5, 1e6]
     /// Integration tolerances of the presimulation.
     public var integrator = IntegratorOptions(relativeTolerance: 1e-8, absoluteTolerance: 1e-14, maximumSteps: 1_000_000)
+    /// Refuse a steady state in which a species is negative beyond `absoluteScale` of the
+    /// largest state: a root of the equations, but no physical rest state (as a simulation
+    /// stops when a species goes negative).
+    public var rejectsNegativeSpecies = false
 
     public init() {}
 }
@@ -78,6 +82,17 @@ public enum SteadyStateSolver {
             throw SteadyStateError(message: "cannot find the conservation laws of '\(model.name)': \(error)", hint: nil)
         }
         var system = ReducedSystem(instance: instance, laws: laws, initial: x0, options: options)
+        let found = try search(model, from: x0, overrides: overrides, named: named, instance: instance, laws: laws,
+                               system: &system, options: options)
+        if options.rejectsNegativeSpecies { try refuseNegativeSpecies(in: found, of: model, overrides: named, options: options) }
+        return found
+    }
+
+    /// Newton's method, then pseudo-transient continuation, then presimulation (see `solve`).
+    private static func search(_ model: CompiledModel, from x0: [Double], overrides: [Int: Double],
+                               named: [(name: String, value: Double)], instance: ModelInstance, laws: ConservationLaws,
+                               system: inout ReducedSystem, options: SteadyStateOptions) throws(SteadyStateError) -> SteadyState {
+        let names = model.states.map(\.name)
         if let (x, iterations) = system.newton(from: x0) {
             return SteadyState(state: x, names: names, values: columnValues(instance, x), residual: system.residual(x),
                                newtonIterations: iterations, method: .newton, conservationLaws: laws.laws, replacedStates: laws.replacedStates)
@@ -113,6 +128,18 @@ public enum SteadyStateSolver {
         throw SteadyStateError(
             message: "no steady state found for '\(model.name)': Newton's method did not converge from the initial state or after integrating to t = \(lastReached)",
             hint: "the model may oscillate, grow without bound, or settle slower than t = \(options.presimulationTimes.last ?? 0); simulate it to see")
+    }
+
+    /// Throws when a species (not a raw rate-rule value) is negative at `steady` beyond
+    /// `options.absoluteScale` of the largest state, naming it and the overrides in force.
+    static func refuseNegativeSpecies(in steady: SteadyState, of model: CompiledModel, overrides named: [(name: String, value: Double)],
+                                      options: SteadyStateOptions) throws(SteadyStateError) {
+        let allowance = options.absoluteScale * max(steady.state.map(abs).max() ?? 0, 1)
+        guard let i = model.states.indices.first(where: { model.states[$0].kind != .raw && steady.state[$0] < -allowance }) else { return }
+        let set = named.map { "\($0.name) = \($0.value)" }.joined(separator: ", ")
+        throw SteadyStateError(
+            message: "the steady state of '\(model.name)' has species '\(steady.names[i])' at \(steady.values[i]): a concentration cannot be negative",
+            hint: "no physical rest state at these values" + (set.isEmpty ? "" : " (set: \(set))") + "; check the parameters that feed '\(steady.names[i])'")
     }
 
     /// Any named quantities (rules, reaction rates, parameters, states) at a steady state

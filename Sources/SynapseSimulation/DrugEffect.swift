@@ -14,9 +14,15 @@ struct DrugEffect: Sendable {
     /// cannot be met at all fails.
     static func effects(of request: SynapseRunRequest, names: Set<String>,
                         _ diagnostics: inout DiagnosticCollector) -> Result<[DrugEffect], SynapseRunError> {
-        let synapse = request.synapse
+        effects(on: request.synapse, blockers: request.blockers, drugs: request.drugs, names: names, &diagnostics)
+    }
+
+    /// The effects of `blockers` (at their declared concentrations) and `drugs` on `synapse`
+    /// whose model defines `names`; a target the model lacks goes to `diagnostics`.
+    static func effects(on synapse: SynapseDefinition, blockers: [String], drugs: [(name: String, concentration: Double)], names: Set<String>,
+                        _ diagnostics: inout DiagnosticCollector) -> Result<[DrugEffect], SynapseRunError> {
         var out: [DrugEffect] = []
-        let applied = request.blockers.map { ($0, Double?.none) } + request.drugs.map { ($0.name, Optional($0.concentration)) }
+        let applied = blockers.map { ($0, Double?.none) } + drugs.map { ($0.name, Optional($0.concentration)) }
         for (name, asked) in applied {
             guard let blocker = synapse.blockers[name] else {
                 let known = synapse.blockers.keys.sorted()

@@ -22,10 +22,20 @@ public struct PlasticitySummary: Sendable, Codable {
     /// Window (s after the end of induction) the `after` means cover.
     public var window: ClosedRange<Double>
 
-    /// Percent changes (after / baseline − 1) × 100.
-    public var amplitudeChange: Double { percent(after.amplitude, baseline.amplitude) }
-    public var pairedPulseRatioChange: Double { percent(after.pairedPulseRatio, baseline.pairedPulseRatio) }
-    public var inverseCVSquaredChange: Double { percent(after.inverseCVSquared, baseline.inverseCVSquared) }
+    /// The smallest baseline amplitude (in `amplitudeUnit`: pA, nS or mV) that counts as a
+    /// response: a millionth of one GABA-A channel's ~1 pA (27 pS at 40–50 mV of driving force).
+    /// Below it the amplitude is the solver's rounding, and a ratio to it is noise amplified.
+    public static let smallestResponse = 1e-6
+
+    /// False when the baseline amplitude is below `smallestResponse` (a fully blocked or
+    /// silenced synapse): the recorded changes are then undefined (NaN), not 0 %.
+    public var hasBaselineResponse: Bool { abs(baseline.amplitude) >= Self.smallestResponse }
+
+    /// Percent changes (after / baseline − 1) × 100; NaN where the baseline is 0 or, for the
+    /// recorded readouts, where there is no baseline response.
+    public var amplitudeChange: Double { recordedPercent(after.amplitude, baseline.amplitude) }
+    public var pairedPulseRatioChange: Double { recordedPercent(after.pairedPulseRatio, baseline.pairedPulseRatio) }
+    public var inverseCVSquaredChange: Double { recordedPercent(after.inverseCVSquared, baseline.inverseCVSquared) }
     public var receptorChange: Double { percent(after.receptors, baseline.receptors) }
     public var releaseProbabilityChange: Double { percent(after.releaseProbability, baseline.releaseProbability) }
     /// Shift of E_GABA (mV, after − baseline; positive: depolarising), for a biophysical synapse.
@@ -41,7 +51,9 @@ public struct PlasticitySummary: Sendable, Codable {
     ///   (|Δ(1/CV²)| ≥ 5 % in the direction of ΔIPSC), as when Pr changes;
     /// - postsynaptic: PPR and 1/CV² stay (both within 5 %) while the amplitude changes,
     ///   as when the quantal size (receptor number) changes.
+    /// - no baseline response: nothing to compare (`hasBaselineResponse`).
     public var locus: Locus {
+        if !hasBaselineResponse { return .noBaselineResponse }
         if abs(amplitudeChange) < 5 { return .none }
         let pprMoved = abs(pairedPulseRatioChange) >= 5
         let cvMovedWithMean = abs(inverseCVSquaredChange) >= 5 && (inverseCVSquaredChange > 0) == (amplitudeChange > 0)
@@ -49,7 +61,9 @@ public struct PlasticitySummary: Sendable, Codable {
         return .postsynaptic
     }
 
-    public enum Locus: String, Sendable, Codable { case none = "no change", presynaptic, postsynaptic }
+    public enum Locus: String, Sendable, Codable {
+        case none = "no change", presynaptic, postsynaptic, noBaselineResponse = "no baseline response"
+    }
 
     /// The summary of a run's test readouts over `p`'s baseline and analysis window; nil when
     /// either holds no readout.
@@ -86,6 +100,10 @@ public struct PlasticitySummary: Sendable, Codable {
     }
 
     private func percent(_ x: Double, _ reference: Double) -> Double {
-        reference != 0 ? (x / reference - 1) * 100 : 0
+        reference != 0 ? (x / reference - 1) * 100 : .nan
+    }
+
+    private func recordedPercent(_ x: Double, _ reference: Double) -> Double {
+        hasBaselineResponse ? percent(x, reference) : .nan
     }
 }

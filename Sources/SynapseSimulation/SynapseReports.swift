@@ -122,13 +122,16 @@ public enum SynapseReports {
         out += pad("quantity", 26) + pad("baseline", 12) + pad("after", 12) + "change\n"
         if s.eGABAShift != nil {
             for row in recordedRows(s) {
-                let change = row.unit == "%" ? String(format: "%+.1f %%", row.change) : String(format: "%+.2f ", row.change) + row.unit
+                let change = row.unit == "%" ? percentText(row.change) : String(format: "%+.2f ", row.change) + row.unit
                 out += pad(row.name, 26) + pad(short(row.baseline), 12) + pad(short(row.after), 12) + change + "\n"
             }
         } else {
             for (name, b, a, c) in rows(s) {
-                out += pad(name, 26) + pad(short(b), 12) + pad(short(a), 12) + String(format: "%+.1f %%", c) + "\n"
+                out += pad(name, 26) + pad(short(b), 12) + pad(short(a), 12) + percentText(c) + "\n"
             }
+        }
+        if !s.hasBaselineResponse {
+            out += "\nthe baseline amplitude is below \(short(PlasticitySummary.smallestResponse)) \(s.amplitudeUnit): no response to compare against\n"
         }
         out += "\nsite of expression (from PPR and CV analysis): \(s.locus.rawValue)\n"
         return out
@@ -150,6 +153,9 @@ public enum SynapseReports {
     }
 
     static func short(_ v: Double) -> String { String(format: "%.4g", v) }
+
+    /// A percent change as the table prints it; "n/a" where it is undefined (NaN).
+    static func percentText(_ v: Double) -> String { v.isNaN ? "n/a" : String(format: "%+.1f %%", v) }
 
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)

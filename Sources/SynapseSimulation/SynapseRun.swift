@@ -148,6 +148,34 @@ public enum SynapseRunner {
         try PreparedSynapseRun(request).run()
     }
 
+    /// The checks a run makes of a synapse before it starts, without a protocol: the
+    /// recording's symbols, every blocker's targets, and the receptors (and, for a quantal
+    /// synapse, release probability) the readouts read, in the compiled model. For
+    /// `kinapse check`, so that a synapse it calls OK also runs.
+    public static func validate(_ synapse: SynapseDefinition, model pathway: Pathway) throws(SynapseRunError) {
+        var diagnostics = DiagnosticCollector()
+        let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
+        if let recording = synapse.recording {
+            RecordedTests.validate(recording, synapse: synapse, pathway: pathway, names: names, &diagnostics)
+        }
+        let effects = DrugEffect.effects(on: synapse, blockers: synapse.blockers.keys.sorted(), drugs: [], names: names, &diagnostics)
+        do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
+        _ = try effects.get()
+        let model: CompiledModel
+        do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
+        try checkReadSymbols(of: synapse, in: model)
+    }
+
+    /// The symbols the readouts read must be in the compiled model (assignment rules count).
+    static func checkReadSymbols(of synapse: SynapseDefinition, in model: CompiledModel) throws(SynapseRunError) {
+        for symbol in synapse.isBiophysical ? [synapse.receptors] : [synapse.releaseProbability, synapse.receptors]
+        where model.symbols[symbol.value] == nil {
+            throw .diagnostics(DiagnosticsError(Diagnostic(
+                .error, "the model '\(model.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
+                hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
+        }
+    }
+
     /// Every stimulus the protocol uses must be one the synapse maps, and every mapping
     /// must act on something the model defines.
     static func validateStimuli(_ synapse: SynapseDefinition, _ proto: InductionProtocol, names: Set<String>, _ d: inout DiagnosticCollector) {
@@ -377,12 +405,7 @@ public struct PreparedSynapseRun: Sendable {
 
         let model: CompiledModel
         do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
-        for symbol in synapse.isBiophysical ? [synapse.receptors] : [synapse.releaseProbability, synapse.receptors]
-        where model.symbols[symbol.value] == nil {
-            throw .diagnostics(DiagnosticsError(Diagnostic(
-                .error, "the model '\(pathway.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
-                hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
-        }
+        try SynapseRunner.checkReadSymbols(of: synapse, in: model)
         simulator = try Self.finish(model, request)
         let targets = self.drugEffects.map(\.target)
         drugTargetValues = Dictionary(zip(targets, model.initialValues(of: targets)), uniquingKeysWith: { a, _ in a })

@@ -6,6 +6,7 @@ import SourceDiagnostics
 import ConfigFiles
 import InductionProtocols
 import SynapseModel
+import SynapseSimulation
 import Fitting
 import Plotting
 import SBMLImport
@@ -49,6 +50,8 @@ struct Check: ParsableCommand {
         case .pathway, .sbml, .none: try checkPathway(path)
         case .synapse:
             let synapse = try SynapseReader.read(path: path)
+            // Load and validate before saying OK: a missing pathway or a symbol it lacks fails here.
+            try SynapseRunner.validate(synapse, model: try synapse.loadModel())
             print("synapse \(synapse.name): OK (\(synapse.description))")
             print("  blockers:          \(synapse.blockers.keys.sorted().joined(separator: ", "))")
             for name in synapse.blockers.keys.sorted() { print("    " + synapse.blockers[name]!.pharmacologySummary) }

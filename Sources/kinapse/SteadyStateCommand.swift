@@ -79,7 +79,9 @@ struct SteadyStateCommand: ParsableCommand {
         let loadStart = clock.now
         loadLAPACKBeforeStartingThreads()
         let start = clock.now
-        let steady = try SteadyStateSolver.solve(compiled, overrides: overrides)
+        var options = SteadyStateOptions()
+        options.rejectsNegativeSpecies = true  // as `simulate` stops when a species goes negative
+        let steady = try SteadyStateSolver.solve(compiled, overrides: overrides, options: options)
         let searched = clock.now
         let stability = try SteadyStateSolver.stability(of: steady, in: compiled, overrides: overrides)
         if let eigenvalues {

@@ -415,6 +415,48 @@ import PathwayTestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "nothing half written")
     }
 
+    /// Values no physical model can take are refused where they enter, instead of a run
+    /// that fails later (a zero compartment) or a steady state nobody can have (Ca²⁺ below zero).
+    @Test func negativeConcentrationsAndEmptyCompartmentsAreRefused() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        try files.add("zero.ant", "compartment cell = 0\nspecies A in cell = 1\nJ: A -> ; k*A\nk = 0.1\n")
+        let zero = try CLI.run(["check", "zero.ant"], in: files.dir)
+        #expect(zero.status == 2 && zero.stderr.contains("zero.ant:1:18: error: compartment 'cell' has size 0"), "\(zero.stderr)")
+        try files.add("decay.ant", "compartment cell = 1\nspecies A in cell = 1\nJ: A -> ; k*A\nk = 0.1\n")
+        for (option, message) in [("cell=0", "cannot set compartment 'cell' to 0"), ("A=-1", "cannot set species 'A' to -1")] {
+            let r = try CLI.run(["simulate", "decay.ant", "--t-end", "1", "--set", option], in: files.dir)
+            #expect(r.status == 2 && r.stderr.contains(message) && r.stdout.isEmpty, "\(option): \(r.stderr)")
+        }
+        // A source that sets the level below zero: no rest state; the scan marks the point failed.
+        try files.add("source.ant", "compartment cell = 1\nspecies A in cell = 1\nJ0: -> A; s\nJ1: A -> ; k*A\ns = 0.1\nk = 0.1\n")
+        let steady = try CLI.run(["steady-state", "source.ant", "--set", "s=-0.1"], in: files.dir)
+        #expect(steady.status != 0 && steady.stderr.contains("species 'A' at -1") && steady.stderr.contains("cannot be negative"), "\(steady.stderr)")
+        let scan = try CLI.run(["scan", "source.ant", "--vary", "s=-0.1:0.1:2"], in: files.dir)
+        #expect(scan.status == 1 && scan.stdout.contains("# partial: 1 of 2 points failed; first at s = -0.1"), "\(scan.stdout)\(scan.stderr)")
+        #expect(files.changed().isEmpty)
+    }
+
+    /// `check` calls a synapse OK only when it would run: its pathway found and its
+    /// receptors symbol defined.
+    @Test func checkOfASynapseLoadsItsPathwayBeforeSayingOK() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        let shipped = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("Pathways/synapses/vta_no.toml"), encoding: .utf8)
+        try files.add("missing.toml", shipped.replacingOccurrences(of: "model = \"vta_no.ant\"", with: "model = \"nothere.ant\""))
+        let missing = try CLI.run(["check", "missing.toml"], in: files.dir)
+        #expect(missing.status == 2 && missing.stderr.contains("cannot find the model 'nothere.ant'") && !missing.stdout.contains("OK"),
+                "\(missing.stdout)\(missing.stderr)")
+        let ant = TestModels.repositoryRoot.appendingPathComponent("Pathways/synapses/vta_no.ant").path
+        let receptorsLine = try #require(shipped.split(separator: "\n").first { $0.hasPrefix("receptors = ") })
+        try files.add("unknown.toml", shipped.replacingOccurrences(of: "model = \"vta_no.ant\"", with: "model = \"\(ant)\"")
+            .replacingOccurrences(of: String(receptorsLine), with: "receptors = \"nonesuch\""))
+        let unknown = try CLI.run(["check", "unknown.toml"], in: files.dir)
+        #expect(unknown.status == 2 && unknown.stderr.contains("defines no 'nonesuch'") && !unknown.stdout.contains("OK"),
+                "\(unknown.stdout)\(unknown.stderr)")
+        #expect(files.changed().isEmpty)
+    }
+
     @Test func theSBMLSuiteHelpDoesNotDependOnTheMachine() throws {
         let snapshot = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("Tests/KinapseCLITests/Snapshots/help-sbml-suite.txt"), encoding: .utf8)
         #expect(snapshot.contains("(default: all cores)"))
