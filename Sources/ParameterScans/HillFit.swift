@@ -2,12 +2,12 @@ import Foundation
 import Optimization
 
 /// The Hill equation fitted to a dose–response curve:
-/// y = bottom + (top − bottom) / (1 + (x/IC₅₀)^h), for inhibition (h > 0, y falls with x)
-/// and activation alike (then h < 0 and the midpoint is an EC₅₀).
+/// y = bottom + (top − bottom) / (1 + (x/x₅₀)^h), h > 0, for inhibition and activation alike.
 public struct HillFit: Sendable, Equatable {
-    /// Concentration at the midpoint between `bottom` and `top` (IC₅₀ or EC₅₀).
+    /// Concentration at the midpoint between `bottom` and `top`: an IC₅₀ when the response's
+    /// magnitude falls with dose (`isInhibition`), else an EC₅₀.
     public var midpoint: Double
-    /// The Hill coefficient, signed: positive when the response falls with dose.
+    /// The Hill coefficient, positive (the fit's equivalent (−h, bottom, top) is turned round).
     public var hill: Double
     /// The response without drug (x → 0) and at saturation (x → ∞).
     public var top: Double
@@ -16,6 +16,10 @@ public struct HillFit: Sendable, Equatable {
     public var rmsResidual: Double
 
     public func response(at x: Double) -> Double { bottom + (top - bottom) / (1 + Foundation.pow(x / midpoint, hill)) }
+
+    /// The dose takes the response toward zero (|top| > |bottom|): a blocker abolishing an
+    /// LTD (−20 % → 0 %) as much as one lowering a rate.
+    public var isInhibition: Bool { abs(top) > abs(bottom) }
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public let description: String
@@ -52,7 +56,10 @@ public struct HillFit: Sendable, Equatable {
             throw Failure(description: "the Hill fit did not converge (\(result.status))")
         }
         let rms = (result.residuals.map { $0 * $0 * span * span }.reduce(0, +) / Double(sorted.count)).squareRoot()
-        return HillFit(midpoint: Foundation.pow(10, result.theta[0]), hill: result.theta[1], top: result.theta[2], bottom: result.theta[3],
-                       rmsResidual: rms)
+        // (h, top, bottom) and (−h, bottom, top) draw the same curve; report the one with h > 0,
+        // whose top is the response without drug.
+        let (h, top, bottom) = result.theta[1] >= 0 ? (result.theta[1], result.theta[2], result.theta[3])
+            : (-result.theta[1], result.theta[3], result.theta[2])
+        return HillFit(midpoint: Foundation.pow(10, result.theta[0]), hill: h, top: top, bottom: bottom, rmsResidual: rms)
     }
 }

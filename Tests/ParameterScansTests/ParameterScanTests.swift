@@ -81,12 +81,22 @@ import PathwayTestSupport
         #expect(throws: ScanError.self) { try ParameterScan.run(model, parameter: "A", values: [1], columns: ["RLL"], readout: .steadyState) }
     }
 
-    /// An activation curve (response rising with dose) fits with a negative Hill coefficient
-    /// and its EC₅₀: y = x^2/(x^2 + 4) has EC₅₀ 2 and h = −2 in this parametrisation.
+    /// An activation curve (response rising with dose) fits with its EC₅₀: y = x^2/(x^2 + 4)
+    /// has EC₅₀ 2, h = 2, top (no drug) 0 and bottom (saturation) 1.
     @Test func activationCurvesFitToo() throws {
         let doses = ScanRange(from: 0.01, to: 100, count: 25, logarithmic: true).values
         let fit = try HillFit.fit(doses: doses, responses: doses.map { $0 * $0 / ($0 * $0 + 4) })
         #expect(abs(fit.midpoint - 2) <= 1e-6 * 2)
-        #expect(abs(fit.hill + 2) <= 1e-6)
+        #expect(abs(fit.hill - 2) <= 1e-6 && abs(fit.top) <= 1e-6 && abs(fit.bottom - 1) <= 1e-6)
+        #expect(!fit.isInhibition)
+    }
+
+    /// A blocker that abolishes a depression (−20 % → 0 %) is an inhibition, whose midpoint
+    /// is an IC₅₀, although the response rises with dose.
+    @Test func abolishingADepressionIsAnInhibition() throws {
+        let doses = ScanRange(from: 0.001, to: 10, count: 17, logarithmic: true).values
+        let fit = try HillFit.fit(doses: doses, responses: doses.map { -20 / (1 + $0 / 0.05) })
+        #expect(abs(fit.midpoint / 0.05 - 1) <= 1e-6 && abs(fit.hill - 1) <= 1e-6)
+        #expect(fit.isInhibition && abs(fit.top + 20) <= 1e-6)
     }
 }
