@@ -106,7 +106,7 @@ public enum ParameterScan {
         }
         // The request is checked once here, so a bad name fails before any point runs.
         let first = zip(names, points.first ?? names.map { _ in 0 }).map { (name: $0.0, value: $0.1) }
-        do { _ = try model.overrideSlots(overrides + first) } catch {
+        do { _ = try model.overrideSlots(overrides + first, refusingNegativeSpecies: true) } catch {
             throw ScanError(message: error.message, hint: error.hint)
         }
         let simulator = Simulator(model: model)

@@ -224,7 +224,8 @@ public struct Simulator: Sendable {
             }
             columnSlots.append(slot)
         }
-        let overrides = try model.overrideSlots(request.overrides)
+        // A run that stops when a species goes negative must not start with one negative.
+        let overrides = try model.overrideSlots(request.overrides, refusingNegativeSpecies: request.stopOnNegativeConcentration)
         var sampling: Run.Sampling?
         if let sampled = request.sampledRows {
             guard request.sensitivityParameters.isEmpty else {
@@ -316,9 +317,11 @@ public struct Simulator: Sendable {
 
 extension CompiledModel {
     /// Overrides by name (`--set ID=VALUE`) as memory slots, refusing unknown names, values
-    /// computed by rules or reactions, non-finite values, negative species and compartments
-    /// of size ≤ 0.
-    public func overrideSlots(_ overrides: [(name: String, value: Double)]) throws(SimulationRequestError) -> [Int: Double] {
+    /// computed by rules or reactions, non-finite values, compartments of size ≤ 0 and, when
+    /// asked, negative species (not by default: a state carried over from an earlier run may
+    /// hold a species a rounding error below zero).
+    public func overrideSlots(_ overrides: [(name: String, value: Double)],
+                              refusingNegativeSpecies: Bool = false) throws(SimulationRequestError) -> [Int: Double] {
         var slots: [Int: Double] = [:]
         for (name, value) in overrides {
             guard let slot = symbols[name] else {
@@ -335,7 +338,7 @@ extension CompiledModel {
                 throw SimulationRequestError(message: "cannot set compartment '\(name)' to \(value): a compartment's size must be positive",
                                              hint: "species concentrations are amounts divided by this size")
             }
-            if kind == .species || kind == .boundarySpecies, value < 0 {
+            if refusingNegativeSpecies, kind == .species || kind == .boundarySpecies, value < 0 {
                 throw SimulationRequestError(message: "cannot set species '\(name)' to \(value): a concentration cannot be negative", hint: nil)
             }
             slots[slot] = value
