@@ -116,8 +116,9 @@ bench: deps
 dose-response: build
 	python3 Benchmarks/dose_response.py .build/release/kinapse
 
-# Issue #6 acceptance: sensitivities of every parameter of every shipped synapse against
-# central finite differences on the full protocols (release build; slow: ~1 h on 2 cores).
+# Sensitivities of every parameter of every synapse that gives them (the quantal
+# engine-test fixtures; a rig with a [recording] has none) against central finite
+# differences on the full protocols (release build; slow: ~1 h on 2 cores).
 sensitivity-check: build
 	bash Benchmarks/sensitivity_check.sh .build/release/kinapse
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fitting benchmark (issue 6), release build, on the synthetic hippocampal_bdnf fixture
+# Fitting benchmark, release build, on the synthetic hippocampal_bdnf fixture
 # (7 parameters, 3 experiments, 546 measurements; Fixtures/fit/README.md):
 #  1. the full fit: 50 starts (BENCH_FIT_STARTS) with sensitivity gradients and profile
 #     likelihoods, on every core: wall time, simulations per second, the fraction of starts

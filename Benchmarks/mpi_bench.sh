@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# MPI benchmark (issue 23), release build: the same work on 1 and on 2 MPI ranks.
+# MPI benchmark, release build: the same work on 1 and on 2 MPI ranks.
 #  fit:  a 32-start fit (BENCH_MPI_STARTS) of the PEtab problem Schwen_PONE2014 (real data,
 #        30 parameters, 19 conditions), each start held to 15 Levenberg-Marquardt steps, so
 #        that the starts cost about the same (0.9-3.2 s of CPU each, measured); needs the

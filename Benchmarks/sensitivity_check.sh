@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue #6 acceptance check, full protocols, release build: for every shipped synapse under
+# Sensitivities against finite differences, full protocols, release build: for every synapse under
 # the protocols Fixtures/inhibitory-plasticity-mapping.tsv maps it to (with their background
 # blockers), plus golgi_granule TBS without blockers and the entorhinal STDP pairing, the
 # sensitivities of every parameter against central finite differences

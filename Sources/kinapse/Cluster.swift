@@ -99,14 +99,16 @@ struct Merge: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join the shards of a run made with --shard K/N into that run's outputs.",
         discussion: """
-        Each shard holds its share of the tasks and the command that made it. merge checks
-        that the shards are all N shares of one command, then runs that command with the
-        tasks taken from them, so it writes exactly what the command writes when run whole
-        (what follows the tasks, such as a fit's profile likelihoods, runs here). Run it
-        in the directory the shards were made in: the command's paths are as given.
+        Each shard holds its share of the tasks and the command that made it. merge
+        checks that the shards are all N shares of one command, then runs that command
+        with the tasks taken from them, so it writes exactly what the command writes
+        when run whole (what follows the tasks, such as a fit's profile likelihoods,
+        runs here). Run it in the directory the shards were made in: the command's paths
+        are as given.
 
         Example (a job array of 4):
-          kinapse stdp golgi_granule --dt -100:100:5 --out window.csv --shard 1/4 --shard-out s1.shard
+          kinapse stdp entorhinal_stellate_rig --protocol haas_pairing \\
+              --dt -100:100:5 --out window.csv --shard 1/4 --shard-out s1.shard
           … --shard 4/4 --shard-out s4.shard
           kinapse merge s1.shard s2.shard s3.shard s4.shard
         """)

@@ -10,8 +10,8 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a pathway as SBML Level 3 Version 2.",
         discussion: """
-        The model is checked (loaded and compiled) first; nothing is written if it has errors.
-        The output is written atomically and must not be the model file itself.
+        The model is checked (loaded and compiled) first; nothing is written if it has
+        errors. The output is written atomically and must not be the model file itself.
 
         Example:
           kinapse export Pathways/no_cgmp_pkg.ant --sbml no_cgmp_pkg.xml

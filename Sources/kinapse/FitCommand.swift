@@ -43,10 +43,11 @@ struct Fit: ParsableCommand {
         --stagnation-window).
 
         Examples:
-          kinapse fit Boehm_JProteomeRes2014.yaml --time-budget 180 --jobs 1
+          kinapse fit Boehm_JProteomeRes2014.yaml --starts 10000 --time-budget 180 \\
+              --jobs 1
           kinapse fit Boehm_JProteomeRes2014.yaml --evaluate --params best.tsv
-          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml \\
-              --starts 20 --out-dir fit-out --plot fit.svg
+          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --starts 2 \\
+              --no-profiles --out-dir fit-out --plot fit.svg   (a rig: ~10 min a start)
           kinapse simulate Pathways/synapses/hippocampal_bdnf.toml \\
               --protocol hfs --params fit-out/best_parameters.toml
         """)

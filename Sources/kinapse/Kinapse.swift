@@ -19,7 +19,7 @@ struct Kinapse: ParsableCommand {
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --out run.csv
           kinapse stdp Pathways/synapses/entorhinal_stellate_rig.toml \\
               --protocol haas_pairing --dt -30:30:1
-          kinapse fit Fixtures/fit/hippocampal_bdnf/problem.toml --plot fit.svg
+          kinapse fit fit.toml --plot fit.svg          (fit.toml: the README's tutorial)
           kinapse plot run.csv --out run.svg
           kinapse export Pathways/no_cgmp_pkg.ant --sbml no_cgmp_pkg.xml
           kinapse synapses; kinapse protocols; kinapse pathways

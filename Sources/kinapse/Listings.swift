@@ -36,7 +36,7 @@ struct ListProtocols: ParsableCommand {
 struct ListSynapses: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synapses", abstract: "List the shipped synapse definitions.",
-        discussion: "Examples:\n  kinapse synapses\n  kinapse synapses --with-sensitivities")
+        discussion: "Examples:\n  kinapse synapses\n  kinapse synapses --library Fixtures/lumped --with-sensitivities")
     @OptionGroup var options: LibraryOptions
 
     @Flag(help: "List only the synapses whose runs give sensitivities (simulate --sensitivities): those with a quantal readout.")
@@ -52,6 +52,10 @@ struct ListSynapses: ParsableCommand {
             let blockers = synapse.blockers.keys.sorted()
             return (Library.stem(path), synapse.description + " [" + (synapse.recording.map { "recorded: \($0.summary)" } ?? "quantal readout")
                 + (blockers.isEmpty ? "" : "; blockers: \(blockers.joined(separator: ", "))") + "]")
+        }
+        if rows.isEmpty && withSensitivities {
+            // Every shipped synapse is a rig, whose recording has no derivatives: say so, not nothing.
+            Console.error("no synapse in \(directory) gives sensitivities (each has a [recording]); the quantal engine-test synapses do: --library Fixtures/lumped")
         }
         Library.printTable(rows)
     }
@@ -69,12 +73,12 @@ struct ListPathways: ParsableCommand {
         commandName: "pathways", abstract: "List the shipped pathway files, or every constant in them with its source.",
         discussion: """
         With --sources: one row per numeric constant of the shipped pathways, cells,
-        synapses and drug library (drugs.toml: each drug's ic50 and hill, once) or of the
-        FILEs named, with its unit and its source as its comment says:
-        cited, fitted, assumption, computed (the resting state) or missing; then a summary.
-        A module's default that every model instantiating the module (among the
-        files read) replaces is 'overridden' and, like 'computed', left out of the
-        sourced fraction; synapse [solver] tolerances are not listed.
+        synapses and drug library (drugs.toml: each drug's ic50 and hill, once) or of
+        the FILEs named, with its unit and its source as its comment says: cited,
+        fitted, assumption, computed (the resting state) or missing; then a summary. A
+        module's default that every model instantiating the module (among the files
+        read) replaces is 'overridden' and, like 'computed', left out of the sourced
+        fraction; synapse [solver] tolerances are not listed.
 
         Examples:
           kinapse pathways

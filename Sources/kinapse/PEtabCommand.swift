@@ -136,7 +136,8 @@ struct PEtabLikelihood: ParsableCommand {
         table. 'kinapse fit PROBLEM.yaml --evaluate' does the same.
 
         Example:
-          kinapse petab llh problem.yaml --params fit/best_parameters.tsv --simulations simulations.tsv
+          kinapse petab llh problem.yaml --params fit/best_parameters.tsv \\
+              --simulations simulations.tsv
         """)
 
     @Argument(help: "PEtab problem (.yaml).")
@@ -194,7 +195,7 @@ struct PEtabFit: ParsableCommand {
     @Option(parsing: .unconditional, help: "Starts of the multi-start (default \(PEtabFitOptions().starts)).")
     var starts: Int?
 
-    @Option(parsing: .unconditional, help: "Seed of the Latin-hypercube starts (default 1).")
+    @Option(parsing: .unconditional, help: "Seed of the Latin-hypercube starts.")
     var seed: UInt64 = 1
 
     // Optional, so that the help does not print this machine's core count as the default.

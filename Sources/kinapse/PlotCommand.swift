@@ -28,8 +28,14 @@ struct PlotCommand: ParsableCommand {
           kinapse plot run.csv --out run.svg
           kinapse plot run.csv --select Ca,Ca4CaM --select cGMP,PKG_active
           kinapse plot run.csv --select cGMP --log-y --title "cGMP" > cgmp.svg
+          kinapse simulate golgi_granule --protocol tbs --readouts readouts.csv
           kinapse plot readouts.csv --out ipsc.svg
+          kinapse stdp entorhinal_stellate_rig --protocol haas_pairing \\
+              --dt -30:30:10 --out window.csv
           kinapse plot window.csv --out window.svg
+          kinapse simulate vta_ecb --protocol chevaleyre_hfs --readouts ctrl.csv
+          kinapse simulate vta_ecb --protocol chevaleyre_hfs --block AM251 \\
+              --readouts am251.csv
           kinapse plot ctrl.csv am251.csv --label control --label AM251 --out cmp.svg
         """)
 

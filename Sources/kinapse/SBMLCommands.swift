@@ -19,7 +19,8 @@ struct SBMLSuite: ParsableCommand {
         Examples:
           kinapse sbml-suite ../shared/sbml-test-suite
           kinapse sbml-suite ../shared/sbml-test-suite --cases 1-100,1780 --jobs 2
-          kinapse sbml-suite ../shared/sbml-test-suite --passing-list Fixtures/sbml-suite-passing.txt
+          kinapse sbml-suite ../shared/sbml-test-suite \\
+              --expect-passing Fixtures/sbml-suite-passing.txt
         """
     )
 

@@ -14,9 +14,9 @@ struct STDP: ParsableCommand {
         commandName: "stdp",
         abstract: "Sweep the pre/post pairing interval and write the plasticity window as CSV.",
         discussion: """
-        Runs the pairing protocol once per interval (post minus pre, in ms), on every core,
-        and reports the change in IPSC amplitude 20–30 min after pairing (% of baseline).
-        Ctrl-C writes the intervals done, ending with a line '# partial: …'.
+        Runs the pairing protocol once per interval (post minus pre, in ms), on every
+        core, and reports the change in IPSC amplitude 20–30 min after pairing (% of
+        baseline). Ctrl-C writes the intervals done, ending with a line '# partial: …'.
 
         Example:
           kinapse stdp Pathways/synapses/entorhinal_stellate_rig.toml \\

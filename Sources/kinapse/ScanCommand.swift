@@ -16,30 +16,34 @@ struct ScanCommand: ParsableCommand {
         abstract: "Vary one or two parameters over a grid: a pathway's state at rest (or at --t-end), or a synapse's plasticity under a protocol.",
         discussion: """
         Each grid point is an independent run. A pathway is read at its steady state by
-        default (see 'kinapse help steady-state'), or at --t-end; the CSV gives the varied
-        names, then the --select columns (default: the state variables). A synapse runs
-        --protocol at every point and gives the summary's changes: ΔIPSC, ΔPPR, Δ(1/CV²),
-        ΔN and ΔPr in percent, and for a synapse with a [recording] the E_GABA shift in mV.
-        Anything with a name can be varied: a parameter, an initial value, a stimulus's
-        strength; on a synapse also a drug's concentration (µM) as drug:NAME, for a blocker
-        with an ic50, its drug's in the drug library or its own (a dose–response curve of
-        the plasticity).
+        default (see 'kinapse help steady-state'), or at --t-end; the CSV gives the
+        varied names, then the --select columns (default: the state variables). A
+        synapse runs --protocol at every point and gives the summary's changes: ΔIPSC,
+        ΔPPR, Δ(1/CV²), ΔN and ΔPr in percent, and for a synapse with a [recording] the
+        E_GABA shift in mV. Anything with a name can be varied: a parameter, an initial
+        value, a stimulus's strength; on a synapse also a drug's concentration (µM) as
+        drug:NAME, for a blocker with an ic50, its drug's in the drug library or its own
+        (a dose–response curve of the plasticity).
 
-        Two --vary options make a two-dimensional grid (the first varies slowest); :log at
-        the end of a range (or --log for all) spaces its values logarithmically. --plot draws
-        the curves of a one-dimensional scan (one panel per column) or a heat map of
-        --plot-column over a two-dimensional one.
+        Two --vary options make a two-dimensional grid (the first varies slowest); :log
+        at the end of a range (or --log for all) spaces its values logarithmically.
+        --plot draws the curves of a one-dimensional scan (one panel per column) or a
+        heat map of --plot-column over a two-dimensional one.
 
-        --hill COLUMN fits y = bottom + (top − bottom)/(1 + (x/IC50)^h) to that column of a
-        one-dimensional scan and prints IC50 (EC50 when h < 0), h, top and bottom to standard
-        error. A point that fails is left out of the CSV, which then ends with a
-        '# partial: …' line; the exit status is 1.
+        --hill COLUMN fits y = bottom + (top − bottom)/(1 + (x/x50)^h) to that column
+        of a one-dimensional scan and prints x50 (an IC50 when the response falls toward
+        zero with dose, else an EC50), h, top and bottom to standard error. A point that fails is left out of the CSV, which then ends
+        with a '# partial: …' line; the exit status is 1.
 
         Examples:
-          kinapse scan receptor.ant --vary A=1e-4:100:41:log --select RL --hill RL
-          kinapse scan Pathways/no_cgmp_pkg.ant --vary Ca_rest=0.05:1:20 --t-end 60 --plot ca.svg
-          kinapse scan golgi_granule --protocol tbs --vary Pr0=0.2:0.8:4 --vary dCa_NMDA=0.05:0.4:4 --plot grid.svg
-          kinapse scan SYNAPSE.toml --protocol P --vary drug:AM251=0.001:10:17:log --hill delta_ipsc_percent
+          kinapse scan Pathways/no_cgmp_pkg.ant --vary Ca_rest=0.05:2:21:log \\
+              --select PKG_active --hill PKG_active
+          kinapse scan Pathways/no_cgmp_pkg.ant --vary Ca_rest=0.05:1:20 --t-end 60 \\
+              --plot ca.svg
+          kinapse scan golgi_granule --protocol tbs --vary pre_b_pq_g_max=0.05:0.2:4 \\
+              --vary f_spill=0.005:0.04:4 --plot grid.svg
+          kinapse scan vta_ecb --protocol chevaleyre_hfs \\
+              --vary drug:AM251=0.001:10:17:log --hill delta_ipsc_percent
         """
     )
 
@@ -242,8 +246,8 @@ struct ScanCommand: ParsableCommand {
         do { fit = try HillFit.fit(doses: done.map { $0.values[0] }, responses: done.map { $0.outputs![c] }) } catch {
             throw ValidationError("--hill \(column): \(error.description)")
         }
-        let kind = fit.hill >= 0 ? "IC50" : "EC50"
+        let kind = fit.isInhibition ? "IC50" : "EC50"
         Console.error(String(format: "Hill fit of %@ against %@: %@ = %.6g, Hill coefficient %.4g, top %.6g, bottom %.6g (rms residual %.3g)",
-                             column, name, kind, fit.midpoint, abs(fit.hill), fit.top, fit.bottom, fit.rmsResidual))
+                             column, name, kind, fit.midpoint, fit.hill, fit.top, fit.bottom, fit.rmsResidual))
     }
 }

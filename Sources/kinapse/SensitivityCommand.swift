@@ -18,35 +18,40 @@ struct SensitivityCommand: ParsableCommand {
         commandName: "sensitivity",
         abstract: "Rank parameters by how much they move a synapse's plasticity (ΔIPSC) or a pathway's outputs: local sensitivities or Morris screening.",
         discussion: """
-        --method local (the default) differentiates once, by CVODES forward sensitivities
-        (docs/sensitivities.md):
-        - a synapse with --protocol whose IPSC is its model's quantal readout (the engine-test
-          fixtures in Fixtures/lumped; a biophysical synapse, as every shipped one is, reads its
-          IPSC from the simulated recording, which has no derivatives: rank it by Morris):
-          ∂ΔIPSC/∂p for every parameter, ranked by
-          |∂ΔIPSC/∂ln p| = |p·∂ΔIPSC/∂p|: percentage points of ΔIPSC per e-fold change of p
-          (× ln 1.1 ≈ 0.095 for a 10 % change). CSV: rank, parameter, value,
+        --method local (the default) differentiates once, by CVODES forward
+        sensitivities (docs/sensitivities.md):
+        - a synapse with --protocol whose IPSC is its model's quantal readout (the
+          engine-test fixtures in Fixtures/lumped; a biophysical synapse, as every
+          shipped one is, reads its IPSC from the simulated recording, which has no
+          derivatives: rank it by Morris): ∂ΔIPSC/∂p for every parameter, ranked by
+          |∂ΔIPSC/∂ln p| = |p·∂ΔIPSC/∂p|: percentage points of ΔIPSC per e-fold change
+          of p (× ln 1.1 ≈ 0.095 for a 10 % change). CSV: rank, parameter, value,
           d_delta_ipsc_d_ln_p, d_delta_ipsc_dp.
-        - a pathway with --t-end: the normalised sensitivity (p/y)·∂y/∂p of every --readout
-          y at that time, ranked by the largest |(p/y)·∂y/∂p| over the readouts. CSV: rank,
-          parameter, value, readout, d_ln_y_d_ln_p, dy_dp.
+        - a pathway with --t-end: the normalised sensitivity (p/y)·∂y/∂p of every
+          --readout y at that time, ranked by the largest |(p/y)·∂y/∂p| over the
+          readouts. CSV: rank, parameter, value, readout, d_ln_y_d_ln_p, dy_dp.
 
-        --method morris screens globally by elementary effects (Morris 1991; μ* of Campolongo
-        et al. 2007): --trajectories runs of k + 1 points through the factors' ranges (each
-        --parameters value from value/--spread to value·--spread on a log axis, or --range
-        NAME=LOW:HIGH[:log]), on every core or MPI rank. It needs no derivatives, so it also
-        ranks synapses with a [recording], over any readout of the summary
-        (delta_ipsc_percent, delta_ppr_percent, …, delta_egaba_mV), and pathways at --t-end or
-        at steady state. CSV: rank, parameter, low, high, readout, mu_star, mu, sigma,
-        effects; ranked by μ* of the first readout.
+        --method morris screens globally by elementary effects (Morris 1991; μ* of
+        Campolongo et al. 2007): --trajectories runs of k + 1 points through the
+        factors' ranges (each --parameters value from value/--spread to value·--spread
+        on a log axis, or --range NAME=LOW:HIGH[:log]), on every core or MPI rank. It
+        needs no derivatives, so it also ranks synapses with a [recording], over any
+        readout of the summary (delta_ipsc_percent, delta_ppr_percent, …,
+        delta_egaba_mV), and pathways at --t-end or at steady state. CSV: rank,
+        parameter, low, high, readout, mu_star, mu, sigma, effects; ranked by μ* of the
+        first readout.
 
-        --plot draws the ranking of the first readout as bars (Morris: μ* with σ whiskers).
+        --plot draws the ranking of the first readout as bars (Morris: μ* with σ
+        whiskers).
 
         Examples:
-          kinapse sensitivity Fixtures/lumped/synapses/cortical_camkii.toml --protocol chemical_iltp --out ranking.csv
-          kinapse sensitivity Pathways/no_cgmp_pkg.ant --t-end 60 --readout PKG_active --plot bars.svg
-          kinapse sensitivity cortical_pyramidal --protocol woodin_pairing --method morris \\
-              --parameters cell_soma_cal_g_max,cell_soma_gabaa_g_max --readout delta_egaba_mV --trajectories 8
+          kinapse sensitivity Fixtures/lumped/synapses/cortical_camkii.toml \\
+              --protocol chemical_iltp --out ranking.csv
+          kinapse sensitivity Pathways/no_cgmp_pkg.ant --t-end 60 \\
+              --readout PKG_active --plot bars.svg
+          kinapse sensitivity cortical_pyramidal --protocol woodin_pairing \\
+              --method morris --parameters cell_area,cell_soma_gabaa_g_max \\
+              --readout delta_egaba_mV --trajectories 8
         """)
 
     enum Method: String, ExpressibleByArgument, CaseIterable { case local, morris }

@@ -100,8 +100,8 @@ struct Simulate: ParsableCommand {
 
         Examples:
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 60 --points 601
-          kinapse simulate model.ant --t-end 100 --dt 0.5 --set k1=2 \\
-              --select A,B,J1 --out run.csv --stats
+          kinapse simulate Fixtures/crosscheck/events.ant --t-end 30 --dt 0.5 \\
+              --set k=0.2 --select A,B,J1 --out run.csv --stats
           kinapse simulate Pathways/synapses/vta_no.toml --protocol hfs \\
               --block L-NAME --readouts tests.csv
           kinapse simulate Pathways/no_cgmp_pkg.ant --t-end 2 --method ssa \\

@@ -8,10 +8,10 @@ import Fitting
 /// (`IntegratorOptions()`, a fit problem's `[options]`, an SBML case's tolerances), so a
 /// default is written in one place, the library, and the help quotes it from there.
 struct SolverOptions: ParsableArguments {
-    @Option(parsing: .unconditional, help: "Relative tolerance (default \(Self.defaults.rtol); for fit, the problem's [options] rtol, else \(Self.defaults.fitRtol)).")
+    @Option(parsing: .unconditional, help: "Relative tolerance (default \(Self.defaults.rtol); a synapse's [solver] rtol; for fit, the problem's [options] rtol, else \(Self.defaults.fitRtol)).")
     var rtol: Double?
 
-    @Option(parsing: .unconditional, help: "Absolute tolerance (default \(Self.defaults.atol); for fit, the problem's [options] atol, else \(Self.defaults.fitAtol)).")
+    @Option(parsing: .unconditional, help: "Absolute tolerance (default \(Self.defaults.atol); a synapse's [solver] atol; for fit, the problem's [options] atol, else \(Self.defaults.fitAtol)).")
     var atol: Double?
 
     @Option(name: .customLong("max-steps"), parsing: .unconditional, help: "Solver steps allowed between two output times (default \(IntegratorOptions().maximumSteps)).")

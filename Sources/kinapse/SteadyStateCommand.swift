@@ -14,26 +14,25 @@ struct SteadyStateCommand: ParsableCommand {
         held at its initial value: Newton's method with the analytic Jacobian on the
         system reduced by the laws, found from the Jacobian's left null space. When
         Newton does not converge from the initial state, pseudo-transient continuation
-        (growing implicit Euler steps) takes over; failing that, the model is
-        integrated to t = 1, 10, …, 10⁶ and Newton restarts from each. Events are not
-        applied.
+        (growing implicit Euler steps) takes over; failing that, the model is integrated
+        to t = 1, 10, …, 10⁶ and Newton restarts from each. Events are not applied.
 
-        Stability: the eigenvalues of the Jacobian at the steady state (LAPACK dgeev), less
-        one zero per conservation law; stable when every real part is negative, with the
-        slowest relaxation time 1/|Re λ|.
+        Stability: the eigenvalues of the Jacobian at the steady state (LAPACK dgeev),
+        less one zero per conservation law; stable when every real part is negative,
+        with the slowest relaxation time 1/|Re λ|.
 
         Prints one line per state variable (species as concentrations), the laws and the
-        stability; --out writes CSV with the columns name,value (the stability then goes to
-        standard error); --eigenvalues FILE writes them as CSV (real,imaginary).
+        stability; --out writes CSV with the columns name,value (the stability then goes
+        to standard error); --eigenvalues FILE writes them as CSV (real,imaginary).
 
-        --sensitivities P,… (or all) differentiates the steady state: (∂G/∂x)·s = −∂G/∂p on
-        the reduced system G (the laws' rows carry ∂x₀/∂p, so init(X) moves the totals),
-        one factorisation for every parameter. --sensitivities-out writes CSV: name,
-        parameter, value, derivative, normalised ((p/y)·∂y/∂p).
+        --sensitivities P,… (or all) differentiates the steady state: (∂G/∂x)·s = −∂G/∂p
+        on the reduced system G (the laws' rows carry ∂x₀/∂p, so init(X) moves the
+        totals), one factorisation for every parameter. --sensitivities-out writes CSV:
+        name, parameter, value, derivative, normalised ((p/y)·∂y/∂p).
 
         Examples:
           kinapse steady-state Pathways/no_cgmp_pkg.ant
-          kinapse steady-state model.ant --set k1=2 --out rest.csv
+          kinapse steady-state Pathways/no_cgmp_pkg.ant --set Ca_rest=0.2 --out rest.csv
         """
     )
 

@@ -197,7 +197,7 @@ import PathwayTestSupport
     /// Both directions, on the time scale of an induction: held UP at the authors' resting
     /// 0.1 µM, 5 s at 0.3 µM (the calcineurin window) switch it DOWN for good (an hour later
     /// under 1 % of the subunits are phosphorylated), while 1 s does not (over 70 % stay); held
-    /// DOWN, 5 s at 1 µM switch it UP. And the requirement of issue 21 that the bistable range
+    /// DOWN, 5 s at 1 µM switch it UP. And the requirement that the bistable range
     /// contain the 40–80 nM resting Ca²⁺ of CA1 pyramidal cells fails: at 40, 60 and 80 nM the
     /// UP state is gone (an hour from all rings phosphorylated ends under 1 %), as the authors'
     /// fold at 0.0924 µM says; shifting the range by the free calmodulin does not rescue it

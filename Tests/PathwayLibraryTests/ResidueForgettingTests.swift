@@ -7,7 +7,7 @@ import KineticsCore
 import CVODEIntegration
 import PathwayTestSupport
 
-/// Issue 21 asks of a postsynaptic persistence store that (a) its UP state survives for hours at
+/// The model library asks of a postsynaptic persistence store that (a) its UP state survives for hours at
 /// the resting Ca²⁺ of 40–80 nM and (b) a sub-threshold residue an induction leaves returns to
 /// DOWN within ~20 min, as CaMKII activity does in spines. These tests measure both on the two
 /// CaMKII/PP1 schemes the library ships (Pathways/README.md, "A store that holds UP at rest and

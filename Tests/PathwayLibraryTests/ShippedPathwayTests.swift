@@ -39,7 +39,7 @@ import PathwayTestSupport
         }
     }
 
-    /// Issue 4 acceptance: 2,400 s of theta-burst-driven input without solver failure at
+    /// 2,400 s of theta-burst-driven input without solver failure at
     /// rtol 1e-6 and 1e-8, the two runs agreeing to 1e-4 relative to each column's maximum.
     /// One theta-burst train (10 bursts of 4 pulses at 100 Hz, bursts at 5 Hz) every 120 s:
     /// iLTD protocols deliver one to a few trains spaced by tens of seconds to minutes, and

@@ -76,7 +76,7 @@ import PathwayTestSupport
         #expect(abs(s.amplitudeChange) < 2, "rest with \(blocker): ΔIPSC \(s.amplitudeChange) %")
     }
 
-    /// Rest for a resting Ca²⁺ of 40 and 80 nM (issue 21): the shell's background influx set to
+    /// Rest for a resting Ca²⁺ of 40 and 80 nM: the shell's background influx set to
     /// 12 or 24 µM/s instead of 15 (rest = J_leak/k_ext with k_ext 300 /s, window currents aside).
     /// The rig's 4-h settling brings the slow receptor and gephyrin pools to that Ca²⁺'s steady
     /// state, and nothing drifts after it, so the full 40-min `rest` protocol stays within 2 %
@@ -105,7 +105,7 @@ import PathwayTestSupport
         }
     }
 
-    // MARK: - Row 14: eCB-iLTD and its pharmacology (issue 21's example)
+    // MARK: - Row 14: eCB-iLTD and its pharmacology
 
     /// Schaffer HFS in voltage clamp lowers release (Pr, PPR and 1/CV² move with the IPSC); the
     /// mGluR-I antagonists, AM251 and bath FK506 abolish it (< 5 %); APV and FK506 in the pipette
