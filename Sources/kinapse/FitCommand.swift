@@ -208,32 +208,20 @@ struct Fit: ParsableCommand {
     }
 
     /// Writes the result set, then the manifest naming it, then removes the files of an
-    /// earlier fit that this one did not write, unless this fit read one (an earlier fit's
-    /// curve may be this one's data) or wrote it (`--plot`).
+    /// earlier fit that this one did not write (`FitResultFiles`).
     func writeResults(_ outcome: FitOutcome) throws {
-        let earlier = ResultManifest.read(in: outDir) ?? []
-        var done: [String] = []
-        func write(_ text: String?, _ name: String) throws {
-            guard let text else { return }
-            try OutputCheck.write(text, to: path(name), option: "--out-dir", force: force)
-            done.append(name)
-        }
-        try write(FitReport.startsCSV(outcome), "starts.csv")
-        try write(FitReport.bestParameters(outcome, problemPath: problem), "best_parameters.toml")
-        try write(FitReport.intervalsCSV(outcome), "intervals.csv")
-        try write(FitReport.profilesCSV(outcome), "profiles.csv")
+        var files = FitResultFiles(outDir, problem: problem, force: force)
+        try files.write(FitReport.startsCSV(outcome), "starts.csv")
+        try files.write(FitReport.bestParameters(outcome, problemPath: problem), "best_parameters.toml")
+        try files.write(FitReport.intervalsCSV(outcome), "intervals.csv")
+        try files.write(FitReport.profilesCSV(outcome), "profiles.csv")
         for e in outcome.problem.experiments.indices {
             let name = fileName(outcome.problem.experiments[e].name)
-            try write(FitReport.experimentCSV(outcome, experiment: e), "fit_\(name).csv")
-            try write(FitReport.curveCSV(outcome, experiment: e), "curve_\(name).csv")
+            try files.write(FitReport.experimentCSV(outcome, experiment: e), "fit_\(name).csv")
+            try files.write(FitReport.curveCSV(outcome, experiment: e), "curve_\(name).csv")
         }
         if let plot { try PlotOutput.fit(outcome, to: plot, force: force) }
-        try OutputCheck.write(ResultManifest.text(files: done, problem: problem), to: path(ResultManifest.name), option: "--out-dir", force: force)
-        let policy = OutputCheck.policy(force: force)
-        for stale in earlier where !done.contains(stale) && JobRank.speaksForJob {
-            guard policy.input(at: path(stale)) == nil, plot.map({ !OutputPolicy.sameFile($0, path(stale)) }) ?? true else { continue }
-            unlink(path(stale))
-        }
+        try files.finish(alsoWritten: plot)
     }
 
     func path(_ name: String) -> String { (outDir as NSString).appendingPathComponent(name) }
@@ -243,6 +231,42 @@ struct Fit: ParsableCommand {
         String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "_" })
     }
 
+}
+
+/// A fit's files in its --out-dir, which never mixes two fits: the manifest an earlier fit
+/// wrote there is read first; this fit's files are written, then its own manifest, then the
+/// earlier fit's files this one did not write again are removed, except one this fit read
+/// (an earlier fit's curve may be this one's data) or wrote elsewhere (`--plot`).
+struct FitResultFiles {
+    let directory: String
+    let problem: String
+    let force: Bool
+    private let earlier: [String]
+    private var written: [String] = []
+
+    init(_ directory: String, problem: String, force: Bool) {
+        self.directory = directory; self.problem = problem; self.force = force
+        earlier = ResultManifest.read(in: directory) ?? []
+    }
+
+    func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
+
+    /// Writes `text` (nothing when nil) to `name` in the directory.
+    mutating func write(_ text: String?, _ name: String) throws {
+        guard let text else { return }
+        try OutputCheck.write(text, to: path(name), option: "--out-dir", force: force)
+        written.append(name)
+    }
+
+    /// The manifest, then the earlier fit's leftovers removed (by the job's first rank only).
+    func finish(alsoWritten other: String? = nil) throws {
+        try OutputCheck.write(ResultManifest.text(files: written, problem: problem), to: path(ResultManifest.name), option: "--out-dir", force: force)
+        let policy = OutputCheck.policy(force: force)
+        for stale in earlier where !written.contains(stale) && JobRank.speaksForJob {
+            guard policy.input(at: path(stale)) == nil, other.map({ !OutputPolicy.sameFile($0, path(stale)) }) ?? true else { continue }
+            unlink(path(stale))
+        }
+    }
 }
 
 extension PlotOutput {

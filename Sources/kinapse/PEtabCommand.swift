@@ -5,6 +5,7 @@ import CVODEIntegration
 import PEtab
 import Optimization
 import KinapseUtilities
+import Reporting
 
 struct PEtabCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -382,7 +383,9 @@ enum PEtabDriver {
         do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
             throw DiagnosticsError(.error("--out-dir: cannot create '\(outDir)': \(error.localizedDescription)"))
         }
-        try OutputCheck.check(names.map { ("--out-dir", file($0)) }, inputs: [path, p.modelPath] + (startFrom.map { [$0] } ?? []), force: force)
+        try ResultManifest.refuseForeign(in: outDir)
+        try OutputCheck.check((names + [ResultManifest.name]).map { ("--out-dir", file($0)) },
+                              inputs: [path, p.modelPath] + (startFrom.map { [$0] } ?? []), force: force)
         let model = try PEtabModel(p, settings: settings)
         _ = try PEtabLeastSquares(model)
         // Profiling needs sensitivities; a problem with nothing to profile fits as usual without them.
@@ -398,12 +401,15 @@ enum PEtabDriver {
         let outcome = try PEtabFitRun.run(model, options: options, cancellation: interruption.cancellation,
                                           progress: { progress.advance() })
         let wall = (clock.now - began).seconds, cpuSeconds = processCPUSeconds() - cpu
-        try OutputCheck.write(outcome.startsTable, to: file("starts.tsv"), option: "--out-dir", force: force)
-        if options.recordTrace { try OutputCheck.write(outcome.traceTable, to: file("trace.tsv"), option: "--out-dir", force: force) }
+        // The same directory rules as any fit: an earlier fit's files it does not write again go.
+        var files = FitResultFiles(outDir, problem: path, force: force)
+        try files.write(outcome.startsTable, "starts.tsv")
+        if options.recordTrace { try files.write(outcome.traceTable, "trace.tsv") }
         if let best = outcome.best, let evaluation = best.evaluation {
-            try OutputCheck.write(p.parameterTable(best.theta), to: file("best_parameters.tsv"), option: "--out-dir", force: force)
-            try OutputCheck.write(PEtabTables.simulationTable(p, evaluation), to: file("simulations.tsv"), option: "--out-dir", force: force)
+            try files.write(p.parameterTable(best.theta), "best_parameters.tsv")
+            try files.write(PEtabTables.simulationTable(p, evaluation), "simulations.tsv")
         }
+        try files.finish()
         StandardOutput.write(outcome.summary(wallTime: wall, cpuTime: cpuSeconds))
         if outcome.best == nil { throw RunFailure([.error("every start of the fit failed; starts.tsv says why")]) }
     }

@@ -137,8 +137,9 @@ enum MPIRun {
     @Test(.enabled(if: MPIRun.available && FileManager.default.fileExists(atPath: Self.petabCase), "mpirun or ../shared/petab is absent"))
     func petabFitOnTwoRanksWritesTheBytesOfOne() throws {
         let (alone, ranks, stderr) = try alongsideTwoRanks(["fit", Self.petabCase, "--starts", "4", "--seed", "3", "--jobs", "1", "--quiet", "--out-dir", "OUT"])
-        #expect(alone.keys.sorted() == ["best_parameters.tsv", "simulations.tsv", "starts.tsv"])
+        #expect(alone.keys.sorted() == ["best_parameters.tsv", "manifest.txt", "simulations.tsv", "starts.tsv"])
         #expect(alone["best_parameters.tsv"] == ranks["best_parameters.tsv"] && alone["simulations.tsv"] == ranks["simulations.tsv"])
+        #expect(alone["manifest.txt"] == ranks["manifest.txt"])
         // starts.tsv: equal but for each start's wall and CPU time (its `seconds` and `cpu_seconds` columns).
         func withoutSeconds(_ data: Data?) -> [[Substring]] {
             let rows = String(decoding: data ?? Data(), as: UTF8.self).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }

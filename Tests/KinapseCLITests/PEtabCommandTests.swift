@@ -40,6 +40,24 @@ struct PEtabCommandTests {
 
     /// `--native-code` reaches both commands and changes no printed number: llh to the 6
     /// decimals printed (2e-6), the gradient norm to its 6 significant digits (1e-5 relative).
+    /// A PEtab fit keeps the directory rules of any fit: into the directory of an earlier
+    /// kinapse fit it leaves only its own files and manifest, and the other way round.
+    @Test func aPEtabFitAndAFitProblemNeverMixInOneDirectory() throws {
+        let files = try OutputEqualsInputTests.fitInputs()
+        defer { files.remove() }
+        let toml = try CLI.run(["fit", "fit.toml", "--starts", "2", "--no-profiles", "--out-dir", "out", "--quiet"], in: files.dir)
+        #expect(toml.status == 0, "\(toml.stderr)")
+        let petab = try CLI.run(["fit", case0001, "--starts", "2", "--jobs", "1", "--out-dir", "out", "--quiet"], in: files.dir)
+        #expect(petab.status == 0, "\(petab.stderr)")
+        let afterPEtab = try FileManager.default.contentsOfDirectory(atPath: files.path("out")).sorted()
+        #expect(afterPEtab == ["best_parameters.tsv", "manifest.txt", "simulations.tsv", "starts.tsv"], "\(afterPEtab)")
+        let again = try CLI.run(["fit", "fit.toml", "--starts", "2", "--no-profiles", "--out-dir", "out", "--quiet"], in: files.dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        let afterTOML = try FileManager.default.contentsOfDirectory(atPath: files.path("out")).sorted()
+        #expect(!afterTOML.contains { $0.hasSuffix(".tsv") } && afterTOML.contains("starts.csv"), "\(afterTOML)")
+        #expect(files.changed().isEmpty)
+    }
+
     @Test func nativeCodeGivesTheSameNumbers() throws {
         let dir = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
