@@ -18,7 +18,7 @@ struct Export: ParsableCommand {
         """
     )
 
-    @Argument(help: "Pathway file (.ant, or SBML .xml).")
+    @Argument(help: "Pathway file (.ant, or SBML .xml); a shipped one also by name.")
     var model: String
 
     @Option(help: ArgumentHelp("Where to write the SBML.", valueName: "OUT.xml"))
@@ -28,11 +28,15 @@ struct Export: ParsableCommand {
     var force = false
 
     func validate() throws {
-        try OutputCheck.refuseConflicts([("--sbml", sbml)], inputs: [model], force: force)
+        guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
+        try OutputCheck.refuseConflicts([("--sbml", sbml)], inputs: [path], force: force)
     }
 
+    /// The file read: `model` itself, or a shipped pathway by name.
+    var path: String { LibraryLookup.resolve(model) ?? model }
+
     func run() throws {
-        let pathway = try ModelLoading.loadPathway(model)
+        let pathway = try ModelLoading.loadPathway(path)
         _ = try ModelCompiler.compile(pathway)
         try OutputCheck.write(SBMLWriter.write(pathway), to: sbml, option: "--sbml", force: force)
     }

@@ -134,6 +134,7 @@ struct ScanCommand: ParsableCommand {
     }
 
     func validate() throws {
+        guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
         guard (1...2).contains(vary.count) else {
             throw ValidationError(vary.isEmpty ? "--vary NAME=FROM:TO:N is required" : "at most two --vary (a two-dimensional grid); got \(vary.count)")
         }

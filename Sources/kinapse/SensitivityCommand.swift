@@ -123,6 +123,7 @@ struct SensitivityCommand: ParsableCommand {
     var readoutList: [String]? { readout.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } } }
 
     func validate() throws {
+        guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
         if parameters.split(separator: ",", omittingEmptySubsequences: false).contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--parameters expects names separated by commas, or 'all' (got '\(parameters)')")
         }

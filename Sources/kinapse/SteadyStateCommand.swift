@@ -64,6 +64,7 @@ struct SteadyStateCommand: ParsableCommand {
     var stats = false
 
     func validate() throws {
+        guard LibraryLookup.resolve(model) != nil else { throw LibraryLookup.notFound(model) }
         _ = try Assignments.parse(assignments)
         if sensitivitiesOut != nil, sensitivities == nil { throw ValidationError("--sensitivities-out needs --sensitivities P,… (or all)") }
         try OutputCheck.refuseConflicts([("--out", out), ("--eigenvalues", eigenvalues), ("--sensitivities-out", sensitivitiesOut)], inputs: [model] + (params.map { [$0] } ?? []), force: force)
