@@ -10,9 +10,8 @@ gabaa_trafficking.ant's slot dispersal (the integral of J_geph_CaN's Hill term, 
     background   the shell's background influx J_leak, which sets the held neuron's resting Ca2+
     conductance  the compound Purkinje-axon GABA-A conductance g0 (400 nS shipped, an assumption)
     holding      the test IPSCs at -72 mV instead of -60 mV (a temporary copy of the synapse file)
-    firing       the tetanus in current clamp without the -100 pA, so the neuron fires and bursts
-                 after each train (the condition of Aizenman, Manis & Linden 1998), with FK506 or
-                 pipette BAPTA
+    firing       the tetanus in current clamp without the -100 pA, so the neuron fires (through each
+                 train and at its tonic rate after it: no rebound burst), with FK506 or pipette BAPTA
     polarity     the neuron's spontaneous firing alone (current clamp, no injected current, no trains)
                  for 5 s to 4 min; the shipped aizenman_ipsp_trains (short trains, the neuron free to
                  fire) with FK506 or pipette BAPTA, and the same trains held silent by -100 pA; and the
