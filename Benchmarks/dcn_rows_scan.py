@@ -14,8 +14,9 @@ gabaa_trafficking.ant's slot dispersal (the integral of J_geph_CaN's Hill term, 
                  train and at its tonic rate after it: no rebound burst), with FK506 or pipette BAPTA
     polarity     the neuron's spontaneous firing alone (current clamp, no injected current, no trains)
                  for 5 s to 4 min; the shipped aizenman_ipsp_trains (short trains, the neuron free to
-                 fire) with FK506 or pipette BAPTA, and the same trains held silent by -100 pA; and the
-                 spikes around three such trains in each state (a short run written every 0.2 ms)
+                 fire) with FK506 or pipette BAPTA, and the same trains held silent by -100 pA; each
+                 again without gabaa_trafficking.ant's J_geph_CaN (k_geph_CaN = 0); and the spikes
+                 around three such trains in each state (a short run written every 0.2 ms)
 
 Each run takes about 7 s of CPU; the whole scan about 4 min of CPU. See Benchmarks/RESULTS.md, "Deep
 cerebellar nuclei with fresh eyes", and Pathways/README.md (dcn_neuron).
@@ -158,6 +159,15 @@ def main():
                 handle.write(step_protocol(240, True, (10, 12)))
             for drug in ([], ["--block", "FK506"]):
                 run("aizenman_ipsp_trains held by -100 pA" + (" + " + drug[1] if drug else ""), SYNAPSE, held, drug, scratch)
+            # The same without gabaa_trafficking.ant's calcineurin-driven slot dispersal (a diagnostic).
+            off = ["--set", "GA_k_geph_CaN=0"]
+            step = os.path.join(scratch, "step.toml")
+            with open(step, "w") as handle:
+                handle.write(step_protocol(240, False, None))
+            run("firing alone, 240 s, J_geph_CaN off", SYNAPSE, step, off, scratch)
+            run("aizenman_ipsp_trains, J_geph_CaN off", SYNAPSE, "aizenman_ipsp_trains", off, scratch)
+            run("aizenman_ipsp_trains held by -100 pA, J_geph_CaN off", SYNAPSE, held, off, scratch)
+            run("morishita_tetanus, J_geph_CaN off", SYNAPSE, "morishita_tetanus", off, scratch)
             print("\n| spikes around 0.1-s trains | in the 1 s before the first | in the 0.5 s after each train "
                   "| rate between trains (Hz) |\n|---|---:|---|---|")
             spikes("free to fire", False, scratch)
