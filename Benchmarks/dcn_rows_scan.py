@@ -10,14 +10,18 @@ gabaa_trafficking.ant's slot dispersal (the integral of J_geph_CaN's Hill term, 
     background   the shell's background influx J_leak, which sets the held neuron's resting Ca2+
     conductance  the compound Purkinje-axon GABA-A conductance g0 (400 nS shipped, an assumption)
     holding      the test IPSCs at -72 mV instead of -60 mV (a temporary copy of the synapse file)
-    firing       the tetanus in current clamp without the -100 pA, so the neuron fires and bursts
-                 after each train (the condition of Aizenman, Manis & Linden 1998), with FK506 or
-                 pipette BAPTA
+    firing       the tetanus in current clamp without the -100 pA, so the neuron fires (through each
+                 train and at its tonic rate after it: no rebound burst), with FK506 or pipette BAPTA
+    polarity     the neuron's spontaneous firing alone (current clamp, no injected current, no trains)
+                 for 5 s to 4 min; the shipped aizenman_ipsp_trains (short trains, the neuron free to
+                 fire) with FK506 or pipette BAPTA, and the same trains held silent by -100 pA; each
+                 again without gabaa_trafficking.ant's J_geph_CaN (k_geph_CaN = 0); and the spikes
+                 around three such trains in each state (a short run written every 0.2 ms)
 
 Each run takes about 7 s of CPU; the whole scan about 4 min of CPU. See Benchmarks/RESULTS.md, "Deep
 cerebellar nuclei with fresh eyes", and Pathways/README.md (dcn_neuron).
 
-    python3 Benchmarks/dcn_rows_scan.py [all|background|conductance|holding|firing] [KINAPSE]
+    python3 Benchmarks/dcn_rows_scan.py [all|background|conductance|holding|firing|polarity] [KINAPSE]
 """
 import csv
 import os
@@ -33,7 +37,7 @@ WINDOW = (2040.0, 2640.0)       # s: 20-30 min after the induction
 K_GEPH_CAN, N_GEPH_CAN = 0.3, 4  # gabaa_trafficking.ant's J_geph_CaN half-activation (uM) and Hill coefficient
 
 
-def run(label, synapse, protocol, extra, scratch):
+def run(label, synapse, protocol, extra, scratch, induction=INDUCTION):
     out = os.path.join(scratch, "run.csv")
     args = [KINAPSE, "simulate", synapse, "--protocol", protocol, "--native-code", "--out", out, "--dt", "0.01"] + extra
     printed = subprocess.run(args, capture_output=True, text=True, check=True).stdout
@@ -50,13 +54,59 @@ def run(label, synapse, protocol, extra, scratch):
         return sum(v) / len(v)
 
     kinase = [float(r["GA_CaMKII_CaM"]) + float(r["GA_CaMKII_P"]) for r in rows
-              if INDUCTION[0] <= float(r["time"]) < INDUCTION[1]]
+              if induction[0] <= float(r["time"]) < induction[1]]
     # The rows are 0.01 s apart, so the integral is a sum of the Hill term times 0.01 s.
     drive = sum(c ** N_GEPH_CAN / (K_GEPH_CAN ** N_GEPH_CAN + c ** N_GEPH_CAN)
-                for c in values("CNP_CaN_active", INDUCTION[0], INDUCTION[1] + 60)) * 0.01
-    print(f"| {label} | {change} % | {1000 * mean('cell_soma_Ca', 0, INDUCTION[0]):.1f} | "
-          f"{mean('CNP_CaN_active', 0, INDUCTION[0]):.3f} | {max(values('cell_soma_Ca', *INDUCTION)):.3f} | "
-          f"{max(values('CNP_CaN_active', *INDUCTION)):.3f} | {max(kinase):.3f} | {drive:.2f} |", flush=True)
+                for c in values("CNP_CaN_active", induction[0], induction[1] + 60)) * 0.01
+    print(f"| {label} | {change} % | {1000 * mean('cell_soma_Ca', 0, induction[0]):.1f} | "
+          f"{mean('CNP_CaN_active', 0, induction[0]):.3f} | {max(values('cell_soma_Ca', *induction)):.3f} | "
+          f"{max(values('CNP_CaN_active', *induction)):.3f} | {max(kinase):.3f} | {drive:.2f} |", flush=True)
+
+
+def step_protocol(duration, held, trains):
+    """A protocol with the rig's 10-min baseline and 30-min follow-up around a current-clamp step of
+    `duration` s, with the -100 pA if `held`, and `trains` = (pulses, repeats) of the Purkinje afferent
+    at 100 Hz, 20 s apart, from 1 s into the step (None: no trains)."""
+    text = ('description = "diagnostic: a current-clamp step"\n[baseline]\nduration = 600\ntest_interval = 10\n'
+            'paired_pulse_interval = 0.05\n'
+            f'[[induction]]\nstimulus = "current_clamp"\npattern = "step"\nduration = {duration}\n')
+    if held:
+        text += f'[[induction]]\nstimulus = "holding_current"\npattern = "step"\nduration = {duration}\n'
+    if trains:
+        text += ('[[induction]]\nstimulus = "inhibitory_afferent"\npattern = "train"\nstart = 1\nrate = 100\n'
+                 f'count = {trains[0]}\nrepeats = {trains[1]}\nrepeat_interval = 20\n')
+    return text + "[follow_up]\nduration = 1800\nanalysis_window = [1200, 1800]\n"
+
+
+def spikes(label, held, scratch):
+    """Spikes (upward crossings of 0 mV) around three 0.1-s trains at 100 Hz, 20 s apart, in a 62-s
+    current-clamp step after a 20-s baseline, written every 0.2 ms."""
+    proto = os.path.join(scratch, "spikes.toml")
+    text = step_protocol(62, held, (10, 3)).replace("duration = 600", "duration = 20", 1)
+    with open(proto, "w") as handle:
+        handle.write(text.replace("duration = 1800\nanalysis_window = [1200, 1800]", "duration = 20\nanalysis_window = [10, 20]"))
+    out = os.path.join(scratch, "spikes.csv")
+    subprocess.run([KINAPSE, "simulate", SYNAPSE, "--protocol", proto, "--native-code", "--out", out, "--dt", "0.0002"],
+                   capture_output=True, text=True, check=True)
+    times, previous = [], None
+    with open(out) as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        t_col, v_col = header.index("time"), header.index("cell_V")
+        for row in reader:
+            t, v = float(row[t_col]) - 20, float(row[v_col])
+            if previous is not None and previous < 0 <= v and 0 <= t < 62:
+                times.append(t)
+            previous = v
+    os.remove(out)
+
+    def count(a, b):
+        return sum(1 for t in times if a <= t < b)
+
+    # Trains start 1, 21 and 41 s into the step and last 0.1 s.
+    after = [count(s + 0.1, s + 0.6) for s in (1, 21, 41)]
+    between = [count(s + 2.1, s + 20) / 17.9 for s in (1, 21)]
+    print(f"| {label} | {count(0, 1)} | {after} | {', '.join(f'{r:.1f}' for r in between)} |", flush=True)
 
 
 def main():
@@ -95,6 +145,33 @@ def main():
                 handle.write(text[:start] + text[end:])
             for drug in ([], ["--block", "FK506"], ["--block", "BAPTA"]):
                 run("firing" + (" + " + drug[1] if drug else ""), SYNAPSE, firing, drug, scratch)
+        if which in ("all", "polarity"):
+            for duration in (5, 15, 30, 60, 240):
+                proto = os.path.join(scratch, "step.toml")
+                with open(proto, "w") as handle:
+                    handle.write(step_protocol(duration, False, None))
+                run(f"firing alone, {duration} s of current clamp", SYNAPSE, proto, [], scratch,
+                    (INDUCTION[0], INDUCTION[0] + duration))
+            for drug in ([], ["--block", "FK506"], ["--block", "BAPTA"]):
+                run("aizenman_ipsp_trains" + (" + " + drug[1] if drug else ""), SYNAPSE, "aizenman_ipsp_trains", drug, scratch)
+            held = os.path.join(scratch, "held.toml")
+            with open(held, "w") as handle:
+                handle.write(step_protocol(240, True, (10, 12)))
+            for drug in ([], ["--block", "FK506"]):
+                run("aizenman_ipsp_trains held by -100 pA" + (" + " + drug[1] if drug else ""), SYNAPSE, held, drug, scratch)
+            # The same without gabaa_trafficking.ant's calcineurin-driven slot dispersal (a diagnostic).
+            off = ["--set", "GA_k_geph_CaN=0"]
+            step = os.path.join(scratch, "step.toml")
+            with open(step, "w") as handle:
+                handle.write(step_protocol(240, False, None))
+            run("firing alone, 240 s, J_geph_CaN off", SYNAPSE, step, off, scratch)
+            run("aizenman_ipsp_trains, J_geph_CaN off", SYNAPSE, "aizenman_ipsp_trains", off, scratch)
+            run("aizenman_ipsp_trains held by -100 pA, J_geph_CaN off", SYNAPSE, held, off, scratch)
+            run("morishita_tetanus, J_geph_CaN off", SYNAPSE, "morishita_tetanus", off, scratch)
+            print("\n| spikes around 0.1-s trains | in the 1 s before the first | in the 0.5 s after each train "
+                  "| rate between trains (Hz) |\n|---|---:|---|---|")
+            spikes("free to fire", False, scratch)
+            spikes("held by -100 pA", True, scratch)
 
 
 if __name__ == "__main__":
