@@ -119,7 +119,8 @@ public enum FitReport {
         let problem = outcome.problem
         let points = problem.experiments.map(\.data.points.count).reduce(0, +)
         let seconds = Double(outcome.wallTime.components.seconds) + Double(outcome.wallTime.components.attoseconds) * 1e-18
-        var out = "fit \(problemPath): \(problem.parameters.count) parameters, \(problem.experiments.count) experiments, \(points) measurements\n"
+        func counted(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        var out = "fit \(problemPath): \(counted(problem.parameters.count, "parameter")), \(counted(problem.experiments.count, "experiment")), \(counted(points, "measurement"))\n"
         let gradient = outcome.settings.gradient == .sensitivities && outcome.gradientFallback == nil ? "forward sensitivities" : "finite differences"
         out += "\(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), gradients by \(gradient), "
         out += "\(outcome.settings.jobs) worker\(outcome.settings.jobs == 1 ? "" : "s"); "

@@ -19,14 +19,18 @@ public struct ScanRange: Sendable, Equatable {
         self.from = from; self.to = to; self.count = count; self.logarithmic = logarithmic
     }
 
-    /// Computed from the index (never accumulated), so the ends are exact.
+    /// Computed from the index (never accumulated), so the ends are exact; interior values
+    /// are rounded to 15 significant digits, so 0.1:0.2:3 gives 0.15 (not 0.15000000000000002),
+    /// the value a user would type, in the grid and in the CSV.
     public var values: [Double] {
         guard count > 1 else { return [from] }
         return (0..<count).map { i in
+            if i == 0 { return from }
             if i == count - 1 { return to }
             let f = Double(i) / Double(count - 1)
             // Interpolating the exponents gives whole decades exactly (10⁻³, not 0.000999…).
-            return logarithmic ? Foundation.pow(10, log10(from) + (log10(to) - log10(from)) * f) : from + (to - from) * f
+            let v = logarithmic ? Foundation.pow(10, log10(from) + (log10(to) - log10(from)) * f) : from + (to - from) * f
+            return Double(String(format: "%.15g", v)) ?? v
         }
     }
 }

@@ -37,7 +37,7 @@ public enum AmplitudeChangeSensitivities {
     public static func requireQuantal(_ request: SynapseRunRequest) throws(SynapseRunError) {
         guard request.synapse.isBiophysical else { return }
         throw .request("synapse '\(request.synapse.name)' is biophysical: its IPSC is read from the simulated recording, which has no forward sensitivities",
-                       hint: "rank the parameters of a quantal synapse, or compare runs with --set")
+                       hint: "rank this synapse's parameters with --method morris (no derivatives needed), or compare runs with --set")
     }
 
     /// The request's `sensitivityParameters` ranked by |∂ΔIPSC/∂ln p|, largest first (ties:

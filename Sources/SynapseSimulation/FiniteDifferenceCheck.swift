@@ -97,7 +97,7 @@ public enum FiniteDifferenceCheck {
         let plainRequest = plainRun(of: request)
         let plain = try PreparedSynapseRun(plainRequest)
         let model = plain.model
-        let parameters = requested ?? model.differentiableParameters
+        let parameters = requested ?? plain.sensitivityCandidates
         let values = model.initialValues(of: parameters)
         let prepared = try plain.differentiated(with: parameters)
         let steps = values.map { relativeStep * ($0 != 0 ? abs($0) : 1) }
@@ -155,7 +155,7 @@ public enum FiniteDifferenceCheck {
                                    stride: Int = 10) throws(SynapseRunError) -> Report {
         let plainRequest = plainRun(of: request)
         let plain = try PreparedSynapseRun(plainRequest)
-        let parameters = plain.model.differentiableParameters
+        let parameters = plain.sensitivityCandidates
         let values = plain.model.initialValues(of: parameters)
         let prepared = try plain.differentiated(with: parameters)
         var report = Report()

@@ -267,7 +267,7 @@ public enum SynapseRunner {
                 case .hold(let target, let value):
                     set(target.value, to: amountExpression(value), at: at(s.time))
                     if s.duration > 0 {
-                        let saved = "kinapse_held_\(pathway.parameters.count)"
+                        let saved = "\(PreparedSynapseRun.reservedPrefix)held_\(pathway.parameters.count)"
                         pathway.parameters.append(Parameter(id: saved, value: .number(0), isConstant: false))
                         instants[at(s.time)]!.saves.append((saved, target.value))
                         instants[at(s.time + s.duration), default: Instant()].restores[target.value] = .symbol(saved, nil)
@@ -453,7 +453,10 @@ public struct PreparedSynapseRun: Sendable {
 
     /// Model parameters (s) added to the times of a pairing's pre and post stimuli when the
     /// request asks for `offsetPairing`.
-    public static let pairingOffsetParameters = (pre: "kinapse_pairing_pre_offset", post: "kinapse_pairing_post_offset")
+    public static let pairingOffsetParameters = (pre: "\(reservedPrefix)pairing_pre_offset", post: "\(reservedPrefix)pairing_post_offset")
+
+    /// The start of every parameter a run adds to the synapse's pathway (held values, pairing offsets).
+    public static let reservedPrefix = "kinapse_"
 
     /// The overrides that run an `offsetPairing` preparation at `deltaT` (s, post minus pre).
     public static func pairingOverrides(deltaT: Double) -> [(name: String, value: Double)] {
@@ -502,6 +505,10 @@ public struct PreparedSynapseRun: Sendable {
     /// The compiled model of the main run (with the protocol's stimulus events), e.g. for
     /// `differentiableParameters` and `initialValues(of:)`.
     public var model: CompiledModel { simulator.model }
+
+    /// The parameters `--sensitivities all` differentiates: the model's own, not those the
+    /// run added (`reservedPrefix`).
+    public var sensitivityCandidates: [String] { model.differentiableParameters.filter { !$0.hasPrefix(Self.reservedPrefix) } }
 
     /// Runs the prepared protocol. `overrides` are applied after the request's own (and
     /// before the blockers', which always win), e.g. the parameter values of a fit;

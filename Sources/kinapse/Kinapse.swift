@@ -99,7 +99,11 @@ extension Kinapse {
         var asked = "command"
         if words.first == "help" { words.removeFirst(); asked = "help topic" }
         guard let first = words.first, !first.hasPrefix("-"), !names.contains(first) else { return nil }
-        let hint = Suggestions.didYouMean(first, among: names) ?? "commands: \(names.joined(separator: ", "))"
+        // Internal commands (sbml-case) are never suggested; a prefix of one command names it.
+        let shown = configuration.subcommands.filter { $0.configuration.shouldDisplay }.map { $0._commandName }
+        let extending = shown.filter { $0.hasPrefix(first) }
+        let hint = Suggestions.didYouMean(first, among: shown)
+            ?? (extending.count == 1 ? "did you mean '\(extending[0])'?" : "commands: \(shown.joined(separator: ", "))")
         return "error: unknown \(asked) '\(DiagnosticRenderer.escaped(first))'\nhint: \(hint)\nSee 'kinapse --help'."
     }
 }

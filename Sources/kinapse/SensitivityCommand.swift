@@ -188,7 +188,7 @@ struct SensitivityCommand: ParsableCommand {
         var (definition, proto, request) = try synapseRequest()
         try AmplitudeChangeSensitivities.requireQuantal(request)
         let plain = try PreparedSynapseRun(request)
-        request.sensitivityParameters = parameterList ?? plain.model.differentiableParameters
+        request.sensitivityParameters = parameterList ?? plain.sensitivityCandidates
         let prepared = try PreparedSynapseRun(request)
         let result = try prepared.run()
         if let failure = result.failure { throw failure }

@@ -125,7 +125,7 @@ struct SynapseCommand {
         let start = clock.now
         if let list = options.sensitivities {
             let prepared = try PreparedSynapseRun(request)
-            request.sensitivityParameters = list == "all" ? prepared.model.differentiableParameters
+            request.sensitivityParameters = list == "all" ? prepared.sensitivityCandidates
                 : list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
         if options.checkSensitivities {

@@ -25,6 +25,9 @@ import PathwayTestSupport
         #expect(values.first == 1e-3 && values.last == 1e3)
         for (v, e) in zip(values, [1e-3, 1e-2, 1e-1, 1, 10, 100, 1000]) { #expect(abs(v - e) <= 1e-13 * e) }
         #expect(ScanRange(from: 0, to: 1, count: 5, logarithmic: false).values == [0, 0.25, 0.5, 0.75, 1])
+        // Interior values as a user types them, not as binary arithmetic leaves them.
+        #expect(ScanRange(from: 0.1, to: 0.2, count: 3, logarithmic: false).values == [0.1, 0.15, 0.2])
+        #expect(ScanRange(from: 0.05, to: 0.4, count: 8, logarithmic: false).values == [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4])
     }
 
     /// The scanned steady states follow the closed form (Newton: 1e-12 relative), and the
