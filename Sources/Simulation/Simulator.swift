@@ -327,8 +327,11 @@ extension CompiledModel {
             guard let slot = symbols[name] else {
                 throw SimulationRequestError(message: "cannot set '\(name)': no such symbol in model '\(self.name)'", hint: suggestion(for: name))
             }
-            if assignedValues.contains(where: { $0.slot == slot && $0.kind != .concentration }) {
-                throw SimulationRequestError(message: "cannot set '\(name)': it is computed by a rule or is a reaction rate", hint: nil)
+            if let computed = assignedValues.first(where: { $0.slot == slot && $0.kind != .concentration }) {
+                // The rule's right-hand side names what to set instead.
+                let rule = SymbolicPrinter(names: slotNames).text(computed.expression)
+                throw SimulationRequestError(message: "cannot set '\(name)': it is computed by a rule or is a reaction rate",
+                                             hint: "\(name) = \(rule); set what it is computed from")
             }
             guard value.isFinite else {
                 throw SimulationRequestError(message: "cannot set '\(name)' to \(value): values must be finite", hint: nil)

@@ -33,7 +33,7 @@ struct SynapseOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)). With --method ssa or tau-leap on a pathway: the number of stochastic trials.", valueName: "N"))
     var trials: Int = 0
 
-    @Option(name: .customLong("trials-out"), help: ArgumentHelp("CSV for the Monte Carlo trials (time, trial, conductance, current).", valueName: "FILE"))
+    @Option(name: .customLong("trials-out"), help: ArgumentHelp("CSV for the Monte Carlo trials: time, trial, amplitude_pA (or _mV) on a rig with a [recording]; time, trial, conductance_nS, current_pA on a quantal synapse.", valueName: "FILE"))
     var trialsOut: String?
 
     @Option(help: "Seed of the Monte Carlo trials, synaptic or --method ssa/tau-leap (the same seed gives the same trials).")

@@ -437,6 +437,16 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    /// A value computed by a rule cannot be set; the hint shows what it is computed from.
+    @Test func settingAComputedValueNamesWhatItIsComputedFrom() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        try files.add("rule.ant", "A = 1\nbase = 0.5\nk := 2*base\nJ: A -> ; k*A\n")
+        let r = try CLI.run(["simulate", "rule.ant", "--t-end", "1", "--set", "k=1"], in: files.dir)
+        #expect(r.status == 2 && r.stderr.contains("cannot set 'k'") && r.stderr.contains("hint: k = 2*base"), "\(r.stderr)")
+        #expect(files.changed().isEmpty)
+    }
+
     /// `check` calls a synapse OK only when it would run: its pathway found and its
     /// receptors symbol defined.
     @Test func checkOfASynapseLoadsItsPathwayBeforeSayingOK() throws {
