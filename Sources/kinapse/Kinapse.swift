@@ -38,7 +38,7 @@ struct Kinapse: ParsableCommand {
     static func main() {
         Interruption.install()
         let job = Cluster.start()
-        if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) {
+        if let message = unknownCommand(Array(CommandLine.arguments.dropFirst())) ?? repeatedOutput(Array(CommandLine.arguments.dropFirst())) {
             Console.error(message)
             Foundation.exit(ExitStatus.badInput.rawValue)
         }
@@ -90,6 +90,31 @@ struct Kinapse: ParsableCommand {
 }
 
 extension Kinapse {
+    /// Options naming one output file each: given twice, argument-parser keeps the last
+    /// silently, and the user who expected two files finds one.
+    static let outputOptions: Set<String> = ["--out", "--out-dir", "--plot", "--readouts", "--summary", "--trials-out",
+                                             "--sensitivities-out", "--eigenvalues", "--sbml", "--simulations", "--shard-out",
+                                             "--passing-list"]
+
+    /// An output option given more than once, said as an error before anything runs.
+    static func repeatedOutput(_ arguments: [String]) -> String? {
+        var seen: [String: String] = [:]
+        var i = 0
+        while i < arguments.count, arguments[i] != "--" {
+            let word = arguments[i]
+            let (name, inline) = word.firstIndex(of: "=").map { (String(word[..<$0]), Optional(String(word[word.index(after: $0)...]))) } ?? (word, nil)
+            i += 1
+            guard outputOptions.contains(name) else { continue }
+            let value = inline ?? (i < arguments.count ? arguments[i] : "")
+            if inline == nil { i += 1 }
+            if let first = seen[name] {
+                return "error: \(name) is given twice ('\(DiagnosticRenderer.escaped(first))' and '\(DiagnosticRenderer.escaped(value))'); it names one file\nSee 'kinapse --help'."
+            }
+            seen[name] = value
+        }
+        return nil
+    }
+
     /// A first word that names no subcommand (`kinapse simualte x.ant`, `kinapse help nosuch`):
     /// said as such, with the nearest name. ArgumentParser would go on to complain about
     /// the next option instead, which misleads.

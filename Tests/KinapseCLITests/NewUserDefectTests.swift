@@ -437,6 +437,20 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    /// An output option given twice is refused before anything runs: argument-parser would
+    /// keep the last silently and write one file where the user expects two.
+    @Test func anOutputOptionGivenTwiceIsRefused() throws {
+        var files = try InputFiles()
+        defer { files.remove() }
+        try files.add("decay.ant", "A = 1\nk = 0.1\nJ: A -> ; k*A\n")
+        for twice in [["--out", "a.csv", "--out", "b.csv"], ["--out=a.csv", "--out", "b.csv"], ["--plot", "a.svg", "--plot=b.svg"]] {
+            let r = try CLI.run(["simulate", "decay.ant", "--t-end", "1"] + twice, in: files.dir)
+            #expect(r.status == 2 && r.stderr.contains("is given twice ('a.") && r.stdout.isEmpty, "\(twice): \(r.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: files.dir.path) == ["decay.ant"])
+        #expect(files.changed().isEmpty)
+    }
+
     /// A value computed by a rule cannot be set; the hint shows what it is computed from.
     @Test func settingAComputedValueNamesWhatItIsComputedFrom() throws {
         var files = try InputFiles()
