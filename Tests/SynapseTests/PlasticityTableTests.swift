@@ -180,6 +180,26 @@ struct TableCheck {
         for r in rows { #expect(r.represented, "row \(r.row) is not represented: \(r.note.prefix(80))") }
     }
 
+    /// docs/plasticity-status.md, the users' summary, says of each row what the mapping's
+    /// known issues say: reproduced exactly when none is listed, synapse and protocol as mapped.
+    @Test(.enabled(if: hasTable, "needs ../shared/data"))
+    func theStatusPageAgreesWithTheMapping() throws {
+        let page = try String(contentsOf: TestModels.repositoryRoot.appendingPathComponent("docs/plasticity-status.md"), encoding: .utf8)
+        var status: [Int: (synapse: String, protocolCell: String, status: String)] = [:]
+        for line in page.split(separator: "\n") where line.hasPrefix("| ") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count > 7, let row = Int(cells[1]) else { continue }
+            status[row] = (cells[3], cells[4], cells[7])
+        }
+        #expect(status.count == 19, "the page's table lists \(status.count) rows")
+        for r in PlasticityTable.rows {
+            guard let s = status[r.row] else { continue }
+            #expect(s.synapse.hasPrefix("`\(r.synapse)`") && s.protocolCell.hasPrefix("`\(r.protocolName)`"), "row \(r.row): \(s.synapse), \(s.protocolCell.prefix(30))")
+            #expect((s.status == "**reproduced**") == r.knownIssues.isEmpty,
+                    "row \(r.row): the page says \(s.status), the mapping lists \(r.knownIssues.sorted())")
+        }
+    }
+
     /// The columns name only what the rig can run: drugs the synapse declares, protocols that
     /// exist, conditions that parse, known issues that are checks of the row; and the note's
     /// "NOT reproduced" agrees with the known issues of the sign, site and main blocker.
