@@ -93,10 +93,25 @@ struct STDP: ParsableCommand {
 
     var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot), sharding.output] }
 
+    /// The default `pairing` needs a postsynaptic spike most rigs do not define: name the
+    /// pairing protocols whose every stimulus this synapse does define.
+    private func requireStimuli(of base: InductionProtocol, on synapse: SynapseDefinition) throws {
+        let missing = base.induction.flatMap(\.stimulusNames).filter { synapse.stimuli[$0] == nil }
+        guard let first = missing.first else { return }
+        let runnable = InductionProtocols.ProtocolLocator.find("", near: synapsePath).available.filter { name in
+            guard let path = InductionProtocols.ProtocolLocator.find(name, near: synapsePath).path, let p = try? ProtocolReader.read(path: path) else { return false }
+            return p.pairingBlock != nil && p.induction.flatMap(\.stimulusNames).allSatisfy { synapse.stimuli[$0] != nil }
+        }
+        throw DiagnosticsError(.error("protocol '\(base.name)' uses stimulus '\(first)', which synapse '\(synapse.name)' does not define",
+                                      hint: runnable.isEmpty ? "this synapse has no pairing protocol: its stimuli are \(synapse.stimuli.keys.sorted().joined(separator: ", "))"
+                                                             : "pairing protocols this synapse can run: \(runnable.joined(separator: ", ")) (--protocol NAME)"))
+    }
+
     func run() throws {
         let definition = try SynapseReader.read(path: synapsePath)
         let model = try definition.loadModel()  // reads its imports, so they count as inputs below
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
+        try requireStimuli(of: base, on: definition)
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         sharding.install(force: force)
         JobTimeline.mark("inputs read")

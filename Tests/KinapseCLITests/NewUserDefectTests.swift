@@ -451,6 +451,14 @@ import PathwayTestSupport
         #expect(files.changed().isEmpty)
     }
 
+    /// `stdp`'s default pairing needs a postsynaptic spike most rigs lack: the error names
+    /// the pairing protocols the synapse can run, or says it has none.
+    @Test func stdpOnASynapseWithoutTheDefaultPairingNamesWhatRuns() throws {
+        let none = try CLI.run(["stdp", "golgi_granule", "--dt", "-10:10:10"])
+        #expect(none.status == 2 && none.stderr.contains("uses stimulus 'postsynaptic_spike'") && none.stderr.contains("has no pairing protocol"),
+                "\(none.stderr)")
+    }
+
     /// A value computed by a rule cannot be set; the hint shows what it is computed from.
     @Test func settingAComputedValueNamesWhatItIsComputedFrom() throws {
         var files = try InputFiles()
