@@ -255,7 +255,7 @@ extension Simulate {
             Console.error("""
             method: \(options.method.rawValue)
             trials: \(trials)
-            channels: \(model.channels.count) (\(mass) mass action)\(hybrid.map { "\nhybrid: \($0.jumpChannels.count) channels as jumps, reactions deterministic: \($0.continuousReactions.map { pathway.reactions[$0].id }.joined(separator: ", "))" } ?? "")
+            channels: \(model.channels.count) (\(mass) mass action)\(hybrid.map { "\nhybrid: \($0.jumpChannels.count) channels as jumps, reactions deterministic: \($0.continuousReactions.isEmpty ? "none" : $0.continuousReactions.map { pathway.reactions[$0].id }.joined(separator: ", "))" } ?? "")
             molecules per amount unit: \(scale.moleculesPerAmount)
             firings: \(result.firings)
             wall time: \(String(format: "%.6f", seconds)) s
