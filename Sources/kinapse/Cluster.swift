@@ -33,7 +33,7 @@ enum Cluster {
 /// `--shard K/N --shard-out FILE`: run one share of the command's tasks, for job arrays on
 /// clusters without MPI; `kinapse merge` joins the shares.
 struct ShardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Run only share K of N of the tasks (every N-th, from the K-th) and write them to --shard-out; 'kinapse merge' joins the N shards into this command's outputs.", valueName: "K/N"))
+    @Option(help: ArgumentHelp("Run only share K of N of the tasks (every N-th, from the K-th) and write them to --shard-out; 'kinapse merge' joins the N shards into this command's outputs. (Under mpirun the ranks share the tasks without shards.)", valueName: "K/N"))
     var shard: String?
 
     @Option(name: .customLong("shard-out"), help: ArgumentHelp("Where --shard writes its share (atomically).", valueName: "FILE"))

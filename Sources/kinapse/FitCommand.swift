@@ -95,7 +95,7 @@ struct Fit: ParsableCommand {
     @Option(help: ArgumentHelp("Gradients: 'sensitivities' (CVODES forward sensitivities, the default; a model whose events fire on state-dependent conditions falls back to finite differences, and the report says so) or 'fd' (central finite differences).", valueName: "METHOD"))
     var gradient: String = "sensitivities"
 
-    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    @OptionGroup(title: "Job arrays")
     var sharding: ShardOptions
 
     @Flag(help: "No progress on standard error.")

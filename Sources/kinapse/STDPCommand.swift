@@ -61,7 +61,7 @@ struct STDP: ParsableCommand {
     @Option(help: ArgumentHelp("Also draw the window as SVG.", valueName: "FIG.svg"))
     var plot: String?
 
-    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    @OptionGroup(title: "Job arrays")
     var sharding: ShardOptions
 
     @Flag(help: "No progress on standard error.")

@@ -81,7 +81,7 @@ struct ScanCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (default: every core).")
     var jobs: Int?
 
-    @OptionGroup(title: "Solver (with --t-end, and for synapses)")
+    @OptionGroup(title: "Solver")
     var solver: SolverOptions
 
     @Option(help: "Write CSV here (atomically) instead of to standard output.")
@@ -93,7 +93,7 @@ struct ScanCommand: ParsableCommand {
     @Option(name: .customLong("plot-column"), help: ArgumentHelp("The column a heat map shows (default: the first output column).", valueName: "COLUMN"))
     var plotColumn: String?
 
-    @OptionGroup(title: "Job arrays (see also 'kinapse merge'; under mpirun the ranks share the tasks)")
+    @OptionGroup(title: "Job arrays")
     var sharding: ShardOptions
 
     @Flag(help: "No progress on standard error (synapse scans).")
