@@ -160,10 +160,14 @@ public enum SynapseRunner {
         }
         let effects = DrugEffect.effects(on: synapse, blockers: synapse.blockers.keys.sorted(), drugs: [], names: names, &diagnostics)
         do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
-        _ = try effects.get()
+        let targets = try effects.get()
         let model: CompiledModel
         do { model = try ModelCompiler.compile(pathway) } catch { throw .diagnostics(error) }
         try checkReadSymbols(of: synapse, in: model)
+        // A blocker that sets a rule-computed value fails only when applied; say so here.
+        do { _ = try model.overrideSlots(targets.map { (name: $0.target, value: $0.full) }) } catch {
+            throw .request("a blocker of synapse '\(synapse.name)' " + error.message, hint: error.hint)
+        }
     }
 
     /// The symbols the readouts read must be in the compiled model (assignment rules count).

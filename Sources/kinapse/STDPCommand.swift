@@ -111,8 +111,8 @@ struct STDP: ParsableCommand {
         let definition = try SynapseReader.read(path: synapsePath)
         let model = try definition.loadModel()  // reads its imports, so they count as inputs below
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
-        try requireStimuli(of: base, on: definition)
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
+        try requireStimuli(of: base, on: definition)
         sharding.install(force: force)
         JobTimeline.mark("inputs read")
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }

@@ -30,7 +30,7 @@ struct SynapseOptions: ParsableArguments {
     @Flag(name: .customLong("test-traces"), help: "With --out, for a synapse with a [recording]: also write each test stimulus's trace (the samples every 'sampling' s around its spikes; 120,000 more rows for a 50-min protocol), not only the time course every --dt.")
     var testTraces = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)). With --method ssa or tau-leap on a pathway: the number of stochastic trials.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Also draw N trial-by-trial responses per test stimulus (binomial release, gamma quanta) and write them to --trials-out (at most \(SynapseOptions.maximumTrials)). With --method ssa, tau-leap or hybrid on a pathway: the number of stochastic trials (at most \(StochasticOptions.maximumTrials)).", valueName: "N"))
     var trials: Int = 0
 
     @Option(name: .customLong("trials-out"), help: ArgumentHelp("CSV for the Monte Carlo trials: time, trial, amplitude_pA (or _mV) on a rig with a [recording]; time, trial, conductance_nS, current_pA on a quantal synapse.", valueName: "FILE"))

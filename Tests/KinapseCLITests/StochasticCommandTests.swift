@@ -47,7 +47,7 @@ import PathwayTestSupport
             return (r.stdout, r.stderr)
         }
         let (one, stats) = try run(["--jobs", "1"])
-        #expect(stats.contains("hybrid: 2 channels as jumps, reactions deterministic: \n"), "\(stats)")
+        #expect(stats.contains("hybrid: 2 channels as jumps, reactions deterministic: none\n"), "\(stats)")
         #expect(try run(["--jobs", "2"]).0 == one)
         let last = one.split(separator: "\n").last!.split(separator: ",").compactMap { Double($0) }
         // 0.05 µM in 1 fL is 30.11 molecules: each trial starts with 30 or 31 and its jumps conserve A + B.
