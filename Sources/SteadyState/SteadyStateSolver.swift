@@ -73,7 +73,6 @@ public enum SteadyStateSolver {
         let instance = ModelInstance(model)
         let x0 = instance.initialState(overrides: overrides)
         let n = x0.count
-        let names = model.states.map(\.name)
         if n == 0 {
             return SteadyState(state: [], names: [], values: [], residual: 0, newtonIterations: 0, method: .newton, conservationLaws: [])
         }

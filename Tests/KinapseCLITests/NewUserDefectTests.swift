@@ -486,6 +486,12 @@ import PathwayTestSupport
         let unknown = try CLI.run(["check", "unknown.toml"], in: files.dir)
         #expect(unknown.status == 2 && unknown.stderr.contains("defines no 'nonesuch'") && !unknown.stdout.contains("OK"),
                 "\(unknown.stdout)\(unknown.stderr)")
+        // A blocker that sets a value the model computes by a rule would fail only when applied.
+        try files.add("ruled.toml", shipped.replacingOccurrences(of: "model = \"vta_no.ant\"", with: "model = \"\(ant)\"")
+            + "\n[blockers.zeroed]\nset = { B_free = 0 }\n")
+        let ruled = try CLI.run(["check", "ruled.toml"], in: files.dir)
+        #expect(ruled.status == 2 && ruled.stderr.contains("cannot set 'B_free'") && !ruled.stdout.contains("OK"),
+                "\(ruled.stdout)\(ruled.stderr)")
         #expect(files.changed().isEmpty)
     }
 
