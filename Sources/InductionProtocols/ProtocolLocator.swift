@@ -24,9 +24,14 @@ public enum ProtocolLocator {
     /// The protocol's path, or `nil` and the names that do exist (for a did-you-mean).
     public static func find(_ name: String, near synapsePath: String?) -> (path: String?, available: [String]) {
         if let path = candidates(name, near: synapsePath).first(where: { FileManager.default.fileExists(atPath: $0) }) { return (path, []) }
-        let available = directories(near: synapsePath).flatMap { dir in
+        return (nil, available(near: synapsePath))
+    }
+
+    /// Every protocol name found beside the synapse and in the libraries, sorted.
+    public static func available(near synapsePath: String?) -> [String] {
+        let names = directories(near: synapsePath).flatMap { dir in
             ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }
         }
-        return (nil, Array(Set(available)).sorted())
+        return Array(Set(names)).sorted()
     }
 }

@@ -154,7 +154,7 @@ public enum SynapseRunner {
     /// `kinapse check`, so that a synapse it calls OK also runs.
     public static func validate(_ synapse: SynapseDefinition, model pathway: Pathway) throws(SynapseRunError) {
         var diagnostics = DiagnosticCollector()
-        let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
+        let names = definedNames(pathway)
         if let recording = synapse.recording {
             RecordedTests.validate(recording, synapse: synapse, pathway: pathway, names: names, &diagnostics)
         }
@@ -178,6 +178,18 @@ public enum SynapseRunner {
                 .error, "the model '\(model.name)' defines no '\(symbol.value)'", at: symbol.range ?? synapse.modelPathRange,
                 hints: ["define it as an assignment rule in \(synapse.modelPath), e.g. '\(symbol.value) := …'"])))
         }
+    }
+
+    /// What a synapse file may name in its pathway: species, parameters and compartments.
+    public static func definedNames(_ pathway: Pathway) -> Set<String> {
+        Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
+    }
+
+    /// `validateStimuli` on its own, for a command that checks a protocol before it runs it.
+    public static func checkStimuli(of synapse: SynapseDefinition, in proto: InductionProtocol, model: Pathway) throws(DiagnosticsError) {
+        var diagnostics = DiagnosticCollector()
+        validateStimuli(synapse, proto, names: definedNames(model), &diagnostics)
+        try diagnostics.throwIfErrors()
     }
 
     /// Every stimulus the protocol uses must be one the synapse maps, and every mapping
@@ -355,7 +367,7 @@ public struct PreparedSynapseRun: Sendable {
         let proto = request.protocolDefinition
         var pathway = request.model
         var diagnostics = DiagnosticCollector()
-        let names = Set(pathway.species.map(\.id) + pathway.parameters.map(\.id) + pathway.compartments.map(\.id))
+        let names = SynapseRunner.definedNames(pathway)
         SynapseRunner.validateStimuli(synapse, proto, names: names, &diagnostics)
         let drugEffects = DrugEffect.effects(of: request, names: names, &diagnostics)
         if let recording = synapse.recording {

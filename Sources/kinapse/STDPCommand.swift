@@ -93,18 +93,20 @@ struct STDP: ParsableCommand {
 
     var outputs: [(option: String, path: String?)] { [("--out", out), ("--plot", plot), sharding.output] }
 
-    /// The default `pairing` needs a postsynaptic spike most rigs do not define: name the
-    /// pairing protocols whose every stimulus this synapse does define.
-    private func requireStimuli(of base: InductionProtocol, on synapse: SynapseDefinition) throws {
-        let missing = base.induction.flatMap(\.stimulusNames).filter { synapse.stimuli[$0] == nil }
-        guard let first = missing.first else { return }
-        let runnable = InductionProtocols.ProtocolLocator.find("", near: synapsePath).available.filter { name in
-            guard let path = InductionProtocols.ProtocolLocator.find(name, near: synapsePath).path, let p = try? ProtocolReader.read(path: path) else { return false }
-            return p.pairingBlock != nil && p.induction.flatMap(\.stimulusNames).allSatisfy { synapse.stimuli[$0] != nil }
+    /// The run's own stimulus check, before the sweep; where it fails (the default `pairing`
+    /// needs a postsynaptic spike most rigs do not define), a note names the pairing protocols
+    /// whose every stimulus this synapse defines.
+    private func requireStimuli(of base: InductionProtocol, on synapse: SynapseDefinition, model: Pathway) throws {
+        do { try SynapseRunner.checkStimuli(of: synapse, in: base, model: model) } catch {
+            let runnable = InductionProtocols.ProtocolLocator.available(near: synapsePath).filter { name in
+                guard let path = InductionProtocols.ProtocolLocator.find(name, near: synapsePath).path,
+                      let p = try? ProtocolReader.read(path: path) else { return false }
+                return p.pairingBlock != nil && p.induction.flatMap(\.stimulusNames).allSatisfy { synapse.stimuli[$0] != nil }
+            }
+            let note = runnable.isEmpty ? "synapse '\(synapse.name)' has no pairing protocol to run"
+                : "pairing protocols synapse '\(synapse.name)' can run: \(runnable.joined(separator: ", ")) (--protocol NAME)"
+            throw DiagnosticsError(error.diagnostics + [Diagnostic(.note, note, at: nil)])
         }
-        throw DiagnosticsError(.error("protocol '\(base.name)' uses stimulus '\(first)', which synapse '\(synapse.name)' does not define",
-                                      hint: runnable.isEmpty ? "this synapse has no pairing protocol: its stimuli are \(synapse.stimuli.keys.sorted().joined(separator: ", "))"
-                                                             : "pairing protocols this synapse can run: \(runnable.joined(separator: ", ")) (--protocol NAME)"))
     }
 
     func run() throws {
@@ -112,7 +114,7 @@ struct STDP: ParsableCommand {
         let model = try definition.loadModel()  // reads its imports, so they count as inputs below
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
-        try requireStimuli(of: base, on: definition)
+        try requireStimuli(of: base, on: definition, model: model)
         sharding.install(force: force)
         JobTimeline.mark("inputs read")
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }

@@ -192,7 +192,7 @@ struct SynapseCommand {
     /// Names `--params` may set: the synapse model's parameters, species and compartments.
     private func modelNames(_ pathway: Pathway) -> Set<String> {
         guard simulate.params != nil else { return [] }
-        return Set(pathway.parameters.map(\.id) + pathway.species.map(\.id) + pathway.compartments.map(\.id))
+        return SynapseRunner.definedNames(pathway)
     }
 
     /// `--plot-species` names what the run writes (floating species, Pr, N), checked before the run.

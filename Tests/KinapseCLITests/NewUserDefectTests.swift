@@ -455,7 +455,7 @@ import PathwayTestSupport
     /// the pairing protocols the synapse can run, or says it has none.
     @Test func stdpOnASynapseWithoutTheDefaultPairingNamesWhatRuns() throws {
         let none = try CLI.run(["stdp", "golgi_granule", "--dt", "-10:10:10"])
-        #expect(none.status == 2 && none.stderr.contains("uses stimulus 'postsynaptic_spike'") && none.stderr.contains("has no pairing protocol"),
+        #expect(none.status == 2 && none.stderr.contains("uses stimulus 'postsynaptic_spike'") && none.stderr.contains("has no pairing protocol to run"),
                 "\(none.stderr)")
     }
 
