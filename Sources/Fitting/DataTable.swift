@@ -87,7 +87,8 @@ public enum DataReader {
                 let candidates = ["time"] + observables + observables.map { $0 + "_sd" }
                 d.add(Diagnostic(.error, "unknown column '\(name)': not an observable of the problem", at: cell.range,
                                  hints: [Suggestions.didYouMean(name, among: candidates)
-                                         ?? "columns may be: time, \(observables.joined(separator: ", ")) and NAME_sd for each"]))
+                                         ?? (observables.isEmpty ? "the problem has no observables to match: declare them under [observables]"
+                                             : "columns may be: time, \(observables.joined(separator: ", ")) and NAME_sd for each")]))
                 roles.append(nil)
             }
         }

@@ -26,6 +26,12 @@ public struct SensitivityError: Error, Sendable, CustomStringConvertible {
 /// sensitivity equations is `J·s_k + Σ_v (∂f/∂v)·σ_{v,k}`, compiled like the Jacobian
 /// (chain rule through assignment rules) and evaluated without allocation.
 public final class CompiledSensitivities: Sendable {
+    /// The model quantity a sensitivity parameter names: `X` for `init(X)`, else the name
+    /// itself; the name an override (`--set X=…`) and `CompiledModel.initialValues(of:)` use.
+    public static func quantity(named parameter: String) -> String {
+        parameter.hasPrefix("init(") && parameter.hasSuffix(")") ? String(parameter.dropFirst(5).dropLast()) : parameter
+    }
+
     public let parameters: [String]
     public var parameterCount: Int { parameters.count }
 
@@ -92,7 +98,7 @@ public final class CompiledSensitivities: Sendable {
                 throw SensitivityError("parameter '\(name)' is listed twice for sensitivities")
             }
             if name.hasPrefix("init("), name.hasSuffix(")") {
-                let species = String(name.dropFirst(5).dropLast())
+                let species = Self.quantity(named: name)
                 guard let slot = stateValueSlots[species] else {
                     throw SensitivityError("cannot differentiate with respect to '\(name)': '\(species)' is not a state of model '\(model.name)'",
                                            hint: "init(X) takes a floating species or a rate-rule variable")

@@ -504,7 +504,8 @@ struct Run {
             return SimulationFailure(
                 reason: "species '\(name)' became negative (amount \(y[i]), beyond the tolerance allowance \(allowance))",
                 flagName: nil, reachedTime: t, culprit: name,
-                hint: "tighten --rtol/--atol, or check that the rate laws consuming '\(name)' vanish when it is zero (a constant outflux does not); --allow-negative accepts negative values")
+                hint: "tighten --rtol/--atol, or check that the rate laws consuming '\(name)' vanish when it is zero (a constant outflux does not)",
+                isNegativeSpecies: true)
         }
         return nil
     }

@@ -105,6 +105,9 @@ public struct SimulationFailure: Error, Sendable, CustomStringConvertible {
     /// The state variable at fault, when one can be named.
     public let culprit: String?
     public let hint: String?
+    /// A species went below zero (`SimulationRequest.stopOnNegativeConcentration`): the one
+    /// failure a caller may offer to accept rather than fix.
+    public internal(set) var isNegativeSpecies = false
 
     /// One line for a results file: the time, the flag (or reason) and the culprit.
     public var summary: String {

@@ -25,7 +25,10 @@ final class HybridTrial {
         }
         overrides.append(JumpSet.Bound.threshold(&generator))
         let action = JumpAction(model.jumps, generator: generator)
-        let request = SimulationRequest(grid: TimeGrid(times: times), columns: columns, overrides: overrides, options: model.settings.integrator)
+        var request = SimulationRequest(grid: TimeGrid(times: times), columns: columns, overrides: overrides, options: model.settings.integrator)
+        // The continuous part is an ODE run: a species driven below zero beyond its tolerance
+        // is a wrong trajectory there too, and the trial must not go on from it.
+        request.stopOnNegativeConcentration = true
         let result: SimulationResult
         do {
             result = try model.simulator.run(request, eventAction: action)

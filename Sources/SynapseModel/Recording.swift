@@ -152,6 +152,7 @@ public struct Recording: Sendable {
         let mode: Mode = choice("mode", .voltageClamp)
         let configuration: Configuration = choice("configuration", .wholeCell)
         let holding = t.number("holding_potential", default: mode == .voltageClamp ? nil : -70, minimum: -150, maximum: 100, diagnostics: &d) ?? -70
+        UnitSlip.refuseVolts("holding_potential", holding, in: t, &d)
         let holdingCurrent = t.number("holding_current", default: 0, minimum: -5000, maximum: 5000, diagnostics: &d) ?? 0
         if mode == .voltageClamp, let v = t.table.entries.first(where: { $0.key == "holding_current" }) {
             d.add(Diagnostic(.error, "'holding_current' applies to current clamp; in voltage clamp the holding potential sets the current",
@@ -164,6 +165,7 @@ public struct Recording: Sendable {
         var chloride = 10.0, buffer = Buffer.none, bufferConcentration = 0.0, cs = false
         if var p = t.table("pipette", diagnostics: &d) {
             chloride = p.number("chloride", default: 10, minimum: 0, maximum: 200, diagnostics: &d) ?? 10
+            UnitSlip.refuseMolar("chloride", chloride, in: p, &d)
             buffer = {
                 guard let (text, range) = p.string("buffer", required: false, diagnostics: &d) else { return .none }
                 if let b = Buffer(rawValue: text) { return b }

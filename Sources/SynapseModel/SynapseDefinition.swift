@@ -161,6 +161,8 @@ public enum SynapseReader {
             release.tauFacilitation = r.number("tau_facilitation", default: 0, minimum: 0, diagnostics: &d) ?? 0
             release.holdingPotential = r.number("holding_potential", default: -70, minimum: -150, maximum: 100, diagnostics: &d) ?? -70
             release.reversalPotential = r.number("reversal_potential", default: -55, minimum: -150, maximum: 100, diagnostics: &d) ?? -55
+            UnitSlip.refuseVolts("holding_potential", release.holdingPotential, in: r, &d)
+            UnitSlip.refuseVolts("reversal_potential", release.reversalPotential, in: r, &d)
             r.finish(diagnostics: &d)
             releaseTable = r
         }

@@ -237,10 +237,11 @@ struct SensitivityCommand: ParsableCommand {
         let last = result.trajectory.rowCount - 1
         // p: the value the run used (an override, else the model's).
         let used = Dictionary(overrides.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-        let initial = compiled.initialValues(of: names)
+        let quantities = names.map(CompiledSensitivities.quantity(named:))
+        let initial = compiled.initialValues(of: quantities)
         var rows: [(parameter: String, value: Double, normalised: [Double], derivative: [Double])] = []
         for (k, p) in names.enumerated() {
-            let value = used[p] ?? initial[k]
+            let value = used[quantities[k]] ?? initial[k]
             let derivative = columns.indices.map { s.value(row: last, column: $0, parameter: k) }
             let normalised = columns.indices.map { c in
                 let y = result.trajectory.value(row: last, column: c)

@@ -263,7 +263,8 @@ struct Simulate: ParsableCommand {
         }
         warnAboutNonFiniteColumns(result.trajectory)
         if let failure = result.failure {
-            throw RunFailure(failure.diagnostics + [Diagnostic(.note, "the \(result.trajectory.rowCount) rows computed before the failure were written"
+            let accept = failure.isNegativeSpecies ? [Diagnostic(.note, "--allow-negative runs on with negative values")] : []
+            throw RunFailure(failure.diagnostics + accept + [Diagnostic(.note, "the \(result.trajectory.rowCount) rows computed before the failure were written"
                                                                + (out.map { " to \($0)" } ?? "") + ", marked by a last line '# partial: …'")])
         }
     }

@@ -95,11 +95,12 @@ struct SteadyStateCommand: ParsableCommand {
                 : sensitivities.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             let d = try SteadyStateSolver.sensitivities(of: steady, in: compiled, parameters: names, overrides: overrides)
             let used = Dictionary(overrides.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            let values = compiled.initialValues(of: names.map { $0.hasPrefix("init(") ? String($0.dropFirst(5).dropLast()) : $0 })
+            let quantities = names.map(CompiledSensitivities.quantity(named:))
+            let values = compiled.initialValues(of: quantities)
             var csv = "name,parameter,value,derivative,normalised\n"
             for (c, column) in d.columns.enumerated() {
                 for (k, p) in names.enumerated() {
-                    let pv = used[p] ?? values[k], y = d.values[c], dydp = d.derivatives[c][k]
+                    let pv = used[quantities[k]] ?? values[k], y = d.values[c], dydp = d.derivatives[c][k]
                     csv += "\(column),\(p),\(y),\(dydp),\(y == 0 ? Double.nan : pv / y * dydp)\n"
                 }
             }

@@ -244,6 +244,14 @@ func expectDiagnostic(_ diagnostics: [Diagnostic], file: String, line: Int, colu
         expectDiagnostic(try diagnostics("time,B_ob\n1,2\n"), file: "data.csv", line: 1, column: 6, message: "unknown column 'B_ob'", hint: "did you mean 'B_obs'?")
     }
 
+    /// A problem without observables has no column names to offer; the hint says what is missing.
+    @Test func unknownColumnOfAProblemWithoutObservables() throws {
+        let problem = ProblemFiles.problem.replacingOccurrences(of: "[observables.B_obs]\nexpression = \"B\"\nsd = 0.1\n", with: "")
+        #expect(!problem.contains("observables"))
+        expectDiagnostic(try diagnostics("time,B_obs\n1,2\n", problem: problem), file: "data.csv", line: 1, column: 6,
+                         message: "unknown column 'B_obs'", hint: "the problem has no observables to match: declare them under [observables]")
+    }
+
     @Test func nonNumericCell() throws {
         expectDiagnostic(try diagnostics("time,B_obs\n1,2\n2,x1\n"), file: "data.csv", line: 3, column: 3, message: "'x1' is not a number", hint: "NA")
     }

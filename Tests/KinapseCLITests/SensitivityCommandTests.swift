@@ -56,6 +56,23 @@ import Foundation
         #expect(try String(contentsOf: dir.appendingPathComponent("s.svg"), encoding: .utf8).contains("class=\"bars\""))
     }
 
+    /// `init(R)` is the receptor total (RL and RA start at 0), and RL at rest is proportional to
+    /// it: elasticity 1, whatever the total. The value column is the total the run used (the
+    /// `--set` override), not NaN.
+    @Test func initialValueElasticityIsOneAndItsValueIsTheOverride() throws {
+        let dir = try Self.writeReceptor()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try CLI.run(["sensitivity", "receptor.ant", "--t-end", "50", "--readout", "RL", "--rtol", "1e-10", "--atol", "1e-14",
+                             "--parameters", "init(R),kon_L", "--set", "R=2", "--out", "s.csv"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let rows = try String(contentsOf: dir.appendingPathComponent("s.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ",").map(String.init) }
+        let initial = try #require(rows.first { $0[1] == "init(R)" })
+        #expect(initial[2] == "2", "\(initial)")
+        // Same tolerance argument as the closed-form test above.
+        #expect(abs(Double(initial[4])! - 1) < 1e-7, "\(initial)")
+    }
+
     /// Morris over ×/÷2 ranges ranks the agonist's rates (elasticity ½) above the antagonist's (⅓)
     /// and gives every factor its trajectories' effects.
     @Test func morrisScreeningRanksThePathwaysParameters() throws {

@@ -132,4 +132,23 @@ func kolmogorovSmirnov(_ a: [Double], _ b: [Double]) -> Double {
         let d = kolmogorovSmirnov(hb, sb)
         #expect(d < 1.6276 * (2.0 / Double(trials)).squareRoot(), "D = \(d); means \(meanAndVariance(hb).mean), \(meanAndVariance(sb).mean)")
     }
+    /// The continuous part stops where an ODE run does: a constant outflux of 1000 molecules/s
+    /// takes A (500 molecules, continuous since it fires ~10³ times per interval) below zero
+    /// at t = 0.5 s, and the trial must stop there, naming A, rather than go on negative.
+    @Test func aSpeciesDrivenNegativeStopsTheTrial() throws {
+        let hybrid = try hybridModel("""
+            model outflux()
+              compartment c = 1; species A in c = 500;
+              drain: A -> ; k;
+              k = 1000;
+            end
+            """, interval: 1)
+        #expect(hybrid.continuousReactions == [0])
+        #expect {
+            _ = try StochasticEnsemble(hybrid: hybrid).run(trials: 1, seed: 1, times: [0, 1], columns: ["A"], jobs: 1)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("species 'A' became negative") && !text.contains("--allow-negative")
+        }
+    }
 }

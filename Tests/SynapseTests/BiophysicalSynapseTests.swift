@@ -356,6 +356,12 @@ import PathwayTestSupport
                 says: ["test stimulus 'inhibitory_aferent' is not a stimulus", "did you mean 'inhibitory_afferent'?"]),
         Mistake(written: "atol = 1e-7 ", replacement: "atol = 1e-7\njacobian_steps = 0 ",
                 says: ["'jacobian_steps' must be at least 1 (got 0)"]),
+        // Units slipped: inside the accepted ranges, but no rig holds at -0.047 mV or fills
+        // its pipette with 2 uM chloride.
+        Mistake(written: "holding_potential = -47 ", replacement: "holding_potential = -0.047 ",
+                says: ["'holding_potential' is -0.047 mV: a potential written in volts?", "-0.047 V is -47 mV"]),
+        Mistake(written: "chloride = 2 ", replacement: "chloride = 0.002 ",
+                says: ["'chloride' is 0.002 mM: a concentration written in mol/L?", "0.002 M is 2 mM"]),
     ]
 
     /// `[solver] jacobian_steps` reaches the runs' integrator options; without it CVODE keeps its own.
