@@ -1,0 +1,56 @@
+import Testing
+import Foundation
+import InductionProtocols
+import SynapseModel
+import SynapseSimulation
+import PathwayTestSupport
+
+/// Rest with the cell left to itself (`Pathways/protocols/free_running.toml`): after the 10-min
+/// baseline the rig switches to current clamp with no injected current for 30 min, the test pairs
+/// continuing, and the first test pair back in voltage clamp must find the IPSC within the 2 % that
+/// rest.toml allows in voltage clamp. Cells that fire on their own in a slice (deep nuclear and
+/// Purkinje cells, VTA dopamine neurons) fire like this for hours and keep their IPSCs, so a rig whose
+/// Ca²⁺ decoders erode or grow its synapse at the cell's own activity has no resting state at that
+/// activity. The cell runs as it does in the slice: a rig's Cs⁺/QX-314 pipette, which silences the
+/// cell and in current clamp holds it at a depolarised plateau, is taken out.
+@Suite struct FreeRunningTests {
+    static let root = TestModels.repositoryRoot
+
+    /// Every shipped synapse with a recording rig.
+    static let rigs: [String] = {
+        let dir = root.appendingPathComponent("Pathways/synapses")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasSuffix(".toml") }.map { String($0.dropLast(5)) }.sorted()
+    }()
+
+    /// The rigs measured to move (Benchmarks/RESULTS.md, "Free running"), with why.
+    static let knownDrift: [String: String] = [
+        "dcn_neuron": "the neuron's 14.6-Hz firing holds calcineurin at 26x its resting activity and gabaa_trafficking.ant's calcineurin terms empty the synapse (-99 %)",
+        "hippocampal_bdnf": "the rig has no current_clamp stimulus",
+        "neonatal_ca3": "each depolarising test IPSP fires the cell, and 180 test pairs drive the BDNF/TrkB presynaptic step (+30 %)",
+        "purkinje_rp": "the cell's 27-Hz firing drives CaMKII to saturation and the presynaptic NMDA step (+153 %)",
+        "spinal_lamina1": "the neuron rests at -63 mV in current clamp, where its shell Ca2+ (0.22 uM) drives nNOS -> NO -> PKG (+27 %)",
+        "vta_ecb": "the 1-Hz pacemaking makes enough 2-AG for a CB1 depression (-10 %)",
+    ]
+
+    @Test(arguments: rigs)
+    func theSynapseKeepsItsIPSCWhileTheCellRunsFree(_ name: String) throws {
+        var synapse = try SynapseReader.read(path: Self.root.appendingPathComponent("Pathways/synapses/\(name).toml").path)
+        guard synapse.recording != nil else { return }
+        synapse.recording?.csQX314 = false
+        let check = {
+            #expect(synapse.stimuli["current_clamp"] != nil, "\(name) has no current_clamp stimulus: free_running.toml cannot release its cell")
+            guard synapse.stimuli["current_clamp"] != nil else { return }
+            let proto = try BiophysicalSynapseTests.protocolFile("free_running")
+            let result = try SynapseRunner.run(SynapseRunRequest(synapse: synapse, model: try synapse.loadModel(), protocolDefinition: proto).readoutsOnly)
+            #expect(result.failure == nil, "\(result.failure.map(String.init(describing:)) ?? "")")
+            let s = try #require(result.summary)
+            #expect(abs(s.amplitudeChange) < 2, "\(name) after 30 min free: ΔIPSC \(s.amplitudeChange) %")
+        }
+        if let reason = Self.knownDrift[name] {
+            try withKnownIssue(Comment(rawValue: reason)) { try check() }
+        } else {
+            try check()
+        }
+    }
+}
