@@ -313,12 +313,14 @@ struct SensitivityCommand: ParsableCommand {
             columns = pathwayColumns
             let names = parameterList ?? (range.isEmpty ? compiled.differentiableParameters : [])
             let used = Dictionary(overrides.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
-            let known = names.filter { compiled.symbols[$0] != nil }
-            let initial = Dictionary(uniqueKeysWithValues: zip(known, compiled.initialValues(of: known)))
-            factors = try factorList(names) { used[$0] ?? initial[$0] }
+            // init(X) screens X's initial value, which is what setting X does.
+            let quantity = CompiledSensitivities.quantity(named:)
+            let known = Set(names.map(quantity).filter { compiled.symbols[$0] != nil })
+            let initial = Dictionary(uniqueKeysWithValues: zip(known, compiled.initialValues(of: Array(known))))
+            factors = try factorList(names) { used[quantity($0)] ?? initial[quantity($0)] }
             let screening = MorrisScreening(factors: factors, trajectories: trajectories, levels: levels, seed: seed)
             let readout: ScanReadout = tEnd.map { .endOfRun(time: $0, options: solver.applied(to: IntegratorOptions())) } ?? .steadyState
-            let points = try ParameterScan.run(compiled, names: factors.map(\.name), points: screening.design, columns: columns,
+            let points = try ParameterScan.run(compiled, names: factors.map { quantity($0.name) }, points: screening.design, columns: columns,
                                                readout: readout, overrides: overrides, jobs: jobs)
             results = points.map(\.outputs)
             title = "\(compiled.name), " + (tEnd.map { "t = \(CSVWriter.format($0))" } ?? "steady state")
