@@ -53,14 +53,16 @@ def run(label, synapse, protocol, extra, scratch, induction=INDUCTION):
         v = values(name, a, b)
         return sum(v) / len(v)
 
-    kinase = [float(r["GA_CaMKII_CaM"]) + float(r["GA_CaMKII_P"]) for r in rows
+    # The rig's calcineurin and CaMKII are calmodulin.ant's decoder (dec_*), no longer calcineurin_pka.ant's
+    # and gabaa_trafficking.ant's own (Benchmarks/RESULTS.md, "The DCN decoder").
+    kinase = [float(r["dec_K_CaM"]) + float(r["dec_P_CaM"]) + float(r["dec_P"]) for r in rows
               if induction[0] <= float(r["time"]) < induction[1]]
     # The rows are 0.01 s apart, so the integral is a sum of the Hill term times 0.01 s.
     drive = sum(c ** N_GEPH_CAN / (K_GEPH_CAN ** N_GEPH_CAN + c ** N_GEPH_CAN)
-                for c in values("CNP_CaN_active", induction[0], induction[1] + 60)) * 0.01
+                for c in values("dec_CaN_CaM", induction[0], induction[1] + 60)) * 0.01
     print(f"| {label} | {change} % | {1000 * mean('cell_soma_Ca', 0, induction[0]):.1f} | "
-          f"{mean('CNP_CaN_active', 0, induction[0]):.3f} | {max(values('cell_soma_Ca', *induction)):.3f} | "
-          f"{max(values('CNP_CaN_active', *induction)):.3f} | {max(kinase):.3f} | {drive:.2f} |", flush=True)
+          f"{mean('dec_CaN_CaM', 0, induction[0]):.3f} | {max(values('cell_soma_Ca', *induction)):.3f} | "
+          f"{max(values('dec_CaN_CaM', *induction)):.3f} | {max(kinase):.3f} | {drive:.2f} |", flush=True)
 
 
 def step_protocol(duration, held, trains):
