@@ -14,7 +14,9 @@ public enum ProtocolReader {
         let description = top.string("description", required: false, diagnostics: &diagnostics)?.0 ?? ""
 
         var baseline = top.table("baseline", required: true, diagnostics: &diagnostics)
-        let baselineDuration = baseline?.number("duration", minimum: 0, diagnostics: &diagnostics) ?? 0
+        // A change is a percentage of the baseline's mean: the baseline must hold a test stimulus
+        // (its first comes at 0 s).
+        let baselineDuration = baseline?.number("duration", minimum: 0, exclusiveMinimum: true, diagnostics: &diagnostics) ?? 0
         let testInterval = baseline?.number("test_interval", default: 10, minimum: 0, exclusiveMinimum: true, diagnostics: &diagnostics) ?? 10
         let pairedPulse = baseline?.number("paired_pulse_interval", default: 0.05, minimum: 0, exclusiveMinimum: true, diagnostics: &diagnostics) ?? 0.05
         baseline?.finish(diagnostics: &diagnostics)
@@ -45,9 +47,17 @@ public enum ProtocolReader {
         try diagnostics.throwIfErrors()
 
         let name = file.path.split(separator: "/").last.map { String($0.split(separator: ".").first ?? $0) } ?? file.path
-        return InductionProtocol(name: name, description: description, baselineDuration: baselineDuration,
-                                 testInterval: testInterval, pairedPulseInterval: pairedPulse, induction: blocks,
-                                 followUpDuration: followUpDuration, analysisWindow: window, source: file)
+        let read = InductionProtocol(name: name, description: description, baselineDuration: baselineDuration,
+                                     testInterval: testInterval, pairedPulseInterval: pairedPulse, induction: blocks,
+                                     followUpDuration: followUpDuration, analysisWindow: window, source: file)
+        // The window is read from the follow-up's test stimuli; one that holds none gives no change.
+        let inWindow = read.testTimes.filter { $0 >= read.followUpStart - 1e-9 }.map { $0 - read.inductionEnd }
+            .filter { window.contains($0) }
+        if inWindow.isEmpty, let range = followUp?.value("analysis_window")?.range ?? followUp?.range {
+            throw DiagnosticsError(Diagnostic(.error, "the analysis window [\(NumberText.plain(window.lowerBound)), \(NumberText.plain(window.upperBound))] s after induction holds no test stimulus (one every \(NumberText.plain(testInterval)) s from \(NumberText.plain(read.followUpStart - read.inductionEnd)) s after induction)",
+                                              at: range, hints: ["widen the window to at least one test interval; its bounds are in seconds, not minutes"]))
+        }
+        return read
     }
 
     static let patterns = ["train", "theta_burst", "pairing", "step"]

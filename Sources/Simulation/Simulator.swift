@@ -227,8 +227,11 @@ public struct Simulator: Sendable {
             }
             columnSlots.append(slot)
         }
-        // A run that stops when a species goes negative must not start with one negative.
-        let overrides = try model.overrideSlots(request.overrides, refusingNegativeSpecies: request.stopOnNegativeConcentration)
+        // A run that stops when a species goes negative must not start with one negative, beyond
+        // the rounding a state carried over from an earlier run (a rig's settling) may hold: the
+        // run's own allowance for its start (`Run.negativeSpecies`).
+        let overrides = try model.overrideSlots(request.overrides, refusingNegativeSpecies: request.stopOnNegativeConcentration,
+                                                allowingRoundingBelowZero: 1000 * request.options.absoluteTolerance)
         var sampling: Run.Sampling?
         if let sampled = request.sampledRows {
             guard request.sensitivityParameters.isEmpty else {
@@ -322,9 +325,11 @@ extension CompiledModel {
     /// Overrides by name (`--set ID=VALUE`) as memory slots, refusing unknown names, values
     /// computed by rules or reactions, non-finite values, compartments of size ≤ 0 and, when
     /// asked, negative species (not by default: a state carried over from an earlier run may
-    /// hold a species a rounding error below zero).
+    /// hold a species a rounding error below zero; `allowingRoundingBelowZero` accepts one down to
+    /// minus that much).
     public func overrideSlots(_ overrides: [(name: String, value: Double)],
-                              refusingNegativeSpecies: Bool = false) throws(SimulationRequestError) -> [Int: Double] {
+                              refusingNegativeSpecies: Bool = false,
+                              allowingRoundingBelowZero rounding: Double = 0) throws(SimulationRequestError) -> [Int: Double] {
         var slots: [Int: Double] = [:]
         for (name, value) in overrides {
             guard let slot = symbols[name] else {
@@ -344,7 +349,7 @@ extension CompiledModel {
                 throw SimulationRequestError(message: "cannot set compartment '\(name)' to \(value): a compartment's size must be positive",
                                              hint: "species concentrations are amounts divided by this size")
             }
-            if refusingNegativeSpecies, kind == .species || kind == .boundarySpecies, value < 0 {
+            if refusingNegativeSpecies, kind == .species || kind == .boundarySpecies, value < -rounding {
                 throw SimulationRequestError(message: "cannot set species '\(name)' to \(value): a concentration cannot be negative", hint: nil)
             }
             slots[slot] = value

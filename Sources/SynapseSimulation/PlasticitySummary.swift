@@ -42,6 +42,13 @@ public struct PlasticitySummary: Sendable, Codable {
     public var eGABAShift: Double? { after.eGABA.flatMap { a in baseline.eGABA.map { a - $0 } } }
     /// Unit of the amplitudes: nS (quantal model), pA (voltage clamp) or mV (current clamp).
     public var amplitudeUnit: String = "nS"
+    /// How far the amplitude moved over the baseline, in percent of its mean: the least-squares
+    /// slope through the baseline's tests times the time from the first to the last. A synapse
+    /// at rest gives ~0; a rig that has not settled drifts, and the change after induction
+    /// then carries that drift. Nil with fewer than three baseline tests.
+    public var baselineDrift: Double?
+    /// The drift beyond which a result is reported as unsettled: the 2 % that rest may move.
+    public static let settledDrift = 2.0
 
     /// Where the change appears to be expressed, by the rules experimentalists use
     /// (paired-pulse ratio and coefficient-of-variation analysis; e.g. Faber & Korn 1991,
@@ -74,6 +81,17 @@ public struct PlasticitySummary: Sendable, Codable {
         self.after = a
         self.window = p.analysisWindow
         if let r = readouts.first?.recorded { amplitudeUnit = r.unit }
+        baselineDrift = Self.drift(base, mean: b.amplitude)
+    }
+
+    static func drift(_ base: [TestReadout], mean: Double) -> Double? {
+        guard base.count >= 3, abs(mean) >= smallestResponse else { return nil }
+        let n = Double(base.count)
+        let tMean = base.map(\.time).reduce(0, +) / n
+        let sxx = base.map { ($0.time - tMean) * ($0.time - tMean) }.reduce(0, +)
+        let sxy = base.map { ($0.time - tMean) * ($0.amplitude - mean) }.reduce(0, +)
+        guard sxx > 0 else { return nil }
+        return sxy / sxx * (base.last!.time - base.first!.time) / mean * 100
     }
 
     /// The readouts the summary compares: the baseline, and the follow-up readouts in the

@@ -117,7 +117,11 @@ public enum SynapseReports {
             return out + "no summary: the run did not reach the analysis window\n"
         }
         let w = s.window
-        out += "baseline: \(s.baseline.count) test stimuli; after: \(s.after.count) test stimuli \(Int(w.lowerBound / 60))–\(Int(w.upperBound / 60)) min after induction\n\n"
+        out += "baseline: \(s.baseline.count) test stimuli; after: \(s.after.count) test stimuli \(Int(w.lowerBound / 60))–\(Int(w.upperBound / 60)) min after induction\n"
+        if let drift = s.baselineDrift, abs(drift) > PlasticitySummary.settledDrift {
+            out += "warning: the baseline drifts \(String(format: "%+.1f", drift)) % from its first to its last test: the synapse is not at rest, and the change includes the drift (lengthen [recording] settle, or check the resting state)\n"
+        }
+        out += "\n"
         if let recording = synapse.recording { out += "recording: \(recording.summary)\n" }
         out += pad("quantity", 26) + pad("baseline", 12) + pad("after", 12) + "change\n"
         if s.eGABAShift != nil {

@@ -159,6 +159,7 @@ public enum SynapseRunner {
             RecordedTests.validate(recording, synapse: synapse, pathway: pathway, names: names, &diagnostics)
         }
         let effects = DrugEffect.effects(on: synapse, blockers: synapse.blockers.keys.sorted(), drugs: [], names: names, &diagnostics)
+        validateTargets(synapse, pathway: pathway, &diagnostics)
         do { try diagnostics.throwIfErrors() } catch { throw .diagnostics(error) }
         let targets = try effects.get()
         let model: CompiledModel
@@ -188,13 +189,14 @@ public enum SynapseRunner {
     /// `validateStimuli` on its own, for a command that checks a protocol before it runs it.
     public static func checkStimuli(of synapse: SynapseDefinition, in proto: InductionProtocol, model: Pathway) throws(DiagnosticsError) {
         var diagnostics = DiagnosticCollector()
-        validateStimuli(synapse, proto, names: definedNames(model), &diagnostics)
+        validateStimuli(synapse, proto, &diagnostics)
+        validateTargets(synapse, pathway: model, &diagnostics)
         try diagnostics.throwIfErrors()
     }
 
-    /// Every stimulus the protocol uses must be one the synapse maps, and every mapping
-    /// must act on something the model defines.
-    static func validateStimuli(_ synapse: SynapseDefinition, _ proto: InductionProtocol, names: Set<String>, _ d: inout DiagnosticCollector) {
+    /// Every stimulus the protocol uses must be one the synapse maps, as a pulse or a step as
+    /// the mapping allows.
+    static func validateStimuli(_ synapse: SynapseDefinition, _ proto: InductionProtocol, _ d: inout DiagnosticCollector) {
         for block in proto.induction {
             for name in block.stimulusNames where synapse.stimuli[name] == nil {
                 let known = synapse.stimuli.keys.sorted()
@@ -215,19 +217,34 @@ public enum SynapseRunner {
                                  hints: ["give its 'step' a 'width' in seconds, or use pattern = \"step\""]))
             }
         }
-        for mapping in synapse.stimuli.values {
+    }
+
+    /// What the synapse's stimuli act on must be values a run can set: defined in the model (a
+    /// reaction is not) and not computed by an assignment rule (an event cannot assign it).
+    /// Blockers' values are checked after settling (`checkHeld`).
+    static func validateTargets(_ synapse: SynapseDefinition, pathway: Pathway, _ d: inout DiagnosticCollector) {
+        let names = definedNames(pathway)
+        let computed = Set(pathway.assignmentRules.map(\.variable))
+        let reactions = Set(pathway.reactions.map(\.id))
+        func undefined(_ what: String, _ name: String, _ range: SourceRange?) {
+            let hint = reactions.contains(name) ? "'\(name)' is a reaction; name a species or a parameter"
+                : Suggestions.didYouMean(name, among: names)
+            d.add(Diagnostic(.error, "\(what) '\(name)', which the model does not define", at: range, hints: hint.map { [$0] } ?? []))
+        }
+        for mapping in synapse.stimuli.values.sorted(by: { $0.name < $1.name }) {
             for action in mapping.actions {
                 let (target, amount): (Located<String>, SynapseDefinition.Amount)
                 switch action {
                 case .increment(let t, let a), .hold(let t, let a), .square(let t, let a, _): (target, amount) = (t, a)
                 }
                 if !names.contains(target.value) {
-                    d.add(Diagnostic(.error, "stimulus '\(mapping.name)' acts on '\(target.value)', which the model does not define",
-                                     at: target.range, hints: Suggestions.didYouMean(target.value, among: names).map { [$0] } ?? []))
+                    undefined("stimulus '\(mapping.name)' acts on", target.value, target.range)
+                } else if computed.contains(target.value) {
+                    d.add(Diagnostic(.error, "stimulus '\(mapping.name)' acts on '\(target.value)', which an assignment rule computes",
+                                     at: target.range, hints: ["act on a value the rule reads; the rule then follows"]))
                 }
                 if case .parameter(let p, let range) = amount, !names.contains(p) {
-                    d.add(Diagnostic(.error, "stimulus '\(mapping.name)' uses '\(p)', which the model does not define",
-                                     at: range ?? target.range, hints: Suggestions.didYouMean(p, among: names).map { [$0] } ?? []))
+                    undefined("stimulus '\(mapping.name)' uses", p, range ?? target.range)
                 }
             }
         }
@@ -368,8 +385,9 @@ public struct PreparedSynapseRun: Sendable {
         var pathway = request.model
         var diagnostics = DiagnosticCollector()
         let names = SynapseRunner.definedNames(pathway)
-        SynapseRunner.validateStimuli(synapse, proto, names: names, &diagnostics)
+        SynapseRunner.validateStimuli(synapse, proto, &diagnostics)
         let drugEffects = DrugEffect.effects(of: request, names: names, &diagnostics)
+        SynapseRunner.validateTargets(synapse, pathway: pathway, &diagnostics)
         if let recording = synapse.recording {
             if !request.sensitivityParameters.isEmpty {
                 throw .request("sensitivities are not available for a synapse with a [recording]: its test stimuli are simulated spikes, whose peaks the sensitivity equations do not follow",
@@ -581,11 +599,15 @@ public struct PreparedSynapseRun: Sendable {
         }
         if let preincubation {
             let settled = try preincubate(preincubation, overrides: overrides, initialSensitivities: initialSensitivities)
+            try Self.checkHeld(blockerOverrides, settled: settled.values, blockers: request.blockers + request.drugs.map(\.name))
             overrides += settled.values
             initialSensitivities.merge(settled.sensitivities) { $1 }
         }
 
         var simulationRequest = SimulationRequest(grid: grid, columns: columns, overrides: overrides + protocolOverrides, options: request.options)
+        // A species driven below zero is a wrong trajectory (Simulator.stopOnNegativeConcentration),
+        // and a synapse's readouts would carry it into a plausible-looking percent change.
+        simulationRequest.stopOnNegativeConcentration = true
         simulationRequest.sensitivityParameters = parameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities
@@ -593,6 +615,20 @@ public struct PreparedSynapseRun: Sendable {
             simulationRequest.sampledRows = SampledRows(fullRows: timeCourseRows, columns: readoutColumns)
         }
         return simulationRequest
+    }
+
+    /// A blocker's value must still be there after settling. A value the model integrates (a
+    /// species or a rate-rule variable that its reactions or rules move) is set only as its
+    /// starting value, and settling carries it back to where the model keeps it: the run would
+    /// be the control run under the drug's name.
+    static func checkHeld(_ set: [(name: String, value: Double)], settled: [(name: String, value: Double)],
+                          blockers: [String]) throws(SynapseRunError) {
+        let after = Dictionary(settled.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+        for (name, value) in set {
+            guard let now = after[name], abs(now - value) > 1e-6 * max(abs(value), 1) else { continue }
+            throw .request("\(blockers.joined(separator: ", ")): '\(name)' was set to \(NumberText.plain(value)), but the model's reactions or rate rules move it (\(NumberText.plain(now)) after settling), so the drug would act only on its starting value",
+                           hint: "set a parameter the drug acts on (a rate, a total, a conductance) instead of '\(name)'")
+        }
     }
 
     /// The readouts and summary of a finished main run.
@@ -701,6 +737,7 @@ public struct PreparedSynapseRun: Sendable {
         let stateColumns = request.synapse.isBiophysical ? simulator.model.states.map(\.name) : nil
         var simulationRequest = SimulationRequest(grid: TimeGrid(end: settleDuration, count: 2), columns: stateColumns, overrides: overrides,
                                                   options: request.options)
+        simulationRequest.stopOnNegativeConcentration = true
         simulationRequest.sensitivityParameters = request.sensitivityParameters
         simulationRequest.sensitivityMethod = request.sensitivityMethod
         simulationRequest.initialSensitivities = initialSensitivities

@@ -5,7 +5,7 @@ import CVODEIntegration
 import KineticsCore
 import InductionProtocols
 import SynapseModel
-import SynapseSimulation
+@testable import SynapseSimulation
 import PathwayTestSupport
 
 /// The biophysical synapse layer: a `[recording]` rig, spike and step stimuli, and test
@@ -362,7 +362,24 @@ import PathwayTestSupport
                 says: ["'holding_potential' is -0.047 mV: a potential written in volts?", "-0.047 V is -47 mV"]),
         Mistake(written: "chloride = 2 ", replacement: "chloride = 0.002 ",
                 says: ["'chloride' is 0.002 mM: a concentration written in mol/L?", "0.002 M is 2 mM"]),
+        // A stimulus on a value a rule computes would fail only when the event fires.
+        Mistake(written: "target = \"Glu\"", replacement: "target = \"B_free\"",
+                says: ["stimulus 'excitatory_afferent' acts on 'B_free', which an assignment rule computes"]),
     ]
+
+    /// A blocker's value that settling moves (a rate-rule or reaction state) made the "blocked"
+    /// run the control run; a value that stays (a pipette buffer without dialysis) is the block.
+    @Test func aBlockerValueThatSettlingMovesIsRefused() throws {
+        #expect(throws: SynapseRunError.self) {
+            try PreparedSynapseRun.checkHeld([("cell_soma_Cl_i", 50)], settled: [("cell_soma_Cl_i", 9.29)], blockers: ["highCl"])
+        }
+        do {
+            try PreparedSynapseRun.checkHeld([("cell_soma_Cl_i", 50)], settled: [("cell_soma_Cl_i", 9.29)], blockers: ["highCl"])
+        } catch {
+            #expect("\(error)".contains("highCl: 'cell_soma_Cl_i' was set to 50, but the model's reactions or rate rules move it (9.29 after settling)"), "\(error)")
+        }
+        try PreparedSynapseRun.checkHeld([("cell_soma_ca_B_tot", 1000)], settled: [("cell_soma_ca_B_tot", 1000)], blockers: ["BAPTA"])
+    }
 
     /// `[solver] jacobian_steps` reaches the runs' integrator options; without it CVODE keeps its own.
     @Test func solverJacobianStepsReachTheIntegrator() throws {

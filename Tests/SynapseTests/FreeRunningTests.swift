@@ -26,9 +26,8 @@ import PathwayTestSupport
 
     /// The rigs measured to move (Benchmarks/RESULTS.md, "Free running"), with why.
     static let knownDrift: [String: String] = [
-        "dcn_neuron": "the neuron's 14.6-Hz firing holds calcineurin at 26x its resting activity and gabaa_trafficking.ant's calcineurin terms empty the synapse (-91 % 1-2 min back in voltage clamp)",
-        "purkinje_rp": "the rig has no current_clamp stimulus; freed, the cell's 27-Hz firing drives CaMKII to saturation and the presynaptic NMDA step (+153 %)",
-        "spinal_lamina1": "the rig has no current_clamp stimulus; freed, the neuron rests at -63 mV, where its shell Ca2+ (0.22 uM) drives nNOS -> NO -> PKG (+27 %)",
+        "dcn_neuron": "through calmodulin.ant's decoder calcineurin stays near rest during the 14.6-Hz firing, but gabaa_trafficking.ant's S327 terms (assumed rates) still take 8.7 % of the receptors (Benchmarks/RESULTS.md, \"The DCN decoder\")",
+        "purkinje_rp": "the cell's 27-Hz firing holds the shell at 0.59 uM: CaMKII saturates and the presynaptic NMDA step follows (+153 %); the soma's measured buffering in the 0.1-um shell is the suspect, but the soma's volume leaves no Ca2+ for rebound potentiation (Benchmarks/RESULTS.md, H2 of session 27)",
     ]
 
     @Test(arguments: rigs)

@@ -1,6 +1,7 @@
 import Testing
 import Foundation
-import SynapseSimulation
+@testable import SynapseSimulation
+import SynapseModel
 
 /// The percent changes a summary reports, and where they are undefined.
 @Suite struct PlasticitySummaryTests {
@@ -28,6 +29,26 @@ import SynapseSimulation
         #expect(abs(s.releaseProbabilityChange) < 1e-12, "the model's own Pr is still compared")
         let table = SynapseReports.summaryCSV(s)
         #expect(table.contains("IPSC amplitude (pA),1e-14,3.7e-13,nan") && table.contains("locus,no baseline response"), "\(table)")
+    }
+
+    /// The drift is the least-squares slope through the baseline's tests over their span, in
+    /// percent of the mean: a ramp from 100 to 110 (mean 105) drifts 10/105 = 9.52 %; a flat
+    /// baseline with one outlier in the middle drifts 0 (the slope ignores a symmetric bump).
+    @Test func baselineDriftIsTheSlopeOverTheSpan() throws {
+        let release = ReleaseModel(sites: 1, quantalSize: 1, referenceReceptors: 1, tauRecovery: 0.5)
+        func readouts(_ receptors: [Double]) -> [TestReadout] {
+            receptors.enumerated().map { k, n in
+                TestReadout(time: Double(k) * 10, phase: .baseline,
+                            response: release.readout(releaseProbability: 0.5, receptors: n, pairedPulseInterval: 0.05), normalisedAmplitude: 0)
+            }
+        }
+        let ramp = readouts((0...10).map { 100 + Double($0) })
+        let mean = ramp.map(\.amplitude).reduce(0, +) / Double(ramp.count)
+        let drift = try #require(PlasticitySummary.drift(ramp, mean: mean))
+        #expect(abs(drift - 10.0 / 105 * 100) < 1e-9, "\(drift)")
+        let bump = readouts([100, 100, 130, 100, 100])
+        #expect(abs(try #require(PlasticitySummary.drift(bump, mean: 106))) < 1e-9)
+        #expect(PlasticitySummary.drift(readouts([100, 100]), mean: 100) == nil, "two tests give no slope worth reporting")
     }
 
     @Test func aZeroBaselineIsUndefinedNotNoChange() throws {

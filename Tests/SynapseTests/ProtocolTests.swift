@@ -104,6 +104,12 @@ import PathwayTestSupport
         BadProtocol(text: "[baseline]\nduration = 600\n[follow_up]\nduration = 2400\n[[induction]]\npattern = \"theta_burst\"\nstimulus = \"x\"\npulses_per_burst = 30\n",
                     message: "a burst of 30 pulses at 100 Hz lasts longer than the interval between bursts (0.2 s)", line: 8, column: 20),
         BadProtocol(text: "[follow_up]\nduration = 2400\n", message: "the protocol needs a [baseline] table", line: 1, column: 1),
+        // A change is a percentage of the baseline: a baseline without a test stimulus has none.
+        BadProtocol(text: "[baseline]\nduration = 0\n[follow_up]\nduration = 2400\n",
+                    message: "'duration' must be greater than 0 (got 0)", line: 2, column: 12),
+        // Minutes written as seconds: no test stimulus falls in [20, 30] s when they come every 60 s.
+        BadProtocol(text: "[baseline]\nduration = 600\ntest_interval = 60\n[follow_up]\nduration = 2400\nanalysis_window = [20, 30]\n",
+                    message: "the analysis window [20, 30] s after induction holds no test stimulus (one every 60 s from 60 s after induction)", line: 6, column: 19),
     ]
 
     @Test(arguments: bad)
