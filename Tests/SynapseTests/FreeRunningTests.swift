@@ -26,7 +26,7 @@ import PathwayTestSupport
 
     /// The rigs measured to move (Benchmarks/RESULTS.md, "Free running"), with why.
     static let knownDrift: [String: String] = [
-        "dcn_neuron": "through calmodulin.ant's decoder calcineurin stays near rest during the 14.6-Hz firing, but gabaa_trafficking.ant's S327 terms (assumed rates) still take 8.7 % of the receptors (Benchmarks/RESULTS.md, \"The DCN decoder\")",
+        "dcn_neuron": "through calmodulin.ant's decoder calcineurin stays near rest during the 14.6-Hz firing, but gabaa_trafficking.ant's S327 terms (assumed rates) still take receptors: -4.6 % at 1-2 min, -8.7 % at the first pair (Benchmarks/RESULTS.md, \"The DCN decoder\")",
         "purkinje_rp": "the cell's 27-Hz firing holds the shell at 0.59 uM: CaMKII saturates and the presynaptic NMDA step follows (+153 %); the soma's measured buffering in the 0.1-um shell is the suspect, but the soma's volume leaves no Ca2+ for rebound potentiation (Benchmarks/RESULTS.md, H2 of session 27)",
     ]
 
