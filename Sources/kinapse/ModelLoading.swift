@@ -36,6 +36,7 @@ enum OutputCheck {
         do { try policy(inputs: inputs, force: force).check(named(outputs)) } catch {
             throw ValidationError(error.description)
         }
+        for (option, path) in outputs where option == "--plot" { try PlotOutput.requireSVG(path, option: option) }
     }
 
     /// In `run()`: after the inputs are read and before anything is computed or written.
