@@ -55,8 +55,14 @@ public struct TableReader {
             if fallback == nil { diagnostics.error("\(name) needs '\(key)' (a whole number)", at: table.range) }
             return fallback
         }
-        guard case .number(let x) = v.kind, x == x.rounded(), abs(x) < 1e9 else {
-            diagnostics.error("'\(key)' must be a whole number, not \(v.typeName)", at: v.range)
+        guard case .number(let x) = v.kind, x == x.rounded() else {
+            // A number says what was given ("not 2.5"); anything else says its type.
+            let given = if case .number(let x) = v.kind { formatted(x) } else { v.typeName }
+            diagnostics.error("'\(key)' must be a whole number, not \(given)", at: v.range)
+            return nil
+        }
+        guard abs(x) < 1e9 else {
+            diagnostics.error("'\(key)' must be a whole number below 1000000000 (got \(formatted(x)))", at: v.range)
             return nil
         }
         guard Int(x) >= minimum else {

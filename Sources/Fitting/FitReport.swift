@@ -115,6 +115,13 @@ public enum FitReport {
 
     // MARK: - The report on standard output
 
+    /// Simulations per second as the summary prints it: two significant digits below 10/s,
+    /// so a fit of a few slow simulations does not read "0/s".
+    static func rateText(simulations: Int, seconds: Double) -> String {
+        let rate = Double(simulations) / max(seconds, 1e-9)
+        return String(format: rate < 10 ? "%.2g/s" : "%.0f/s", rate)
+    }
+
     public static func summary(_ outcome: FitOutcome, problemPath: String) -> String {
         let problem = outcome.problem
         let points = problem.experiments.map(\.data.points.count).reduce(0, +)
@@ -124,7 +131,7 @@ public enum FitReport {
         let gradient = outcome.settings.gradient == .sensitivities && outcome.gradientFallback == nil ? "forward sensitivities" : "finite differences"
         out += "\(outcome.multiStart.starts.count) starts (seed \(outcome.settings.seed)), gradients by \(gradient), "
         out += "\(outcome.settings.jobs) worker\(outcome.settings.jobs == 1 ? "" : "s"); "
-        out += String(format: "%.1f s, %d simulations (%.0f/s)\n\n", seconds, outcome.simulations, Double(outcome.simulations) / max(seconds, 1e-9))
+        out += String(format: "%.1f s, %d simulations (", seconds, outcome.simulations) + rateText(simulations: outcome.simulations, seconds: seconds) + ")\n\n"
         if let fallback = outcome.gradientFallback {
             out += "forward sensitivities are not available for this model, so gradients are central finite differences: \(oneLine(fallback))\n\n"
         }

@@ -25,12 +25,16 @@ public struct HillFit: Sendable, Equatable {
         public let description: String
     }
 
+    /// Fewest doses a fit takes: four unknowns and one more point, so the residual says
+    /// something of the fit.
+    public static let minimumPoints = 5
+
     /// Least squares (Levenberg–Marquardt) in log₁₀(midpoint), h, top and bottom, started
     /// from the curve's own ends and the dose nearest its half-way point. Needs positive
     /// doses, at least five points and a response that changes.
     public static func fit(doses: [Double], responses: [Double]) throws(Failure) -> HillFit {
         let points = zip(doses, responses).filter { $0.0 > 0 && $0.0.isFinite && $0.1.isFinite }
-        guard points.count >= 5 else {
+        guard points.count >= minimumPoints else {
             throw Failure(description: "a Hill fit needs at least five positive doses with finite responses (got \(points.count))")
         }
         let sorted = points.sorted { $0.0 < $1.0 }

@@ -8,12 +8,37 @@ public enum KinapseCSVKind: String, Sendable, Equatable {
     case synapseReadouts = "synapse readouts"
     /// `kinapse stdp`: `delta_t_ms,amplitude_change_percent,…`.
     case spikeTimingWindow = "STDP window"
+    /// `kinapse scan SYNAPSE`: the one or two varied names, then the summary's changes.
+    case synapseScan = "synapse scan"
+    /// `kinapse sensitivity --method morris`: `rank,parameter,low,high,readout,mu_star,mu,sigma,effects`.
+    case morrisScreening = "Morris screening"
+    /// `kinapse sensitivity` (local): `rank,parameter,value,…` with the log-derivatives.
+    case localSensitivities = "local sensitivities"
 
     static let readoutColumns = ["time", "phase", "minutes_after_induction", "Pr", "N", "amplitude_percent_of_baseline"]
+    /// The changes a synapse scan writes after its varied names (with `delta_egaba_mV` last
+    /// on a synapse with a recording).
+    static let synapseScanColumns = ["delta_ipsc_percent", "delta_ppr_percent", "delta_inverse_cv2_percent", "delta_receptors_percent", "delta_pr_percent"]
+    static let morrisColumns = ["rank", "parameter", "low", "high", "readout", "mu_star", "mu", "sigma", "effects"]
+
+    /// How many names a synapse scan varied (the columns before its changes), if it is one.
+    static func scanDimensions(_ header: [String]) -> Int? {
+        guard let first = header.firstIndex(of: synapseScanColumns[0]), (1...2).contains(first),
+              Array(header[first...].prefix(synapseScanColumns.count)) == synapseScanColumns,
+              header.count == first + synapseScanColumns.count || (header.count == first + synapseScanColumns.count + 1 && header.last == "delta_egaba_mV")
+        else { return nil }
+        return first
+    }
 
     public init?(header: [String]) {
         if Set(Self.readoutColumns).isSubset(of: header) {
             self = .synapseReadouts
+        } else if header == Self.morrisColumns {
+            self = .morrisScreening
+        } else if header.starts(with: ["rank", "parameter", "value"]), header.contains("d_delta_ipsc_d_ln_p") || header.contains("d_ln_y_d_ln_p") {
+            self = .localSensitivities
+        } else if Self.scanDimensions(header) != nil {
+            self = .synapseScan
         } else if header.first == "delta_t_ms" {
             self = .spikeTimingWindow
         } else if header.first == "time" {
@@ -57,6 +82,12 @@ extension SVGPlot {
     /// The figure for a Kinapse CSV, chosen by its header: time courses, a synapse run
     /// (Pr, N and normalised IPSC around the induction), or an STDP window.
     public static func figure(for table: CSVTable, options: CSVPlotOptions = CSVPlotOptions()) throws(CSVPlotError) -> RenderedPlot {
+        // Bars and heat maps are drawn whole, not as panels of lines.
+        switch KinapseCSVKind(header: table.header) {
+        case .morrisScreening?, .localSensitivities?: return try sensitivityBars(table, options)
+        case .synapseScan? where KinapseCSVKind.scanDimensions(table.header) == 2: return try scanHeatMap(table, options)
+        default: break
+        }
         do { return try labelled(try model(for: table, options: options), options).render() } catch let error as PlotError {
             throw .plot(error)
         } catch let error as CSVPlotError {
@@ -73,6 +104,13 @@ extension SVGPlot {
     public static func overlay(_ tables: [CSVTable], labels: [String], options: CSVPlotOptions = CSVPlotOptions()) throws(CSVPlotError) -> RenderedPlot {
         precondition(!tables.isEmpty && labels.count == tables.count, "one label per table")
         let kind = KinapseCSVKind(header: tables[0].header)
+        if let kind, [.morrisScreening, .localSensitivities, .synapseScan].contains(kind) {
+            let cell = tables[0].headerCells[0]
+            throw .unrecognised(CSVError(
+                path: tables[0].path, line: cell.line, column: 1, offset: cell.offset, length: cell.length,
+                message: "a \(kind.rawValue) is drawn alone, not overlaid on other runs",
+                hint: "plot each file by itself"))
+        }
         for table in tables.dropFirst() where KinapseCSVKind(header: table.header) != kind {
             let cell = table.headerCells[0]
             throw .unrecognised(CSVError(
@@ -135,7 +173,7 @@ extension SVGPlot {
             throw .unrecognised(CSVError(
                 path: table.path, line: cell.line, column: 1, offset: cell.offset, length: cell.length,
                 message: "not a Kinapse CSV: the header starts with '\(cell.text)'",
-                hint: "plot reads time courses ('time,…' from simulate --out), synapse readouts (simulate SYNAPSE --readouts) and STDP windows ('delta_t_ms,…' from stdp)"))
+                hint: "plot reads time courses ('time,…' from simulate --out), synapse readouts (simulate SYNAPSE --readouts), STDP windows ('delta_t_ms,…' from stdp), synapse scans and sensitivity rankings; a pathway's scan names only its own columns, so draw it with scan's --plot FIG.svg"))
         }
         for name in options.panels.joined() where table.index(of: name) == nil {
             throw .plot(.unknownColumn(name, available: table.header))
@@ -145,6 +183,9 @@ extension SVGPlot {
             case .timeCourse: return try timeCourse(table, options)
             case .synapseReadouts: return try readouts(table, options)
             case .spikeTimingWindow: return try spikeTiming(table, options)
+            case .synapseScan: return try scanCurves(table, options)
+            case .morrisScreening, .localSensitivities:
+                preconditionFailure("bar charts are drawn by figure(for:) and never overlaid")
             }
         } catch let error as CSVError {
             throw .csv(error)

@@ -80,6 +80,13 @@ struct Kinapse: ParsableCommand {
     /// status 1 promises partial output, which only a failed run writes.
     static func runFailure(_ error: any Error) -> Int32 {
         if let exit = error as? ExitCode { return exit.rawValue }
+        // Thrown while running, it is about this run's inputs, not the command line's shape:
+        // ArgumentParser would add the top-level usage, which names no subcommand.
+        if let invalid = error as? ValidationError {
+            _ = StandardOutput.flush()
+            Console.report([.error(invalid.message)])
+            return ExitStatus.badInput.rawValue
+        }
         // ArgumentParser's own (help, validation, a clean exit) are its to render; it calls
         // every other error a failure.
         if !(error is any UserFacingError), exitCode(for: error) != .failure { return parseFailure(error) }

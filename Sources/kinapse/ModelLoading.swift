@@ -36,11 +36,16 @@ enum OutputCheck {
         do { try policy(inputs: inputs, force: force).check(named(outputs)) } catch {
             throw ValidationError(error.description)
         }
+        // An existing file may be an input read later (an import): check(_:) says so first.
+        for (option, path) in outputs where option == "--plot" && !FileManager.default.fileExists(atPath: path ?? "") {
+            try PlotOutput.requireSVG(path, option: option)
+        }
     }
 
     /// In `run()`: after the inputs are read and before anything is computed or written.
     static func check(_ outputs: [(option: String, path: String?)], inputs: [String] = [], force: Bool) throws {
         try policy(inputs: inputs, force: force).check(named(outputs))
+        for (option, path) in outputs where option == "--plot" { try PlotOutput.requireSVG(path, option: option) }
     }
 
     /// Writes one output atomically, after checking it against everything read by now.

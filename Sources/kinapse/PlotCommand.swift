@@ -8,7 +8,7 @@ import Plotting
 struct PlotCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plot",
-        abstract: "Draw a Kinapse CSV as an SVG figure: time courses, a synapse run or an STDP window.",
+        abstract: "Draw a Kinapse CSV as an SVG figure: time courses, a synapse run, an STDP window, a synapse scan or a sensitivity ranking.",
         discussion: """
         The figure follows from the CSV's header:
           time,…               (simulate --out) time courses; columns whose peaks
@@ -16,6 +16,14 @@ struct PlotCommand: ParsableCommand {
           time,…,phase,Pr,N,…  (simulate --readouts) Pr, N and the IPSC in % of
                                baseline, induction shaded, baseline dashed
           delta_t_ms,…         (stdp) the plasticity window
+          X,delta_ipsc_percent,…  (scan SYNAPSE) each change against X; two
+                               varied names: a heat map of the first change
+                               (or the one --select names)
+          rank,parameter,…     (sensitivity) bars of μ* ± σ (--method morris)
+                               or of the log-derivatives, of the first
+                               readout (or the one --select names)
+        A pathway's scan names only its own columns, so plot cannot tell it
+        from any CSV: scan's --plot FIG.svg draws it.
 
         Several CSVs of one kind (a control and a blocked run) are overlaid on
         shared panels, one colour per run, named in a legend by --label (default:
@@ -39,7 +47,7 @@ struct PlotCommand: ParsableCommand {
           kinapse plot ctrl.csv am251.csv --label control --label AM251 --out cmp.svg
         """)
 
-    @Argument(help: "CSVs written by 'kinapse simulate' (--out or --readouts) or 'kinapse stdp'; several are overlaid.")
+    @Argument(help: "CSVs written by 'kinapse simulate' (--out or --readouts) or 'kinapse stdp' (several are overlaid), or one of 'kinapse scan SYNAPSE' or 'kinapse sensitivity'.")
     var csvs: [String]
 
     @Option(name: .customLong("label"), parsing: .singleValue, help: ArgumentHelp("Name of each CSV in the legend, in order (repeatable; default: the file names).", valueName: "NAME"))
@@ -80,6 +88,7 @@ struct PlotCommand: ParsableCommand {
             throw ValidationError("give one --label per CSV (\(csvs.count) CSVs, \(labels.count) labels)")
         }
         try OutputCheck.refuseConflicts([("--out", out)], inputs: csvs, force: force)
+        try PlotOutput.requireSVG(out, option: "--out")
         for group in select where group.split(separator: ",").allSatisfy({ $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
             throw ValidationError("--select expects column names, e.g. --select Ca,cGMP (got '\(group)')")
         }

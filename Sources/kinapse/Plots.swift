@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SourceDiagnostics
 import KineticsCore
@@ -11,6 +12,16 @@ import ParameterScans
 
 /// `--plot FIG.svg` on simulate and stdp: the figure beside the CSV, written atomically.
 enum PlotOutput {
+    /// Figures are SVG only: a name with another extension (fig.png) would hold SVG under a
+    /// name that promises something else, so it is refused; a name without one (/dev/stdout) is not.
+    static func requireSVG(_ path: String?, option: String) throws {
+        guard let path else { return }
+        let ext = (path as NSString).pathExtension
+        guard !ext.isEmpty, ext.lowercased() != "svg" else { return }
+        let svg = ((path as NSString).deletingPathExtension) + ".svg"
+        throw ValidationError("\(option) \(path): Kinapse draws figures as SVG only, not .\(ext)\nhint: \(option) \(svg) (convert it afterwards, e.g. with rsvg-convert)")
+    }
+
     static func write(_ make: () throws -> RenderedPlot, to path: String, force: Bool) throws {
         let plot: RenderedPlot
         do { plot = try make() } catch {

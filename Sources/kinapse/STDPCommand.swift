@@ -15,8 +15,11 @@ struct STDP: ParsableCommand {
         abstract: "Sweep the pre/post pairing interval and write the plasticity window as CSV.",
         discussion: """
         Runs the pairing protocol once per interval (post minus pre, in ms), on every
-        core, and reports the change in IPSC amplitude 20–30 min after pairing (% of
-        baseline). Ctrl-C writes the intervals done, ending with a line '# partial: …'.
+        core, and reports the change in IPSC amplitude (% of baseline) over the
+        protocol's analysis window after pairing (20–30 min for the shipped pairing
+        protocols). Pairs and rate are the protocol's own unless --pairs or --rate
+        override them. Ctrl-C writes the intervals done, ending with a line
+        '# partial: …'.
 
         Example:
           kinapse stdp Pathways/synapses/entorhinal_stellate_rig.toml \\
@@ -36,11 +39,12 @@ struct STDP: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Pairing intervals in ms, post minus pre, as from:to:step (a leading minus is fine: --dt -100:100:5; at most \(STDP.maximumIntervals) intervals).", valueName: "FROM:TO:STEP"))
     var dt: String = "-100:100:5"
 
-    @Option(parsing: .unconditional, help: "Pairings per protocol (at most 10000).")
-    var pairs: Int = 60
+    // Optional, so that the protocol's own pairs and rate apply unless overridden.
+    @Option(parsing: .unconditional, help: "Pairings per protocol, instead of the protocol's own (at most 10000).")
+    var pairs: Int?
 
-    @Option(parsing: .unconditional, help: "Pairing rate (Hz, at most 1000).")
-    var rate: Double = 1
+    @Option(parsing: .unconditional, help: "Pairing rate in Hz, instead of the protocol's own (at most 1000).")
+    var rate: Double?
 
     @Option(help: ArgumentHelp("Base protocol with a pairing block (name or path).", valueName: "NAME"))
     var `protocol`: String = "pairing"
@@ -83,10 +87,14 @@ struct STDP: ParsableCommand {
         if let last = intervals.last, abs(last - parts[1]) > 1e-9 * max(1, abs(parts[1])) {
             throw ValidationError("--dt \(dt): steps of \(String(format: "%g", parts[2])) ms from \(String(format: "%g", parts[0])) end at \(String(format: "%g", last)) ms, not at \(String(format: "%g", parts[1])); choose a step that divides the range")
         }
-        guard pairs >= 1 else { throw ValidationError("--pairs must be positive (got \(pairs))") }
-        guard pairs <= 10_000 else { throw ValidationError("--pairs \(pairs) is more than the limit of 10000: a protocol that long outlasts any recording") }
-        guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be positive (got \(rate))") }
-        guard rate <= 1000 else { throw ValidationError("--rate \(rate) Hz is more than the limit of 1000 Hz: pairings would overlap the 1 ms spikes") }
+        if let pairs {
+            guard pairs >= 1 else { throw ValidationError("--pairs must be positive (got \(pairs))") }
+            guard pairs <= 10_000 else { throw ValidationError("--pairs \(pairs) is more than the limit of 10000: a protocol that long outlasts any recording") }
+        }
+        if let rate {
+            guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be positive (got \(rate))") }
+            guard rate <= 1000 else { throw ValidationError("--rate \(rate) Hz is more than the limit of 1000 Hz: pairings would overlap the 1 ms spikes") }
+        }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
         try OutputCheck.refuseConflicts(outputs, inputs: [synapsePath], force: force)
     }
@@ -115,6 +123,10 @@ struct STDP: ParsableCommand {
         let base = try ProtocolReader.read(path: try ProtocolLocator.resolve(`protocol`, near: synapsePath))
         try OutputCheck.check(outputs, inputs: [definition.modelPath], force: force)
         try requireStimuli(of: base, on: definition, model: model)
+        guard let block = base.pairingBlock, case .pairing(_, _, _, let ownPairs, let ownRate) = base.induction[block].pattern else {
+            throw DiagnosticsError(.error("protocol '\(base.name)' has no pairing block to sweep", hint: "use a protocol with pattern = \"pairing\", e.g. pairing"))
+        }
+        let pairs = self.pairs ?? ownPairs, rate = self.rate ?? ownRate
         sharding.install(force: force)
         JobTimeline.mark("inputs read")
         let deltas = SpikeTimingSweep.parseRange(dt)!.map { $0 / 1000 }

@@ -142,6 +142,10 @@ struct ScanCommand: ParsableCommand {
         if Set(g.names).count < g.names.count { throw ValidationError("--vary names '\(g.names[0])' twice") }
         guard g.count <= Self.maximumPoints else { throw ValidationError("the grid has \(g.count) points, more than the limit of \(Self.maximumPoints)") }
         if hill != nil, vary.count != 1 { throw ValidationError("--hill fits a one-dimensional scan; give one --vary") }
+        // The fit's own minimum, said before the scan runs rather than after it.
+        if let hill, case let doses = g.ranges[0].values.filter({ $0 > 0 }), doses.count < HillFit.minimumPoints {
+            throw ValidationError("--hill \(hill) needs at least \(HillFit.minimumPoints) positive values of \(g.names[0]) to fit, and --vary \(vary[0]) gives \(doses.count); scan more points (N of FROM:TO:N)")
+        }
         if plotColumn != nil, plot == nil { throw ValidationError("--plot-column needs --plot FIG.svg") }
         if let tEnd, !(tEnd > 0 && tEnd.isFinite) { throw ValidationError("--t-end must be positive (got \(tEnd))") }
         guard (jobs ?? 1) >= 1 else { throw ValidationError("--jobs must be positive (got \(jobs ?? 0))") }
@@ -149,7 +153,13 @@ struct ScanCommand: ParsableCommand {
             try LibraryLookup.requireSynapse(model)
             if `protocol` == nil { throw ValidationError("a synapse scan needs --protocol NAME: the induction run at every point") }
             if select != nil || tEnd != nil { throw ValidationError("--select and --t-end apply to pathways; a synapse scan reports the summary's changes") }
-            _ = try DrugArguments.parse(drugs)
+            let given = try DrugArguments.parse(drugs, blockers: blockers)
+            for name in g.names where name.hasPrefix(SynapseParameterScan.drugPrefix) {
+                let drug = String(name.dropFirst(SynapseParameterScan.drugPrefix.count))
+                if given.contains(where: { $0.name == drug }) || blockers.contains(drug) {
+                    throw ValidationError("--vary \(name) sets the concentration of \(drug) at every point; drop its --\(blockers.contains(drug) ? "block" : "drug")")
+                }
+            }
         } else if `protocol` != nil || !blockers.isEmpty || !drugs.isEmpty {
             throw ValidationError("--protocol, --block and --drug apply to synapse definitions (.toml)")
         } else if let drug = vary.first(where: { $0.hasPrefix(SynapseParameterScan.drugPrefix) }) {
@@ -212,7 +222,7 @@ struct ScanCommand: ParsableCommand {
         var request = SynapseRunRequest(synapse: definition, model: model, protocolDefinition: proto, blockers: blockers,
                                         overrides: try values.overrides(names: names), options: solver.applied(to: IntegratorOptions()))
         request.nativeCode = solver.nativeCode
-        request.drugs = try DrugArguments.parse(drugs)
+        request.drugs = try DrugArguments.parse(drugs, blockers: blockers)
         let progress = ProgressReporter(total: grid.count, label: "scan", quiet: quiet)
         // Ctrl-C (or SIGTERM): no new point begins, those running finish, and the points so
         // far are written, marked partial.
@@ -227,8 +237,8 @@ struct ScanCommand: ParsableCommand {
             ScanPoint(values: r.values, outputs: r.summary.map { SynapseParameterScan.readouts($0, biophysical: biophysical) },
                       failure: r.summary == nil ? (r.failure ?? "the protocol gave no readouts after induction") : nil)
         }
-        let blocked = blockers.isEmpty ? "" : ", blocked: \(blockers.joined(separator: ", "))"
-        return Table(columns: columns, points: points, title: "\(definition.name) — \(proto.name)\(blocked)")
+        let condition = DrugArguments.condition(blockers: blockers, drugs: request.drugs)
+        return Table(columns: columns, points: points, title: "\(definition.name) — \(proto.name)" + (condition.isEmpty ? "" : ", \(condition)"))
     }
 
     private func checkColumns(_ columns: [String]) throws {

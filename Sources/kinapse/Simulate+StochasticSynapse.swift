@@ -20,6 +20,8 @@ extension Simulate {
         let options = stochastic
         let synapse = try SynapseReader.read(path: modelPath)
         let proto = try ProtocolReader.read(path: try ProtocolLocator.resolve(synapseOptions.protocol!, near: modelPath))
+        if let dt { try Self.validateSynapseStep(dt, testInterval: proto.testInterval, protocolName: proto.name) }
+        let drugs = try DrugArguments.parse(synapseOptions.drugs, blockers: synapseOptions.blockers)
         let pathway = try synapse.loadModel()
         var channels: [JumpSet.Channel] = []
         var counted: [String] = []
@@ -38,6 +40,7 @@ extension Simulate {
         var request = SynapseRunRequest(synapse: synapse, model: pathway, protocolDefinition: proto, blockers: synapseOptions.blockers,
                                         overrides: try overrides(names: Set(pathway.parameters.map(\.id) + pathway.species.map(\.id))),
                                         options: solver.applied(to: IntegratorOptions()), outputStep: dt)
+        request.drugs = drugs
         // The counted variables move only by jumps in the protocol run; the settling before it stays deterministic.
         request.pathwayTransform = { p throws(DiagnosticsError) in try jumps.installed(in: p, counting: countedNames) }
         let prepared = try PreparedSynapseRun(request)
@@ -72,7 +75,8 @@ extension Simulate {
         var csv = "trial,baseline_\(unit),after_\(unit),change_percent,jumps\n"
         for (i, r) in results.enumerated() { csv += "\(i + 1),\(r.baseline),\(r.after),\(r.change),\(r.jumps)\n" }
         if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) }
-        StandardOutput.write(Self.distributionTable(results.map(\.change), what: "amplitude change (%)", synapse: synapse.name, protocolName: proto.name))
+        StandardOutput.write(DrugArguments.headed(Self.distributionTable(results.map(\.change), what: "amplitude change (%)", synapse: synapse.name, protocolName: proto.name),
+                                                  blockers: synapseOptions.blockers, drugs: drugs))
         if stats {
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

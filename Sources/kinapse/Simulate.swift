@@ -89,7 +89,8 @@ struct Simulate: ParsableCommand {
         min, changes in %.
 
         --dt must divide --t-end into whole steps: output times are exact multiples
-        of --dt, never stretched to fit.
+        of --dt, never stretched to fit. On a synapse it must divide the protocol's
+        test interval, so that a row falls on every test stimulus.
 
         --method ssa or tau-leap runs a pathway stochastically in molecule counts
         (--volume sets how many): --trials runs, written as X_mean and X_sd per
@@ -124,7 +125,7 @@ struct Simulate: ParsableCommand {
     @OptionGroup(title: "Stochastic")
     var stochastic: StochasticOptions
 
-    @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps.")
+    @Option(parsing: .unconditional, help: "Output spacing (instead of --points); must divide --t-end into whole steps (a synapse: its protocol's test interval).")
     var dt: Double?
 
     @Option(help: "Write CSV here (atomically) instead of to standard output.")
@@ -196,6 +197,33 @@ struct Simulate: ParsableCommand {
         }.map { "--dt \($0)" }
         throw ValidationError("--dt \(String(format: "%g", dt)) does not divide --t-end \(String(format: "%g", end)) (\(String(format: "%g", steps)) steps); output times are exact multiples of --dt\n"
                               + "hint: use \(options.joined(separator: " or ")), or --t-end \(String(format: "%g", steps.rounded(.up) * dt)), or --points N")
+    }
+
+    /// A synapse's rows fall on every test stimulus, so its step must divide the protocol's
+    /// test interval; any other step is refused (rather than rounded to one that does), with
+    /// the nearest steps that do.
+    static func validateSynapseStep(_ dt: Double, testInterval: Double, protocolName: String) throws(DiagnosticsError) {
+        guard dt > 0, dt.isFinite else { throw DiagnosticsError(.error("--dt must be positive (got \(dt))")) }
+        let steps = testInterval / dt
+        if abs(steps - steps.rounded()) <= 1e-9 * max(1, steps), steps.rounded() >= 1 { return }
+        guard steps < Double(maximumRows) else {
+            throw DiagnosticsError(.error("--dt \(dt) is more than \(maximumRows) steps per test interval of protocol '\(protocolName)' (\(String(format: "%g", testInterval)) s)", hint: "use a larger --dt"))
+        }
+        // Only steps that still divide the interval once printed are worth suggesting.
+        func divides(_ n: Int) -> String? {
+            let text = String(format: "%g", testInterval / Double(n))
+            guard let step = Double(text), step > 0 else { return nil }
+            let k = testInterval / step
+            return abs(k - k.rounded()) <= 1e-9 * max(1, k) ? text : nil
+        }
+        let below = steps < 1 ? nil : (1...Int(steps.rounded(.down))).reversed().lazy.compactMap(divides).first
+        let above = (Int(max(1, steps.rounded(.up)))...Int(max(1, steps.rounded(.up))) + 1000).lazy.compactMap(divides).first
+        let options = [below, above].compactMap { $0 }.map { "--dt \($0)" }
+        let interval = String(format: "%g", testInterval)
+        let problem = steps < 1 ? "is longer than the test interval of protocol '\(protocolName)' (\(interval) s)"
+            : "does not divide the test interval of protocol '\(protocolName)' (\(interval) s) into whole steps"
+        throw DiagnosticsError(.error("--dt \(String(format: "%g", dt)) \(problem); a synapse's rows fall on every test stimulus, so its step is the interval divided by a whole number",
+                                      hint: "use \(options.joined(separator: " or "))"))
     }
 
     func parsedAssignments() throws -> [(name: String, value: Double)] { try Assignments.parse(assignments) }

@@ -70,7 +70,8 @@ struct SynapseOptions: ParsableArguments {
         guard `protocol` != nil else {
             throw ValidationError("a synapse needs --protocol NAME (see 'kinapse protocols')")
         }
-        _ = try DrugArguments.parse(drugs)
+        _ = try DrugArguments.parse(drugs, blockers: blockers)
+        if let dt = simulate.dt, !(dt > 0 && dt.isFinite) { throw ValidationError("--dt must be positive (got \(dt))") }
         guard trials >= 0 else { throw ValidationError("--trials must be positive (got \(trials))") }
         guard trials <= Self.maximumTrials else {
             throw ValidationError("--trials \(trials) is more than the limit of \(Self.maximumTrials): more trials do not sharpen the readouts further and only grow --trials-out")
@@ -108,6 +109,8 @@ struct SynapseCommand {
     func run() throws {
         let synapse = try SynapseReader.read(path: simulate.modelPath)
         let proto = try ProtocolReader.read(path: try ProtocolLocator.resolve(options.protocol!, near: simulate.modelPath))
+        if let dt = simulate.dt { try Simulate.validateSynapseStep(dt, testInterval: proto.testInterval, protocolName: proto.name) }
+        let drugs = try DrugArguments.parse(options.drugs, blockers: options.blockers)
         // Read the synapse's pathway (and its imports) now, so that outputs and --plot-species
         // are checked against it before the run.
         let model = try synapse.loadModel()
@@ -116,7 +119,7 @@ struct SynapseCommand {
         let integrator = simulate.solver.applied(to: synapse.integratorOptions)
         var request = SynapseRunRequest(synapse: synapse, model: model, protocolDefinition: proto, blockers: options.blockers,
                                         overrides: try simulate.overrides(names: modelNames(model)), options: integrator, outputStep: simulate.dt)
-        request.drugs = try DrugArguments.parse(options.drugs)
+        request.drugs = drugs
         request.sensitivityMethod = options.sensitivityMethod == "simultaneous" ? .simultaneous : .staggered
         request.nativeCode = simulate.solver.nativeCode
         // The traces go to --out with --test-traces, and into the figure with --plot-species.
@@ -141,7 +144,10 @@ struct SynapseCommand {
             }
         }
         if let path = options.readouts { try write(SynapseReports.readoutsCSV(result.readouts, protocolDefinition: proto), to: path, option: "--readouts") }
-        if let path = options.summary, let summary = result.summary { try write(SynapseReports.summaryCSV(summary), to: path, option: "--summary") }
+        if let path = options.summary, let summary = result.summary {
+            try write(SynapseReports.summaryCSV(summary) + DrugArguments.conditionRow(blockers: options.blockers, drugs: drugs, biophysical: summary.eGABAShift != nil),
+                      to: path, option: "--summary")
+        }
         if let path = options.sensitivitiesOut {
             try write(SynapseReports.readoutSensitivitiesCSV(result.readouts, parameters: request.sensitivityParameters), to: path, option: "--sensitivities-out")
         }
@@ -150,11 +156,12 @@ struct SynapseCommand {
         }
         if let plot = simulate.plot {
             // The synapse's own description names the figure; the file name only when it has none.
-            let blocked = options.blockers.isEmpty ? "" : ", blocked: \(options.blockers.joined(separator: ", "))"
-            let title = (synapse.description.isEmpty ? synapse.name : synapse.description) + " — \(proto.name)\(blocked)"
+            let condition = DrugArguments.condition(blockers: options.blockers, drugs: drugs)
+            let title = (synapse.description.isEmpty ? synapse.name : synapse.description) + " — \(proto.name)" + (condition.isEmpty ? "" : ", \(condition)")
             try PlotOutput.synapse(result, title: title, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot, force: simulate.force)
         }
-        StandardOutput.write(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: options.blockers))
+        StandardOutput.write(DrugArguments.headed(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: []),
+                                                  blockers: options.blockers, drugs: drugs))
         if simulate.stats {
             let s = result.statistics
             let c = elapsed.components

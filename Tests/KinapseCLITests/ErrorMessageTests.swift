@@ -227,7 +227,7 @@ let errorMessageCases: [ErrorMessageCase] = [
           hint: "write numbers as 0.25 or 1.5e-3; leave a missing value empty, NA or nan"),
     .init(kind: "data", setup: [.write("run.csv", "tim,A,B\n0,1,2\n")], arguments: ["plot", "run.csv"],
           headline: "run.csv:1:1: error: not a Kinapse CSV: the header starts with 'tim'", source: "tim,A,B", caret: "^~~",
-          hint: "plot reads time courses ('time,…' from simulate --out), synapse readouts (simulate SYNAPSE --readouts) and STDP windows ('delta_t_ms,…' from stdp)"),
+          hint: "plot reads time courses ('time,…' from simulate --out), synapse readouts (simulate SYNAPSE --readouts), STDP windows ('delta_t_ms,…' from stdp), synapse scans and sensitivity rankings; a pathway's scan names only its own columns, so draw it with scan's --plot FIG.svg"),
 ]
 
 @Suite struct ErrorMessageTests {
