@@ -46,6 +46,10 @@ public struct InductionProtocol: Sendable {
 
     public var endTime: Double { followUpStart + followUpDuration }
 
+    /// Whether a follow-up time lies in the analysis window, which counts from the end of
+    /// induction.
+    public func isInAnalysisWindow(_ time: Double) -> Bool { analysisWindow.contains(time - inductionEnd) }
+
     /// Test stimulus times: the baseline's, then the follow-up's, on multiples of the interval.
     public var testTimes: [Double] {
         var times: [Double] = []

@@ -51,9 +51,8 @@ public enum ProtocolReader {
                                      testInterval: testInterval, pairedPulseInterval: pairedPulse, induction: blocks,
                                      followUpDuration: followUpDuration, analysisWindow: window, source: file)
         // The window is read from the follow-up's test stimuli; one that holds none gives no change.
-        let inWindow = read.testTimes.filter { $0 >= read.followUpStart - 1e-9 }.map { $0 - read.inductionEnd }
-            .filter { window.contains($0) }
-        if inWindow.isEmpty, let range = followUp?.value("analysis_window")?.range ?? followUp?.range {
+        let followUpTests = read.testTimes.filter { $0 >= read.followUpStart - 1e-9 }
+        if !followUpTests.contains(where: read.isInAnalysisWindow), let range = followUp?.value("analysis_window")?.range ?? followUp?.range {
             throw DiagnosticsError(Diagnostic(.error, "the analysis window [\(NumberText.plain(window.lowerBound)), \(NumberText.plain(window.upperBound))] s after induction holds no test stimulus (one every \(NumberText.plain(testInterval)) s from \(NumberText.plain(read.followUpStart - read.inductionEnd)) s after induction)",
                                               at: range, hints: ["widen the window to at least one test interval; its bounds are in seconds, not minutes"]))
         }

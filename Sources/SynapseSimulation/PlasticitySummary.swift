@@ -97,11 +97,7 @@ public struct PlasticitySummary: Sendable, Codable {
     /// The readouts the summary compares: the baseline, and the follow-up readouts in the
     /// protocol's analysis window (measured from the end of induction).
     static func compared(_ readouts: [TestReadout], protocolDefinition p: InductionProtocol) -> (baseline: [TestReadout], after: [TestReadout]) {
-        let window = p.analysisWindow
-        let end = p.inductionEnd
-        let after = readouts.filter {
-            $0.phase == .followUp && $0.time - end >= window.lowerBound && $0.time - end <= window.upperBound
-        }
+        let after = readouts.filter { $0.phase == .followUp && p.isInAnalysisWindow($0.time) }
         return (readouts.filter { $0.phase == .baseline }, after)
     }
 

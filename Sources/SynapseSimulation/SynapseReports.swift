@@ -108,10 +108,12 @@ public enum SynapseReports {
         return out
     }
 
+    /// `condition`: the drugs the run applied, as its first line names them ("blocked: APV;
+    /// drugs: …"), empty for a control run.
     public static func summaryTable(_ result: SynapseRunResult, synapse: SynapseDefinition, protocolDefinition p: InductionProtocol,
-                                    blockers: [String]) -> String {
+                                    condition: String) -> String {
         var out = "synapse \(synapse.name), protocol \(p.name)"
-        if !blockers.isEmpty { out += ", blocked: \(blockers.joined(separator: ", "))" }
+        if !condition.isEmpty { out += ", \(condition)" }
         out += "\n"
         guard let s = result.summary else {
             return out + "no summary: the run did not reach the analysis window\n"

@@ -50,12 +50,5 @@ enum DrugArguments {
         return "condition,\(text.replacingOccurrences(of: ", ", with: " + ")),," + (biophysical ? ",\n" : "\n")
     }
 
-    /// A summary table whose first line ("synapse …, protocol …") also names the condition.
-    static func headed(_ table: String, blockers: [String], drugs: [(name: String, concentration: Double)]) -> String {
-        let text = condition(blockers: blockers, drugs: drugs)
-        guard !text.isEmpty, let end = table.firstIndex(of: "\n") else { return table }
-        return String(table[..<end]) + ", \(text)" + String(table[end...])
-    }
-
     static func format(_ concentration: Double) -> String { String(format: "%g", concentration) }
 }

@@ -75,8 +75,9 @@ extension Simulate {
         var csv = "trial,baseline_\(unit),after_\(unit),change_percent,jumps\n"
         for (i, r) in results.enumerated() { csv += "\(i + 1),\(r.baseline),\(r.after),\(r.change),\(r.jumps)\n" }
         if let out { try OutputCheck.write(csv, to: out, option: "--out", force: force) }
-        StandardOutput.write(DrugArguments.headed(Self.distributionTable(results.map(\.change), what: "amplitude change (%)", synapse: synapse.name, protocolName: proto.name),
-                                                  blockers: synapseOptions.blockers, drugs: drugs))
+        let condition = DrugArguments.condition(blockers: synapseOptions.blockers, drugs: drugs)
+        StandardOutput.write(Self.distributionTable(results.map(\.change), what: "amplitude change (%)", synapse: synapse.name,
+                                                    protocolName: proto.name + (condition.isEmpty ? "" : ", \(condition)")))
         if stats {
             let elapsed = clock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

@@ -154,14 +154,13 @@ struct SynapseCommand {
         if let path = options.trialsOut {
             try write(SynapseReports.trialsCSV(result.readouts, release: synapse.release, trials: options.trials, seed: options.seed), to: path, option: "--trials-out")
         }
+        let condition = DrugArguments.condition(blockers: options.blockers, drugs: drugs)
         if let plot = simulate.plot {
             // The synapse's own description names the figure; the file name only when it has none.
-            let condition = DrugArguments.condition(blockers: options.blockers, drugs: drugs)
             let title = (synapse.description.isEmpty ? synapse.name : synapse.description) + " — \(proto.name)" + (condition.isEmpty ? "" : ", \(condition)")
             try PlotOutput.synapse(result, title: title, protocolDefinition: proto, species: options.plotSpeciesNames, to: plot, force: simulate.force)
         }
-        StandardOutput.write(DrugArguments.headed(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, blockers: []),
-                                                  blockers: options.blockers, drugs: drugs))
+        StandardOutput.write(SynapseReports.summaryTable(result, synapse: synapse, protocolDefinition: proto, condition: condition))
         if simulate.stats {
             let s = result.statistics
             let c = elapsed.components
